@@ -1,0 +1,1630 @@
+/*
+ * config: see config.h.  Loading has three steps.  The file is read whole
+ * (at most CONFIG_MAX_FILE bytes); if it is JSON, the comments Jackson allows
+ * are blanked out.  libyaml's event parser then builds a small node tree in
+ * which every node keeps its line and column.  Last, one walker checks the
+ * tree against config_keys[], the only list of keys there is, and fills
+ * struct config.  Errors are collected, not returned at the first, so that
+ * one run of `sluiced -n` shows everything that is wrong with a file.
+ *
+ * The keys, meanings and defaults are the Kinesis Agent's (see
+ * KINESIS-AGENT.md, section 1); config_agent_keys[] lists the keys of the
+ * agent that sluice accepts but does not act on, so that an agent.json loads
+ * unchanged.
+ */
+#include <sys/types.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <yaml.h>
+
+#include "config.h"
+#include "log.h"
+#include "xmalloc.h"
+
+#define nitems(a)		(sizeof (a) / sizeof (a)[0])
+
+/* Limits on input, so that no file can make the loader use much memory. */
+#define CONFIG_MAX_FILE		(1024 * 1024)	/* bytes in the file */
+#define CONFIG_MAX_DEPTH	32		/* nesting */
+#define CONFIG_MAX_NODES	65536		/* values in the file */
+#define CONFIG_MAX_KEYS		1024		/* keys in one mapping */
+#define CONFIG_MAX_FLOWS	4096
+#define CONFIG_MAX_STRING	4096		/* bytes in a string */
+#define CONFIG_MAX_ERRORS	100		/* then "too many errors" */
+#define CONFIG_MAX_SUGGEST	2		/* "did you mean" distance */
+
+/* Firehose PutRecordBatch takes at most 4 MiB; Kinesis PutRecords 5 MiB. */
+#define CONFIG_KINESIS_MAX_BATCH	5242880
+#define CONFIG_FIREHOSE_MAX_BATCH	4194304
+
+enum config_node_type {
+	CONFIG_NODE_SCALAR,
+	CONFIG_NODE_MAPPING,
+	CONFIG_NODE_SEQUENCE
+};
+
+/* A mapping's children alternate key, value, key, value. */
+struct config_node {
+	enum config_node_type	  type;
+	int			  line;		/* 1-based */
+	int			  column;	/* 1-based */
+	char			 *value;	/* scalar only */
+	size_t			  length;
+	int			  plain;	/* scalar was not quoted */
+	struct config_node	**child;
+	size_t			  nchild;
+};
+
+enum config_type {
+	CONFIG_TYPE_STRING,
+	CONFIG_TYPE_INT,
+	CONFIG_TYPE_BOOL,
+	CONFIG_TYPE_SIZE,
+	CONFIG_TYPE_DURATION,
+	CONFIG_TYPE_ENUM,
+	CONFIG_TYPE_LIST,
+	CONFIG_TYPE_ANY		/* agent keys whose value sluice never reads */
+};
+
+static const char *const config_type_names[] = {
+	"string", "int", "bool", "size", "duration-ms", "enum", "list", "any"
+};
+
+enum config_scope {
+	CONFIG_SCOPE_GLOBAL,
+	CONFIG_SCOPE_FLOW
+};
+
+#define CONFIG_F_REQUIRED	0x1	/* reported if missing */
+#define CONFIG_F_ABSOLUTE	0x2	/* an absolute path */
+#define CONFIG_F_NOSLASH	0x4	/* must not end in '/' */
+#define CONFIG_F_SOCKET		0x8	/* fits in sun_path */
+
+struct config_key {
+	const char		*path;		/* dotted name */
+	enum config_scope	 scope;
+	enum config_type	 type;
+	const char		*def;		/* parsed like the file; NULL */
+	const char		*def_help;	/* shown instead of def */
+	int64_t			 min;
+	int64_t			 max;
+	const char *const	*values;	/* enum names, by enum value */
+	size_t			 offset;	/* in struct config(_flow) */
+	int			 flags;
+	const char		*desc;
+};
+
+static const char *const config_position_names[] = {
+	"END_OF_FILE", "START_OF_FILE", NULL
+};
+static const char *const config_fsync_names[] = {
+	"interval", "always", "never", NULL
+};
+static const char *const config_partition_names[] = {
+	"RANDOM", "DETERMINISTIC", NULL
+};
+
+/* Enum fields are written through an int pointer. */
+_Static_assert(sizeof (enum config_position) == sizeof (int), "enum size");
+_Static_assert(sizeof (enum config_fsync) == sizeof (int), "enum size");
+
+#define G(f)	offsetof(struct config, f)
+#define F(f)	offsetof(struct config_flow, f)
+#define KiB	((int64_t)1024)
+#define MiB	(KiB * 1024)
+#define PiB	(MiB * 1024 * 1024 * 1024)
+
+/*
+ * Every key sluice acts on.  sluiced -h config, man/sluice.yaml.5 and
+ * etc/sluice.yaml list exactly these (tests/regress/config_docs.sh).
+ */
+static const struct config_key config_keys[] = {
+	{ "kinesis.endpoint", CONFIG_SCOPE_GLOBAL, CONFIG_TYPE_STRING,
+	  NULL, "-", 0, 0, NULL, G(kinesis_endpoint), 0,
+	  "Kinesis endpoint URL (default: from the region)" },
+	{ "kinesis.region", CONFIG_SCOPE_GLOBAL, CONFIG_TYPE_STRING,
+	  NULL, "-", 0, 0, NULL, G(kinesis_region), 0,
+	  "Kinesis region (default: AWS_REGION)" },
+	{ "firehose.endpoint", CONFIG_SCOPE_GLOBAL, CONFIG_TYPE_STRING,
+	  NULL, "-", 0, 0, NULL, G(firehose_endpoint), 0,
+	  "Firehose endpoint URL (default: from the region)" },
+	{ "firehose.region", CONFIG_SCOPE_GLOBAL, CONFIG_TYPE_STRING,
+	  NULL, "-", 0, 0, NULL, G(firehose_region), 0,
+	  "Firehose region (default: AWS_REGION)" },
+	{ "awsAccessKeyId", CONFIG_SCOPE_GLOBAL, CONFIG_TYPE_STRING,
+	  NULL, "-", 0, 0, NULL, G(aws_access_key_id), 0,
+	  "static access key id, with awsSecretAccessKey" },
+	{ "awsSecretAccessKey", CONFIG_SCOPE_GLOBAL, CONFIG_TYPE_STRING,
+	  NULL, "-", 0, 0, NULL, G(aws_secret_access_key), 0,
+	  "static secret access key, with awsAccessKeyId" },
+	{ "stateDirectory", CONFIG_SCOPE_GLOBAL, CONFIG_TYPE_STRING,
+	  "/var/lib/sluice", NULL, 0, 0, NULL, G(state_directory),
+	  CONFIG_F_ABSOLUTE, "spool and checkpoints" },
+	{ "controlSocket", CONFIG_SCOPE_GLOBAL, CONFIG_TYPE_STRING,
+	  "/run/sluice/sluice.sock", NULL, 0, 0, NULL, G(control_socket),
+	  CONFIG_F_ABSOLUTE|CONFIG_F_SOCKET, "Unix socket for sluicectl" },
+	{ "spool.maxBytes", CONFIG_SCOPE_GLOBAL, CONFIG_TYPE_SIZE,
+	  "1GiB", NULL, MiB, PiB, NULL, G(spool_max_bytes), 0,
+	  "spool size; when full, reading pauses" },
+	{ "spool.fsync", CONFIG_SCOPE_GLOBAL, CONFIG_TYPE_ENUM,
+	  "interval", NULL, 0, 0, config_fsync_names, G(spool_fsync), 0,
+	  "when the spool is flushed to disk" },
+	{ "spool.fsyncIntervalMillis", CONFIG_SCOPE_GLOBAL,
+	  CONFIG_TYPE_DURATION, "1000", NULL, 1, 60000, NULL,
+	  G(spool_fsync_interval_ms), 0,
+	  "most time between fsyncs (interval)" },
+	{ "flows", CONFIG_SCOPE_GLOBAL, CONFIG_TYPE_LIST,
+	  NULL, "-", 0, 0, NULL, G(flows), CONFIG_F_REQUIRED,
+	  "the flows, one mapping each" },
+
+	{ "filePattern", CONFIG_SCOPE_FLOW, CONFIG_TYPE_STRING,
+	  NULL, "-", 0, 0, NULL, F(file_pattern),
+	  CONFIG_F_REQUIRED|CONFIG_F_ABSOLUTE|CONFIG_F_NOSLASH,
+	  "files to tail, a glob (required)" },
+	{ "kinesisStream", CONFIG_SCOPE_FLOW, CONFIG_TYPE_STRING,
+	  NULL, "-", 0, 0, NULL, F(stream), 0,
+	  "Kinesis data stream name" },
+	{ "deliveryStream", CONFIG_SCOPE_FLOW, CONFIG_TYPE_STRING,
+	  NULL, "-", 0, 0, NULL, F(stream), 0,
+	  "Firehose stream name (wins over kinesisStream)" },
+	{ "initialPosition", CONFIG_SCOPE_FLOW, CONFIG_TYPE_ENUM,
+	  "END_OF_FILE", NULL, 0, 0, config_position_names,
+	  F(initial_position), 0,
+	  "where a file with no checkpoint is read from" },
+	{ "maxBufferAgeMillis", CONFIG_SCOPE_FLOW, CONFIG_TYPE_DURATION,
+	  "60000", NULL, 1000, 900000, NULL, F(max_buffer_age_ms), 0,
+	  "send a batch when its oldest record is this old" },
+	{ "maxBufferSizeRecords", CONFIG_SCOPE_FLOW, CONFIG_TYPE_INT,
+	  "500", NULL, 1, 500, NULL, F(max_buffer_size_records), 0,
+	  "most records in one batch" },
+	{ "maxBufferSizeBytes", CONFIG_SCOPE_FLOW, CONFIG_TYPE_INT,
+	  "5242880", "5242880/4194304", 1, CONFIG_KINESIS_MAX_BATCH, NULL,
+	  F(max_buffer_size_bytes), 0,
+	  "most bytes in one batch (Kinesis/Firehose)" },
+	{ "retryInitialBackoffMillis", CONFIG_SCOPE_FLOW, CONFIG_TYPE_DURATION,
+	  "100", NULL, 1, 86400000, NULL, F(retry_initial_backoff_ms), 0,
+	  "first wait before a retry" },
+	{ "retryMaxBackoffMillis", CONFIG_SCOPE_FLOW, CONFIG_TYPE_DURATION,
+	  "10000", NULL, 1, 86400000, NULL, F(retry_max_backoff_ms), 0,
+	  "longest wait between retries" },
+};
+
+/*
+ * Kinesis Agent keys (KINESIS-AGENT.md 1.1 and 1.2) that sluice does not act
+ * on yet.  Their values are still checked against the agent's types, since
+ * the agent rejects a bad one, and then a warning says they are ignored.
+ */
+#define AGENT(path, scope, type)					\
+	{ path, CONFIG_SCOPE_ ## scope, CONFIG_TYPE_ ## type,		\
+	  NULL, NULL, 0, 0, NULL, 0, 0, NULL }
+
+static const struct config_key config_agent_keys[] = {
+	AGENT("checkpointFile", GLOBAL, STRING),
+	AGENT("checkpointTimeToLiveDays", GLOBAL, INT),
+	AGENT("checkpoints.queryTimeoutSeconds", GLOBAL, INT),
+	AGENT("checkpoints.connectionTimeoutSeconds", GLOBAL, INT),
+	AGENT("shutdownTimeoutMillis", GLOBAL, INT),
+	AGENT("maxSendingThreads", GLOBAL, INT),
+	AGENT("maxSendingThreadsPerCore", GLOBAL, INT),
+	AGENT("sendingThreadsKeepAliveMillis", GLOBAL, INT),
+	AGENT("sendingThreadsMaxQueueSize", GLOBAL, INT),
+	AGENT("maxConnections", GLOBAL, INT),
+	AGENT("connectionTimeoutMillis", GLOBAL, INT),
+	AGENT("socketTimeoutMillis", GLOBAL, INT),
+	AGENT("connectionTTLMillis", GLOBAL, INT),
+	AGENT("useTcpKeepAlive", GLOBAL, BOOL),
+	AGENT("useHttpGzip", GLOBAL, BOOL),
+	AGENT("userAgent", GLOBAL, STRING),
+	AGENT("userAgentOverride", GLOBAL, STRING),
+	AGENT("assumeRoleARN", GLOBAL, STRING),
+	AGENT("assumeRoleExternalId", GLOBAL, STRING),
+	AGENT("sts.endpoint", GLOBAL, STRING),
+	AGENT("userDefinedCredentialsProvider.classname", GLOBAL, STRING),
+	AGENT("userDefinedCredentialsProvider.location", GLOBAL, STRING),
+	AGENT("cloudwatch.endpoint", GLOBAL, STRING),
+	AGENT("cloudwatch.emitMetrics", GLOBAL, BOOL),
+	AGENT("cloudwatch.namespace", GLOBAL, STRING),
+	AGENT("cloudwatch.tagInstance", GLOBAL, BOOL),
+	AGENT("cloudwatch.metricsBufferTimeMillis", GLOBAL, INT),
+	AGENT("cloudwatch.metricsQueueSize", GLOBAL, INT),
+	AGENT("log.emitMetrics", GLOBAL, BOOL),
+	AGENT("log.emitInternalMetrics", GLOBAL, BOOL),
+	AGENT("log.statusReportingPeriodSeconds", GLOBAL, INT),
+	/* Removed from the agent in 2018 (PR #150); still in old files. */
+	AGENT("log.level", GLOBAL, ANY),
+	AGENT("log.file", GLOBAL, ANY),
+	AGENT("log.maxBackupIndex", GLOBAL, ANY),
+	AGENT("log.maxFileSize", GLOBAL, ANY),
+
+	{ "partitionKeyOption", CONFIG_SCOPE_FLOW, CONFIG_TYPE_ENUM,
+	  NULL, NULL, 0, 0, config_partition_names, 0, 0, NULL },
+	AGENT("aggregatedRecordSizeBytes", FLOW, INT),
+	AGENT("publishQueueCapacity", FLOW, INT),
+	AGENT("waitOnFullPublishQueueMillis", FLOW, INT),
+	AGENT("waitOnEmptyPublishQueueMillis", FLOW, INT),
+	AGENT("waitOnFullRetryQueueMillis", FLOW, ANY),
+	AGENT("minTimeBetweenFilePollsMillis", FLOW, INT),
+	AGENT("maxTimeBetweenFileTrackerRefreshMillis", FLOW, INT),
+	AGENT("skipHeaderLines", FLOW, INT),
+	AGENT("multiLineStartPattern", FLOW, STRING),
+	AGENT("fileFooterPattern", FLOW, STRING),
+	AGENT("truncatedRecordTerminator", FLOW, STRING),
+	AGENT("dataProcessingOptions", FLOW, ANY),
+	AGENT("log.emitInternalMetrics", FLOW, BOOL),
+};
+
+#define CONFIG_NKEYS	nitems(config_keys)
+#define CONFIG_NAGENT	nitems(config_agent_keys)
+
+/* One error, kept with its position so that all are shown in file order. */
+struct config_error {
+	int		 line;
+	int		 column;
+	char		*msg;		/* "file:line:column: ..." */
+};
+
+/* One file being loaded. */
+struct config_ctx {
+	const char		*path;
+	struct config		*conf;
+	struct config_error	*errors;
+	size_t			 nerrors;
+	size_t			 nnodes;
+};
+
+/* One mapping scope (the top level, or one flow) being walked. */
+struct config_walk {
+	enum config_scope	  scope;
+	void			 *base;
+	const struct config_node *seen[CONFIG_NKEYS];	/* key nodes */
+	const struct config_node *set[CONFIG_NKEYS];	/* value nodes */
+	const struct config_node *seen_agent[CONFIG_NAGENT];
+	unsigned char		  bad[CONFIG_NKEYS];	/* invalid value */
+};
+
+static void	config_error(struct config_ctx *, const struct config_node *,
+		    const char *, ...) __attribute__((format(printf, 3, 4)));
+static void	config_walk_mapping(struct config_ctx *, struct config_walk *,
+		    const struct config_node *, const char *);
+
+/*
+ * Adds an error.  line 0 is for errors about the whole file, which have no
+ * position ("file: cannot open: ...").
+ */
+static void
+config_error_at(struct config_ctx *ctx, int line, int column,
+    const char *fmt, va_list ap)
+{
+	struct config_error	*e;
+	char			*msg;
+
+	if (ctx->nerrors > CONFIG_MAX_ERRORS)
+		return;
+	ctx->errors = xreallocarray(ctx->errors, ctx->nerrors + 1,
+	    sizeof *ctx->errors);
+	e = &ctx->errors[ctx->nerrors++];
+	if (ctx->nerrors == CONFIG_MAX_ERRORS + 1) {
+		e->line = INT_MAX;
+		e->column = INT_MAX;
+		xasprintf(&e->msg, "%s: too many errors", ctx->path);
+		return;
+	}
+	e->line = line;
+	e->column = column;
+	xvasprintf(&msg, fmt, ap);
+	if (line == 0)
+		xasprintf(&e->msg, "%s: %s", ctx->path, msg);
+	else
+		xasprintf(&e->msg, "%s:%d:%d: %s", ctx->path, line, column,
+		    msg);
+	free(msg);
+}
+
+static void
+config_error(struct config_ctx *ctx, const struct config_node *n,
+    const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	if (n == NULL)
+		config_error_at(ctx, 1, 1, fmt, ap);
+	else
+		config_error_at(ctx, n->line, n->column, fmt, ap);
+	va_end(ap);
+}
+
+static void
+config_error_pos(struct config_ctx *ctx, int line, int column,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void
+config_error_pos(struct config_ctx *ctx, int line, int column,
+    const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	config_error_at(ctx, line, column, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * A short, printable copy of a scalar for an error message: a value may be
+ * long or hold control characters, and messages are one line each.
+ */
+static char *
+config_quote(const struct config_node *n)
+{
+	char	 buf[48];
+	size_t	 i, len;
+
+	switch (n->type) {
+	case CONFIG_NODE_MAPPING:
+		return (xstrdup("a mapping"));
+	case CONFIG_NODE_SEQUENCE:
+		return (xstrdup("a list"));
+	case CONFIG_NODE_SCALAR:
+		break;
+	}
+	len = n->length < sizeof buf - 4 ? n->length : sizeof buf - 7;
+	buf[0] = '"';
+	for (i = 0; i < len; i++) {
+		unsigned char c = n->value[i];
+
+		buf[i + 1] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+	}
+	if (len < n->length) {
+		memcpy(buf + len + 1, "...", 3);
+		len += 3;
+	}
+	buf[len + 1] = '"';
+	buf[len + 2] = '\0';
+	return (xstrdup(buf));
+}
+
+static struct config_node *
+config_node_new(struct config_ctx *ctx, enum config_node_type type,
+    const yaml_mark_t *mark)
+{
+	struct config_node	*n;
+
+	if (ctx->nnodes >= CONFIG_MAX_NODES)
+		return (NULL);
+	ctx->nnodes++;
+	n = xcalloc(1, sizeof *n);
+	n->type = type;
+	n->line = (int)mark->line + 1;
+	n->column = (int)mark->column + 1;
+	return (n);
+}
+
+static void
+config_node_free(struct config_node *n)
+{
+	size_t	i;
+
+	if (n == NULL)
+		return;
+	for (i = 0; i < n->nchild; i++)
+		config_node_free(n->child[i]);
+	free(n->child);
+	free(n->value);
+	free(n);
+}
+
+static void
+config_node_add(struct config_node *parent, struct config_node *n)
+{
+	parent->child = xreallocarray(parent->child, parent->nchild + 1,
+	    sizeof *parent->child);
+	parent->child[parent->nchild++] = n;
+}
+
+/*
+ * YAML's null (an empty value, ~ or null) and the empty string both mean
+ * "not set": the agent's documented agent.json has "kinesis.endpoint": "".
+ */
+static int
+config_node_is_unset(const struct config_node *n)
+{
+	if (n->type != CONFIG_NODE_SCALAR)
+		return (0);
+	if (n->length == 0)
+		return (1);
+	if (!n->plain)
+		return (0);
+	return (strcmp(n->value, "~") == 0 || strcmp(n->value, "null") == 0 ||
+	    strcmp(n->value, "Null") == 0 || strcmp(n->value, "NULL") == 0);
+}
+
+/*
+ * Does the file hold JSON?  Its first byte after blanks, a BOM and any
+ * comments is '{'.  A YAML file cannot start with a slash-star or //.
+ */
+static int
+config_is_json(const char *buf, size_t len)
+{
+	size_t	i = 0;
+
+	if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
+		i = 3;
+	while (i < len) {
+		if (buf[i] == '{')
+			return (1);
+		if (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\r' ||
+		    buf[i] == '\n')
+			i++;
+		else if (i + 1 < len && buf[i] == '/' && buf[i + 1] == '/') {
+			while (i < len && buf[i] != '\n')
+				i++;
+		} else if (i + 1 < len && buf[i] == '/' && buf[i + 1] == '*') {
+			for (i += 2; i + 1 < len; i++) {
+				if (buf[i] == '*' && buf[i + 1] == '/')
+					break;
+			}
+			i += 2;
+		} else
+			return (0);
+	}
+	return (0);
+}
+
+/*
+ * The Kinesis Agent reads agent.json with Jackson's ALLOW_COMMENTS, so real
+ * files hold // and slash-star comments, which YAML does not know.  They are
+ * overwritten with spaces, newlines kept, so that the marks libyaml reports
+ * still point at the right line and column.  Quoted strings are skipped
+ * ("https://..."), and a // counts only after a blank or a JSON punctuator,
+ * so an unquoted http://host in a flow-style YAML file stays intact.  Tabs
+ * outside strings become spaces too: they are blanks in JSON but YAML
+ * refuses them where it expects indentation.  Returns 0, or -1 with *where
+ * set to the offset of an unterminated comment.
+ */
+static int
+config_strip_comments(char *buf, size_t len, size_t *where)
+{
+	size_t	 i;
+	char	 quote = 0, prev = '\n';
+
+	for (i = 0; i < len; i++) {
+		if (quote != 0) {
+			if (quote == '"' && buf[i] == '\\' && i + 1 < len)
+				i++;
+			else if (buf[i] == quote)
+				quote = 0;
+			prev = buf[i];
+			continue;
+		}
+		if (buf[i] == '\t')
+			buf[i] = ' ';
+		if (buf[i] == '"' || (buf[i] == '\'' &&
+		    strchr(" \r\n{}[],:", prev) != NULL)) {
+			quote = buf[i];
+			prev = buf[i];
+			continue;
+		}
+		if (buf[i] != '/' || i + 1 >= len ||
+		    (buf[i + 1] != '/' && buf[i + 1] != '*') ||
+		    strchr(" \r\n{}[],", prev) == NULL) {
+			prev = buf[i];
+			continue;
+		}
+		*where = i;
+		if (buf[i + 1] == '/') {
+			while (i < len && buf[i] != '\n' && buf[i] != '\r')
+				buf[i++] = ' ';
+			i--;
+		} else {
+			buf[i] = buf[i + 1] = ' ';
+			for (i += 2; i < len; i++) {
+				if (buf[i] == '*' && i + 1 < len &&
+				    buf[i + 1] == '/') {
+					buf[i] = buf[i + 1] = ' ';
+					i++;
+					break;
+				}
+				if (buf[i] != '\n' && buf[i] != '\r')
+					buf[i] = ' ';
+			}
+			if (i >= len)
+				return (-1);
+		}
+		prev = ' ';
+	}
+	return (0);
+}
+
+/* Line and column of a byte offset, for libyaml reader errors. */
+static void
+config_offset_pos(const char *buf, size_t len, size_t off, int *line,
+    int *column)
+{
+	size_t	i;
+
+	*line = 1;
+	*column = 1;
+	for (i = 0; i < off && i < len; i++) {
+		if (buf[i] == '\n') {
+			(*line)++;
+			*column = 1;
+		} else
+			(*column)++;
+	}
+}
+
+static void
+config_yaml_error(struct config_ctx *ctx, yaml_parser_t *p, const char *buf,
+    size_t len)
+{
+	int	line, column;
+
+	if (p->error == YAML_READER_ERROR) {
+		config_offset_pos(buf, len, p->problem_offset, &line, &column);
+		config_error_pos(ctx, line, column, "%s",
+		    p->problem != NULL ? p->problem : "cannot read");
+		return;
+	}
+	line = (int)p->problem_mark.line + 1;
+	column = (int)p->problem_mark.column + 1;
+	if (p->context != NULL)
+		config_error_pos(ctx, line, column, "%s (%s at line %d column "
+		    "%d)", p->problem != NULL ? p->problem : "syntax error",
+		    p->context, (int)p->context_mark.line + 1,
+		    (int)p->context_mark.column + 1);
+	else
+		config_error_pos(ctx, line, column, "%s",
+		    p->problem != NULL ? p->problem : "syntax error");
+}
+
+/*
+ * Builds the node tree from libyaml events.  Returns the root (NULL for an
+ * empty file, with no error); on error, adds it to ctx and returns NULL.
+ */
+static struct config_node *
+config_parse(struct config_ctx *ctx, const char *buf, size_t len, int *failed)
+{
+	yaml_parser_t		 p;
+	yaml_event_t		 ev;
+	struct config_node	*stack[CONFIG_MAX_DEPTH], *root = NULL, *n;
+	size_t			 depth = 0, ndocs = 0;
+	int			 done = 0;
+
+	*failed = 0;
+	if (!yaml_parser_initialize(&p))
+		fatalx("yaml_parser_initialize failed");
+	yaml_parser_set_input_string(&p, (const unsigned char *)buf, len);
+	while (!done) {
+		if (!yaml_parser_parse(&p, &ev)) {
+			config_yaml_error(ctx, &p, buf, len);
+			goto fail;
+		}
+		n = NULL;
+		switch (ev.type) {
+		case YAML_STREAM_END_EVENT:
+			done = 1;
+			break;
+		case YAML_DOCUMENT_START_EVENT:
+			if (++ndocs > 1) {
+				config_error_pos(ctx,
+				    (int)ev.start_mark.line + 1,
+				    (int)ev.start_mark.column + 1,
+				    "more than one YAML document");
+				goto fail_event;
+			}
+			break;
+		case YAML_ALIAS_EVENT:
+			config_error_pos(ctx, (int)ev.start_mark.line + 1,
+			    (int)ev.start_mark.column + 1,
+			    "YAML aliases are not supported");
+			goto fail_event;
+		case YAML_SCALAR_EVENT:
+			n = config_node_new(ctx, CONFIG_NODE_SCALAR,
+			    &ev.start_mark);
+			if (n == NULL)
+				break;
+			n->length = ev.data.scalar.length;
+			n->value = xmalloc(n->length + 1);
+			memcpy(n->value, ev.data.scalar.value, n->length);
+			n->value[n->length] = '\0';
+			n->plain = ev.data.scalar.style ==
+			    YAML_PLAIN_SCALAR_STYLE;
+			break;
+		case YAML_SEQUENCE_START_EVENT:
+			n = config_node_new(ctx, CONFIG_NODE_SEQUENCE,
+			    &ev.start_mark);
+			break;
+		case YAML_MAPPING_START_EVENT:
+			n = config_node_new(ctx, CONFIG_NODE_MAPPING,
+			    &ev.start_mark);
+			break;
+		case YAML_SEQUENCE_END_EVENT:
+		case YAML_MAPPING_END_EVENT:
+			depth--;
+			break;
+		default:
+			break;
+		}
+		if (n == NULL && (ev.type == YAML_SCALAR_EVENT ||
+		    ev.type == YAML_SEQUENCE_START_EVENT ||
+		    ev.type == YAML_MAPPING_START_EVENT)) {
+			config_error_pos(ctx, (int)ev.start_mark.line + 1,
+			    (int)ev.start_mark.column + 1,
+			    "too many values (more than %d)", CONFIG_MAX_NODES);
+			goto fail_event;
+		}
+		if (n != NULL) {
+			if (depth == 0)
+				root = n;
+			else
+				config_node_add(stack[depth - 1], n);
+			if (n->type != CONFIG_NODE_SCALAR) {
+				if (depth == CONFIG_MAX_DEPTH) {
+					config_error(ctx, n, "nested more than "
+					    "%d deep", CONFIG_MAX_DEPTH);
+					goto fail_event;
+				}
+				stack[depth++] = n;
+			}
+		}
+		yaml_event_delete(&ev);
+	}
+	yaml_parser_delete(&p);
+	return (root);
+
+fail_event:
+	yaml_event_delete(&ev);
+fail:
+	yaml_parser_delete(&p);
+	config_node_free(root);
+	*failed = 1;
+	return (NULL);
+}
+
+/* Reads the whole file, at most CONFIG_MAX_FILE bytes. */
+static char *
+config_read(struct config_ctx *ctx, size_t *lenp)
+{
+	char	*buf = NULL;
+	size_t	 len = 0;
+	ssize_t	 n;
+	int	 fd;
+
+	if ((fd = open(ctx->path, O_RDONLY|O_CLOEXEC)) == -1) {
+		config_error_pos(ctx, 0, 0, "cannot open: %s", strerror(errno));
+		return (NULL);
+	}
+	buf = xmalloc(CONFIG_MAX_FILE + 1);
+	for (;;) {
+		n = read(fd, buf + len, CONFIG_MAX_FILE + 1 - len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+		if (len > CONFIG_MAX_FILE)
+			break;
+	}
+	if (n == -1 || len > CONFIG_MAX_FILE) {
+		if (n == -1)
+			config_error_pos(ctx, 0, 0, "cannot read: %s",
+			    strerror(errno));
+		else
+			config_error_pos(ctx, 0, 0, "larger than %d bytes",
+			    CONFIG_MAX_FILE);
+		free(buf);
+		buf = NULL;
+		goto out;
+	}
+	buf[len] = '\0';
+	*lenp = len;
+out:
+	close(fd);
+	return (buf);
+}
+
+static int
+config_parse_int(const char *s, int64_t *out)
+{
+	char		*end;
+	long long	 v;
+
+	if (!(*s >= '0' && *s <= '9') && *s != '-' && *s != '+')
+		return (-1);
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0')
+		return (-1);
+	*out = v;
+	return (0);
+}
+
+/* A plain integer, or one with a unit: 1000, 512MiB, 100MB, 1G (= 1GiB). */
+static int
+config_parse_size(const char *s, int64_t *out)
+{
+	static const struct {
+		const char	*unit;
+		int64_t		 mult;
+	} units[] = {
+		{ "", 1 }, { "B", 1 },
+		{ "K", KiB }, { "KB", 1000 }, { "KiB", KiB },
+		{ "M", MiB }, { "MB", 1000000 }, { "MiB", MiB },
+		{ "G", MiB * 1024 }, { "GB", 1000000000 },
+		{ "GiB", MiB * 1024 },
+		{ "T", MiB * MiB }, { "TB", (int64_t)1000000 * 1000000 },
+		{ "TiB", MiB * MiB },
+	};
+	char		*end;
+	long long	 v;
+	size_t		 i;
+
+	if (!(*s >= '0' && *s <= '9'))
+		return (-1);
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || end == s)
+		return (-1);
+	while (*end == ' ')
+		end++;
+	for (i = 0; i < nitems(units); i++) {
+		if (strcasecmp(end, units[i].unit) != 0)
+			continue;
+		if (v > INT64_MAX / units[i].mult)
+			return (-1);
+		*out = v * units[i].mult;
+		return (0);
+	}
+	return (-1);
+}
+
+/* Booleans as the agent's BooleanConverter reads them. */
+static int
+config_parse_bool(const char *s, int *out)
+{
+	static const char *const yes[] = { "true", "yes", "t", "y", "1" };
+	static const char *const no[] = { "false", "no", "f", "n", "0" };
+	size_t	i;
+
+	for (i = 0; i < nitems(yes); i++) {
+		if (strcasecmp(s, yes[i]) == 0) {
+			*out = 1;
+			return (0);
+		}
+		if (strcasecmp(s, no[i]) == 0) {
+			*out = 0;
+			return (0);
+		}
+	}
+	return (-1);
+}
+
+static int
+config_parse_enum(const char *const *values, const char *s, int *out)
+{
+	int	i;
+
+	for (i = 0; values[i] != NULL; i++) {
+		if (strcmp(values[i], s) == 0) {
+			*out = i;
+			return (0);
+		}
+	}
+	return (-1);
+}
+
+static const char *
+config_expected(const struct config_key *k)
+{
+	switch (k->type) {
+	case CONFIG_TYPE_STRING:
+		return ("a string");
+	case CONFIG_TYPE_INT:
+		return ("an integer");
+	case CONFIG_TYPE_BOOL:
+		return ("a boolean");
+	case CONFIG_TYPE_SIZE:
+		return ("a size such as 512MiB");
+	case CONFIG_TYPE_DURATION:
+		return ("an integer (milliseconds)");
+	case CONFIG_TYPE_ENUM:
+		return ("one of");
+	case CONFIG_TYPE_LIST:
+		return ("a list");
+	case CONFIG_TYPE_ANY:
+		break;
+	}
+	return ("a value");
+}
+
+static void
+config_type_error(struct config_ctx *ctx, const struct config_key *k,
+    const char *path, const struct config_node *v)
+{
+	char	*got, *names = NULL, *tmp;
+	size_t	 i;
+
+	got = config_quote(v);
+	if (k->type == CONFIG_TYPE_ENUM) {
+		for (i = 0; k->values[i] != NULL; i++) {
+			xasprintf(&tmp, "%s%s%s", names == NULL ? "" : names,
+			    names == NULL ? "" : ", ", k->values[i]);
+			free(names);
+			names = tmp;
+		}
+	}
+	config_error(ctx, v, "key \"%s\": expected %s%s%s, got %s", path,
+	    config_expected(k), names != NULL ? " " : "",
+	    names != NULL ? names : "", got);
+	free(names);
+	free(got);
+}
+
+/*
+ * Converts the value node v for key k.  Returns 1 and fills the outputs if
+ * it holds a value, 0 if it means "not set", -1 after reporting an error.
+ */
+static int
+config_convert(struct config_ctx *ctx, const struct config_key *k,
+    const char *path, const struct config_node *v, int64_t *num, int *ival)
+{
+	if (k->type == CONFIG_TYPE_ANY)
+		return (1);
+	if (config_node_is_unset(v))
+		return (0);
+	if (k->type == CONFIG_TYPE_LIST) {
+		if (v->type == CONFIG_NODE_SEQUENCE)
+			return (1);
+		config_type_error(ctx, k, path, v);
+		return (-1);
+	}
+	if (v->type != CONFIG_NODE_SCALAR) {
+		config_type_error(ctx, k, path, v);
+		return (-1);
+	}
+	if (strlen(v->value) != v->length) {
+		config_error(ctx, v, "key \"%s\": value holds a NUL byte",
+		    path);
+		return (-1);
+	}
+	switch (k->type) {
+	case CONFIG_TYPE_STRING:
+		if (v->length > CONFIG_MAX_STRING) {
+			config_error(ctx, v, "key \"%s\": longer than %d bytes",
+			    path, CONFIG_MAX_STRING);
+			return (-1);
+		}
+		return (1);
+	case CONFIG_TYPE_INT:
+	case CONFIG_TYPE_DURATION:
+		if (config_parse_int(v->value, num) == 0)
+			break;
+		config_type_error(ctx, k, path, v);
+		return (-1);
+	case CONFIG_TYPE_SIZE:
+		if (config_parse_size(v->value, num) == 0)
+			break;
+		config_type_error(ctx, k, path, v);
+		return (-1);
+	case CONFIG_TYPE_BOOL:
+		if (config_parse_bool(v->value, ival) == 0)
+			return (1);
+		config_type_error(ctx, k, path, v);
+		return (-1);
+	case CONFIG_TYPE_ENUM:
+		if (config_parse_enum(k->values, v->value, ival) == 0)
+			return (1);
+		config_type_error(ctx, k, path, v);
+		return (-1);
+	default:
+		return (1);
+	}
+	/* Integers: check the bounds, if the key has any. */
+	if (k->min != k->max && (*num < k->min || *num > k->max)) {
+		config_error(ctx, v, "key \"%s\" must be between %lld and "
+		    "%lld, got %lld", path, (long long)k->min,
+		    (long long)k->max, (long long)*num);
+		return (-1);
+	}
+	return (1);
+}
+
+/* Checks a path-like string value against the key's flags. */
+static int
+config_check_path(struct config_ctx *ctx, const struct config_key *k,
+    const struct config_node *v)
+{
+	struct sockaddr_un	sun;
+
+	if ((k->flags & CONFIG_F_ABSOLUTE) && v->value[0] != '/') {
+		config_error(ctx, v, "key \"%s\" must be an absolute path, "
+		    "got \"%s\"", k->path, v->value);
+		return (-1);
+	}
+	if ((k->flags & CONFIG_F_NOSLASH) && v->value[v->length - 1] == '/') {
+		config_error(ctx, v, "key \"%s\" must not end in \"/\", "
+		    "got \"%s\"", k->path, v->value);
+		return (-1);
+	}
+	if ((k->flags & CONFIG_F_SOCKET) && v->length >= sizeof sun.sun_path) {
+		config_error(ctx, v, "key \"%s\" must be shorter than %zu "
+		    "bytes", k->path, sizeof sun.sun_path);
+		return (-1);
+	}
+	return (0);
+}
+
+/* Stores a default, given as text in the table, into the field. */
+static void
+config_set_default(const struct config_key *k, void *base)
+{
+	char	**sp;
+	int64_t	  num = 0;
+	int	  ival = 0;
+
+	switch (k->type) {
+	case CONFIG_TYPE_STRING:
+		sp = (char **)((char *)base + k->offset);
+		free(*sp);
+		*sp = k->def != NULL ? xstrdup(k->def) : NULL;
+		break;
+	case CONFIG_TYPE_INT:
+	case CONFIG_TYPE_DURATION:
+		if (k->def != NULL && config_parse_int(k->def, &num) != 0)
+			fatalx("config: bad default for %s", k->path);
+		memcpy((char *)base + k->offset, &num, sizeof num);
+		break;
+	case CONFIG_TYPE_SIZE:
+		if (k->def != NULL && config_parse_size(k->def, &num) != 0)
+			fatalx("config: bad default for %s", k->path);
+		memcpy((char *)base + k->offset, &num, sizeof num);
+		break;
+	case CONFIG_TYPE_BOOL:
+		if (k->def != NULL && config_parse_bool(k->def, &ival) != 0)
+			fatalx("config: bad default for %s", k->path);
+		memcpy((char *)base + k->offset, &ival, sizeof ival);
+		break;
+	case CONFIG_TYPE_ENUM:
+		if (k->def != NULL &&
+		    config_parse_enum(k->values, k->def, &ival) != 0)
+			fatalx("config: bad default for %s", k->path);
+		memcpy((char *)base + k->offset, &ival, sizeof ival);
+		break;
+	case CONFIG_TYPE_LIST:
+	case CONFIG_TYPE_ANY:
+		break;
+	}
+}
+
+static void
+config_defaults(enum config_scope scope, void *base)
+{
+	size_t	i;
+
+	for (i = 0; i < CONFIG_NKEYS; i++) {
+		if (config_keys[i].scope == scope)
+			config_set_default(&config_keys[i], base);
+	}
+}
+
+static void	config_set_flows(struct config_ctx *,
+		    const struct config_node *);
+
+/* Sets key k of the walked scope from value node v. */
+static void
+config_set(struct config_ctx *ctx, struct config_walk *w, size_t idx,
+    const struct config_node *v)
+{
+	const struct config_key	*k = &config_keys[idx];
+	char			*field = (char *)w->base + k->offset;
+	char			**sp;
+	int64_t			 num;
+	int			 ival, r;
+
+	r = config_convert(ctx, k, k->path, v, &num, &ival);
+	if (r <= 0) {
+		if (r == 0)
+			config_set_default(k, w->base);
+		else
+			w->bad[idx] = 1;
+		return;
+	}
+	switch (k->type) {
+	case CONFIG_TYPE_STRING:
+		if (config_check_path(ctx, k, v) != 0) {
+			w->bad[idx] = 1;
+			return;
+		}
+		sp = (char **)field;
+		free(*sp);
+		*sp = xstrdup(v->value);
+		break;
+	case CONFIG_TYPE_INT:
+	case CONFIG_TYPE_DURATION:
+	case CONFIG_TYPE_SIZE:
+		memcpy(field, &num, sizeof num);
+		break;
+	case CONFIG_TYPE_BOOL:
+	case CONFIG_TYPE_ENUM:
+		memcpy(field, &ival, sizeof ival);
+		break;
+	case CONFIG_TYPE_LIST:
+		config_set_flows(ctx, v);
+		break;
+	case CONFIG_TYPE_ANY:
+		break;
+	}
+	w->set[idx] = v;
+}
+
+static int
+config_lookup(const struct config_key *table, size_t n,
+    enum config_scope scope, const char *path)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		if (table[i].scope == scope && strcmp(table[i].path, path) == 0)
+			return ((int)i);
+	}
+	return (-1);
+}
+
+/* Is path followed by '.' the start of some key of the scope? */
+static int
+config_is_prefix(enum config_scope scope, const char *path)
+{
+	size_t	i, len = strlen(path);
+
+	for (i = 0; i < CONFIG_NKEYS; i++) {
+		if (config_keys[i].scope == scope &&
+		    strncmp(config_keys[i].path, path, len) == 0 &&
+		    config_keys[i].path[len] == '.')
+			return (1);
+	}
+	for (i = 0; i < CONFIG_NAGENT; i++) {
+		if (config_agent_keys[i].scope == scope &&
+		    strncmp(config_agent_keys[i].path, path, len) == 0 &&
+		    config_agent_keys[i].path[len] == '.')
+			return (1);
+	}
+	return (0);
+}
+
+/* Levenshtein distance, or a large number for long strings. */
+static size_t
+config_distance(const char *a, const char *b)
+{
+	size_t	row[64], i, j, la = strlen(a), lb = strlen(b);
+	size_t	diag, up, cost;
+
+	if (la >= nitems(row) || lb >= nitems(row))
+		return (SIZE_MAX);
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		diag = row[0];
+		row[0] = i;
+		for (j = 1; j <= lb; j++) {
+			up = row[j];
+			cost = a[i - 1] == b[j - 1] ? 0 : 1;
+			row[j] = diag + cost;
+			if (up + 1 < row[j])
+				row[j] = up + 1;
+			if (row[j - 1] + 1 < row[j])
+				row[j] = row[j - 1] + 1;
+			diag = up;
+		}
+	}
+	return (row[lb]);
+}
+
+static void
+config_unknown(struct config_ctx *ctx, enum config_scope scope,
+    const char *path, const struct config_node *key)
+{
+	const char		*best = NULL, *where;
+	size_t			 i, d, bestd = CONFIG_MAX_SUGGEST + 1;
+	char			*hint = NULL;
+	enum config_scope	 other;
+
+	other = scope == CONFIG_SCOPE_FLOW ? CONFIG_SCOPE_GLOBAL :
+	    CONFIG_SCOPE_FLOW;
+
+	for (i = 0; i < CONFIG_NKEYS; i++) {
+		if (config_keys[i].scope != scope)
+			continue;
+		d = config_distance(path, config_keys[i].path);
+		if (d < bestd) {
+			bestd = d;
+			best = config_keys[i].path;
+		}
+	}
+	for (i = 0; i < CONFIG_NAGENT; i++) {
+		if (config_agent_keys[i].scope != scope)
+			continue;
+		d = config_distance(path, config_agent_keys[i].path);
+		if (d < bestd) {
+			bestd = d;
+			best = config_agent_keys[i].path;
+		}
+	}
+	if (best != NULL)
+		xasprintf(&hint, " (did you mean \"%s\"?)", best);
+	else if (config_lookup(config_keys, CONFIG_NKEYS, other, path) != -1)
+		xasprintf(&hint, " (it is a %s key)",
+		    scope == CONFIG_SCOPE_FLOW ? "top-level" : "flow");
+	where = scope == CONFIG_SCOPE_FLOW ? " in flow" : "";
+	config_error(ctx, key, "unknown key \"%s\"%s%s", path, where,
+	    hint != NULL ? hint : "");
+	free(hint);
+}
+
+static void
+config_duplicate(struct config_ctx *ctx, const char *path,
+    const struct config_node *first, const struct config_node *key)
+{
+	config_error(ctx, key, "duplicate key \"%s\" (first at line %d "
+	    "column %d)", path, first->line, first->column);
+}
+
+/* A key of the agent that sluice ignores: check its type, then warn. */
+static void
+config_agent_key(struct config_ctx *ctx, struct config_walk *w, size_t idx,
+    const struct config_node *key, const struct config_node *v)
+{
+	const struct config_key	*k = &config_agent_keys[idx];
+	int64_t			 num;
+	int			 ival;
+
+	if (w->seen_agent[idx] != NULL) {
+		config_duplicate(ctx, k->path, w->seen_agent[idx], key);
+		return;
+	}
+	w->seen_agent[idx] = key;
+	if (config_convert(ctx, k, k->path, v, &num, &ival) < 0)
+		return;
+	log_warnx("%s:%d:%d: key \"%s\" is a Kinesis Agent key that sluice "
+	    "ignores", ctx->path, key->line, key->column, k->path);
+}
+
+/*
+ * Walks one mapping of scope w.  prefix is the dotted path of the mapping
+ * inside the scope (NULL at its top), so that `kinesis: {endpoint: x}` and
+ * `kinesis.endpoint: x` reach the same key.
+ */
+static void
+config_walk_mapping(struct config_ctx *ctx, struct config_walk *w,
+    const struct config_node *m, const char *prefix)
+{
+	const struct config_node	*key, *v;
+	char				*path;
+	size_t				 i, j;
+	int				 idx;
+
+	if (m->nchild / 2 > CONFIG_MAX_KEYS) {
+		config_error(ctx, m, "more than %d keys in one mapping",
+		    CONFIG_MAX_KEYS);
+		return;
+	}
+	for (i = 0; i + 1 < m->nchild; i += 2) {
+		key = m->child[i];
+		v = m->child[i + 1];
+		if (key->type != CONFIG_NODE_SCALAR) {
+			config_error(ctx, key, "a key must be a string");
+			continue;
+		}
+		for (j = 0; j < i; j += 2) {
+			if (m->child[j]->type == CONFIG_NODE_SCALAR &&
+			    strcmp(m->child[j]->value, key->value) == 0)
+				break;
+		}
+		if (prefix != NULL)
+			xasprintf(&path, "%s.%s", prefix, key->value);
+		else
+			path = xstrdup(key->value);
+		if (j < i) {
+			config_duplicate(ctx, path, m->child[j], key);
+			free(path);
+			continue;
+		}
+		if ((idx = config_lookup(config_keys, CONFIG_NKEYS, w->scope,
+		    path)) != -1) {
+			if (w->seen[idx] != NULL)
+				config_duplicate(ctx, path, w->seen[idx], key);
+			else {
+				w->seen[idx] = key;
+				config_set(ctx, w, idx, v);
+			}
+		} else if ((idx = config_lookup(config_agent_keys,
+		    CONFIG_NAGENT, w->scope, path)) != -1)
+			config_agent_key(ctx, w, idx, key, v);
+		else if (config_is_prefix(w->scope, path)) {
+			if (v->type == CONFIG_NODE_MAPPING)
+				config_walk_mapping(ctx, w, v, path);
+			else
+				config_error(ctx, v, "key \"%s\": expected a "
+				    "mapping of %s.* keys", path, path);
+		} else
+			config_unknown(ctx, w->scope, path, key);
+		free(path);
+	}
+}
+
+static int
+config_index(const char *path)
+{
+	int	idx;
+
+	idx = config_lookup(config_keys, CONFIG_NKEYS, CONFIG_SCOPE_FLOW,
+	    path);
+	if (idx == -1)
+		idx = config_lookup(config_keys, CONFIG_NKEYS,
+		    CONFIG_SCOPE_GLOBAL, path);
+	if (idx == -1)
+		fatalx("config: no key %s", path);
+	return (idx);
+}
+
+/* Checks that need the whole flow: destination, required keys, limits. */
+static void
+config_flow_finish(struct config_ctx *ctx, struct config_walk *w,
+    struct config_flow *flow, const struct config_node *item)
+{
+	const struct config_node	*ks, *ds, *bytes;
+	int64_t				 max;
+	int				 fp, ki, di;
+
+	fp = config_index("filePattern");
+	ki = config_index("kinesisStream");
+	di = config_index("deliveryStream");
+	if (w->set[fp] == NULL && !w->bad[fp])
+		config_error(ctx, item, "flow has no filePattern");
+	ks = w->set[ki];
+	ds = w->set[di];
+	if (ds != NULL) {
+		/* As in the agent's FileFlowFactory, deliveryStream wins. */
+		if (ks != NULL)
+			log_warnx("%s:%d:%d: flow has both kinesisStream and "
+			    "deliveryStream; it sends to Firehose stream "
+			    "\"%s\"", ctx->path, item->line, item->column,
+			    ds->value);
+		free(flow->stream);
+		flow->stream = xstrdup(ds->value);
+		flow->dest = CONFIG_DEST_FIREHOSE;
+	} else if (ks != NULL)
+		flow->dest = CONFIG_DEST_KINESIS;
+	else if (!w->bad[ki] && !w->bad[di])
+		config_error(ctx, item, "flow has neither kinesisStream nor "
+		    "deliveryStream");
+
+	max = flow->dest == CONFIG_DEST_FIREHOSE ? CONFIG_FIREHOSE_MAX_BATCH :
+	    CONFIG_KINESIS_MAX_BATCH;
+	bytes = w->set[config_index("maxBufferSizeBytes")];
+	if (bytes == NULL)
+		flow->max_buffer_size_bytes = max;
+	else if (flow->max_buffer_size_bytes > max)
+		config_error(ctx, bytes, "key \"maxBufferSizeBytes\" must be "
+		    "between 1 and %lld for Firehose, got %lld",
+		    (long long)max, (long long)flow->max_buffer_size_bytes);
+}
+
+static void
+config_set_flows(struct config_ctx *ctx, const struct config_node *v)
+{
+	struct config		*conf = ctx->conf;
+	struct config_walk	*w;
+	struct config_flow	*flow;
+	const struct config_node *item;
+	size_t			 i;
+
+	if (v->nchild > CONFIG_MAX_FLOWS) {
+		config_error(ctx, v, "more than %d flows", CONFIG_MAX_FLOWS);
+		return;
+	}
+	conf->flows = xcalloc(v->nchild, sizeof *conf->flows);
+	w = xmalloc(sizeof *w);
+	for (i = 0; i < v->nchild; i++) {
+		item = v->child[i];
+		flow = &conf->flows[conf->nflows++];
+		config_defaults(CONFIG_SCOPE_FLOW, flow);
+		flow->line = item->line;
+		flow->column = item->column;
+		if (item->type != CONFIG_NODE_MAPPING) {
+			config_error(ctx, item, "a flow must be a mapping");
+			continue;
+		}
+		memset(w, 0, sizeof *w);
+		w->scope = CONFIG_SCOPE_FLOW;
+		w->base = flow;
+		config_walk_mapping(ctx, w, item, NULL);
+		config_flow_finish(ctx, w, flow, item);
+	}
+	free(w);
+}
+
+static int
+config_str_eq(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return (a == b);
+	return (strcmp(a, b) == 0);
+}
+
+/* Checks that need the whole file. */
+static void
+config_finish(struct config_ctx *ctx, struct config_walk *w,
+    const struct config_node *root)
+{
+	struct config			*conf = ctx->conf;
+	const struct config_node	*id, *secret;
+	struct config_flow		*a, *b;
+	size_t				 i, j;
+
+	if (conf->nflows == 0 && !w->bad[config_index("flows")]) {
+		config_error(ctx, w->seen[config_index("flows")] != NULL ?
+		    w->seen[config_index("flows")] : root,
+		    "There are no flows configured");
+	}
+	id = w->set[config_index("awsAccessKeyId")];
+	secret = w->set[config_index("awsSecretAccessKey")];
+	if ((id == NULL) != (secret == NULL))
+		config_error(ctx, id != NULL ? id : secret, "awsAccessKeyId "
+		    "and awsSecretAccessKey must be given together");
+
+	/* The agent's flow id is destination, stream and pattern. */
+	for (i = 0; i < conf->nflows; i++) {
+		a = &conf->flows[i];
+		if (a->stream == NULL || a->file_pattern == NULL)
+			continue;
+		for (j = 0; j < i; j++) {
+			b = &conf->flows[j];
+			if (a->dest == b->dest &&
+			    config_str_eq(a->stream, b->stream) &&
+			    config_str_eq(a->file_pattern, b->file_pattern)) {
+				config_error_pos(ctx, a->line, a->column,
+				    "duplicate flow (same as the flow at line "
+				    "%d column %d)", b->line, b->column);
+				break;
+			}
+		}
+	}
+}
+
+/*
+ * Joins the errors in the order of the file: checks that need a whole flow
+ * or the whole file run after the walk, but read best in place.
+ */
+static char *
+config_join_errors(struct config_ctx *ctx)
+{
+	struct config_error	 tmp;
+	char			*out;
+	size_t			 i, j, len = 0, off = 0, n;
+
+	for (i = 1; i < ctx->nerrors; i++) {
+		tmp = ctx->errors[i];
+		for (j = i; j > 0 && (ctx->errors[j - 1].line > tmp.line ||
+		    (ctx->errors[j - 1].line == tmp.line &&
+		    ctx->errors[j - 1].column > tmp.column)); j--)
+			ctx->errors[j] = ctx->errors[j - 1];
+		ctx->errors[j] = tmp;
+	}
+	for (i = 0; i < ctx->nerrors; i++)
+		len += strlen(ctx->errors[i].msg) + 1;
+	out = xmalloc(len + 1);
+	for (i = 0; i < ctx->nerrors; i++) {
+		n = strlen(ctx->errors[i].msg);
+		memcpy(out + off, ctx->errors[i].msg, n);
+		off += n;
+		if (i + 1 < ctx->nerrors)
+			out[off++] = '\n';
+	}
+	out[off] = '\0';
+	return (out);
+}
+
+struct config *
+config_load(const char *path, char **errors)
+{
+	struct config_ctx	 ctx;
+	struct config_walk	*w = NULL;
+	struct config_node	*root = NULL;
+	struct config		*conf;
+	char			*buf = NULL;
+	size_t			 len = 0, i, where = 0;
+	int			 line, column, failed;
+
+	memset(&ctx, 0, sizeof ctx);
+	ctx.path = path;
+	conf = ctx.conf = xcalloc(1, sizeof *conf);
+	conf->path = xstrdup(path);
+	config_defaults(CONFIG_SCOPE_GLOBAL, conf);
+
+	if ((buf = config_read(&ctx, &len)) == NULL)
+		goto out;
+	if (config_is_json(buf, len) &&
+	    config_strip_comments(buf, len, &where) != 0) {
+		config_offset_pos(buf, len, where, &line, &column);
+		config_error_pos(&ctx, line, column, "unterminated comment");
+		goto out;
+	}
+	root = config_parse(&ctx, buf, len, &failed);
+	if (failed)
+		goto out;
+	w = xcalloc(1, sizeof *w);
+	w->scope = CONFIG_SCOPE_GLOBAL;
+	w->base = conf;
+	if (root != NULL && config_node_is_unset(root)) {
+		/* An empty document: only flows are missing. */
+	} else if (root != NULL && root->type != CONFIG_NODE_MAPPING)
+		config_error(&ctx, root, "the top level must be a mapping, "
+		    "not %s", root->type == CONFIG_NODE_SEQUENCE ? "a list" :
+		    "a scalar");
+	else if (root != NULL)
+		config_walk_mapping(&ctx, w, root, NULL);
+	config_finish(&ctx, w, root);
+
+out:
+	free(w);
+	config_node_free(root);
+	free(buf);
+	if (ctx.nerrors != 0) {
+		config_free(conf);
+		conf = NULL;
+		if (errors != NULL)
+			*errors = config_join_errors(&ctx);
+	} else if (errors != NULL)
+		*errors = NULL;
+	for (i = 0; i < ctx.nerrors; i++)
+		free(ctx.errors[i].msg);
+	free(ctx.errors);
+	return (conf);
+}
+
+void
+config_free(struct config *conf)
+{
+	struct config_flow	*flow;
+	size_t			 i;
+
+	if (conf == NULL)
+		return;
+	for (i = 0; i < conf->nflows; i++) {
+		flow = &conf->flows[i];
+		free(flow->file_pattern);
+		free(flow->stream);
+	}
+	free(conf->flows);
+	free(conf->path);
+	free(conf->kinesis_endpoint);
+	free(conf->kinesis_region);
+	free(conf->firehose_endpoint);
+	free(conf->firehose_region);
+	free(conf->aws_access_key_id);
+	free(conf->aws_secret_access_key);
+	free(conf->state_directory);
+	free(conf->control_socket);
+	free(conf);
+}
+
+/* The range or the values of a key, for the help table. */
+static char *
+config_range(const struct config_key *k)
+{
+	char	*out = NULL, *tmp;
+	size_t	 i;
+
+	if (k->type == CONFIG_TYPE_ENUM) {
+		for (i = 0; k->values[i] != NULL; i++) {
+			xasprintf(&tmp, "%s%s%s", out == NULL ? "" : out,
+			    out == NULL ? "" : "|", k->values[i]);
+			free(out);
+			out = tmp;
+		}
+		return (out);
+	}
+	if (k->min == k->max)
+		return (xstrdup("-"));
+	if (k->type == CONFIG_TYPE_SIZE && k->min % MiB == 0 &&
+	    k->max % PiB == 0)
+		xasprintf(&out, "%lldMiB..%lldPiB", (long long)(k->min / MiB),
+		    (long long)(k->max / PiB));
+	else
+		xasprintf(&out, "%lld..%lld", (long long)k->min,
+		    (long long)k->max);
+	return (out);
+}
+
+static void
+config_print_scope(FILE *f, enum config_scope scope, int wkey, int wtype,
+    int wdef, int wrange)
+{
+	const struct config_key	*k;
+	const char		*def;
+	char			*range;
+	size_t			 i;
+
+	for (i = 0; i < CONFIG_NKEYS; i++) {
+		k = &config_keys[i];
+		if (k->scope != scope)
+			continue;
+		def = k->def_help != NULL ? k->def_help : k->def;
+		range = config_range(k);
+		fprintf(f, "  %-*s %-*s %-*s %-*s %s\n", wkey, k->path, wtype,
+		    config_type_names[k->type], wdef, def, wrange, range,
+		    k->desc);
+		free(range);
+	}
+}
+
+void
+config_print_help(FILE *f)
+{
+	const struct config_key	*k;
+	const char		*def;
+	char			*range;
+	size_t			 i, col;
+	int			 wkey = 3, wtype = 4, wdef = 7, wrange = 5, n;
+
+	for (i = 0; i < CONFIG_NKEYS; i++) {
+		k = &config_keys[i];
+		def = k->def_help != NULL ? k->def_help : k->def;
+		range = config_range(k);
+		if ((n = (int)strlen(k->path)) > wkey)
+			wkey = n;
+		if ((n = (int)strlen(config_type_names[k->type])) > wtype)
+			wtype = n;
+		if ((n = (int)strlen(def)) > wdef)
+			wdef = n;
+		if ((n = (int)strlen(range)) > wrange)
+			wrange = n;
+		free(range);
+	}
+
+	fprintf(f, "Top-level keys:\n");
+	fprintf(f, "  %-*s %-*s %-*s %-*s %s\n", wkey, "KEY", wtype, "TYPE",
+	    wdef, "DEFAULT", wrange, "RANGE", "DESCRIPTION");
+	config_print_scope(f, CONFIG_SCOPE_GLOBAL, wkey, wtype, wdef, wrange);
+	fprintf(f, "\nFlow keys (in each mapping of flows):\n");
+	fprintf(f, "  %-*s %-*s %-*s %-*s %s\n", wkey, "KEY", wtype, "TYPE",
+	    wdef, "DEFAULT", wrange, "RANGE", "DESCRIPTION");
+	config_print_scope(f, CONFIG_SCOPE_FLOW, wkey, wtype, wdef, wrange);
+
+	fprintf(f, "\nA dotted key may also be nested: kinesis: {endpoint: "
+	    "...}.\nKinesis Agent keys that are accepted and ignored, with a "
+	    "warning:\n");
+	col = 0;
+	for (i = 0; i < CONFIG_NAGENT; i++) {
+		k = &config_agent_keys[i];
+		if (col != 0 && col + strlen(k->path) + 2 > 76) {
+			fprintf(f, ",\n");
+			col = 0;
+		} else if (col != 0) {
+			fprintf(f, ", ");
+			col += 2;
+		}
+		if (col == 0) {
+			fprintf(f, "    ");
+			col = 4;
+		}
+		fprintf(f, "%s%s", k->path,
+		    k->scope == CONFIG_SCOPE_FLOW ? " (flow)" : "");
+		col += strlen(k->path) +
+		    (k->scope == CONFIG_SCOPE_FLOW ? 7 : 0);
+	}
+	fprintf(f, "\n");
+}

@@ -1,0 +1,82 @@
+/*
+ * config: loads /etc/sluice/sluice.yaml (or a Kinesis Agent agent.json) into
+ * struct config.  One declarative table in config.c lists every key; one
+ * walker validates the node tree against it and fills these structs.  The
+ * same table prints `sluiced -h config`.
+ */
+#ifndef CONFIG_H
+#define CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+enum config_dest {
+	CONFIG_DEST_KINESIS,
+	CONFIG_DEST_FIREHOSE
+};
+
+enum config_position {
+	CONFIG_POSITION_END_OF_FILE,
+	CONFIG_POSITION_START_OF_FILE
+};
+
+enum config_fsync {
+	CONFIG_FSYNC_INTERVAL,		/* default: group commit */
+	CONFIG_FSYNC_ALWAYS,
+	CONFIG_FSYNC_NEVER
+};
+
+struct config_flow {
+	char			*file_pattern;	/* filePattern (required) */
+	enum config_dest	 dest;		/* deliveryStream wins */
+	char			*stream;	/* kinesisStream/deliveryStream */
+	enum config_position	 initial_position;
+	int64_t			 max_buffer_age_ms;	/* 1000..900000, 60000 */
+	int64_t			 max_buffer_size_records; /* 1..500, 500 */
+	int64_t			 max_buffer_size_bytes;	/* K 5 MiB, F 4 MiB */
+	int64_t			 retry_initial_backoff_ms; /* 100 */
+	int64_t			 retry_max_backoff_ms;	/* 10000 */
+	int			 line;		/* where the flow starts */
+	int			 column;
+};
+
+struct config {
+	char			*path;
+	char			*kinesis_endpoint;	/* NULL if not set */
+	char			*kinesis_region;	/* NULL if not set */
+	char			*firehose_endpoint;
+	char			*firehose_region;
+	char			*aws_access_key_id;
+	char			*aws_secret_access_key;
+	char			*state_directory;	/* /var/lib/sluice */
+	char			*control_socket;	/* /run/sluice/sluice.sock */
+	int64_t			 spool_max_bytes;	/* spool.maxBytes */
+	enum config_fsync	 spool_fsync;		/* spool.fsync */
+	int64_t			 spool_fsync_interval_ms; /* spool.fsyncIntervalMillis */
+	struct config_flow	*flows;
+	size_t			 nflows;
+};
+
+/*
+ * Loads and validates the file at path.  Returns the config (free it with
+ * config_free), or NULL with *errors set to every error found, one per line,
+ * each as "file:line:column: message" (the caller frees *errors), in file
+ * order; on success *errors is set to NULL.  A JSON file (a Kinesis Agent
+ * agent.json) loads through the same path, its // and slash-star comments
+ * ignored.  Warnings (Kinesis Agent keys that have no meaning here, a flow
+ * with both kinesisStream and deliveryStream) are logged with log_warnx.
+ */
+struct config	*config_load(const char *path, char **errors);
+
+/* Frees a config from config_load; NULL is allowed. */
+void		 config_free(struct config *);
+
+/*
+ * Prints every key with its type, default, bounds and description, top-level
+ * keys first, as an aligned table for `sluiced -h config`; then the Kinesis
+ * Agent keys that are accepted and ignored.
+ */
+void		 config_print_help(FILE *);
+
+#endif /* CONFIG_H */

@@ -1,0 +1,66 @@
+/*
+ * ctl: the server side of the control socket (protocol in ctl_proto.h).
+ *
+ * It lives in the delivery thread's loop.  Every client socket is
+ * nonblocking with its own bounded buffers, a client that stays idle for
+ * CTL_CLIENT_TIMEOUT_MS is dropped, and at most CTL_CLIENTS_MAX clients are
+ * served at once, so no client can stall or exhaust the daemon.
+ *
+ * Who may run what is decided per command from the peer's SO_PEERCRED:
+ * read-only commands are open to anyone who can connect (the socket is mode
+ * 0660, so its group), while commands flagged CTL_CMD_PRIVILEGED need root
+ * or the daemon's own uid.
+ */
+#ifndef CTL_H
+#define CTL_H
+
+#include <sys/types.h>
+
+struct ctl;
+struct loop;
+
+/*
+ * A client that has not sent its whole request this long after connecting,
+ * or that has taken none of its reply for this long, is disconnected.
+ */
+#define CTL_CLIENT_TIMEOUT_MS	3000
+/* Clients served at once; more are answered with an error and closed. */
+#define CTL_CLIENTS_MAX		32
+
+/* Command flag: the command changes state and needs root or our uid. */
+#define CTL_CMD_PRIVILEGED	0x1
+
+/*
+ * Returns the status document: NUL-terminated JSON allocated with malloc,
+ * which ctl frees.  NULL is reported to the client as an error.
+ */
+typedef char	*(*ctl_status_fn)(void *arg);
+
+/*
+ * Creates the control socket at socket_path and serves it in loop (call it
+ * on the loop's thread, or before the loop runs).  The parent directory is
+ * created with mode 0755 if missing.  If a daemon already answers on the
+ * path, it fails ("another sluiced is running on PATH"); a stale socket
+ * left by a dead daemon is replaced; any other kind of file is left alone
+ * and is an error.  The socket gets mode 0660.  status(arg) is called on
+ * the loop's thread for each "status" request.  Returns the server, or
+ * NULL with *cause set (caller frees).
+ */
+struct ctl	*ctl_open(struct loop *, const char *socket_path,
+		    ctl_status_fn status, void *arg, char **cause);
+
+/*
+ * Disconnects every client, stops listening and unlinks the socket if it
+ * is still the one ctl_open created.  Call it on the loop's thread or
+ * after the loop stopped.  NULL is accepted.
+ */
+void		 ctl_close(struct ctl *);
+
+/*
+ * Returns 1 if a peer with uid peer_uid may run a command with the given
+ * CTL_CMD_* flags on a daemon running as daemon_uid, 0 if not.
+ */
+int		 ctl_peer_is_allowed(int flags, uid_t peer_uid,
+		    uid_t daemon_uid);
+
+#endif /* CTL_H */

@@ -1,0 +1,386 @@
+/*
+ * dest: the registry and what Kinesis and Firehose share: the body
+ * buffer, JSON string escaping, the response parser (both answer with an
+ * array of per-record entries that carry ErrorCode/ErrorMessage on
+ * failure), error descriptions and the endpoint, region and Host header.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+#include <jansson.h>
+
+#include "base64.h"
+#include "dest.h"
+#include "log.h"
+#include "xmalloc.h"
+
+#define DEST_DEFAULT_REGION	"us-east-1"
+
+const struct dest_ops *dest_registry[] = {
+	&dest_kinesis_ops,
+	&dest_firehose_ops,
+	NULL
+};
+
+const struct dest_ops *
+dest_find(enum config_dest kind)
+{
+	const struct dest_ops	**d;
+
+	for (d = dest_registry; *d != NULL; d++)
+		if ((*d)->kind == kind)
+			return (*d);
+	return (NULL);
+}
+
+size_t
+dest_body_max(const struct dest_ops *ops, const char *stream)
+{
+	size_t	n;
+
+	/* Escaping makes a byte at most 6 ("\u00XX"); 64 covers the keys. */
+	n = 64 + 6 * strlen(stream);
+	/*
+	 * Each record's base64 is at most 4/3 of its bytes plus 4 (padding),
+	 * and records share the request's byte limit.
+	 */
+	n += base64_encoded_len(ops->max_request_bytes);
+	n += ops->max_records * (ops->entry_overhead + 1 + 4);
+	return (n + 16);
+}
+
+void
+dest_body_reserve(struct dest_body *b, size_t n)
+{
+	size_t	cap;
+
+	if (b->len + n <= b->cap)
+		return;
+	if (b->len + n > b->max)
+		fatalx("dest: request body over its %zu byte maximum", b->max);
+	cap = b->cap < 4096 ? 4096 : b->cap;
+	while (cap < b->len + n)
+		cap *= 2;
+	if (cap > b->max)
+		cap = b->max;
+	b->buf = xrealloc(b->buf, cap);
+	b->cap = cap;
+}
+
+void
+dest_body_json_string(struct dest_body *b, const char *s)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	const unsigned char	*p;
+	char			*o;
+
+	dest_body_reserve(b, 2 + 6 * strlen(s));
+	o = b->buf + b->len;
+	*o++ = '"';
+	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+		if (*p == '"' || *p == '\\') {
+			*o++ = '\\';
+			*o++ = (char)*p;
+		} else if (*p < 0x20 || *p == 0x7f) {
+			*o++ = '\\';
+			*o++ = 'u';
+			*o++ = '0';
+			*o++ = '0';
+			*o++ = hex[*p >> 4];
+			*o++ = hex[*p & 15];
+		} else
+			*o++ = (char)*p;
+	}
+	*o++ = '"';
+	b->len = (size_t)(o - b->buf);
+}
+
+void
+dest_body_clear(struct dest_body *b)
+{
+	free(b->buf);
+	b->buf = NULL;
+	b->len = b->cap = 0;
+}
+
+/* Copies a JSON string member (or "") into buf, bounded, printable only. */
+static void
+dest_copy_member(json_t *obj, const char *key, char *buf, size_t len)
+{
+	json_t		*v;
+	const char	*s = "";
+	size_t		 i;
+
+	if ((v = json_object_get(obj, key)) != NULL && json_is_string(v))
+		s = json_string_value(v);
+	for (i = 0; i + 1 < len && s[i] != '\0'; i++)
+		buf[i] = isprint((unsigned char)s[i]) ? s[i] : '?';
+	buf[i] = '\0';
+}
+
+int
+dest_parse_entries(const char *body, size_t len, const char *array_key,
+    size_t n, uint8_t *failed, struct dest_result *res, char **cause)
+{
+	json_t		*root = NULL, *arr, *e, *code;
+	json_error_t	 jerr;
+	size_t		 i;
+	int		 rv = -1;
+
+	memset(res, 0, sizeof *res);
+	/* Rejecting duplicate keys keeps an ambiguous answer from acking. */
+	root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (root == NULL) {
+		xasprintf(cause, "invalid JSON response: %s (offset %d)",
+		    jerr.text, jerr.position);
+		goto out;
+	}
+	if (!json_is_object(root)) {
+		xasprintf(cause, "response is not a JSON object");
+		goto out;
+	}
+	arr = json_object_get(root, array_key);
+	if (arr == NULL || !json_is_array(arr)) {
+		xasprintf(cause, "response has no %s array", array_key);
+		goto out;
+	}
+	if (json_array_size(arr) != n) {
+		xasprintf(cause, "response has %zu entries for %zu records",
+		    json_array_size(arr), n);
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		e = json_array_get(arr, i);
+		if (!json_is_object(e)) {
+			xasprintf(cause, "response entry %zu is not an object",
+			    i);
+			goto out;
+		}
+		code = json_object_get(e, "ErrorCode");
+		if (code == NULL || json_is_null(code)) {
+			failed[i] = 0;
+			continue;
+		}
+		failed[i] = 1;
+		if (res->nfailed++ > 0)
+			continue;
+		if (json_is_string(code))
+			dest_copy_member(e, "ErrorCode", res->code,
+			    sizeof res->code);
+		else
+			snprintf(res->code, sizeof res->code, "(invalid)");
+		dest_copy_member(e, "ErrorMessage", res->message,
+		    sizeof res->message);
+	}
+	rv = 0;
+out:
+	json_decref(root);
+	return (rv);
+}
+
+void
+dest_describe_error(long status, const char *error_type, const char *body,
+    size_t body_len, char *buf, size_t len)
+{
+	char		 type[DEST_CODE_MAX], msg[DEST_MESSAGE_MAX], *hash;
+	json_t		*root;
+	json_error_t	 jerr;
+
+	type[0] = msg[0] = '\0';
+	if (error_type != NULL)
+		snprintf(type, sizeof type, "%s", error_type);
+	root = json_loadb(body, body_len, 0, &jerr);
+	if (root != NULL && json_is_object(root)) {
+		if (type[0] == '\0') {
+			/* "__type": "com.amazon.coral.service#Code" */
+			dest_copy_member(root, "__type", type, sizeof type);
+			if ((hash = strrchr(type, '#')) != NULL)
+				memmove(type, hash + 1, strlen(hash));
+		}
+		dest_copy_member(root, "message", msg, sizeof msg);
+		if (msg[0] == '\0')
+			dest_copy_member(root, "Message", msg, sizeof msg);
+	}
+	json_decref(root);
+	snprintf(buf, len, "HTTP %ld%s%s%s%s", status,
+	    type[0] != '\0' ? " " : "", type,
+	    msg[0] != '\0' ? ": " : "", msg);
+}
+
+/* A region looks like "us-east-1" or "cn-north-1": a dash, ends in a digit. */
+static int
+dest_is_region(const char *s, size_t len)
+{
+	if (len < 4 || memchr(s, '-', len) == NULL)
+		return (0);
+	return (isdigit((unsigned char)s[len - 1]) != 0);
+}
+
+char *
+dest_region_from_host(const char *host)
+{
+	static const char	*suffixes[] = {
+		".amazonaws.com", ".amazonaws.com.cn", NULL
+	};
+	const char		**s;
+	char			*h, *p, *end = NULL, *start, *region = NULL;
+	size_t			 hl, sl;
+
+	h = xstrdup(host);
+	for (p = h; *p != '\0'; p++)
+		*p = (char)tolower((unsigned char)*p);
+	if ((p = strchr(h, ':')) != NULL)	/* drop a port */
+		*p = '\0';
+	hl = strlen(h);
+	if (hl > 0 && h[hl - 1] == '.')		/* absolute name */
+		h[--hl] = '\0';
+	for (s = suffixes; *s != NULL; s++) {
+		sl = strlen(*s);
+		if (hl > sl && strcmp(h + hl - sl, *s) == 0)
+			end = h + hl - sl;
+	}
+	while (end != NULL && end > h) {
+		for (start = end; start > h && start[-1] != '.'; start--)
+			;
+		/* vpce-1-x.kinesis.us-east-1.vpce.amazonaws.com */
+		if (end - start == 4 && strncmp(start, "vpce", 4) == 0) {
+			end = start > h ? start - 1 : NULL;
+			continue;
+		}
+		if (dest_is_region(start, (size_t)(end - start)))
+			region = xstrndup(start, (size_t)(end - start));
+		break;
+	}
+	free(h);
+	return (region);
+}
+
+void
+dest_endpoint_clear(struct dest_endpoint *ep)
+{
+	free(ep->url);
+	free(ep->host);
+	free(ep->path);
+	free(ep->region);
+	memset(ep, 0, sizeof *ep);
+}
+
+int
+dest_endpoint_make(struct dest_endpoint *ep, const struct dest_ops *ops,
+    const char *endpoint, const char *region, char **cause)
+{
+	CURLU		*u = NULL;
+	CURLUcode	 uc;
+	char		*url = NULL, *scheme = NULL, *host = NULL;
+	char		*port = NULL;
+	char		*path = NULL;
+	const char	*env;
+	int		 rv = -1;
+
+	memset(ep, 0, sizeof *ep);
+	if (endpoint != NULL && *endpoint != '\0')
+		url = xstrdup(endpoint);
+	else {
+		if (region == NULL || *region == '\0')
+			region = DEST_DEFAULT_REGION;
+		xasprintf(&url, "https://%s.%s.amazonaws.com%s", ops->service,
+		    region, strncmp(region, "cn-", 3) == 0 ? ".cn" : "");
+	}
+
+	if ((u = curl_url()) == NULL)
+		fatalx("dest: curl_url");
+	uc = curl_url_set(u, CURLUPART_URL, url, CURLU_DEFAULT_SCHEME);
+	if (uc != CURLUE_OK) {
+		xasprintf(cause, "endpoint %s: %s", url, curl_url_strerror(uc));
+		goto out;
+	}
+	if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_PATH, &path, 0) != CURLUE_OK) {
+		xasprintf(cause, "endpoint %s: no host", url);
+		goto out;
+	}
+	if (strcmp(scheme, "https") != 0 && strcmp(scheme, "http") != 0) {
+		xasprintf(cause, "endpoint %s: scheme is not http or https",
+		    url);
+		goto out;
+	}
+	/*
+	 * libcurl leaves the port out of Host when it is the scheme's
+	 * default; the signature covers Host, so do exactly the same.
+	 */
+	if (curl_url_get(u, CURLUPART_PORT, &port, 0) != CURLUE_OK)
+		port = NULL;
+	if (port != NULL && ((strcmp(scheme, "https") == 0 &&
+	    strcmp(port, "443") == 0) || (strcmp(scheme, "http") == 0 &&
+	    strcmp(port, "80") == 0))) {
+		curl_free(port);
+		port = NULL;
+	}
+	if (port != NULL)
+		xasprintf(&ep->host, "%s:%s", host, port);
+	else
+		ep->host = xstrdup(host);
+	ep->path = xstrdup(path[0] != '\0' ? path : "/");
+	free(url);
+	if (curl_url_get(u, CURLUPART_URL, &url, 0) != CURLUE_OK)
+		fatalx("dest: curl_url_get");
+	ep->url = xstrdup(url);
+	curl_free(url);
+	url = NULL;
+
+	if (region != NULL && *region != '\0')
+		ep->region = xstrdup(region);
+	else if ((env = getenv("AWS_REGION")) != NULL && *env != '\0')
+		ep->region = xstrdup(env);
+	else if ((env = getenv("AWS_DEFAULT_REGION")) != NULL && *env != '\0')
+		ep->region = xstrdup(env);
+	else if ((ep->region = dest_region_from_host(host)) == NULL)
+		ep->region = xstrdup(DEST_DEFAULT_REGION);
+	rv = 0;
+out:
+	if (rv == -1)
+		dest_endpoint_clear(ep);
+	free(url);
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(port);
+	curl_free(path);
+	curl_url_cleanup(u);
+	return (rv);
+}
+
+int
+dest_endpoint_init(struct dest_endpoint *ep, const struct dest_ops *ops,
+    const struct config *cfg, char **cause)
+{
+	const char	*endpoint, *region;
+	char		*envregion = NULL;
+	int		 rv;
+
+	if (ops->kind == CONFIG_DEST_FIREHOSE) {
+		endpoint = cfg->firehose_endpoint;
+		region = cfg->firehose_region;
+	} else {
+		endpoint = cfg->kinesis_endpoint;
+		region = cfg->kinesis_region;
+	}
+	/*
+	 * Without an endpoint, the environment's region picks the default
+	 * endpoint as well as the signing region.
+	 */
+	if ((region == NULL || *region == '\0') &&
+	    (endpoint == NULL || *endpoint == '\0')) {
+		if ((region = getenv("AWS_REGION")) == NULL || *region == '\0')
+			region = getenv("AWS_DEFAULT_REGION");
+		if (region != NULL && *region != '\0')
+			envregion = xstrdup(region);
+		region = envregion;
+	}
+	rv = dest_endpoint_make(ep, ops, endpoint, region, cause);
+	free(envregion);
+	return (rv);
+}

@@ -1,0 +1,164 @@
+/*
+ * dest: the destinations a flow delivers to, Kinesis Data Streams
+ * (PutRecords) and Firehose (PutRecordBatch).  Both speak the AWS JSON 1.1
+ * protocol: a POST to "/" with X-Amz-Target naming the operation and a
+ * JSON body listing the records, base64 in "Data".  Each destination is a
+ * struct dest_ops (dest_kinesis.c, dest_firehose.c) in a NULL-terminated
+ * registry; the sender drives them and knows nothing of their JSON.
+ *
+ * A request body has this grammar, which the sender relies on to resend
+ * only the failed entries of a batch without encoding them again:
+ *
+ *	body   = prefix entry *("," entry) suffix    (entries may be zero)
+ *	prefix = written by begin(), e.g. {"StreamName":"s","Records":[
+ *	entry  = written by add(), one JSON object, without separator
+ *	suffix = written by finish(), "]}"
+ *
+ * The bodies are built by hand into one growing buffer (no JSON library on
+ * the hot path); responses are parsed with jansson.
+ */
+#ifndef DEST_H
+#define DEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+
+/* Bounds of the messages kept from a response, for logs and status. */
+#define DEST_CODE_MAX		128
+#define DEST_MESSAGE_MAX	256
+
+/* A request body being built.  The sender owns the buffer. */
+struct dest_body {
+	char		*buf;
+	size_t		 len;
+	size_t		 cap;
+	size_t		 max;	/* cap never grows beyond this */
+};
+
+/* What a 200 response said about the batch. */
+struct dest_result {
+	size_t		 nfailed;
+	char		 code[DEST_CODE_MAX];	/* first failure's */
+	char		 message[DEST_MESSAGE_MAX];
+};
+
+struct dest_ops {
+	const char	*name;		/* "kinesis": status, logs */
+	enum config_dest kind;		/* config_flow.dest */
+	const char	*service;	/* SigV4 service, host label */
+	const char	*target;	/* X-Amz-Target */
+	const char	*api;		/* "PutRecords", for messages */
+
+	/* API limits (AWS defaults; see the API references). */
+	size_t		 max_records;		/* per request */
+	size_t		 max_record_bytes;	/* data + key */
+	size_t		 max_request_bytes;	/* data + keys */
+	/* Most bytes add() counts for a record besides its data (the key). */
+	size_t		 key_max;
+	/* Most JSON bytes of an entry besides its base64 data. */
+	size_t		 entry_overhead;
+
+	/* Appends the prefix for stream (any bytes; escaped here). */
+	void		(*begin)(struct dest_body *, const char *stream);
+	/*
+	 * Appends one entry for the len bytes at data.  *rng is the
+	 * caller's PRNG state (partition keys).  Returns the bytes this
+	 * record counts against the size limits: len plus its key.
+	 */
+	size_t		(*add)(struct dest_body *, const void *data,
+			    size_t len, uint64_t *rng);
+	/* Appends the suffix. */
+	void		(*finish)(struct dest_body *);
+	/*
+	 * Parses a 200 response to a request of n entries.  Sets failed[i]
+	 * to 1 for each entry that has an ErrorCode and 0 for the others,
+	 * and fills *res.  Returns 0, or -1 with *cause set (caller frees)
+	 * if the body is not such a response or has a different number of
+	 * entries: then the whole batch must be sent again.
+	 */
+	int		(*parse)(const char *body, size_t len, size_t n,
+			    uint8_t *failed, struct dest_result *res,
+			    char **cause);
+};
+
+/* The registry, NULL-terminated. */
+extern const struct dest_ops	*dest_registry[];
+extern const struct dest_ops	 dest_kinesis_ops;
+extern const struct dest_ops	 dest_firehose_ops;
+
+/* Returns the destination for kind, or NULL. */
+const struct dest_ops	*dest_find(enum config_dest kind);
+
+/*
+ * Returns the largest body for requests within ops's limits to stream:
+ * the size to give dest_body.max.
+ */
+size_t		 dest_body_max(const struct dest_ops *,
+		    const char *stream);
+
+/*
+ * Makes room for n more bytes in b, growing it geometrically up to b->max.
+ * Exceeding b->max is a bug in the caller's accounting and is fatal.
+ */
+void		 dest_body_reserve(struct dest_body *b, size_t n);
+
+/* Appends s as a JSON string, quotes included (RFC 8259 section 7). */
+void		 dest_body_json_string(struct dest_body *b, const char *s);
+
+/* Frees b's buffer and zeroes it (max is kept). */
+void		 dest_body_clear(struct dest_body *b);
+
+/*
+ * The shared parser behind both parse() functions: array_key names the
+ * entries ("Records", "RequestResponses").  Every entry is walked; the
+ * failed count in the response is not trusted.
+ */
+int		 dest_parse_entries(const char *body, size_t len,
+		    const char *array_key, size_t n, uint8_t *failed,
+		    struct dest_result *res, char **cause);
+
+/*
+ * Describes an error response: writes "HTTP status Type: message" into
+ * buf (size len), with the type from x-amzn-ErrorType (error_type, may be
+ * empty) or the body's "__type", and the body's "message".
+ */
+void		 dest_describe_error(long status, const char *error_type,
+		    const char *body, size_t body_len, char *buf, size_t len);
+
+/* Where and how a flow's requests go. */
+struct dest_endpoint {
+	char		*url;		/* what curl is given */
+	char		*host;		/* Host header: host[:port] */
+	char		*path;		/* signed path, "/" */
+	char		*region;	/* signing region */
+};
+
+/*
+ * Fills ep for ops from the config: the URL is the configured endpoint
+ * (https:// is assumed without a scheme), else https://SERVICE.REGION.
+ * amazonaws.com.  The region is the configured one, else $AWS_REGION,
+ * else $AWS_DEFAULT_REGION, else the one in an amazonaws.com endpoint's
+ * host name, else us-east-1.  Host carries the port only when it is not
+ * the scheme's default, as libcurl sends it.  Returns 0, or -1 with
+ * *cause set (caller frees).  Release with dest_endpoint_clear.
+ */
+int		 dest_endpoint_init(struct dest_endpoint *ep,
+		    const struct dest_ops *ops, const struct config *cfg,
+		    char **cause);
+
+/* The same from explicit values (endpoint and region may be NULL). */
+int		 dest_endpoint_make(struct dest_endpoint *ep,
+		    const struct dest_ops *ops, const char *endpoint,
+		    const char *region, char **cause);
+
+void		 dest_endpoint_clear(struct dest_endpoint *ep);
+
+/*
+ * Returns the region in an amazonaws.com host name ("kinesis.eu-west-1.
+ * amazonaws.com" gives "eu-west-1"), or NULL.  The caller frees it.
+ */
+char		*dest_region_from_host(const char *host);
+
+#endif /* DEST_H */

@@ -1,0 +1,135 @@
+/*
+ * dest_kinesis: Kinesis Data Streams PutRecords.
+ *
+ * Request and response per the Kinesis Data Streams API Reference,
+ * "PutRecords": {"StreamName": s, "Records": [{"Data": base64,
+ * "PartitionKey": k}, ...]} answered by {"FailedRecordCount": n,
+ * "Records": [{"SequenceNumber", "ShardId"} or {"ErrorCode",
+ * "ErrorMessage"}, ...]} in request order.  Limits: 500 records, 1 MiB
+ * per record counting its partition key, 5 MiB per request counting keys.
+ *
+ * Partition keys are random, in the Kinesis Agent's RANDOM format: Java's
+ * "" + ThreadLocalRandom.nextDouble(1000000), a decimal such as
+ * "523417.0918274".  They come from xorshift64*, a few nanoseconds each:
+ * they only spread records over shards.
+ */
+#include <string.h>
+
+#include "base64.h"
+#include "dest.h"
+
+#define KINESIS_ENTRY_HEAD	"{\"Data\":\""
+#define KINESIS_ENTRY_MID	"\",\"PartitionKey\":\""
+#define KINESIS_ENTRY_TAIL	"\"}"
+/* Six integer digits, a dot, up to ten fraction digits. */
+#define KINESIS_KEY_MAX		17
+#define KINESIS_OVERHEAD						\
+	(sizeof KINESIS_ENTRY_HEAD - 1 + sizeof KINESIS_ENTRY_MID - 1 +	\
+	 sizeof KINESIS_ENTRY_TAIL - 1 + KINESIS_KEY_MAX)
+
+static uint64_t
+kinesis_random(uint64_t *s)
+{
+	if (*s == 0)
+		*s = 0x9e3779b97f4a7c15ULL;
+	*s ^= *s >> 12;
+	*s ^= *s << 25;
+	*s ^= *s >> 27;
+	return (*s * 0x2545f4914f6cdd1dULL);
+}
+
+/* Writes a key like "523417.0918274" into key; returns its length. */
+static size_t
+kinesis_key(char *key, uint64_t *rng)
+{
+	uint64_t	r = kinesis_random(rng), ip, fp;
+	char		tmp[10];
+	size_t		n = 0, i, k;
+
+	ip = (r >> 34) % 1000000;
+	fp = (r & ((1ULL << 34) - 1)) % 10000000000ULL;
+	k = 0;
+	do {
+		tmp[k++] = (char)('0' + ip % 10);
+		ip /= 10;
+	} while (ip != 0);
+	while (k > 0)
+		key[n++] = tmp[--k];
+	key[n++] = '.';
+	for (i = 0; i < 10; i++) {
+		tmp[9 - i] = (char)('0' + fp % 10);
+		fp /= 10;
+	}
+	/* Like Double.toString: no trailing zeros, but at least one digit. */
+	for (k = 10; k > 1 && tmp[k - 1] == '0'; k--)
+		;
+	memcpy(key + n, tmp, k);
+	return (n + k);
+}
+
+static void
+kinesis_begin(struct dest_body *b, const char *stream)
+{
+	dest_body_reserve(b, 32);
+	memcpy(b->buf + b->len, "{\"StreamName\":", 14);
+	b->len += 14;
+	dest_body_json_string(b, stream);
+	dest_body_reserve(b, 13);
+	memcpy(b->buf + b->len, ",\"Records\":[", 12);
+	b->len += 12;
+}
+
+static size_t
+kinesis_add(struct dest_body *b, const void *data, size_t len, uint64_t *rng)
+{
+	char	key[KINESIS_KEY_MAX], *o;
+	size_t	klen;
+
+	klen = kinesis_key(key, rng);
+	dest_body_reserve(b, base64_encoded_len(len) + KINESIS_OVERHEAD);
+	o = b->buf + b->len;
+	memcpy(o, KINESIS_ENTRY_HEAD, sizeof KINESIS_ENTRY_HEAD - 1);
+	o += sizeof KINESIS_ENTRY_HEAD - 1;
+	o += base64_encode(o, data, len);
+	memcpy(o, KINESIS_ENTRY_MID, sizeof KINESIS_ENTRY_MID - 1);
+	o += sizeof KINESIS_ENTRY_MID - 1;
+	memcpy(o, key, klen);
+	o += klen;
+	memcpy(o, KINESIS_ENTRY_TAIL, sizeof KINESIS_ENTRY_TAIL - 1);
+	o += sizeof KINESIS_ENTRY_TAIL - 1;
+	b->len = (size_t)(o - b->buf);
+	return (len + klen);
+}
+
+static void
+kinesis_finish(struct dest_body *b)
+{
+	dest_body_reserve(b, 2);
+	b->buf[b->len++] = ']';
+	b->buf[b->len++] = '}';
+}
+
+static int
+kinesis_parse(const char *body, size_t len, size_t n, uint8_t *failed,
+    struct dest_result *res, char **cause)
+{
+	return (dest_parse_entries(body, len, "Records", n, failed, res,
+	    cause));
+}
+
+const struct dest_ops dest_kinesis_ops = {
+	.name = "kinesis",
+	.kind = CONFIG_DEST_KINESIS,
+	.service = "kinesis",
+	.target = "Kinesis_20131202.PutRecords",
+	.api = "PutRecords",
+	.max_records = 500,
+	.max_record_bytes = 1024 * 1024,
+	.max_request_bytes = 5 * 1024 * 1024,
+	.key_max = KINESIS_KEY_MAX,
+	.entry_overhead = KINESIS_OVERHEAD,
+	.begin = kinesis_begin,
+	.add = kinesis_add,
+	.finish = kinesis_finish,
+	.parse = kinesis_parse,
+};

@@ -1,0 +1,79 @@
+/*
+ * http: asynchronous HTTPS POSTs for the delivery thread, on libcurl's
+ * multi_socket interface joined to a loop (CURLMOPT_SOCKETFUNCTION and
+ * CURLMOPT_TIMERFUNCTION, as in curl's docs/examples/ephiperfifo.c).
+ * Connections are kept alive in a connection cache private to each http
+ * object (a CURLSH share), so every flow on the thread reuses them.
+ * Nothing here blocks: name resolution runs in libcurl's resolver thread.
+ */
+#ifndef HTTP_H
+#define HTTP_H
+
+#include <stddef.h>
+
+#include <curl/curl.h>
+
+struct loop;
+struct http;
+
+/* Defaults; a slow endpoint or network fails the attempt, which is retried. */
+#define HTTP_CONNECT_TIMEOUT_MS	10000
+#define HTTP_TIMEOUT_MS		60000
+/* The largest response body kept; a longer one fails the request. */
+#define HTTP_MAX_RESPONSE	(8 * 1024 * 1024)
+
+struct http_response {
+	long		 status;	/* 0 on transport error */
+	const char	*body;		/* NUL-terminated, never NULL */
+	size_t		 body_len;
+	/* x-amzn-ErrorType up to its first ':', or "" when absent. */
+	const char	*error_type;
+	/* libcurl's message on transport error, else "". */
+	const char	*error;
+};
+
+/*
+ * Called once when a request completes, on the loop's thread.  The
+ * response lives only during the call.  The callback may start new
+ * requests and cancel others, but must not free the http object.
+ */
+typedef void	(*http_done_cb)(const struct http_response *, void *arg);
+
+/*
+ * Creates an http client on loop (which must outlive it).  Calls
+ * curl_global_init once per process.  Returns NULL on failure.  Free with
+ * http_free.
+ */
+struct http	*http_create(struct loop *loop);
+
+/*
+ * Abandons every request in flight (their callbacks are not called) and
+ * frees the client.  NULL is allowed.
+ */
+void		 http_free(struct http *);
+
+/* Overrides the timeouts (milliseconds; 0 keeps the current value). */
+void		 http_set_timeouts(struct http *, long connect_ms,
+		    long total_ms);
+
+/*
+ * Starts a POST of len bytes at body to url.  The body is not copied: it
+ * must stay unchanged until cb runs or the request is cancelled.  Takes
+ * ownership of headers (freed when the request ends, or at once on
+ * failure); "Expect:" is added to suppress 100-continue.  Returns 0 (cb
+ * will be called exactly once, unless the request is cancelled) or -1.
+ */
+int		 http_post(struct http *, const char *url,
+		    struct curl_slist *headers, const void *body, size_t len,
+		    http_done_cb cb, void *arg);
+
+/*
+ * Cancels every request in flight whose callback argument is arg; their
+ * callbacks are not called.  Returns the number cancelled.
+ */
+int		 http_cancel(struct http *, void *arg);
+
+/* Returns the number of requests in flight. */
+int		 http_pending(struct http *);
+
+#endif /* HTTP_H */

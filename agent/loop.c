@@ -1,0 +1,332 @@
+/*
+ * loop: see loop.h.  One epoll instance per loop, an eventfd for wake-ups
+ * and loop_stop from other threads, and a short unsorted list of timers
+ * (each loop has a handful: one or two per flow).
+ */
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "loop.h"
+#include "xmalloc.h"
+
+#define LOOP_MAX_EVENTS	64
+
+struct loop_fd {
+	int		 fd;
+	loop_fd_cb	 cb;
+	void		*arg;
+	struct loop_fd	*next;
+};
+
+struct loop_timer {
+	struct loop	*loop;
+	loop_timer_cb	 cb;
+	void		*arg;
+	int		 armed;
+	uint64_t	 when;
+	struct loop_timer *next;
+};
+
+struct loop {
+	int		 epfd;
+	int		 evfd;
+	volatile int	 stopping;
+	struct loop_fd	*fds;
+	struct loop_timer *timers;
+	loop_timer_cb	 wake_cb;
+	void		*wake_arg;
+};
+
+uint64_t
+loop_now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
+}
+
+struct loop *
+loop_create(void)
+{
+	struct loop		*l;
+	struct epoll_event	 ev;
+
+	l = xcalloc(1, sizeof *l);
+	l->epfd = l->evfd = -1;
+	if ((l->epfd = epoll_create1(EPOLL_CLOEXEC)) == -1)
+		goto fail;
+	if ((l->evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1)
+		goto fail;
+	memset(&ev, 0, sizeof ev);
+	ev.events = EPOLLIN;
+	ev.data.ptr = NULL;	/* NULL marks the wake-up eventfd */
+	if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, l->evfd, &ev) == -1)
+		goto fail;
+	return (l);
+fail:
+	loop_free(l);
+	return (NULL);
+}
+
+void
+loop_free(struct loop *l)
+{
+	struct loop_fd		*f, *fn;
+	struct loop_timer	*t;
+
+	if (l == NULL)
+		return;
+	for (f = l->fds; f != NULL; f = fn) {
+		fn = f->next;
+		free(f);
+	}
+	for (t = l->timers; t != NULL; t = t->next)
+		t->loop = NULL;
+	if (l->evfd != -1)
+		close(l->evfd);
+	if (l->epfd != -1)
+		close(l->epfd);
+	free(l);
+}
+
+static struct loop_fd *
+loop_find_fd(struct loop *l, int fd)
+{
+	struct loop_fd	*f;
+
+	for (f = l->fds; f != NULL; f = f->next)
+		if (f->fd == fd)
+			return (f);
+	return (NULL);
+}
+
+int
+loop_add_fd(struct loop *l, int fd, uint32_t events, loop_fd_cb cb,
+    void *arg)
+{
+	struct loop_fd		*f;
+	struct epoll_event	 ev;
+
+	if (loop_find_fd(l, fd) != NULL) {
+		errno = EEXIST;
+		return (-1);
+	}
+	f = xcalloc(1, sizeof *f);
+	f->fd = fd;
+	f->cb = cb;
+	f->arg = arg;
+	memset(&ev, 0, sizeof ev);
+	ev.events = events;
+	ev.data.ptr = f;
+	if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, fd, &ev) == -1) {
+		free(f);
+		return (-1);
+	}
+	f->next = l->fds;
+	l->fds = f;
+	return (0);
+}
+
+int
+loop_mod_fd(struct loop *l, int fd, uint32_t events)
+{
+	struct loop_fd		*f;
+	struct epoll_event	 ev;
+
+	if ((f = loop_find_fd(l, fd)) == NULL) {
+		errno = ENOENT;
+		return (-1);
+	}
+	memset(&ev, 0, sizeof ev);
+	ev.events = events;
+	ev.data.ptr = f;
+	return (epoll_ctl(l->epfd, EPOLL_CTL_MOD, fd, &ev));
+}
+
+void
+loop_del_fd(struct loop *l, int fd)
+{
+	struct loop_fd	**pp, *f;
+
+	for (pp = &l->fds; (f = *pp) != NULL; pp = &f->next) {
+		if (f->fd != fd)
+			continue;
+		*pp = f->next;
+		(void)epoll_ctl(l->epfd, EPOLL_CTL_DEL, fd, NULL);
+		/*
+		 * Events already fetched for this fd in the current round
+		 * must not reach a freed struct: mark it dead and free it
+		 * after the round (see loop_run).
+		 */
+		f->cb = NULL;
+		f->next = NULL;
+		f->fd = -1;
+		free(f);
+		return;
+	}
+}
+
+struct loop_timer *
+loop_timer_new(struct loop *l, loop_timer_cb cb, void *arg)
+{
+	struct loop_timer	*t;
+
+	t = xcalloc(1, sizeof *t);
+	t->loop = l;
+	t->cb = cb;
+	t->arg = arg;
+	t->next = l->timers;
+	l->timers = t;
+	return (t);
+}
+
+void
+loop_timer_set(struct loop_timer *t, uint64_t ms)
+{
+	t->armed = 1;
+	t->when = loop_now_ms() + ms;
+}
+
+void
+loop_timer_cancel(struct loop_timer *t)
+{
+	t->armed = 0;
+}
+
+int
+loop_timer_is_armed(struct loop_timer *t)
+{
+	return (t->armed);
+}
+
+void
+loop_timer_free(struct loop_timer *t)
+{
+	struct loop_timer	**pp;
+
+	if (t == NULL)
+		return;
+	if (t->loop != NULL) {
+		for (pp = &t->loop->timers; *pp != NULL; pp = &(*pp)->next) {
+			if (*pp == t) {
+				*pp = t->next;
+				break;
+			}
+		}
+	}
+	free(t);
+}
+
+void
+loop_stop(struct loop *l)
+{
+	uint64_t	one = 1;
+
+	l->stopping = 1;
+	if (write(l->evfd, &one, sizeof one) == -1)
+		return;		/* the counter is already non-zero */
+}
+
+void
+loop_wake(struct loop *l)
+{
+	uint64_t	one = 1;
+
+	if (write(l->evfd, &one, sizeof one) == -1)
+		return;		/* the counter is already non-zero */
+}
+
+void
+loop_set_wake_cb(struct loop *l, loop_timer_cb cb, void *arg)
+{
+	l->wake_cb = cb;
+	l->wake_arg = arg;
+}
+
+/* Runs due timers; returns the ms until the next one, or -1 for none. */
+static int
+loop_run_timers(struct loop *l)
+{
+	struct loop_timer	*t;
+	uint64_t		 now, next;
+	int			 fired;
+
+	do {
+		fired = 0;
+		now = loop_now_ms();
+		for (t = l->timers; t != NULL; t = t->next) {
+			if (t->armed && t->when <= now) {
+				t->armed = 0;
+				t->cb(t->arg);
+				fired = 1;
+				/* The callback may have changed the list. */
+				break;
+			}
+		}
+	} while (fired && !l->stopping);
+
+	next = UINT64_MAX;
+	for (t = l->timers; t != NULL; t = t->next)
+		if (t->armed && t->when < next)
+			next = t->when;
+	if (next == UINT64_MAX)
+		return (-1);
+	now = loop_now_ms();
+	if (next <= now)
+		return (0);
+	if (next - now > 60000)
+		return (60000);
+	return ((int)(next - now));
+}
+
+int
+loop_run(struct loop *l)
+{
+	struct epoll_event	 evs[LOOP_MAX_EVENTS];
+	struct loop_fd		*f;
+	uint64_t		 v;
+	int			 i, n, timeout, fd;
+
+	while (!l->stopping) {
+		timeout = loop_run_timers(l);
+		if (l->stopping)
+			break;
+		n = epoll_wait(l->epfd, evs, LOOP_MAX_EVENTS, timeout);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			log_warn("epoll_wait");
+			return (-1);
+		}
+		for (i = 0; i < n && !l->stopping; i++) {
+			if (evs[i].data.ptr == NULL) {
+				if (read(l->evfd, &v, sizeof v) == -1 &&
+				    errno != EAGAIN)
+					log_warn("eventfd read");
+				if (l->wake_cb != NULL)
+					l->wake_cb(l->wake_arg);
+				continue;
+			}
+			/*
+			 * A callback may delete other fds; look the entry up
+			 * again so a freed one is never touched.
+			 */
+			for (f = l->fds; f != NULL; f = f->next)
+				if (f == evs[i].data.ptr)
+					break;
+			if (f == NULL || f->cb == NULL)
+				continue;
+			fd = f->fd;
+			f->cb(fd, evs[i].events, f->arg);
+		}
+	}
+	return (0);
+}

@@ -1,0 +1,465 @@
+/*
+ * sluiced: tails log files and ships their lines to Amazon Kinesis Data
+ * Streams or Firehose, at least once, through a disk spool.
+ *
+ * This file reads as the daemon's lifecycle: parse arguments, load the
+ * config, open each flow's spool and tailer, start the delivery thread
+ * (senders and the control socket), run the ingest loop until a signal,
+ * then shut down in reverse order.  The two threads share only the spools
+ * (and the metrics, which are atomics and mutexes).
+ */
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/epoll.h>
+#include <sys/file.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "checkpoint.h"
+#include "config.h"
+#include "creds.h"
+#include "ctl.h"
+#include "durable.h"
+#include "http.h"
+#include "log.h"
+#include "loop.h"
+#include "metrics.h"
+#include "sender.h"
+#include "spool.h"
+#include "tailer.h"
+#include "xmalloc.h"
+
+#ifndef SLUICE_CONFIG_FILE
+#define SLUICE_CONFIG_FILE	"/etc/sluice/sluice.yaml"
+#endif
+#ifndef SLUICE_VERSION
+#define SLUICE_VERSION		"unknown"
+#endif
+
+#define MAIN_SEGMENT_BYTES	(64ULL * 1024 * 1024)
+/*
+ * The largest record the framer makes.  Kinesis counts the partition key
+ * in its 1 MiB limit; ours is at most 64 bytes, so records stay under it.
+ */
+#define MAIN_MAX_RECORD_KINESIS		(1048576 - 64)
+#define MAIN_MAX_RECORD_FIREHOSE	1024000
+
+struct flow {
+	const struct config_flow *cfg;
+	char			*name;
+	char			*dir;
+	struct spool		*spool;
+	struct metrics		*metrics;
+	struct tailer		*tailer;
+	struct sender		*sender;
+	int			 appended;	/* since the last flush */
+	int			 unsynced;	/* since the last sync */
+};
+
+static struct config	*cfg;
+static struct flow	*flows;
+static size_t		 nflows;
+static struct metrics	**all_metrics;
+static struct loop	*ingest_loop, *delivery_loop;
+static struct loop_timer *flush_timer, *sync_timer;
+static struct http	*http;
+static struct creds	*creds;
+static struct ctl	*ctl;
+static time_t		 started;
+static int		 sigfd = -1;
+static int		 lockfd = -1;
+
+static __attribute__((noreturn)) void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: sluiced [-nvV] [-c file]\n"
+	    "       sluiced -h config\n");
+	exit(1);
+}
+
+/* Tells systemd about our state (sd_notify(3) protocol, without libsystemd). */
+static void
+notify(const char *state)
+{
+	struct sockaddr_un	 sun;
+	const char		*path;
+	socklen_t		 len;
+	int			 fd;
+
+	if ((path = getenv("NOTIFY_SOCKET")) == NULL || *path == '\0')
+		return;
+	if (strlen(path) >= sizeof sun.sun_path)
+		return;
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path, path, strlen(path));
+	if (sun.sun_path[0] == '@')
+		sun.sun_path[0] = '\0';		/* abstract namespace */
+	len = offsetof(struct sockaddr_un, sun_path) + strlen(path);
+	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
+		return;
+	(void)sendto(fd, state, strlen(state), MSG_NOSIGNAL,
+	    (struct sockaddr *)&sun, len);
+	close(fd);
+}
+
+/*
+ * Two daemons on one state directory would corrupt each other's spools, so
+ * the first holds a lock on it for its whole life.
+ */
+static void
+lock_state_directory(const char *dir)
+{
+	char	*path;
+
+	xasprintf(&path, "%s/lock", dir);
+	lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+	if (lockfd == -1)
+		fatal("%s", path);
+	if (flock(lockfd, LOCK_EX | LOCK_NB) == -1) {
+		if (errno == EWOULDBLOCK)
+			fatalx("another sluiced is using the state directory "
+			    "%s", dir);
+		fatal("flock %s", path);
+	}
+	free(path);
+}
+
+/* A stable directory name for a flow: its destination, stream and pattern. */
+static char *
+flow_dir_name(const struct config_flow *fc)
+{
+	const char	*kind, *s;
+	char		*id, *name, *clean, *p;
+	uint32_t	 h = 2166136261u;
+
+	kind = fc->dest == CONFIG_DEST_FIREHOSE ? "fh" : "kinesis";
+	xasprintf(&id, "%s:%s:%s", kind, fc->stream, fc->file_pattern);
+	for (s = id; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	clean = xstrdup(fc->stream);
+	for (p = clean; *p != '\0'; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' ||
+		    *p == '.'))
+			*p = '_';
+	xasprintf(&name, "%s-%s-%08x", kind, clean, h);
+	free(clean);
+	free(id);
+	return (name);
+}
+
+/* The framer's callback: one record into the flow's spool. */
+static int
+flow_emit(void *arg, const char *rec, size_t len)
+{
+	struct flow	*fl = arg;
+
+	if (spool_append(fl->spool, rec, len) == -1) {
+		if (errno != ENOSPC)
+			log_warn("flow=%s: spool append", fl->name);
+		return (-1);	/* pause reading; nothing is lost */
+	}
+	fl->metrics->lines_read++;
+	fl->metrics->records_spooled++;
+	if (!fl->appended) {
+		fl->appended = 1;
+		if (!loop_timer_is_armed(flush_timer))
+			loop_timer_set(flush_timer, 0);
+	}
+	return (0);
+}
+
+/* Makes a flow's records durable, then moves its file checkpoints. */
+static void
+flow_sync(struct flow *fl)
+{
+	int	rv;
+
+	if (!fl->unsynced)
+		return;
+	if (cfg->spool_fsync == CONFIG_FSYNC_NEVER)
+		rv = spool_flush(fl->spool);
+	else
+		rv = spool_sync(fl->spool);
+	if (rv == -1) {
+		log_warn("flow=%s: spool sync", fl->name);
+		metrics_set_error(fl->metrics, "spool sync: %s",
+		    strerror(errno));
+		return;		/* checkpoints stay where they were */
+	}
+	fl->unsynced = 0;
+	tailer_checkpoint(fl->tailer);
+	tailer_publish(fl->tailer);
+}
+
+static void
+flush_cb(void *arg)
+{
+	size_t	i;
+
+	(void)arg;
+	for (i = 0; i < nflows; i++) {
+		if (!flows[i].appended)
+			continue;
+		flows[i].appended = 0;
+		flows[i].unsynced = 1;
+		if (spool_flush(flows[i].spool) == -1)
+			log_warn("flow=%s: spool flush", flows[i].name);
+		if (cfg->spool_fsync == CONFIG_FSYNC_ALWAYS)
+			flow_sync(&flows[i]);
+	}
+	if (!loop_timer_is_armed(sync_timer))
+		loop_timer_set(sync_timer, cfg->spool_fsync_interval_ms);
+}
+
+static void
+sync_cb(void *arg)
+{
+	size_t	i;
+
+	(void)arg;
+	for (i = 0; i < nflows; i++)
+		flow_sync(&flows[i]);
+}
+
+static void
+signal_cb(int fd, uint32_t events, void *arg)
+{
+	struct signalfd_siginfo	si;
+
+	(void)events;
+	(void)arg;
+	while (read(fd, &si, sizeof si) == (ssize_t)sizeof si) {
+		log_info("received signal %d; shutting down",
+		    (int)si.ssi_signo);
+		loop_stop(ingest_loop);
+	}
+}
+
+static char *
+status_cb(void *arg)
+{
+	(void)arg;
+	return (metrics_status_json(all_metrics, nflows, started));
+}
+
+static void *
+delivery_main(void *arg)
+{
+	(void)arg;
+	if (loop_run(delivery_loop) == -1)
+		log_warnx("delivery loop failed");
+	return (NULL);
+}
+
+static void
+flows_open(void)
+{
+	struct flow		*fl;
+	struct tailer_params	 tp;
+	char			*cause = NULL, *dirname, *spooldir, *ckpt;
+	size_t			 i, j;
+
+	flows = xcalloc(cfg->nflows, sizeof *flows);
+	all_metrics = xcalloc(cfg->nflows, sizeof *all_metrics);
+	nflows = cfg->nflows;
+	for (i = 0; i < nflows; i++) {
+		fl = &flows[i];
+		fl->cfg = &cfg->flows[i];
+		fl->name = xstrdup(fl->cfg->stream);
+		for (j = 0; j < i; j++) {
+			if (strcmp(flows[j].name, fl->name) == 0) {
+				free(fl->name);
+				xasprintf(&fl->name, "%s#%zu",
+				    fl->cfg->stream, i + 1);
+				break;
+			}
+		}
+		dirname = flow_dir_name(fl->cfg);
+		xasprintf(&fl->dir, "%s/%s", cfg->state_directory, dirname);
+		free(dirname);
+		xasprintf(&spooldir, "%s/spool", fl->dir);
+		if (durable_mkdirs(spooldir, 0750, &cause) == -1)
+			fatalx("flow=%s: %s", fl->name, cause);
+		fl->spool = spool_open(spooldir, (uint64_t)cfg->spool_max_bytes,
+		    MAIN_SEGMENT_BYTES, cfg->spool_fsync, &cause);
+		if (fl->spool == NULL)
+			fatalx("flow=%s: %s", fl->name, cause);
+		free(spooldir);
+		fl->metrics = metrics_create(fl->name,
+		    fl->cfg->dest == CONFIG_DEST_FIREHOSE ? "firehose" :
+		    "kinesis", fl->cfg->stream, fl->cfg->file_pattern);
+		all_metrics[i] = fl->metrics;
+
+		xasprintf(&ckpt, "%s/checkpoints", fl->dir);
+		memset(&tp, 0, sizeof tp);
+		tp.flow = fl->name;
+		tp.pattern = fl->cfg->file_pattern;
+		tp.start_at_end = fl->cfg->initial_position ==
+		    CONFIG_POSITION_END_OF_FILE;
+		tp.checkpoint_path = ckpt;
+		tp.max_record = fl->cfg->dest == CONFIG_DEST_FIREHOSE ?
+		    MAIN_MAX_RECORD_FIREHOSE : MAIN_MAX_RECORD_KINESIS;
+		tp.terminator = "\n";
+		tp.emit = flow_emit;
+		tp.arg = fl;
+		tp.metrics = fl->metrics;
+		fl->tailer = tailer_create(ingest_loop, &tp, &cause);
+		if (fl->tailer == NULL)
+			fatalx("flow=%s: %s", fl->name, cause);
+		free(ckpt);
+
+		fl->sender = sender_create(delivery_loop, http, cfg, fl->cfg,
+		    fl->spool, creds, fl->metrics, &cause);
+		if (fl->sender == NULL)
+			fatalx("flow=%s: %s", fl->name, cause);
+		log_info("flow=%s: %s stream %s, files %s, state %s",
+		    fl->name, fl->metrics->dest, fl->cfg->stream,
+		    fl->cfg->file_pattern, fl->dir);
+	}
+}
+
+static void
+flows_close(void)
+{
+	struct flow	*fl;
+	size_t		 i;
+
+	for (i = 0; i < nflows; i++) {
+		fl = &flows[i];
+		sender_free(fl->sender);
+		tailer_free(fl->tailer);
+		spool_close(fl->spool);
+		metrics_free(fl->metrics);
+		free(fl->dir);
+		free(fl->name);
+	}
+	free(flows);
+	free(all_metrics);
+}
+
+int
+main(int argc, char *argv[])
+{
+	const char	*conffile = SLUICE_CONFIG_FILE;
+	char		*errors = NULL, *cause = NULL;
+	sigset_t	 mask;
+	pthread_t	 delivery;
+	size_t		 i;
+	int		 ch, checkonly = 0, verbose = 0;
+
+	log_init("sluiced", 0);
+	while ((ch = getopt(argc, argv, "c:h:nvV")) != -1) {
+		switch (ch) {
+		case 'c':
+			conffile = optarg;
+			break;
+		case 'h':
+			if (strcmp(optarg, "config") != 0)
+				usage();
+			config_print_help(stdout);
+			return (0);
+		case 'n':
+			checkonly = 1;
+			break;
+		case 'v':
+			verbose++;
+			break;
+		case 'V':
+			printf("sluiced %s\n", SLUICE_VERSION);
+			return (0);
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	log_init("sluiced", verbose);
+
+	if ((cfg = config_load(conffile, &errors)) == NULL) {
+		fprintf(stderr, "%s\n", errors);
+		free(errors);
+		return (1);
+	}
+	if (checkonly) {
+		printf("configuration OK\n");
+		config_free(cfg);
+		return (0);
+	}
+
+	/* Signals arrive through a signalfd on the ingest loop. */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	started = time(NULL);
+
+	if ((ingest_loop = loop_create()) == NULL ||
+	    (delivery_loop = loop_create()) == NULL)
+		fatal("cannot create event loops");
+	if ((sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) == -1)
+		fatal("signalfd");
+	loop_add_fd(ingest_loop, sigfd, EPOLLIN, signal_cb, NULL);
+	if (durable_mkdirs(cfg->state_directory, 0750, &cause) == -1)
+		fatalx("%s", cause);
+	lock_state_directory(cfg->state_directory);
+	if ((creds = creds_create(cfg, &cause)) == NULL)
+		fatalx("credentials: %s", cause);
+	if ((http = http_create(delivery_loop)) == NULL)
+		fatalx("cannot initialise HTTP client");
+	flush_timer = loop_timer_new(ingest_loop, flush_cb, NULL);
+	sync_timer = loop_timer_new(ingest_loop, sync_cb, NULL);
+	flows_open();
+	if ((ctl = ctl_open(delivery_loop, cfg->control_socket, status_cb,
+	    NULL, &cause)) == NULL)
+		fatalx("control socket: %s", cause);
+
+	if (pthread_create(&delivery, NULL, delivery_main, NULL) != 0)
+		fatalx("cannot start the delivery thread");
+	log_info("started (version %s, config %s, %zu flow%s)",
+	    SLUICE_VERSION, conffile, nflows, nflows == 1 ? "" : "s");
+	notify("READY=1");
+
+	loop_run(ingest_loop);
+
+	notify("STOPPING=1");
+	for (i = 0; i < nflows; i++) {
+		flows[i].unsynced = 1;
+		flow_sync(&flows[i]);
+	}
+	for (i = 0; i < nflows; i++)
+		sender_shutdown(flows[i].sender);
+	loop_stop(delivery_loop);
+	pthread_join(delivery, NULL);
+
+	ctl_close(ctl);
+	flows_close();
+	http_free(http);
+	creds_free(creds);
+	loop_timer_free(flush_timer);
+	loop_timer_free(sync_timer);
+	loop_del_fd(ingest_loop, sigfd);
+	close(sigfd);
+	loop_free(ingest_loop);
+	loop_free(delivery_loop);
+	config_free(cfg);
+	close(lockfd);
+	log_info("stopped");
+	return (0);
+}

@@ -1,0 +1,158 @@
+/*
+ * metrics: see metrics.h.  The status document is built with jansson so
+ * that paths and error messages are always escaped correctly.
+ */
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "metrics.h"
+#include "xmalloc.h"
+
+struct metrics *
+metrics_create(const char *name, const char *dest, const char *stream,
+    const char *file_pattern)
+{
+	struct metrics	*m;
+
+	m = xcalloc(1, sizeof *m);
+	m->name = xstrdup(name);
+	m->dest = xstrdup(dest);
+	m->stream = xstrdup(stream);
+	m->file_pattern = xstrdup(file_pattern);
+	pthread_mutex_init(&m->mtx, NULL);
+	return (m);
+}
+
+static void
+metrics_free_files(struct metrics_file *files, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		free(files[i].path);
+	free(files);
+}
+
+void
+metrics_free(struct metrics *m)
+{
+	if (m == NULL)
+		return;
+	metrics_free_files(m->files, m->nfiles);
+	pthread_mutex_destroy(&m->mtx);
+	free(m->name);
+	free(m->dest);
+	free(m->stream);
+	free(m->file_pattern);
+	free(m);
+}
+
+void
+metrics_set_error(struct metrics *m, const char *fmt, ...)
+{
+	va_list	ap;
+
+	pthread_mutex_lock(&m->mtx);
+	va_start(ap, fmt);
+	vsnprintf(m->last_error, sizeof m->last_error, fmt, ap);
+	va_end(ap);
+	m->last_error_time = time(NULL);
+	pthread_mutex_unlock(&m->mtx);
+}
+
+void
+metrics_set_files(struct metrics *m, const struct metrics_file *files,
+    size_t n)
+{
+	struct metrics_file	*copy;
+	size_t			 i;
+
+	copy = xcalloc(n, sizeof *copy);
+	for (i = 0; i < n; i++) {
+		copy[i] = files[i];
+		copy[i].path = xstrdup(files[i].path);
+	}
+	pthread_mutex_lock(&m->mtx);
+	metrics_free_files(m->files, m->nfiles);
+	m->files = copy;
+	m->nfiles = n;
+	pthread_mutex_unlock(&m->mtx);
+}
+
+#define METRICS_COUNTER(o, m, key, field) \
+	json_object_set_new((o), (key), json_integer((json_int_t)(m)->field))
+
+static json_t *
+metrics_flow_json(struct metrics *m)
+{
+	json_t	*o, *files, *f;
+	size_t	 i;
+
+	o = json_object();
+	json_object_set_new(o, "name", json_string(m->name));
+	json_object_set_new(o, "destination", json_string(m->dest));
+	json_object_set_new(o, "stream", json_string(m->stream));
+	json_object_set_new(o, "filePattern", json_string(m->file_pattern));
+	files = json_array();
+	pthread_mutex_lock(&m->mtx);
+	for (i = 0; i < m->nfiles; i++) {
+		f = json_object();
+		json_object_set_new(f, "path",
+		    json_string(m->files[i].path));
+		json_object_set_new(f, "offset",
+		    json_integer((json_int_t)m->files[i].offset));
+		json_object_set_new(f, "size",
+		    json_integer((json_int_t)m->files[i].size));
+		json_array_append_new(files, f);
+	}
+	if (m->last_error[0] != '\0') {
+		json_object_set_new(o, "lastError",
+		    json_string(m->last_error));
+		json_object_set_new(o, "lastErrorTime",
+		    json_integer((json_int_t)m->last_error_time));
+	} else {
+		json_object_set_new(o, "lastError", json_null());
+		json_object_set_new(o, "lastErrorTime", json_integer(0));
+	}
+	pthread_mutex_unlock(&m->mtx);
+	json_object_set_new(o, "files", files);
+	METRICS_COUNTER(o, m, "linesRead", lines_read);
+	METRICS_COUNTER(o, m, "bytesRead", bytes_read);
+	METRICS_COUNTER(o, m, "recordsSpooled", records_spooled);
+	METRICS_COUNTER(o, m, "recordsSent", records_sent);
+	METRICS_COUNTER(o, m, "recordsFailed", records_failed);
+	METRICS_COUNTER(o, m, "requestsSent", requests_sent);
+	METRICS_COUNTER(o, m, "requestsFailed", requests_failed);
+	METRICS_COUNTER(o, m, "bytesLost", bytes_lost);
+	METRICS_COUNTER(o, m, "spoolBytes", spool_bytes);
+	return (o);
+}
+
+char *
+metrics_status_json(struct metrics **ms, size_t n, time_t started)
+{
+	json_t	*doc, *flows;
+	char	*s, *out;
+	size_t	 i;
+
+	doc = json_object();
+	json_object_set_new(doc, "version", json_integer(1));
+	json_object_set_new(doc, "pid", json_integer(getpid()));
+	json_object_set_new(doc, "uptimeSeconds",
+	    json_integer((json_int_t)(time(NULL) - started)));
+	flows = json_array();
+	for (i = 0; i < n; i++)
+		json_array_append_new(flows, metrics_flow_json(ms[i]));
+	json_object_set_new(doc, "flows", flows);
+	s = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(doc);
+	if (s == NULL)
+		return (xstrdup("{\"error\":\"cannot encode status\"}"));
+	out = xstrdup(s);
+	free(s);
+	return (out);
+}

@@ -1,0 +1,679 @@
+/*
+ * sender: see sender.h.
+ *
+ * A flow has SENDER_NBATCH batch slots.  At most one is FILLING, taking
+ * records from the spool; up to SENDER_MAX_INFLIGHT are SENDING or in
+ * BACKOFF, waiting to be retried; DONE ones wait for the batches before
+ * them to be done too.  Batches cover contiguous ranges of spool
+ * positions, in the order of their sequence numbers, so the cursor moves
+ * to a batch's end only when it and every earlier batch are done.
+ *
+ * A batch keeps its records only in encoded form, as entries of the
+ * request body (dest.h gives its grammar), with each entry's offset.  After
+ * a partial failure the failed entries are slid down over the accepted
+ * ones, so a retry neither re-reads the spool nor re-encodes anything, and
+ * a retried Kinesis record keeps its partition key.  A record costs one
+ * spool_read (a buffered read) and one base64 pass into the body: no
+ * allocation and no system call of its own.
+ */
+#include <sys/epoll.h>
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "backoff.h"
+#include "config.h"
+#include "creds.h"
+#include "dest.h"
+#include "http.h"
+#include "log.h"
+#include "loop.h"
+#include "metrics.h"
+#include "sender.h"
+#include "sigv4.h"
+#include "spool.h"
+#include "xmalloc.h"
+
+#define SENDER_NBATCH		(SENDER_MAX_INFLIGHT + 1)
+/* Wait after the spool failed to read, before trying again. */
+#define SENDER_READ_RETRY_MS	1000
+/* An identical failure is logged at most this often. */
+#define SENDER_LOG_REPEAT_MS	60000
+/* Distinct failure messages rate-limited at once. */
+#define SENDER_LOG_KEYS		8
+/* A batch's body buffer larger than this is freed when the batch is. */
+#define SENDER_KEEP_BODY	(1024 * 1024)
+
+enum sender_state {
+	SENDER_FREE,
+	SENDER_FILLING,
+	SENDER_SENDING,
+	SENDER_BACKOFF,
+	SENDER_DONE
+};
+
+/* An entry of the body: offset and length of its JSON object. */
+struct sender_entry {
+	uint32_t		 off;
+	uint32_t		 len;
+};
+
+struct sender_batch {
+	struct sender		*s;
+	enum sender_state	 state;
+	uint64_t		 seq;
+	struct dest_body	 body;
+	size_t			 prefix_len;
+	int			 finished;	/* suffix written */
+	int			 full;		/* no more records */
+	struct sender_entry	*entries;	/* max_records of them */
+	uint8_t			*failed;	/* max_records of them */
+	size_t			 n;
+	uint64_t		 bytes;		/* against limits */
+	uint64_t		 first_ms;	/* oldest record seen at */
+	struct spool_pos	 end;		/* after the last record */
+	struct loop_timer	*retry;
+};
+
+struct sender_logkey {
+	char			 key[128];
+	uint64_t		 ms;		/* last logged */
+	unsigned		 repeats;	/* suppressed since */
+};
+
+struct sender {
+	struct loop		*loop;
+	struct http		*http;
+	const struct config_flow *flow;
+	struct spool		*spool;
+	struct creds		*creds;
+	struct metrics		*metrics;
+	const struct dest_ops	*ops;
+	struct dest_endpoint	 ep;
+	const char		*name;
+
+	size_t			 max_records;
+	uint64_t		 max_bytes;
+	size_t			 max_record;	/* data bytes */
+	uint64_t		 max_age;
+
+	struct backoff		*backoff;
+	uint64_t		 hold_until;	/* no new batch before */
+	uint64_t		 rng;
+	struct spool_pos	 pos;		/* next record to read */
+	struct sender_batch	 batches[SENDER_NBATCH];
+	struct sender_batch	*filling;
+	uint64_t		 next_seq;
+	uint64_t		 ack_seq;
+	int			 ninflight;
+	int			 failing;	/* failure logged */
+	uint64_t		 recovered_ms;	/* "delivering again" */
+	uint64_t		 truncated;
+
+	struct loop_timer	*wake;		/* age, hold, start */
+	struct loop_timer	*read_retry;
+	struct loop_timer	*cursor;
+	atomic_int		 stopping;
+
+	struct sender_logkey	 logkeys[SENDER_LOG_KEYS];
+};
+
+static void	sender_fill(struct sender *);
+static void	sender_send(struct sender_batch *);
+
+/*
+ * Reports a failure: logs "flow=F stream=S: msg" unless a failure with the
+ * same key (the message without its counts) was logged less than
+ * SENDER_LOG_REPEAT_MS ago, and records it as the flow's last error.  A few
+ * keys are remembered, so alternating failures (throttling, then a 500)
+ * are each limited.  whole is 1 for a failed request, 0 for a partial
+ * failure: throttling is routine, so "delivering again" follows only a
+ * logged whole failure.
+ */
+static void __attribute__((format(printf, 4, 5)))
+sender_fail(struct sender *s, int whole, const char *key, const char *fmt,
+    ...)
+{
+	struct sender_logkey	*k, *oldest = NULL;
+	char			 msg[768];
+	va_list			 ap;
+	uint64_t		 now = loop_now_ms();
+	size_t			 i;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	metrics_set_error(s->metrics, "%s", msg);
+	for (i = 0; i < SENDER_LOG_KEYS; i++) {
+		k = &s->logkeys[i];
+		if (strncmp(k->key, key, sizeof k->key - 1) == 0)
+			break;
+		if (oldest == NULL || k->ms < oldest->ms)
+			oldest = k;
+	}
+	if (i < SENDER_LOG_KEYS && now - k->ms < SENDER_LOG_REPEAT_MS) {
+		k->repeats++;
+		return;
+	}
+	if (i == SENDER_LOG_KEYS) {
+		k = oldest;
+		k->repeats = 0;
+	}
+	if (k->repeats > 0)
+		log_warnx("flow=%s stream=%s: %s (and %u more like it)",
+		    s->name, s->flow->stream, msg, k->repeats);
+	else
+		log_warnx("flow=%s stream=%s: %s", s->name, s->flow->stream,
+		    msg);
+	snprintf(k->key, sizeof k->key, "%s", key);
+	k->ms = now;
+	k->repeats = 0;
+	if (whole)
+		s->failing = 1;
+}
+
+static void
+sender_wake_cb(void *arg)
+{
+	sender_fill(arg);
+}
+
+static void
+sender_cursor_cb(void *arg)
+{
+	struct sender	*s = arg;
+
+	(void)spool_save_cursor(s->spool);
+}
+
+static void
+sender_spool_cb(int fd, uint32_t events, void *arg)
+{
+	struct sender	*s = arg;
+
+	(void)fd;
+	(void)events;
+	spool_drain_fd(s->spool);
+	sender_fill(s);
+}
+
+static void
+sender_retry_cb(void *arg)
+{
+	struct sender_batch	*b = arg;
+
+	if (atomic_load(&b->s->stopping))
+		return;
+	b->state = SENDER_SENDING;
+	sender_send(b);
+}
+
+/* Acknowledges the done batches at the head of the sequence. */
+static void
+sender_ack(struct sender *s)
+{
+	struct sender_batch	*b;
+	size_t			 i;
+	int			 acked = 0;
+
+	for (;;) {
+		b = NULL;
+		for (i = 0; i < SENDER_NBATCH; i++) {
+			if (s->batches[i].state != SENDER_FREE &&
+			    s->batches[i].seq == s->ack_seq) {
+				b = &s->batches[i];
+				break;
+			}
+		}
+		if (b == NULL || b->state != SENDER_DONE)
+			break;
+		if (spool_ack(s->spool, &b->end) == -1)
+			log_warn("flow=%s: spool ack", s->name);
+		b->state = SENDER_FREE;
+		b->n = 0;
+		if (b->body.cap > SENDER_KEEP_BODY)
+			dest_body_clear(&b->body);
+		s->ack_seq++;
+		acked = 1;
+	}
+	if (acked) {
+		s->metrics->spool_bytes = spool_pending_bytes(s->spool);
+		/* spool_ack writes the cursor at most once a second. */
+		if (!loop_timer_is_armed(s->cursor))
+			loop_timer_set(s->cursor, SPOOL_CURSOR_MS + 10);
+	}
+}
+
+/* Schedules b to be sent again after the flow's backoff. */
+static void
+sender_backoff(struct sender_batch *b, double weight)
+{
+	struct sender	*s = b->s;
+	uint64_t	 delay;
+
+	delay = backoff_failure(s->backoff, weight);
+	s->hold_until = loop_now_ms() + delay;
+	b->state = SENDER_BACKOFF;
+	loop_timer_set(b->retry, delay);
+}
+
+/* Keeps only b's failed entries, for a retry. */
+static void
+sender_keep_failed(struct sender_batch *b)
+{
+	char	*buf = b->body.buf;
+	size_t	 len = b->prefix_len, i, k = 0;
+
+	for (i = 0; i < b->n; i++) {
+		if (!b->failed[i])
+			continue;
+		if (k > 0)
+			buf[len++] = ',';
+		memmove(buf + len, buf + b->entries[i].off, b->entries[i].len);
+		b->entries[k].off = (uint32_t)len;
+		b->entries[k].len = b->entries[i].len;
+		len += b->entries[i].len;
+		k++;
+	}
+	b->body.len = len;
+	b->n = k;
+	b->finished = 0;
+}
+
+static void
+sender_done_cb(const struct http_response *resp, void *arg)
+{
+	struct sender_batch	*b = arg;
+	struct sender		*s = b->s;
+	struct dest_result	 res;
+	char			 desc[512], *cause = NULL;
+	size_t			 n = b->n;
+
+	if (resp->status == 0) {
+		s->metrics->requests_failed++;
+		sender_fail(s, 1, resp->error, "%s: %s", s->ops->api,
+		    resp->error);
+		sender_backoff(b, 1.0);
+		return;
+	}
+	if (resp->status != 200) {
+		s->metrics->requests_failed++;
+		dest_describe_error(resp->status, resp->error_type, resp->body,
+		    resp->body_len, desc, sizeof desc);
+		sender_fail(s, 1, desc, "%s: %s", s->ops->api, desc);
+		sender_backoff(b, 1.0);
+		return;
+	}
+	if (s->ops->parse(resp->body, resp->body_len, n, b->failed, &res,
+	    &cause) == -1) {
+		s->metrics->requests_failed++;
+		sender_fail(s, 1, "garbled", "%s: HTTP 200: %s", s->ops->api,
+		    cause);
+		free(cause);
+		sender_backoff(b, 1.0);
+		return;
+	}
+	s->metrics->records_sent += n - res.nfailed;
+	if (res.nfailed > 0) {
+		s->metrics->records_failed += res.nfailed;
+		snprintf(desc, sizeof desc, "partial %s", res.code);
+		sender_fail(s, 0, desc, "%s: %zu of %zu records failed: %s%s%s",
+		    s->ops->api, res.nfailed, n, res.code,
+		    res.message[0] != '\0' ? ": " : "", res.message);
+		sender_keep_failed(b);
+		sender_backoff(b, (double)res.nfailed / (double)n);
+		return;
+	}
+
+	backoff_reset(s->backoff);
+	s->hold_until = 0;
+	if (s->failing && loop_now_ms() - s->recovered_ms >=
+	    SENDER_LOG_REPEAT_MS) {
+		s->recovered_ms = loop_now_ms();
+		log_info("flow=%s stream=%s: %s: delivering again", s->name,
+		    s->flow->stream, s->ops->api);
+	}
+	s->failing = 0;
+	b->state = SENDER_DONE;
+	s->ninflight--;
+	sender_ack(s);
+	sender_fill(s);
+}
+
+/*
+ * Signs and posts b.  A failure to do so (expired credentials, libcurl)
+ * is handled like a failed request: backoff and retry.
+ */
+static void
+sender_send(struct sender_batch *b)
+{
+	/* Header names as AWS SDKs spell them, in the order of sh[]. */
+	static const char *const	 names[] = { "Host", "X-Amz-Date",
+	    "X-Amz-Target", "Content-Type", "X-Amz-Security-Token" };
+	struct sender			*s = b->s;
+	struct sigv4_credentials	 cr;
+	struct sigv4_header		 sh[5];
+	struct sigv4_request		 req;
+	struct curl_slist		*h = NULL, *l;
+	char				 date[SIGV4_DATE_LEN + 1];
+	char				*auth = NULL;
+	char				*line = NULL;
+	size_t				 nh = 0, i;
+
+	if (!b->finished) {
+		s->ops->finish(&b->body);
+		b->finished = 1;
+	}
+	if (creds_get(s->creds, &cr) == -1) {
+		sender_fail(s, 1, "creds", "%s: credentials expired",
+		    s->ops->api);
+		sender_backoff(b, 1.0);
+		return;
+	}
+	sigv4_amz_date(time(NULL), date);
+	sh[nh++] = (struct sigv4_header){ "host", s->ep.host };
+	sh[nh++] = (struct sigv4_header){ "x-amz-date", date };
+	sh[nh++] = (struct sigv4_header){ "x-amz-target", s->ops->target };
+	sh[nh++] = (struct sigv4_header){ "content-type",
+	    "application/x-amz-json-1.1" };
+	if (cr.session_token != NULL && *cr.session_token != '\0')
+		sh[nh++] = (struct sigv4_header){ "x-amz-security-token",
+		    cr.session_token };
+	memset(&req, 0, sizeof req);
+	req.method = "POST";
+	req.path = s->ep.path;
+	req.query = "";
+	req.headers = sh;
+	req.nheaders = nh;
+	req.body = b->body.buf;
+	req.body_len = b->body.len;
+	auth = sigv4_authorization(&req, &cr, s->ep.region, s->ops->service,
+	    date);
+	if (auth == NULL) {
+		sender_fail(s, 1, "sign", "%s: cannot sign the request",
+		    s->ops->api);
+		sender_backoff(b, 1.0);
+		return;
+	}
+
+	/* The values exactly as signed. */
+	for (i = 0; i < nh; i++) {
+		xasprintf(&line, "%s: %s", names[i], sh[i].value);
+		if ((l = curl_slist_append(h, line)) == NULL)
+			goto fail;
+		h = l;
+		free(line);
+		line = NULL;
+	}
+	xasprintf(&line, "Authorization: %s", auth);
+	if ((l = curl_slist_append(h, line)) == NULL)
+		goto fail;
+	h = l;
+	free(line);
+	line = NULL;
+	free(auth);
+	auth = NULL;
+
+	s->metrics->requests_sent++;
+	/* http_post owns h from here, on failure too. */
+	if (http_post(s->http, s->ep.url, h, b->body.buf, b->body.len,
+	    sender_done_cb, b) == -1) {
+		h = NULL;
+		goto fail;
+	}
+	return;
+fail:
+	free(line);
+	free(auth);
+	curl_slist_free_all(h);
+	s->metrics->requests_failed++;
+	sender_fail(s, 1, "post", "%s: cannot start the request", s->ops->api);
+	sender_backoff(b, 1.0);
+}
+
+/* Sends the filling batch if a slot and the backoff allow.  Returns 1 if so. */
+static int
+sender_start(struct sender *s, uint64_t now)
+{
+	struct sender_batch	*b = s->filling;
+
+	if (atomic_load(&s->stopping) || s->ninflight >= SENDER_MAX_INFLIGHT)
+		return (0);
+	if (now < s->hold_until) {
+		loop_timer_set(s->wake, s->hold_until - now);
+		return (0);
+	}
+	s->filling = NULL;
+	s->ninflight++;
+	b->state = SENDER_SENDING;
+	sender_send(b);
+	return (1);
+}
+
+/* Takes a free slot for a new batch, or returns NULL. */
+static struct sender_batch *
+sender_new_batch(struct sender *s)
+{
+	struct sender_batch	*b;
+	size_t			 i;
+
+	for (i = 0; i < SENDER_NBATCH; i++) {
+		b = &s->batches[i];
+		if (b->state != SENDER_FREE)
+			continue;
+		b->state = SENDER_FILLING;
+		b->seq = s->next_seq++;
+		b->n = 0;
+		b->bytes = 0;
+		b->full = 0;
+		b->finished = 0;
+		b->body.len = 0;
+		return (b);
+	}
+	return (NULL);
+}
+
+/*
+ * Moves records from the spool into batches and starts those that are
+ * full or old enough.  The work is bounded by the free slots.
+ */
+static void
+sender_fill(struct sender *s)
+{
+	struct sender_batch	*b;
+	struct spool_pos	 next;
+	const void		*data;
+	size_t			 len, cost, off;
+	uint64_t		 now, age;
+	int			 r;
+
+	if (atomic_load(&s->stopping))
+		return;
+	now = loop_now_ms();
+	for (;;) {
+		if ((b = s->filling) == NULL) {
+			if ((b = sender_new_batch(s)) == NULL)
+				return;
+			s->filling = b;
+		}
+		if (b->full) {
+			if (!sender_start(s, now))
+				return;
+			continue;
+		}
+		r = spool_read(s->spool, &s->pos, &data, &len, &next);
+		if (r == 0)
+			break;
+		if (r == -1) {
+			sender_fail(s, 1, "spool read", "spool read: %s",
+			    strerror(errno));
+			loop_timer_set(s->read_retry, SENDER_READ_RETRY_MS);
+			break;
+		}
+		if (len > s->max_record) {
+			/* The framer keeps records smaller; never send one
+			 * the destination would refuse forever. */
+			s->truncated++;
+			sender_fail(s, 0, "truncated", "record of %zu bytes "
+			    "truncated to %zu (%llu so far)", len,
+			    s->max_record, (unsigned long long)s->truncated);
+			len = s->max_record;
+		}
+		cost = len + s->ops->key_max;
+		if (b->n > 0 && (b->n >= s->max_records ||
+		    b->bytes + cost > s->max_bytes)) {
+			b->full = 1;
+			continue;
+		}
+		if (b->n == 0) {
+			s->ops->begin(&b->body, s->flow->stream);
+			b->prefix_len = b->body.len;
+			b->first_ms = now;
+		} else {
+			dest_body_reserve(&b->body, 1);
+			b->body.buf[b->body.len++] = ',';
+		}
+		off = b->body.len;
+		b->bytes += s->ops->add(&b->body, data, len, &s->rng);
+		b->entries[b->n].off = (uint32_t)off;
+		b->entries[b->n].len = (uint32_t)(b->body.len - off);
+		b->n++;
+		b->end = next;
+		s->pos = next;
+		if (b->n >= s->max_records)
+			b->full = 1;
+	}
+
+	/* The spool has nothing more for now. */
+	if ((b = s->filling) == NULL || b->n == 0)
+		return;
+	age = now - b->first_ms;
+	if (age >= s->max_age) {
+		b->full = 1;
+		(void)sender_start(s, now);
+	} else
+		loop_timer_set(s->wake, s->max_age - age);
+}
+
+struct sender *
+sender_create(struct loop *loop, struct http *http, const struct config *cfg,
+    const struct config_flow *flow, struct spool *spool, struct creds *creds,
+    struct metrics *metrics, char **cause)
+{
+	struct sender		*s;
+	struct sender_batch	*b;
+	size_t			 i;
+
+	s = xcalloc(1, sizeof *s);
+	s->loop = loop;
+	s->http = http;
+	s->flow = flow;
+	s->spool = spool;
+	s->creds = creds;
+	s->metrics = metrics;
+	s->name = metrics->name;
+	if ((s->ops = dest_find(flow->dest)) == NULL) {
+		xasprintf(cause, "flow %s: unknown destination", s->name);
+		free(s);
+		return (NULL);
+	}
+	if (dest_endpoint_init(&s->ep, s->ops, cfg, cause) == -1) {
+		free(s);
+		return (NULL);
+	}
+
+	s->max_records = s->ops->max_records;
+	if (flow->max_buffer_size_records > 0 &&
+	    (uint64_t)flow->max_buffer_size_records < s->max_records)
+		s->max_records = (size_t)flow->max_buffer_size_records;
+	s->max_bytes = s->ops->max_request_bytes;
+	if (flow->max_buffer_size_bytes > 0 &&
+	    (uint64_t)flow->max_buffer_size_bytes < s->max_bytes)
+		s->max_bytes = (uint64_t)flow->max_buffer_size_bytes;
+	s->max_record = s->ops->max_record_bytes - s->ops->key_max;
+	s->max_age = flow->max_buffer_age_ms > 0 ?
+	    (uint64_t)flow->max_buffer_age_ms : 0;
+
+	s->rng = ((uint64_t)time(NULL) << 20) ^ (uint64_t)getpid() ^
+	    (uint64_t)(uintptr_t)s ^ loop_now_ms();
+	s->backoff = backoff_create(flow->retry_initial_backoff_ms > 0 ?
+	    (uint64_t)flow->retry_initial_backoff_ms : 100,
+	    flow->retry_max_backoff_ms > 0 ?
+	    (uint64_t)flow->retry_max_backoff_ms : 10000, s->rng);
+
+	for (i = 0; i < SENDER_NBATCH; i++) {
+		b = &s->batches[i];
+		b->s = s;
+		b->state = SENDER_FREE;
+		b->body.max = dest_body_max(s->ops, flow->stream);
+		b->entries = xcalloc(s->max_records, sizeof *b->entries);
+		b->failed = xcalloc(s->max_records, sizeof *b->failed);
+		b->retry = loop_timer_new(loop, sender_retry_cb, b);
+	}
+	s->wake = loop_timer_new(loop, sender_wake_cb, s);
+	s->read_retry = loop_timer_new(loop, sender_wake_cb, s);
+	s->cursor = loop_timer_new(loop, sender_cursor_cb, s);
+	spool_cursor(spool, &s->pos);
+	if (loop_add_fd(loop, spool_fd(spool), EPOLLIN, sender_spool_cb,
+	    s) == -1) {
+		xasprintf(cause, "flow %s: cannot watch the spool: %s",
+		    s->name, strerror(errno));
+		sender_free(s);
+		return (NULL);
+	}
+	/* Records left from a previous run are read on the loop's thread. */
+	loop_timer_set(s->wake, 0);
+	log_debug("flow=%s stream=%s: %s to %s (region %s)", s->name,
+	    flow->stream, s->ops->api, s->ep.url, s->ep.region);
+	return (s);
+}
+
+void
+sender_shutdown(struct sender *s)
+{
+	atomic_store(&s->stopping, 1);
+}
+
+int
+sender_is_busy(struct sender *s)
+{
+	size_t	i;
+
+	for (i = 0; i < SENDER_NBATCH; i++)
+		if (s->batches[i].state == SENDER_SENDING)
+			return (1);
+	return (0);
+}
+
+void
+sender_free(struct sender *s)
+{
+	struct sender_batch	*b;
+	size_t			 i;
+
+	if (s == NULL)
+		return;
+	loop_del_fd(s->loop, spool_fd(s->spool));
+	for (i = 0; i < SENDER_NBATCH; i++) {
+		b = &s->batches[i];
+		http_cancel(s->http, b);
+		loop_timer_free(b->retry);
+		dest_body_clear(&b->body);
+		free(b->entries);
+		free(b->failed);
+	}
+	loop_timer_free(s->wake);
+	loop_timer_free(s->read_retry);
+	loop_timer_free(s->cursor);
+	backoff_free(s->backoff);
+	dest_endpoint_clear(&s->ep);
+	free(s);
+}

@@ -1,0 +1,61 @@
+/*
+ * sender: delivers one flow's spooled records to its destination, on the
+ * delivery thread's loop.
+ *
+ * It reads records from the spool from its cursor, encodes them straight
+ * into a request body (dest.h) until the flow's buffer limits or the API's
+ * would be passed, and sends the batch when it is full, or when its oldest
+ * record has waited maxBufferAgeMillis.  Requests are signed (sigv4.h) and
+ * posted with http.h.  Entries the destination accepted are acknowledged;
+ * only the failed ones are sent again, after a capped exponential backoff
+ * (backoff.h).  A failed request (HTTP error, network, garbled answer) is
+ * retried whole, forever: nothing is dropped (DESIGN.md invariant 3).  The
+ * spool cursor moves only over the prefix of batches whose every record
+ * was acknowledged, so a crash resends, and never loses.
+ */
+#ifndef SENDER_H
+#define SENDER_H
+
+struct loop;
+struct http;
+struct config;
+struct config_flow;
+struct spool;
+struct creds;
+struct metrics;
+struct sender;
+
+/* Requests in flight (or waiting to be retried) per flow, at most. */
+#define SENDER_MAX_INFLIGHT	2
+
+/*
+ * Creates the sender for flow, which delivers the records of spool to the
+ * flow's destination (endpoint and region from cfg; see
+ * dest_endpoint_init).  The flow's name for messages is metrics->name.
+ * Every argument must outlive the sender.  Reading starts on the loop's
+ * next turn, so this may be called before the loop's thread runs.
+ * Returns NULL with *cause set (caller frees) for a bad endpoint.
+ */
+struct sender	*sender_create(struct loop *loop, struct http *http,
+		    const struct config *cfg, const struct config_flow *flow,
+		    struct spool *spool, struct creds *creds,
+		    struct metrics *metrics, char **cause);
+
+/*
+ * Stops starting requests (new batches and retries).  Safe from any
+ * thread.  Responses that still arrive are processed and acknowledged;
+ * requests cut short by sender_free were never acknowledged, so their
+ * records are sent again after a restart.
+ */
+void		 sender_shutdown(struct sender *);
+
+/* Returns 1 if a request of the sender is in flight, else 0. */
+int		 sender_is_busy(struct sender *);
+
+/*
+ * Frees the sender, abandoning requests in flight.  Call it on the loop's
+ * thread or once that thread stopped.  NULL is allowed.
+ */
+void		 sender_free(struct sender *);
+
+#endif /* SENDER_H */

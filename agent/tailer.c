@@ -1,0 +1,656 @@
+/*
+ * tailer: see tailer.h.
+ *
+ * One inotify descriptor per tailer watches the directories of its pattern
+ * (one watch per directory, not per file, so 10,000 files in one directory
+ * cost one watch).  IN_MODIFY names the file that grew; directory changes
+ * (create, move, delete) trigger a rescan.  Reading is bounded per pass so
+ * that one busy file never starves the others or the loop.
+ */
+#include <sys/epoll.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glob.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "checkpoint.h"
+#include "framer.h"
+#include "log.h"
+#include "loop.h"
+#include "metrics.h"
+#include "tailer.h"
+#include "xmalloc.h"
+
+#define TAILER_READ_SIZE	(256 * 1024)
+#define TAILER_PASS_BUDGET	(8 * 1024 * 1024)	/* bytes per file per pass */
+#define TAILER_RESCAN_MS	5000
+#define TAILER_POLL_MS		1000
+#define TAILER_PAUSE_MS		100
+#define TAILER_ROTATE_GRACE_MS	5000	/* keep a rotated file this long */
+
+struct tailer_file {
+	char			*path;
+	int			 fd;
+	dev_t			 dev;
+	ino_t			 ino;
+	uint64_t		 consumed;	/* end of settled bytes */
+	uint64_t		 read_off;	/* next byte to read */
+	uint64_t		 size;		/* at the last fstat */
+	uint64_t		 saved;		/* offset in the checkpoint */
+	uint64_t		 fp;		/* fingerprint of the head */
+	uint32_t		 fplen;
+	int			 matched;	/* matched the last scan */
+	uint64_t		 unmatched_since;
+	struct framer		*framer;
+	struct tailer_file	*next;
+};
+
+struct tailer_dir {
+	int	 wd;
+	char	*path;
+};
+
+struct tailer {
+	struct tailer_params	 p;
+	char			*flow;
+	char			*pattern;
+	char			*checkpoint_path;
+	char			*terminator;
+	struct loop		*loop;
+	int			 ifd;
+	int			 polling;
+	struct tailer_dir	*dirs;
+	size_t			 ndirs;
+	struct tailer_file	*files;
+	char			*buf;
+	struct loop_timer	*scan_timer;
+	struct loop_timer	*work_timer;
+	int			 paused;
+	int			 first_scan;
+	struct checkpoint_entry	*saved;		/* loaded at start */
+	size_t			 nsaved;
+	uint64_t		 truncated;
+};
+
+static void	tailer_scan(struct tailer *);
+static int	tailer_read_file(struct tailer *, struct tailer_file *);
+
+/* The Kinesis Agent never tails compressed rotations; neither do we. */
+static int
+tailer_is_compressed(const char *path)
+{
+	static const char *const exts[] = {
+		".gz", ".bz2", ".xz", ".zst", ".zip", NULL
+	};
+	size_t	plen, elen;
+	int	i;
+
+	plen = strlen(path);
+	for (i = 0; exts[i] != NULL; i++) {
+		elen = strlen(exts[i]);
+		if (plen >= elen &&
+		    strcasecmp(path + plen - elen, exts[i]) == 0)
+			return (1);
+	}
+	return (0);
+}
+
+static void
+tailer_file_free(struct tailer_file *f)
+{
+	if (f->fd != -1)
+		close(f->fd);
+	framer_free(f->framer);
+	free(f->path);
+	free(f);
+}
+
+/* Refreshes the cached fingerprint while the head is still growing. */
+static void
+tailer_update_fp(struct tailer_file *f)
+{
+	uint64_t	fp;
+	uint32_t	len;
+
+	if (f->fplen >= CHECKPOINT_FP_MAX && f->fp != 0)
+		return;
+	len = f->size < CHECKPOINT_FP_MAX ? (uint32_t)f->size :
+	    CHECKPOINT_FP_MAX;
+	if (len == f->fplen && f->fp != 0)
+		return;
+	if (checkpoint_fingerprint_n(f->fd, len, &fp, &len) == 0) {
+		f->fp = fp;
+		f->fplen = len;
+	}
+}
+
+/* Finds where a file starts: its checkpoint, or initialPosition. */
+static uint64_t
+tailer_start_offset(struct tailer *t, struct tailer_file *f)
+{
+	struct checkpoint_entry	*e;
+	size_t			 i;
+
+	for (i = 0; i < t->nsaved; i++) {
+		e = &t->saved[i];
+		/* Same inode and same first bytes; else a reused inode. */
+		if (!checkpoint_is_same_file(f->fd, e))
+			continue;
+		if (e->offset > f->size) {
+			log_warnx("flow=%s file=%s: checkpoint offset %llu "
+			    "is past the end (%llu bytes); reading from 0",
+			    t->flow, f->path, (unsigned long long)e->offset,
+			    (unsigned long long)f->size);
+			return (0);
+		}
+		log_info("flow=%s file=%s: resuming at offset %llu",
+		    t->flow, f->path, (unsigned long long)e->offset);
+		return (e->offset);
+	}
+	if (t->first_scan && t->p.start_at_end)
+		return (f->size);
+	return (0);
+}
+
+static struct tailer_file *
+tailer_find(struct tailer *t, dev_t dev, ino_t ino)
+{
+	struct tailer_file	*f;
+
+	for (f = t->files; f != NULL; f = f->next)
+		if (f->dev == dev && f->ino == ino)
+			return (f);
+	return (NULL);
+}
+
+static void
+tailer_add_file(struct tailer *t, const char *path)
+{
+	struct tailer_file	*f;
+	struct stat		 st;
+	int			 fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1) {
+		if (errno != ENOENT)
+			log_warn("flow=%s file=%s: open", t->flow, path);
+		return;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return;
+	}
+	if ((f = tailer_find(t, st.st_dev, st.st_ino)) != NULL) {
+		/* Renamed between glob and open; already ours. */
+		close(fd);
+		f->matched = 1;
+		return;
+	}
+	f = xcalloc(1, sizeof *f);
+	f->path = xstrdup(path);
+	f->fd = fd;
+	f->dev = st.st_dev;
+	f->ino = st.st_ino;
+	f->size = st.st_size;
+	f->matched = 1;
+	f->framer = framer_create(t->p.max_record, t->terminator);
+	f->consumed = f->read_off = f->saved = tailer_start_offset(t, f);
+	tailer_update_fp(f);
+	f->next = t->files;
+	t->files = f;
+	log_info("flow=%s file=%s: tailing from offset %llu", t->flow, path,
+	    (unsigned long long)f->consumed);
+}
+
+static void
+tailer_watch_dir(struct tailer *t, const char *dir)
+{
+	size_t	i;
+	int	wd;
+
+	if (t->polling || t->ifd == -1)
+		return;
+	for (i = 0; i < t->ndirs; i++)
+		if (strcmp(t->dirs[i].path, dir) == 0)
+			return;
+	wd = inotify_add_watch(t->ifd, dir, IN_MODIFY | IN_CREATE |
+	    IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_DELETE_SELF |
+	    IN_MOVE_SELF | IN_ATTRIB);
+	if (wd == -1) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return;
+		/* Out of watches (ENOSPC) or similar: poll, lose nothing. */
+		log_warn("flow=%s dir=%s: inotify_add_watch failed; "
+		    "polling every %d ms instead", t->flow, dir,
+		    TAILER_POLL_MS);
+		t->polling = 1;
+		return;
+	}
+	t->dirs = xreallocarray(t->dirs, t->ndirs + 1, sizeof *t->dirs);
+	t->dirs[t->ndirs].wd = wd;
+	t->dirs[t->ndirs].path = xstrdup(dir);
+	t->ndirs++;
+}
+
+/* Watches every directory that the pattern's directory part matches. */
+static void
+tailer_watch_dirs(struct tailer *t)
+{
+	char	*copy, *dir;
+	glob_t	 g;
+	size_t	 i;
+
+	copy = xstrdup(t->pattern);
+	dir = dirname(copy);
+	memset(&g, 0, sizeof g);
+	if (glob(dir, GLOB_ONLYDIR | GLOB_BRACE | GLOB_NOSORT, NULL,
+	    &g) == 0) {
+		for (i = 0; i < g.gl_pathc; i++)
+			tailer_watch_dir(t, g.gl_pathv[i]);
+	}
+	globfree(&g);
+	free(copy);
+}
+
+/* Closes a rotated-away or deleted file once it is read and quiet. */
+static int
+tailer_may_close(struct tailer *t, struct tailer_file *f, uint64_t now)
+{
+	struct stat	st;
+
+	if (f->matched)
+		return (0);
+	if (f->unmatched_since == 0)
+		f->unmatched_since = now;
+	if (now - f->unmatched_since < TAILER_ROTATE_GRACE_MS)
+		return (0);
+	if (fstat(f->fd, &st) == -1 || (uint64_t)st.st_size > f->read_off)
+		return (0);
+	/* A last line without a newline is shipped, not lost. */
+	if (framer_flush(f->framer, t->p.emit, t->p.arg) == -1)
+		return (0);
+	log_info("flow=%s file=%s: finished (rotated or deleted) at "
+	    "offset %llu", t->flow, f->path,
+	    (unsigned long long)f->read_off);
+	return (1);
+}
+
+static void
+tailer_scan(struct tailer *t)
+{
+	struct tailer_file	*f, **pp;
+	struct stat		 st;
+	glob_t			 g;
+	uint64_t		 now;
+	size_t			 i;
+	int			 rv;
+
+	for (f = t->files; f != NULL; f = f->next)
+		f->matched = 0;
+	memset(&g, 0, sizeof g);
+	rv = glob(t->pattern, GLOB_BRACE | GLOB_NOSORT, NULL, &g);
+	if (rv != 0 && rv != GLOB_NOMATCH)
+		log_warnx("flow=%s: glob %s failed", t->flow, t->pattern);
+	for (i = 0; rv == 0 && i < g.gl_pathc; i++) {
+		if (tailer_is_compressed(g.gl_pathv[i]))
+			continue;
+		if (stat(g.gl_pathv[i], &st) == -1 || !S_ISREG(st.st_mode))
+			continue;
+		if ((f = tailer_find(t, st.st_dev, st.st_ino)) != NULL) {
+			f->matched = 1;
+			f->unmatched_since = 0;
+			if (strcmp(f->path, g.gl_pathv[i]) != 0) {
+				free(f->path);
+				f->path = xstrdup(g.gl_pathv[i]);
+			}
+			continue;
+		}
+		tailer_add_file(t, g.gl_pathv[i]);
+	}
+	globfree(&g);
+	tailer_watch_dirs(t);
+	t->first_scan = 0;
+
+	now = loop_now_ms();
+	for (pp = &t->files; (f = *pp) != NULL;) {
+		tailer_read_file(t, f);
+		if (!t->paused && tailer_may_close(t, f, now)) {
+			*pp = f->next;
+			tailer_file_free(f);
+			continue;
+		}
+		pp = &f->next;
+	}
+	tailer_publish(t);
+}
+
+/* Reads what a file has, bounded.  Returns 1 if more remains. */
+static int
+tailer_read_file(struct tailer *t, struct tailer_file *f)
+{
+	struct stat	 st;
+	uint64_t	 budget = TAILER_PASS_BUDGET, lost;
+	int64_t		 settled;
+	ssize_t		 n;
+	int		 stopped;
+
+	if (t->paused)
+		return (0);
+	if (fstat(f->fd, &st) == -1) {
+		log_warn("flow=%s file=%s: fstat", t->flow, f->path);
+		return (0);
+	}
+	if ((uint64_t)st.st_size < f->read_off) {
+		/* Truncated in place (copytruncate): invariant 4. */
+		lost = f->size > f->read_off ? f->size - f->read_off : 0;
+		log_warnx("flow=%s file=%s: truncated from %llu to %llu "
+		    "bytes; reading from 0 (%llu unread bytes lost)", t->flow,
+		    f->path, (unsigned long long)f->read_off,
+		    (unsigned long long)st.st_size,
+		    (unsigned long long)lost);
+		if (t->p.metrics != NULL)
+			t->p.metrics->bytes_lost += lost;
+		framer_reset(f->framer);
+		f->consumed = f->read_off = 0;
+		f->fp = 0;
+		f->fplen = 0;
+	}
+	f->size = st.st_size;
+	while (budget > 0 && f->read_off < f->size) {
+		n = pread(f->fd, t->buf, TAILER_READ_SIZE, f->read_off);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			log_warn("flow=%s file=%s: read", t->flow, f->path);
+			return (0);
+		}
+		if (n == 0)
+			break;
+		settled = framer_feed(f->framer, t->buf, n, t->p.emit,
+		    t->p.arg, &t->truncated, &stopped);
+		f->consumed += settled;
+		if (t->p.metrics != NULL)
+			t->p.metrics->bytes_read += settled;
+		if (stopped) {
+			/* The spool is full: re-read from here later. */
+			framer_reset(f->framer);
+			f->read_off = f->consumed;
+			t->paused = 1;
+			loop_timer_set(t->work_timer, TAILER_PAUSE_MS);
+			return (0);
+		}
+		f->read_off += n;
+		budget -= (uint64_t)n < budget ? (uint64_t)n : budget;
+		if ((size_t)n < TAILER_READ_SIZE) {
+			if (fstat(f->fd, &st) == 0)
+				f->size = st.st_size;
+		}
+	}
+	if (f->fplen < CHECKPOINT_FP_MAX)
+		tailer_update_fp(f);
+	return (f->read_off < f->size);
+}
+
+/* Reads every file once; re-arms itself while any has more. */
+static void
+tailer_work(void *arg)
+{
+	struct tailer		*t = arg;
+	struct tailer_file	*f;
+	int			 more = 0;
+
+	t->paused = 0;
+	for (f = t->files; f != NULL; f = f->next)
+		more |= tailer_read_file(t, f);
+	if (more && !t->paused)
+		loop_timer_set(t->work_timer, 0);
+}
+
+static void
+tailer_scan_cb(void *arg)
+{
+	struct tailer	*t = arg;
+
+	t->paused = 0;
+	tailer_scan(t);
+	loop_timer_set(t->scan_timer, t->polling ? TAILER_POLL_MS :
+	    TAILER_RESCAN_MS);
+}
+
+static const char *
+tailer_dir_of(struct tailer *t, int wd)
+{
+	size_t	i;
+
+	for (i = 0; i < t->ndirs; i++)
+		if (t->dirs[i].wd == wd)
+			return (t->dirs[i].path);
+	return (NULL);
+}
+
+static void
+tailer_forget_dir(struct tailer *t, int wd)
+{
+	size_t	i;
+
+	for (i = 0; i < t->ndirs; i++) {
+		if (t->dirs[i].wd != wd)
+			continue;
+		free(t->dirs[i].path);
+		t->dirs[i] = t->dirs[--t->ndirs];
+		return;
+	}
+}
+
+static void
+tailer_inotify_cb(int fd, uint32_t events, void *arg)
+{
+	struct tailer			*t = arg;
+	struct tailer_file		*f;
+	const struct inotify_event	*ev;
+	char				 buf[64 * 1024], path[PATH_MAX];
+	const char			*dir;
+	ssize_t				 n, i;
+	int				 rescan = 0, found, readall = 0;
+
+	(void)events;
+	for (;;) {
+		n = read(fd, buf, sizeof buf);
+		if (n <= 0)
+			break;
+		for (i = 0; i < n; i += sizeof *ev + ev->len) {
+			ev = (const struct inotify_event *)(buf + i);
+			if (ev->mask & IN_Q_OVERFLOW) {
+				log_warnx("flow=%s: inotify queue overflow; "
+				    "rescanning", t->flow);
+				rescan = 1;
+				continue;
+			}
+			if (ev->mask & IN_IGNORED) {
+				tailer_forget_dir(t, ev->wd);
+				rescan = 1;
+				continue;
+			}
+			if (ev->mask & (IN_CREATE | IN_MOVED_TO |
+			    IN_MOVED_FROM | IN_DELETE | IN_DELETE_SELF |
+			    IN_MOVE_SELF | IN_ATTRIB))
+				rescan = 1;
+			if (!(ev->mask & IN_MODIFY) || ev->len == 0)
+				continue;
+			if ((dir = tailer_dir_of(t, ev->wd)) == NULL)
+				continue;
+			snprintf(path, sizeof path, "%s/%s", dir, ev->name);
+			found = 0;
+			for (f = t->files; f != NULL; f = f->next) {
+				if (strcmp(f->path, path) == 0) {
+					found = 1;
+					if (tailer_read_file(t, f))
+						loop_timer_set(t->work_timer,
+						    0);
+				}
+			}
+			if (!found)
+				readall = 1;	/* a renamed file grew */
+		}
+	}
+	if (readall)
+		loop_timer_set(t->work_timer, 0);
+	if (rescan)
+		loop_timer_set(t->scan_timer, 0);
+}
+
+struct tailer *
+tailer_create(struct loop *loop, const struct tailer_params *p,
+    char **cause)
+{
+	struct tailer	*t;
+
+	t = xcalloc(1, sizeof *t);
+	t->p = *p;
+	t->flow = xstrdup(p->flow);
+	t->pattern = xstrdup(p->pattern);
+	t->checkpoint_path = xstrdup(p->checkpoint_path);
+	t->terminator = xstrdup(p->terminator);
+	t->loop = loop;
+	t->first_scan = 1;
+	t->buf = xmalloc(TAILER_READ_SIZE);
+	t->ifd = -1;
+	if (checkpoint_load(t->checkpoint_path, &t->saved, &t->nsaved,
+	    cause) == -1)
+		goto fail;
+	t->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (t->ifd == -1) {
+		log_warn("flow=%s: inotify_init1 failed; polling every %d ms",
+		    t->flow, TAILER_POLL_MS);
+		t->polling = 1;
+	} else if (loop_add_fd(loop, t->ifd, EPOLLIN, tailer_inotify_cb,
+	    t) == -1) {
+		xasprintf(cause, "flow=%s: cannot watch inotify: %s",
+		    t->flow, strerror(errno));
+		goto fail;
+	}
+	t->scan_timer = loop_timer_new(loop, tailer_scan_cb, t);
+	t->work_timer = loop_timer_new(loop, tailer_work, t);
+	tailer_scan(t);
+	loop_timer_set(t->scan_timer, t->polling ? TAILER_POLL_MS :
+	    TAILER_RESCAN_MS);
+	/* The checkpoints matched what they could; forget the rest. */
+	checkpoint_free_entries(t->saved, t->nsaved);
+	t->saved = NULL;
+	t->nsaved = 0;
+	return (t);
+fail:
+	tailer_free(t);
+	return (NULL);
+}
+
+void
+tailer_free(struct tailer *t)
+{
+	struct tailer_file	*f, *fn;
+	size_t			 i;
+
+	if (t == NULL)
+		return;
+	for (f = t->files; f != NULL; f = fn) {
+		fn = f->next;
+		tailer_file_free(f);
+	}
+	if (t->ifd != -1) {
+		loop_del_fd(t->loop, t->ifd);
+		close(t->ifd);
+	}
+	for (i = 0; i < t->ndirs; i++)
+		free(t->dirs[i].path);
+	free(t->dirs);
+	loop_timer_free(t->scan_timer);
+	loop_timer_free(t->work_timer);
+	checkpoint_free_entries(t->saved, t->nsaved);
+	free(t->buf);
+	free(t->flow);
+	free(t->pattern);
+	free(t->checkpoint_path);
+	free(t->terminator);
+	free(t);
+}
+
+int
+tailer_checkpoint(struct tailer *t)
+{
+	struct checkpoint_entry	*e;
+	struct tailer_file	*f;
+	char			*cause = NULL;
+	size_t			 n = 0, i;
+	int			 changed = 0, rv = 0;
+
+	for (f = t->files; f != NULL; f = f->next) {
+		n++;
+		if (f->saved != f->consumed)
+			changed = 1;
+	}
+	if (!changed)
+		return (0);
+	e = xcalloc(n, sizeof *e);
+	for (i = 0, f = t->files; f != NULL; f = f->next, i++) {
+		e[i].dev = f->dev;
+		e[i].ino = f->ino;
+		e[i].fp = f->fp;
+		e[i].fplen = f->fplen;
+		e[i].offset = f->consumed;
+		e[i].updated = time(NULL);
+		e[i].path = f->path;
+	}
+	if (checkpoint_save(t->checkpoint_path, e, n, &cause) == -1) {
+		log_warnx("flow=%s: %s", t->flow, cause);
+		free(cause);
+		rv = -1;
+	} else {
+		for (f = t->files; f != NULL; f = f->next)
+			f->saved = f->consumed;
+	}
+	free(e);
+	return (rv);
+}
+
+void
+tailer_publish(struct tailer *t)
+{
+	struct metrics_file	*mf;
+	struct tailer_file	*f;
+	size_t			 n = 0, i;
+
+	if (t->p.metrics == NULL)
+		return;
+	for (f = t->files; f != NULL; f = f->next)
+		n++;
+	mf = xcalloc(n, sizeof *mf);
+	for (i = 0, f = t->files; f != NULL; f = f->next, i++) {
+		mf[i].path = f->path;
+		mf[i].offset = f->consumed;
+		mf[i].size = f->size;
+	}
+	metrics_set_files(t->p.metrics, mf, n);
+	free(mf);
+}
+
+int
+tailer_read_all(struct tailer *t)
+{
+	struct tailer_file	*f;
+
+	t->paused = 0;
+	for (f = t->files; f != NULL; f = f->next)
+		while (tailer_read_file(t, f))
+			;
+	return (t->paused ? -1 : 0);
+}

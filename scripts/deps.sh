@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs what sluice needs to build and test, from Debian's archive and
+# npm.  Idempotent: it installs only what is missing.  Run as root.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+pkgs="build-essential autoconf automake pkg-config libyaml-dev
+libcurl4-openssl-dev libpcre2-dev libssl-dev libjansson-dev libcmocka-dev
+mandoc curl perl nodejs npm valgrind libclang-rt-14-dev clang"
+missing=""
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+	    grep -q "install ok installed" || missing="$missing $p"
+done
+# Node and npm may come from elsewhere than Debian (as on our CI machines).
+if command -v node >/dev/null && command -v npm >/dev/null; then
+	missing=$(echo "$missing" | tr ' ' '\n' | grep -vx -e nodejs -e npm | tr '\n' ' ')
+fi
+if [ -n "$(echo "$missing" | tr -d ' ')" ]; then
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "deps: need root to install:$missing" >&2
+		exit 1
+	fi
+	echo "deps: installing$missing"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	# shellcheck disable=SC2086
+	apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
+
+if [ ! -d tests/interop/node_modules ]; then
+	echo "deps: installing the interop test peers from npm"
+	(cd tests/interop && npm ci --no-audit --no-fund --loglevel=error)
+fi

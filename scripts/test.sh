@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Runs every test: unit tests and the end-to-end suite under AddressSanitizer,
+# UBSan and LeakSanitizer (make check), the interop suite against kinesalite
+# and the AWS SDK for JavaScript (make check-interop), and make distcheck.
+# The last line is "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+src=$(pwd)
+
+./scripts/deps.sh || { echo "0 passed, 1 failed"; exit 1; }
+
+export SIGV4_TESTDATA=${SIGV4_TESTDATA:-$src/../shared/testdata/sigv4/aws-signing-test-suite/v4}
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+passed=0
+failed=0
+step() {
+	local name=$1
+	shift
+	echo "=== $name"
+	if "$@"; then
+		echo "=== $name: ok"
+	else
+		echo "=== $name: FAILED"
+		failed=$((failed + 1))
+		return 1
+	fi
+}
+
+# Adds up one automake test run from its summary ("# PASS:  N" ...).
+count_automake() {
+	local p f
+	p=$(sed -n 's/^# PASS: *//p' "$1" | tail -n 1)
+	f=$(sed -n 's/^# \(FAIL\|ERROR\|XPASS\): *//p' "$1" |
+	    awk '{s += $1} END {print s + 0}')
+	if [ -z "$p" ]; then
+		f=$((f + 1))	# no summary: the run itself broke
+	fi
+	passed=$((passed + ${p:-0}))
+	failed=$((failed + f))
+}
+
+BUILD=build-asan
+if step "build (asan, -Werror)" env BUILD=$BUILD ./scripts/build.sh \
+    --enable-debug --enable-asan; then
+	(cd $BUILD && make -j"$(nproc)" check) 2>&1 | tee "$BUILD/check.out"
+	count_automake "$BUILD/check.out"
+	if step "interop (kinesalite, AWS SDK, SigV4 proxy)" \
+	    make -C $BUILD check-interop; then
+		passed=$((passed + 1))
+	fi
+fi
+
+if [ "${SLUICE_SKIP_DISTCHECK:-0}" != 1 ]; then
+	if step "distcheck" env BUILD=build ./scripts/build.sh &&
+	    step "distcheck" make -C build distcheck \
+	    DISTCHECK_CONFIGURE_FLAGS=--enable-debug >build/distcheck.out 2>&1; then
+		passed=$((passed + 1))
+	else
+		tail -n 40 build/distcheck.out 2>/dev/null
+	fi
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

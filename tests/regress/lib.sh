@@ -1,0 +1,87 @@
+# Shared helpers for the end-to-end shell tests.  Source it; it sets $tmp
+# (removed at exit) and kills every process started with bg_start.
+set -euo pipefail
+
+: "${top_srcdir:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
+: "${top_builddir:=$top_srcdir}"
+: "${SLUICED:=$top_builddir/sluiced}"
+: "${SLUICECTL:=$top_builddir/sluicectl}"
+: "${FAKEAWS:=$top_builddir/tests/fakeaws/fakeaws}"
+
+tmp=$(mktemp -d /tmp/sluice-e2e.XXXXXX)
+bg_pids=()
+
+cleanup() {
+	local p
+	for p in "${bg_pids[@]}"; do
+		kill "$p" 2>/dev/null || true
+	done
+	for p in "${bg_pids[@]}"; do
+		wait "$p" 2>/dev/null || true
+	done
+	if [ "${KEEP_TMP:-0}" = 1 ]; then
+		echo "kept $tmp"
+	else
+		rm -rf "$tmp"
+	fi
+}
+trap cleanup EXIT
+
+fail() {
+	echo "FAIL: $*" >&2
+	for f in "$tmp"/*.log; do
+		[ -f "$f" ] || continue
+		echo "--- tail of $f" >&2
+		tail -n 30 "$f" >&2
+	done
+	exit 1
+}
+
+# wait_for SECONDS COMMAND...: polls until COMMAND succeeds.
+wait_for() {
+	local secs=$1 i
+	shift
+	for ((i = 0; i < secs * 10; i++)); do
+		if "$@"; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	return 1
+}
+
+# start_fakeaws ARGS...: starts fakeaws on an ephemeral port, sets $fake_port.
+start_fakeaws() {
+	"$FAKEAWS" -p 0 -P "$tmp/fake.port" "$@" >"$tmp/fakeaws.out" \
+	    2>"$tmp/fakeaws.log" &
+	bg_pids+=($!)
+	fake_pid=$!
+	wait_for 10 test -s "$tmp/fake.port" || fail "fakeaws did not start"
+	fake_port=$(cat "$tmp/fake.port")
+}
+
+# start_sluiced CONFIG: runs sluiced in the foreground, in the background.
+start_sluiced() {
+	"$SLUICED" -c "$1" >>"$tmp/sluiced.log" 2>&1 &
+	sluiced_pid=$!
+	bg_pids+=($sluiced_pid)
+}
+
+# stop_sluiced: SIGTERM and wait; fails if it does not stop in 20 s.
+stop_sluiced() {
+	kill -TERM "$sluiced_pid"
+	local i
+	for ((i = 0; i < 200; i++)); do
+		if ! kill -0 "$sluiced_pid" 2>/dev/null; then
+			wait "$sluiced_pid" || fail "sluiced exited non-zero"
+			return 0
+		fi
+		sleep 0.1
+	done
+	fail "sluiced did not stop within 20 s of SIGTERM"
+}
+
+# decode_records FILE: base64 lines in, the records' bytes out.
+decode_records() {
+	perl -MMIME::Base64 -ne 'print decode_base64($_)' "$1"
+}

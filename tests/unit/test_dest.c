@@ -1,0 +1,486 @@
+/*
+ * test_dest: request bodies built by dest_kinesis and dest_firehose parse
+ * back (jansson) to the stream name and the exact base64 of every record,
+ * binary bytes included; responses parse into per-entry results (success,
+ * partial failure, wrong entry count, garbage); error descriptions; and
+ * the endpoint URL, signing region and Host header derivation.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "base64.h"
+#include "config.h"
+#include "dest.h"
+
+#define NRECS	7
+
+/* Records with awkward content: empty, binary, all byte values, quotes. */
+static void
+make_records(unsigned char **rec, size_t *len)
+{
+	size_t	i, j;
+
+	for (i = 0; i < NRECS; i++) {
+		len[i] = i == 0 ? 0 : i == 1 ? 1 : i == 2 ? 256 :
+		    i == 3 ? 2 : i * 1000 + i;
+		rec[i] = malloc(len[i] + 1);
+		for (j = 0; j < len[i]; j++)
+			rec[i][j] = (unsigned char)(i == 2 ? j :
+			    (j * 131 + i * 7) & 0xff);
+	}
+	memcpy(rec[3], "\"\\", 2);
+}
+
+static int
+is_partition_key(const char *k)
+{
+	size_t	i = 0, ni = 0, nf = 0;
+
+	while (k[i] >= '0' && k[i] <= '9') {
+		i++;
+		ni++;
+	}
+	if (ni < 1 || ni > 6 || (ni > 1 && k[0] == '0') || k[i++] != '.')
+		return (0);
+	while (k[i] >= '0' && k[i] <= '9') {
+		i++;
+		nf++;
+	}
+	return (k[i] == '\0' && nf >= 1 && nf <= 10 &&
+	    (nf == 1 || k[i - 1] != '0'));
+}
+
+static void
+check_body(const struct dest_ops *ops, const char *stream_key)
+{
+	struct dest_body	 b;
+	unsigned char		*rec[NRECS], *dec;
+	size_t			 len[NRECS], i, counted, dlen;
+	const char		*stream = "we\"ird\\name\x01\n";
+	json_t			*root, *arr, *e, *data, *key;
+	json_error_t		 jerr;
+	uint64_t		 rng = 42;
+	ssize_t			 n;
+
+	make_records(rec, len);
+	memset(&b, 0, sizeof b);
+	b.max = dest_body_max(ops, stream);
+	ops->begin(&b, stream);
+	for (i = 0; i < NRECS; i++) {
+		if (i > 0) {
+			dest_body_reserve(&b, 1);
+			b.buf[b.len++] = ',';
+		}
+		counted = ops->add(&b, rec[i], len[i], &rng);
+		if (ops->key_max == 0)
+			assert_int_equal(counted, len[i]);
+		else {
+			assert_true(counted > len[i]);
+			assert_true(counted <= len[i] + ops->key_max);
+		}
+	}
+	ops->finish(&b);
+	assert_true(b.len <= b.max);
+
+	root = json_loadb(b.buf, b.len, JSON_REJECT_DUPLICATES, &jerr);
+	assert_non_null(root);
+	assert_string_equal(json_string_value(json_object_get(root,
+	    stream_key)), stream);
+	arr = json_object_get(root, "Records");
+	assert_true(json_is_array(arr));
+	assert_int_equal(json_array_size(arr), NRECS);
+	assert_int_equal(json_object_size(root), 2);
+	for (i = 0; i < NRECS; i++) {
+		e = json_array_get(arr, i);
+		data = json_object_get(e, "Data");
+		assert_true(json_is_string(data));
+		dlen = json_string_length(data);
+		assert_int_equal(dlen, base64_encoded_len(len[i]));
+		dec = malloc(base64_decoded_len_max(dlen) + 1);
+		n = base64_decode(dec, json_string_value(data), dlen);
+		assert_int_equal(n, (ssize_t)len[i]);
+		assert_memory_equal(dec, rec[i], len[i]);
+		free(dec);
+		key = json_object_get(e, "PartitionKey");
+		if (ops->key_max == 0) {
+			assert_null(key);
+			assert_int_equal(json_object_size(e), 1);
+		} else {
+			assert_true(json_is_string(key));
+			assert_true(is_partition_key(json_string_value(key)));
+			assert_int_equal(json_object_size(e), 2);
+		}
+		free(rec[i]);
+	}
+	json_decref(root);
+	dest_body_clear(&b);
+}
+
+static void
+test_kinesis_body(void **state)
+{
+	(void)state;
+	check_body(&dest_kinesis_ops, "StreamName");
+}
+
+static void
+test_firehose_body(void **state)
+{
+	(void)state;
+	check_body(&dest_firehose_ops, "DeliveryStreamName");
+}
+
+/* Partition keys vary and keep the Kinesis Agent's format. */
+static void
+test_partition_keys(void **state)
+{
+	struct dest_body	 b;
+	json_t			*root, *arr;
+	const char		*k, *prev = NULL;
+	uint64_t		 rng = 1;
+	size_t			 i, same = 0;
+
+	(void)state;
+	memset(&b, 0, sizeof b);
+	b.max = dest_body_max(&dest_kinesis_ops, "s");
+	dest_kinesis_ops.begin(&b, "s");
+	for (i = 0; i < 500; i++) {
+		if (i > 0)
+			b.buf[b.len++] = ',';
+		dest_kinesis_ops.add(&b, "x", 1, &rng);
+		dest_body_reserve(&b, 1);
+	}
+	dest_kinesis_ops.finish(&b);
+	root = json_loadb(b.buf, b.len, 0, NULL);
+	assert_non_null(root);
+	arr = json_object_get(root, "Records");
+	for (i = 0; i < 500; i++) {
+		k = json_string_value(json_object_get(json_array_get(arr, i),
+		    "PartitionKey"));
+		assert_true(is_partition_key(k));
+		if (prev != NULL && strcmp(prev, k) == 0)
+			same++;
+		prev = k;
+	}
+	assert_true(same < 2);
+	json_decref(root);
+	dest_body_clear(&b);
+}
+
+/* A batch at the API limits fits in dest_body_max. */
+static void
+test_body_max(void **state)
+{
+	const struct dest_ops	*ops;
+	struct dest_body	 b;
+	unsigned char		*rec;
+	size_t			 i, n, each, total;
+	uint64_t		 rng = 5;
+	int			 pass;
+
+	(void)state;
+	for (i = 0; dest_registry[i] != NULL; i++) {
+		ops = dest_registry[i];
+		for (pass = 0; pass < 2; pass++) {
+			/* Many small records with worst-case padding, then
+			 * few records at the per-record limit. */
+			each = pass == 0 ? 1 : ops->max_record_bytes -
+			    ops->key_max;
+			rec = calloc(1, each);
+			memset(&b, 0, sizeof b);
+			b.max = dest_body_max(ops, "stream");
+			ops->begin(&b, "stream");
+			total = 0;
+			for (n = 0; n < ops->max_records &&
+			    total + each + ops->key_max <=
+			    ops->max_request_bytes; n++) {
+				if (n > 0) {
+					dest_body_reserve(&b, 1);
+					b.buf[b.len++] = ',';
+				}
+				total += ops->add(&b, rec, each, &rng);
+			}
+			ops->finish(&b);
+			assert_true(b.len <= b.max);
+			assert_true(n > 1);
+			free(rec);
+			dest_body_clear(&b);
+		}
+	}
+}
+
+static void
+test_parse_success(void **state)
+{
+	const char	*k = "{\"FailedRecordCount\":0,\"Records\":["
+	    "{\"SequenceNumber\":\"1\",\"ShardId\":\"shardId-0\"},"
+	    "{\"SequenceNumber\":\"2\",\"ShardId\":\"shardId-1\"},"
+	    "{\"SequenceNumber\":\"3\",\"ShardId\":\"shardId-0\"}]}";
+	const char	*f = "{\"FailedPutCount\":0,\"Encrypted\":false,"
+	    "\"RequestResponses\":[{\"RecordId\":\"a\"},{\"RecordId\":\"b\"}"
+	    ",{\"RecordId\":\"c\"}]}";
+	struct dest_result	 res;
+	uint8_t			 failed[3];
+	char			*cause = NULL;
+
+	(void)state;
+	memset(failed, 7, sizeof failed);
+	assert_int_equal(dest_kinesis_ops.parse(k, strlen(k), 3, failed,
+	    &res, &cause), 0);
+	assert_int_equal(res.nfailed, 0);
+	assert_int_equal(failed[0] + failed[1] + failed[2], 0);
+	memset(failed, 7, sizeof failed);
+	assert_int_equal(dest_firehose_ops.parse(f, strlen(f), 3, failed,
+	    &res, &cause), 0);
+	assert_int_equal(res.nfailed, 0);
+	assert_int_equal(failed[0] + failed[1] + failed[2], 0);
+	/* Each parser wants its own array. */
+	assert_int_equal(dest_kinesis_ops.parse(f, strlen(f), 3, failed,
+	    &res, &cause), -1);
+	assert_non_null(cause);
+	free(cause);
+}
+
+static void
+test_parse_partial(void **state)
+{
+	/* FailedRecordCount lies (says 0): every entry is walked. */
+	const char	*k = "{\"FailedRecordCount\":0,\"Records\":["
+	    "{\"SequenceNumber\":\"1\",\"ShardId\":\"shardId-0\"},"
+	    "{\"ErrorCode\":\"ProvisionedThroughputExceededException\","
+	    "\"ErrorMessage\":\"Rate exceeded for shard shardId-0\"},"
+	    "{\"SequenceNumber\":\"3\",\"ShardId\":\"shardId-0\","
+	    "\"ErrorCode\":null},"
+	    "{\"ErrorCode\":\"InternalFailure\"}]}";
+	const char	*f = "{\"FailedPutCount\":1,\"RequestResponses\":["
+	    "{\"ErrorCode\":\"ServiceUnavailableException\","
+	    "\"ErrorMessage\":\"Slow down.\"},{\"RecordId\":\"b\"}]}";
+	struct dest_result	 res;
+	uint8_t			 failed[4];
+	char			*cause = NULL;
+
+	(void)state;
+	assert_int_equal(dest_kinesis_ops.parse(k, strlen(k), 4, failed,
+	    &res, &cause), 0);
+	assert_int_equal(res.nfailed, 2);
+	assert_int_equal(failed[0], 0);
+	assert_int_equal(failed[1], 1);
+	assert_int_equal(failed[2], 0);
+	assert_int_equal(failed[3], 1);
+	assert_string_equal(res.code, "ProvisionedThroughputExceededException");
+	assert_string_equal(res.message, "Rate exceeded for shard shardId-0");
+
+	assert_int_equal(dest_firehose_ops.parse(f, strlen(f), 2, failed,
+	    &res, &cause), 0);
+	assert_int_equal(res.nfailed, 1);
+	assert_int_equal(failed[0], 1);
+	assert_int_equal(failed[1], 0);
+	assert_string_equal(res.code, "ServiceUnavailableException");
+	assert_string_equal(res.message, "Slow down.");
+	assert_null(cause);
+}
+
+static void
+test_parse_bad(void **state)
+{
+	static const char *bad[] = {
+		"",
+		"not json",
+		"[]",
+		"{\"Records\":{}}",
+		"{\"Other\":[]}",
+		"{\"Records\":[{\"SequenceNumber\":\"1\"}]}",
+		"{\"Records\":[{},{},{}]}",			/* 3 of 2 */
+		"{\"Records\":[{\"SequenceNumber\":\"1\"},null]}",
+		"{\"Records\":[{\"SequenceNumber\":\"1\"},\"x\"]}",
+		"{\"Records\":[{},{}],\"Records\":[{},{}]}",
+		"{\"Records\":[{},{}]",
+		NULL
+	};
+	struct dest_result	 res;
+	uint8_t			 failed[2];
+	char			*cause;
+	size_t			 i;
+
+	(void)state;
+	for (i = 0; bad[i] != NULL; i++) {
+		cause = NULL;
+		assert_int_equal(dest_kinesis_ops.parse(bad[i], strlen(bad[i]),
+		    2, failed, &res, &cause), -1);
+		assert_non_null(cause);
+		free(cause);
+	}
+}
+
+static void
+test_describe_error(void **state)
+{
+	const char	*b1 = "{\"__type\":\"ResourceNotFoundException\","
+	    "\"message\":\"Stream s under account 1 not found.\"}";
+	const char	*b2 = "{\"__type\":\"com.amazon.coral.service#"
+	    "AccessDeniedException\",\"Message\":\"nope\"}";
+	char		 buf[256];
+
+	(void)state;
+	dest_describe_error(400, "", b1, strlen(b1), buf, sizeof buf);
+	assert_string_equal(buf, "HTTP 400 ResourceNotFoundException: "
+	    "Stream s under account 1 not found.");
+	dest_describe_error(400, "ExpiredTokenException", b2, strlen(b2), buf,
+	    sizeof buf);
+	assert_string_equal(buf, "HTTP 400 ExpiredTokenException: nope");
+	dest_describe_error(403, "", b2, strlen(b2), buf, sizeof buf);
+	assert_string_equal(buf, "HTTP 403 AccessDeniedException: nope");
+	dest_describe_error(503, "", "<html>", 6, buf, sizeof buf);
+	assert_string_equal(buf, "HTTP 503");
+}
+
+static void
+check_endpoint(const struct dest_ops *ops, const char *endpoint,
+    const char *region, const char *url, const char *host,
+    const char *path, const char *want_region)
+{
+	struct dest_endpoint	 ep;
+	char			*cause = NULL;
+
+	assert_int_equal(dest_endpoint_make(&ep, ops, endpoint, region,
+	    &cause), 0);
+	assert_string_equal(ep.url, url);
+	assert_string_equal(ep.host, host);
+	assert_string_equal(ep.path, path);
+	assert_string_equal(ep.region, want_region);
+	dest_endpoint_clear(&ep);
+}
+
+static void
+test_endpoint(void **state)
+{
+	const struct dest_ops	*k = &dest_kinesis_ops;
+	const struct dest_ops	*f = &dest_firehose_ops;
+	struct dest_endpoint	 ep;
+	struct config		 cfg;
+	char			*cause = NULL, *r;
+
+	(void)state;
+	unsetenv("AWS_REGION");
+	unsetenv("AWS_DEFAULT_REGION");
+
+	check_endpoint(k, NULL, NULL,
+	    "https://kinesis.us-east-1.amazonaws.com/",
+	    "kinesis.us-east-1.amazonaws.com", "/", "us-east-1");
+	check_endpoint(f, NULL, "eu-west-1",
+	    "https://firehose.eu-west-1.amazonaws.com/",
+	    "firehose.eu-west-1.amazonaws.com", "/", "eu-west-1");
+	check_endpoint(k, NULL, "cn-north-1",
+	    "https://kinesis.cn-north-1.amazonaws.com.cn/",
+	    "kinesis.cn-north-1.amazonaws.com.cn", "/", "cn-north-1");
+	/* Region from the endpoint's host name; ports as libcurl sends. */
+	check_endpoint(k, "https://kinesis.ap-south-1.amazonaws.com", NULL,
+	    "https://kinesis.ap-south-1.amazonaws.com/",
+	    "kinesis.ap-south-1.amazonaws.com", "/", "ap-south-1");
+	check_endpoint(k, "kinesis.us-west-2.amazonaws.com:443", NULL,
+	    "https://kinesis.us-west-2.amazonaws.com:443/",
+	    "kinesis.us-west-2.amazonaws.com", "/", "us-west-2");
+	check_endpoint(k, "http://127.0.0.1:4567", NULL,
+	    "http://127.0.0.1:4567/", "127.0.0.1:4567", "/", "us-east-1");
+	check_endpoint(f, "http://localhost:80/", "us-west-1",
+	    "http://localhost:80/", "localhost", "/", "us-west-1");
+	check_endpoint(f, "https://localhost:80", NULL,
+	    "https://localhost:80/", "localhost:80", "/", "us-east-1");
+	check_endpoint(k, "http://[::1]:9000", NULL, "http://[::1]:9000/",
+	    "[::1]:9000", "/", "us-east-1");
+	check_endpoint(k, "https://vpce-0ab-cd.kinesis.eu-central-1.vpce."
+	    "amazonaws.com", NULL, "https://vpce-0ab-cd.kinesis.eu-central-1."
+	    "vpce.amazonaws.com/", "vpce-0ab-cd.kinesis.eu-central-1.vpce."
+	    "amazonaws.com", "/", "eu-central-1");
+
+	/* The environment comes after the config and before the host. */
+	setenv("AWS_DEFAULT_REGION", "sa-east-1", 1);
+	check_endpoint(k, "https://kinesis.ap-south-1.amazonaws.com", NULL,
+	    "https://kinesis.ap-south-1.amazonaws.com/",
+	    "kinesis.ap-south-1.amazonaws.com", "/", "sa-east-1");
+	setenv("AWS_REGION", "us-west-2", 1);
+	check_endpoint(k, "https://kinesis.ap-south-1.amazonaws.com", NULL,
+	    "https://kinesis.ap-south-1.amazonaws.com/",
+	    "kinesis.ap-south-1.amazonaws.com", "/", "us-west-2");
+	check_endpoint(k, "https://kinesis.ap-south-1.amazonaws.com",
+	    "eu-north-1", "https://kinesis.ap-south-1.amazonaws.com/",
+	    "kinesis.ap-south-1.amazonaws.com", "/", "eu-north-1");
+
+	/* From a config: the env region also picks the default endpoint. */
+	memset(&cfg, 0, sizeof cfg);
+	assert_int_equal(dest_endpoint_init(&ep, k, &cfg, &cause), 0);
+	assert_string_equal(ep.url, "https://kinesis.us-west-2.amazonaws.com/");
+	assert_string_equal(ep.region, "us-west-2");
+	dest_endpoint_clear(&ep);
+	cfg.firehose_endpoint = "http://127.0.0.1:1234";
+	cfg.firehose_region = "eu-west-3";
+	assert_int_equal(dest_endpoint_init(&ep, f, &cfg, &cause), 0);
+	assert_string_equal(ep.url, "http://127.0.0.1:1234/");
+	assert_string_equal(ep.host, "127.0.0.1:1234");
+	assert_string_equal(ep.region, "eu-west-3");
+	dest_endpoint_clear(&ep);
+	unsetenv("AWS_REGION");
+	unsetenv("AWS_DEFAULT_REGION");
+
+	assert_int_equal(dest_endpoint_make(&ep, k, "ftp://example.com", NULL,
+	    &cause), -1);
+	assert_non_null(cause);
+	free(cause);
+	cause = NULL;
+	assert_int_equal(dest_endpoint_make(&ep, k, "http://", NULL, &cause),
+	    -1);
+	assert_non_null(cause);
+	free(cause);
+
+	assert_null(dest_region_from_host("example.com"));
+	assert_null(dest_region_from_host("amazonaws.com"));
+	assert_null(dest_region_from_host("kinesis.amazonaws.com"));
+	r = dest_region_from_host("Kinesis.US-GOV-WEST-1.amazonaws.com.");
+	assert_string_equal(r, "us-gov-west-1");
+	free(r);
+}
+
+static void
+test_registry(void **state)
+{
+	size_t	n;
+
+	(void)state;
+	for (n = 0; dest_registry[n] != NULL; n++)
+		;
+	assert_int_equal(n, 2);
+	assert_ptr_equal(dest_find(CONFIG_DEST_KINESIS), &dest_kinesis_ops);
+	assert_ptr_equal(dest_find(CONFIG_DEST_FIREHOSE), &dest_firehose_ops);
+	assert_string_equal(dest_kinesis_ops.target,
+	    "Kinesis_20131202.PutRecords");
+	assert_string_equal(dest_firehose_ops.target,
+	    "Firehose_20150804.PutRecordBatch");
+	assert_int_equal(dest_kinesis_ops.max_request_bytes, 5242880);
+	assert_int_equal(dest_firehose_ops.max_record_bytes, 1024000);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_kinesis_body),
+		cmocka_unit_test(test_firehose_body),
+		cmocka_unit_test(test_partition_keys),
+		cmocka_unit_test(test_body_max),
+		cmocka_unit_test(test_parse_success),
+		cmocka_unit_test(test_parse_partial),
+		cmocka_unit_test(test_parse_bad),
+		cmocka_unit_test(test_describe_error),
+		cmocka_unit_test(test_endpoint),
+		cmocka_unit_test(test_registry),
+	};
+
+	return (cmocka_run_group_tests(tests, NULL, NULL));
+}

@@ -1,0 +1,886 @@
+/*
+ * test_sender: real senders deliver a real spool to HTTP endpoints on
+ * 127.0.0.1, and every record arrives intact exactly once.
+ *
+ * The first tests run an endpoint inside this program (a thread speaking
+ * just enough HTTP/1.1 and the PutRecords / PutRecordBatch JSON), which
+ * throttles a share of entries and answers some requests with 500, 400,
+ * garbage or the wrong number of entries, so that partial failures and
+ * whole-batch retries are both exercised deterministically.  It also
+ * checks the batch limits and the signed headers on every request.  The
+ * last test runs tests/fakeaws/fakeaws (or $FAKEAWS) when it was built,
+ * and is skipped otherwise.  Every test is bounded by a deadline.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE	/* asprintf, memmem, nftw */
+#endif
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <poll.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "base64.h"
+#include "config.h"
+#include "creds.h"
+#include "http.h"
+#include "loop.h"
+#include "metrics.h"
+#include "sender.h"
+#include "spool.h"
+
+#define DEADLINE_MS	30000
+#define FAKE_MAXCONN	8
+#define FAKE_MAXREQ	(16 * 1024 * 1024)
+
+/* The records a test spools: "rec NNNNNN " then pseudo-random bytes. */
+struct records {
+	unsigned char	**data;
+	size_t		 *len;
+	size_t		  n;
+};
+
+/* The in-process endpoint. */
+struct fake {
+	int		 lfd;
+	int		 port;
+	int		 stop[2];
+	pthread_t	 thr;
+	pthread_mutex_t	 mtx;
+	const struct records *recs;
+	const char	*target;	/* expected X-Amz-Target */
+	const char	*array;		/* entries in responses */
+	int		 want_token;	/* X-Amz-Security-Token */
+	double		 throttle;	/* share of entries failed */
+	int		 fail_every;	/* every Nth request fails */
+	size_t		 trunc_to;	/* longer records are cut */
+	uint64_t	 rng;
+	/* Results, under mtx. */
+	unsigned	*count;		/* per record index */
+	unsigned	 requests;
+	unsigned	 whole_failures;
+	unsigned	 throttled;
+	unsigned	 bad;		/* protocol or content errors */
+	size_t		 max_entries;
+	size_t		 max_bytes;
+};
+
+static uint64_t
+rnd(uint64_t *s)
+{
+	*s ^= *s >> 12;
+	*s ^= *s << 25;
+	*s ^= *s >> 27;
+	return (*s * 0x2545f4914f6cdd1dULL);
+}
+
+static void
+records_make(struct records *r, size_t n, size_t first, uint64_t seed,
+    size_t maxlen)
+{
+	size_t	i, j;
+
+	r->data = calloc(n, sizeof *r->data);
+	r->len = calloc(n, sizeof *r->len);
+	r->n = n;
+	for (i = 0; i < n; i++) {
+		r->len[i] = 11 + rnd(&seed) % maxlen;
+		r->data[i] = malloc(r->len[i] + 1);
+		snprintf((char *)r->data[i], 12, "rec %06zu ", first + i);
+		for (j = 11; j < r->len[i]; j++)
+			r->data[i][j] = (unsigned char)rnd(&seed);
+	}
+}
+
+static void
+records_free(struct records *r)
+{
+	size_t	i;
+
+	for (i = 0; i < r->n; i++)
+		free(r->data[i]);
+	free(r->data);
+	free(r->len);
+}
+
+/* Checks one decoded record; returns its index or -1. */
+static long
+fake_check_record(struct fake *f, const unsigned char *d, size_t len)
+{
+	unsigned long	i;
+	size_t		want;
+
+	if (len < 11 || sscanf((const char *)d, "rec %06lu ", &i) != 1 ||
+	    i >= f->recs->n)
+		return (-1);
+	want = f->recs->len[i];
+	if (f->trunc_to != 0 && want > f->trunc_to)
+		want = f->trunc_to;
+	if (len != want || memcmp(d, f->recs->data[i], len) != 0)
+		return (-1);
+	return ((long)i);
+}
+
+static const char *
+header(const char *hdrs, const char *name, char *buf, size_t len)
+{
+	const char	*p = hdrs, *e;
+	size_t		 n = strlen(name), k;
+
+	while ((p = strstr(p, "\r\n")) != NULL) {
+		p += 2;
+		if (strncasecmp(p, name, n) == 0 && p[n] == ':') {
+			p += n + 1;
+			while (*p == ' ')
+				p++;
+			e = strstr(p, "\r\n");
+			k = (size_t)(e - p) < len - 1 ? (size_t)(e - p) :
+			    len - 1;
+			memcpy(buf, p, k);
+			buf[k] = '\0';
+			return (buf);
+		}
+	}
+	return (NULL);
+}
+
+static void
+reply(int fd, int status, const char *extra, const char *body)
+{
+	char	*out;
+	int	 n;
+
+	n = asprintf(&out, "HTTP/1.1 %d X\r\nContent-Type: "
+	    "application/x-amz-json-1.1\r\n%sContent-Length: %zu\r\n\r\n%s",
+	    status, extra, strlen(body), body);
+	if (n > 0)
+		(void)write(fd, out, (size_t)n);
+	free(out);
+}
+
+/* Handles one request; hdrs is NUL-terminated, body is blen bytes. */
+static void
+fake_handle(struct fake *f, int fd, const char *hdrs, const char *body,
+    size_t blen)
+{
+	json_t		*root, *arr, *out, *e, *resp;
+	char		 v[512], host[64], *s;
+	unsigned char	*dec;
+	const char	*b64;
+	size_t		 i, n, bytes = 0, dl;
+	long		 idx;
+	unsigned	 k, failed = 0;
+	ssize_t		 dn;
+
+	pthread_mutex_lock(&f->mtx);
+	k = ++f->requests;
+	snprintf(host, sizeof host, "127.0.0.1:%d", f->port);
+	if (header(hdrs, "X-Amz-Target", v, sizeof v) == NULL ||
+	    strcmp(v, f->target) != 0 ||
+	    header(hdrs, "Host", v, sizeof v) == NULL ||
+	    strcmp(v, host) != 0 ||
+	    header(hdrs, "Authorization", v, sizeof v) == NULL ||
+	    strncmp(v, "AWS4-HMAC-SHA256 Credential=AKIDTEST/", 37) != 0 ||
+	    strstr(v, f->want_token ? "SignedHeaders=content-type;host;"
+	    "x-amz-date;x-amz-security-token;x-amz-target," :
+	    "SignedHeaders=content-type;host;x-amz-date;x-amz-target,") ==
+	    NULL ||
+	    (f->want_token != (header(hdrs, "X-Amz-Security-Token", v,
+	    sizeof v) != NULL)))
+		f->bad++;
+	root = json_loadb(body, blen, 0, NULL);
+	arr = json_object_get(root, "Records");
+	if (!json_is_array(arr) || (n = json_array_size(arr)) == 0) {
+		f->bad++;
+		reply(fd, 400, "", "{\"__type\":\"SerializationException\"}");
+		goto out;
+	}
+	if (f->fail_every != 0 && k % (unsigned)f->fail_every == 0) {
+		f->whole_failures++;
+		switch ((k / (unsigned)f->fail_every) % 4) {
+		case 0:
+			reply(fd, 500, "", "{\"__type\":\"InternalFailure\","
+			    "\"message\":\"boom\"}");
+			break;
+		case 1:
+			reply(fd, 200, "", "{\"Records\":[garbage");
+			break;
+		case 2:
+			/* One entry short: the sender must not trust it. */
+			out = json_array();
+			for (i = 0; i + 1 < n; i++)
+				json_array_append_new(out, json_pack(
+				    "{s:s,s:s}", "SequenceNumber", "1",
+				    "RecordId", "1"));
+			resp = json_pack("{s:i,s:o}", "FailedRecordCount", 0,
+			    f->array, out);
+			s = json_dumps(resp, 0);
+			reply(fd, 200, "", s);
+			free(s);
+			json_decref(resp);
+			break;
+		default:
+			reply(fd, 400, "x-amzn-ErrorType: ResourceNotFound"
+			    "Exception:http://internal.amazon.com/coral/\r\n",
+			    "{\"message\":\"Stream not found\"}");
+			break;
+		}
+		goto out;
+	}
+	if (n > f->max_entries)
+		f->max_entries = n;
+	out = json_array();
+	for (i = 0; i < n; i++) {
+		e = json_array_get(arr, i);
+		b64 = json_string_value(json_object_get(e, "Data"));
+		dl = b64 == NULL ? 0 : strlen(b64);
+		dec = malloc(base64_decoded_len_max(dl) + 1);
+		dn = b64 == NULL ? -1 : base64_decode(dec, b64, dl);
+		if (dn >= 0)
+			bytes += (size_t)dn;
+		if (json_object_get(e, "PartitionKey") != NULL)
+			bytes += strlen(json_string_value(json_object_get(e,
+			    "PartitionKey")));
+		if (dn < 0 || (idx = fake_check_record(f, dec,
+		    (size_t)dn)) < 0) {
+			f->bad++;
+			idx = -1;
+		}
+		if (idx >= 0 && (double)(rnd(&f->rng) >> 11) /
+		    9007199254740992.0 < f->throttle) {
+			failed++;
+			f->throttled++;
+			json_array_append_new(out, json_pack("{s:s,s:s}",
+			    "ErrorCode",
+			    "ProvisionedThroughputExceededException",
+			    "ErrorMessage", "Rate exceeded for shard"));
+		} else {
+			if (idx >= 0)
+				f->count[idx]++;
+			json_array_append_new(out, json_pack("{s:s,s:s}",
+			    "SequenceNumber", "4959", "ShardId", "shardId-0"));
+		}
+		free(dec);
+	}
+	if (bytes > f->max_bytes)
+		f->max_bytes = bytes;
+	/* The failed count lies on purpose: entries must be walked. */
+	resp = json_pack("{s:i,s:o}", "FailedRecordCount", 0, f->array, out);
+	s = json_dumps(resp, 0);
+	reply(fd, 200, "", s);
+	free(s);
+	json_decref(resp);
+out:
+	json_decref(root);
+	pthread_mutex_unlock(&f->mtx);
+}
+
+struct conn {
+	int	 fd;
+	char	*buf;
+	size_t	 len;
+};
+
+/* Serves requests that are complete in c's buffer.  Returns -1 to close. */
+static int
+fake_serve(struct fake *f, struct conn *c)
+{
+	char	*end, clen[32];
+	size_t	 hlen, blen;
+
+	while ((end = memmem(c->buf, c->len, "\r\n\r\n", 4)) != NULL) {
+		*end = '\0';
+		hlen = (size_t)(end - c->buf) + 4;
+		if (header(c->buf, "Content-Length", clen, sizeof clen) ==
+		    NULL || header(c->buf, "Expect", clen + 16, 16) != NULL) {
+			*end = '\r';
+			return (-1);
+		}
+		blen = strtoul(clen, NULL, 10);
+		if (c->len < hlen + blen) {
+			*end = '\r';
+			return (0);
+		}
+		fake_handle(f, c->fd, c->buf, c->buf + hlen, blen);
+		memmove(c->buf, c->buf + hlen + blen, c->len - hlen - blen);
+		c->len -= hlen + blen;
+	}
+	return (0);
+}
+
+static void *
+fake_main(void *arg)
+{
+	struct fake	*f = arg;
+	struct conn	 conns[FAKE_MAXCONN];
+	struct pollfd	 pfd[FAKE_MAXCONN + 2];
+	ssize_t		 r;
+	int		 i, n, fd;
+
+	memset(conns, 0, sizeof conns);
+	for (i = 0; i < FAKE_MAXCONN; i++)
+		conns[i].fd = -1;
+	for (;;) {
+		pfd[0].fd = f->stop[0];
+		pfd[0].events = POLLIN;
+		pfd[1].fd = f->lfd;
+		pfd[1].events = POLLIN;
+		for (i = 0; i < FAKE_MAXCONN; i++) {
+			pfd[i + 2].fd = conns[i].fd;
+			pfd[i + 2].events = POLLIN;
+		}
+		if ((n = poll(pfd, FAKE_MAXCONN + 2, -1)) == -1)
+			continue;
+		if (pfd[0].revents)
+			break;
+		if (pfd[1].revents && (fd = accept(f->lfd, NULL, NULL)) != -1) {
+			for (i = 0; i < FAKE_MAXCONN; i++)
+				if (conns[i].fd == -1)
+					break;
+			if (i == FAKE_MAXCONN)
+				close(fd);
+			else {
+				conns[i].fd = fd;
+				conns[i].len = 0;
+				conns[i].buf = malloc(FAKE_MAXREQ);
+			}
+		}
+		for (i = 0; i < FAKE_MAXCONN; i++) {
+			if (conns[i].fd == -1 || pfd[i + 2].revents == 0)
+				continue;
+			r = read(conns[i].fd, conns[i].buf + conns[i].len,
+			    FAKE_MAXREQ - conns[i].len);
+			if (r > 0) {
+				conns[i].len += (size_t)r;
+				if (fake_serve(f, &conns[i]) == 0 &&
+				    conns[i].len < FAKE_MAXREQ)
+					continue;
+			}
+			close(conns[i].fd);
+			conns[i].fd = -1;
+			free(conns[i].buf);
+			conns[i].buf = NULL;
+		}
+	}
+	for (i = 0; i < FAKE_MAXCONN; i++) {
+		if (conns[i].fd != -1)
+			close(conns[i].fd);
+		free(conns[i].buf);
+	}
+	return (NULL);
+}
+
+static void
+fake_start(struct fake *f, const struct records *recs)
+{
+	struct sockaddr_in	sin;
+	socklen_t		slen = sizeof sin;
+	int			one = 1;
+
+	f->recs = recs;
+	f->count = calloc(recs->n, sizeof *f->count);
+	pthread_mutex_init(&f->mtx, NULL);
+	assert_int_equal(pipe(f->stop), 0);
+	f->lfd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(f->lfd >= 0);
+	setsockopt(f->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(f->lfd, (struct sockaddr *)&sin, sizeof sin),
+	    0);
+	assert_int_equal(listen(f->lfd, 16), 0);
+	getsockname(f->lfd, (struct sockaddr *)&sin, &slen);
+	f->port = ntohs(sin.sin_port);
+	assert_int_equal(pthread_create(&f->thr, NULL, fake_main, f), 0);
+}
+
+static void
+fake_stop(struct fake *f)
+{
+	(void)write(f->stop[1], "x", 1);
+	pthread_join(f->thr, NULL);
+	close(f->stop[0]);
+	close(f->stop[1]);
+	close(f->lfd);
+	pthread_mutex_destroy(&f->mtx);
+	free(f->count);
+}
+
+/* A delivery run: loop, http, creds, metrics, spool, sender. */
+struct run {
+	char		 dir[64];
+	struct config	 cfg;
+	struct config_flow flow;
+	struct loop	*loop;
+	struct http	*http;
+	struct creds	*creds;
+	struct metrics	*metrics;
+	struct spool	*spool;
+	struct loop_timer *tick;
+	uint64_t	 deadline;
+	uint64_t	 want;		/* records_sent to reach */
+	int		 timed_out;
+};
+
+static int
+rm_cb(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return (remove(path));
+}
+
+/* Temp dirs, also removed by the group teardown if a test failed. */
+static char	tmpdirs[8][64];
+
+static void
+rm_dir(char *dir)
+{
+	if (dir[0] != '\0')
+		nftw(dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+	dir[0] = '\0';
+}
+
+static int
+group_teardown(void **state)
+{
+	size_t	i;
+
+	(void)state;
+	for (i = 0; i < 8; i++)
+		rm_dir(tmpdirs[i]);
+	return (0);
+}
+
+static void
+run_setup(struct run *r, enum config_dest dest, const char *endpoint)
+{
+	char	*cause = NULL;
+	size_t	 i;
+
+	memset(r, 0, sizeof *r);
+	snprintf(r->dir, sizeof r->dir, "/tmp/test_sender.XXXXXX");
+	assert_non_null(mkdtemp(r->dir));
+	for (i = 0; i < 8 && tmpdirs[i][0] != '\0'; i++)
+		;
+	if (i < 8)
+		memcpy(tmpdirs[i], r->dir, sizeof r->dir);
+	r->flow.file_pattern = "/nonexistent/*.log";
+	r->flow.dest = dest;
+	r->flow.stream = "test-stream";
+	r->flow.max_buffer_age_ms = 20;
+	r->flow.max_buffer_size_records = 100;
+	r->flow.max_buffer_size_bytes = dest == CONFIG_DEST_KINESIS ?
+	    5242880 : 4194304;
+	r->flow.retry_initial_backoff_ms = 2;
+	r->flow.retry_max_backoff_ms = 30;
+	if (dest == CONFIG_DEST_KINESIS)
+		r->cfg.kinesis_endpoint = (char *)endpoint;
+	else
+		r->cfg.firehose_endpoint = (char *)endpoint;
+	r->cfg.aws_access_key_id = "AKIDTEST";
+	r->cfg.aws_secret_access_key = "secret";
+	r->metrics = metrics_create("t", dest == CONFIG_DEST_KINESIS ?
+	    "kinesis" : "firehose", r->flow.stream, r->flow.file_pattern);
+	r->spool = spool_open(r->dir, 256ULL << 20, 256 * 1024,
+	    CONFIG_FSYNC_NEVER, &cause);
+	assert_non_null(r->spool);
+}
+
+static void
+run_creds(struct run *r)
+{
+	char	*cause = NULL;
+
+	r->creds = creds_create(&r->cfg, &cause);
+	assert_non_null(r->creds);
+}
+
+static void
+run_append(struct run *r, const struct records *recs)
+{
+	size_t	i;
+
+	for (i = 0; i < recs->n; i++)
+		assert_int_equal(spool_append(r->spool, recs->data[i],
+		    recs->len[i]), 0);
+	assert_int_equal(spool_flush(r->spool), 0);
+}
+
+static void
+tick_cb(void *arg)
+{
+	struct run	*r = arg;
+
+	if (r->metrics->records_sent >= r->want) {
+		loop_stop(r->loop);
+		return;
+	}
+	if (loop_now_ms() > r->deadline) {
+		r->timed_out = 1;
+		loop_stop(r->loop);
+		return;
+	}
+	loop_timer_set(r->tick, 5);
+}
+
+/* A loop and an http client for one run (a stopped loop stays stopped). */
+static void
+run_loop_new(struct run *r)
+{
+	r->loop = loop_create();
+	assert_non_null(r->loop);
+	r->http = http_create(r->loop);
+	assert_non_null(r->http);
+}
+
+static void
+run_loop_free(struct run *r)
+{
+	http_free(r->http);
+	loop_free(r->loop);
+	r->http = NULL;
+	r->loop = NULL;
+}
+
+/* Runs a sender until want records were acknowledged (bounded). */
+static void
+run_deliver(struct run *r, uint64_t want)
+{
+	struct sender	*s;
+	char		*cause = NULL;
+
+	run_loop_new(r);
+	s = sender_create(r->loop, r->http, &r->cfg, &r->flow, r->spool,
+	    r->creds, r->metrics, &cause);
+	assert_non_null(s);
+	r->want = want;
+	r->deadline = loop_now_ms() + DEADLINE_MS;
+	r->timed_out = 0;
+	r->tick = loop_timer_new(r->loop, tick_cb, r);
+	loop_timer_set(r->tick, 5);
+	loop_run(r->loop);
+	loop_timer_free(r->tick);
+	sender_shutdown(s);
+	sender_free(s);
+	run_loop_free(r);
+	assert_false(r->timed_out);
+	assert_true(r->metrics->records_sent >= want);
+}
+
+static void
+run_teardown(struct run *r)
+{
+	size_t	i;
+
+	spool_close(r->spool);
+	metrics_free(r->metrics);
+	creds_free(r->creds);
+	for (i = 0; i < 8; i++)
+		if (strcmp(tmpdirs[i], r->dir) == 0)
+			rm_dir(tmpdirs[i]);
+}
+
+static void
+check_exactly_once(struct fake *f, size_t from, size_t n)
+{
+	size_t	i;
+
+	pthread_mutex_lock(&f->mtx);
+	for (i = from; i < from + n; i++)
+		if (f->count[i] != 1)
+			fprintf(stderr, "record %zu received %u times\n", i,
+			    f->count[i]);
+	for (i = from; i < from + n; i++)
+		assert_int_equal(f->count[i], 1);
+	pthread_mutex_unlock(&f->mtx);
+}
+
+/*
+ * Kinesis with throttled entries and whole-request failures of each kind;
+ * then a restart from the saved cursor delivers only what is new.
+ */
+static void
+test_kinesis_failures(void **state)
+{
+	struct fake	 f;
+	struct records	 recs;
+	struct run	 r;
+	char		 url[64];
+	size_t		 first = 3000, total = 3500;
+
+	(void)state;
+	memset(&f, 0, sizeof f);
+	f.target = "Kinesis_20131202.PutRecords";
+	f.array = "Records";
+	f.throttle = 0.2;
+	f.fail_every = 5;
+	f.rng = 99;
+	records_make(&recs, total, 0, 1, 300);
+	fake_start(&f, &recs);
+	snprintf(url, sizeof url, "http://127.0.0.1:%d", f.port);
+
+	run_setup(&r, CONFIG_DEST_KINESIS, url);
+	run_creds(&r);
+	recs.n = first;
+	run_append(&r, &recs);
+	recs.n = total;
+	run_deliver(&r, first);
+	check_exactly_once(&f, 0, first);
+	assert_int_equal(r.metrics->records_sent, first);
+	assert_true(r.metrics->records_failed > 0);
+	assert_int_equal(r.metrics->records_failed, f.throttled);
+	assert_int_equal(r.metrics->requests_failed, f.whole_failures);
+	assert_true(f.whole_failures >= 4);
+	assert_int_equal(f.bad, 0);
+	assert_true(f.max_entries <= 100);
+	assert_int_equal(spool_pending_bytes(r.spool), 0);
+	assert_int_equal(r.metrics->spool_bytes, 0);
+
+	/* Reopen the spool: the cursor survived, only new records go. */
+	spool_close(r.spool);
+	r.spool = spool_open(r.dir, 256ULL << 20, 256 * 1024,
+	    CONFIG_FSYNC_NEVER, NULL);
+	assert_non_null(r.spool);
+	{
+		struct records	more = recs;
+
+		more.data += first;
+		more.len += first;
+		more.n = total - first;
+		run_append(&r, &more);
+	}
+	run_deliver(&r, total);
+	check_exactly_once(&f, 0, total);
+	assert_int_equal(f.bad, 0);
+	run_teardown(&r);
+	fake_stop(&f);
+	records_free(&recs);
+}
+
+/*
+ * Firehose with a session token from the environment, a small byte limit,
+ * and an oversized record that must be cut to 1,000 KiB.
+ */
+static void
+test_firehose_limits(void **state)
+{
+	struct fake	 f;
+	struct records	 recs;
+	struct run	 r;
+	char		 url[64];
+	size_t		 n = 800, i;
+
+	(void)state;
+	memset(&f, 0, sizeof f);
+	f.target = "Firehose_20150804.PutRecordBatch";
+	f.array = "RequestResponses";
+	f.throttle = 0.3;
+	f.want_token = 1;
+	f.trunc_to = 1024000;
+	f.rng = 5;
+	records_make(&recs, n, 0, 2, 2000);
+	/* One record over the Firehose limit. */
+	free(recs.data[400]);
+	recs.len[400] = 1100000;
+	recs.data[400] = malloc(recs.len[400]);
+	memset(recs.data[400], 'z', recs.len[400]);
+	memcpy(recs.data[400], "rec 000400 ", 11);
+	fake_start(&f, &recs);
+	snprintf(url, sizeof url, "http://127.0.0.1:%d/", f.port);
+
+	run_setup(&r, CONFIG_DEST_FIREHOSE, url);
+	r.cfg.aws_access_key_id = NULL;
+	r.cfg.aws_secret_access_key = NULL;
+	setenv("AWS_ACCESS_KEY_ID", "AKIDTEST", 1);
+	setenv("AWS_SECRET_ACCESS_KEY", "secret", 1);
+	setenv("AWS_SESSION_TOKEN", "token/with+odd=chars", 1);
+	run_creds(&r);
+	unsetenv("AWS_ACCESS_KEY_ID");
+	unsetenv("AWS_SECRET_ACCESS_KEY");
+	unsetenv("AWS_SESSION_TOKEN");
+	r.flow.max_buffer_size_bytes = 20000;
+	r.flow.max_buffer_size_records = 500;
+	run_append(&r, &recs);
+	run_deliver(&r, n);
+	check_exactly_once(&f, 0, n);
+	assert_int_equal(f.bad, 0);
+	/* Only the lone oversized record may pass the byte limit. */
+	assert_true(f.max_bytes == 1024000);
+	assert_true(f.max_entries > 1 && f.max_entries <= 100);
+	assert_true(r.metrics->records_failed > 0);
+	assert_int_equal(r.metrics->requests_failed, 0);
+	for (i = 0; i < n; i++)
+		assert_true(i == 400 || recs.len[i] < 2100);
+	run_teardown(&r);
+	fake_stop(&f);
+	records_free(&recs);
+}
+
+/* An endpoint that refuses connections: nothing is acked, nothing lost. */
+static void
+test_unreachable(void **state)
+{
+	struct records	 recs;
+	struct run	 r;
+	struct sockaddr_in sin;
+	socklen_t	 slen = sizeof sin;
+	char		 url[64];
+	int		 fd;
+
+	(void)state;
+	/* A port nobody listens on: bind, read the port, close. */
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof sin), 0);
+	getsockname(fd, (struct sockaddr *)&sin, &slen);
+	snprintf(url, sizeof url, "http://127.0.0.1:%d", ntohs(sin.sin_port));
+	close(fd);
+
+	records_make(&recs, 50, 0, 3, 100);
+	run_setup(&r, CONFIG_DEST_KINESIS, url);
+	run_creds(&r);
+	run_append(&r, &recs);
+	/* Give it a short while: several retries, no ack. */
+	{
+		struct sender	*s;
+		uint64_t	 until = loop_now_ms() + 300;
+
+		run_loop_new(&r);
+		s = sender_create(r.loop, r.http, &r.cfg, &r.flow, r.spool,
+		    r.creds, r.metrics, NULL);
+		assert_non_null(s);
+		r.want = UINT64_MAX;
+		r.deadline = until;
+		r.tick = loop_timer_new(r.loop, tick_cb, &r);
+		loop_timer_set(r.tick, 5);
+		loop_run(r.loop);
+		loop_timer_free(r.tick);
+		sender_free(s);
+		run_loop_free(&r);
+	}
+	assert_int_equal(r.metrics->records_sent, 0);
+	assert_true(r.metrics->requests_failed >= 2);
+	assert_true(spool_pending_bytes(r.spool) > 0);
+	assert_true(r.metrics->last_error[0] != '\0');
+	run_teardown(&r);
+	records_free(&recs);
+}
+
+/* The shared fake endpoint, when it was built. */
+static void
+test_fakeaws(void **state)
+{
+	struct records	 recs;
+	struct run	 r;
+	const char	*bin;
+	char		 out[96], portfile[96], url[64], line[4096], *enc;
+	unsigned	*seen;
+	FILE		*fp;
+	pid_t		 pid;
+	int		 port = 0, i, status;
+	size_t		 n = 2000, k, lines = 0, el;
+
+	(void)state;
+	if ((bin = getenv("FAKEAWS")) == NULL)
+		bin = "tests/fakeaws/fakeaws";
+	if (access(bin, X_OK) != 0) {
+		fprintf(stderr, "test_fakeaws: %s not built, skipped\n", bin);
+		skip();
+	}
+	records_make(&recs, n, 0, 4, 200);
+	run_setup(&r, CONFIG_DEST_KINESIS, "http://127.0.0.1:1");
+	snprintf(out, sizeof out, "%s/out", r.dir);
+	snprintf(portfile, sizeof portfile, "%s/port", r.dir);
+	if ((pid = fork()) == 0) {
+		execl(bin, bin, "-p", "0", "-o", out, "-P", portfile,
+		    "--throttle", "0.2", "--seed", "1", (char *)NULL);
+		_exit(127);
+	}
+	assert_true(pid > 0);
+	for (i = 0; i < 500 && port == 0; i++) {
+		if ((fp = fopen(portfile, "r")) != NULL) {
+			if (fscanf(fp, "%d", &port) != 1)
+				port = 0;
+			fclose(fp);
+		}
+		if (port == 0)
+			usleep(10000);
+	}
+	assert_true(port > 0);
+	snprintf(url, sizeof url, "http://127.0.0.1:%d", port);
+	r.cfg.kinesis_endpoint = url;
+	run_creds(&r);
+	run_append(&r, &recs);
+	run_deliver(&r, n);
+	kill(pid, SIGTERM);
+	waitpid(pid, &status, 0);
+
+	/* Each line is the base64 of one delivered record. */
+	seen = calloc(n, sizeof *seen);
+	assert_non_null(fp = fopen(out, "r"));
+	enc = malloc(base64_encoded_len(300));
+	while (fgets(line, sizeof line, fp) != NULL) {
+		line[strcspn(line, "\r\n")] = '\0';
+		lines++;
+		for (k = 0; k < n; k++) {
+			if (seen[k])
+				continue;
+			el = base64_encode(enc, recs.data[k], recs.len[k]);
+			if (el == strlen(line) && memcmp(enc, line, el) == 0) {
+				seen[k] = 1;
+				break;
+			}
+		}
+	}
+	fclose(fp);
+	for (k = 0; k < n; k++)
+		assert_int_equal(seen[k], 1);
+	assert_int_equal(lines, n);
+	assert_true(r.metrics->records_failed > 0);
+	free(enc);
+	free(seen);
+	run_teardown(&r);
+	records_free(&recs);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_kinesis_failures),
+		cmocka_unit_test(test_firehose_limits),
+		cmocka_unit_test(test_unreachable),
+		cmocka_unit_test(test_fakeaws),
+	};
+
+	signal(SIGPIPE, SIG_IGN);
+	alarm(120);	/* a hung test fails instead of blocking the suite */
+	return (cmocka_run_group_tests(tests, NULL, group_teardown));
+}

@@ -1,0 +1,856 @@
+/*
+ * test_spool: the spool's delivery promise.  Records come back byte for
+ * byte and in order, across segments and reopens; a torn or corrupt tail is
+ * cut at the last good record; a full spool refuses with ENOSPC until an
+ * acknowledgement frees space; a process killed at once loses nothing it
+ * synced; and one writer thread and one reader thread agree on 200,000
+ * records.  Each test works in its own directory under /tmp, removed after.
+ */
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "spool.h"
+
+#define MiB		(1024 * 1024)
+#define BIG		(64ULL * MiB)
+
+static char	tmpdir[64];
+
+/* Removes the test directory; a spool directory is flat. */
+static int
+rm_tmpdir(void)
+{
+	DIR		*d;
+	struct dirent	*de;
+
+	if ((d = opendir(tmpdir)) == NULL)
+		return (-1);
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") != 0 &&
+		    strcmp(de->d_name, "..") != 0)
+			unlinkat(dirfd(d), de->d_name, 0);
+	}
+	closedir(d);
+	return (rmdir(tmpdir));
+}
+
+static int
+setup(void **state)
+{
+	(void)state;
+	strcpy(tmpdir, "/tmp/sluice-test-XXXXXX");
+	if (mkdtemp(tmpdir) == NULL)
+		return (-1);
+	return (0);
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	return (rm_tmpdir());
+}
+
+/* The length and content of record i are a function of i alone. */
+static size_t
+rec_len(uint64_t i, size_t mod)
+{
+	return (i * 7919 % mod);
+}
+
+static void
+rec_fill(unsigned char *buf, uint64_t i, size_t len)
+{
+	size_t	j;
+
+	for (j = 0; j < len; j++)
+		buf[j] = (unsigned char)(i * 131 + j * 7 + (j >> 8));
+}
+
+static int
+rec_check(const unsigned char *buf, uint64_t i, size_t len)
+{
+	size_t	j;
+
+	for (j = 0; j < len; j++) {
+		if (buf[j] != (unsigned char)(i * 131 + j * 7 + (j >> 8)))
+			return (0);
+	}
+	return (1);
+}
+
+static struct spool *
+open_spool(uint64_t max_bytes, uint64_t segment_bytes)
+{
+	struct spool	*sp;
+	char		*cause = NULL;
+
+	sp = spool_open(tmpdir, max_bytes, segment_bytes, CONFIG_FSYNC_ALWAYS,
+	    &cause);
+	if (sp == NULL)
+		fail_msg("spool_open: %s", cause);
+	return (sp);
+}
+
+/* Appends records first..last-1, each of rec_len(i, mod) bytes. */
+static void
+append_range(struct spool *sp, uint64_t first, uint64_t last, size_t mod)
+{
+	unsigned char	*buf;
+	uint64_t	 i;
+	size_t		 len;
+
+	buf = malloc(mod);
+	assert_non_null(buf);
+	for (i = first; i < last; i++) {
+		len = rec_len(i, mod);
+		rec_fill(buf, i, len);
+		assert_int_equal(spool_append(sp, buf, len), 0);
+	}
+	free(buf);
+}
+
+/*
+ * Reads from *pos and checks records first..last-1, leaving *pos after
+ * them; then, if at_end, checks that nothing more is visible.
+ */
+static void
+read_range(struct spool *sp, struct spool_pos *pos, uint64_t first,
+    uint64_t last, size_t mod, int at_end)
+{
+	const void		*data;
+	size_t			 len;
+	struct spool_pos	 next;
+	uint64_t		 i;
+
+	for (i = first; i < last; i++) {
+		if (spool_read(sp, pos, &data, &len, &next) != 1)
+			fail_msg("record %llu missing", (unsigned long long)i);
+		assert_int_equal(len, rec_len(i, mod));
+		assert_true(rec_check(data, i, len));
+		*pos = next;
+	}
+	if (at_end)
+		assert_int_equal(spool_read(sp, pos, &data, &len, &next), 0);
+}
+
+static int
+count_segments(void)
+{
+	DIR		*d;
+	struct dirent	*de;
+	size_t		 l;
+	int		 n = 0;
+
+	d = opendir(tmpdir);
+	assert_non_null(d);
+	while ((de = readdir(d)) != NULL) {
+		l = strlen(de->d_name);
+		if (l > 4 && strcmp(de->d_name + l - 4, ".seg") == 0)
+			n++;
+	}
+	closedir(d);
+	return (n);
+}
+
+/* Path of the n-th segment file in name order (0 = oldest). */
+static void
+segment_path(int nth, char *out, size_t size)
+{
+	struct dirent	**list;
+	int		  n, i, k = 0;
+
+	n = scandir(tmpdir, &list, NULL, alphasort);
+	assert_true(n > 0);
+	out[0] = '\0';
+	for (i = 0; i < n; i++) {
+		size_t l = strlen(list[i]->d_name);
+
+		if (l > 4 && strcmp(list[i]->d_name + l - 4, ".seg") == 0 &&
+		    k++ == nth)
+			snprintf(out, size, "%s/%s", tmpdir, list[i]->d_name);
+		free(list[i]);
+	}
+	free(list);
+	assert_true(out[0] != '\0');
+}
+
+static off_t
+file_size(const char *path)
+{
+	struct stat	sb;
+
+	assert_int_equal(stat(path, &sb), 0);
+	return (sb.st_size);
+}
+
+static void
+test_round_trip(void **state)
+{
+	struct spool		*sp;
+	struct spool_pos	 pos;
+	unsigned char		*big;
+	const void		*data;
+	size_t			 len, i;
+	struct spool_pos	 next;
+	static const size_t	 sizes[] = { 0, 1, 7, 8, 9, 255, 4096,
+	    256 * 1024 - 8, 256 * 1024, MiB - 3, 0, 65536 };
+	size_t			 nsizes = sizeof sizes / sizeof sizes[0];
+
+	(void)state;
+	sp = open_spool(BIG, BIG);
+	big = malloc(MiB);
+	assert_non_null(big);
+	/* A buffered record is not visible before a flush. */
+	assert_int_equal(spool_append(sp, big, 0), 0);
+	spool_cursor(sp, &pos);
+	assert_int_equal(spool_read(sp, &pos, &data, &len, &next), 0);
+	assert_int_equal(spool_flush(sp), 0);
+	assert_int_equal(spool_read(sp, &pos, &data, &len, &next), 1);
+	assert_int_equal(len, 0);
+	pos = next;
+	for (i = 0; i < nsizes; i++) {
+		rec_fill(big, i, sizes[i]);
+		assert_int_equal(spool_append(sp, big, sizes[i]), 0);
+	}
+	assert_int_equal(spool_flush(sp), 0);
+
+	for (i = 0; i < nsizes; i++) {
+		assert_int_equal(spool_read(sp, &pos, &data, &len, &next), 1);
+		assert_int_equal(len, sizes[i]);
+		assert_true(rec_check(data, i, len));
+		pos = next;
+	}
+	assert_int_equal(spool_read(sp, &pos, &data, &len, &next), 0);
+
+	/* Many small records after the big ones, in the same segment. */
+	append_range(sp, 1000, 6000, 3000);
+	assert_int_equal(spool_sync(sp), 0);
+	read_range(sp, &pos, 1000, 6000, 3000, 1);
+
+	assert_true(spool_pending_bytes(sp) > 0);
+	assert_int_equal(spool_ack(sp, &pos), 0);
+	assert_int_equal(spool_pending_bytes(sp), 0);
+
+	/* Too big is refused, and changes nothing. */
+	big = realloc(big, SPOOL_MAX_RECORD + 1);
+	assert_non_null(big);
+	errno = 0;
+	assert_int_equal(spool_append(sp, big, SPOOL_MAX_RECORD + 1), -1);
+	assert_int_equal(errno, EMSGSIZE);
+	assert_int_equal(spool_pending_bytes(sp), 0);
+	free(big);
+	spool_close(sp);
+}
+
+static void
+test_rotation_and_deletion(void **state)
+{
+	struct spool		*sp;
+	struct spool_pos	 pos, mid, first;
+	int			 nseg;
+
+	(void)state;
+	sp = open_spool(BIG, 4096);
+	append_range(sp, 0, 2000, 200);
+	assert_int_equal(spool_flush(sp), 0);
+	nseg = count_segments();
+	assert_true(nseg > 50);
+
+	spool_cursor(sp, &pos);
+	first = pos;
+	read_range(sp, &pos, 0, 1000, 200, 0);
+	mid = pos;
+	assert_int_equal(spool_ack(sp, &mid), 0);
+	assert_true(count_segments() < nseg - 20);
+	assert_true(count_segments() > 1);
+
+	/* A position that was deleted cannot be read. */
+	pos = first;
+	{
+		const void		*data;
+		size_t			 len;
+		struct spool_pos	 next;
+
+		assert_int_equal(spool_read(sp, &pos, &data, &len, &next),
+		    -1);
+		assert_int_equal(errno, EINVAL);
+	}
+
+	pos = mid;
+	read_range(sp, &pos, 1000, 2000, 200, 1);
+	assert_int_equal(spool_ack(sp, &pos), 0);
+	/* Only the active segment is left. */
+	assert_int_equal(count_segments(), 1);
+	assert_int_equal(spool_pending_bytes(sp), 0);
+
+	/* Appending continues in new segments after all that. */
+	append_range(sp, 2000, 2100, 200);
+	assert_int_equal(spool_flush(sp), 0);
+	read_range(sp, &pos, 2000, 2100, 200, 1);
+	spool_close(sp);
+}
+
+static void
+test_reopen_resumes_at_cursor(void **state)
+{
+	struct spool		*sp;
+	struct spool_pos	 pos;
+	char			 leftover[128];
+	int			 fd;
+
+	(void)state;
+	sp = open_spool(BIG, 8192);
+	append_range(sp, 0, 300, 500);
+	assert_int_equal(spool_sync(sp), 0);
+	spool_cursor(sp, &pos);
+	read_range(sp, &pos, 0, 120, 500, 0);
+	assert_int_equal(spool_ack(sp, &pos), 0);
+	spool_close(sp);
+
+	sp = open_spool(BIG, 8192);
+	spool_cursor(sp, &pos);
+	read_range(sp, &pos, 120, 300, 500, 1);
+	/* New records follow the old ones. */
+	append_range(sp, 300, 400, 500);
+	assert_int_equal(spool_flush(sp), 0);
+	read_range(sp, &pos, 300, 400, 500, 1);
+	spool_close(sp);
+
+	/* Nothing acknowledged since: everything after 120 comes again. */
+	sp = open_spool(BIG, 8192);
+	spool_cursor(sp, &pos);
+	read_range(sp, &pos, 120, 400, 500, 1);
+	assert_int_equal(spool_ack(sp, &pos), 0);
+	spool_close(sp);
+
+	/* A cursor file left half-written by a crash is cleaned up. */
+	snprintf(leftover, sizeof leftover, "%s/cursor.tmp.12345", tmpdir);
+	fd = open(leftover, O_WRONLY|O_CREAT, 0600);
+	assert_true(fd != -1);
+	close(fd);
+	sp = open_spool(BIG, 8192);
+	assert_int_equal(access(leftover, F_OK), -1);
+	spool_cursor(sp, &pos);
+	read_range(sp, &pos, 0, 0, 500, 1);
+	assert_int_equal(spool_pending_bytes(sp), 0);
+	assert_int_equal(count_segments(), 1);
+	spool_close(sp);
+}
+
+static void
+test_creates_directories(void **state)
+{
+	struct spool		*sp;
+	struct spool_pos	 pos;
+	char			 dir[128], *cause = NULL;
+
+	(void)state;
+	snprintf(dir, sizeof dir, "%s/a/b//c/", tmpdir);
+	sp = spool_open(dir, BIG, BIG, CONFIG_FSYNC_NEVER, &cause);
+	if (sp == NULL)
+		fail_msg("spool_open: %s", cause);
+	append_range(sp, 0, 10, 50);
+	assert_int_equal(spool_sync(sp), 0);
+	spool_cursor(sp, &pos);
+	read_range(sp, &pos, 0, 10, 50, 1);
+	spool_close(sp);
+
+	/* A file in the way is an error with a cause. */
+	snprintf(dir, sizeof dir, "%s/a/b/c/cursor/x", tmpdir);
+	assert_null(spool_open(dir, BIG, BIG, CONFIG_FSYNC_NEVER, &cause));
+	assert_non_null(strstr(cause, "not a directory"));
+	free(cause);
+
+	/* Clean up what rm_tmpdir cannot (it is flat). */
+	strcpy(tmpdir + strlen(tmpdir), "/a/b/c");
+	assert_int_equal(rm_tmpdir(), 0);
+	tmpdir[strlen(tmpdir) - 2] = '\0';
+	assert_int_equal(rmdir(tmpdir), 0);
+	tmpdir[strlen(tmpdir) - 2] = '\0';
+	assert_int_equal(rmdir(tmpdir), 0);
+	tmpdir[strlen(tmpdir) - 2] = '\0';
+}
+
+/*
+ * Writes 40 records of 100..139 bytes to a fresh spool.  ends[i] is where
+ * record i starts in the segment file and ends[40] where the last ends,
+ * measured rather than computed, so the test does not repeat the format.
+ */
+static void
+make_forty(off_t *ends)
+{
+	struct spool	*sp;
+	unsigned char	 buf[200];
+	char		 path[256];
+	int		 i;
+
+	sp = open_spool(BIG, BIG);
+	segment_path(0, path, sizeof path);
+	ends[0] = file_size(path);
+	for (i = 0; i < 40; i++) {
+		rec_fill(buf, i, 100 + i);
+		assert_int_equal(spool_append(sp, buf, 100 + i), 0);
+		assert_int_equal(spool_flush(sp), 0);
+		ends[i + 1] = file_size(path);
+	}
+	assert_int_equal(spool_sync(sp), 0);
+	spool_close(sp);
+}
+
+static void
+read_forty(struct spool *sp, int n)
+{
+	struct spool_pos	 pos, next;
+	const void		*data;
+	size_t			 len;
+	int			 i;
+
+	spool_cursor(sp, &pos);
+	for (i = 0; i < n; i++) {
+		assert_int_equal(spool_read(sp, &pos, &data, &len, &next), 1);
+		assert_int_equal(len, 100 + i);
+		assert_true(rec_check(data, i, len));
+		pos = next;
+	}
+	assert_int_equal(spool_read(sp, &pos, &data, &len, &next), 0);
+}
+
+static void
+test_torn_tail(void **state)
+{
+	struct spool	*sp;
+	char		 path[256];
+	off_t		 ends[41];
+
+	(void)state;
+	make_forty(ends);
+	segment_path(0, path, sizeof path);
+	assert_int_equal(file_size(path), ends[40]);
+	/* Cut mid-way through the last record's data. */
+	assert_int_equal(truncate(path, ends[39] + 20), 0);
+
+	sp = open_spool(BIG, BIG);
+	assert_int_equal(file_size(path), ends[39]);
+	read_forty(sp, 39);
+	spool_close(sp);
+
+	/* Cut inside a frame header. */
+	assert_int_equal(truncate(path, ends[30] + 5), 0);
+	sp = open_spool(BIG, BIG);
+	assert_int_equal(file_size(path), ends[30]);
+	read_forty(sp, 30);
+	spool_close(sp);
+
+	/*
+	 * Even the header did not land: the segment is reset to empty, and
+	 * then, holding nothing to deliver, deleted with the other empty
+	 * ones the reopens above left.
+	 */
+	assert_int_equal(truncate(path, 0), 0);
+	sp = open_spool(BIG, BIG);
+	read_forty(sp, 0);
+	assert_int_equal(access(path, F_OK), -1);
+	assert_int_equal(count_segments(), 1);
+	spool_close(sp);
+}
+
+static void
+test_corrupt_crc(void **state)
+{
+	struct spool	*sp;
+	char		 path[256];
+	off_t		 ends[41];
+	unsigned char	 c;
+	int		 fd;
+
+	(void)state;
+	make_forty(ends);
+	segment_path(0, path, sizeof path);
+	/* Flip one bit in the data of record 25. */
+	fd = open(path, O_RDWR);
+	assert_true(fd != -1);
+	assert_int_equal(pread(fd, &c, 1, ends[25] + 8 + 50), 1);
+	c ^= 0x10;
+	assert_int_equal(pwrite(fd, &c, 1, ends[25] + 8 + 50), 1);
+	close(fd);
+
+	sp = open_spool(BIG, BIG);
+	assert_int_equal(file_size(path), ends[25]);
+	read_forty(sp, 25);
+	spool_close(sp);
+}
+
+static void
+test_zero_filled_tail(void **state)
+{
+	struct spool	*sp;
+	char		 path[256];
+	off_t		 ends[41];
+
+	(void)state;
+	make_forty(ends);
+	segment_path(0, path, sizeof path);
+	/* What a power loss leaves: the size grew, the data did not land. */
+	assert_int_equal(truncate(path, ends[40] + 4096), 0);
+	sp = open_spool(BIG, BIG);
+	assert_int_equal(file_size(path), ends[40]);
+	read_forty(sp, 40);
+	spool_close(sp);
+}
+
+static void
+test_absurd_length(void **state)
+{
+	struct spool	*sp;
+	char		 path[256];
+	off_t		 ends[41];
+	unsigned char	 junk[8] = { 0xff, 0xff, 0xff, 0x7f, 1, 2, 3, 4 };
+	int		 fd;
+
+	(void)state;
+	make_forty(ends);
+	segment_path(0, path, sizeof path);
+	fd = open(path, O_WRONLY|O_APPEND);
+	assert_true(fd != -1);
+	assert_int_equal(write(fd, junk, sizeof junk), sizeof junk);
+	close(fd);
+	sp = open_spool(BIG, BIG);
+	assert_int_equal(file_size(path), ends[40]);
+	read_forty(sp, 40);
+	spool_close(sp);
+}
+
+static void
+test_bad_segment_refused(void **state)
+{
+	struct spool	*sp;
+	char		 path[256], *cause = NULL;
+	off_t		 ends[41];
+	int		 fd;
+
+	(void)state;
+	make_forty(ends);
+	segment_path(0, path, sizeof path);
+	/* A file we cannot read must not be cut or deleted: refuse. */
+	fd = open(path, O_WRONLY);
+	assert_true(fd != -1);
+	assert_int_equal(pwrite(fd, "JUNK", 4, 0), 4);
+	close(fd);
+	sp = spool_open(tmpdir, BIG, BIG, CONFIG_FSYNC_ALWAYS, &cause);
+	assert_null(sp);
+	assert_non_null(cause);
+	assert_non_null(strstr(cause, "not a spool segment"));
+	free(cause);
+	assert_int_equal(file_size(path), ends[40]);
+}
+
+static int
+fd_is_readable(int fd)
+{
+	struct pollfd	pfd = { .fd = fd, .events = POLLIN };
+
+	return (poll(&pfd, 1, 0) == 1);
+}
+
+static void
+test_full_spool(void **state)
+{
+	struct spool		*sp;
+	struct spool_pos	 pos, next;
+	unsigned char		 buf[100];
+	const void		*data;
+	size_t			 len;
+	uint64_t		 frame;
+	int			 i;
+
+	(void)state;
+	memset(buf, 'x', sizeof buf);
+	/* Learn the size of a 100-byte record's frame. */
+	sp = open_spool(BIG, 4096);
+	assert_int_equal(spool_append(sp, buf, 100), 0);
+	frame = spool_pending_bytes(sp);
+	assert_true(frame >= 100);
+	spool_close(sp);
+	assert_int_equal(rm_tmpdir(), 0);
+	assert_int_equal(mkdir(tmpdir, 0700), 0);
+
+	sp = open_spool(10 * frame, 4096);
+	for (i = 0; i < 10; i++)
+		assert_int_equal(spool_append(sp, buf, 100), 0);
+	assert_int_equal(spool_pending_bytes(sp), 10 * frame);
+	errno = 0;
+	assert_int_equal(spool_append(sp, buf, 100), -1);
+	assert_int_equal(errno, ENOSPC);
+	/* Even an empty record needs room for its frame. */
+	errno = 0;
+	assert_int_equal(spool_append(sp, buf, 0), -1);
+	assert_int_equal(errno, ENOSPC);
+	assert_false(fd_is_readable(spool_space_fd(sp)));
+
+	assert_int_equal(spool_flush(sp), 0);
+	spool_cursor(sp, &pos);
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(spool_read(sp, &pos, &data, &len, &next), 1);
+		pos = next;
+	}
+	assert_int_equal(spool_ack(sp, &pos), 0);
+	assert_int_equal(spool_pending_bytes(sp), 7 * frame);
+	assert_true(fd_is_readable(spool_space_fd(sp)));
+	spool_drain_space_fd(sp);
+	assert_false(fd_is_readable(spool_space_fd(sp)));
+
+	for (i = 0; i < 3; i++)
+		assert_int_equal(spool_append(sp, buf, 100), 0);
+	assert_int_equal(spool_append(sp, buf, 100), -1);
+	assert_int_equal(errno, ENOSPC);
+	spool_close(sp);
+
+	/* The limit holds across a reopen, which counts what is pending. */
+	sp = open_spool(10 * frame, 4096);
+	assert_int_equal(spool_pending_bytes(sp), 10 * frame);
+	assert_int_equal(spool_append(sp, buf, 100), -1);
+	assert_int_equal(errno, ENOSPC);
+	spool_close(sp);
+
+	/* An empty spool takes a record bigger than the limit. */
+	sp = open_spool(10, 4096);
+	spool_cursor(sp, &pos);
+	while (spool_read(sp, &pos, &data, &len, &next) == 1)
+		pos = next;
+	assert_int_equal(spool_ack(sp, &pos), 0);
+	assert_int_equal(spool_append(sp, buf, 100), 0);
+	assert_int_equal(spool_append(sp, buf, 1), -1);
+	assert_int_equal(errno, ENOSPC);
+	spool_close(sp);
+}
+
+/*
+ * A child appends and syncs 500 records, acknowledges 200, saves the
+ * cursor, appends more without syncing, and is killed by SIGKILL.  The
+ * parent must find every synced record after the cursor, in order.
+ */
+static void
+test_kill9(void **state)
+{
+	struct spool		*sp;
+	struct spool_pos	 pos, next;
+	const void		*data;
+	size_t			 len;
+	pid_t			 pid;
+	int			 status;
+	uint64_t		 i;
+
+	(void)state;
+	pid = fork();
+	assert_true(pid != -1);
+	if (pid == 0) {
+		char	*cause = NULL;
+
+		sp = spool_open(tmpdir, BIG, 16384, CONFIG_FSYNC_INTERVAL,
+		    &cause);
+		if (sp == NULL)
+			_exit(2);
+		for (i = 0; i < 500; i++) {
+			unsigned char	buf[400];
+
+			rec_fill(buf, i, rec_len(i, 400));
+			if (spool_append(sp, buf, rec_len(i, 400)) != 0)
+				_exit(3);
+		}
+		if (spool_sync(sp) != 0)
+			_exit(4);
+		spool_cursor(sp, &pos);
+		for (i = 0; i < 200; i++) {
+			if (spool_read(sp, &pos, &data, &len, &next) != 1)
+				_exit(5);
+			pos = next;
+		}
+		if (spool_ack(sp, &pos) != 0 || spool_save_cursor(sp) != 0)
+			_exit(6);
+		for (i = 500; i < 520; i++) {
+			unsigned char	buf[400];
+
+			rec_fill(buf, i, rec_len(i, 400));
+			if (spool_append(sp, buf, rec_len(i, 400)) != 0)
+				_exit(7);
+		}
+		raise(SIGKILL);
+		_exit(8);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status));
+	assert_int_equal(WTERMSIG(status), SIGKILL);
+
+	sp = open_spool(BIG, 16384);
+	spool_cursor(sp, &pos);
+	/* Buffered, never flushed records died with the process. */
+	read_range(sp, &pos, 200, 500, 400, 1);
+	spool_close(sp);
+}
+
+/* The concurrent test: a writer and a reader thread. */
+#define CONC_RECORDS	200000
+#define CONC_MOD	301
+
+struct conc {
+	struct spool	*sp;
+	int		 fail;
+	uint64_t	 enospc;
+};
+
+static void *
+conc_writer(void *arg)
+{
+	struct conc	*c = arg;
+	struct pollfd	 pfd;
+	unsigned char	 buf[CONC_MOD];
+	uint64_t	 i;
+	size_t		 len;
+
+	pfd.fd = spool_space_fd(c->sp);
+	pfd.events = POLLIN;
+	for (i = 0; i < CONC_RECORDS; i++) {
+		len = rec_len(i, CONC_MOD);
+		rec_fill(buf, i, len);
+		while (spool_append(c->sp, buf, len) != 0) {
+			if (errno != ENOSPC) {
+				c->fail = 1;
+				return (NULL);
+			}
+			c->enospc++;
+			/* What the reader has is all there is: let it see. */
+			if (spool_flush(c->sp) != 0 ||
+			    poll(&pfd, 1, 5000) != 1) {
+				c->fail = 2;
+				return (NULL);
+			}
+			spool_drain_space_fd(c->sp);
+		}
+		if (i % 1000 == 999 && spool_flush(c->sp) != 0) {
+			c->fail = 3;
+			return (NULL);
+		}
+	}
+	if (spool_sync(c->sp) != 0)
+		c->fail = 4;
+	return (NULL);
+}
+
+static void *
+conc_reader(void *arg)
+{
+	struct conc		*c = arg;
+	struct pollfd		 pfd;
+	struct spool_pos	 pos, next;
+	const void		*data;
+	size_t			 len;
+	uint64_t		 i = 0;
+	int			 rc;
+
+	pfd.fd = spool_fd(c->sp);
+	pfd.events = POLLIN;
+	spool_cursor(c->sp, &pos);
+	while (i < CONC_RECORDS) {
+		spool_drain_fd(c->sp);
+		while ((rc = spool_read(c->sp, &pos, &data, &len,
+		    &next)) == 1) {
+			if (len != rec_len(i, CONC_MOD) ||
+			    !rec_check(data, i, len)) {
+				c->fail = 10;
+				return (NULL);
+			}
+			pos = next;
+			if (++i % 500 == 0 && spool_ack(c->sp, &pos) != 0) {
+				c->fail = 11;
+				return (NULL);
+			}
+		}
+		if (rc == -1) {
+			c->fail = 12;
+			return (NULL);
+		}
+		/* Acknowledge the partial batch too: the writer may wait. */
+		if (spool_ack(c->sp, &pos) != 0) {
+			c->fail = 13;
+			return (NULL);
+		}
+		if (i < CONC_RECORDS && poll(&pfd, 1, 5000) != 1) {
+			c->fail = 14;
+			return (NULL);
+		}
+	}
+	if (spool_read(c->sp, &pos, &data, &len, &next) != 0)
+		c->fail = 15;
+	return (NULL);
+}
+
+static void
+test_concurrent(void **state)
+{
+	struct conc	c = { NULL, 0, 0 };
+	pthread_t	w, r;
+
+	(void)state;
+	/* Small enough to fill and rotate many times. */
+	c.sp = open_spool(512 * 1024, 128 * 1024);
+	assert_int_equal(pthread_create(&r, NULL, conc_reader, &c), 0);
+	assert_int_equal(pthread_create(&w, NULL, conc_writer, &c), 0);
+	assert_int_equal(pthread_join(w, NULL), 0);
+	assert_int_equal(pthread_join(r, NULL), 0);
+	assert_int_equal(c.fail, 0);
+	assert_true(c.enospc > 0);
+	assert_int_equal(spool_pending_bytes(c.sp), 0);
+	spool_close(c.sp);
+	assert_int_equal(count_segments(), 1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_round_trip, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_rotation_and_deletion,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reopen_resumes_at_cursor,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_creates_directories,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_torn_tail, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_corrupt_crc, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_zero_filled_tail, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_absurd_length, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_bad_segment_refused,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_full_spool, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_kill9, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_concurrent, setup,
+		    teardown),
+	};
+
+	return (cmocka_run_group_tests(tests, NULL, NULL));
+}
