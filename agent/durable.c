@@ -7,6 +7,7 @@
  */
 #include <sys/stat.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -184,4 +185,27 @@ durable_is_leftover(const char *name, const char *base)
 			return (0);
 	}
 	return (1);
+}
+
+void
+durable_remove_leftovers(const char *path)
+{
+	struct dirent	*de;
+	char		*dcopy, *bcopy, *dir, *base;
+	DIR		*d;
+	int		 dfd;
+
+	dcopy = xstrdup(path);
+	bcopy = xstrdup(path);
+	dir = dirname(dcopy);
+	base = basename(bcopy);
+	if ((d = opendir(dir)) != NULL) {
+		dfd = dirfd(d);
+		while ((de = readdir(d)) != NULL)
+			if (durable_is_leftover(de->d_name, base))
+				(void)unlinkat(dfd, de->d_name, 0);
+		closedir(d);
+	}
+	free(bcopy);
+	free(dcopy);
 }

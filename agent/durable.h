@@ -41,4 +41,10 @@ int	durable_mkdirs(const char *path, mode_t mode, char **cause);
  */
 int	durable_is_leftover(const char *name, const char *base);
 
+/*
+ * Removes the temporary files that durable_write_file(path) may have left
+ * beside path after a crash.  Errors are ignored: a leftover is harmless.
+ */
+void	durable_remove_leftovers(const char *path);
+
 #endif /* DURABLE_H */

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "checkpoint.h"
+#include "durable.h"
 #include "framer.h"
 #include "log.h"
 #include "loop.h"
@@ -525,6 +526,7 @@ tailer_create(struct loop *loop, const struct tailer_params *p,
 	t->first_scan = 1;
 	t->buf = xmalloc(TAILER_READ_SIZE);
 	t->ifd = -1;
+	durable_remove_leftovers(t->checkpoint_path);
 	if (checkpoint_load(t->checkpoint_path, &t->saved, &t->nsaved,
 	    cause) == -1)
 		goto fail;
