@@ -31,6 +31,8 @@
 #include <yaml.h>
 
 #include "config.h"
+#include "converter.h"
+#include "jregex.h"
 #include "log.h"
 #include "xmalloc.h"
 
@@ -76,11 +78,13 @@ enum config_type {
 	CONFIG_TYPE_DURATION,
 	CONFIG_TYPE_ENUM,
 	CONFIG_TYPE_LIST,
-	CONFIG_TYPE_ANY		/* agent keys whose value sluice never reads */
+	CONFIG_TYPE_ANY,	/* agent keys whose value sluice never reads */
+	CONFIG_TYPE_OPTIONS	/* dataProcessingOptions: converter chain */
 };
 
 static const char *const config_type_names[] = {
-	"string", "int", "bool", "size", "duration-ms", "enum", "list", "any"
+	"string", "int", "bool", "size", "duration-ms", "enum", "list", "any",
+	"list"
 };
 
 enum config_scope {
@@ -170,6 +174,9 @@ static const struct config_key config_keys[] = {
 	  NULL, "-", 0, 0, NULL, G(flows), CONFIG_F_REQUIRED,
 	  "the flows, one mapping each" },
 
+	{ "name", CONFIG_SCOPE_FLOW, CONFIG_TYPE_STRING,
+	  NULL, "the stream", 0, 0, NULL, F(name), 0,
+	  "the flow's name, for logs, status and sluiced -p" },
 	{ "filePattern", CONFIG_SCOPE_FLOW, CONFIG_TYPE_STRING,
 	  NULL, "-", 0, 0, NULL, F(file_pattern),
 	  CONFIG_F_REQUIRED|CONFIG_F_ABSOLUTE|CONFIG_F_NOSLASH,
@@ -200,6 +207,27 @@ static const struct config_key config_keys[] = {
 	{ "retryMaxBackoffMillis", CONFIG_SCOPE_FLOW, CONFIG_TYPE_DURATION,
 	  "10000", NULL, 1, 86400000, NULL, F(retry_max_backoff_ms), 0,
 	  "longest wait between retries" },
+	{ "dataProcessingOptions", CONFIG_SCOPE_FLOW, CONFIG_TYPE_OPTIONS,
+	  NULL, "-", 0, 0, NULL, F(chain), 0,
+	  "converters run on each record, in order" },
+	{ "multiLineStartPattern", CONFIG_SCOPE_FLOW, CONFIG_TYPE_STRING,
+	  NULL, "-", 0, 0, NULL, F(multiline_start_pattern), 0,
+	  "a record starts at a line matching this Java regex" },
+	{ "multiLineFlushMillis", CONFIG_SCOPE_FLOW, CONFIG_TYPE_DURATION,
+	  "1000", NULL, 1, 3600000, NULL, F(multiline_flush_ms), 0,
+	  "send a pending multi-line record after this quiet" },
+	{ "multiLineMaxLines", CONFIG_SCOPE_FLOW, CONFIG_TYPE_INT,
+	  "500", NULL, 1, 1000000, NULL, F(multiline_max_lines), 0,
+	  "most lines in one multi-line record" },
+	{ "skipHeaderLines", CONFIG_SCOPE_FLOW, CONFIG_TYPE_INT,
+	  "0", NULL, 0, 1000000, NULL, F(skip_header_lines), 0,
+	  "lines skipped at the start of each file" },
+	{ "fileFooterPattern", CONFIG_SCOPE_FLOW, CONFIG_TYPE_STRING,
+	  NULL, "-", 0, 0, NULL, F(file_footer_pattern), 0,
+	  "a record matching this Java regex ends the file" },
+	{ "truncatedRecordTerminator", CONFIG_SCOPE_FLOW, CONFIG_TYPE_STRING,
+	  "\n", "\\n", 0, 0, NULL, F(truncated_record_terminator), 0,
+	  "written over the end of a record cut to the maximum size" },
 };
 
 /*
@@ -258,11 +286,6 @@ static const struct config_key config_agent_keys[] = {
 	AGENT("waitOnFullRetryQueueMillis", FLOW, ANY),
 	AGENT("minTimeBetweenFilePollsMillis", FLOW, INT),
 	AGENT("maxTimeBetweenFileTrackerRefreshMillis", FLOW, INT),
-	AGENT("skipHeaderLines", FLOW, INT),
-	AGENT("multiLineStartPattern", FLOW, STRING),
-	AGENT("fileFooterPattern", FLOW, STRING),
-	AGENT("truncatedRecordTerminator", FLOW, STRING),
-	AGENT("dataProcessingOptions", FLOW, ANY),
 	AGENT("log.emitInternalMetrics", FLOW, BOOL),
 };
 
@@ -843,6 +866,7 @@ config_expected(const struct config_key *k)
 	case CONFIG_TYPE_ENUM:
 		return ("one of");
 	case CONFIG_TYPE_LIST:
+	case CONFIG_TYPE_OPTIONS:
 		return ("a list");
 	case CONFIG_TYPE_ANY:
 		break;
@@ -885,7 +909,7 @@ config_convert(struct config_ctx *ctx, const struct config_key *k,
 		return (1);
 	if (config_node_is_unset(v))
 		return (0);
-	if (k->type == CONFIG_TYPE_LIST) {
+	if (k->type == CONFIG_TYPE_LIST || k->type == CONFIG_TYPE_OPTIONS) {
 		if (v->type == CONFIG_NODE_SEQUENCE)
 			return (1);
 		config_type_error(ctx, k, path, v);
@@ -1005,6 +1029,7 @@ config_set_default(const struct config_key *k, void *base)
 		break;
 	case CONFIG_TYPE_LIST:
 	case CONFIG_TYPE_ANY:
+	case CONFIG_TYPE_OPTIONS:
 		break;
 	}
 }
@@ -1021,6 +1046,8 @@ config_defaults(enum config_scope scope, void *base)
 }
 
 static void	config_set_flows(struct config_ctx *,
+		    const struct config_node *);
+static struct chain *config_options(struct config_ctx *,
 		    const struct config_node *);
 
 /* Sets key k of the walked scope from value node v. */
@@ -1063,6 +1090,14 @@ config_set(struct config_ctx *ctx, struct config_walk *w, size_t idx,
 		break;
 	case CONFIG_TYPE_LIST:
 		config_set_flows(ctx, v);
+		break;
+	case CONFIG_TYPE_OPTIONS:
+		chain_free(*(struct chain **)field);
+		*(struct chain **)field = config_options(ctx, v);
+		if (*(struct chain **)field == NULL) {
+			w->bad[idx] = 1;
+			return;
+		}
 		break;
 	case CONFIG_TYPE_ANY:
 		break;
@@ -1279,6 +1314,324 @@ config_index(const char *path)
 	return (idx);
 }
 
+/*
+ * dataProcessingOptions: each item is a mapping with an optionName from the
+ * converter registry and the keys that converter declares (converter.h).
+ * The values are checked against the converter's key table here, with
+ * positions, and handed to it as a json object; the converter's create
+ * then checks the rest (a regex that does not compile...).
+ */
+
+/* A YAML value as the json value a converter's ANY key receives. */
+static json_t *
+config_node_json(const struct config_node *v)
+{
+	json_t	*j;
+	char	*end;
+	size_t	 i;
+	int64_t	 num;
+	double	 d;
+
+	switch (v->type) {
+	case CONFIG_NODE_MAPPING:
+		j = json_object();
+		for (i = 0; i + 1 < v->nchild; i += 2)
+			json_object_set_new(j, v->child[i]->value,
+			    config_node_json(v->child[i + 1]));
+		return (j);
+	case CONFIG_NODE_SEQUENCE:
+		j = json_array();
+		for (i = 0; i < v->nchild; i++)
+			json_array_append_new(j, config_node_json(v->child[i]));
+		return (j);
+	case CONFIG_NODE_SCALAR:
+		break;
+	}
+	if (!v->plain)
+		return (json_stringn(v->value, v->length));
+	if (strcmp(v->value, "true") == 0)
+		return (json_true());
+	if (strcmp(v->value, "false") == 0)
+		return (json_false());
+	if (strcmp(v->value, "null") == 0 || strcmp(v->value, "~") == 0)
+		return (json_null());
+	if (config_parse_int(v->value, &num) == 0)
+		return (json_integer((json_int_t)num));
+	errno = 0;
+	d = strtod(v->value, &end);
+	if (v->value[0] != '\0' && *end == '\0' && errno == 0)
+		return (json_real(d));
+	return (json_stringn(v->value, v->length));
+}
+
+static const char *const config_conv_type_names[] = {
+	"a string", "an integer", "a boolean", "one of", "a list of strings",
+	"a mapping of strings", "any value"
+};
+
+/* One option key's value, type-checked.  NULL after reporting an error. */
+static json_t *
+config_option_value(struct config_ctx *ctx, const char *opt,
+    const struct conv_key *ck, const struct config_node *v)
+{
+	json_t	*j;
+	char	*got;
+	int64_t	 num;
+	size_t	 i;
+	int	 b;
+
+	switch (ck->type) {
+	case CONV_KEY_ANY:
+		return (config_node_json(v));
+	case CONV_KEY_STRINGS:
+		if (v->type != CONFIG_NODE_SEQUENCE)
+			goto bad;
+		j = json_array();
+		for (i = 0; i < v->nchild; i++) {
+			if (v->child[i]->type != CONFIG_NODE_SCALAR) {
+				json_decref(j);
+				goto bad;
+			}
+			json_array_append_new(j, json_stringn(
+			    v->child[i]->value, v->child[i]->length));
+		}
+		return (j);
+	case CONV_KEY_MAP:
+		if (v->type != CONFIG_NODE_MAPPING)
+			goto bad;
+		j = json_object();
+		for (i = 0; i + 1 < v->nchild; i += 2) {
+			if (v->child[i + 1]->type != CONFIG_NODE_SCALAR) {
+				json_decref(j);
+				goto bad;
+			}
+			json_object_set_new(j, v->child[i]->value,
+			    json_stringn(v->child[i + 1]->value,
+			    v->child[i + 1]->length));
+		}
+		return (j);
+	default:
+		break;
+	}
+	if (v->type != CONFIG_NODE_SCALAR)
+		goto bad;
+	switch (ck->type) {
+	case CONV_KEY_STRING:
+		return (json_stringn(v->value, v->length));
+	case CONV_KEY_INT:
+		if (config_parse_int(v->value, &num) != 0)
+			goto bad;
+		return (json_integer((json_int_t)num));
+	case CONV_KEY_BOOL:
+		if (config_parse_bool(v->value, &b) != 0)
+			goto bad;
+		return (json_boolean(b));
+	case CONV_KEY_ENUM:
+		for (i = 0; ck->values[i] != NULL; i++)
+			if (strcmp(ck->values[i], v->value) == 0)
+				return (json_string(v->value));
+		goto bad;
+	default:
+		break;
+	}
+bad:
+	if (ck->type == CONV_KEY_ENUM) {
+		char	*names = NULL, *tmp;
+
+		for (i = 0; ck->values[i] != NULL; i++) {
+			xasprintf(&tmp, "%s%s%s", names != NULL ? names : "",
+			    names != NULL ? ", " : "", ck->values[i]);
+			free(names);
+			names = tmp;
+		}
+		got = config_quote(v);
+		config_error(ctx, v, "%s key \"%s\": expected one of %s, got %s",
+		    opt, ck->name, names != NULL ? names : "", got);
+		free(names);
+	} else {
+		got = config_quote(v);
+		config_error(ctx, v, "%s key \"%s\": expected %s, got %s", opt,
+		    ck->name, config_conv_type_names[ck->type], got);
+	}
+	free(got);
+	return (NULL);
+}
+
+/* The node of key name in mapping m, or m itself. */
+static const struct config_node *
+config_find_key(const struct config_node *m, const char *name)
+{
+	size_t	i;
+
+	if (name == NULL || m->type != CONFIG_NODE_MAPPING)
+		return (m);
+	for (i = 0; i + 1 < m->nchild; i += 2)
+		if (strcmp(m->child[i]->value, name) == 0)
+			return (m->child[i + 1]);
+	return (m);
+}
+
+/* Checks one option mapping; returns its json object or NULL. */
+static json_t *
+config_option(struct config_ctx *ctx, const struct config_node *m)
+{
+	const struct converter_ops	*ops = NULL;
+	const struct config_node	*key, *v, *name = NULL;
+	const struct conv_key		*ck;
+	json_t				*obj, *val;
+	size_t				 i, j;
+	int				 bad = 0, best, d;
+	const char			*hint;
+
+	if (m->type != CONFIG_NODE_MAPPING) {
+		config_error(ctx, m, "a processing option must be a mapping "
+		    "with an optionName");
+		return (NULL);
+	}
+	for (i = 0; i + 1 < m->nchild; i += 2)
+		if (strcmp(m->child[i]->value, "optionName") == 0)
+			name = m->child[i + 1];
+	if (name == NULL) {
+		config_error(ctx, m, "processing option has no optionName");
+		return (NULL);
+	}
+	if (name->type != CONFIG_NODE_SCALAR ||
+	    (ops = converter_find(name->value)) == NULL) {
+		char	*names = NULL, *tmp;
+
+		for (i = 0; converter_registry[i] != NULL; i++) {
+			xasprintf(&tmp, "%s%s%s", names != NULL ? names : "",
+			    names != NULL ? ", " : "",
+			    converter_registry[i]->name);
+			free(names);
+			names = tmp;
+		}
+		tmp = config_quote(name);
+		config_error(ctx, name, "unknown optionName %s (expected one "
+		    "of %s)", tmp, names);
+		free(tmp);
+		free(names);
+		return (NULL);
+	}
+	obj = json_object();
+	json_object_set_new(obj, "optionName", json_string(ops->name));
+	for (i = 0; i + 1 < m->nchild; i += 2) {
+		key = m->child[i];
+		v = m->child[i + 1];
+		if (strcmp(key->value, "optionName") == 0)
+			continue;
+		for (j = 0; j < i; j += 2)
+			if (strcmp(m->child[j]->value, key->value) == 0)
+				break;
+		if (j < i) {
+			config_error(ctx, key, "%s: duplicate key \"%s\"",
+			    ops->name, key->value);
+			bad = 1;
+			continue;
+		}
+		ck = NULL;
+		for (j = 0; ops->keys != NULL && ops->keys[j].name != NULL; j++)
+			if (strcmp(ops->keys[j].name, key->value) == 0)
+				ck = &ops->keys[j];
+		if (ck == NULL) {
+			hint = NULL;
+			best = CONFIG_MAX_SUGGEST + 1;
+			for (j = 0; ops->keys != NULL &&
+			    ops->keys[j].name != NULL; j++) {
+				d = config_distance(key->value,
+				    ops->keys[j].name);
+				if (d < best) {
+					best = d;
+					hint = ops->keys[j].name;
+				}
+			}
+			if (hint != NULL && best <= CONFIG_MAX_SUGGEST)
+				config_error(ctx, key, "unknown key \"%s\" for "
+				    "optionName %s (did you mean \"%s\"?)",
+				    key->value, ops->name, hint);
+			else
+				config_error(ctx, key, "unknown key \"%s\" for "
+				    "optionName %s", key->value, ops->name);
+			bad = 1;
+			continue;
+		}
+		if (config_node_is_unset(v) && ck->type != CONV_KEY_ANY)
+			continue;
+		if ((val = config_option_value(ctx, ops->name, ck, v)) == NULL) {
+			bad = 1;
+			continue;
+		}
+		json_object_set_new(obj, ck->name, val);
+	}
+	for (j = 0; ops->keys != NULL && ops->keys[j].name != NULL; j++) {
+		if (ops->keys[j].required &&
+		    json_object_get(obj, ops->keys[j].name) == NULL &&
+		    !bad) {
+			config_error(ctx, name, "optionName %s needs key "
+			    "\"%s\"", ops->name, ops->keys[j].name);
+			bad = 1;
+		}
+	}
+	if (bad) {
+		json_decref(obj);
+		return (NULL);
+	}
+	return (obj);
+}
+
+static struct chain *
+config_options(struct config_ctx *ctx, const struct config_node *v)
+{
+	const struct config_node	*at;
+	struct chain			*chain;
+	json_t				*arr, *obj;
+	const char			*badkey;
+	char				*cause = NULL;
+	size_t				 i, index;
+	int				 bad = 0;
+
+	arr = json_array();
+	for (i = 0; i < v->nchild; i++) {
+		if ((obj = config_option(ctx, v->child[i])) == NULL)
+			bad = 1;
+		else
+			json_array_append_new(arr, obj);
+	}
+	if (bad) {
+		json_decref(arr);
+		return (NULL);
+	}
+	chain = chain_create(arr, &cause, &index, &badkey);
+	json_decref(arr);
+	if (chain == NULL) {
+		at = index < v->nchild ? config_find_key(v->child[index],
+		    badkey) : v;
+		config_error(ctx, at, "%s", cause != NULL ? cause :
+		    "cannot create the converter");
+		free(cause);
+	}
+	return (chain);
+}
+
+/* A Java regex key must compile (parsers/jregex.c) to be accepted. */
+static void
+config_check_regex(struct config_ctx *ctx, struct config_walk *w,
+    const char *key)
+{
+	const struct config_node	*v;
+	pcre2_code			*re;
+	char				*cause = NULL;
+
+	if ((v = w->set[config_index(key)]) == NULL)
+		return;
+	if ((re = jregex_compile(v->value, 0, &cause)) == NULL) {
+		config_error(ctx, v, "key \"%s\": %s", key, cause);
+		free(cause);
+		return;
+	}
+	pcre2_code_free(re);
+}
+
 /* Checks that need the whole flow: destination, required keys, limits. */
 static void
 config_flow_finish(struct config_ctx *ctx, struct config_walk *w,
@@ -1310,6 +1663,20 @@ config_flow_finish(struct config_ctx *ctx, struct config_walk *w,
 	else if (!w->bad[ki] && !w->bad[di])
 		config_error(ctx, item, "flow has neither kinesisStream nor "
 		    "deliveryStream");
+
+	if (flow->name == NULL && flow->stream != NULL)
+		flow->name = xstrdup(flow->stream);
+	config_check_regex(ctx, w, "multiLineStartPattern");
+	config_check_regex(ctx, w, "fileFooterPattern");
+	if (flow->chain == NULL && !w->bad[config_index(
+	    "dataProcessingOptions")]) {
+		char		*cause = NULL;
+		const char	*badkey;
+		size_t		 index;
+
+		/* No options: an empty chain passes records unchanged. */
+		flow->chain = chain_create(NULL, &cause, &index, &badkey);
+	}
 
 	max = flow->dest == CONFIG_DEST_FIREHOSE ? CONFIG_FIREHOSE_MAX_BATCH :
 	    CONFIG_KINESIS_MAX_BATCH;
@@ -1384,6 +1751,23 @@ config_finish(struct config_ctx *ctx, struct config_walk *w,
 	if ((id == NULL) != (secret == NULL))
 		config_error(ctx, id != NULL ? id : secret, "awsAccessKeyId "
 		    "and awsSecretAccessKey must be given together");
+
+	/* Flow names pick a flow for sluiced -p and name it in status. */
+	for (i = 0; i < conf->nflows; i++) {
+		a = &conf->flows[i];
+		if (a->name == NULL || config_str_eq(a->name, a->stream))
+			continue;
+		for (j = 0; j < conf->nflows; j++) {
+			b = &conf->flows[j];
+			if (j != i && config_str_eq(a->name, b->name)) {
+				config_error_pos(ctx, a->line, a->column,
+				    "duplicate flow name \"%s\" (also the "
+				    "flow at line %d column %d)", a->name,
+				    b->line, b->column);
+				break;
+			}
+		}
+	}
 
 	/* The agent's flow id is destination, stream and pattern. */
 	for (i = 0; i < conf->nflows; i++) {
@@ -1505,8 +1889,13 @@ config_free(struct config *conf)
 		return;
 	for (i = 0; i < conf->nflows; i++) {
 		flow = &conf->flows[i];
+		free(flow->name);
 		free(flow->file_pattern);
 		free(flow->stream);
+		free(flow->multiline_start_pattern);
+		free(flow->file_footer_pattern);
+		free(flow->truncated_record_terminator);
+		chain_free(flow->chain);
 	}
 	free(conf->flows);
 	free(conf->path);
@@ -1571,6 +1960,34 @@ config_print_scope(FILE *f, enum config_scope scope, int wkey, int wtype,
 	}
 }
 
+static const char *const config_conv_type_short[] = {
+	"string", "int", "bool", "enum", "strings", "map", "any"
+};
+
+/* The converters and their keys, indented so they read as a sub-table. */
+static void
+config_print_options(FILE *f)
+{
+	const struct converter_ops	*ops;
+	const struct conv_key		*ck;
+	size_t				 i, j;
+
+	fprintf(f, "\nProcessing options (items of dataProcessingOptions, "
+	    "run in order):\n");
+	for (i = 0; (ops = converter_registry[i]) != NULL; i++) {
+		fprintf(f, "  optionName: %s%s\n      %s\n", ops->name,
+		    ops->extension ? " (sluice extension)" : "", ops->desc);
+		for (j = 0; ops->keys != NULL && ops->keys[j].name != NULL;
+		    j++) {
+			ck = &ops->keys[j];
+			fprintf(f, "    %-20s %-8s %-12s %s\n", ck->name,
+			    config_conv_type_short[ck->type],
+			    ck->required ? "(required)" : ck->def != NULL ?
+			    ck->def : "-", ck->desc);
+		}
+	}
+}
+
 void
 config_print_help(FILE *f)
 {
@@ -1604,6 +2021,7 @@ config_print_help(FILE *f)
 	    wdef, "DEFAULT", wrange, "RANGE", "DESCRIPTION");
 	config_print_scope(f, CONFIG_SCOPE_FLOW, wkey, wtype, wdef, wrange);
 
+	config_print_options(f);
 	fprintf(f, "\nA dotted key may also be nested: kinesis: {endpoint: "
 	    "...}.\nKinesis Agent keys that are accepted and ignored, with a "
 	    "warning:\n");

@@ -27,7 +27,10 @@ enum config_fsync {
 	CONFIG_FSYNC_NEVER
 };
 
+struct chain;
+
 struct config_flow {
+	char			*name;		/* name, else the stream */
 	char			*file_pattern;	/* filePattern (required) */
 	enum config_dest	 dest;		/* deliveryStream wins */
 	char			*stream;	/* kinesisStream/deliveryStream */
@@ -37,6 +40,13 @@ struct config_flow {
 	int64_t			 max_buffer_size_bytes;	/* K 5 MiB, F 4 MiB */
 	int64_t			 retry_initial_backoff_ms; /* 100 */
 	int64_t			 retry_max_backoff_ms;	/* 10000 */
+	char			*multiline_start_pattern; /* or NULL */
+	int64_t			 multiline_flush_ms;	/* 1000 */
+	int64_t			 multiline_max_lines;	/* 500 */
+	int64_t			 skip_header_lines;	/* 0 */
+	char			*file_footer_pattern;	/* or NULL */
+	char			*truncated_record_terminator; /* "\n" */
+	struct chain		*chain;		/* dataProcessingOptions */
 	int			 line;		/* where the flow starts */
 	int			 column;
 };

@@ -1,37 +1,165 @@
 /*
- * framer: see framer.h.  Lines that lie whole inside the caller's buffer are
- * emitted in place, without a copy; only a line that spans two feeds is
- * gathered in the framer's own buffer, which is bounded by max_record.
+ * framer: see framer.h.
+ *
+ * Every line is handed to framer_line whole.  A line that lies inside the
+ * caller's buffer is used in place, and so is a record made of such lines,
+ * so the common case copies nothing.  A line that spans two feeds is
+ * gathered in lbuf, and a record still pending when a feed ends is copied
+ * into part; both are bounded by max_record.  A line longer than that is
+ * decided on its first max_record bytes (framer_line_head) and the rest is
+ * only counted.
+ *
+ * Settling: unsettled counts the bytes fed since the start of the oldest
+ * thing still held (header lines not all seen, the pending record, the
+ * partial line, a footer and its tail).  A record settles its input bytes
+ * when it is complete, so the consumed offset always lies on the first
+ * byte of a record (or header line), and restarting there with a fresh
+ * framer makes the same records from then on: the rule "a record is a run
+ * of lines of which only the first may match, at most max_lines long"
+ * needs no memory of what came before.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "framer.h"
+#include "jregex.h"
+#include "log.h"
 #include "xmalloc.h"
 
 struct framer {
-	size_t	 max_record;
-	char	*term;
-	size_t	 termlen;
-	char	*part;		/* partial line, at most max_record bytes */
-	size_t	 partlen;
-	size_t	 partcap;
-	size_t	 held;		/* bytes of the current line seen so far */
-	int	 discarding;	/* line already emitted truncated */
+	size_t			 max_record;
+	char			*term;
+	size_t			 termlen;
+	pcre2_code		*start;		/* multiLineStartPattern */
+	pcre2_code		*footer;	/* fileFooterPattern */
+	pcre2_match_data	*md;
+	char			*fix;		/* a line repaired to UTF-8 */
+	size_t			 fixcap;
+	uint64_t		 flush_ms;
+	uint64_t		 max_lines;	/* 1 without a start pattern */
+	uint64_t		 skip_header;
+	struct framer_stats	 own;
+	struct framer_stats	*stats;
+
+	uint64_t		 unsettled;
+	uint64_t		 skip_left;	/* header lines still to skip */
+	uint64_t		 hdr_bytes;	/* of the header lines seen */
+	uint64_t		 hdr_ln;	/* of a partial header line */
+	int			 finished;	/* a footer was seen */
+
+	int			 rec_open;
+	int			 rec_cut;	/* emitted truncated */
+	uint64_t		 rec_lines;
+	uint64_t		 rec_bytes;	/* input bytes of the record */
+	const char		*rec_ptr;	/* record in the caller's buffer */
+	size_t			 rec_len;
+	char			*part;		/* or gathered, <= max_record */
+	size_t			 partlen;
+	size_t			 partcap;
+	uint64_t		 deadline;
+
+	char			*lbuf;		/* partial line, <= max_record */
+	size_t			 lblen;
+	size_t			 lbcap;
+	uint64_t		 ln_len;	/* bytes of the partial line */
+	int			 ln_long;	/* longer than max_record */
+
+	/* For the duration of one call. */
+	framer_emit_cb		 emit;
+	void			*arg;
+	int64_t			 settled;
 };
 
+/*
+ * Matches a line as the agent does: decoded from UTF-8 into a String
+ * (malformed bytes become U+FFFD), so a line that is not valid UTF-8 is
+ * matched in its repaired form.  Returns 1 on a match; a matching error
+ * (a resource limit) counts as no match.
+ */
+static int
+framer_match(struct framer *f, pcre2_code *re, const char *s, size_t len)
+{
+	int	rc;
+
+	if (!jregex_utf8_is_valid(s, len)) {
+		if (f->fixcap < JREGEX_REPAIR_MAX(len)) {
+			f->fixcap = JREGEX_REPAIR_MAX(len);
+			f->fix = xrealloc(f->fix, f->fixcap);
+		}
+		len = jregex_utf8_repair(f->fix, s, len);
+		s = f->fix;
+	}
+	if (jregex_is_jit(re))
+		rc = pcre2_jit_match(re, (PCRE2_SPTR)s, len, 0, 0, f->md,
+		    NULL);
+	else
+		rc = pcre2_match(re, (PCRE2_SPTR)s, len, 0,
+		    PCRE2_NO_UTF_CHECK, f->md, NULL);
+	return (rc >= 0);
+}
+
+/* Java's String.trim() drops chars <= U+0020 at both ends, then matches(). */
+static int
+framer_is_footer(struct framer *f, const char *p, size_t len)
+{
+	while (len > 0 && (unsigned char)p[len - 1] <= ' ')
+		len--;
+	while (len > 0 && (unsigned char)*p <= ' ') {
+		p++;
+		len--;
+	}
+	return (framer_match(f, f->footer, p, len));
+}
+
 struct framer *
-framer_create(size_t max_record, const char *terminator)
+framer_create(const struct framer_params *fp, char **cause)
 {
 	struct framer	*f;
+	const char	*term;
+	char		*java, *why = NULL;
 
 	f = xcalloc(1, sizeof *f);
-	f->term = xstrdup(terminator);
-	f->termlen = strlen(terminator);
-	if (max_record <= f->termlen)
-		max_record = f->termlen + 1;
-	f->max_record = max_record;
+	term = fp->terminator != NULL ? fp->terminator : "\n";
+	f->term = xstrdup(term);
+	f->termlen = strlen(term);
+	f->max_record = fp->max_record;
+	if (f->max_record <= f->termlen)
+		f->max_record = f->termlen + 1;
+	if (fp->start_pattern != NULL) {
+		/* lookingAt(): anchored at the start only. */
+		f->start = jregex_compile(fp->start_pattern, PCRE2_ANCHORED,
+		    &why);
+		if (f->start == NULL) {
+			xasprintf(cause, "multiLineStartPattern: %s", why);
+			goto fail;
+		}
+		f->flush_ms = fp->flush_ms;
+		f->max_lines = fp->max_lines;
+	} else
+		f->max_lines = 1;
+	if (fp->footer_pattern != NULL) {
+		/* Pattern.compile(p, MULTILINE), then matches(). */
+		xasprintf(&java, "(?m)%s", fp->footer_pattern);
+		f->footer = jregex_compile(java, PCRE2_ANCHORED |
+		    PCRE2_ENDANCHORED, &why);
+		free(java);
+		if (f->footer == NULL) {
+			xasprintf(cause, "fileFooterPattern: %s", why);
+			goto fail;
+		}
+	}
+	f->md = pcre2_match_data_create(1, NULL);
+	if (f->md == NULL)
+		fatalx("pcre2_match_data_create");
+	f->skip_header = fp->skip_header;
+	f->stats = fp->stats != NULL ? fp->stats : &f->own;
+	framer_reset(f, fp->at_start);
 	return (f);
+
+fail:
+	free(why);
+	framer_free(f);
+	return (NULL);
 }
 
 void
@@ -39,124 +167,378 @@ framer_free(struct framer *f)
 {
 	if (f == NULL)
 		return;
+	pcre2_match_data_free(f->md);
+	pcre2_code_free(f->footer);
+	pcre2_code_free(f->start);
+	free(f->fix);
+	free(f->lbuf);
 	free(f->part);
 	free(f->term);
 	free(f);
 }
 
-size_t
+void
+framer_reset(struct framer *f, int at_start)
+{
+	f->unsettled = 0;
+	f->skip_left = at_start ? f->skip_header : 0;
+	f->hdr_bytes = 0;
+	f->hdr_ln = 0;
+	f->finished = 0;
+	f->rec_open = 0;
+	f->rec_cut = 0;
+	f->rec_lines = 0;
+	f->rec_bytes = 0;
+	f->rec_ptr = NULL;
+	f->rec_len = 0;
+	f->partlen = 0;
+	f->deadline = 0;
+	f->lblen = 0;
+	f->ln_len = 0;
+	f->ln_long = 0;
+}
+
+uint64_t
 framer_pending(struct framer *f)
 {
-	return (f->held);
+	return (f->unsettled);
 }
 
-void
-framer_reset(struct framer *f)
+int
+framer_is_finished(struct framer *f)
 {
-	f->partlen = 0;
-	f->held = 0;
-	f->discarding = 0;
+	return (f->finished);
 }
 
+const struct framer_stats *
+framer_stats(struct framer *f)
+{
+	return (f->stats);
+}
+
+uint64_t
+framer_deadline(struct framer *f)
+{
+	/* A long line inside the record must end before the record can. */
+	if (!f->rec_open || f->ln_long)
+		return (0);
+	return (f->deadline);
+}
+
+/* Appends to a buffer of at most max_record bytes; the excess is dropped. */
 static void
-framer_gather(struct framer *f, const char *p, size_t n)
+framer_append(struct framer *f, char **buf, size_t *len, size_t *cap,
+    const char *p, size_t n)
 {
 	size_t	room;
 
-	room = f->max_record - f->partlen;
+	room = f->max_record - *len;
 	if (n > room)
 		n = room;
 	if (n == 0)
 		return;
-	if (f->partlen + n > f->partcap) {
-		f->partcap = f->partlen + n;
-		if (f->partcap < 4096)
-			f->partcap = 4096;
-		if (f->partcap > f->max_record)
-			f->partcap = f->max_record;
-		f->part = xrealloc(f->part, f->partcap);
+	if (*len + n > *cap) {
+		*cap = *len + n;
+		if (*cap < 4096)
+			*cap = 4096;
+		if (*cap > f->max_record)
+			*cap = f->max_record;
+		*buf = xrealloc(*buf, *cap);
 	}
-	memcpy(f->part + f->partlen, p, n);
-	f->partlen += n;
+	memcpy(*buf + *len, p, n);
+	*len += n;
 }
 
-/* Emits the gathered partial line, cut to max_record with the terminator. */
-static int
-framer_emit_part(struct framer *f, framer_emit_cb emit, void *arg,
-    uint64_t *truncated, int cut)
+static void
+framer_settle(struct framer *f, uint64_t n)
 {
-	if (cut) {
-		memcpy(f->part + f->max_record - f->termlen, f->term,
-		    f->termlen);
-		if (truncated != NULL)
-			(*truncated)++;
+	f->settled += n;
+	f->unsettled -= n;
+}
+
+/* Moves a record held in place into part, before the buffer goes away. */
+static void
+framer_rec_unplace(struct framer *f)
+{
+	if (f->rec_ptr == NULL)
+		return;
+	f->partlen = 0;
+	framer_append(f, &f->part, &f->partlen, &f->partcap, f->rec_ptr,
+	    f->rec_len);
+	f->rec_ptr = NULL;
+	f->rec_len = 0;
+}
+
+/* Emits the record cut: part holds max_record bytes of it. */
+static int
+framer_rec_cut(struct framer *f)
+{
+	memcpy(f->part + f->max_record - f->termlen, f->term, f->termlen);
+	if (f->emit(f->arg, f->part, f->max_record) == -1)
+		return (-1);
+	f->stats->records++;
+	f->stats->truncated++;
+	f->rec_cut = 1;
+	f->partlen = 0;
+	return (0);
+}
+
+/* Adds n bytes of a line (in the caller's buffer if inplace). */
+static int
+framer_rec_add(struct framer *f, const char *p, size_t n, int inplace)
+{
+	size_t	stored;
+
+	if (!f->rec_open) {
+		f->rec_open = 1;
+		f->rec_cut = 0;
+		f->rec_lines = 0;
+		f->rec_bytes = 0;
 	}
-	return (emit(arg, f->part, f->partlen));
+	f->rec_bytes += n;
+	if (f->rec_cut)
+		return (0);
+	stored = f->rec_ptr != NULL ? f->rec_len : f->partlen;
+	if (stored + n <= f->max_record) {
+		if (inplace && stored == 0) {
+			f->rec_ptr = p;
+			f->rec_len = n;
+			return (0);
+		}
+		if (inplace && f->rec_ptr != NULL &&
+		    f->rec_ptr + f->rec_len == p) {
+			f->rec_len += n;
+			return (0);
+		}
+		framer_rec_unplace(f);
+		framer_append(f, &f->part, &f->partlen, &f->partcap, p, n);
+		return (0);
+	}
+	framer_rec_unplace(f);
+	framer_append(f, &f->part, &f->partlen, &f->partcap, p, n);
+	return (framer_rec_cut(f));
+}
+
+/*
+ * The pending record is complete: emits it (unless it went out cut) and
+ * settles its bytes.  On refusal nothing changes.
+ */
+static int
+framer_rec_finish(struct framer *f)
+{
+	const char	*data;
+	size_t		 len;
+
+	if (!f->rec_open)
+		return (0);
+	if (!f->rec_cut) {
+		data = f->rec_ptr != NULL ? f->rec_ptr : f->part;
+		len = f->rec_ptr != NULL ? f->rec_len : f->partlen;
+		if (f->emit(f->arg, data, len) == -1)
+			return (-1);
+		f->stats->records++;
+	} else
+		f->stats->discarded_bytes += f->rec_bytes -
+		    (f->max_record - f->termlen);
+	framer_settle(f, f->rec_bytes);
+	f->rec_open = 0;
+	f->rec_cut = 0;
+	f->rec_lines = 0;
+	f->rec_bytes = 0;
+	f->rec_ptr = NULL;
+	f->rec_len = 0;
+	f->partlen = 0;
+	f->deadline = 0;
+	return (0);
+}
+
+/* A whole line of len <= max_record bytes. */
+static int
+framer_line(struct framer *f, const char *p, size_t len, int inplace)
+{
+	if (f->footer != NULL && framer_is_footer(f, p, len)) {
+		if (framer_rec_finish(f) == -1)
+			return (-1);
+		/* The footer and what follows stay unsettled: see framer.h. */
+		f->stats->footers++;
+		f->finished = 1;
+		return (0);
+	}
+	if (f->start != NULL && f->rec_open &&
+	    framer_match(f, f->start, p, len)) {
+		if (framer_rec_finish(f) == -1)
+			return (-1);
+	}
+	if (framer_rec_add(f, p, len, inplace) == -1)
+		return (-1);
+	f->rec_lines++;
+	if (f->max_lines != 0 && f->rec_lines >= f->max_lines)
+		return (framer_rec_finish(f));
+	return (0);
+}
+
+/*
+ * The first max_record bytes of a longer line, whose end is still to
+ * come.  It cannot be a footer; it may start a record, which overflows.
+ */
+static int
+framer_line_head(struct framer *f, const char *p, size_t len)
+{
+	if (f->start != NULL && f->rec_open &&
+	    framer_match(f, f->start, p, len)) {
+		if (framer_rec_finish(f) == -1)
+			return (-1);
+	}
+	if (framer_rec_add(f, p, len, 0) == -1)
+		return (-1);
+	f->rec_lines++;
+	if (!f->rec_cut) {
+		framer_rec_unplace(f);
+		if (framer_rec_cut(f) == -1)
+			return (-1);
+	}
+	f->ln_long = 1;
+	return (0);
+}
+
+/* The end of a long line has come. */
+static int
+framer_line_long_end(struct framer *f)
+{
+	f->ln_long = 0;
+	f->ln_len = 0;
+	if (f->max_lines != 0 && f->rec_lines >= f->max_lines)
+		return (framer_rec_finish(f));
+	return (0);
+}
+
+/* n bytes of a line that spans feeds or is too long; nl: they end it. */
+static int
+framer_line_part(struct framer *f, const char *p, size_t n, int nl)
+{
+	size_t	len;
+
+	if (f->ln_long) {
+		f->rec_bytes += n;
+		f->ln_len += n;
+		return (nl ? framer_line_long_end(f) : 0);
+	}
+	framer_append(f, &f->lbuf, &f->lblen, &f->lbcap, p, n);
+	f->ln_len += n;
+	if (nl && f->ln_len <= f->max_record) {
+		len = f->lblen;
+		f->lblen = 0;
+		f->ln_len = 0;
+		return (framer_line(f, f->lbuf, len, 0));
+	}
+	if (f->lblen < f->max_record)
+		return (0);
+	/* max_record bytes without an end: the line is longer. */
+	f->lblen = 0;
+	if (framer_line_head(f, f->lbuf, f->max_record) == -1)
+		return (-1);
+	f->rec_bytes += f->ln_len - f->max_record;
+	return (nl ? framer_line_long_end(f) : 0);
 }
 
 int64_t
-framer_feed(struct framer *f, const char *buf, size_t len,
-    framer_emit_cb emit, void *arg, uint64_t *truncated, int *stopped)
+framer_feed(struct framer *f, const char *buf, size_t len, uint64_t now_ms,
+    framer_emit_cb emit, void *arg, int *stopped)
 {
-	const char	*p = buf, *end = buf + len, *nl;
-	int64_t		 settled = 0;
+	const char	*p = buf, *end = buf + len, *nl, *q;
 	size_t		 n;
 
+	f->emit = emit;
+	f->arg = arg;
+	f->settled = 0;
+	f->unsettled += len;
 	while (p < end) {
-		nl = memchr(p, '\n', end - p);
-		if (nl == NULL) {
-			/* A partial line: hold it, bounded. */
-			n = end - p;
-			if (!f->discarding) {
-				framer_gather(f, p, n);
-				if (f->held + n > f->max_record) {
-					/* Too long already: emit it cut. */
-					if (framer_emit_part(f, emit, arg,
-					    truncated, 1) == -1)
-						goto stop;
-					f->discarding = 1;
-					f->partlen = 0;
-				}
-			}
-			f->held += n;
+		if (f->finished) {
+			f->stats->discarded_bytes += end - p;
 			break;
 		}
-		n = nl + 1 - p;
-		if (f->discarding) {
-			/* The tail of a line already emitted truncated. */
-			settled += f->held + n;
-			f->held = 0;
-			f->discarding = 0;
-		} else if (f->held == 0 && n <= f->max_record) {
-			if (emit(arg, p, n) == -1)
+		nl = memchr(p, '\n', end - p);
+		q = nl != NULL ? nl + 1 : end;
+		n = q - p;
+		if (f->skip_left > 0) {
+			f->hdr_bytes += n;
+			f->hdr_ln = nl != NULL ? 0 : f->hdr_ln + n;
+			if (nl != NULL) {
+				f->stats->header_lines++;
+				if (--f->skip_left == 0) {
+					framer_settle(f, f->hdr_bytes);
+					f->hdr_bytes = 0;
+				}
+			}
+		} else if (f->ln_len == 0 && nl != NULL &&
+		    n <= f->max_record) {
+			if (framer_line(f, p, n, 1) == -1)
 				goto stop;
-			settled += n;
-		} else {
-			framer_gather(f, p, n);
-			if (framer_emit_part(f, emit, arg, truncated,
-			    f->held + n > f->max_record) == -1)
-				goto stop;
-			settled += f->held + n;
-			f->held = 0;
-			f->partlen = 0;
-		}
-		p = nl + 1;
+		} else if (framer_line_part(f, p, n, nl != NULL) == -1)
+			goto stop;
+		p = q;
 	}
+	/* Nothing may point into buf after this call. */
+	framer_rec_unplace(f);
+	if (f->rec_open && f->start != NULL && f->flush_ms != 0 && len > 0)
+		f->deadline = now_ms + f->flush_ms;
 	*stopped = 0;
-	return (settled);
+	return (f->settled);
+
 stop:
 	*stopped = 1;
-	return (settled);
+	return (f->settled);
 }
 
-int
+int64_t
+framer_expire(struct framer *f, uint64_t now_ms, framer_emit_cb emit,
+    void *arg)
+{
+	uint64_t	deadline;
+
+	deadline = framer_deadline(f);
+	if (deadline == 0 || now_ms < deadline)
+		return (0);
+	f->emit = emit;
+	f->arg = arg;
+	f->settled = 0;
+	if (framer_rec_finish(f) == -1)
+		return (-1);
+	return (f->settled);
+}
+
+int64_t
 framer_flush(struct framer *f, framer_emit_cb emit, void *arg)
 {
-	int	rv = 0;
+	size_t	len;
 
-	if (f->held > 0 && !f->discarding && f->partlen > 0)
-		rv = emit(arg, f->part, f->partlen);
-	if (rv == 0)
-		framer_reset(f);
-	return (rv);
+	f->emit = emit;
+	f->arg = arg;
+	f->settled = 0;
+	if (f->finished)
+		return (0);
+	if (f->skip_left > 0) {
+		/* The whole input was header. */
+		if (f->hdr_ln > 0) {
+			f->stats->header_lines++;
+			f->skip_left--;
+			f->hdr_ln = 0;
+		}
+		framer_settle(f, f->hdr_bytes);
+		f->hdr_bytes = 0;
+		return (f->settled);
+	}
+	if (f->ln_long) {
+		if (framer_line_long_end(f) == -1)
+			return (-1);
+	} else if (f->ln_len > 0) {
+		len = f->lblen;
+		f->lblen = 0;
+		f->ln_len = 0;
+		if (framer_line(f, f->lbuf, len, 0) == -1)
+			return (-1);
+	}
+	if (framer_rec_finish(f) == -1)
+		return (-1);
+	return (f->settled);
 }

@@ -207,6 +207,14 @@ loop_timer_is_armed(struct loop_timer *t)
 	return (t->armed);
 }
 
+uint64_t
+loop_timer_remaining(struct loop_timer *t)
+{
+	uint64_t	now = loop_now_ms();
+
+	return (t->when > now ? t->when - now : 0);
+}
+
 void
 loop_timer_free(struct loop_timer *t)
 {

@@ -34,6 +34,8 @@ struct loop_timer *loop_timer_new(struct loop *, loop_timer_cb, void *arg);
 void		 loop_timer_set(struct loop_timer *, uint64_t ms);
 void		 loop_timer_cancel(struct loop_timer *);
 int		 loop_timer_is_armed(struct loop_timer *);
+/* Milliseconds until an armed timer fires (0 if due). */
+uint64_t	 loop_timer_remaining(struct loop_timer *);
 void		 loop_timer_free(struct loop_timer *);
 
 /* Runs until loop_stop is called.  Returns 0, or -1 on an epoll error. */

@@ -29,9 +29,11 @@
 
 #include "checkpoint.h"
 #include "config.h"
+#include "converter.h"
 #include "creds.h"
 #include "ctl.h"
 #include "durable.h"
+#include "framer.h"
 #include "http.h"
 #include "log.h"
 #include "loop.h"
@@ -64,6 +66,11 @@ struct flow {
 	struct metrics		*metrics;
 	struct tailer		*tailer;
 	struct sender		*sender;
+	size_t			 max_record;
+	struct conv_buf		 cut;		/* a record being truncated */
+	uint64_t		 truncated;	/* after conversion */
+	const char		*cur_path;	/* file being framed */
+	uint64_t		 failed_seen;	/* chain_failed, counted */
 	int			 appended;	/* since the last flush */
 	int			 unsynced;	/* since the last sync */
 };
@@ -80,12 +87,14 @@ static struct ctl	*ctl;
 static time_t		 started;
 static int		 sigfd = -1;
 static int		 lockfd = -1;
+static char		 hostname[256];
 
 static __attribute__((noreturn)) void
 usage(void)
 {
 	fprintf(stderr,
 	    "usage: sluiced [-nvV] [-c file]\n"
+	    "       sluiced [-c file] -p flow <input\n"
 	    "       sluiced -h config\n");
 	exit(1);
 }
@@ -162,13 +171,81 @@ flow_dir_name(const struct config_flow *fc)
 	return (name);
 }
 
+static size_t
+flow_max_record(const struct config_flow *fc)
+{
+	return (fc->dest == CONFIG_DEST_FIREHOSE ? MAIN_MAX_RECORD_FIREHOSE :
+	    MAIN_MAX_RECORD_KINESIS);
+}
+
+/* What a record is, for this flow's framer (framer.h). */
+static void
+flow_framer_params(const struct config_flow *fc, struct framer_params *fp)
+{
+	memset(fp, 0, sizeof *fp);
+	fp->max_record = flow_max_record(fc);
+	fp->terminator = fc->truncated_record_terminator;
+	fp->start_pattern = fc->multiline_start_pattern;
+	fp->flush_ms = (uint64_t)fc->multiline_flush_ms;
+	fp->max_lines = (uint64_t)fc->multiline_max_lines;
+	fp->skip_header = (uint64_t)fc->skip_header_lines;
+	fp->footer_pattern = fc->file_footer_pattern;
+	fp->at_start = 1;
+}
+
+/*
+ * Runs a framed record through the flow's converters, then cuts it to the
+ * destination's record limit: the agent converts before it truncates.
+ * Returns CONV_DROP for a record a converter filtered out.
+ */
+static enum conv_result
+flow_convert(struct flow *fl, const char *rec, size_t len, const char *file,
+    const char **out, size_t *outlen)
+{
+	struct conv_ctx	 ctx;
+	const char	*term = fl->cfg->truncated_record_terminator;
+	size_t		 tlen = strlen(term);
+
+	ctx.flow = fl->name;
+	ctx.file = file;
+	ctx.hostname = hostname;
+	ctx.now = time(NULL);
+	if (chain_run(fl->cfg->chain, rec, len, out, outlen, &ctx) ==
+	    CONV_DROP)
+		return (CONV_DROP);
+	if (*outlen > fl->max_record) {
+		fl->cut.len = 0;
+		conv_buf_add(&fl->cut, *out, fl->max_record - tlen);
+		conv_buf_add(&fl->cut, term, tlen);
+		*out = fl->cut.data;
+		*outlen = fl->cut.len;
+		fl->truncated++;
+		if (fl->metrics != NULL)
+			fl->metrics->records_truncated++;
+	}
+	return (CONV_OK);
+}
+
 /* The framer's callback: one record into the flow's spool. */
 static int
 flow_emit(void *arg, const char *rec, size_t len)
 {
 	struct flow	*fl = arg;
+	const char	*out;
+	size_t		 outlen;
+	uint64_t	 failed;
 
-	if (spool_append(fl->spool, rec, len) == -1) {
+	if (flow_convert(fl, rec, len, fl->cur_path, &out, &outlen) ==
+	    CONV_DROP) {
+		fl->metrics->lines_read++;
+		fl->metrics->records_dropped++;
+		return (0);
+	}
+	if ((failed = chain_failed(fl->cfg->chain)) != fl->failed_seen) {
+		fl->metrics->records_unconverted += failed - fl->failed_seen;
+		fl->failed_seen = failed;
+	}
+	if (spool_append(fl->spool, out, outlen) == -1) {
 		if (errno != ENOSPC)
 			log_warn("flow=%s: spool append", fl->name);
 		return (-1);	/* pause reading; nothing is lost */
@@ -280,15 +357,16 @@ flows_open(void)
 	for (i = 0; i < nflows; i++) {
 		fl = &flows[i];
 		fl->cfg = &cfg->flows[i];
-		fl->name = xstrdup(fl->cfg->stream);
+		fl->name = xstrdup(fl->cfg->name);
 		for (j = 0; j < i; j++) {
 			if (strcmp(flows[j].name, fl->name) == 0) {
 				free(fl->name);
 				xasprintf(&fl->name, "%s#%zu",
-				    fl->cfg->stream, i + 1);
+				    fl->cfg->name, i + 1);
 				break;
 			}
 		}
+		fl->max_record = flow_max_record(fl->cfg);
 		dirname = flow_dir_name(fl->cfg);
 		xasprintf(&fl->dir, "%s/%s", cfg->state_directory, dirname);
 		free(dirname);
@@ -312,11 +390,10 @@ flows_open(void)
 		tp.start_at_end = fl->cfg->initial_position ==
 		    CONFIG_POSITION_END_OF_FILE;
 		tp.checkpoint_path = ckpt;
-		tp.max_record = fl->cfg->dest == CONFIG_DEST_FIREHOSE ?
-		    MAIN_MAX_RECORD_FIREHOSE : MAIN_MAX_RECORD_KINESIS;
-		tp.terminator = "\n";
+		flow_framer_params(fl->cfg, &tp.framer);
 		tp.emit = flow_emit;
 		tp.arg = fl;
+		tp.cur_path = &fl->cur_path;
 		tp.metrics = fl->metrics;
 		fl->tailer = tailer_create(ingest_loop, &tp, &cause);
 		if (fl->tailer == NULL)
@@ -345,11 +422,120 @@ flows_close(void)
 		tailer_free(fl->tailer);
 		spool_close(fl->spool);
 		metrics_free(fl->metrics);
+		conv_buf_free(&fl->cut);
 		free(fl->dir);
 		free(fl->name);
 	}
 	free(flows);
 	free(all_metrics);
+}
+
+struct pipe_out {
+	struct flow	*fl;
+	uint64_t	 records;
+	uint64_t	 dropped;
+	int		 failed;	/* writing stdout failed */
+};
+
+/* -p: a record goes to standard output exactly as it would be sent. */
+static int
+pipe_emit(void *arg, const char *rec, size_t len)
+{
+	struct pipe_out	*po = arg;
+	const char	*out;
+	size_t		 outlen;
+
+	if (flow_convert(po->fl, rec, len, "-", &out, &outlen) ==
+	    CONV_DROP) {
+		po->dropped++;
+		return (0);
+	}
+	po->records++;
+	if (fwrite(out, 1, outlen, stdout) != outlen) {
+		po->failed = 1;
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * sluiced -p FLOW: reads standard input as a file of that flow, from its
+ * start, through the flow's framer and converters, so an operator can try
+ * a pattern before deploying it.
+ */
+static int
+pipe_flow(const char *name)
+{
+	struct config_flow	*fc = NULL;
+	struct flow		 fl;
+	struct pipe_out		 po;
+	struct framer		*fr;
+	struct framer_params	 fp;
+	char			*buf, *cause = NULL;
+	ssize_t			 n;
+	size_t			 i;
+	int			 stopped, rv = 0;
+
+	for (i = 0; i < cfg->nflows && fc == NULL; i++)
+		if (strcmp(cfg->flows[i].name, name) == 0)
+			fc = &cfg->flows[i];
+	for (i = 0; i < cfg->nflows && fc == NULL; i++)
+		if (strcmp(cfg->flows[i].stream, name) == 0)
+			fc = &cfg->flows[i];
+	if (fc == NULL) {
+		log_warnx("no flow named \"%s\" in %s", name, cfg->path);
+		return (1);
+	}
+	memset(&fl, 0, sizeof fl);
+	fl.cfg = fc;
+	fl.name = fc->name;
+	fl.max_record = flow_max_record(fc);
+	memset(&po, 0, sizeof po);
+	po.fl = &fl;
+	flow_framer_params(fc, &fp);
+	if ((fr = framer_create(&fp, &cause)) == NULL) {
+		log_warnx("flow=%s: %s", fc->name, cause);
+		free(cause);
+		return (1);
+	}
+	buf = xmalloc(256 * 1024);
+	for (;;) {
+		n = read(STDIN_FILENO, buf, 256 * 1024);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			log_warn("standard input");
+			rv = 1;
+			break;
+		}
+		if (n == 0) {
+			if (framer_flush(fr, pipe_emit, &po) == -1)
+				rv = 1;
+			break;
+		}
+		/*
+		 * Input is read as fast as it comes, so a multi-line record
+		 * is only complete at its next start line or at the end.
+		 */
+		framer_feed(fr, buf, n, 0, pipe_emit, &po, &stopped);
+		if (stopped) {
+			rv = 1;
+			break;
+		}
+	}
+	if (fflush(stdout) == EOF || po.failed) {
+		log_warn("standard output");
+		rv = 1;
+	}
+	fprintf(stderr, "records=%llu dropped=%llu failed=%llu "
+	    "truncated=%llu\n", (unsigned long long)po.records,
+	    (unsigned long long)po.dropped,
+	    (unsigned long long)chain_failed(fc->chain),
+	    (unsigned long long)(framer_stats(fr)->truncated + fl.truncated));
+	free(buf);
+	framer_free(fr);
+	conv_buf_free(&fl.cut);
+	return (rv);
 }
 
 int
@@ -360,10 +546,11 @@ main(int argc, char *argv[])
 	sigset_t	 mask;
 	pthread_t	 delivery;
 	size_t		 i;
-	int		 ch, checkonly = 0, verbose = 0;
+	const char	*pipe_name = NULL;
+	int		 ch, checkonly = 0, verbose = 0, rv;
 
 	log_init("sluiced", 0);
-	while ((ch = getopt(argc, argv, "c:h:nvV")) != -1) {
+	while ((ch = getopt(argc, argv, "c:h:np:vV")) != -1) {
 		switch (ch) {
 		case 'c':
 			conffile = optarg;
@@ -375,6 +562,9 @@ main(int argc, char *argv[])
 			return (0);
 		case 'n':
 			checkonly = 1;
+			break;
+		case 'p':
+			pipe_name = optarg;
 			break;
 		case 'v':
 			verbose++;
@@ -399,6 +589,14 @@ main(int argc, char *argv[])
 		printf("configuration OK\n");
 		config_free(cfg);
 		return (0);
+	}
+	if (gethostname(hostname, sizeof hostname) == -1)
+		snprintf(hostname, sizeof hostname, "localhost");
+	hostname[sizeof hostname - 1] = '\0';
+	if (pipe_name != NULL) {
+		rv = pipe_flow(pipe_name);
+		config_free(cfg);
+		return (rv);
 	}
 
 	/* Signals arrive through a signalfd on the ingest loop. */

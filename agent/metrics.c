@@ -128,6 +128,9 @@ metrics_flow_json(struct metrics *m)
 	METRICS_COUNTER(o, m, "requestsSent", requests_sent);
 	METRICS_COUNTER(o, m, "requestsFailed", requests_failed);
 	METRICS_COUNTER(o, m, "bytesLost", bytes_lost);
+	METRICS_COUNTER(o, m, "recordsDropped", records_dropped);
+	METRICS_COUNTER(o, m, "recordsUnconverted", records_unconverted);
+	METRICS_COUNTER(o, m, "recordsTruncated", records_truncated);
 	METRICS_COUNTER(o, m, "spoolBytes", spool_bytes);
 	return (o);
 }

@@ -32,6 +32,9 @@ struct metrics {
 	_Atomic uint64_t	 requests_sent;
 	_Atomic uint64_t	 requests_failed;	/* HTTP/network errors */
 	_Atomic uint64_t	 bytes_lost;		/* copytruncate losses */
+	_Atomic uint64_t	 records_dropped;	/* by a converter */
+	_Atomic uint64_t	 records_unconverted;	/* converter failed */
+	_Atomic uint64_t	 records_truncated;	/* cut to the limit */
 	_Atomic uint64_t	 spool_bytes;		/* bytes not yet acked */
 
 	pthread_mutex_t		 mtx;		/* guards what follows */

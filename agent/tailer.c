@@ -67,7 +67,8 @@ struct tailer {
 	char			*flow;
 	char			*pattern;
 	char			*checkpoint_path;
-	char			*terminator;
+	struct framer_stats	 stats;		/* all files' framers */
+	uint64_t		 truncated_seen;	/* published */
 	struct loop		*loop;
 	int			 ifd;
 	int			 polling;
@@ -77,15 +78,16 @@ struct tailer {
 	char			*buf;
 	struct loop_timer	*scan_timer;
 	struct loop_timer	*work_timer;
+	struct loop_timer	*expire_timer;	/* multi-line flush */
 	int			 paused;
 	int			 first_scan;
 	struct checkpoint_entry	*saved;		/* loaded at start */
 	size_t			 nsaved;
-	uint64_t		 truncated;
 };
 
 static void	tailer_scan(struct tailer *);
 static int	tailer_read_file(struct tailer *, struct tailer_file *);
+static void	tailer_arm_expire(struct tailer *, struct tailer_file *);
 
 /* The Kinesis Agent never tails compressed rotations; neither do we. */
 static int
@@ -179,7 +181,9 @@ static void
 tailer_add_file(struct tailer *t, const char *path)
 {
 	struct tailer_file	*f;
+	struct framer_params	 fp;
 	struct stat		 st;
+	char			*cause = NULL;
 	int			 fd;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1) {
@@ -204,8 +208,13 @@ tailer_add_file(struct tailer *t, const char *path)
 	f->ino = st.st_ino;
 	f->size = st.st_size;
 	f->matched = 1;
-	f->framer = framer_create(t->p.max_record, t->terminator);
 	f->consumed = f->read_off = f->saved = tailer_start_offset(t, f);
+	fp = t->p.framer;
+	fp.at_start = f->consumed == 0;
+	fp.stats = &t->stats;
+	/* The patterns compiled when the config was checked. */
+	if ((f->framer = framer_create(&fp, &cause)) == NULL)
+		fatalx("flow=%s: %s", t->flow, cause);
 	tailer_update_fp(f);
 	f->next = t->files;
 	t->files = f;
@@ -268,6 +277,7 @@ static int
 tailer_may_close(struct tailer *t, struct tailer_file *f, uint64_t now)
 {
 	struct stat	st;
+	int64_t		settled;
 
 	if (f->matched)
 		return (0);
@@ -278,8 +288,13 @@ tailer_may_close(struct tailer *t, struct tailer_file *f, uint64_t now)
 	if (fstat(f->fd, &st) == -1 || (uint64_t)st.st_size > f->read_off)
 		return (0);
 	/* A last line without a newline is shipped, not lost. */
-	if (framer_flush(f->framer, t->p.emit, t->p.arg) == -1)
+	*t->p.cur_path = f->path;
+	if ((settled = framer_flush(f->framer, t->p.emit, t->p.arg)) == -1) {
+		framer_reset(f->framer, f->consumed == 0);
+		f->read_off = f->consumed;
 		return (0);
+	}
+	f->consumed += settled;
 	log_info("flow=%s file=%s: finished (rotated or deleted) at "
 	    "offset %llu", t->flow, f->path,
 	    (unsigned long long)f->read_off);
@@ -335,6 +350,42 @@ tailer_scan(struct tailer *t)
 	tailer_publish(t);
 }
 
+/* Arms the multi-line flush timer for f's pending record, if sooner. */
+static void
+tailer_arm_expire(struct tailer *t, struct tailer_file *f)
+{
+	uint64_t	due, now;
+
+	if ((due = framer_deadline(f->framer)) == 0)
+		return;
+	now = loop_now_ms();
+	due = due > now ? due - now : 0;
+	if (!loop_timer_is_armed(t->expire_timer) ||
+	    loop_timer_remaining(t->expire_timer) > due)
+		loop_timer_set(t->expire_timer, due);
+}
+
+/* Emits the multi-line records that waited multiLineFlushMillis. */
+static void
+tailer_expire_cb(void *arg)
+{
+	struct tailer		*t = arg;
+	struct tailer_file	*f;
+	int64_t			 settled;
+	uint64_t		 now = loop_now_ms();
+
+	for (f = t->files; f != NULL; f = f->next) {
+		*t->p.cur_path = f->path;
+		settled = framer_expire(f->framer, now, t->p.emit, t->p.arg);
+		if (settled == -1) {
+			loop_timer_set(t->expire_timer, TAILER_PAUSE_MS);
+			return;
+		}
+		f->consumed += settled;
+		tailer_arm_expire(t, f);
+	}
+}
+
 /* Reads what a file has, bounded.  Returns 1 if more remains. */
 static int
 tailer_read_file(struct tailer *t, struct tailer_file *f)
@@ -361,7 +412,7 @@ tailer_read_file(struct tailer *t, struct tailer_file *f)
 		    (unsigned long long)lost);
 		if (t->p.metrics != NULL)
 			t->p.metrics->bytes_lost += lost;
-		framer_reset(f->framer);
+		framer_reset(f->framer, 1);
 		f->consumed = f->read_off = 0;
 		f->fp = 0;
 		f->fplen = 0;
@@ -377,14 +428,15 @@ tailer_read_file(struct tailer *t, struct tailer_file *f)
 		}
 		if (n == 0)
 			break;
-		settled = framer_feed(f->framer, t->buf, n, t->p.emit,
-		    t->p.arg, &t->truncated, &stopped);
+		*t->p.cur_path = f->path;
+		settled = framer_feed(f->framer, t->buf, n, loop_now_ms(),
+		    t->p.emit, t->p.arg, &stopped);
 		f->consumed += settled;
 		if (t->p.metrics != NULL)
 			t->p.metrics->bytes_read += settled;
 		if (stopped) {
 			/* The spool is full: re-read from here later. */
-			framer_reset(f->framer);
+			framer_reset(f->framer, f->consumed == 0);
 			f->read_off = f->consumed;
 			t->paused = 1;
 			loop_timer_set(t->work_timer, TAILER_PAUSE_MS);
@@ -399,6 +451,7 @@ tailer_read_file(struct tailer *t, struct tailer_file *f)
 	}
 	if (f->fplen < CHECKPOINT_FP_MAX)
 		tailer_update_fp(f);
+	tailer_arm_expire(t, f);
 	return (f->read_off < f->size);
 }
 
@@ -521,7 +574,6 @@ tailer_create(struct loop *loop, const struct tailer_params *p,
 	t->flow = xstrdup(p->flow);
 	t->pattern = xstrdup(p->pattern);
 	t->checkpoint_path = xstrdup(p->checkpoint_path);
-	t->terminator = xstrdup(p->terminator);
 	t->loop = loop;
 	t->first_scan = 1;
 	t->buf = xmalloc(TAILER_READ_SIZE);
@@ -543,6 +595,7 @@ tailer_create(struct loop *loop, const struct tailer_params *p,
 	}
 	t->scan_timer = loop_timer_new(loop, tailer_scan_cb, t);
 	t->work_timer = loop_timer_new(loop, tailer_work, t);
+	t->expire_timer = loop_timer_new(loop, tailer_expire_cb, t);
 	tailer_scan(t);
 	loop_timer_set(t->scan_timer, t->polling ? TAILER_POLL_MS :
 	    TAILER_RESCAN_MS);
@@ -577,12 +630,12 @@ tailer_free(struct tailer *t)
 	free(t->dirs);
 	loop_timer_free(t->scan_timer);
 	loop_timer_free(t->work_timer);
+	loop_timer_free(t->expire_timer);
 	checkpoint_free_entries(t->saved, t->nsaved);
 	free(t->buf);
 	free(t->flow);
 	free(t->pattern);
 	free(t->checkpoint_path);
-	free(t->terminator);
 	free(t);
 }
 
@@ -633,6 +686,9 @@ tailer_publish(struct tailer *t)
 
 	if (t->p.metrics == NULL)
 		return;
+	t->p.metrics->records_truncated += t->stats.truncated -
+	    t->truncated_seen;
+	t->truncated_seen = t->stats.truncated;
 	for (f = t->files; f != NULL; f = f->next)
 		n++;
 	mf = xcalloc(n, sizeof *mf);

@@ -28,16 +28,21 @@ struct tailer_params {
 	const char	*pattern;	/* filePattern */
 	int		 start_at_end;	/* initialPosition END_OF_FILE */
 	const char	*checkpoint_path;
-	size_t		 max_record;
-	const char	*terminator;	/* truncatedRecordTerminator */
+	struct framer_params framer;	/* at_start and stats are per file */
 	framer_emit_cb	 emit;		/* returns -1 to pause reading */
+	/*
+	 * Set to the path of the file being framed before each emit, for
+	 * converters that name the file (valid during the emit call).
+	 */
+	const char	**cur_path;
 	void		*arg;
 	struct metrics	*metrics;
 };
 
 /*
  * Creates the tailer, loads its checkpoints, runs the first scan and starts
- * watching on loop.  Returns NULL with *cause set on failure.
+ * watching on loop.  The framer parameters' strings are copied by each
+ * framer.  Returns NULL with *cause set on failure.
  */
 struct tailer	*tailer_create(struct loop *, const struct tailer_params *,
 		    char **cause);

@@ -331,6 +331,11 @@ print_flow(json_t *flow, time_t now)
 	    show_count(b1, sizeof b1, flow, "recordsSpooled"),
 	    show_count(b2, sizeof b2, flow, "recordsSent"),
 	    show_count(b3, sizeof b3, flow, "recordsFailed"));
+	printf("  converted   %s dropped, %s sent unconverted, "
+	    "%s truncated\n",
+	    show_count(b1, sizeof b1, flow, "recordsDropped"),
+	    show_count(b2, sizeof b2, flow, "recordsUnconverted"),
+	    show_count(b3, sizeof b3, flow, "recordsTruncated"));
 	printf("  requests    %s sent, %s failed\n",
 	    show_count(b1, sizeof b1, flow, "requestsSent"),
 	    show_count(b2, sizeof b2, flow, "requestsFailed"));

@@ -1,0 +1,215 @@
+/*
+ * addec2metadata: the Kinesis Agent's ADDEC2METADATA converter
+ * (AddEC2MetadataConverter.java, KINESIS-AGENT.md §2).
+ *
+ * A record is a JSON object; the instance's identity (privateIp,
+ * availabilityZone, instanceId, instanceType, accountId, amiId, region),
+ * the time the metadata was read (metadataTimestamp) and the instance's
+ * tags (tags, keys lower-cased) are put into it, in that order, replacing
+ * same-named keys where they stand (Java's LinkedHashMap.putAll), and it is
+ * written back as COMPACT or PRETTYPRINT JSON with a "\n".  ec2meta fetches
+ * the metadata on its own thread and refreshes it every metadataTTL
+ * seconds, so converting never waits on the network.
+ *
+ * As in the agent: with no metadata the record passes through unchanged
+ * (checked before parsing); a record that is not a JSON object fails, so
+ * the chain sends it raw; anything after the object is ignored, as Jackson's
+ * readValue ignores trailing tokens.  The agent warns on every record that
+ * passes through; sluice warns once each time metadata goes missing.  The
+ * record's bytes are first read as Java reads them, with invalid UTF-8
+ * replaced by U+FFFD (json_out's rule).  logFormat is required, as the agent
+ * requires it, and otherwise unused.
+ *
+ * Differences that remain: integers beyond 64 bits and numbers outside the
+ * double range fail (Jackson keeps them as BigInteger / writes Infinity).
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "converter.h"
+#include "ec2meta.h"
+#include "json_out.h"
+#include "log.h"
+#include "xmalloc.h"
+
+/* create waits this long for the first fetch (IMDS answers in ~1 ms). */
+#define ADDEC2METADATA_WAIT_MS	2000
+#define ADDEC2METADATA_TTL_MAX	(7 * 24 * 3600)
+
+static const char *const addec2metadata_formats[] = {
+	"COMPACT", "PRETTYPRINT", NULL
+};
+
+static const struct conv_key addec2metadata_keys[] = {
+	{ "logFormat", CONV_KEY_STRING, 1, NULL, NULL,
+	  "required by the agent, unused" },
+	{ "metadataTTL", CONV_KEY_INT, 0, NULL, "3600",
+	  "seconds between metadata refreshes" },
+	{ "jsonFormat", CONV_KEY_ENUM, 0, addec2metadata_formats, "COMPACT",
+	  "COMPACT or PRETTYPRINT" },
+	{ NULL, 0, 0, NULL, NULL, NULL }
+};
+
+struct addec2metadata {
+	struct ec2meta	*meta;
+	int		 pretty;
+	uint64_t	 gen;
+	json_t		*snap;		/* this instance's copy, or NULL */
+	char		*cause;		/* why snap is NULL */
+	int		 warned;	/* since metadata went missing */
+	struct conv_buf	 fixed;		/* the record with U+FFFD repairs */
+};
+
+static void	addec2metadata_free(void *);
+
+static void *
+addec2metadata_create(const json_t *opts, char **cause, const char **badkey)
+{
+	struct addec2metadata	*a;
+	const json_t		*v;
+	json_int_t		 ttl = 3600;
+
+	*badkey = NULL;
+	v = json_object_get(opts, "logFormat");
+	if (!json_is_string(v)) {
+		*badkey = "logFormat";
+		*cause = xstrdup("logFormat is required (the agent requires "
+		    "it, although it is not used)");
+		return (NULL);
+	}
+	/*
+	 * The agent takes any integer; below 1 it would refresh for every
+	 * record, and above 24 days its milliseconds overflow.  Clamp.
+	 */
+	if ((v = json_object_get(opts, "metadataTTL")) != NULL) {
+		if (!json_is_integer(v)) {
+			*badkey = "metadataTTL";
+			*cause = xstrdup("metadataTTL: expected seconds");
+			return (NULL);
+		}
+		ttl = json_integer_value(v);
+		if (ttl < 1)
+			ttl = 1;
+		if (ttl > ADDEC2METADATA_TTL_MAX)
+			ttl = ADDEC2METADATA_TTL_MAX;
+	}
+	a = xcalloc(1, sizeof *a);
+	if ((v = json_object_get(opts, "jsonFormat")) != NULL) {
+		if (!json_is_string(v) || (strcmp(json_string_value(v),
+		    "COMPACT") != 0 && strcmp(json_string_value(v),
+		    "PRETTYPRINT") != 0)) {
+			*badkey = "jsonFormat";
+			*cause = xstrdup("jsonFormat: expected COMPACT or "
+			    "PRETTYPRINT");
+			goto fail;
+		}
+		a->pretty = strcmp(json_string_value(v), "PRETTYPRINT") == 0;
+	}
+	if ((a->meta = ec2meta_create((unsigned int)ttl,
+	    ADDEC2METADATA_WAIT_MS, cause)) == NULL)
+		goto fail;
+	return (a);
+fail:
+	addec2metadata_free(a);
+	return (NULL);
+}
+
+/*
+ * Copies in[0..len) to buf with each invalid UTF-8 sequence replaced by
+ * U+FFFD as Java decodes it.  Runs of bytes >= 0x80 go through
+ * json_out_escape, which repairs them and escapes nothing else (only ASCII
+ * is escaped); its rule treats the end of a run like the ASCII byte that
+ * follows it, so cutting runs there changes nothing.
+ */
+static void
+addec2metadata_repair(struct conv_buf *buf, const char *in, size_t len)
+{
+	size_t	i = 0, j;
+
+	buf->len = 0;
+	while (i < len) {
+		for (j = i; j < len && (unsigned char)in[j] < 0x80; j++)
+			;
+		conv_buf_add(buf, in + i, j - i);
+		for (i = j; j < len && (unsigned char)in[j] >= 0x80; j++)
+			;
+		if (j > i)
+			json_out_escape(buf, in + i, j - i);
+		i = j;
+	}
+}
+
+static enum conv_result
+addec2metadata_convert(void *inst, const char *in, size_t len,
+    struct conv_buf *out, const struct conv_ctx *ctx)
+{
+	struct addec2metadata	*a = inst;
+	struct json_out		 jo;
+	json_error_t		 jerr;
+	json_t			*obj;
+	const size_t		 flags = JSON_DISABLE_EOF_CHECK |
+				    JSON_ALLOW_NUL;
+	size_t			 n = len;
+
+	ec2meta_update(a->meta, &a->gen, &a->snap, &a->cause);
+	if (a->snap == NULL) {
+		if (!a->warned)
+			log_warnx("flow=%s file=%s: ADDEC2METADATA: no EC2 "
+			    "metadata, records pass through unchanged: %s",
+			    ctx != NULL && ctx->flow != NULL ? ctx->flow : "-",
+			    ctx != NULL && ctx->file != NULL ? ctx->file : "-",
+			    a->cause != NULL ? a->cause : "unknown");
+		a->warned = 1;
+		out->len = 0;
+		conv_buf_add(out, in, len);
+		return (CONV_OK);
+	}
+	a->warned = 0;
+
+	if (n > 0 && in[n - 1] == '\n')
+		n--;
+	obj = json_loadb(in, n, flags, &jerr);
+	if (obj == NULL && json_error_code(&jerr) == json_error_invalid_utf8) {
+		addec2metadata_repair(&a->fixed, in, n);
+		obj = json_loadb(a->fixed.data, a->fixed.len, flags, &jerr);
+	}
+	if (obj == NULL || !json_is_object(obj)) {
+		json_decref(obj);
+		return (CONV_ERROR);
+	}
+	json_object_update(obj, a->snap);
+
+	out->len = 0;
+	json_out_init(&jo, out, a->pretty);
+	json_out_json(&jo, obj);
+	conv_buf_add(out, "\n", 1);
+	json_decref(obj);
+	return (CONV_OK);
+}
+
+static void
+addec2metadata_free(void *inst)
+{
+	struct addec2metadata	*a = inst;
+
+	if (a == NULL)
+		return;
+	ec2meta_free(a->meta);
+	json_decref(a->snap);
+	free(a->cause);
+	conv_buf_free(&a->fixed);
+	free(a);
+}
+
+const struct converter_ops addec2metadata_ops = {
+	"ADDEC2METADATA",
+	0,
+	addec2metadata_keys,
+	"adds the EC2 instance's identity and tags to a JSON record",
+	addec2metadata_create,
+	addec2metadata_convert,
+	addec2metadata_free
+};

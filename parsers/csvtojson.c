@@ -1,0 +1,401 @@
+/*
+ * csvtojson: the Kinesis Agent's CSVTOJSON converter
+ * (CSVToJSONDataConverter.java, KINESIS-AGENT.md §2).
+ *
+ * The agent strips one trailing "\n" (a "\r" stays, in the last column),
+ * splits the rest with String.split(delimiter), where the delimiter is a
+ * Java regex (default ","), and maps column i to customFieldNames[i] in a
+ * LinkedHashMap: values are strings, never trimmed or unquoted; a column
+ * that does not exist is null; extra columns are dropped.  The result is
+ * COMPACT or PRETTYPRINT JSON plus "\n".
+ *
+ * String.split's rules matter and are kept: trailing empty strings are
+ * removed ("a,b,," has two columns, "," none), except that a line where
+ * the delimiter never matches is one column (so an empty line gives "" for
+ * the first field); a leading empty string is kept unless it comes from a
+ * zero-width match at the start; after a zero-width match the search
+ * resumes one character later (Matcher.find).  A field name given twice
+ * keeps its first position and takes the later column, as
+ * LinkedHashMap.put does.  ignoredFieldNames (from the agent's later
+ * versions) leaves fields out.
+ *
+ * A delimiter that is a plain ASCII string in Java's syntax (",", "\\t",
+ * "\\|", "::") is searched with memmem; anything else is compiled once by
+ * jregex and run with the PCRE2 JIT on the record, repaired first if it
+ * is not valid UTF-8 (the agent matches a decoded String).
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE	/* memmem */
+#endif
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "converter.h"
+#include "jregex.h"
+#include "json_out.h"
+#include "log.h"
+#include "xmalloc.h"
+
+/* Longest delimiter accepted, and most fields. */
+#define CSVTOJSON_DELIM_MAX	1024
+#define CSVTOJSON_FIELDS_MAX	4096
+
+static const char *const csvtojson_formats[] = {
+	"COMPACT", "PRETTYPRINT", NULL
+};
+
+static const struct conv_key csvtojson_keys[] = {
+	{ "customFieldNames", CONV_KEY_STRINGS, 1, NULL, NULL,
+	  "names of the columns, in order" },
+	{ "delimiter", CONV_KEY_STRING, 0, NULL, ",",
+	  "Java regex that separates columns (e.g. \\t, \\|)" },
+	{ "ignoredFieldNames", CONV_KEY_STRINGS, 0, NULL, NULL,
+	  "columns left out of the output" },
+	{ "jsonFormat", CONV_KEY_ENUM, 0, csvtojson_formats, "COMPACT",
+	  "COMPACT or PRETTYPRINT" },
+	{ NULL, 0, 0, NULL, NULL, NULL }
+};
+
+/* An output member: a distinct field name and the column it takes. */
+struct csvtojson_field {
+	const char	*name;		/* points into names */
+	size_t		 len;
+	size_t		 col;
+};
+
+struct csvtojson {
+	json_t			*names;	/* customFieldNames */
+	size_t			 ncols;	/* columns that are used */
+	struct csvtojson_field	*fields;
+	size_t			 nfields;
+	int			 pretty;
+
+	char			*lit;	/* literal delimiter */
+	size_t			 litlen;
+	pcre2_code		*re;
+	pcre2_match_data	*md;
+	int			 jit;
+
+	size_t			*span;	/* column starts, ends */
+	struct conv_buf		 fixed;	/* record with repairs */
+};
+
+static void	csvtojson_free(void *);
+
+/*
+ * Returns the literal that a Java regex matches if it is a plain ASCII
+ * string (letters, digits, punctuation that is not special, and
+ * backslash-quoted punctuation or \t \n \r \f \a \e), else NULL.  *lenp
+ * gets its length.
+ */
+static char *
+csvtojson_literal(const char *re, size_t *lenp)
+{
+	char	*lit;
+	size_t	 i, n = 0;
+	char	 c;
+
+	lit = xmalloc(strlen(re) + 1);
+	for (i = 0; re[i] != '\0'; i++) {
+		c = re[i];
+		if ((unsigned char)c >= 0x80 || strchr("^$.|?*+()[]{}", c))
+			goto no;
+		if (c == '\\') {
+			c = re[++i];
+			switch (c) {
+			case 't':	c = '\t'; break;
+			case 'n':	c = '\n'; break;
+			case 'r':	c = '\r'; break;
+			case 'f':	c = '\f'; break;
+			case 'a':	c = '\a'; break;
+			case 'e':	c = '\033'; break;
+			default:
+				if (c == '\0' || (unsigned char)c >= 0x80 ||
+				    (c >= '0' && c <= '9') ||
+				    (c >= 'a' && c <= 'z') ||
+				    (c >= 'A' && c <= 'Z'))
+					goto no;
+			}
+		}
+		lit[n++] = c;
+	}
+	if (n == 0)
+		goto no;
+	*lenp = n;
+	return (lit);
+no:
+	free(lit);
+	return (NULL);
+}
+
+static int
+csvtojson_is_ignored(const json_t *ignored, const char *name)
+{
+	const json_t	*e;
+	size_t		 i;
+
+	json_array_foreach(ignored, i, e) {
+		if (json_is_string(e) &&
+		    strcmp(json_string_value(e), name) == 0)
+			return (1);
+	}
+	return (0);
+}
+
+static void *
+csvtojson_create(const json_t *opts, char **cause, const char **badkey)
+{
+	struct csvtojson	*c;
+	const json_t		*names, *v, *ignored;
+	const char		*delim = ",", *s;
+	size_t			 i, j, n;
+
+	*badkey = NULL;
+	names = json_object_get(opts, "customFieldNames");
+	if (!json_is_array(names)) {
+		*badkey = "customFieldNames";
+		*cause = xstrdup("customFieldNames: a list of field names is "
+		    "required");
+		return (NULL);
+	}
+	if ((n = json_array_size(names)) > CSVTOJSON_FIELDS_MAX) {
+		*badkey = "customFieldNames";
+		xasprintf(cause, "customFieldNames: more than %d fields",
+		    CSVTOJSON_FIELDS_MAX);
+		return (NULL);
+	}
+	json_array_foreach(names, i, v) {
+		if (!json_is_string(v)) {
+			*badkey = "customFieldNames";
+			xasprintf(cause, "customFieldNames: item %zu is not a "
+			    "string", i + 1);
+			return (NULL);
+		}
+	}
+	ignored = json_object_get(opts, "ignoredFieldNames");
+	if (ignored != NULL && !json_is_array(ignored)) {
+		*badkey = "ignoredFieldNames";
+		*cause = xstrdup("ignoredFieldNames: expected a list of names");
+		return (NULL);
+	}
+
+	c = xcalloc(1, sizeof *c);
+	c->names = json_incref((json_t *)names);
+	c->ncols = n;
+	c->span = xreallocarray(NULL, n + 1, 2 * sizeof *c->span);
+	c->fields = xreallocarray(NULL, n + 1, sizeof *c->fields);
+	for (i = 0; i < n; i++) {
+		s = json_string_value(json_array_get(names, i));
+		for (j = 0; j < c->nfields; j++)
+			if (strcmp(c->fields[j].name, s) == 0)
+				break;
+		if (j == c->nfields) {
+			c->fields[j].name = s;
+			c->fields[j].len = json_string_length(
+			    json_array_get(names, i));
+			c->nfields++;
+		}
+		c->fields[j].col = i;
+	}
+	if (ignored != NULL) {
+		for (i = j = 0; i < c->nfields; i++)
+			if (!csvtojson_is_ignored(ignored, c->fields[i].name))
+				c->fields[j++] = c->fields[i];
+		c->nfields = j;
+	}
+
+	if ((v = json_object_get(opts, "jsonFormat")) != NULL) {
+		s = json_string_value(v);
+		if (s != NULL && strcmp(s, "PRETTYPRINT") == 0)
+			c->pretty = 1;
+		else if (s == NULL || strcmp(s, "COMPACT") != 0) {
+			*badkey = "jsonFormat";
+			*cause = xstrdup("jsonFormat: expected COMPACT or "
+			    "PRETTYPRINT");
+			goto fail;
+		}
+	}
+
+	if ((v = json_object_get(opts, "delimiter")) != NULL) {
+		if ((delim = json_string_value(v)) == NULL ||
+		    json_string_length(v) > CSVTOJSON_DELIM_MAX ||
+		    strlen(delim) != json_string_length(v)) {
+			*badkey = "delimiter";
+			xasprintf(cause, "delimiter: expected a regex of at "
+			    "most %d bytes", CSVTOJSON_DELIM_MAX);
+			goto fail;
+		}
+	}
+	if ((c->lit = csvtojson_literal(delim, &c->litlen)) == NULL) {
+		if ((c->re = jregex_compile(delim, 0, cause)) == NULL) {
+			*badkey = "delimiter";
+			goto fail;
+		}
+		c->jit = jregex_is_jit(c->re);
+		c->md = pcre2_match_data_create_from_pattern(c->re, NULL);
+		if (c->md == NULL)
+			fatalx("csvtojson: out of memory");
+	}
+	return (c);
+fail:
+	csvtojson_free(c);
+	return (NULL);
+}
+
+/*
+ * Finds the delimiter in s[from..n).  Returns 1 with the match in
+ * [*ms, *me), 0 if there is none, -1 if PCRE2 failed (a match limit).
+ */
+static int
+csvtojson_find(struct csvtojson *c, const char *s, size_t n, size_t from,
+    size_t *ms, size_t *me)
+{
+	const char	*p;
+	PCRE2_SIZE	*ov;
+	int		 rc;
+
+	if (c->lit != NULL) {
+		if (n - from < c->litlen)
+			return (0);
+		p = memmem(s + from, n - from, c->lit, c->litlen);
+		if (p == NULL)
+			return (0);
+		*ms = (size_t)(p - s);
+		*me = *ms + c->litlen;
+		return (1);
+	}
+	if (c->jit)
+		rc = pcre2_jit_match(c->re, (PCRE2_SPTR)s, n, from, 0, c->md,
+		    NULL);
+	else
+		rc = pcre2_match(c->re, (PCRE2_SPTR)s, n, from,
+		    PCRE2_NO_UTF_CHECK, c->md, NULL);
+	if (rc == PCRE2_ERROR_NOMATCH)
+		return (0);
+	if (rc < 0)
+		return (-1);
+	ov = pcre2_get_ovector_pointer(c->md);
+	*ms = ov[0];
+	*me = ov[1];
+	return (1);
+}
+
+static enum conv_result
+csvtojson_convert(void *inst, const char *in, size_t len,
+    struct conv_buf *out, const struct conv_ctx *ctx)
+{
+	struct csvtojson	*c = inst;
+	struct json_out		 jo;
+	size_t			 index = 0, from = 0, ms, me, npieces = 0;
+	size_t			 count = 0, i, col;
+	int			 rc, matched = 0, full = 0;
+
+	(void)ctx;
+	if (len > 0 && in[len - 1] == '\n')
+		len--;
+	if (c->ncols == 0)
+		len = 0;	/* nothing to split for */
+	if (c->re != NULL && !jregex_utf8_is_valid(in, len)) {
+		c->fixed.len = 0;
+		conv_buf_reserve(&c->fixed, JREGEX_REPAIR_MAX(len));
+		c->fixed.len = jregex_utf8_repair(c->fixed.data, in, len);
+		in = c->fixed.data;
+		len = c->fixed.len;
+	}
+
+	/*
+	 * Pattern.split with limit 0.  Only the first ncols pieces are kept,
+	 * and the scan stops once a non-empty piece at or after the last
+	 * used column shows that no used column is a removed trailing one.
+	 */
+	while (from <= len &&
+	    (rc = csvtojson_find(c, in, len, from, &ms, &me)) != 0) {
+		if (rc == -1)
+			return (CONV_ERROR);
+		if (!(index == 0 && ms == 0 && me == 0)) {
+			if (npieces < c->ncols) {
+				c->span[2 * npieces] = index;
+				c->span[2 * npieces + 1] = ms;
+			}
+			if (ms > index) {
+				count = npieces + 1;
+				if (count >= c->ncols) {
+					full = 1;
+					break;
+				}
+			}
+			npieces++;
+			index = me;
+			matched = 1;
+		}
+		from = me;
+		if (me == ms) {
+			/* Matcher.find: one character on. */
+			from++;
+			while (from < len && ((unsigned char)in[from] & 0xc0) ==
+			    0x80)
+				from++;
+		}
+	}
+	if (!matched) {
+		/* No delimiter: the whole line, even if empty. */
+		c->span[0] = 0;
+		c->span[1] = len;
+		count = 1;
+	} else if (!full) {
+		if (npieces < c->ncols) {
+			c->span[2 * npieces] = index;
+			c->span[2 * npieces + 1] = len;
+		}
+		if (len > index)
+			count = npieces + 1;
+	}
+	if (full)
+		count = c->ncols;
+
+	out->len = 0;
+	json_out_init(&jo, out, c->pretty);
+	json_out_object_begin(&jo);
+	for (i = 0; i < c->nfields; i++) {
+		json_out_key(&jo, c->fields[i].name, c->fields[i].len);
+		col = c->fields[i].col;
+		if (col < count)
+			json_out_string(&jo, in + c->span[2 * col],
+			    c->span[2 * col + 1] - c->span[2 * col]);
+		else
+			json_out_null(&jo);
+	}
+	json_out_object_end(&jo);
+	conv_buf_add(out, "\n", 1);
+	return (CONV_OK);
+}
+
+static void
+csvtojson_free(void *inst)
+{
+	struct csvtojson	*c = inst;
+
+	if (c == NULL)
+		return;
+	pcre2_match_data_free(c->md);
+	pcre2_code_free(c->re);
+	free(c->lit);
+	free(c->span);
+	free(c->fields);
+	json_decref(c->names);
+	conv_buf_free(&c->fixed);
+	free(c);
+}
+
+const struct converter_ops csvtojson_ops = {
+	.name = "CSVTOJSON",
+	.extension = 0,
+	.keys = csvtojson_keys,
+	.desc = "split a delimited line into named JSON string fields",
+	.create = csvtojson_create,
+	.convert = csvtojson_convert,
+	.free = csvtojson_free
+};

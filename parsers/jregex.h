@@ -1,0 +1,65 @@
+/*
+ * jregex: java.util.regex patterns run by PCRE2 with Java's meaning.
+ *
+ * The Kinesis Agent's options (LOGTOJSON matchPattern, CSVTOJSON
+ * delimiter, multiLineStartPattern) are Java regexes, matched against the
+ * record decoded from UTF-8 into a Java String.  jregex translates such a
+ * pattern into a PCRE2 pattern (UTF mode, no UCP) that matches the same
+ * strings, and rejects at config time, with a message, the Java syntax it
+ * cannot render exactly.  Subjects must be valid UTF-8: a caller first
+ * checks with jregex_utf8_is_valid() and, if not, repairs the record with
+ * jregex_utf8_repair(), which is what Java's decoder does before matching.
+ */
+#ifndef JREGEX_H
+#define JREGEX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifndef PCRE2_CODE_UNIT_WIDTH
+#define PCRE2_CODE_UNIT_WIDTH 8
+#endif
+#include <pcre2.h>
+
+/* Longest pattern accepted (bytes), and longest translation. */
+#define JREGEX_PATTERN_MAX	(64 * 1024)
+
+/*
+ * Translates a Java pattern into PCRE2 syntax for a pattern compiled with
+ * PCRE2_UTF (and without PCRE2_UCP or PCRE2_CASELESS).  Returns the new
+ * pattern (caller frees), or NULL with *cause set (caller frees) naming
+ * the construct and its offset in the Java pattern.
+ */
+char		*jregex_translate(const char *java, char **cause);
+
+/*
+ * Translates and compiles a Java pattern, and JIT-compiles it when the
+ * JIT is available.  extra_flags are PCRE2 compile options added to
+ * PCRE2_UTF; PCRE2_ANCHORED | PCRE2_ENDANCHORED gives Java's matches()
+ * and PCRE2_ANCHORED alone lookingAt() (ENDANCHORED is rendered in the
+ * pattern as "\z" so that the JIT keeps it).  Returns the code (free with
+ * pcre2_code_free), or NULL with *cause set (caller frees).  Subjects
+ * must be valid UTF-8 and may be matched with PCRE2_NO_UTF_CHECK.
+ */
+pcre2_code	*jregex_compile(const char *java, uint32_t extra_flags,
+		    char **cause);
+
+/* Returns 1 if the code was JIT-compiled (pcre2_jit_match may be used). */
+int		 jregex_is_jit(const pcre2_code *);
+
+/*
+ * Returns 1 if s[0..len) is valid UTF-8 (shortest forms, no surrogates,
+ * at most U+10FFFF), the bytes Java decodes without replacement.
+ */
+int		 jregex_utf8_is_valid(const char *s, size_t len);
+
+/*
+ * Writes s[0..len) to dst with every malformed sequence replaced by U+FFFD
+ * as Java's UTF-8 decoder (sun.nio.cs.UTF_8 with REPLACE) does, so that
+ * matching the result is matching the agent's String.  dst must hold
+ * JREGEX_REPAIR_MAX(len) bytes.  Returns the length written.
+ */
+#define JREGEX_REPAIR_MAX(len)	((len) * 3)
+size_t		 jregex_utf8_repair(char *dst, const char *s, size_t len);
+
+#endif /* JREGEX_H */

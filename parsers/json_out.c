@@ -1,0 +1,472 @@
+/*
+ * json_out: a streaming JSON writer that produces the bytes the Kinesis
+ * Agent's Jackson 2.x ObjectMapper produces, so that sluice's converters
+ * and the agent's agree byte for byte (KINESIS-AGENT.md §2).
+ *
+ * Layout.  COMPACT is writeValueAsString: no white space at all.
+ * PRETTYPRINT is writerWithDefaultPrettyPrinter(), Jackson's
+ * DefaultPrettyPrinter with its defaults: objects use DefaultIndenter
+ * ("\n" then two spaces per level) before each member and before the
+ * closing brace, members are `"key" : value`, an empty object is "{ }";
+ * arrays use FixedSpaceIndenter (a single space), so they stay on one line
+ * as "[ 1, 2 ]", and an empty array is "[ ]".
+ *
+ * Strings.  Jackson's default CharacterEscapes (CharTypes.sOutputEscapes128)
+ * escape '"' and '\\', write \b \t \n \f \r in short form and every other
+ * control character below 0x20 as \u00XX with upper-case hex
+ * (CharTypes.HC).  DEL, '/' and all non-ASCII characters are written as
+ * they are.  The agent turns the record's bytes into a Java String first,
+ * so invalid UTF-8 becomes U+FFFD there; json_out repeats Java's decoder
+ * (see json_out.h for the exact rule).
+ *
+ * The hot path is json_out_escape: a 256-entry table classifies bytes and
+ * runs of bytes that need no escaping are copied with one memcpy.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "converter.h"
+#include "json_out.h"
+
+/* What json_out_escape does with a byte. */
+#define ESC_NONE	0	/* copied as is */
+#define ESC_UNICODE	1	/* \u00XX */
+#define ESC_HIGH	2	/* lead or stray byte of a UTF-8 sequence */
+/* Any other value is the letter of a short escape: \" \\ \b \t \n \f \r. */
+
+static const uint8_t json_out_class[256] = {
+	/* 0x00-0x1f: control characters. */
+	1, 1, 1, 1, 1, 1, 1, 1, 'b', 't', 'n', 1, 'f', 'r', 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	/* 0x20-0x7f: printable ASCII and DEL; only '"' and '\\'. */
+	0, 0, '"', 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, '\\', 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	/* 0x80-0xff: checked by json_out_utf8. */
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2
+};
+
+static const char json_out_hex[] = "0123456789ABCDEF";
+
+#define IS_CONT(b)	(((b) & 0xc0) == 0x80)
+
+/*
+ * Looks at the sequence starting with a byte >= 0x80 at p (r bytes left).
+ * Returns its length if it is a valid UTF-8 character, or minus the number
+ * of bytes that Java's UTF-8 decoder (sun.nio.cs.UTF_8, with REPLACE)
+ * turns into one U+FFFD.
+ */
+static int
+json_out_utf8(const uint8_t *p, size_t r)
+{
+	uint8_t		b1 = p[0];
+	uint32_t	c;
+
+	if (b1 >= 0xc2 && b1 <= 0xdf) {
+		if (r < 2 || !IS_CONT(p[1]))
+			return (-1);
+		return (2);
+	}
+	if (b1 >= 0xe0 && b1 <= 0xef) {
+		if (r < 3) {
+			/* Truncated at the end: one U+FFFD for all of it. */
+			if (r >= 2 && ((b1 == 0xe0 && (p[1] & 0xe0) == 0x80) ||
+			    !IS_CONT(p[1])))
+				return (-1);
+			return (-(int)r);
+		}
+		if ((b1 == 0xe0 && (p[1] & 0xe0) == 0x80) || !IS_CONT(p[1]))
+			return (-1);
+		if (!IS_CONT(p[2]))
+			return (-2);
+		/*
+		 * Java accepts ED A0..BF as a prefix and rejects the decoded
+		 * surrogate as a whole: one U+FFFD for three bytes.
+		 */
+		c = ((b1 & 0x0fU) << 12) | ((p[1] & 0x3fU) << 6) |
+		    (p[2] & 0x3fU);
+		if (c >= 0xd800 && c <= 0xdfff)
+			return (-3);
+		return (3);
+	}
+	if (b1 >= 0xf0 && b1 <= 0xf7) {
+		if (b1 > 0xf4 || (r >= 2 &&
+		    ((b1 == 0xf0 && (p[1] < 0x90 || p[1] > 0xbf)) ||
+		    (b1 == 0xf4 && (p[1] & 0xf0) != 0x80) || !IS_CONT(p[1]))))
+			return (-1);
+		if (r < 2)
+			return (-1);
+		if (r >= 3 && !IS_CONT(p[2]))
+			return (-2);
+		if (r < 4)
+			return (-(int)r);
+		if (!IS_CONT(p[3]))
+			return (-3);
+		return (4);
+	}
+	/* A stray continuation byte, C0, C1 or F8..FF. */
+	return (-1);
+}
+
+void
+json_out_escape(struct conv_buf *buf, const char *s, size_t len)
+{
+	const uint8_t	*p = (const uint8_t *)s;
+	size_t		 i = 0, start;
+	uint8_t		 cls;
+	char		*w;
+	int		 n;
+
+	/* The common case, one or two escapes at most, then no realloc. */
+	conv_buf_reserve(buf, len + 16);
+	while (i < len) {
+		start = i;
+		for (;;) {
+			while (i < len && json_out_class[p[i]] == ESC_NONE)
+				i++;
+			if (i == len || json_out_class[p[i]] != ESC_HIGH)
+				break;
+			if ((n = json_out_utf8(p + i, len - i)) < 0)
+				break;
+			i += n;
+		}
+		conv_buf_add(buf, p + start, i - start);
+		if (i == len)
+			break;
+		cls = json_out_class[p[i]];
+		conv_buf_reserve(buf, 6);
+		w = buf->data + buf->len;
+		if (cls == ESC_HIGH) {
+			/* U+FFFD REPLACEMENT CHARACTER in UTF-8. */
+			w[0] = (char)0xef;
+			w[1] = (char)0xbf;
+			w[2] = (char)0xbd;
+			buf->len += 3;
+			i += -json_out_utf8(p + i, len - i);
+		} else if (cls == ESC_UNICODE) {
+			memcpy(w, "\\u00", 4);
+			w[4] = json_out_hex[p[i] >> 4];
+			w[5] = json_out_hex[p[i] & 0xf];
+			buf->len += 6;
+			i++;
+		} else {
+			w[0] = '\\';
+			w[1] = (char)cls;
+			buf->len += 2;
+			i++;
+		}
+	}
+}
+
+void
+json_out_init(struct json_out *j, struct conv_buf *buf, int pretty)
+{
+	memset(j, 0, sizeof *j);
+	j->buf = buf;
+	j->pretty = pretty != 0;
+	j->first[0] = 1;
+}
+
+/*
+ * A new line and the indentation (DefaultIndenter) for the current
+ * nesting.  Jackson counts only objects: FixedSpaceIndenter is "inline",
+ * so an array does not add a level for the objects inside it.
+ */
+static void
+json_out_newline(struct json_out *j)
+{
+	size_t	n = 1;
+	int	i;
+
+	for (i = 1; i <= j->depth; i++)
+		if (!j->in_array[i])
+			n += 2;
+
+	conv_buf_reserve(j->buf, n);
+	j->buf->data[j->buf->len] = '\n';
+	memset(j->buf->data + j->buf->len + 1, ' ', n - 1);
+	j->buf->len += n;
+}
+
+/* What goes before any value: separators for array elements. */
+static void
+json_out_before_value(struct json_out *j)
+{
+	if (j->after_key) {
+		j->after_key = 0;
+		return;
+	}
+	if (j->depth == 0 || !j->in_array[j->depth])
+		return;
+	if (j->first[j->depth]) {
+		j->first[j->depth] = 0;
+		if (j->pretty)
+			conv_buf_add(j->buf, " ", 1);
+	} else if (j->pretty)
+		conv_buf_add(j->buf, ", ", 2);
+	else
+		conv_buf_add(j->buf, ",", 1);
+}
+
+static void
+json_out_open(struct json_out *j, char c, int array)
+{
+	json_out_before_value(j);
+	conv_buf_add(j->buf, &c, 1);
+	j->depth++;
+	j->first[j->depth] = 1;
+	j->in_array[j->depth] = array;
+}
+
+void
+json_out_object_begin(struct json_out *j)
+{
+	json_out_open(j, '{', 0);
+}
+
+void
+json_out_object_end(struct json_out *j)
+{
+	int	empty = j->first[j->depth];
+
+	j->depth--;
+	if (j->pretty) {
+		if (empty)
+			conv_buf_add(j->buf, " ", 1);
+		else
+			json_out_newline(j);
+	}
+	conv_buf_add(j->buf, "}", 1);
+}
+
+void
+json_out_array_begin(struct json_out *j)
+{
+	json_out_open(j, '[', 1);
+}
+
+void
+json_out_array_end(struct json_out *j)
+{
+	/* FixedSpaceIndenter: one space whether or not there were values. */
+	j->depth--;
+	if (j->pretty)
+		conv_buf_add(j->buf, " ]", 2);
+	else
+		conv_buf_add(j->buf, "]", 1);
+}
+
+void
+json_out_key(struct json_out *j, const char *key, size_t len)
+{
+	if (j->first[j->depth])
+		j->first[j->depth] = 0;
+	else
+		conv_buf_add(j->buf, ",", 1);
+	if (j->pretty)
+		json_out_newline(j);
+	conv_buf_add(j->buf, "\"", 1);
+	json_out_escape(j->buf, key, len);
+	if (j->pretty)
+		conv_buf_add(j->buf, "\" : ", 4);
+	else
+		conv_buf_add(j->buf, "\":", 2);
+	j->after_key = 1;
+}
+
+void
+json_out_string(struct json_out *j, const char *s, size_t len)
+{
+	json_out_before_value(j);
+	conv_buf_add(j->buf, "\"", 1);
+	json_out_escape(j->buf, s, len);
+	conv_buf_add(j->buf, "\"", 1);
+}
+
+void
+json_out_null(struct json_out *j)
+{
+	json_out_before_value(j);
+	conv_buf_add(j->buf, "null", 4);
+}
+
+void
+json_out_bool(struct json_out *j, int v)
+{
+	json_out_before_value(j);
+	if (v)
+		conv_buf_add(j->buf, "true", 4);
+	else
+		conv_buf_add(j->buf, "false", 5);
+}
+
+void
+json_out_int(struct json_out *j, int64_t v)
+{
+	char	tmp[24];
+	int	n;
+
+	json_out_before_value(j);
+	n = snprintf(tmp, sizeof tmp, "%lld", (long long)v);
+	conv_buf_add(j->buf, tmp, (size_t)n);
+}
+
+/*
+ * Formats a finite double as Java's Double.toString: the shortest digit
+ * string that reads back as the same double, the closest to it if there
+ * are several (as JDK 19 and later choose it), in plain notation for
+ * 1e-3 <= |v| < 1e7 and as d.dddE[-]n otherwise, always with a digit
+ * after the point.
+ */
+static size_t
+json_out_format_double(char *out, double v)
+{
+	char	 tmp[40], digits[20];
+	char	*o = out, *e;
+	int	 prec, exp, nd, i;
+
+	if (v == 0) {
+		strcpy(out, signbit(v) ? "-0.0" : "0.0");
+		return (strlen(out));
+	}
+	for (prec = 1; prec <= 17; prec++) {
+		snprintf(tmp, sizeof tmp, "%.*e", prec - 1, v);
+		if (strtod(tmp, NULL) == v)
+			break;
+	}
+	/*
+	 * Java picks among one- and two-digit decimals the one closest to v
+	 * (Double.MIN_VALUE is 4.9E-324, not 5.0E-324).
+	 */
+	if (prec == 1)
+		snprintf(tmp, sizeof tmp, "%.1e", v);
+	/* tmp is [-]d[.ddd]e[+-]nn */
+	e = strchr(tmp, 'e');
+	exp = atoi(e + 1);
+	nd = 0;
+	for (i = (tmp[0] == '-'); tmp + i < e; i++)
+		if (tmp[i] != '.')
+			digits[nd++] = tmp[i];
+	while (nd > 1 && digits[nd - 1] == '0')
+		nd--;
+	if (v < 0)
+		*o++ = '-';
+	if (exp >= -3 && exp < 7) {
+		if (exp < 0) {
+			*o++ = '0';
+			*o++ = '.';
+			for (i = -1; i > exp; i--)
+				*o++ = '0';
+			for (i = 0; i < nd; i++)
+				*o++ = digits[i];
+		} else {
+			for (i = 0; i <= exp; i++)
+				*o++ = i < nd ? digits[i] : '0';
+			*o++ = '.';
+			if (nd > exp + 1) {
+				for (i = exp + 1; i < nd; i++)
+					*o++ = digits[i];
+			} else
+				*o++ = '0';
+		}
+	} else {
+		*o++ = digits[0];
+		*o++ = '.';
+		if (nd > 1) {
+			for (i = 1; i < nd; i++)
+				*o++ = digits[i];
+		} else
+			*o++ = '0';
+		o += sprintf(o, "E%d", exp);
+	}
+	*o = '\0';
+	return ((size_t)(o - out));
+}
+
+void
+json_out_double(struct json_out *j, double v)
+{
+	char	tmp[48];
+	size_t	n;
+
+	json_out_before_value(j);
+	/* Jackson's QUOTE_NON_NUMERIC_NUMBERS, on by default. */
+	if (isnan(v)) {
+		conv_buf_add(j->buf, "\"NaN\"", 5);
+		return;
+	}
+	if (isinf(v)) {
+		if (v > 0)
+			conv_buf_add(j->buf, "\"Infinity\"", 10);
+		else
+			conv_buf_add(j->buf, "\"-Infinity\"", 11);
+		return;
+	}
+	n = json_out_format_double(tmp, v);
+	conv_buf_add(j->buf, tmp, n);
+}
+
+void
+json_out_json(struct json_out *j, const json_t *v)
+{
+	void		*it;
+	size_t		 i;
+
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+		if (j->depth >= JSON_OUT_MAX_DEPTH - 1) {
+			json_out_null(j);
+			break;
+		}
+		json_out_object_begin(j);
+		for (it = json_object_iter((json_t *)v); it != NULL;
+		    it = json_object_iter_next((json_t *)v, it)) {
+			json_out_key(j, json_object_iter_key(it),
+			    json_object_iter_key_len(it));
+			json_out_json(j, json_object_iter_value(it));
+		}
+		json_out_object_end(j);
+		break;
+	case JSON_ARRAY:
+		if (j->depth >= JSON_OUT_MAX_DEPTH - 1) {
+			json_out_null(j);
+			break;
+		}
+		json_out_array_begin(j);
+		for (i = 0; i < json_array_size(v); i++)
+			json_out_json(j, json_array_get(v, i));
+		json_out_array_end(j);
+		break;
+	case JSON_STRING:
+		json_out_string(j, json_string_value(v), json_string_length(v));
+		break;
+	case JSON_INTEGER:
+		json_out_int(j, json_integer_value(v));
+		break;
+	case JSON_REAL:
+		json_out_double(j, json_real_value(v));
+		break;
+	case JSON_TRUE:
+		json_out_bool(j, 1);
+		break;
+	case JSON_FALSE:
+		json_out_bool(j, 0);
+		break;
+	case JSON_NULL:
+		json_out_null(j);
+		break;
+	}
+}

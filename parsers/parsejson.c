@@ -1,0 +1,563 @@
+/*
+ * parsejson: PARSEJSON, sluice's own converter (not the Kinesis Agent's).
+ * Each record is a JSON object, one per line; fields are removed, renamed
+ * and added, and the object is written back as compact JSON and "\n":
+ *
+ *	removeFields: [password]
+ *	renameFields: { msg: message }
+ *	addFields: { host: "{{hostname}}", source: "{{flow}}:{{file}}" }
+ *	{"msg":"hi","password":"x","n":1}
+ *	  -> {"message":"hi","n":1,"host":"web1","source":"web:/var/log/a.log"}
+ *
+ * The record, without its one trailing "\n", must be a single JSON object
+ * (jansson: JSON_DECODE_ANY off, so a bare scalar fails, and an array is
+ * refused here).  A "\r" before the "\n" is JSON white space, so CRLF lines
+ * parse.  "\u0000" is allowed in string values (JSON_ALLOW_NUL), but not in
+ * keys, which jansson refuses.  jansson also refuses invalid UTF-8, raw
+ * control characters inside strings, an integer outside int64 and a
+ * real that overflows a double; all of these make the record invalid.
+ * Duplicate keys: the last value wins, at the first key's position.
+ * Objects and arrays nested deeper than json_out can write
+ * (JSON_OUT_MAX_DEPTH - 1 levels, the record itself included) make the
+ * record invalid rather than lose the deep parts.
+ * Numbers are written back from their parsed values: integers exactly, reals
+ * as json_out writes a double (1.50 becomes 1.5).  Key order is kept
+ * (jansson iterates objects in insertion order).
+ *
+ * Order of the edits:
+ *  1. removeFields and renameFields name top-level fields of the input as
+ *     it is (no dotted paths into nested objects).  A removed field is gone
+ *     and so cannot be renamed.  A renamed field keeps its position, and
+ *     replaces a field of the input that already had the new name; if two
+ *     fields are renamed to one name, the later one in the record wins.
+ *  2. addFields are appended, in the order configured, after the record's
+ *     fields; a record field of the same name is replaced (removed from its
+ *     position).  Values are strings, in which {{hostname}}, {{file}},
+ *     {{flow}} and {{timestamp}} (conv_ctx's now, as YYYY-MM-DDTHH:MM:SSZ
+ *     UTC) are expanded per record.  Any other {{name}} is a config error;
+ *     a "{{" not closed by "}}" is literal text.
+ *
+ * onInvalid: DROP (default) drops a record that is not a JSON object; RAW
+ * passes it unchanged; WRAP makes it the object {"message":"<line>"}, to
+ * which the edits above then apply like any other record.  json_out writes
+ * invalid UTF-8 in a wrapped line as U+FFFD, so the output is valid JSON.
+ *
+ * Parsing with jansson allocates per record; everything else reuses
+ * buffers owned by the instance.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE		/* memmem */
+#endif
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "converter.h"
+#include "json_out.h"
+#include "xmalloc.h"
+
+enum parsejson_policy {
+	PARSEJSON_DROP,
+	PARSEJSON_RAW,
+	PARSEJSON_WRAP
+};
+
+static const char *const parsejson_policies[] = {
+	"DROP", "RAW", "WRAP", NULL
+};
+
+enum parsejson_seg_kind {
+	PARSEJSON_LITERAL,
+	PARSEJSON_HOSTNAME,
+	PARSEJSON_FILE,
+	PARSEJSON_FLOW,
+	PARSEJSON_TIMESTAMP
+};
+
+/* Placeholder names, indexed by enum parsejson_seg_kind. */
+static const char *const parsejson_placeholders[] = {
+	NULL, "hostname", "file", "flow", "timestamp"
+};
+
+struct parsejson_seg {
+	enum parsejson_seg_kind	 kind;
+	size_t			 off;	/* literal: in the add's value */
+	size_t			 len;
+};
+
+struct parsejson_add {
+	char			*name;
+	size_t			 namelen;
+	char			*value;
+	size_t			 valuelen;
+	struct parsejson_seg	*segs;	/* NULL: value has no placeholder */
+	size_t			 nsegs;
+};
+
+struct parsejson_rename {
+	char			*from;
+	size_t			 fromlen;
+	char			*to;
+	size_t			 tolen;
+	size_t			 member;	/* per record: its member */
+	int			 seen;		/* per record: from is there */
+};
+
+struct parsejson_name {
+	char			*name;
+	size_t			 len;
+};
+
+/* One field of the record being written. */
+struct parsejson_member {
+	const char		*name;
+	size_t			 len;
+	json_t			*value;		/* NULL: the wrapped line */
+	struct parsejson_rename	*rename;	/* NULL: not renamed */
+	int			 keep;
+};
+
+struct parsejson {
+	struct parsejson_name	*removes;
+	size_t			 nremoves;
+	struct parsejson_rename	*renames;
+	size_t			 nrenames;
+	struct parsejson_add	*adds;
+	size_t			 nadds;
+	enum parsejson_policy	 policy;
+
+	struct parsejson_member	*members;	/* reused per record */
+	size_t			 membercap;
+	struct conv_buf		 scratch;	/* an expanded add value */
+	time_t			 stamp_time;	/* stamp is for this time */
+	char			 stamp[32];
+};
+
+static const struct conv_key parsejson_keys[] = {
+	{ "addFields", CONV_KEY_MAP, 0, NULL, NULL,
+	  "fields to add; values may hold {{hostname}} {{file}} {{flow}} "
+	  "{{timestamp}}" },
+	{ "removeFields", CONV_KEY_STRINGS, 0, NULL, NULL,
+	  "top-level fields to remove" },
+	{ "renameFields", CONV_KEY_MAP, 0, NULL, NULL,
+	  "old: new, top-level fields to rename" },
+	{ "onInvalid", CONV_KEY_ENUM, 0, parsejson_policies, "DROP",
+	  "a line that is not a JSON object: DROP, RAW (unchanged) or WRAP" },
+	{ NULL, 0, 0, NULL, NULL, NULL }
+};
+
+static void	 parsejson_free(void *);
+
+static int
+parsejson_eq(const char *a, size_t alen, const char *b, size_t blen)
+{
+	return (alen == blen && memcmp(a, b, alen) == 0);
+}
+
+/* Splits an addFields value into literal text and placeholders. */
+static int
+parsejson_segments(struct parsejson_add *add, char **cause)
+{
+	const char	*v = add->value, *open, *close;
+	size_t		 pos = 0, len = add->valuelen, nlen, cap = 0;
+	int		 k, found;
+
+	for (;;) {
+		open = memmem(v + pos, len - pos, "{{", 2);
+		close = open == NULL ? NULL : memmem(open + 2,
+		    len - (size_t)(open + 2 - v), "}}", 2);
+		if (open == NULL || close == NULL)
+			break;
+		nlen = (size_t)(close - open - 2);
+		found = 0;
+		for (k = PARSEJSON_HOSTNAME; k <= PARSEJSON_TIMESTAMP; k++) {
+			if (parsejson_eq(open + 2, nlen,
+			    parsejson_placeholders[k],
+			    strlen(parsejson_placeholders[k]))) {
+				found = 1;
+				break;
+			}
+		}
+		if (!found) {
+			xasprintf(cause, "addFields: \"%s\": unknown "
+			    "placeholder {{%.*s}} (expected {{hostname}}, "
+			    "{{file}}, {{flow}} or {{timestamp}})", add->name,
+			    (int)nlen, open + 2);
+			return (-1);
+		}
+		if (add->nsegs + 2 > cap) {
+			cap = cap == 0 ? 4 : cap * 2;
+			add->segs = xreallocarray(add->segs, cap,
+			    sizeof *add->segs);
+		}
+		if (open > v + pos) {
+			add->segs[add->nsegs].kind = PARSEJSON_LITERAL;
+			add->segs[add->nsegs].off = pos;
+			add->segs[add->nsegs].len = (size_t)(open - v) - pos;
+			add->nsegs++;
+		}
+		add->segs[add->nsegs].kind = (enum parsejson_seg_kind)k;
+		add->nsegs++;
+		pos = (size_t)(close + 2 - v);
+	}
+	if (add->segs != NULL && pos < len) {
+		if (add->nsegs + 1 > cap)
+			add->segs = xreallocarray(add->segs, cap + 1,
+			    sizeof *add->segs);
+		add->segs[add->nsegs].kind = PARSEJSON_LITERAL;
+		add->segs[add->nsegs].off = pos;
+		add->segs[add->nsegs].len = len - pos;
+		add->nsegs++;
+	}
+	return (0);
+}
+
+static void *
+parsejson_create(const json_t *opts, char **cause, const char **badkey)
+{
+	struct parsejson	*pj;
+	struct parsejson_add	*add;
+	json_t			*v, *item;
+	const char		*key;
+	size_t			 i;
+	int			 p;
+
+	*badkey = NULL;
+	pj = xcalloc(1, sizeof *pj);
+	pj->stamp_time = (time_t)-1;
+
+	v = json_object_get(opts, "removeFields");
+	if (v != NULL && !json_is_array(v)) {
+		*badkey = "removeFields";
+		xasprintf(cause, "removeFields must be a list of names");
+		goto fail;
+	}
+	pj->removes = xcalloc(json_array_size(v) + 1, sizeof *pj->removes);
+	json_array_foreach(v, i, item) {
+		if (!json_is_string(item)) {
+			*badkey = "removeFields";
+			xasprintf(cause, "removeFields must be a list of "
+			    "names");
+			goto fail;
+		}
+		pj->removes[i].name = xstrndup(json_string_value(item),
+		    json_string_length(item));
+		pj->removes[i].len = json_string_length(item);
+		pj->nremoves++;
+	}
+
+	v = json_object_get(opts, "renameFields");
+	if (v != NULL && !json_is_object(v)) {
+		*badkey = "renameFields";
+		xasprintf(cause, "renameFields must be a mapping of old to "
+		    "new name");
+		goto fail;
+	}
+	pj->renames = xcalloc(json_object_size(v) + 1, sizeof *pj->renames);
+	json_object_foreach(v, key, item) {
+		if (!json_is_string(item) || json_string_length(item) == 0) {
+			*badkey = "renameFields";
+			xasprintf(cause, "renameFields: \"%s\": the new name "
+			    "must be a non-empty string", key);
+			goto fail;
+		}
+		pj->renames[pj->nrenames].from = xstrdup(key);
+		pj->renames[pj->nrenames].fromlen = strlen(key);
+		pj->renames[pj->nrenames].to = xstrndup(
+		    json_string_value(item), json_string_length(item));
+		pj->renames[pj->nrenames].tolen = json_string_length(item);
+		pj->nrenames++;
+	}
+
+	v = json_object_get(opts, "addFields");
+	if (v != NULL && !json_is_object(v)) {
+		*badkey = "addFields";
+		xasprintf(cause, "addFields must be a mapping of name to "
+		    "value");
+		goto fail;
+	}
+	pj->adds = xcalloc(json_object_size(v) + 1, sizeof *pj->adds);
+	json_object_foreach(v, key, item) {
+		if (!json_is_string(item)) {
+			*badkey = "addFields";
+			xasprintf(cause, "addFields: \"%s\": the value must be "
+			    "a string", key);
+			goto fail;
+		}
+		add = &pj->adds[pj->nadds++];
+		add->name = xstrdup(key);
+		add->namelen = strlen(key);
+		add->valuelen = json_string_length(item);
+		add->value = xstrndup(json_string_value(item), add->valuelen);
+		if (parsejson_segments(add, cause) == -1) {
+			*badkey = "addFields";
+			goto fail;
+		}
+	}
+
+	v = json_object_get(opts, "onInvalid");
+	if (v != NULL) {
+		for (p = 0; parsejson_policies[p] != NULL; p++)
+			if (json_is_string(v) && strcmp(json_string_value(v),
+			    parsejson_policies[p]) == 0)
+				break;
+		if (parsejson_policies[p] == NULL) {
+			*badkey = "onInvalid";
+			xasprintf(cause, "onInvalid: expected DROP, RAW or "
+			    "WRAP");
+			goto fail;
+		}
+		pj->policy = (enum parsejson_policy)p;
+	}
+	return (pj);
+fail:
+	parsejson_free(pj);
+	return (NULL);
+}
+
+static void
+parsejson_free(void *inst)
+{
+	struct parsejson	*pj = inst;
+	size_t			 i;
+
+	if (pj == NULL)
+		return;
+	for (i = 0; i < pj->nremoves; i++)
+		free(pj->removes[i].name);
+	free(pj->removes);
+	for (i = 0; i < pj->nrenames; i++) {
+		free(pj->renames[i].from);
+		free(pj->renames[i].to);
+	}
+	free(pj->renames);
+	for (i = 0; i < pj->nadds; i++) {
+		free(pj->adds[i].name);
+		free(pj->adds[i].value);
+		free(pj->adds[i].segs);
+	}
+	free(pj->adds);
+	free(pj->members);
+	conv_buf_free(&pj->scratch);
+	free(pj);
+}
+
+static void
+parsejson_push(struct parsejson *pj, size_t *n, const char *name,
+    size_t len, json_t *value)
+{
+	struct parsejson_member	*m;
+	struct parsejson_rename	*r;
+	size_t			 i;
+
+	for (i = 0; i < pj->nremoves; i++)
+		if (parsejson_eq(name, len, pj->removes[i].name,
+		    pj->removes[i].len))
+			return;
+	if (*n == pj->membercap) {
+		pj->membercap = pj->membercap == 0 ? 16 : pj->membercap * 2;
+		pj->members = xreallocarray(pj->members, pj->membercap,
+		    sizeof *pj->members);
+	}
+	m = &pj->members[*n];
+	m->name = name;
+	m->len = len;
+	m->value = value;
+	m->rename = NULL;
+	m->keep = 1;
+	for (i = 0; i < pj->nrenames; i++) {
+		r = &pj->renames[i];
+		if (parsejson_eq(name, len, r->from, r->fromlen)) {
+			m->rename = r;
+			m->name = r->to;
+			m->len = r->tolen;
+			r->seen = 1;
+			r->member = *n;
+			break;
+		}
+	}
+	(*n)++;
+}
+
+/* Marks the members that a rename or an added field replaces. */
+static void
+parsejson_resolve(struct parsejson *pj, size_t n)
+{
+	struct parsejson_member	*m;
+	struct parsejson_rename	*r;
+	size_t			 i, j;
+
+	for (i = 0; i < n; i++) {
+		m = &pj->members[i];
+		for (j = 0; j < pj->nrenames && m->keep; j++) {
+			r = &pj->renames[j];
+			if (!r->seen || r == m->rename ||
+			    !parsejson_eq(m->name, m->len, r->to, r->tolen))
+				continue;
+			/* A renamed field beats one that had the name. */
+			if (m->rename == NULL || r->member > i)
+				m->keep = 0;
+		}
+		for (j = 0; j < pj->nadds && m->keep; j++)
+			if (parsejson_eq(m->name, m->len, pj->adds[j].name,
+			    pj->adds[j].namelen))
+				m->keep = 0;
+	}
+}
+
+/* Returns 1 if v nests containers more than max levels deep. */
+static int
+parsejson_too_deep(json_t *v, int max)
+{
+	void	*iter;
+	size_t	 i;
+
+	if (json_is_object(v)) {
+		if (max == 0)
+			return (1);
+		for (iter = json_object_iter(v); iter != NULL;
+		    iter = json_object_iter_next(v, iter))
+			if (parsejson_too_deep(json_object_iter_value(iter),
+			    max - 1))
+				return (1);
+	} else if (json_is_array(v)) {
+		if (max == 0)
+			return (1);
+		for (i = 0; i < json_array_size(v); i++)
+			if (parsejson_too_deep(json_array_get(v, i), max - 1))
+				return (1);
+	}
+	return (0);
+}
+
+/* Writes an addFields value with its placeholders expanded. */
+static void
+parsejson_add_value(struct parsejson *pj, const struct parsejson_add *add,
+    struct json_out *jo, const struct conv_ctx *ctx)
+{
+	const struct parsejson_seg	*seg;
+	const char			*s;
+	struct tm			 tm;
+	time_t				 now;
+	size_t				 i;
+
+	if (add->segs == NULL) {
+		json_out_string(jo, add->value, add->valuelen);
+		return;
+	}
+	pj->scratch.len = 0;
+	for (i = 0; i < add->nsegs; i++) {
+		seg = &add->segs[i];
+		s = NULL;
+		switch (seg->kind) {
+		case PARSEJSON_LITERAL:
+			conv_buf_add(&pj->scratch, add->value + seg->off,
+			    seg->len);
+			continue;
+		case PARSEJSON_HOSTNAME:
+			s = ctx != NULL ? ctx->hostname : NULL;
+			break;
+		case PARSEJSON_FILE:
+			s = ctx != NULL ? ctx->file : NULL;
+			break;
+		case PARSEJSON_FLOW:
+			s = ctx != NULL ? ctx->flow : NULL;
+			break;
+		case PARSEJSON_TIMESTAMP:
+			now = ctx != NULL ? ctx->now : time(NULL);
+			if (now != pj->stamp_time) {
+				memset(&tm, 0, sizeof tm);
+				gmtime_r(&now, &tm);
+				strftime(pj->stamp, sizeof pj->stamp,
+				    "%Y-%m-%dT%H:%M:%SZ", &tm);
+				pj->stamp_time = now;
+			}
+			s = pj->stamp;
+			break;
+		}
+		if (s != NULL)
+			conv_buf_add(&pj->scratch, s, strlen(s));
+	}
+	json_out_string(jo, pj->scratch.data != NULL ? pj->scratch.data : "",
+	    pj->scratch.len);
+}
+
+static enum conv_result
+parsejson_convert(void *inst, const char *in, size_t len,
+    struct conv_buf *out, const struct conv_ctx *ctx)
+{
+	struct parsejson	*pj = inst;
+	struct parsejson_member	*m;
+	struct json_out		 jo;
+	json_error_t		 error;
+	json_t			*root;
+	void			*iter;
+	size_t			 i, n = 0, linelen = len;
+
+	out->len = 0;
+	if (in == NULL)
+		in = "";
+	if (linelen > 0 && in[linelen - 1] == '\n')
+		linelen--;
+	for (i = 0; i < pj->nrenames; i++)
+		pj->renames[i].seen = 0;
+
+	root = json_loadb(in, linelen, JSON_ALLOW_NUL, &error);
+	if (root != NULL && json_is_object(root) &&
+	    !parsejson_too_deep(root, JSON_OUT_MAX_DEPTH - 1)) {
+		iter = json_object_iter(root);
+		while (iter != NULL) {
+			parsejson_push(pj, &n, json_object_iter_key(iter),
+			    json_object_iter_key_len(iter),
+			    json_object_iter_value(iter));
+			iter = json_object_iter_next(root, iter);
+		}
+	} else {
+		json_decref(root);
+		root = NULL;
+		switch (pj->policy) {
+		case PARSEJSON_DROP:
+			return (CONV_DROP);
+		case PARSEJSON_RAW:
+			conv_buf_add(out, in, len);
+			return (CONV_OK);
+		case PARSEJSON_WRAP:
+			parsejson_push(pj, &n, "message", 7, NULL);
+			break;
+		}
+	}
+	parsejson_resolve(pj, n);
+
+	json_out_init(&jo, out, 0);
+	json_out_object_begin(&jo);
+	for (i = 0; i < n; i++) {
+		m = &pj->members[i];
+		if (!m->keep)
+			continue;
+		json_out_key(&jo, m->name, m->len);
+		if (m->value == NULL)
+			json_out_string(&jo, in, linelen);
+		else
+			json_out_json(&jo, m->value);
+	}
+	for (i = 0; i < pj->nadds; i++) {
+		json_out_key(&jo, pj->adds[i].name, pj->adds[i].namelen);
+		parsejson_add_value(pj, &pj->adds[i], &jo, ctx);
+	}
+	json_out_object_end(&jo);
+	conv_buf_add(out, "\n", 1);
+	json_decref(root);
+	return (CONV_OK);
+}
+
+const struct converter_ops parsejson_ops = {
+	"PARSEJSON",
+	1,
+	parsejson_keys,
+	"parses JSON object lines; adds, removes and renames fields",
+	parsejson_create,
+	parsejson_convert,
+	parsejson_free
+};

@@ -1,0 +1,808 @@
+/*
+ * regextojson: REGEXTOJSON, sluice's own converter (not the Kinesis
+ * Agent's).  A PCRE2 pattern with named groups turns a line into a JSON
+ * object whose fields are the group names, in group-number order:
+ *
+ *	pattern: '(?<ip>\S+) (?<status>\d+) (?<ms>[\d.]+)'
+ *	types: { status: int, ms: float }
+ *	"1.2.3.4 200 0.25\n"  ->  {"ip":"1.2.3.4","status":200,"ms":0.25}\n
+ *
+ * The pattern is PCRE2 syntax, not Java's (LOGTOJSON's matchPattern goes
+ * through jregex because the agent's patterns are Java regexes; this
+ * converter has no Java heritage to keep).  It is compiled once, with the
+ * JIT, and matched against bytes, not UTF-8 characters: "." is one byte,
+ * and a line holding invalid UTF-8 matches like any other (json_out turns
+ * such bytes into U+FFFD in the output).  In UTF mode PCRE2 could never
+ * match across an invalid byte, so a bad byte would turn a line into a
+ * mismatch.  A pattern may still opt in with (*UTF); a line that is not
+ * valid UTF-8 is then a mismatch.  \d and \w are ASCII, which is what "int"
+ * conversion wants.  The pattern must match the whole line
+ * (PCRE2_ANCHORED | PCRE2_ENDANCHORED), which is the record without its one
+ * trailing "\n"; a "\r" before it is part of the line, as in the agent's
+ * LOGTOJSON, so a pattern for CRLF files ends in "\r?".
+ *
+ * Unnamed groups are not output; a named group that did not take part in
+ * the match is null.  The "types" conversions never lose data: text that
+ * is not a valid value of the type stays a JSON string.
+ *	int	[+-]?[0-9]+ within int64, written in canonical form (+007 -> 7)
+ *	float	[+-]?[0-9]+(.[0-9]+)?([eE][+-]?[0-9]+)?, written as that text
+ *		without the "+" and redundant leading zeros
+ *	bool	true/false, yes/no, 1/0 (any case) -> true/false
+ *	string	the default
+ *
+ * timeKey names a field whose text is parsed with strptime(3) and
+ * timeFormat, and rewritten as "YYYY-MM-DDTHH:MM:SSZ" (UTC).  The parse
+ * must consume the whole text.  With %z (glibc accepts +hhmm, +hh:mm and
+ * Z) the parsed offset applies; without it the time is taken as UTC.
+ * Parts the format lacks default to the record's day in UTC (conv_ctx's
+ * now) at 00:00:00, so "%b %d %H:%M:%S" gets the current year.  Text that
+ * does not parse is kept as it is.
+ *
+ * onMismatch: DROP (default) drops the record; RAW passes it unchanged;
+ * WRAP sends {"message":"<line>"}.  A match that fails for a reason other
+ * than not matching (the JIT stack limit, reached by a pattern that
+ * backtracks through a group per character of a long line) is a
+ * conversion error: the chain sends the raw record and counts it.
+ *
+ * Per record the cost is one JIT match and the JSON written straight into
+ * the output buffer: the match data is made once per instance and
+ * nothing is allocated per record.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE		/* strptime */
+#endif
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include "converter.h"
+#include "json_out.h"
+#include "log.h"
+#include "xmalloc.h"
+
+/* The longest timeKey text handed to strptime; longer never parses. */
+#define REGEXTOJSON_TIME_MAX	128
+
+/*
+ * The JIT stack a match gets when PCRE2's default 32 KiB is not enough.  A
+ * group repeated once per character, like (?:x|y)*, costs 8 to 32 bytes of
+ * stack per iteration, so 32 MiB lets such a group run over a whole 1 MiB
+ * record.  It is made only for a pattern that needed it, the first time
+ * it did, so a host with strict overcommit does not reserve 32 MiB per
+ * flow; the kernel commits only the pages a match touches.
+ */
+#define REGEXTOJSON_JIT_STACK_MIN	(32 * 1024)
+#define REGEXTOJSON_JIT_STACK_MAX	(32 * 1024 * 1024)
+
+enum regextojson_type {
+	REGEXTOJSON_STRING,
+	REGEXTOJSON_INT,
+	REGEXTOJSON_FLOAT,
+	REGEXTOJSON_BOOL
+};
+
+static const char *const regextojson_type_names[] = {
+	"string", "int", "float", "bool", NULL
+};
+
+enum regextojson_policy {
+	REGEXTOJSON_DROP,
+	REGEXTOJSON_RAW,
+	REGEXTOJSON_WRAP
+};
+
+static const char *const regextojson_policies[] = {
+	"DROP", "RAW", "WRAP", NULL
+};
+
+static const char *const regextojson_formats[] = {
+	"COMPACT", "PRETTYPRINT", NULL
+};
+
+struct regextojson_field {
+	char			*name;
+	size_t			 namelen;
+	uint32_t		 group;
+	enum regextojson_type	 type;
+	int			 is_time;
+	size_t			 keyoff;	/* in keys: '{' or ',', "name": */
+	size_t			 keylen;
+};
+
+struct regextojson {
+	pcre2_code			*re;
+	pcre2_match_data		*md;
+	pcre2_match_context		*mctx;
+	pcre2_jit_stack			*stack;
+	int				 jit;
+	struct regextojson_field	*fields;
+	size_t				 nfields;
+	enum regextojson_policy		 policy;
+	int				 pretty;
+	char				*timefmt;	/* NULL: no timeKey */
+	struct conv_buf			 keys;		/* escaped, for COMPACT */
+};
+
+static const struct conv_key regextojson_keys[] = {
+	{ "pattern", CONV_KEY_STRING, 1, NULL, NULL,
+	  "PCRE2 pattern with named groups, matched against the whole line" },
+	{ "types", CONV_KEY_MAP, 0, regextojson_type_names, NULL,
+	  "field: int | float | bool | string" },
+	{ "onMismatch", CONV_KEY_ENUM, 0, regextojson_policies, "DROP",
+	  "a line that does not match: DROP, RAW (unchanged) or WRAP" },
+	{ "timeKey", CONV_KEY_STRING, 0, NULL, NULL,
+	  "field rewritten to ISO 8601 UTC (needs timeFormat)" },
+	{ "timeFormat", CONV_KEY_STRING, 0, NULL, NULL,
+	  "strptime(3) format of the timeKey field" },
+	{ "jsonFormat", CONV_KEY_ENUM, 0, regextojson_formats, "COMPACT",
+	  "COMPACT or PRETTYPRINT" },
+	{ NULL, 0, 0, NULL, NULL, NULL }
+};
+
+static void	 regextojson_free(void *);
+
+/* The index of s in the NULL-terminated list, or -1. */
+static int
+regextojson_lookup(const char *const *list, const char *s)
+{
+	int	i;
+
+	for (i = 0; list[i] != NULL; i++)
+		if (strcmp(list[i], s) == 0)
+			return (i);
+	return (-1);
+}
+
+static struct regextojson_field *
+regextojson_field(struct regextojson *rj, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < rj->nfields; i++)
+		if (strcmp(rj->fields[i].name, name) == 0)
+			return (&rj->fields[i]);
+	return (NULL);
+}
+
+static int
+regextojson_field_cmp(const void *a, const void *b)
+{
+	const struct regextojson_field	*fa = a, *fb = b;
+
+	return (fa->group < fb->group ? -1 : fa->group > fb->group);
+}
+
+/* Compiles the pattern and collects its named groups. */
+static int
+regextojson_compile(struct regextojson *rj, const char *pattern,
+    char **cause)
+{
+	PCRE2_UCHAR	 msg[256];
+	PCRE2_SIZE	 erroff;
+	PCRE2_SPTR	 table, entry;
+	uint32_t	 count, size, i, j;
+	int		 error;
+
+	rj->re = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
+	    PCRE2_ANCHORED | PCRE2_ENDANCHORED, &error, &erroff, NULL);
+	if (rj->re == NULL) {
+		pcre2_get_error_message(error, msg, sizeof msg);
+		xasprintf(cause, "pattern: %s at offset %zu", (char *)msg,
+		    (size_t)erroff);
+		return (-1);
+	}
+	pcre2_pattern_info(rj->re, PCRE2_INFO_NAMECOUNT, &count);
+	pcre2_pattern_info(rj->re, PCRE2_INFO_NAMEENTRYSIZE, &size);
+	pcre2_pattern_info(rj->re, PCRE2_INFO_NAMETABLE, &table);
+	if (count == 0) {
+		xasprintf(cause, "pattern has no named group such as "
+		    "(?<name>...)");
+		return (-1);
+	}
+	rj->fields = xcalloc(count, sizeof *rj->fields);
+	for (i = 0; i < count; i++) {
+		entry = table + (size_t)i * size;
+		/* Entries are sorted by name: a duplicate is adjacent. */
+		if (i > 0 && strcmp((const char *)entry + 2,
+		    rj->fields[i - 1].name) == 0) {
+			xasprintf(cause, "pattern: group name \"%s\" is used "
+			    "twice", (const char *)entry + 2);
+			return (-1);
+		}
+		rj->fields[i].group = ((uint32_t)entry[0] << 8) | entry[1];
+		rj->fields[i].name = xstrdup((const char *)entry + 2);
+		rj->fields[i].namelen = strlen(rj->fields[i].name);
+		rj->nfields++;
+	}
+	qsort(rj->fields, rj->nfields, sizeof *rj->fields,
+	    regextojson_field_cmp);
+	for (j = 1; j < rj->nfields; j++) {
+		/* (?|...) can give two names one number; PCRE2 forbids it. */
+		if (rj->fields[j].group == rj->fields[j - 1].group) {
+			xasprintf(cause, "pattern: groups \"%s\" and \"%s\" "
+			    "share a number", rj->fields[j - 1].name,
+			    rj->fields[j].name);
+			return (-1);
+		}
+	}
+
+	for (j = 0; j < rj->nfields; j++) {
+		rj->fields[j].keyoff = rj->keys.len;
+		conv_buf_add(&rj->keys, j == 0 ? "{\"" : ",\"", 2);
+		json_out_escape(&rj->keys, rj->fields[j].name,
+		    rj->fields[j].namelen);
+		conv_buf_add(&rj->keys, "\":", 2);
+		rj->fields[j].keylen = rj->keys.len - rj->fields[j].keyoff;
+	}
+
+	/* Out of memory is fatal, as with xmalloc. */
+	rj->md = pcre2_match_data_create_from_pattern(rj->re, NULL);
+	rj->mctx = pcre2_match_context_create(NULL);
+	if (rj->md == NULL || rj->mctx == NULL)
+		fatalx("pcre2: out of memory");
+	/* Without the JIT (not built for this CPU) pcre2_match is used. */
+	rj->jit = pcre2_jit_compile(rj->re, PCRE2_JIT_COMPLETE) == 0;
+	return (0);
+}
+
+static void *
+regextojson_create(const json_t *opts, char **cause, const char **badkey)
+{
+	struct regextojson		*rj;
+	struct regextojson_field	*f;
+	const json_t			*v, *timekey, *timefmt;
+	json_t				*types, *tv;
+	const char			*name;
+	int				 i;
+
+	*badkey = NULL;
+	rj = xcalloc(1, sizeof *rj);
+
+	v = json_object_get(opts, "pattern");
+	if (!json_is_string(v)) {
+		*badkey = "pattern";
+		xasprintf(cause, "pattern is required");
+		goto fail;
+	}
+	if (regextojson_compile(rj, json_string_value(v), cause) == -1) {
+		*badkey = "pattern";
+		goto fail;
+	}
+
+	types = json_object_get(opts, "types");
+	if (types != NULL && !json_is_object(types)) {
+		*badkey = "types";
+		xasprintf(cause, "types must be a mapping of field to type");
+		goto fail;
+	}
+	json_object_foreach(types, name, tv) {
+		if ((f = regextojson_field(rj, name)) == NULL) {
+			*badkey = "types";
+			xasprintf(cause, "types: \"%s\" is not a named group of "
+			    "the pattern", name);
+			goto fail;
+		}
+		if (!json_is_string(tv) || (i = regextojson_lookup(
+		    regextojson_type_names, json_string_value(tv))) == -1) {
+			*badkey = "types";
+			xasprintf(cause, "types: \"%s\": expected int, float, "
+			    "bool or string", name);
+			goto fail;
+		}
+		f->type = (enum regextojson_type)i;
+	}
+
+	v = json_object_get(opts, "onMismatch");
+	if (v != NULL) {
+		if (!json_is_string(v) || (i = regextojson_lookup(
+		    regextojson_policies, json_string_value(v))) == -1) {
+			*badkey = "onMismatch";
+			xasprintf(cause, "onMismatch: expected DROP, RAW or "
+			    "WRAP");
+			goto fail;
+		}
+		rj->policy = (enum regextojson_policy)i;
+	}
+
+	v = json_object_get(opts, "jsonFormat");
+	if (v != NULL) {
+		if (!json_is_string(v) || (i = regextojson_lookup(
+		    regextojson_formats, json_string_value(v))) == -1) {
+			*badkey = "jsonFormat";
+			xasprintf(cause, "jsonFormat: expected COMPACT or "
+			    "PRETTYPRINT");
+			goto fail;
+		}
+		rj->pretty = i == 1;
+	}
+
+	timekey = json_object_get(opts, "timeKey");
+	timefmt = json_object_get(opts, "timeFormat");
+	if (timekey != NULL) {
+		if (!json_is_string(timekey) || (f = regextojson_field(rj,
+		    json_string_value(timekey))) == NULL) {
+			*badkey = "timeKey";
+			xasprintf(cause, "timeKey: \"%s\" is not a named group "
+			    "of the pattern", json_is_string(timekey) ?
+			    json_string_value(timekey) : "");
+			goto fail;
+		}
+		if (f->type != REGEXTOJSON_STRING) {
+			*badkey = "types";
+			xasprintf(cause, "types: \"%s\" is the timeKey, which "
+			    "is always a string", f->name);
+			goto fail;
+		}
+		if (!json_is_string(timefmt) ||
+		    *json_string_value(timefmt) == '\0') {
+			*badkey = "timeFormat";
+			xasprintf(cause, "timeFormat is required with timeKey");
+			goto fail;
+		}
+		f->is_time = 1;
+		rj->timefmt = xstrdup(json_string_value(timefmt));
+	} else if (timefmt != NULL) {
+		*badkey = "timeFormat";
+		xasprintf(cause, "timeFormat needs timeKey");
+		goto fail;
+	}
+	return (rj);
+fail:
+	regextojson_free(rj);
+	return (NULL);
+}
+
+static void
+regextojson_free(void *inst)
+{
+	struct regextojson	*rj = inst;
+	size_t			 i;
+
+	if (rj == NULL)
+		return;
+	free(rj->timefmt);
+	for (i = 0; i < rj->nfields; i++)
+		free(rj->fields[i].name);
+	free(rj->fields);
+	conv_buf_free(&rj->keys);
+	pcre2_jit_stack_free(rj->stack);
+	pcre2_match_context_free(rj->mctx);
+	pcre2_match_data_free(rj->md);
+	pcre2_code_free(rj->re);
+	free(rj);
+}
+
+/* A field's value, classified before it is written. */
+enum regextojson_kind {
+	REGEXTOJSON_V_NULL,
+	REGEXTOJSON_V_STRING,	/* text, escaped and quoted */
+	REGEXTOJSON_V_LITERAL	/* a number or true/false, written as is */
+};
+
+struct regextojson_val {
+	enum regextojson_kind	 kind;
+	const char		*s;
+	size_t			 len;
+	int			 neg;		/* a literal: "-" first */
+	char			 tmp[32];	/* for s: digits or a time */
+};
+
+/* [+-]?[0-9]+ within int64; 0 and *v set, or -1. */
+static int
+regextojson_parse_int(const char *s, size_t len, int64_t *v)
+{
+	uint64_t	acc = 0, lim, d;
+	size_t		i = 0;
+	int		neg = 0;
+
+	if (len > 0 && (s[0] == '+' || s[0] == '-')) {
+		neg = s[0] == '-';
+		i = 1;
+	}
+	if (i == len)
+		return (-1);
+	lim = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+	for (; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return (-1);
+		d = (uint64_t)(s[i] - '0');
+		if (acc > (lim - d) / 10)
+			return (-1);
+		acc = acc * 10 + d;
+	}
+	if (neg)
+		*v = acc == (uint64_t)INT64_MAX + 1 ? INT64_MIN :
+		    -(int64_t)acc;
+	else
+		*v = (int64_t)acc;
+	return (0);
+}
+
+static size_t
+regextojson_digits(const char *s, size_t i, size_t len)
+{
+	size_t	start = i;
+
+	while (i < len && s[i] >= '0' && s[i] <= '9')
+		i++;
+	return (i - start);
+}
+
+/*
+ * If s is [+-]?D+(.D+)?([eE][+-]?D+)?, points v at it without its sign
+ * and redundant leading zeros (JSON allows neither "+" nor "007"), sets
+ * v->neg for a "-" and returns 0.  Otherwise returns -1.
+ */
+static int
+regextojson_float(const char *s, size_t len, struct regextojson_val *v)
+{
+	size_t	i = 0, n, start;
+	int	neg = 0;
+
+	if (len > 0 && (s[0] == '+' || s[0] == '-')) {
+		neg = s[0] == '-';
+		i = 1;
+	}
+	if ((n = regextojson_digits(s, i, len)) == 0)
+		return (-1);
+	start = i;
+	while (n > 1 && s[start] == '0') {
+		start++;
+		n--;
+	}
+	i = start + n;
+	if (i < len && s[i] == '.') {
+		if ((n = regextojson_digits(s, i + 1, len)) == 0)
+			return (-1);
+		i += 1 + n;
+	}
+	if (i < len && (s[i] == 'e' || s[i] == 'E')) {
+		i++;
+		if (i < len && (s[i] == '+' || s[i] == '-'))
+			i++;
+		if ((n = regextojson_digits(s, i, len)) == 0)
+			return (-1);
+		i += n;
+	}
+	if (i != len)
+		return (-1);
+	v->kind = REGEXTOJSON_V_LITERAL;
+	v->neg = neg;
+	v->s = s + start;
+	v->len = len - start;
+	return (0);
+}
+
+/* true/false, yes/no, 1/0 in any case; 1, 0 or -1 if none. */
+static int
+regextojson_parse_bool(const char *s, size_t len)
+{
+	static const struct {
+		const char	*text;
+		int		 value;
+	} words[] = {
+		{ "true", 1 }, { "false", 0 }, { "yes", 1 }, { "no", 0 },
+		{ "1", 1 }, { "0", 0 }
+	};
+	size_t	i;
+
+	for (i = 0; i < sizeof words / sizeof words[0]; i++)
+		if (strlen(words[i].text) == len &&
+		    strncasecmp(words[i].text, s, len) == 0)
+			return (words[i].value);
+	return (-1);
+}
+
+/*
+ * Parses s with the timeFormat and writes it as YYYY-MM-DDTHH:MM:SSZ into
+ * iso (21 bytes).  Returns -1 if s does not parse as a whole.
+ */
+static int
+regextojson_time(const struct regextojson *rj, const char *s, size_t len,
+    time_t now, char *iso, size_t isolen)
+{
+	char		 text[REGEXTOJSON_TIME_MAX];
+	struct tm	 tm, today;
+	const char	*end;
+	time_t		 t;
+	long		 gmtoff;
+
+	if (len >= sizeof text)
+		return (-1);
+	memcpy(text, s, len);
+	text[len] = '\0';
+	memset(&today, 0, sizeof today);
+	gmtime_r(&now, &today);
+	memset(&tm, 0, sizeof tm);
+	tm.tm_year = today.tm_year;
+	tm.tm_mon = today.tm_mon;
+	tm.tm_mday = today.tm_mday;
+	/* glibc's %z (and %s) set tm_gmtoff; otherwise it stays 0: UTC. */
+	end = strptime(text, rj->timefmt, &tm);
+	if (end == NULL || end != text + len)
+		return (-1);
+	/* timegm resets tm_gmtoff: read it first. */
+	gmtoff = tm.tm_gmtoff;
+	t = timegm(&tm) - gmtoff;
+	if (gmtime_r(&t, &tm) == NULL || tm.tm_year < -1900 ||
+	    tm.tm_year > 9999 - 1900)
+		return (-1);
+	snprintf(iso, isolen, "%04d-%02d-%02dT%02d:%02d:%02dZ",
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+	    tm.tm_min, tm.tm_sec);
+	return (0);
+}
+
+/* Writes an int64 in decimal into buf (24 bytes); returns its length. */
+static size_t
+regextojson_itoa(char *buf, int64_t v)
+{
+	char		 tmp[24];
+	uint64_t	 u = v < 0 ? -(uint64_t)v : (uint64_t)v;
+	size_t		 n = 0, len = 0;
+
+	do {
+		tmp[n++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (v < 0)
+		buf[len++] = '-';
+	while (n > 0)
+		buf[len++] = tmp[--n];
+	return (len);
+}
+
+/* Decides what a matched field is written as. */
+static void
+regextojson_classify(const struct regextojson *rj,
+    const struct regextojson_field *f, const char *s, size_t len,
+    time_t now, struct regextojson_val *v)
+{
+	int64_t	iv;
+	int	b;
+
+	v->kind = REGEXTOJSON_V_STRING;
+	v->s = s;
+	v->len = len;
+	v->neg = 0;
+	switch (f->type) {
+	case REGEXTOJSON_INT:
+		if (regextojson_parse_int(s, len, &iv) == 0) {
+			v->kind = REGEXTOJSON_V_LITERAL;
+			v->len = regextojson_itoa(v->tmp, iv);
+			v->s = v->tmp;
+		}
+		break;
+	case REGEXTOJSON_FLOAT:
+		(void)regextojson_float(s, len, v);
+		break;
+	case REGEXTOJSON_BOOL:
+		if ((b = regextojson_parse_bool(s, len)) != -1) {
+			v->kind = REGEXTOJSON_V_LITERAL;
+			v->s = b ? "true" : "false";
+			v->len = b ? 4 : 5;
+		}
+		break;
+	case REGEXTOJSON_STRING:
+		if (f->is_time && regextojson_time(rj, s, len, now, v->tmp,
+		    sizeof v->tmp) == 0) {
+			v->s = v->tmp;
+			v->len = strlen(v->tmp);
+		}
+		break;
+	}
+}
+
+/* Appends to a buffer that regextojson_compact has already grown. */
+static void
+regextojson_put(struct conv_buf *out, const char *s, size_t len)
+{
+	memcpy(out->data + out->len, s, len);
+	out->len += len;
+}
+
+/* SWAR: a byte of w is zero / below 0x20 / 0x80 or above. */
+#define REGEXTOJSON_ONES	0x0101010101010101ULL
+#define REGEXTOJSON_HIGHS	0x8080808080808080ULL
+#define REGEXTOJSON_ZERO(w)	(((w) - REGEXTOJSON_ONES) & ~(w) & \
+				    REGEXTOJSON_HIGHS)
+
+/*
+ * Writes a quoted JSON string.  Most log text needs no escaping, so the
+ * plain ASCII run at its start is found eight bytes at a time and copied
+ * as is; json_out_escape does the rest from the first byte that needs it
+ * (a control character, '"', '\\' or any byte of 0x80 and above, so a
+ * UTF-8 sequence is never split).  The bytes are those json_out_string
+ * writes.
+ */
+static void
+regextojson_string(struct conv_buf *out, const char *s, size_t len)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	uint64_t		 w;
+	size_t			 i = 0;
+
+	while (i + 8 <= len) {
+		memcpy(&w, p + i, 8);
+		if (((w | ((w - 0x2020202020202020ULL) & ~w)) &
+		    REGEXTOJSON_HIGHS) != 0 ||
+		    REGEXTOJSON_ZERO(w ^ (REGEXTOJSON_ONES * '"')) != 0 ||
+		    REGEXTOJSON_ZERO(w ^ (REGEXTOJSON_ONES * '\\')) != 0)
+			break;
+		i += 8;
+	}
+	while (i < len && p[i] >= 0x20 && p[i] < 0x80 && p[i] != '"' &&
+	    p[i] != '\\')
+		i++;
+	regextojson_put(out, "\"", 1);
+	regextojson_put(out, s, i);
+	if (i < len)
+		json_out_escape(out, s + i, len - i);
+	regextojson_put(out, "\"", 1);
+}
+
+/*
+ * COMPACT, the hot path: the object is written straight into out with the
+ * keys escaped once at create time.  Growing out once up front to the
+ * worst case (a value byte escapes to at most 6 bytes, as \u00XX) leaves
+ * one memcpy per piece.  The bytes are those json_out writes.
+ */
+static void
+regextojson_compact(const struct regextojson *rj, const char *in,
+    const PCRE2_SIZE *ov, int rc, struct conv_buf *out, time_t now)
+{
+	const struct regextojson_field	*f;
+	struct regextojson_val		 v;
+	size_t				 i, need = rj->keys.len + 2;
+
+	for (i = 0; i < rj->nfields; i++) {
+		f = &rj->fields[i];
+		if (f->group < (uint32_t)rc && ov[2 * f->group] != PCRE2_UNSET)
+			need += 6 * (ov[2 * f->group + 1] - ov[2 * f->group]);
+		need += sizeof v.tmp + 2;
+	}
+	conv_buf_reserve(out, need);
+	for (i = 0; i < rj->nfields; i++) {
+		f = &rj->fields[i];
+		regextojson_put(out, rj->keys.data + f->keyoff, f->keylen);
+		if (f->group >= (uint32_t)rc ||
+		    ov[2 * f->group] == PCRE2_UNSET) {
+			regextojson_put(out, "null", 4);
+			continue;
+		}
+		regextojson_classify(rj, f, in + ov[2 * f->group],
+		    ov[2 * f->group + 1] - ov[2 * f->group], now, &v);
+		if (v.kind == REGEXTOJSON_V_LITERAL) {
+			if (v.neg)
+				regextojson_put(out, "-", 1);
+			regextojson_put(out, v.s, v.len);
+		} else
+			regextojson_string(out, v.s, v.len);
+	}
+	regextojson_put(out, "}\n", 2);
+}
+
+/*
+ * PRETTYPRINT through json_out.  json_out has no call for a number kept
+ * in its text form, so null is written for the separators and layout, and
+ * its four bytes are replaced by the literal.
+ */
+static void
+regextojson_pretty(const struct regextojson *rj, const char *in,
+    const PCRE2_SIZE *ov, int rc, struct conv_buf *out, time_t now)
+{
+	const struct regextojson_field	*f;
+	struct regextojson_val		 v;
+	struct json_out			 jo;
+	size_t				 i;
+
+	json_out_init(&jo, out, 1);
+	json_out_object_begin(&jo);
+	for (i = 0; i < rj->nfields; i++) {
+		f = &rj->fields[i];
+		json_out_key(&jo, f->name, f->namelen);
+		if (f->group >= (uint32_t)rc ||
+		    ov[2 * f->group] == PCRE2_UNSET) {
+			json_out_null(&jo);
+			continue;
+		}
+		regextojson_classify(rj, f, in + ov[2 * f->group],
+		    ov[2 * f->group + 1] - ov[2 * f->group], now, &v);
+		if (v.kind == REGEXTOJSON_V_LITERAL) {
+			json_out_null(&jo);
+			out->len -= 4;
+			if (v.neg)
+				conv_buf_add(out, "-", 1);
+			conv_buf_add(out, v.s, v.len);
+		} else
+			json_out_string(&jo, v.s, v.len);
+	}
+	json_out_object_end(&jo);
+	conv_buf_add(out, "\n", 1);
+}
+
+/* Matches the line, growing the JIT stack once if the default was short. */
+static int
+regextojson_match(struct regextojson *rj, const char *in, size_t len)
+{
+	int	rc;
+
+	if (!rj->jit)
+		return (pcre2_match(rj->re, (PCRE2_SPTR)in, len, 0, 0, rj->md,
+		    rj->mctx));
+	rc = pcre2_jit_match(rj->re, (PCRE2_SPTR)in, len, 0, 0, rj->md,
+	    rj->mctx);
+	if (rc == PCRE2_ERROR_JIT_STACKLIMIT && rj->stack == NULL) {
+		rj->stack = pcre2_jit_stack_create(REGEXTOJSON_JIT_STACK_MIN,
+		    REGEXTOJSON_JIT_STACK_MAX, NULL);
+		if (rj->stack == NULL)
+			fatalx("pcre2: out of memory");
+		pcre2_jit_stack_assign(rj->mctx, NULL, rj->stack);
+		rc = pcre2_jit_match(rj->re, (PCRE2_SPTR)in, len, 0, 0,
+		    rj->md, rj->mctx);
+	}
+	return (rc);
+}
+
+static enum conv_result
+regextojson_convert(void *inst, const char *in, size_t len,
+    struct conv_buf *out, const struct conv_ctx *ctx)
+{
+	struct regextojson		*rj = inst;
+	struct json_out			 jo;
+	size_t				 linelen = len;
+	time_t				 now;
+	int				 rc;
+
+	out->len = 0;
+	now = ctx != NULL ? ctx->now : time(NULL);
+	if (in == NULL)
+		in = "";
+	if (linelen > 0 && in[linelen - 1] == '\n')
+		linelen--;
+	rc = regextojson_match(rj, in, linelen);
+	/* Under (*UTF), a line that is not UTF-8 cannot match. */
+	if (rc == PCRE2_ERROR_NOMATCH || (rc <= PCRE2_ERROR_UTF8_ERR1 &&
+	    rc >= PCRE2_ERROR_UTF8_ERR21)) {
+		switch (rj->policy) {
+		case REGEXTOJSON_DROP:
+			return (CONV_DROP);
+		case REGEXTOJSON_RAW:
+			conv_buf_add(out, in, len);
+			return (CONV_OK);
+		case REGEXTOJSON_WRAP:
+			json_out_init(&jo, out, rj->pretty);
+			json_out_object_begin(&jo);
+			json_out_key(&jo, "message", 7);
+			json_out_string(&jo, in, linelen);
+			json_out_object_end(&jo);
+			conv_buf_add(out, "\n", 1);
+			return (CONV_OK);
+		}
+	}
+	if (rc < 0)
+		return (CONV_ERROR);
+	if (rj->pretty)
+		regextojson_pretty(rj, in, pcre2_get_ovector_pointer(rj->md),
+		    rc, out, now);
+	else
+		regextojson_compact(rj, in, pcre2_get_ovector_pointer(rj->md),
+		    rc, out, now);
+	return (CONV_OK);
+}
+
+const struct converter_ops regextojson_ops = {
+	"REGEXTOJSON",
+	1,
+	regextojson_keys,
+	"named groups of a PCRE2 pattern become JSON fields",
+	regextojson_create,
+	regextojson_convert,
+	regextojson_free
+};

@@ -1,0 +1,188 @@
+#!/bin/sh
+#
+# run.sh: builds the libFuzzer targets with clang (ASan + UBSan) and runs
+# each for FUZZ_SECONDS, with a seed corpus made from the converter test
+# cases (tests/data/converters/*/input).  Fails if a target does not build
+# or finds a crash, a leak or a broken invariant.
+#
+#	tests/fuzz/run.sh		# from anywhere; FUZZ_SECONDS=20
+#	FUZZ_SECONDS=5 FUZZ_JOBS=2 CC=clang-14 tests/fuzz/run.sh
+#
+# Targets: fuzz_framer, and fuzz_converter once per converter of the list
+# below whose source file exists in parsers/ (ADDEC2METADATA is left out:
+# it talks to the instance metadata endpoint).  Each converter is linked
+# with the helper files of parsers/, not with the other converters.
+# Crash inputs are kept in $FUZZ_OUT (default: a temp dir, printed), and
+# a crash is replayed with: $FUZZ_OUT/<target> <crash-file>.
+
+set -u
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+secs=${FUZZ_SECONDS:-20}
+jobs=${FUZZ_JOBS:-$(nproc 2>/dev/null || echo 2)}
+cc=${CC:-clang}
+out=${FUZZ_OUT:-$(mktemp -d "${TMPDIR:-/tmp}/sluice-fuzz.XXXXXX")}
+mkdir -p "$out" || exit 1
+
+# optionName:file (parsers/<file>.c):ops symbol
+converters="
+SINGLELINE:singleline:singleline_ops
+CSVTOJSON:csvtojson:csvtojson_ops
+LOGTOJSON:logtojson:logtojson_ops
+ADDMETADATA:addmetadata:addmetadata_ops
+ADDBRACKETS:addbrackets:addbrackets_ops
+REGEXTOJSON:regextojson:regextojson_ops
+PARSEJSON:parsejson:parsejson_ops
+"
+# Converter files, and files that need the network; never helpers.
+notlib="registry chain addec2metadata ec2meta"
+for c in $converters; do
+	notlib="$notlib $(echo "$c" | cut -d: -f2)"
+done
+
+san="address,undefined"
+cflags="-g -O1 -fno-sanitize-recover=all -std=gnu11 -I$top/common
+    -I$top/agent -I$top/parsers"
+libs="-lpcre2-8 -ljansson -lm"
+
+fail=0
+targets=""
+
+# Each source is compiled once; the targets are linked from the objects.
+obj() {		# source -> prints its object
+	o=$out/obj/$(basename "$(dirname "$1")")-$(basename "$1" .c).o
+	if [ ! -f "$o" ]; then
+		mkdir -p "$out/obj"
+		# shellcheck disable=SC2086
+		$cc $cflags -fsanitize=fuzzer-no-link,$san -c -o "$o" "$1" \
+		    >>"$out/obj.log" 2>&1 || o=FAILED:$1
+	fi
+	echo "$o"
+}
+
+helpers=""
+for f in "$top"/parsers/*.c; do
+	b=$(basename "$f" .c)
+	case " $notlib " in
+	*" $b "*) ;;
+	*) helpers="$helpers $f" ;;
+	esac
+done
+common=$(ls "$top"/common/*.c)
+
+build() {	# name, -D flags and the target's source, then other sources
+	name=$1
+	shift
+	defs=""
+	while [ "${1#-D}" != "$1" ]; do
+		defs="$defs $1"
+		shift
+	done
+	main=$1
+	shift
+	objs=""
+	for src in "$@"; do
+		objs="$objs $(obj "$src")"
+	done
+	echo "fuzz: building $name"
+	case $objs in
+	*FAILED:*)
+		echo "fuzz: FAIL: $name: a source does not compile:"
+		sed 's/^/    /' "$out/obj.log" | head -40
+		fail=1
+		return
+		;;
+	esac
+	# shellcheck disable=SC2086
+	if ! eval "\$cc \$cflags -fsanitize=fuzzer,\$san $defs" \
+	    '-o "$out/$name" "$main" $objs $libs' \
+	    >"$out/$name.build.log" 2>&1; then
+		echo "fuzz: FAIL: $name does not build:"
+		sed 's/^/    /' "$out/$name.build.log" | head -40
+		fail=1
+		return
+	fi
+	targets="$targets $name"
+}
+
+# shellcheck disable=SC2086
+build fuzz_framer "$top/tests/fuzz/fuzz_framer.c" "$top/agent/framer.c" \
+    "$top/parsers/jregex.c" $common
+
+for c in $converters; do
+	opt=$(echo "$c" | cut -d: -f1)
+	file=$(echo "$c" | cut -d: -f2)
+	sym=$(echo "$c" | cut -d: -f3)
+	if [ ! -f "$top/parsers/$file.c" ]; then
+		echo "fuzz: skipping $opt (no parsers/$file.c)"
+		continue
+	fi
+	# shellcheck disable=SC2086
+	build "fuzz_$file" "-DFUZZ_CONVERTER='\"$opt\"'" "-DFUZZ_OPS=$sym" \
+	    "$top/tests/fuzz/fuzz_converter.c" "$top/parsers/$file.c" \
+	    $helpers $common
+done
+
+# Seeds: each case's input, behind the option bytes the targets expect.
+seeds="$out/seeds"
+mkdir -p "$seeds/framer" "$seeds/converter"
+printf 'multi\n2024-01-01 a\n  at b\n2024-01-02 c\nno newline' \
+    >"$out/builtin.input"
+printf '127.0.0.1 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.0" 200 2326\n{"a":1,"c":[1,2]}\nx,y,z\n' \
+    >>"$out/builtin.input"
+i=0
+for input in "$top"/tests/data/converters/*/input "$out/builtin.input"; do
+	[ -f "$input" ] || continue
+	i=$((i + 1))
+	# max_record 1025 or 97, "\n" or "<TRUNCATED>\n", date or no
+	# pattern, 500 lines, no header or 1, footer or none.
+	{ printf '\000\004\000\001\004\000\000\001'; head -c 65000 "$input"; } \
+	    >"$seeds/framer/$i-a"
+	{ printf '\140\000\001\000\024\001\001\002'; head -c 65000 "$input"; } \
+	    >"$seeds/framer/$i-b"
+	for sel in 000 001 002 003 004 205; do
+		{ printf "\\$sel"; head -c 65000 "$input"; } \
+		    >"$seeds/converter/$i-$sel"
+	done
+done
+
+run() {		# name
+	name=$1
+	case $name in
+	fuzz_framer) seed=$seeds/framer ;;
+	*) seed=$seeds/converter ;;
+	esac
+	mkdir -p "$out/corpus-$name"
+	"$out/$name" -max_total_time="$secs" -max_len=65536 -timeout=10 \
+	    -rss_limit_mb=2048 -close_fd_mask=1 -print_final_stats=1 \
+	    -artifact_prefix="$out/$name-" "$out/corpus-$name" "$seed" \
+	    >"$out/$name.log" 2>&1
+	echo $? >"$out/$name.rc"
+}
+
+echo "fuzz: running$targets for ${secs}s each, $jobs at a time"
+running=0
+for t in $targets; do
+	run "$t" &
+	running=$((running + 1))
+	if [ "$running" -ge "$jobs" ]; then
+		wait
+		running=0
+	fi
+done
+wait
+
+for t in $targets; do
+	rc=$(cat "$out/$t.rc" 2>/dev/null || echo 1)
+	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$out/$t.log")
+	if [ "$rc" = 0 ]; then
+		echo "fuzz: ok   $t (${runs:-?} runs)"
+	else
+		echo "fuzz: FAIL $t (exit $rc); log $out/$t.log:"
+		grep -E 'ERROR|SUMMARY|fuzz:|Test unit written|runtime error' \
+		    "$out/$t.log" | head -20 | sed 's/^/    /'
+		fail=1
+	fi
+done
+[ -n "${FUZZ_OUT:-}" ] || echo "fuzz: outputs in $out"
+exit $fail

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Runs every case under tests/data/converters/ through `sluiced -p`: the
+# case's flow.yaml is put under a flow named "case", its input is read as a
+# file of that flow, and the output must equal its expected bytes exactly
+# (and its counts line, where the case has one).
+. "$(dirname "$0")/lib.sh"
+
+cases=${SLUICE_TESTDATA:-$top_srcdir/tests/data}/converters
+pass=0
+failn=0
+for dir in "$cases"/*/; do
+	name=$(basename "$dir")
+	[ -f "$dir/input" ] && [ -f "$dir/expected" ] || continue
+	{
+		echo "stateDirectory: $tmp/state"
+		echo "controlSocket: $tmp/sluice.sock"
+		echo "flows:"
+		echo "  - name: case"
+		echo "    filePattern: /nonexistent/case.log"
+		echo "    kinesisStream: case"
+		if [ -f "$dir/flow.yaml" ]; then
+			sed 's/^/    /' "$dir/flow.yaml"
+		fi
+	} >"$tmp/$name.yaml"
+	if ! timeout 30 "$SLUICED" -c "$tmp/$name.yaml" -p case \
+	    <"$dir/input" >"$tmp/$name.out" 2>"$tmp/$name.err"; then
+		echo "FAIL: $name: sluiced -p exited non-zero:"
+		sed 's/^/    /' "$tmp/$name.err"
+		failn=$((failn + 1))
+		continue
+	fi
+	if ! cmp -s "$tmp/$name.out" "$dir/expected"; then
+		echo "FAIL: $name: output differs from expected"
+		diff <(od -c "$dir/expected") <(od -c "$tmp/$name.out") |
+		    head -n 20 | sed 's/^/    /'
+		failn=$((failn + 1))
+		continue
+	fi
+	if [ -f "$dir/counts" ] &&
+	    ! grep -qxF "$(cat "$dir/counts")" "$tmp/$name.err"; then
+		echo "FAIL: $name: counts: want '$(cat "$dir/counts")'," \
+		    "got '$(tail -n 1 "$tmp/$name.err")'"
+		failn=$((failn + 1))
+		continue
+	fi
+	pass=$((pass + 1))
+done
+echo "converter cases: $pass passed, $failn failed"
+[ "$pass" -gt 0 ] || fail "no converter cases found in $cases"
+[ "$failn" -eq 0 ]
