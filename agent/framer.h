@@ -44,7 +44,9 @@
  * overwritten by the terminator (truncatedRecordTerminator), emitted as
  * soon as they overflow, counted, and the rest of the record is discarded
  * up to its end.  Start patterns see at most max_record bytes of a line.
- * Memory is at most two max_record buffers whatever the input.
+ * Memory is at most two max_record buffers whatever the input, plus, when
+ * a pattern meets a line that is not valid UTF-8, room for its repaired
+ * copy (three times the line).
  */
 #ifndef FRAMER_H
 #define FRAMER_H

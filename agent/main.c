@@ -51,6 +51,7 @@
 #endif
 
 #define MAIN_SEGMENT_BYTES	(64ULL * 1024 * 1024)
+#define MAIN_PIPE_BUF		(1024 * 1024)	/* -p reads and writes */
 /*
  * The largest record the framer makes.  Kinesis counts the partition key
  * in its 1 MiB limit; ours is at most 64 bytes, so records stay under it.
@@ -498,9 +499,11 @@ pipe_flow(const char *name)
 		free(cause);
 		return (1);
 	}
-	buf = xmalloc(256 * 1024);
+	/* Big buffers: one write per megabyte, not one per record. */
+	setvbuf(stdout, NULL, _IOFBF, MAIN_PIPE_BUF);
+	buf = xmalloc(MAIN_PIPE_BUF);
 	for (;;) {
-		n = read(STDIN_FILENO, buf, 256 * 1024);
+		n = read(STDIN_FILENO, buf, MAIN_PIPE_BUF);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1) {

@@ -339,7 +339,8 @@ tailer_scan(struct tailer *t)
 
 	now = loop_now_ms();
 	for (pp = &t->files; (f = *pp) != NULL;) {
-		tailer_read_file(t, f);
+		if (tailer_read_file(t, f))
+			loop_timer_set(t->work_timer, 0);	/* more */
 		if (!t->paused && tailer_may_close(t, f, now)) {
 			*pp = f->next;
 			tailer_file_free(f);

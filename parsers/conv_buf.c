@@ -19,12 +19,12 @@
 #define CONV_BUF_MIN	1024
 
 void
-conv_buf_reserve(struct conv_buf *b, size_t more)
+conv_buf_grow(struct conv_buf *b, size_t more)
 {
 	size_t	need, cap;
 
 	if (more > SIZE_MAX - b->len)
-		fatalx("conv_buf_reserve: size overflow");
+		fatalx("conv_buf_grow: size overflow");
 	need = b->len + more;
 	if (need <= b->cap)
 		return;
@@ -38,16 +38,6 @@ conv_buf_reserve(struct conv_buf *b, size_t more)
 	}
 	b->data = xrealloc(b->data, cap);
 	b->cap = cap;
-}
-
-void
-conv_buf_add(struct conv_buf *b, const void *p, size_t len)
-{
-	if (len == 0)
-		return;
-	conv_buf_reserve(b, len);
-	memcpy(b->data + b->len, p, len);
-	b->len += len;
 }
 
 void

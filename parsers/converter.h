@@ -21,6 +21,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <time.h>
 
 #include <jansson.h>
@@ -32,9 +33,30 @@ struct conv_buf {
 	size_t	 cap;
 };
 
-void	conv_buf_reserve(struct conv_buf *, size_t more);
-void	conv_buf_add(struct conv_buf *, const void *, size_t);
+/* Grows the buffer so that more bytes fit after len (out of line). */
+void	conv_buf_grow(struct conv_buf *, size_t more);
 void	conv_buf_free(struct conv_buf *);
+
+/*
+ * The two calls every converter makes per field, inline: the growth check
+ * is one compare, so that writing a record costs little beyond the copy.
+ */
+static inline void
+conv_buf_reserve(struct conv_buf *b, size_t more)
+{
+	if (more > b->cap - b->len)
+		conv_buf_grow(b, more);
+}
+
+static inline void
+conv_buf_add(struct conv_buf *b, const void *p, size_t len)
+{
+	if (len == 0)
+		return;
+	conv_buf_reserve(b, len);
+	memcpy(b->data + b->len, p, len);
+	b->len += len;
+}
 
 enum conv_result {
 	CONV_OK,	/* out holds the converted record */

@@ -21,7 +21,7 @@
 #endif
 #include <pcre2.h>
 
-/* Longest pattern accepted (bytes), and longest translation. */
+/* Longest pattern accepted, in bytes; bounds the translation too. */
 #define JREGEX_PATTERN_MAX	(64 * 1024)
 
 /*
@@ -36,8 +36,8 @@ char		*jregex_translate(const char *java, char **cause);
  * Translates and compiles a Java pattern, and JIT-compiles it when the
  * JIT is available.  extra_flags are PCRE2 compile options added to
  * PCRE2_UTF; PCRE2_ANCHORED | PCRE2_ENDANCHORED gives Java's matches()
- * and PCRE2_ANCHORED alone lookingAt() (ENDANCHORED is rendered in the
- * pattern as "\z" so that the JIT keeps it).  Returns the code (free with
+ * and PCRE2_ANCHORED alone lookingAt() (as compile options the JIT keeps
+ * them; at match time it would not).  Returns the code (free with
  * pcre2_code_free), or NULL with *cause set (caller frees).  Subjects
  * must be valid UTF-8 and may be matched with PCRE2_NO_UTF_CHECK.
  */

@@ -121,6 +121,26 @@ json_out_utf8(const uint8_t *p, size_t r)
 	return (-1);
 }
 
+/*
+ * Returns non-zero if any of the 8 bytes at p is below 0x20, '"', '\\' or
+ * 0x80 and above.  SWAR: (x - 0x01..) & ~x & 0x80.. is non-zero exactly
+ * when some byte of x is zero (and (x - n..) & ~x & 0x80.. when some byte
+ * is below n), so a run of plain text is skipped a word at a time.
+ */
+static inline uint64_t
+json_out_word_special(const uint8_t *p)
+{
+	const uint64_t	ones = 0x0101010101010101ULL;
+	const uint64_t	high = 0x8080808080808080ULL;
+	uint64_t	w, q, b;
+
+	memcpy(&w, p, sizeof w);
+	q = w ^ (ones * '"');
+	b = w ^ (ones * '\\');
+	return ((((w - ones * 0x20) & ~w) | ((q - ones) & ~q) |
+	    ((b - ones) & ~b) | w) & high);
+}
+
 void
 json_out_escape(struct conv_buf *buf, const char *s, size_t len)
 {
@@ -135,6 +155,9 @@ json_out_escape(struct conv_buf *buf, const char *s, size_t len)
 	while (i < len) {
 		start = i;
 		for (;;) {
+			/* Eight bytes at a time while none needs a look. */
+			while (len - i >= 8 && !json_out_word_special(p + i))
+				i += 8;
 			while (i < len && json_out_class[p[i]] == ESC_NONE)
 				i++;
 			if (i == len || json_out_class[p[i]] != ESC_HIGH)

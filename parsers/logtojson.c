@@ -32,8 +32,10 @@
  *   gives timestamp, severity, pid, tid, connection (null without
  *   "*CID"), message, then the context nginx appends to the text, in its
  *   order, each only when present: client, server, login, request,
- *   subrequest, upstream, host, referrer (quotes removed).  customFieldNames
- *   renames the first six.
+ *   subrequest, upstream, host, referrer (quotes removed).  An unquoted
+ *   value ends at the next ", "; a quoted one at a quote followed by more
+ *   context or the end.  Text that is not all context stays in message.
+ *   customFieldNames renames the first six.
  * - LTSV (ltsv.org): "label:value" fields separated by TAB; an empty field
  *   is skipped; a field without ":" or with an empty label makes the line
  *   invalid.
@@ -246,6 +248,12 @@ struct logtojson {
 	size_t			 scratchcap;
 	struct logtojson_pair	 pairs[LOGTOJSON_MAX_PAIRS];
 	size_t			 npairs;
+	/*
+	 * COMPACT output of the regex formats, the hot path: each key's
+	 * '{"name":' or ',"name":' is escaped once and kept here.
+	 */
+	struct conv_buf		 cpre;
+	size_t			*cpre_off;	/* nkeys + 1 offsets */
 };
 
 static void	logtojson_free(void *);
@@ -449,6 +457,8 @@ logtojson_free(void *arg)
 	for (i = 0; i < lj->nkeys; i++)
 		free(lj->keys[i].name);
 	free(lj->keys);
+	conv_buf_free(&lj->cpre);
+	free(lj->cpre_off);
 	if (lj->stack != NULL)
 		pcre2_jit_stack_free(lj->stack);
 	if (lj->mctx != NULL)
@@ -481,6 +491,51 @@ logtojson_is_set(const PCRE2_SIZE *ov, int rc, uint32_t g)
 	return ((int)g < rc && ov[2 * g] != PCRE2_UNSET);
 }
 
+/*
+ * The same bytes json_out writes in COMPACT mode, with each key's prefix
+ * written once at the first record: a converted line then costs the match,
+ * one copy per key and one escape per value.
+ */
+static void
+logtojson_compact(struct logtojson *lj, const char *s,
+    const PCRE2_SIZE *ov, int rc, struct conv_buf *out)
+{
+	const char	*v;
+	size_t		 i, vlen;
+	uint32_t	 g;
+
+	if (lj->cpre_off == NULL) {
+		lj->cpre_off = xcalloc(lj->nkeys + 1, sizeof *lj->cpre_off);
+		for (i = 0; i < lj->nkeys; i++) {
+			lj->cpre_off[i] = lj->cpre.len;
+			conv_buf_add(&lj->cpre, i == 0 ? "{\"" : ",\"", 2);
+			json_out_escape(&lj->cpre, lj->keys[i].name,
+			    lj->keys[i].len);
+			conv_buf_add(&lj->cpre, "\":", 2);
+		}
+		lj->cpre_off[lj->nkeys] = lj->cpre.len;
+	}
+	for (i = 0; i < lj->nkeys; i++) {
+		conv_buf_add(out, lj->cpre.data + lj->cpre_off[i],
+		    lj->cpre_off[i + 1] - lj->cpre_off[i]);
+		g = lj->keys[i].src;
+		if (!logtojson_is_set(ov, rc, g)) {
+			conv_buf_add(out, "null", 4);
+			continue;
+		}
+		v = s + ov[2 * g];
+		vlen = ov[2 * g + 1] - ov[2 * g];
+		if (lj->dash_null && vlen == 1 && v[0] == '-') {
+			conv_buf_add(out, "null", 4);
+			continue;
+		}
+		conv_buf_add(out, "\"", 1);
+		json_out_escape(out, v, vlen);
+		conv_buf_add(out, "\"", 1);
+	}
+	conv_buf_add(out, "}", 1);
+}
+
 static enum conv_result
 logtojson_regex(struct logtojson *lj, const char *line, size_t len,
     struct conv_buf *out)
@@ -506,6 +561,10 @@ logtojson_regex(struct logtojson *lj, const char *line, size_t len,
 	if (lj->ngroups != lj->nfields)
 		return (CONV_DROP);
 	ov = pcre2_get_ovector_pointer(lj->md);
+	if (!lj->pretty && lj->nkeys > 0) {
+		logtojson_compact(lj, s, ov, rc, out);
+		return (CONV_OK);
+	}
 	json_out_init(&jo, out, lj->pretty);
 	json_out_object_begin(&jo);
 	for (i = 0; i < lj->nkeys; i++) {
@@ -1081,7 +1140,7 @@ logtojson_nginx_context_parse(struct logtojson *lj, const char *p,
 		seen |= 1 << k;
 		v = p + klen + 2;
 		if (v < end && *v == '"') {
-			/* A quoted value ends at a quote before more context. */
+			/* It ends at a quote before more context. */
 			for (p = v + 1; p < end; p++)
 				if (*p == '"' && logtojson_nginx_next(p + 1,
 				    end))
@@ -1094,9 +1153,12 @@ logtojson_nginx_context_parse(struct logtojson *lj, const char *p,
 				return (-1);
 			p++;
 		} else {
-			for (p = v; p < end && !logtojson_nginx_next(p, end);
-			    p++)
+			/* Addresses and names hold no ", ". */
+			for (p = v; p < end && !(p[0] == ',' && p + 1 < end &&
+			    p[1] == ' '); p++)
 				;
+			if (!logtojson_nginx_next(p, end))
+				return (-1);
 			if (logtojson_add_pair(lj, logtojson_nginx_context[k],
 			    klen, LOGTOJSON_V_LINE, v - line, p - v, -1) == -1)
 				return (-1);

@@ -7,7 +7,7 @@
  *	renameFields: { msg: message }
  *	addFields: { host: "{{hostname}}", source: "{{flow}}:{{file}}" }
  *	{"msg":"hi","password":"x","n":1}
- *	  -> {"message":"hi","n":1,"host":"web1","source":"web:/var/log/a.log"}
+ *	-> {"message":"hi","n":1,"host":"web1","source":"web:/var/log/a"}
  *
  * The record, without its one trailing "\n", must be a single JSON object
  * (jansson: JSON_DECODE_ANY off, so a bare scalar fails, and an array is
@@ -35,7 +35,8 @@
  *     position).  Values are strings, in which {{hostname}}, {{file}},
  *     {{flow}} and {{timestamp}} (conv_ctx's now, as YYYY-MM-DDTHH:MM:SSZ
  *     UTC) are expanded per record.  Any other {{name}} is a config error;
- *     a "{{" not closed by "}}" is literal text.
+ *     a "{{" not closed by "}}", or followed by another "{{" before the
+ *     "}}", is literal text.
  *
  * onInvalid: DROP (default) drops a record that is not a JSON object; RAW
  * passes it unchanged; WRAP makes it the object {"message":"<line>"}, to
@@ -83,7 +84,7 @@ static const char *const parsejson_placeholders[] = {
 
 struct parsejson_seg {
 	enum parsejson_seg_kind	 kind;
-	size_t			 off;	/* literal: in the add's value */
+	size_t			 off;	/* a literal's, in value */
 	size_t			 len;
 };
 
@@ -92,17 +93,18 @@ struct parsejson_add {
 	size_t			 namelen;
 	char			*value;
 	size_t			 valuelen;
-	struct parsejson_seg	*segs;	/* NULL: value has no placeholder */
+	struct parsejson_seg	*segs;	/* NULL: no placeholder */
 	size_t			 nsegs;
 };
 
+/* seen and member are per record: "from" was found, as that member. */
 struct parsejson_rename {
 	char			*from;
 	size_t			 fromlen;
 	char			*to;
 	size_t			 tolen;
-	size_t			 member;	/* per record: its member */
-	int			 seen;		/* per record: from is there */
+	size_t			 member;
+	int			 seen;
 };
 
 struct parsejson_name {
@@ -114,7 +116,7 @@ struct parsejson_name {
 struct parsejson_member {
 	const char		*name;
 	size_t			 len;
-	json_t			*value;		/* NULL: the wrapped line */
+	json_t			*value;		/* NULL: wrapped */
 	struct parsejson_rename	*rename;	/* NULL: not renamed */
 	int			 keep;
 };
@@ -130,8 +132,8 @@ struct parsejson {
 
 	struct parsejson_member	*members;	/* reused per record */
 	size_t			 membercap;
-	struct conv_buf		 scratch;	/* an expanded add value */
-	time_t			 stamp_time;	/* stamp is for this time */
+	struct conv_buf		 scratch;	/* an add's value */
+	time_t			 stamp_time;	/* of stamp */
 	char			 stamp[32];
 };
 
@@ -160,7 +162,7 @@ parsejson_eq(const char *a, size_t alen, const char *b, size_t blen)
 static int
 parsejson_segments(struct parsejson_add *add, char **cause)
 {
-	const char	*v = add->value, *open, *close;
+	const char	*v = add->value, *open, *close, *q;
 	size_t		 pos = 0, len = add->valuelen, nlen, cap = 0;
 	int		 k, found;
 
@@ -170,6 +172,10 @@ parsejson_segments(struct parsejson_add *add, char **cause)
 		    len - (size_t)(open + 2 - v), "}}", 2);
 		if (open == NULL || close == NULL)
 			break;
+		/* The innermost "{{": in "{{ {{flow}}" the first is text. */
+		while ((q = memmem(open + 1, (size_t)(close - open - 1), "{{",
+		    2)) != NULL)
+			open = q;
 		nlen = (size_t)(close - open - 2);
 		found = 0;
 		for (k = PARSEJSON_HOSTNAME; k <= PARSEJSON_TIMESTAMP; k++) {

@@ -24,9 +24,9 @@
  * Unnamed groups are not output; a named group that did not take part in
  * the match is null.  The "types" conversions never lose data: text that
  * is not a valid value of the type stays a JSON string.
- *	int	[+-]?[0-9]+ within int64, written in canonical form (+007 -> 7)
- *	float	[+-]?[0-9]+(.[0-9]+)?([eE][+-]?[0-9]+)?, written as that text
- *		without the "+" and redundant leading zeros
+ *	int	[+-]?[0-9]+ within int64, written canonically (+007 -> 7)
+ *	float	[+-]?[0-9]+(.[0-9]+)?([eE][+-]?[0-9]+)?, written as that
+ *		text without the "+" and redundant leading zeros
  *	bool	true/false, yes/no, 1/0 (any case) -> true/false
  *	string	the default
  *
@@ -111,7 +111,7 @@ struct regextojson_field {
 	uint32_t		 group;
 	enum regextojson_type	 type;
 	int			 is_time;
-	size_t			 keyoff;	/* in keys: '{' or ',', "name": */
+	size_t			 keyoff;	/* in keys: {"name": */
 	size_t			 keylen;
 };
 
@@ -125,8 +125,8 @@ struct regextojson {
 	size_t				 nfields;
 	enum regextojson_policy		 policy;
 	int				 pretty;
-	char				*timefmt;	/* NULL: no timeKey */
-	struct conv_buf			 keys;		/* escaped, for COMPACT */
+	char				*timefmt;	/* or NULL */
+	struct conv_buf			 keys;	/* for COMPACT */
 };
 
 static const struct conv_key regextojson_keys[] = {
@@ -222,16 +222,6 @@ regextojson_compile(struct regextojson *rj, const char *pattern,
 	}
 	qsort(rj->fields, rj->nfields, sizeof *rj->fields,
 	    regextojson_field_cmp);
-	for (j = 1; j < rj->nfields; j++) {
-		/* (?|...) can give two names one number; PCRE2 forbids it. */
-		if (rj->fields[j].group == rj->fields[j - 1].group) {
-			xasprintf(cause, "pattern: groups \"%s\" and \"%s\" "
-			    "share a number", rj->fields[j - 1].name,
-			    rj->fields[j].name);
-			return (-1);
-		}
-	}
-
 	for (j = 0; j < rj->nfields; j++) {
 		rj->fields[j].keyoff = rj->keys.len;
 		conv_buf_add(&rj->keys, j == 0 ? "{\"" : ",\"", 2);
@@ -284,8 +274,8 @@ regextojson_create(const json_t *opts, char **cause, const char **badkey)
 	json_object_foreach(types, name, tv) {
 		if ((f = regextojson_field(rj, name)) == NULL) {
 			*badkey = "types";
-			xasprintf(cause, "types: \"%s\" is not a named group of "
-			    "the pattern", name);
+			xasprintf(cause, "types: \"%s\" is not a named group "
+			    "of the pattern", name);
 			goto fail;
 		}
 		if (!json_is_string(tv) || (i = regextojson_lookup(
@@ -389,8 +379,8 @@ struct regextojson_val {
 	enum regextojson_kind	 kind;
 	const char		*s;
 	size_t			 len;
-	int			 neg;		/* a literal: "-" first */
-	char			 tmp[32];	/* for s: digits or a time */
+	int			 neg;	/* a literal: "-" first */
+	char			 tmp[32];	/* digits or a time */
 };
 
 /* [+-]?[0-9]+ within int64; 0 and *v set, or -1. */

@@ -58,6 +58,13 @@ if step "build (asan, -Werror)" env BUILD=$BUILD ./scripts/build.sh \
 	failed=$((failed + f))
 fi
 
+# libFuzzer targets (the framer and each converter), a bounded time each,
+# under ASan and UBSan.
+if step "fuzz (libFuzzer, ${FUZZ_SECONDS:=15} s a target)" \
+    env FUZZ_SECONDS="$FUZZ_SECONDS" bash tests/fuzz/run.sh; then
+	passed=$((passed + 1))
+fi
+
 # make distcheck: the tarball builds, installs and passes make check.
 distcheck() {
 	BUILD=build ./scripts/build.sh &&

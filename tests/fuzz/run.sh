@@ -70,16 +70,12 @@ for f in "$top"/parsers/*.c; do
 done
 common=$(ls "$top"/common/*.c)
 
-build() {	# name, -D flags and the target's source, then other sources
+build() {	# name, two -D flags (or ""), the target's source, other sources
 	name=$1
-	shift
-	defs=""
-	while [ "${1#-D}" != "$1" ]; do
-		defs="$defs $1"
-		shift
-	done
-	main=$1
-	shift
+	d1=$2
+	d2=$3
+	main=$4
+	shift 4
 	objs=""
 	for src in "$@"; do
 		objs="$objs $(obj "$src")"
@@ -94,9 +90,9 @@ build() {	# name, -D flags and the target's source, then other sources
 		;;
 	esac
 	# shellcheck disable=SC2086
-	if ! eval "\$cc \$cflags -fsanitize=fuzzer,\$san $defs" \
-	    '-o "$out/$name" "$main" $objs $libs' \
-	    >"$out/$name.build.log" 2>&1; then
+	if ! $cc $cflags -fsanitize=fuzzer,$san ${d1:+"$d1"} ${d2:+"$d2"} \
+	    -o "$out/$name" "$main" $objs $libs >"$out/$name.build.log" 2>&1
+	then
 		echo "fuzz: FAIL: $name does not build:"
 		sed 's/^/    /' "$out/$name.build.log" | head -40
 		fail=1
@@ -106,7 +102,7 @@ build() {	# name, -D flags and the target's source, then other sources
 }
 
 # shellcheck disable=SC2086
-build fuzz_framer "$top/tests/fuzz/fuzz_framer.c" "$top/agent/framer.c" \
+build fuzz_framer "" "" "$top/tests/fuzz/fuzz_framer.c" "$top/agent/framer.c" \
     "$top/parsers/jregex.c" $common
 
 for c in $converters; do
@@ -118,7 +114,7 @@ for c in $converters; do
 		continue
 	fi
 	# shellcheck disable=SC2086
-	build "fuzz_$file" "-DFUZZ_CONVERTER='\"$opt\"'" "-DFUZZ_OPS=$sym" \
+	build "fuzz_$file" "-DFUZZ_CONVERTER=\"$opt\"" "-DFUZZ_OPS=$sym" \
 	    "$top/tests/fuzz/fuzz_converter.c" "$top/parsers/$file.c" \
 	    $helpers $common
 done
@@ -128,8 +124,10 @@ seeds="$out/seeds"
 mkdir -p "$seeds/framer" "$seeds/converter"
 printf 'multi\n2024-01-01 a\n  at b\n2024-01-02 c\nno newline' \
     >"$out/builtin.input"
-printf '127.0.0.1 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.0" 200 2326\n{"a":1,"c":[1,2]}\nx,y,z\n' \
-    >>"$out/builtin.input"
+{
+	printf '127.0.0.1 - - [10/Oct/2000:13:55:36 -0700] '
+	printf '"GET / HTTP/1.0" 200 2326\n{"a":1,"c":[1,2]}\nx,y,z\n'
+} >>"$out/builtin.input"
 i=0
 for input in "$top"/tests/data/converters/*/input "$out/builtin.input"; do
 	[ -f "$input" ] || continue
@@ -141,7 +139,7 @@ for input in "$top"/tests/data/converters/*/input "$out/builtin.input"; do
 	{ printf '\140\000\001\000\024\001\001\002'; head -c 65000 "$input"; } \
 	    >"$seeds/framer/$i-b"
 	for sel in 000 001 002 003 004 205; do
-		{ printf "\\$sel"; head -c 65000 "$input"; } \
+		{ printf '%b' "\\0$sel"; head -c 65000 "$input"; } \
 		    >"$seeds/converter/$i-$sel"
 	done
 done

@@ -435,7 +435,8 @@ test_rfc5424(void **state)
 	    "{\"pri\":\"165\",\"version\":\"1\",\"timestamp\":"
 	    "\"2003-10-11T22:14:15.003-07:00\",\"hostname\":\"h\",\"appname\":"
 	    "\"app\",\"procid\":\"12\",\"msgid\":null,\"structuredData\":{"
-	    "\"exampleSDID@32473\":{\"iut\":\"4\",\"x\":\"a\\\"b\\\\c]d\\\\e\"},"
+	    "\"exampleSDID@32473\":{\"iut\":\"4\",\"x\":"
+	    "\"a\\\"b\\\\c]d\\\\e\"},"
 	    "\"examplePriority@32473\":{\"class\":\"high\"}},\"message\":null}"
 	    "\n");
 	/* Malformed: bad PRI, bad timestamp, repeated SD-ID, no SD. */
@@ -477,7 +478,8 @@ test_nginx(void **state)
 	    "{\"timestamp\":\"2024/01/02 03:04:05\",\"severity\":\"warn\","
 	    "\"pid\":\"1\",\"tid\":\"2\",\"connection\":\"3\",\"message\":"
 	    "\"a, client: b, c\",\"client\":\"5.6.7.8\",\"server\":\"s\","
-	    "\"request\":\"GET /\\\"q\\\" HTTP/1.1\",\"upstream\":\"http://u/\","
+	    "\"request\":\"GET /\\\"q\\\" HTTP/1.1\","
+	    "\"upstream\":\"http://u/\","
 	    "\"referrer\":\"http://r/\"}\n");
 	check(lj, "2024-01-02 03:04:05 [error] 1#1: x\n", NULL);
 	logtojson_ops.free(lj);

@@ -202,19 +202,21 @@ test_add(void **state)
 	(void)state;
 	p = make("{\"addFields\": {\"env\": \"prod\", \"src\": "
 	    "\"{{flow}}:{{file}}@{{hostname}}\", \"at\": \"{{timestamp}}\", "
-	    "\"lit\": \"{{flow\", \"two\": \"}}{{flow}}{{flow}}{{\"}}");
+	    "\"lit\": \"{{flow\", \"two\": \"}}{{flow}}{{flow}}{{\", "
+	    "\"nest\": \"{{ {{{file}}}\"}}");
 	/* Appended in the configured order; same names are replaced. */
 	check(p, "{\"env\":\"dev\",\"a\":1}\n", CONV_OK,
 	    "{\"a\":1,\"env\":\"prod\",\"src\":\"web:/var/log/app.log@host1\","
 	    "\"at\":\"2023-11-14T22:13:20Z\",\"lit\":\"{{flow\","
-	    "\"two\":\"}}webweb{{\"}\n");
+	    "\"two\":\"}}webweb{{\",\"nest\":\"{{ {/var/log/app.log}\"}\n");
 	/* Expanded per record. */
 	c2.now = 0;
 	c2.flow = "q\"x";
 	c2.hostname = NULL;
 	w = "{\"env\":\"prod\",\"src\":\"q\\\"x:/var/log/app.log@\","
 	    "\"at\":\"1970-01-01T00:00:00Z\",\"lit\":\"{{flow\","
-	    "\"two\":\"}}q\\\"xq\\\"x{{\"}\n";
+	    "\"two\":\"}}q\\\"xq\\\"x{{\","
+	    "\"nest\":\"{{ {/var/log/app.log}\"}\n";
 	check_ctx(p, "{}\n", 3, CONV_OK, w, strlen(w), &c2);
 	parsejson_ops.free(p);
 
@@ -372,8 +374,8 @@ test_create_errors(void **state)
 static void
 test_ops(void **state)
 {
-	const char	*want[] = { "addFields", "removeFields", "renameFields",
-			    "onInvalid" };
+	const char	*want[] = { "addFields", "removeFields",
+			    "renameFields", "onInvalid" };
 	size_t		 i;
 
 	(void)state;

@@ -358,7 +358,8 @@ test_escape_like_json_out(void **state)
 {
 	static const char	 alphabet[] = "ab \"\\\x01\x1f\x7f\xc3\xa9\xff"
 				    "\xe2\x82\xac\n\t\xed\xa0\x80\xf0\x9f";
-	struct conv_buf		 out = { NULL, 0, 0 }, want = { NULL, 0, 0 };
+	struct conv_buf		 out = { NULL, 0, 0 };
+	struct conv_buf		 want = { NULL, 0, 0 };
 	struct json_out		 jo;
 	char			 in[48];
 	uint32_t		 seed = 12345;
@@ -413,8 +414,8 @@ test_long_line(void **state)
 	r = make("{\"pattern\": \"(?<ip>\\\\S+) (?<rest>.*)\"}");
 	assert_int_equal(regextojson_ops.convert(r, line, n + 1, &out, &ctx),
 	    CONV_OK);
-	assert_int_equal(out.len, strlen("{\"ip\":\"1.2.3.4\",\"rest\":\"\"}\n") +
-	    n - 8);
+	assert_int_equal(out.len,
+	    strlen("{\"ip\":\"1.2.3.4\",\"rest\":\"\"}\n") + n - 8);
 	assert_memory_equal(out.data, "{\"ip\":\"1.2.3.4\",\"rest\":\"xxx", 26);
 	assert_memory_equal(out.data + out.len - 3, "\"}\n", 3);
 
@@ -479,8 +480,8 @@ test_create_errors(void **state)
 static void
 test_ops(void **state)
 {
-	const char	*want[] = { "pattern", "types", "onMismatch", "timeKey",
-			    "timeFormat", "jsonFormat" };
+	const char	*want[] = { "pattern", "types", "onMismatch",
+			    "timeKey", "timeFormat", "jsonFormat" };
 	size_t		 i;
 
 	(void)state;

@@ -13,6 +13,6 @@ term='<TRUNCATED>\n'	# 12 bytes, as in flow.yaml
 {
 	printf 'S start\n'
 	head -c $((max - 8 - 12)) /dev/zero | tr '\0' x
-	printf "$term"
+	printf '%b' "$term"
 	printf 'S next\n'
 } >expected
