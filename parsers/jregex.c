@@ -1352,6 +1352,98 @@ jregex_compile(const char *java, uint32_t extra_flags, char **cause)
 	return (code);
 }
 
+/* Replaces every occurrence of from in *s by to. */
+static void
+jx_replace_all(char **s, const char *from, const char *to)
+{
+	char	*p, *out;
+	size_t	 flen = strlen(from), tlen = strlen(to), n = 0, olen;
+
+	for (p = *s; (p = strstr(p, from)) != NULL; p += flen)
+		n++;
+	if (n == 0)
+		return;
+	olen = strlen(*s) - n * flen + n * tlen;
+	out = xmalloc(olen + 1);
+	olen = 0;
+	for (p = *s;;) {
+		char	*q = strstr(p, from);
+
+		if (q == NULL) {
+			memcpy(out + olen, p, strlen(p) + 1);
+			break;
+		}
+		memcpy(out + olen, p, q - p);
+		olen += q - p;
+		memcpy(out + olen, to, tlen);
+		olen += tlen;
+		p = q + flen;
+	}
+	free(*s);
+	*s = out;
+}
+
+pcre2_code *
+jregex_compile_ascii(const char *java, uint32_t extra_flags)
+{
+	pcre2_compile_context	*cctx;
+	pcre2_code		*code;
+	PCRE2_SIZE		 off;
+	char			*pat, *cause = NULL;
+	int			 error;
+
+	if ((pat = jregex_translate(java, &cause)) == NULL) {
+		free(cause);
+		return (NULL);
+	}
+	/*
+	 * On ASCII text Java's Unicode word boundary is PCRE2's ASCII one,
+	 * and the line terminators beyond \n and \r cannot occur.
+	 */
+	jx_replace_all(&pat, "(?:(?<=" JX_WORD ")(?!" JX_WORD ")|(?<!"
+	    JX_WORD ")(?=" JX_WORD "))", "\\b");
+	jx_replace_all(&pat, "(?:(?<=" JX_WORD ")(?=" JX_WORD ")|(?<!"
+	    JX_WORD ")(?!" JX_WORD "))", "\\B");
+	jx_replace_all(&pat, JX_WORD, "\\w");
+	jx_replace_all(&pat, "\\x{85}\\x{2028}\\x{2029}", "");
+	cctx = pcre2_compile_context_create(NULL);
+	if (cctx == NULL)
+		fatalx("pcre2_compile_context_create");
+	pcre2_set_newline(cctx, PCRE2_NEWLINE_LF);
+	/* Anything still beyond ASCII (a \p class...) fails here: no twin. */
+	code = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED,
+	    PCRE2_NEVER_BACKSLASH_C | PCRE2_NEVER_UCP | extra_flags, &error,
+	    &off, cctx);
+	if (code != NULL && (strstr(pat, "\\p") != NULL ||
+	    strstr(pat, "\\P") != NULL || strstr(pat, "\\X") != NULL ||
+	    strstr(pat, "\\R") != NULL || strstr(pat, "(?i") != NULL)) {
+		/* Properties, \R and caseless matching differ: keep UTF. */
+		pcre2_code_free(code);
+		code = NULL;
+	}
+	if (code != NULL)
+		(void)pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
+	pcre2_compile_context_free(cctx);
+	free(pat);
+	return (code);
+}
+
+int
+jregex_is_ascii(const char *s, size_t len)
+{
+	const uint8_t	*p = (const uint8_t *)s;
+	uint64_t	 w, acc = 0;
+	size_t		 i = 0;
+
+	for (; len - i >= 8; i += 8) {
+		memcpy(&w, p + i, 8);
+		acc |= w;
+	}
+	for (; i < len; i++)
+		acc |= p[i];
+	return ((acc & 0x8080808080808080ULL) == 0);
+}
+
 int
 jregex_is_jit(const pcre2_code *code)
 {

@@ -62,4 +62,16 @@ int		 jregex_utf8_is_valid(const char *s, size_t len);
 #define JREGEX_REPAIR_MAX(len)	((len) * 3)
 size_t		 jregex_utf8_repair(char *dst, const char *s, size_t len);
 
+/*
+ * A twin of jregex_compile(java) for lines that are all ASCII, in PCRE2's
+ * byte mode: on such lines it matches exactly what the UTF pattern does,
+ * faster (Java's Unicode \b and line terminators reduce to ASCII ones).
+ * Returns NULL when no such twin can be made (the pattern uses Unicode
+ * properties, caseless matching, \R...); the caller then uses the UTF one.
+ */
+pcre2_code	*jregex_compile_ascii(const char *java, uint32_t extra_flags);
+
+/* Returns 1 if every byte of s is below 0x80. */
+int		 jregex_is_ascii(const char *s, size_t len);
+
 #endif /* JREGEX_H */

@@ -253,6 +253,7 @@ struct logtojson {
 	 * '{"name":' or ',"name":' is escaped once and kept here.
 	 */
 	struct conv_buf		 cpre;
+	pcre2_code		*re_ascii;	/* byte-mode twin of re */
 	size_t			*cpre_off;	/* nkeys + 1 offsets */
 };
 
@@ -311,7 +312,7 @@ logtojson_create(const json_t *opts, char **cause, const char **badkey)
 	struct logtojson	 *lj;
 	const json_t		 *v, *names;
 	const char		**list = NULL;
-	const char		 *pattern = NULL;
+	const char		 *pattern = NULL, *java = NULL;
 	size_t			  i, n = 0, ndefault = 0;
 	int			  f;
 
@@ -371,6 +372,7 @@ logtojson_create(const json_t *opts, char **cause, const char **badkey)
 		}
 		lj->re = jregex_compile(pattern, PCRE2_ANCHORED |
 		    PCRE2_ENDANCHORED, cause);
+		java = pattern;
 		if (lj->re == NULL) {
 			*badkey = KEY_PATTERN;
 			goto fail;
@@ -407,7 +409,8 @@ logtojson_create(const json_t *opts, char **cause, const char **badkey)
 			goto fail;
 		}
 		if (logtojson_builtin[f].pattern != NULL) {
-			lj->re = jregex_compile(logtojson_builtin[f].pattern,
+			java = logtojson_builtin[f].pattern;
+			lj->re = jregex_compile(java,
 			    PCRE2_ANCHORED | PCRE2_ENDANCHORED, cause);
 			if (lj->re == NULL)
 				fatalx("logtojson: built-in pattern: %s",
@@ -418,6 +421,18 @@ logtojson_create(const json_t *opts, char **cause, const char **badkey)
 	if (lj->re != NULL) {
 		pcre2_pattern_info(lj->re, PCRE2_INFO_CAPTURECOUNT,
 		    &lj->ngroups);
+		lj->re_ascii = jregex_compile_ascii(java, PCRE2_ANCHORED |
+		    PCRE2_ENDANCHORED);
+		if (lj->re_ascii != NULL) {
+			uint32_t	ng = 0;
+
+			pcre2_pattern_info(lj->re_ascii,
+			    PCRE2_INFO_CAPTURECOUNT, &ng);
+			if (ng != lj->ngroups || !jregex_is_jit(lj->re_ascii)) {
+				pcre2_code_free(lj->re_ascii);
+				lj->re_ascii = NULL;
+			}
+		}
 		if (lj->format <= LOGTOJSON_RFC3339SYSLOG &&
 		    lj->ngroups != lj->nfields)
 			log_warnx("LOGTOJSON: matchPattern has %u groups but "
@@ -467,6 +482,8 @@ logtojson_free(void *arg)
 		pcre2_match_data_free(lj->md);
 	if (lj->re != NULL)
 		pcre2_code_free(lj->re);
+	if (lj->re_ascii != NULL)
+		pcre2_code_free(lj->re_ascii);
 	free(lj->scratch);
 	free(lj);
 }
@@ -478,6 +495,10 @@ logtojson_free(void *arg)
 static int
 logtojson_match(struct logtojson *lj, const char *s, size_t len)
 {
+	/* Most log lines are ASCII: the byte-mode twin is faster. */
+	if (lj->re_ascii != NULL && lj->jit && jregex_is_ascii(s, len))
+		return (pcre2_jit_match(lj->re_ascii, (PCRE2_SPTR)s, len, 0,
+		    0, lj->md, lj->mctx));
 	if (lj->jit)
 		return (pcre2_jit_match(lj->re, (PCRE2_SPTR)s, len, 0, 0,
 		    lj->md, lj->mctx));
