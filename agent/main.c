@@ -70,6 +70,7 @@ struct flow {
 	size_t			 max_record;
 	struct conv_buf		 cut;		/* a record being truncated */
 	uint64_t		 truncated;	/* after conversion */
+	uint64_t		 truncated_logged;
 	const char		*cur_path;	/* file being framed */
 	uint64_t		 failed_seen;	/* chain_failed, counted */
 	int			 appended;	/* since the last flush */
@@ -280,6 +281,14 @@ flow_sync(struct flow *fl)
 		return;		/* checkpoints stay where they were */
 	}
 	fl->unsynced = 0;
+	if (fl->truncated != fl->truncated_logged) {
+		log_warnx("flow=%s: %llu converted record%s longer than %zu "
+		    "bytes cut with truncatedRecordTerminator", fl->name,
+		    (unsigned long long)(fl->truncated - fl->truncated_logged),
+		    fl->truncated - fl->truncated_logged == 1 ? "" : "s",
+		    fl->max_record);
+		fl->truncated_logged = fl->truncated;
+	}
 	tailer_checkpoint(fl->tailer);
 	tailer_publish(fl->tailer);
 }

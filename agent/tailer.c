@@ -687,9 +687,19 @@ tailer_publish(struct tailer *t)
 
 	if (t->p.metrics == NULL)
 		return;
-	t->p.metrics->records_truncated += t->stats.truncated -
-	    t->truncated_seen;
-	t->truncated_seen = t->stats.truncated;
+	if (t->stats.truncated != t->truncated_seen) {
+		/* Once per publish (at most a second), not per record. */
+		log_warnx("flow=%s: %llu record%s longer than %zu bytes cut "
+		    "with truncatedRecordTerminator (%llu in all)", t->flow,
+		    (unsigned long long)(t->stats.truncated -
+		    t->truncated_seen),
+		    t->stats.truncated - t->truncated_seen == 1 ? "" : "s",
+		    t->p.framer.max_record,
+		    (unsigned long long)t->stats.truncated);
+		t->p.metrics->records_truncated += t->stats.truncated -
+		    t->truncated_seen;
+		t->truncated_seen = t->stats.truncated;
+	}
 	for (f = t->files; f != NULL; f = f->next)
 		n++;
 	mf = xcalloc(n, sizeof *mf);
