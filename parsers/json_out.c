@@ -195,6 +195,26 @@ json_out_escape(struct conv_buf *buf, const char *s, size_t len)
 }
 
 void
+json_out_quoted(struct conv_buf *buf, const char *s, size_t len)
+{
+	const uint8_t	*p = (const uint8_t *)s;
+	size_t		 i = 0;
+
+	/* A byte escapes to 6 at most (\u00XX); U+FFFD is 3 for 1 or more. */
+	conv_buf_reserve(buf, 6 * len + 2);
+	while (len - i >= 8 && !json_out_word_special(p + i))
+		i += 8;
+	while (i < len && json_out_class[p[i]] == ESC_NONE)
+		i++;
+	buf->data[buf->len++] = '"';
+	memcpy(buf->data + buf->len, s, i);
+	buf->len += i;
+	if (i < len)
+		json_out_escape(buf, s + i, len - i);
+	buf->data[buf->len++] = '"';
+}
+
+void
 json_out_init(struct json_out *j, struct conv_buf *buf, int pretty)
 {
 	memset(j, 0, sizeof *j);

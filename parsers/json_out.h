@@ -69,4 +69,11 @@ void	json_out_json(struct json_out *, const json_t *);
  */
 void	json_out_escape(struct conv_buf *buf, const char *s, size_t len);
 
+/*
+ * Appends s as a quoted JSON string, as json_out_string writes it, without
+ * the layout state: for converters that write COMPACT objects by hand.
+ * Plain ASCII, the common case, is found a word at a time and copied.
+ */
+void	json_out_quoted(struct conv_buf *buf, const char *s, size_t len);
+
 #endif /* JSON_OUT_H */

@@ -492,11 +492,12 @@ logtojson_free(void *arg)
  * Matches the whole subject.  Returns the pcre2 result: > 0 matched,
  * PCRE2_ERROR_NOMATCH, or another error.
  */
+/* ascii: the caller knows s is all ASCII (most log lines are). */
 static int
-logtojson_match(struct logtojson *lj, const char *s, size_t len)
+logtojson_match(struct logtojson *lj, const char *s, size_t len, int ascii)
 {
-	/* Most log lines are ASCII: the byte-mode twin is faster. */
-	if (lj->re_ascii != NULL && lj->jit && jregex_is_ascii(s, len))
+	/* The byte-mode twin is faster, and the same on ASCII text. */
+	if (ascii && lj->re_ascii != NULL && lj->jit)
 		return (pcre2_jit_match(lj->re_ascii, (PCRE2_SPTR)s, len, 0,
 		    0, lj->md, lj->mctx));
 	if (lj->jit)
@@ -550,9 +551,7 @@ logtojson_compact(struct logtojson *lj, const char *s,
 			conv_buf_add(out, "null", 4);
 			continue;
 		}
-		conv_buf_add(out, "\"", 1);
-		json_out_escape(out, v, vlen);
-		conv_buf_add(out, "\"", 1);
+		json_out_quoted(out, v, vlen);
 	}
 	conv_buf_add(out, "}", 1);
 }
@@ -566,15 +565,16 @@ logtojson_regex(struct logtojson *lj, const char *line, size_t len,
 	const char	*s = line, *v;
 	size_t		 i, vlen;
 	uint32_t	 g;
-	int		 rc;
+	int		 rc, ascii;
 
 	/* Java matches the decoded String: repair as its decoder does. */
-	if (!jregex_utf8_is_valid(line, len)) {
+	ascii = jregex_is_ascii(line, len);
+	if (!ascii && !jregex_utf8_is_valid(line, len)) {
 		logtojson_scratch(lj, JREGEX_REPAIR_MAX(len) + 1);
 		len = jregex_utf8_repair(lj->scratch, line, len);
 		s = lj->scratch;
 	}
-	rc = logtojson_match(lj, s, len);
+	rc = logtojson_match(lj, s, len, ascii);
 	if (rc == PCRE2_ERROR_NOMATCH)
 		return (CONV_DROP);
 	if (rc < 0)
@@ -1204,7 +1204,7 @@ logtojson_nginx(struct logtojson *lj, const char *line, size_t len,
 		len = jregex_utf8_repair(lj->scratch, line, len);
 		line = lj->scratch;
 	}
-	rc = logtojson_match(lj, line, len);
+	rc = logtojson_match(lj, line, len, jregex_is_ascii(line, len));
 	if (rc == PCRE2_ERROR_NOMATCH)
 		return (CONV_DROP);
 	if (rc < 0)

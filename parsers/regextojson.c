@@ -597,46 +597,6 @@ regextojson_put(struct conv_buf *out, const char *s, size_t len)
 	out->len += len;
 }
 
-/* SWAR: a byte of w is zero / below 0x20 / 0x80 or above. */
-#define REGEXTOJSON_ONES	0x0101010101010101ULL
-#define REGEXTOJSON_HIGHS	0x8080808080808080ULL
-#define REGEXTOJSON_ZERO(w)	(((w) - REGEXTOJSON_ONES) & ~(w) & \
-				    REGEXTOJSON_HIGHS)
-
-/*
- * Writes a quoted JSON string.  Most log text needs no escaping, so the
- * plain ASCII run at its start is found eight bytes at a time and copied
- * as is; json_out_escape does the rest from the first byte that needs it
- * (a control character, '"', '\\' or any byte of 0x80 and above, so a
- * UTF-8 sequence is never split).  The bytes are those json_out_string
- * writes.
- */
-static void
-regextojson_string(struct conv_buf *out, const char *s, size_t len)
-{
-	const unsigned char	*p = (const unsigned char *)s;
-	uint64_t		 w;
-	size_t			 i = 0;
-
-	while (i + 8 <= len) {
-		memcpy(&w, p + i, 8);
-		if (((w | ((w - 0x2020202020202020ULL) & ~w)) &
-		    REGEXTOJSON_HIGHS) != 0 ||
-		    REGEXTOJSON_ZERO(w ^ (REGEXTOJSON_ONES * '"')) != 0 ||
-		    REGEXTOJSON_ZERO(w ^ (REGEXTOJSON_ONES * '\\')) != 0)
-			break;
-		i += 8;
-	}
-	while (i < len && p[i] >= 0x20 && p[i] < 0x80 && p[i] != '"' &&
-	    p[i] != '\\')
-		i++;
-	regextojson_put(out, "\"", 1);
-	regextojson_put(out, s, i);
-	if (i < len)
-		json_out_escape(out, s + i, len - i);
-	regextojson_put(out, "\"", 1);
-}
-
 /*
  * COMPACT, the hot path: the object is written straight into out with the
  * keys escaped once at create time.  Growing out once up front to the
@@ -673,7 +633,7 @@ regextojson_compact(const struct regextojson *rj, const char *in,
 				regextojson_put(out, "-", 1);
 			regextojson_put(out, v.s, v.len);
 		} else
-			regextojson_string(out, v.s, v.len);
+			json_out_quoted(out, v.s, v.len);
 	}
 	regextojson_put(out, "}\n", 2);
 }
