@@ -43,6 +43,7 @@
 #include <string.h>
 
 #include "jregex.h"
+#include "utf8.h"
 #include "log.h"
 #include "xmalloc.h"
 
@@ -1454,53 +1455,6 @@ jregex_is_jit(const pcre2_code *code)
 	return (size > 0);
 }
 
-/*
- * Looks at the sequence at p (r >= 1 bytes left, p[0] >= 0x80).  Returns
- * its length if valid, or minus the number of bytes Java's decoder turns
- * into one U+FFFD (JDK 8 sun.nio.cs.UTF_8, the same rules as json_out).
- */
-static int
-jregex_utf8_seq(const uint8_t *p, size_t r)
-{
-	uint8_t		b1 = p[0];
-	uint32_t	c;
-
-#define CONT(b)	(((b) & 0xc0) == 0x80)
-	if (b1 >= 0xc2 && b1 <= 0xdf)
-		return (r >= 2 && CONT(p[1]) ? 2 : -1);
-	if (b1 >= 0xe0 && b1 <= 0xef) {
-		if (r >= 2 && ((b1 == 0xe0 && (p[1] & 0xe0) == 0x80) ||
-		    !CONT(p[1])))
-			return (-1);
-		if (r < 3)
-			return (-(int)r);
-		if (!CONT(p[2]))
-			return (-2);
-		c = ((b1 & 0x0fU) << 12) | ((p[1] & 0x3fU) << 6) |
-		    (p[2] & 0x3fU);
-		/* A surrogate is rejected as a whole: one U+FFFD. */
-		if (c >= 0xd800 && c <= 0xdfff)
-			return (-3);
-		return (3);
-	}
-	if (b1 >= 0xf0 && b1 <= 0xf4) {
-		if (r >= 2 && ((b1 == 0xf0 && (p[1] < 0x90 || p[1] > 0xbf)) ||
-		    (b1 == 0xf4 && (p[1] & 0xf0) != 0x80) || !CONT(p[1])))
-			return (-1);
-		if (r < 2)
-			return (-1);
-		if (r >= 3 && !CONT(p[2]))
-			return (-2);
-		if (r < 4)
-			return (-(int)r);
-		if (!CONT(p[3]))
-			return (-3);
-		return (4);
-	}
-#undef CONT
-	return (-1);
-}
-
 int
 jregex_utf8_is_valid(const char *s, size_t len)
 {
@@ -1522,7 +1476,7 @@ jregex_utf8_is_valid(const char *s, size_t len)
 			i++;
 			continue;
 		}
-		if ((n = jregex_utf8_seq(p + i, len - i)) < 0)
+		if ((n = utf8_java_seq(p + i, len - i)) < 0)
 			return (0);
 		i += n;
 	}
@@ -1541,7 +1495,7 @@ jregex_utf8_repair(char *dst, const char *s, size_t len)
 			dst[o++] = (char)p[i++];
 			continue;
 		}
-		if ((n = jregex_utf8_seq(p + i, len - i)) > 0) {
+		if ((n = utf8_java_seq(p + i, len - i)) > 0) {
 			memcpy(dst + o, p + i, (size_t)n);
 			o += n;
 			i += n;

@@ -30,6 +30,7 @@
 
 #include "converter.h"
 #include "json_out.h"
+#include "utf8.h"
 
 /* What json_out_escape does with a byte. */
 #define ESC_NONE	0	/* copied as is */
@@ -48,7 +49,7 @@ static const uint8_t json_out_class[256] = {
 	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, '\\', 0, 0, 0,
 	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	/* 0x80-0xff: checked by json_out_utf8. */
+	/* 0x80-0xff: checked by utf8_java_seq. */
 	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
 	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
 	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
@@ -60,66 +61,6 @@ static const uint8_t json_out_class[256] = {
 };
 
 static const char json_out_hex[] = "0123456789ABCDEF";
-
-#define IS_CONT(b)	(((b) & 0xc0) == 0x80)
-
-/*
- * Looks at the sequence starting with a byte >= 0x80 at p (r bytes left).
- * Returns its length if it is a valid UTF-8 character, or minus the number
- * of bytes that Java's UTF-8 decoder (sun.nio.cs.UTF_8, with REPLACE)
- * turns into one U+FFFD.
- */
-static int
-json_out_utf8(const uint8_t *p, size_t r)
-{
-	uint8_t		b1 = p[0];
-	uint32_t	c;
-
-	if (b1 >= 0xc2 && b1 <= 0xdf) {
-		if (r < 2 || !IS_CONT(p[1]))
-			return (-1);
-		return (2);
-	}
-	if (b1 >= 0xe0 && b1 <= 0xef) {
-		if (r < 3) {
-			/* Truncated at the end: one U+FFFD for all of it. */
-			if (r >= 2 && ((b1 == 0xe0 && (p[1] & 0xe0) == 0x80) ||
-			    !IS_CONT(p[1])))
-				return (-1);
-			return (-(int)r);
-		}
-		if ((b1 == 0xe0 && (p[1] & 0xe0) == 0x80) || !IS_CONT(p[1]))
-			return (-1);
-		if (!IS_CONT(p[2]))
-			return (-2);
-		/*
-		 * Java accepts ED A0..BF as a prefix and rejects the decoded
-		 * surrogate as a whole: one U+FFFD for three bytes.
-		 */
-		c = ((b1 & 0x0fU) << 12) | ((p[1] & 0x3fU) << 6) |
-		    (p[2] & 0x3fU);
-		if (c >= 0xd800 && c <= 0xdfff)
-			return (-3);
-		return (3);
-	}
-	if (b1 >= 0xf0 && b1 <= 0xf7) {
-		if (b1 > 0xf4 || (r >= 2 &&
-		    ((b1 == 0xf0 && (p[1] < 0x90 || p[1] > 0xbf)) ||
-		    (b1 == 0xf4 && (p[1] & 0xf0) != 0x80) || !IS_CONT(p[1]))))
-			return (-1);
-		if (r < 2)
-			return (-1);
-		if (r >= 3 && !IS_CONT(p[2]))
-			return (-2);
-		if (r < 4)
-			return (-(int)r);
-		if (!IS_CONT(p[3]))
-			return (-3);
-		return (4);
-	}
-	/* A stray continuation byte, C0, C1 or F8..FF. */
-	return (-1);
-}
 
 /*
  * Returns non-zero if any of the 8 bytes at p is below 0x20, '"', '\\' or
@@ -162,7 +103,7 @@ json_out_escape(struct conv_buf *buf, const char *s, size_t len)
 				i++;
 			if (i == len || json_out_class[p[i]] != ESC_HIGH)
 				break;
-			if ((n = json_out_utf8(p + i, len - i)) < 0)
+			if ((n = utf8_java_seq(p + i, len - i)) < 0)
 				break;
 			i += n;
 		}
@@ -178,7 +119,7 @@ json_out_escape(struct conv_buf *buf, const char *s, size_t len)
 			w[1] = (char)0xbf;
 			w[2] = (char)0xbd;
 			buf->len += 3;
-			i += -json_out_utf8(p + i, len - i);
+			i += -utf8_java_seq(p + i, len - i);
 		} else if (cls == ESC_UNICODE) {
 			memcpy(w, "\\u00", 4);
 			w[4] = json_out_hex[p[i] >> 4];
