@@ -1582,33 +1582,33 @@ config_option(struct config_ctx *ctx, const struct config_node *m)
 static struct chain *
 config_options(struct config_ctx *ctx, const struct config_node *v)
 {
-	const struct config_node	*at;
-	struct chain			*chain;
-	json_t				*arr, *obj;
-	const char			*badkey;
-	char				*cause = NULL;
-	size_t				 i, index;
-	int				 bad = 0;
+	struct chain	*chain;
+	json_t		*obj;
+	const char	*badkey;
+	char		*cause = NULL;
+	size_t		 i;
+	int		 bad = 0;
 
-	arr = json_array();
+	/* Each option is checked alone, so that -n reports every bad one. */
+	chain = chain_new();
 	for (i = 0; i < v->nchild; i++) {
-		if ((obj = config_option(ctx, v->child[i])) == NULL)
+		if ((obj = config_option(ctx, v->child[i])) == NULL) {
 			bad = 1;
-		else
-			json_array_append_new(arr, obj);
+			continue;
+		}
+		if (chain_add(chain, obj, &cause, &badkey) == -1) {
+			config_error(ctx, config_find_key(v->child[i], badkey),
+			    "%s", cause != NULL ? cause :
+			    "cannot create the converter");
+			free(cause);
+			cause = NULL;
+			bad = 1;
+		}
+		json_decref(obj);
 	}
 	if (bad) {
-		json_decref(arr);
+		chain_free(chain);
 		return (NULL);
-	}
-	chain = chain_create(arr, &cause, &index, &badkey);
-	json_decref(arr);
-	if (chain == NULL) {
-		at = index < v->nchild ? config_find_key(v->child[index],
-		    badkey) : v;
-		config_error(ctx, at, "%s", cause != NULL ? cause :
-		    "cannot create the converter");
-		free(cause);
 	}
 	return (chain);
 }
@@ -1670,12 +1670,8 @@ config_flow_finish(struct config_ctx *ctx, struct config_walk *w,
 	config_check_regex(ctx, w, "fileFooterPattern");
 	if (flow->chain == NULL && !w->bad[config_index(
 	    "dataProcessingOptions")]) {
-		char		*cause = NULL;
-		const char	*badkey;
-		size_t		 index;
-
 		/* No options: an empty chain passes records unchanged. */
-		flow->chain = chain_create(NULL, &cause, &index, &badkey);
+		flow->chain = chain_new();
 	}
 
 	max = flow->dest == CONFIG_DEST_FIREHOSE ? CONFIG_FIREHOSE_MAX_BATCH :

@@ -700,6 +700,7 @@ tailer_publish(struct tailer *t)
 		    t->truncated_seen;
 		t->truncated_seen = t->stats.truncated;
 	}
+	t->p.metrics->lines_skipped = t->stats.header_lines + t->stats.footers;
 	for (f = t->files; f != NULL; f = f->next)
 		n++;
 	mf = xcalloc(n, sizeof *mf);

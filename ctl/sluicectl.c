@@ -326,7 +326,9 @@ print_flow(json_t *flow, time_t now)
 	}
 	printf("  read        %s lines, ",
 	    show_count(b1, sizeof b1, flow, "linesRead"));
-	printf("%s\n", show_bytes(b1, sizeof b1, flow, "bytesRead"));
+	printf("%s, ", show_bytes(b1, sizeof b1, flow, "bytesRead"));
+	printf("%s skipped (header, footer)\n",
+	    show_count(b1, sizeof b1, flow, "linesSkipped"));
 	printf("  records     %s spooled, %s sent, %s failed\n",
 	    show_count(b1, sizeof b1, flow, "recordsSpooled"),
 	    show_count(b2, sizeof b2, flow, "recordsSent"),

@@ -27,47 +27,65 @@ struct chain {
 };
 
 struct chain *
-chain_create(const json_t *options, char **cause, size_t *index,
+chain_new(void)
+{
+	return (xcalloc(1, sizeof (struct chain)));
+}
+
+int
+chain_add(struct chain *c, const json_t *opt, char **cause,
     const char **badkey)
 {
 	const struct converter_ops	*ops;
-	struct chain			*c;
-	const json_t			*opt, *name;
+	const json_t			*name;
 	json_t				*args;
-	size_t				 i, n;
+	void				*inst;
+
+	*badkey = NULL;
+	name = json_object_get(opt, "optionName");
+	if (!json_is_string(name)) {
+		xasprintf(cause, "optionName is required");
+		return (-1);
+	}
+	if ((ops = converter_find(json_string_value(name))) == NULL) {
+		xasprintf(cause, "unknown optionName \"%s\"",
+		    json_string_value(name));
+		*badkey = "optionName";
+		return (-1);
+	}
+	args = json_deep_copy(opt);
+	json_object_del(args, "optionName");
+	inst = ops->create(args, cause, badkey);
+	json_decref(args);
+	if (inst == NULL)
+		return (-1);
+	c->links = xreallocarray(c->links, c->n + 1, sizeof *c->links);
+	c->links[c->n].ops = ops;
+	c->links[c->n].inst = inst;
+	c->n++;
+	return (0);
+}
+
+struct chain *
+chain_create(const json_t *options, char **cause, size_t *index,
+    const char **badkey)
+{
+	struct chain	*c;
+	size_t		 i, n;
 
 	*badkey = NULL;
 	*index = 0;
-	c = xcalloc(1, sizeof *c);
+	c = chain_new();
 	n = options != NULL ? json_array_size(options) : 0;
-	c->links = xcalloc(n, sizeof *c->links);
 	for (i = 0; i < n; i++) {
 		*index = i;
-		opt = json_array_get(options, i);
-		name = json_object_get(opt, "optionName");
-		if (!json_is_string(name)) {
-			xasprintf(cause, "optionName is required");
-			goto fail;
+		if (chain_add(c, json_array_get(options, i), cause,
+		    badkey) == -1) {
+			chain_free(c);
+			return (NULL);
 		}
-		if ((ops = converter_find(json_string_value(name))) == NULL) {
-			xasprintf(cause, "unknown optionName \"%s\"",
-			    json_string_value(name));
-			*badkey = "optionName";
-			goto fail;
-		}
-		args = json_deep_copy(opt);
-		json_object_del(args, "optionName");
-		c->links[c->n].ops = ops;
-		c->links[c->n].inst = ops->create(args, cause, badkey);
-		json_decref(args);
-		if (c->links[c->n].inst == NULL)
-			goto fail;
-		c->n++;
 	}
 	return (c);
-fail:
-	chain_free(c);
-	return (NULL);
 }
 
 void

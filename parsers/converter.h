@@ -135,6 +135,17 @@ struct chain;
  */
 struct chain	*chain_create(const json_t *options, char **cause,
 		    size_t *index, const char **badkey);
+
+/* An empty chain, to which chain_add appends options one by one. */
+struct chain	*chain_new(void);
+
+/*
+ * Appends one option (a json object with "optionName") to the chain.
+ * Returns 0, or -1 with *cause (caller frees) and *badkey as chain_create;
+ * the chain is unchanged then, so a caller can report every bad option.
+ */
+int		 chain_add(struct chain *, const json_t *option, char **cause,
+		    const char **badkey);
 void		 chain_free(struct chain *);
 
 /* Returns 1 if the chain has no converters (records pass unchanged). */

@@ -41,6 +41,35 @@ grep -q "^$tmp/bad.yaml:2:1: .*colour" "$tmp/err" ||
 grep -q "^$tmp/bad.yaml:6:25: .*maxBufferAgeMillis" "$tmp/err" ||
     fail "wrong type not reported at 6:25: $(cat "$tmp/err")"
 
+# Processing options: every bad option is reported, each at its place.
+cat >"$tmp/options.yaml" <<YAML
+stateDirectory: $tmp/state
+flows:
+  - filePattern: $tmp/logs/*.log
+    kinesisStream: s1
+    multiLineStartPattern: "[a-z"
+    dataProcessingOptions:
+      - optionName: CSVTOJSON
+        customFieldNames: [a]
+        delimeter: ","
+      - optionName: LOGTOJSON
+        logFormat: NOPE
+      - optionName: FOO
+      - optionName: REGEXTOJSON
+        pattern: "(?<a>x"
+YAML
+if "$SLUICED" -n -c "$tmp/options.yaml" 2>"$tmp/err"; then
+	fail "-n accepted bad processing options"
+fi
+for want in "5:28: key \"multiLineStartPattern\"" \
+    "9:9: unknown key \"delimeter\" for optionName CSVTOJSON (did you mean \"delimiter\"?)" \
+    "11:20: LOGTOJSON key \"logFormat\": expected one of" \
+    "12:21: unknown optionName \"FOO\"" \
+    "14:18: pattern: "; do
+	grep -qF "$tmp/options.yaml:$want" "$tmp/err" ||
+	    fail "option error '$want' missing: $(cat "$tmp/err")"
+done
+
 # A missing file.
 if "$SLUICED" -n -c "$tmp/nope.yaml" 2>"$tmp/err"; then
 	fail "-n accepted a missing file"

@@ -43,6 +43,12 @@ start_sluiced "$tmp/sluice.yaml"
 # The last record has no start line after it: only the flush timer ends it.
 have() { [ -f "$tmp/received.b64" ] && [ "$(wc -l <"$tmp/received.b64")" -ge "$1" ]; }
 wait_for 20 have 6 || fail "only $(wc -l <"$tmp/received.b64" 2>/dev/null) records arrived"
+# The skipped header line is counted in status.
+skipped() {
+	"$SLUICECTL" -s "$tmp/sluice.sock" status -j >"$tmp/status.json" &&
+	    grep -q '"name":"java"[^]]*\]*[^}]*"linesSkipped":1' "$tmp/status.json"
+}
+wait_for 10 skipped || fail "header line not counted: $(cat "$tmp/status.json")"
 stop_sluiced
 
 decode_records "$tmp/received.b64" >"$tmp/got"
