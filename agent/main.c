@@ -306,6 +306,9 @@ flush_cb(void *arg)
 		flows[i].unsynced = 1;
 		if (spool_flush(flows[i].spool) == -1)
 			log_warn("flow=%s: spool flush", flows[i].name);
+		/* The sender updates it on acks; appends grow it here. */
+		flows[i].metrics->spool_bytes =
+		    spool_pending_bytes(flows[i].spool);
 		if (cfg->spool_fsync == CONFIG_FSYNC_ALWAYS)
 			flow_sync(&flows[i]);
 	}
