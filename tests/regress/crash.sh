@@ -9,12 +9,9 @@ LINES=${CRASH_LINES:-30000}
 start_fakeaws -o "$tmp/received.b64" --throttle 0.1 --error503 0.05 \
     --drop 0.05 --seed 11
 mkdir -p "$tmp/logs"
-cat >"$tmp/sluice.yaml" <<YAML
-stateDirectory: $tmp/state
-controlSocket: $tmp/sluice.sock
-kinesis.endpoint: http://127.0.0.1:$fake_port
-awsAccessKeyId: AKIDEXAMPLE
-awsSecretAccessKey: wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY
+{
+	config_head
+	cat <<YAML
 spool.fsyncIntervalMillis: 50
 flows:
   - filePattern: $tmp/logs/*.log
@@ -24,6 +21,7 @@ flows:
     retryInitialBackoffMillis: 10
     retryMaxBackoffMillis: 100
 YAML
+} >"$tmp/sluice.yaml"
 
 gen() {
 	awk -v a="$1" -v b="$2" 'BEGIN { for (i = a; i < b; i++) printf "crash id=%07d %s\n", i, substr("0123456789abcdefghij", 1, i % 20) }'

@@ -10,14 +10,9 @@ CHUNKS=20
 start_fakeaws -s e2e -o "$tmp/received.b64" --throttle 0.2 --seed 7
 
 mkdir -p "$tmp/logs"
-cat >"$tmp/sluice.yaml" <<YAML
-stateDirectory: $tmp/state
-controlSocket: $tmp/sluice.sock
-kinesis:
-  endpoint: http://127.0.0.1:$fake_port
-  region: us-east-1
-awsAccessKeyId: AKIDEXAMPLE
-awsSecretAccessKey: wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY
+{
+	config_head
+	cat <<YAML
 flows:
   - filePattern: $tmp/logs/*.log
     kinesisStream: e2e
@@ -26,6 +21,7 @@ flows:
     retryInitialBackoffMillis: 20
     retryMaxBackoffMillis: 200
 YAML
+} >"$tmp/sluice.yaml"
 "$SLUICED" -n -c "$tmp/sluice.yaml" >/dev/null || fail "config rejected"
 
 # Lines vary in length and content; ids make each one unique.

@@ -81,6 +81,19 @@ stop_sluiced() {
 	fail "sluiced did not stop within 20 s of SIGTERM"
 }
 
+# config_head: the top of a test config: state and socket in $tmp, the
+# fakeaws endpoint, the test keys.  Flows and extra keys follow it.
+config_head() {
+	cat <<YAML
+stateDirectory: $tmp/state
+controlSocket: $tmp/sluice.sock
+kinesis.endpoint: http://127.0.0.1:$fake_port
+kinesis.region: us-east-1
+awsAccessKeyId: AKIDEXAMPLE
+awsSecretAccessKey: wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY
+YAML
+}
+
 # decode_records FILE: base64 lines in, the records' bytes out.
 decode_records() {
 	perl -MMIME::Base64 -ne 'print decode_base64($_)' "$1"

@@ -6,12 +6,9 @@
 
 start_fakeaws -o "$tmp/received.b64"
 mkdir -p "$tmp/logs"
-cat >"$tmp/sluice.yaml" <<YAML
-stateDirectory: $tmp/state
-controlSocket: $tmp/sluice.sock
-kinesis.endpoint: http://127.0.0.1:$fake_port
-awsAccessKeyId: AKIDEXAMPLE
-awsSecretAccessKey: wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY
+{
+	config_head
+	cat <<YAML
 flows:
   - name: java
     filePattern: $tmp/logs/app.log
@@ -31,6 +28,7 @@ flows:
         customFieldNames: [id, name]
       - optionName: ADDBRACKETS
 YAML
+} >"$tmp/sluice.yaml"
 "$SLUICED" -n -c "$tmp/sluice.yaml" >/dev/null || fail "config rejected"
 
 printf 'HEADER line to skip\n' >"$tmp/logs/app.log"

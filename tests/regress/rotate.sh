@@ -8,12 +8,9 @@
 
 start_fakeaws -o "$tmp/received.b64"
 mkdir -p "$tmp/logs"
-cat >"$tmp/sluice.yaml" <<YAML
-stateDirectory: $tmp/state
-controlSocket: $tmp/sluice.sock
-kinesis.endpoint: http://127.0.0.1:$fake_port
-awsAccessKeyId: AKIDEXAMPLE
-awsSecretAccessKey: wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY
+{
+	config_head
+	cat <<YAML
 flows:
   - filePattern: $tmp/logs/app.log
     kinesisStream: rot
@@ -24,6 +21,7 @@ flows:
     initialPosition: START_OF_FILE
     maxBufferAgeMillis: 1000
 YAML
+} >"$tmp/sluice.yaml"
 
 lines() { # lines TAG FROM TO
 	awk -v t="$1" -v a="$2" -v b="$3" 'BEGIN { for (i = a; i < b; i++) printf "%s line %06d\n", t, i }'

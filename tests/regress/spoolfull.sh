@@ -8,12 +8,9 @@
 echo "notfound=1" >"$tmp/faults"
 start_fakeaws -o "$tmp/received.b64" -c "$tmp/faults"
 mkdir -p "$tmp/logs"
-cat >"$tmp/sluice.yaml" <<YAML
-stateDirectory: $tmp/state
-controlSocket: $tmp/sluice.sock
-kinesis.endpoint: http://127.0.0.1:$fake_port
-awsAccessKeyId: AKIDEXAMPLE
-awsSecretAccessKey: wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY
+{
+	config_head
+	cat <<YAML
 spool.maxBytes: 1MiB
 flows:
   - filePattern: $tmp/logs/big.log
@@ -23,6 +20,7 @@ flows:
     retryInitialBackoffMillis: 50
     retryMaxBackoffMillis: 200
 YAML
+} >"$tmp/sluice.yaml"
 # About 4 MiB: four times what the spool may hold.
 awk 'BEGIN { for (i = 0; i < 40000; i++) printf "full id=%06d %s\n", i, "padding-padding-padding-padding-padding-padding-padding-padding-padding" }' \
     >"$tmp/logs/big.log"
