@@ -124,6 +124,7 @@ static const char *const config_partition_names[] = {
 /* Enum fields are written through an int pointer. */
 _Static_assert(sizeof (enum config_position) == sizeof (int), "enum size");
 _Static_assert(sizeof (enum config_fsync) == sizeof (int), "enum size");
+_Static_assert(sizeof (enum config_partition) == sizeof (int), "enum size");
 
 #define G(f)	offsetof(struct config, f)
 #define F(f)	offsetof(struct config_flow, f)
@@ -187,6 +188,9 @@ static const struct config_key config_keys[] = {
 	{ "deliveryStream", CONFIG_SCOPE_FLOW, CONFIG_TYPE_STRING,
 	  NULL, "-", 0, 0, NULL, F(stream), 0,
 	  "Firehose stream name (wins over kinesisStream)" },
+	{ "partitionKeyOption", CONFIG_SCOPE_FLOW, CONFIG_TYPE_ENUM,
+	  "RANDOM", NULL, 0, 0, config_partition_names, F(partition_key), 0,
+	  "Kinesis partition key: RANDOM, or DETERMINISTIC (MD5 of record)" },
 	{ "initialPosition", CONFIG_SCOPE_FLOW, CONFIG_TYPE_ENUM,
 	  "END_OF_FILE", NULL, 0, 0, config_position_names,
 	  F(initial_position), 0,
@@ -277,8 +281,6 @@ static const struct config_key config_agent_keys[] = {
 	AGENT("log.maxBackupIndex", GLOBAL, ANY),
 	AGENT("log.maxFileSize", GLOBAL, ANY),
 
-	{ "partitionKeyOption", CONFIG_SCOPE_FLOW, CONFIG_TYPE_ENUM,
-	  NULL, NULL, 0, 0, config_partition_names, 0, 0, NULL },
 	AGENT("aggregatedRecordSizeBytes", FLOW, INT),
 	AGENT("publishQueueCapacity", FLOW, INT),
 	AGENT("waitOnFullPublishQueueMillis", FLOW, INT),

@@ -21,6 +21,11 @@ enum config_position {
 	CONFIG_POSITION_START_OF_FILE
 };
 
+enum config_partition {
+	CONFIG_PARTITION_RANDOM,
+	CONFIG_PARTITION_DETERMINISTIC
+};
+
 enum config_fsync {
 	CONFIG_FSYNC_INTERVAL,		/* default: group commit */
 	CONFIG_FSYNC_ALWAYS,
@@ -34,6 +39,7 @@ struct config_flow {
 	char			*file_pattern;	/* filePattern (required) */
 	enum config_dest	 dest;		/* deliveryStream wins */
 	char			*stream;	/* kinesisStream/deliveryStream */
+	enum config_partition	 partition_key;	/* partitionKeyOption */
 	enum config_position	 initial_position;
 	int64_t			 max_buffer_age_ms;	/* 1000..900000, 60000 */
 	int64_t			 max_buffer_size_records; /* 1..500, 500 */

@@ -64,11 +64,13 @@ struct dest_ops {
 	void		(*begin)(struct dest_body *, const char *stream);
 	/*
 	 * Appends one entry for the len bytes at data.  *rng is the
-	 * caller's PRNG state (partition keys).  Returns the bytes this
-	 * record counts against the size limits: len plus its key.
+	 * caller's PRNG state (RANDOM partition keys); with deterministic
+	 * set the key is the MD5 of the record instead (partitionKeyOption
+	 * DETERMINISTIC).  Returns the bytes this record counts against the
+	 * size limits: len plus its key.
 	 */
 	size_t		(*add)(struct dest_body *, const void *data,
-			    size_t len, uint64_t *rng);
+			    size_t len, uint64_t *rng, int deterministic);
 	/* Appends the suffix. */
 	void		(*finish)(struct dest_body *);
 	/*

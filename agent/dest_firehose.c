@@ -32,11 +32,12 @@ firehose_begin(struct dest_body *b, const char *stream)
 
 static size_t
 firehose_add(struct dest_body *b, const void *data, size_t len,
-    uint64_t *rng)
+    uint64_t *rng, int deterministic)
 {
 	char	*o;
 
 	(void)rng;
+	(void)deterministic;	/* Firehose has no partition keys */
 	dest_body_reserve(b, base64_encoded_len(len) + FIREHOSE_OVERHEAD);
 	o = b->buf + b->len;
 	memcpy(o, FIREHOSE_ENTRY_HEAD, sizeof FIREHOSE_ENTRY_HEAD - 1);

@@ -542,7 +542,8 @@ sender_fill(struct sender *s)
 			b->body.buf[b->body.len++] = ',';
 		}
 		off = b->body.len;
-		b->bytes += s->ops->add(&b->body, data, len, &s->rng);
+		b->bytes += s->ops->add(&b->body, data, len, &s->rng,
+		    s->flow->partition_key == CONFIG_PARTITION_DETERMINISTIC);
 		b->entries[b->n].off = (uint32_t)off;
 		b->entries[b->n].len = (uint32_t)(b->body.len - off);
 		b->n++;

@@ -230,9 +230,9 @@ test_agent_json(void **state)
 	assert_non_null(strstr(log, "agent.json:6:2: key "
 	    "\"cloudwatch.emitMetrics\" is a Kinesis Agent key that sluice "
 	    "ignores\n"));
-	assert_non_null(strstr(log, "agent.json:14:4: key "
-	    "\"partitionKeyOption\" is a Kinesis Agent key that sluice "
-	    "ignores\n"));
+	/* partitionKeyOption is acted on now: no warning. */
+	assert_null(strstr(log, "partitionKeyOption"));
+	assert_int_equal(c->flows[0].partition_key, CONFIG_PARTITION_RANDOM);
 	/* The commented-out checkpointFile is not seen at all. */
 	assert_null(strstr(log, "checkpointFile"));
 	free(log);

@@ -78,7 +78,7 @@ check_body(const struct dest_ops *ops, const char *stream_key)
 			dest_body_reserve(&b, 1);
 			b.buf[b.len++] = ',';
 		}
-		counted = ops->add(&b, rec[i], len[i], &rng);
+		counted = ops->add(&b, rec[i], len[i], &rng, 0);
 		if (ops->key_max == 0)
 			assert_int_equal(counted, len[i]);
 		else {
@@ -154,7 +154,7 @@ test_partition_keys(void **state)
 	for (i = 0; i < 500; i++) {
 		if (i > 0)
 			b.buf[b.len++] = ',';
-		dest_kinesis_ops.add(&b, "x", 1, &rng);
+		dest_kinesis_ops.add(&b, "x", 1, &rng, 0);
 		dest_body_reserve(&b, 1);
 	}
 	dest_kinesis_ops.finish(&b);
@@ -170,6 +170,47 @@ test_partition_keys(void **state)
 		prev = k;
 	}
 	assert_true(same < 2);
+	json_decref(root);
+	dest_body_clear(&b);
+}
+
+/* DETERMINISTIC: the key is the MD5 of the record itself, in hex. */
+static void
+test_partition_keys_deterministic(void **state)
+{
+	static const struct {
+		const char	*data;
+		const char	*md5;
+	} cases[] = {
+		{ "", "d41d8cd98f00b204e9800998ecf8427e" },
+		{ "a\n", "60b725f10c9c85c70d97880dfe8191b3" },
+		{ "a\n", "60b725f10c9c85c70d97880dfe8191b3" },
+	};
+	struct dest_body	 b;
+	json_t			*root, *arr;
+	uint64_t		 rng = 1;
+	size_t			 i, counted;
+
+	(void)state;
+	memset(&b, 0, sizeof b);
+	b.max = dest_body_max(&dest_kinesis_ops, "s");
+	dest_kinesis_ops.begin(&b, "s");
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		if (i > 0) {
+			dest_body_reserve(&b, 1);
+			b.buf[b.len++] = ',';
+		}
+		counted = dest_kinesis_ops.add(&b, cases[i].data,
+		    strlen(cases[i].data), &rng, 1);
+		assert_int_equal(counted, strlen(cases[i].data) + 32);
+	}
+	dest_kinesis_ops.finish(&b);
+	root = json_loadb(b.buf, b.len, 0, NULL);
+	assert_non_null(root);
+	arr = json_object_get(root, "Records");
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		assert_string_equal(json_string_value(json_object_get(
+		    json_array_get(arr, i), "PartitionKey")), cases[i].md5);
 	json_decref(root);
 	dest_body_clear(&b);
 }
@@ -205,7 +246,7 @@ test_body_max(void **state)
 					dest_body_reserve(&b, 1);
 					b.buf[b.len++] = ',';
 				}
-				total += ops->add(&b, rec, each, &rng);
+				total += ops->add(&b, rec, each, &rng, 0);
 			}
 			ops->finish(&b);
 			assert_true(b.len <= b.max);
@@ -473,6 +514,7 @@ main(void)
 		cmocka_unit_test(test_kinesis_body),
 		cmocka_unit_test(test_firehose_body),
 		cmocka_unit_test(test_partition_keys),
+		cmocka_unit_test(test_partition_keys_deterministic),
 		cmocka_unit_test(test_body_max),
 		cmocka_unit_test(test_parse_success),
 		cmocka_unit_test(test_parse_partial),
