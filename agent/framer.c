@@ -177,14 +177,10 @@ framer_free(struct framer *f)
 	free(f);
 }
 
-void
-framer_reset(struct framer *f, int at_start)
+/* Forgets the record being built (emitted, cut or abandoned). */
+static void
+framer_rec_clear(struct framer *f)
 {
-	f->unsettled = 0;
-	f->skip_left = at_start ? f->skip_header : 0;
-	f->hdr_bytes = 0;
-	f->hdr_ln = 0;
-	f->finished = 0;
 	f->rec_open = 0;
 	f->rec_cut = 0;
 	f->rec_lines = 0;
@@ -193,6 +189,17 @@ framer_reset(struct framer *f, int at_start)
 	f->rec_len = 0;
 	f->partlen = 0;
 	f->deadline = 0;
+}
+
+void
+framer_reset(struct framer *f, int at_start)
+{
+	f->unsettled = 0;
+	f->skip_left = at_start ? f->skip_header : 0;
+	f->hdr_bytes = 0;
+	f->hdr_ln = 0;
+	f->finished = 0;
+	framer_rec_clear(f);
 	f->lblen = 0;
 	f->ln_len = 0;
 	f->ln_long = 0;
@@ -341,14 +348,7 @@ framer_rec_finish(struct framer *f)
 		f->stats->discarded_bytes += f->rec_bytes -
 		    (f->max_record - f->termlen);
 	framer_settle(f, f->rec_bytes);
-	f->rec_open = 0;
-	f->rec_cut = 0;
-	f->rec_lines = 0;
-	f->rec_bytes = 0;
-	f->rec_ptr = NULL;
-	f->rec_len = 0;
-	f->partlen = 0;
-	f->deadline = 0;
+	framer_rec_clear(f);
 	return (0);
 }
 

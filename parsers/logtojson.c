@@ -668,11 +668,26 @@ logtojson_emit_pairs(struct logtojson *lj, struct json_out *jo,
 	}
 }
 
+/* LTSV and LOGFMT: the pairs found, as one object; none is a drop. */
+static enum conv_result
+logtojson_pairs_object(struct logtojson *lj, const char *line,
+    struct conv_buf *out)
+{
+	struct json_out	jo;
+
+	if (lj->npairs == 0)
+		return (CONV_DROP);
+	json_out_init(&jo, out, lj->pretty);
+	json_out_object_begin(&jo);
+	logtojson_emit_pairs(lj, &jo, line, 0, lj->npairs);
+	json_out_object_end(&jo);
+	return (CONV_OK);
+}
+
 static enum conv_result
 logtojson_ltsv(struct logtojson *lj, const char *line, size_t len,
     struct conv_buf *out)
 {
-	struct json_out	 jo;
 	const char	*f, *end = line + len, *tab, *colon;
 
 	lj->npairs = 0;
@@ -688,13 +703,7 @@ logtojson_ltsv(struct logtojson *lj, const char *line, size_t len,
 		    colon + 1 - line, tab - colon - 1, -1) == -1)
 			return (CONV_DROP);
 	}
-	if (lj->npairs == 0)
-		return (CONV_DROP);
-	json_out_init(&jo, out, lj->pretty);
-	json_out_object_begin(&jo);
-	logtojson_emit_pairs(lj, &jo, line, 0, lj->npairs);
-	json_out_object_end(&jo);
-	return (CONV_OK);
+	return (logtojson_pairs_object(lj, line, out));
 }
 
 static int
@@ -814,7 +823,6 @@ static enum conv_result
 logtojson_logfmt(struct logtojson *lj, const char *line, size_t len,
     struct conv_buf *out)
 {
-	struct json_out	 jo;
 	const char	*p = line, *end = line + len, *k;
 	size_t		 klen, woff = 0, start;
 
@@ -861,13 +869,7 @@ logtojson_logfmt(struct logtojson *lj, const char *line, size_t len,
 		    (p - line) - start, -1) == -1)
 			return (CONV_DROP);
 	}
-	if (lj->npairs == 0)
-		return (CONV_DROP);
-	json_out_init(&jo, out, lj->pretty);
-	json_out_object_begin(&jo);
-	logtojson_emit_pairs(lj, &jo, line, 0, lj->npairs);
-	json_out_object_end(&jo);
-	return (CONV_OK);
+	return (logtojson_pairs_object(lj, line, out));
 }
 
 /* RFC 5424 §6: PRINTUSASCII = %d33-126. */
