@@ -52,6 +52,8 @@
 #define _GNU_SOURCE		/* strptime */
 #endif
 
+#include <errno.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -432,6 +434,7 @@ regextojson_digits(const char *s, size_t i, size_t len)
 static int
 regextojson_float(const char *s, size_t len, struct regextojson_val *v)
 {
+	char	text[64];
 	size_t	i = 0, n, start;
 	int	neg = 0;
 
@@ -461,6 +464,21 @@ regextojson_float(const char *s, size_t len, struct regextojson_val *v)
 		i += n;
 	}
 	if (i != len)
+		return (-1);
+	/*
+	 * A number most JSON readers cannot hold (an integer beyond 64 bits,
+	 * a real beyond a double) stays a string, so no consumer chokes.
+	 */
+	if (len >= sizeof text)
+		return (-1);
+	memcpy(text, s, len);
+	text[len] = '\0';
+	errno = 0;
+	if (strpbrk(text, ".eE") == NULL) {
+		(void)strtoll(text, NULL, 10);
+		if (errno == ERANGE)
+			return (-1);
+	} else if (isinf(strtod(text, NULL)))
 		return (-1);
 	v->kind = REGEXTOJSON_V_LITERAL;
 	v->neg = neg;

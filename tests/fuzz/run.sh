@@ -151,7 +151,9 @@ run() {		# name
 	*) seed=$seeds/converter ;;
 	esac
 	mkdir -p "$out/corpus-$name"
-	"$out/$name" -max_total_time="$secs" -max_len=65536 -timeout=10 \
+	# A fixed seed (FUZZ_SEED) makes a run reproducible.
+	"$out/$name" -max_total_time="$secs" -seed="${FUZZ_SEED:-1}" \
+	    -max_len=65536 -timeout=10 \
 	    -rss_limit_mb=2048 -close_fd_mask=1 -print_final_stats=1 \
 	    -artifact_prefix="$out/$name-" "$out/corpus-$name" "$seed" \
 	    >"$out/$name.log" 2>&1

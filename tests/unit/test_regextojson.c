@@ -163,6 +163,12 @@ test_float(void **state)
 	check(r, "NaN\n", CONV_OK, "{\"f\":\"NaN\"}\n");
 	check(r, "0x10\n", CONV_OK, "{\"f\":\"0x10\"}\n");
 	check(r, "\n", CONV_OK, "{\"f\":\"\"}\n");
+	/* Beyond what JSON readers hold (found by fuzz_regextojson). */
+	check(r, "88888888888888888888888\n", CONV_OK,
+	    "{\"f\":\"88888888888888888888888\"}\n");
+	check(r, "9223372036854775807\n", CONV_OK,
+	    "{\"f\":9223372036854775807}\n");
+	check(r, "1e999\n", CONV_OK, "{\"f\":\"1e999\"}\n");
 	regextojson_ops.free(r);
 
 	/* The number keeps its place between other members. */
