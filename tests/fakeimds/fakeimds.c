@@ -254,6 +254,11 @@ fake_send(int fd, struct fake_req *rq, int status, const char *ctype,
 		return;
 	memcpy(out + hl, body, len);
 	len += hl;
+	/* Logged before the answer, so a test that has it sees the line. */
+	if (log_fp != NULL) {
+		fprintf(log_fp, "%s %s %d\n", rq->method, rq->path, status);
+		fflush(log_fp);
+	}
 	while (off < len) {
 		if ((n = write(fd, out + off, len - off)) <= 0) {
 			if (n < 0 && errno == EINTR)
@@ -261,10 +266,6 @@ fake_send(int fd, struct fake_req *rq, int status, const char *ctype,
 			break;
 		}
 		off += n;
-	}
-	if (log_fp != NULL) {
-		fprintf(log_fp, "%s %s %d\n", rq->method, rq->path, status);
-		fflush(log_fp);
 	}
 }
 
