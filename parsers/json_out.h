@@ -27,7 +27,6 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <string.h>
 
 #include <jansson.h>
 
@@ -76,31 +75,5 @@ void	json_out_escape(struct conv_buf *buf, const char *s, size_t len);
  * Plain ASCII, the common case, is found a word at a time and copied.
  */
 void	json_out_quoted(struct conv_buf *buf, const char *s, size_t len);
-
-/* The most bytes json_out_put_quoted writes for len input bytes. */
-#define JSON_OUT_QUOTED_MAX(len)	(6 * (size_t)(len) + 2)
-
-/*
- * json_out_quoted for a writer that reserved room for the whole record:
- * writes s quoted at w, which must have room for JSON_OUT_QUOTED_MAX(len)
- * bytes, and returns the end of what it wrote.
- */
-char	*json_out_put_quoted(char *w, const char *s, size_t len);
-
-/*
- * Copies n bytes from s to w for a record writer: when n <= 16, as one
- * 16-byte move, so s must have 16 readable bytes and w room for 16 (the
- * bytes after n are overwritten by what follows).  Keys prefixes kept with
- * 16 bytes of padding are written this way without a call.  Returns w + n.
- */
-static inline char *
-json_out_put16(char *w, const char *s, size_t n)
-{
-	if (n <= 16)
-		memcpy(w, s, 16);
-	else
-		memcpy(w, s, n);
-	return (w + n);
-}
 
 #endif /* JSON_OUT_H */
