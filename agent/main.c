@@ -205,8 +205,8 @@ flow_convert(struct flow *fl, const char *rec, size_t len, const char *file,
     const char **out, size_t *outlen)
 {
 	struct conv_ctx	 ctx;
-	const char	*term = fl->cfg->truncated_record_terminator;
-	size_t		 tlen = strlen(term);
+	const char	*term;
+	size_t		 tlen;
 
 	ctx.flow = fl->name;
 	ctx.file = file;
@@ -216,6 +216,8 @@ flow_convert(struct flow *fl, const char *rec, size_t len, const char *file,
 	    CONV_DROP)
 		return (CONV_DROP);
 	if (*outlen > fl->max_record) {
+		term = fl->cfg->truncated_record_terminator;
+		tlen = strlen(term);
 		fl->cut.len = 0;
 		conv_buf_add(&fl->cut, *out, fl->max_record - tlen);
 		conv_buf_add(&fl->cut, term, tlen);
@@ -464,7 +466,8 @@ pipe_emit(void *arg, const char *rec, size_t len)
 		return (0);
 	}
 	po->records++;
-	if (fwrite(out, 1, outlen, stdout) != outlen) {
+	/* -p is single-threaded: no stdio lock per record. */
+	if (fwrite_unlocked(out, 1, outlen, stdout) != outlen) {
 		po->failed = 1;
 		return (-1);
 	}

@@ -117,6 +117,26 @@ chain_run(struct chain *c, const char *in, size_t len, const char **out,
 	size_t		 curlen = len, i;
 	int		 which = 0;
 
+	/* One converter, the usual chain: no buffer juggling. */
+	if (c->n == 1) {
+		c->buf[0].len = 0;
+		switch (c->links[0].ops->convert(c->links[0].inst, in, len,
+		    &c->buf[0], ctx)) {
+		case CONV_OK:
+			*out = c->buf[0].data != NULL ? c->buf[0].data : "";
+			*outlen = c->buf[0].len;
+			return (CONV_OK);
+		case CONV_DROP:
+			c->dropped++;
+			return (CONV_DROP);
+		case CONV_ERROR:
+			break;
+		}
+		c->failed++;
+		*out = in;
+		*outlen = len;
+		return (CONV_OK);
+	}
 	for (i = 0; i < c->n; i++) {
 		c->buf[which].len = 0;
 		switch (c->links[i].ops->convert(c->links[i].inst, cur,

@@ -42,6 +42,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include "jregex.h"
 #include "utf8.h"
 #include "log.h"
@@ -1429,19 +1433,50 @@ jregex_compile_ascii(const char *java, uint32_t extra_flags)
 	return (code);
 }
 
+/*
+ * ORs the bytes together and looks at the top bits once: 64 bytes per step
+ * with SSE2, 8 otherwise; the tail is read in overlapping words, never
+ * past s + len.
+ */
 int
 jregex_is_ascii(const char *s, size_t len)
 {
 	const uint8_t	*p = (const uint8_t *)s;
 	uint64_t	 w, acc = 0;
 	size_t		 i = 0;
+#ifdef __SSE2__
+	__m128i		 v;
 
+	if (len >= 16) {
+		v = _mm_setzero_si128();
+		for (; len - i >= 64; i += 64) {
+			v = _mm_or_si128(v, _mm_or_si128(
+			    _mm_or_si128(_mm_loadu_si128(
+			    (const __m128i *)(p + i)), _mm_loadu_si128(
+			    (const __m128i *)(p + i + 16))),
+			    _mm_or_si128(_mm_loadu_si128(
+			    (const __m128i *)(p + i + 32)), _mm_loadu_si128(
+			    (const __m128i *)(p + i + 48)))));
+		}
+		for (; len - i >= 16; i += 16)
+			v = _mm_or_si128(v, _mm_loadu_si128(
+			    (const __m128i *)(p + i)));
+		if (i < len)
+			v = _mm_or_si128(v, _mm_loadu_si128(
+			    (const __m128i *)(p + len - 16)));
+		return (_mm_movemask_epi8(v) == 0);
+	}
+#endif
 	for (; len - i >= 8; i += 8) {
 		memcpy(&w, p + i, 8);
 		acc |= w;
 	}
-	for (; i < len; i++)
-		acc |= p[i];
+	if (i < len && len >= 8) {
+		memcpy(&w, p + len - 8, 8);
+		acc |= w;
+	} else
+		for (; i < len; i++)
+			acc |= p[i];
 	return ((acc & 0x8080808080808080ULL) == 0);
 }
 

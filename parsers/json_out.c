@@ -19,8 +19,10 @@
  * so invalid UTF-8 becomes U+FFFD there; json_out repeats Java's decoder
  * (see json_out.h for the exact rule).
  *
- * The hot path is json_out_escape: a 256-entry table classifies bytes and
- * runs of bytes that need no escaping are copied with one memcpy.
+ * The hot path is json_out_put_quoted (inline, in json_out.h): plain text
+ * is found 16 bytes at a time (SSE2, or 8 with word tricks elsewhere) and
+ * copied as it is found; a 256-entry table classifies the bytes that need
+ * a look.
  */
 #include <math.h>
 #include <stdint.h>
@@ -62,97 +64,106 @@ static const uint8_t json_out_class[256] = {
 
 static const char json_out_hex[] = "0123456789ABCDEF";
 
-/*
- * Returns non-zero if any of the 8 bytes at p is below 0x20, '"', '\\' or
- * 0x80 and above.  SWAR: (x - 0x01..) & ~x & 0x80.. is non-zero exactly
- * when some byte of x is zero (and (x - n..) & ~x & 0x80.. when some byte
- * is below n), so a run of plain text is skipped a word at a time.
- */
-static inline uint64_t
-json_out_word_special(const uint8_t *p)
+/* The length of the run at p that is copied as it is. */
+static inline size_t
+json_out_plain(const uint8_t *p, size_t len)
 {
-	const uint64_t	ones = 0x0101010101010101ULL;
-	const uint64_t	high = 0x8080808080808080ULL;
-	uint64_t	w, q, b;
+	size_t		i = 0;
+#ifdef __SSE2__
+	unsigned	m;
 
-	memcpy(&w, p, sizeof w);
-	q = w ^ (ones * '"');
-	b = w ^ (ones * '\\');
-	return ((((w - ones * 0x20) & ~w) | ((q - ones) & ~q) |
-	    ((b - ones) & ~b) | w) & high);
+	for (; len - i >= 16; i += 16) {
+		m = json_out_mask16(_mm_loadu_si128((const __m128i *)(p + i)));
+		if (m != 0)
+			return (i + (size_t)__builtin_ctz(m));
+	}
+#endif
+	while (len - i >= 8 && !json_out_word_special(p + i))
+		i += 8;
+	while (i < len && json_out_class[p[i]] == ESC_NONE)
+		i++;
+	return (i);
 }
 
-void
-json_out_escape(struct conv_buf *buf, const char *s, size_t len)
+/*
+ * The escaping of p[0..len) written at w, which has room for 6 * len
+ * bytes (\u00XX for a byte at most; U+FFFD is 3 bytes for 1 or more).
+ * Returns the end of what was written.
+ */
+static char *
+json_out_escape_raw(char *w, const uint8_t *p, size_t len)
 {
-	const uint8_t	*p = (const uint8_t *)s;
 	size_t		 i = 0, start;
 	uint8_t		 cls;
-	char		*w;
 	int		 n;
 
-	/* The common case, one or two escapes at most, then no realloc. */
-	conv_buf_reserve(buf, len + 16);
 	while (i < len) {
 		start = i;
 		for (;;) {
-			/* Eight bytes at a time while none needs a look. */
-			while (len - i >= 8 && !json_out_word_special(p + i))
-				i += 8;
-			while (i < len && json_out_class[p[i]] == ESC_NONE)
-				i++;
+			i += json_out_plain(p + i, len - i);
 			if (i == len || json_out_class[p[i]] != ESC_HIGH)
 				break;
 			if ((n = utf8_java_seq(p + i, len - i)) < 0)
 				break;
 			i += n;
 		}
-		conv_buf_add(buf, p + start, i - start);
+		memcpy(w, p + start, i - start);
+		w += i - start;
 		if (i == len)
 			break;
 		cls = json_out_class[p[i]];
-		conv_buf_reserve(buf, 6);
-		w = buf->data + buf->len;
 		if (cls == ESC_HIGH) {
 			/* U+FFFD REPLACEMENT CHARACTER in UTF-8. */
 			w[0] = (char)0xef;
 			w[1] = (char)0xbf;
 			w[2] = (char)0xbd;
-			buf->len += 3;
+			w += 3;
 			i += -utf8_java_seq(p + i, len - i);
 		} else if (cls == ESC_UNICODE) {
 			memcpy(w, "\\u00", 4);
 			w[4] = json_out_hex[p[i] >> 4];
 			w[5] = json_out_hex[p[i] & 0xf];
-			buf->len += 6;
+			w += 6;
 			i++;
 		} else {
 			w[0] = '\\';
 			w[1] = (char)cls;
-			buf->len += 2;
+			w += 2;
 			i++;
 		}
 	}
+	return (w);
+}
+
+void
+json_out_escape(struct conv_buf *buf, const char *s, size_t len)
+{
+	char	*w;
+
+	/* Never NULL afterwards, even for an empty string. */
+	conv_buf_reserve(buf, 6 * len + 1);
+	w = json_out_escape_raw(buf->data + buf->len, (const uint8_t *)s,
+	    len);
+	buf->len = w - buf->data;
+}
+
+char *
+json_out_put_escaped(char *w, const char *s, size_t len, size_t done)
+{
+	w = json_out_escape_raw(w + done, (const uint8_t *)s + done,
+	    len - done);
+	*w++ = '"';
+	return (w);
 }
 
 void
 json_out_quoted(struct conv_buf *buf, const char *s, size_t len)
 {
-	const uint8_t	*p = (const uint8_t *)s;
-	size_t		 i = 0;
+	char	*w;
 
-	/* A byte escapes to 6 at most (\u00XX); U+FFFD is 3 for 1 or more. */
-	conv_buf_reserve(buf, 6 * len + 2);
-	while (len - i >= 8 && !json_out_word_special(p + i))
-		i += 8;
-	while (i < len && json_out_class[p[i]] == ESC_NONE)
-		i++;
-	buf->data[buf->len++] = '"';
-	memcpy(buf->data + buf->len, s, i);
-	buf->len += i;
-	if (i < len)
-		json_out_escape(buf, s + i, len - i);
-	buf->data[buf->len++] = '"';
+	conv_buf_reserve(buf, JSON_OUT_QUOTED_MAX(len));
+	w = json_out_put_quoted(buf->data + buf->len, s, len);
+	buf->len = w - buf->data;
 }
 
 void
@@ -262,12 +273,11 @@ json_out_key(struct json_out *j, const char *key, size_t len)
 		conv_buf_add(j->buf, ",", 1);
 	if (j->pretty)
 		json_out_newline(j);
-	conv_buf_add(j->buf, "\"", 1);
-	json_out_escape(j->buf, key, len);
+	json_out_quoted(j->buf, key, len);
 	if (j->pretty)
-		conv_buf_add(j->buf, "\" : ", 4);
+		conv_buf_add(j->buf, " : ", 3);
 	else
-		conv_buf_add(j->buf, "\":", 2);
+		conv_buf_add(j->buf, ":", 1);
 	j->after_key = 1;
 }
 
@@ -275,9 +285,7 @@ void
 json_out_string(struct json_out *j, const char *s, size_t len)
 {
 	json_out_before_value(j);
-	conv_buf_add(j->buf, "\"", 1);
-	json_out_escape(j->buf, s, len);
-	conv_buf_add(j->buf, "\"", 1);
+	json_out_quoted(j->buf, s, len);
 }
 
 void
@@ -297,15 +305,92 @@ json_out_bool(struct json_out *j, int v)
 		conv_buf_add(j->buf, "false", 5);
 }
 
+/* Writes the decimal digits of u ending at end; returns where they start. */
+static char *
+json_out_utoa(char *end, uint64_t u)
+{
+	do {
+		*--end = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	return (end);
+}
+
 void
 json_out_int(struct json_out *j, int64_t v)
 {
-	char	tmp[24];
-	int	n;
+	char	 tmp[24], *p;
 
 	json_out_before_value(j);
-	n = snprintf(tmp, sizeof tmp, "%lld", (long long)v);
-	conv_buf_add(j->buf, tmp, (size_t)n);
+	p = json_out_utoa(tmp + sizeof tmp, v < 0 ? -(uint64_t)v :
+	    (uint64_t)v);
+	if (v < 0)
+		*--p = '-';
+	conv_buf_add(j->buf, p, (size_t)(tmp + sizeof tmp - p));
+}
+
+/*
+ * json_out_format_double's common case, without printf and strtod:
+ * 1e-3 <= |v| < 1e7 (plain notation) and a decimal of k fraction digits
+ * that reads back as v, found as m / 10^k with m = rint(|v| * 10^k).  The
+ * division is exact-rounded as strtod is (m < 2^53 and 10^k exact), so
+ * m / 10^k == |v| is the round trip.  The smallest such k gives the
+ * fewest digits.  While 10^-k is at least twice the spacing of doubles at
+ * v, the decimal grid has at most one point that reads back as v, so m
+ * is the closest decimal, as Java picks it, and an error of rint in the
+ * product (only near a half-way point, far from v) cannot hide it.  Past
+ * that it returns 0 and the general code decides.
+ */
+static size_t
+json_out_format_plain(char *out, double v)
+{
+	static const double	 pow10[] = {
+		1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
+		1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17
+	};
+	char		 digits[24], *d, *o = out;
+	double		 a = fabs(v), ulp2, m = 0;
+	uint64_t	 bits;
+	size_t		 k, nd, i;
+
+	if (!(a >= 1e-3 && a < 1e7))
+		return (0);
+	memcpy(&bits, &a, sizeof bits);
+	/* Twice the spacing of doubles at a (a normal number here). */
+	ulp2 = ldexp(1.0, (int)((bits >> 52) & 0x7ff) - 1074);
+	for (k = 0; k < sizeof pow10 / sizeof pow10[0]; k++) {
+		if (pow10[k] * ulp2 > 1.0)
+			return (0);
+		m = rint(a * pow10[k]);
+		if (m / pow10[k] == a)
+			break;
+	}
+	if (k == sizeof pow10 / sizeof pow10[0])
+		return (0);
+	d = json_out_utoa(digits + sizeof digits, (uint64_t)m);
+	nd = digits + sizeof digits - d;
+	if (v < 0)
+		*o++ = '-';
+	if (nd <= k) {
+		*o++ = '0';
+		*o++ = '.';
+		for (i = nd; i < k; i++)
+			*o++ = '0';
+		memcpy(o, d, nd);
+		o += nd;
+	} else {
+		memcpy(o, d, nd - k);
+		o += nd - k;
+		*o++ = '.';
+		if (k == 0)
+			*o++ = '0';
+		else {
+			memcpy(o, d + nd - k, k);
+			o += k;
+		}
+	}
+	*o = '\0';
+	return ((size_t)(o - out));
 }
 
 /*
@@ -320,12 +405,15 @@ json_out_format_double(char *out, double v)
 {
 	char	 tmp[40], digits[20];
 	char	*o = out, *e;
+	size_t	 n;
 	int	 prec, exp, nd, i;
 
 	if (v == 0) {
 		strcpy(out, signbit(v) ? "-0.0" : "0.0");
 		return (strlen(out));
 	}
+	if ((n = json_out_format_plain(out, v)) != 0)
+		return (n);
 	for (prec = 1; prec <= 17; prec++) {
 		snprintf(tmp, sizeof tmp, "%.*e", prec - 1, v);
 		if (strtod(tmp, NULL) == v)

@@ -213,6 +213,13 @@ struct logtojson_key {
 	uint32_t	 src;
 };
 
+/* A key of the COMPACT writer: its prefix in cpre, and its group. */
+struct logtojson_ckey {
+	const char	*pre;
+	size_t		 prelen;
+	uint32_t	 g;
+};
+
 enum logtojson_vkind {
 	LOGTOJSON_V_LINE,	/* value at line + off */
 	LOGTOJSON_V_SCRATCH,	/* value at scratch + off (unescaped) */
@@ -254,7 +261,7 @@ struct logtojson {
 	 */
 	struct conv_buf		 cpre;
 	pcre2_code		*re_ascii;	/* byte-mode twin of re */
-	size_t			*cpre_off;	/* nkeys + 1 offsets */
+	struct logtojson_ckey	*ckeys;		/* nkeys, into cpre */
 };
 
 static void	logtojson_free(void *);
@@ -473,7 +480,7 @@ logtojson_free(void *arg)
 		free(lj->keys[i].name);
 	free(lj->keys);
 	conv_buf_free(&lj->cpre);
-	free(lj->cpre_off);
+	free(lj->ckeys);
 	if (lj->stack != NULL)
 		pcre2_jit_stack_free(lj->stack);
 	if (lj->mctx != NULL)
@@ -515,45 +522,76 @@ logtojson_is_set(const PCRE2_SIZE *ov, int rc, uint32_t g)
 
 /*
  * The same bytes json_out writes in COMPACT mode, with each key's prefix
- * written once at the first record: a converted line then costs the match,
- * one copy per key and one escape per value.
+ * written once at the first record (and followed by 16 bytes of padding,
+ * for json_out_put16): a converted line then costs the match, one
+ * reservation, one move per key and one copy-and-check per value.
  */
 static void
-logtojson_compact(struct logtojson *lj, const char *s,
+logtojson_compact(struct logtojson *lj, const char *s, size_t len,
     const PCRE2_SIZE *ov, int rc, struct conv_buf *out)
 {
-	const char	*v;
-	size_t		 i, vlen;
-	uint32_t	 g;
+	const struct logtojson_ckey	*k, *kend;
+	const char			*v;
+	char				*w, *end;
+	size_t				 i, vlen, slack;
+	int				 dash_null = lj->dash_null;
 
-	if (lj->cpre_off == NULL) {
-		lj->cpre_off = xcalloc(lj->nkeys + 1, sizeof *lj->cpre_off);
+	if (lj->ckeys == NULL) {
+		lj->ckeys = xcalloc(lj->nkeys + 1, sizeof *lj->ckeys);
 		for (i = 0; i < lj->nkeys; i++) {
-			lj->cpre_off[i] = lj->cpre.len;
+			lj->ckeys[i].prelen = lj->cpre.len;
 			conv_buf_add(&lj->cpre, i == 0 ? "{\"" : ",\"", 2);
 			json_out_escape(&lj->cpre, lj->keys[i].name,
 			    lj->keys[i].len);
 			conv_buf_add(&lj->cpre, "\":", 2);
+			lj->ckeys[i].g = lj->keys[i].src;
 		}
-		lj->cpre_off[lj->nkeys] = lj->cpre.len;
+		conv_buf_reserve(&lj->cpre, 16);
+		memset(lj->cpre.data + lj->cpre.len, 0, 16);
+		/* Offsets become pointers now that cpre is complete. */
+		for (i = 0; i < lj->nkeys; i++) {
+			lj->ckeys[i].pre = lj->cpre.data + lj->ckeys[i].prelen;
+			lj->ckeys[i].prelen = (i + 1 < lj->nkeys ?
+			    lj->ckeys[i + 1].prelen : lj->cpre.len) -
+			    lj->ckeys[i].prelen;
+		}
 	}
-	for (i = 0; i < lj->nkeys; i++) {
-		conv_buf_add(out, lj->cpre.data + lj->cpre_off[i],
-		    lj->cpre_off[i + 1] - lj->cpre_off[i]);
-		g = lj->keys[i].src;
-		if (!logtojson_is_set(ov, rc, g)) {
-			conv_buf_add(out, "null", 4);
+	/*
+	 * Room for the prefixes, "null"s, "}\n" and 16 spare bytes (slack),
+	 * and for values as long as the line; a longer value (groups can
+	 * nest) grows out.  Writes through w may alias anything, so what the
+	 * loop needs is in locals.
+	 */
+	slack = lj->cpre.len + 18 + 6 * lj->nkeys;
+	conv_buf_reserve(out, slack + JSON_OUT_QUOTED_MAX(len));
+	w = out->data + out->len;
+	end = out->data + out->cap;
+	kend = lj->ckeys + lj->nkeys;
+	for (k = lj->ckeys; k < kend; k++) {
+		w = json_out_put16(w, k->pre, k->prelen);
+		if ((int)k->g >= rc || ov[2 * k->g] == PCRE2_UNSET) {
+			memcpy(w, "null", 4);
+			w += 4;
 			continue;
 		}
-		v = s + ov[2 * g];
-		vlen = ov[2 * g + 1] - ov[2 * g];
-		if (lj->dash_null && vlen == 1 && v[0] == '-') {
-			conv_buf_add(out, "null", 4);
+		v = s + ov[2 * k->g];
+		vlen = ov[2 * k->g + 1] - ov[2 * k->g];
+		if (dash_null && vlen == 1 && v[0] == '-') {
+			memcpy(w, "null", 4);
+			w += 4;
 			continue;
 		}
-		json_out_quoted(out, v, vlen);
+		if ((size_t)(end - w) < JSON_OUT_QUOTED_MAX(vlen) + slack) {
+			out->len = w - out->data;
+			conv_buf_reserve(out, JSON_OUT_QUOTED_MAX(vlen) +
+			    slack);
+			w = out->data + out->len;
+			end = out->data + out->cap;
+		}
+		w = json_out_put_quoted(w, v, vlen);
 	}
-	conv_buf_add(out, "}", 1);
+	*w++ = '}';
+	out->len = w - out->data;
 }
 
 static enum conv_result
@@ -583,7 +621,7 @@ logtojson_regex(struct logtojson *lj, const char *line, size_t len,
 		return (CONV_DROP);
 	ov = pcre2_get_ovector_pointer(lj->md);
 	if (!lj->pretty && lj->nkeys > 0) {
-		logtojson_compact(lj, s, ov, rc, out);
+		logtojson_compact(lj, s, len, ov, rc, out);
 		return (CONV_OK);
 	}
 	json_out_init(&jo, out, lj->pretty);

@@ -113,6 +113,7 @@ struct regextojson_field {
 	uint32_t		 group;
 	enum regextojson_type	 type;
 	int			 is_time;
+	int			 plain;		/* a string, not the timeKey */
 	size_t			 keyoff;	/* in keys: {"name": */
 	size_t			 keylen;
 };
@@ -232,6 +233,9 @@ regextojson_compile(struct regextojson *rj, const char *pattern,
 		conv_buf_add(&rj->keys, "\":", 2);
 		rj->fields[j].keylen = rj->keys.len - rj->fields[j].keyoff;
 	}
+	/* Padding: a key is copied 16 bytes at a time (json_out_put16). */
+	conv_buf_reserve(&rj->keys, 16);
+	memset(rj->keys.data + rj->keys.len, 0, 16);
 
 	/* Out of memory is fatal, as with xmalloc. */
 	rj->md = pcre2_match_data_create_from_pattern(rj->re, NULL);
@@ -251,6 +255,7 @@ regextojson_create(const json_t *opts, char **cause, const char **badkey)
 	const json_t			*v, *timekey, *timefmt;
 	json_t				*types, *tv;
 	const char			*name;
+	size_t				 j;
 	int				 i;
 
 	*badkey = NULL;
@@ -344,6 +349,10 @@ regextojson_create(const json_t *opts, char **cause, const char **badkey)
 		xasprintf(cause, "timeFormat needs timeKey");
 		goto fail;
 	}
+	/* The common field, written without regextojson_classify. */
+	for (j = 0; j < rj->nfields; j++)
+		rj->fields[j].plain = !rj->fields[j].is_time &&
+		    rj->fields[j].type == REGEXTOJSON_STRING;
 	return (rj);
 fail:
 	regextojson_free(rj);
@@ -607,53 +616,69 @@ regextojson_classify(const struct regextojson *rj,
 	}
 }
 
-/* Appends to a buffer that regextojson_compact has already grown. */
-static void
-regextojson_put(struct conv_buf *out, const char *s, size_t len)
-{
-	memcpy(out->data + out->len, s, len);
-	out->len += len;
-}
-
 /*
  * COMPACT, the hot path: the object is written straight into out with the
- * keys escaped once at create time.  Growing out once up front to the
- * worst case (a value byte escapes to at most 6 bytes, as \u00XX) leaves
- * one memcpy per piece.  The bytes are those json_out writes.
+ * keys escaped once at create time (and followed by 16 bytes of padding,
+ * for json_out_put16).  Growing out once up front to the worst case (a
+ * value byte escapes to at most 6 bytes, as \u00XX) leaves one move per
+ * key and one copy-and-check per value.  The bytes are those json_out
+ * writes.
  */
 static void
 regextojson_compact(const struct regextojson *rj, const char *in,
-    const PCRE2_SIZE *ov, int rc, struct conv_buf *out, time_t now)
+    size_t linelen, const PCRE2_SIZE *ov, int rc, struct conv_buf *out,
+    time_t now)
 {
-	const struct regextojson_field	*f;
+	const struct regextojson_field	*f, *fend;
 	struct regextojson_val		 v;
-	size_t				 i, need = rj->keys.len + 2;
+	const char			*s, *keys;
+	char				*w, *end;
+	size_t				 len, slack;
+	uint32_t			 g;
 
-	for (i = 0; i < rj->nfields; i++) {
-		f = &rj->fields[i];
-		if (f->group < (uint32_t)rc && ov[2 * f->group] != PCRE2_UNSET)
-			need += 6 * (ov[2 * f->group + 1] - ov[2 * f->group]);
-		need += sizeof v.tmp + 2;
-	}
-	conv_buf_reserve(out, need);
-	for (i = 0; i < rj->nfields; i++) {
-		f = &rj->fields[i];
-		regextojson_put(out, rj->keys.data + f->keyoff, f->keylen);
-		if (f->group >= (uint32_t)rc ||
-		    ov[2 * f->group] == PCRE2_UNSET) {
-			regextojson_put(out, "null", 4);
+	/*
+	 * Room for the keys, literals or "null"s, "}\n" and 16 spare bytes
+	 * (slack), and for values as long as the line; a longer value
+	 * (groups can nest) grows out.
+	 */
+	slack = rj->keys.len + 18 + rj->nfields * (sizeof v.tmp + 2);
+	conv_buf_reserve(out, slack + JSON_OUT_QUOTED_MAX(linelen));
+	/* Writes through w may alias anything: the loop works on locals. */
+	w = out->data + out->len;
+	end = out->data + out->cap;
+	keys = rj->keys.data;
+	fend = rj->fields + rj->nfields;
+	for (f = rj->fields; f < fend; f++) {
+		w = json_out_put16(w, keys + f->keyoff, f->keylen);
+		g = f->group;
+		if (g >= (uint32_t)rc || ov[2 * g] == PCRE2_UNSET) {
+			memcpy(w, "null", 4);
+			w += 4;
 			continue;
 		}
-		regextojson_classify(rj, f, in + ov[2 * f->group],
-		    ov[2 * f->group + 1] - ov[2 * f->group], now, &v);
+		s = in + ov[2 * g];
+		len = ov[2 * g + 1] - ov[2 * g];
+		if ((size_t)(end - w) < JSON_OUT_QUOTED_MAX(len) + slack) {
+			out->len = w - out->data;
+			conv_buf_reserve(out, JSON_OUT_QUOTED_MAX(len) + slack);
+			w = out->data + out->len;
+			end = out->data + out->cap;
+		}
+		if (f->plain) {
+			w = json_out_put_quoted(w, s, len);
+			continue;
+		}
+		regextojson_classify(rj, f, s, len, now, &v);
 		if (v.kind == REGEXTOJSON_V_LITERAL) {
 			if (v.neg)
-				regextojson_put(out, "-", 1);
-			regextojson_put(out, v.s, v.len);
+				*w++ = '-';
+			memcpy(w, v.s, v.len);
+			w += v.len;
 		} else
-			json_out_quoted(out, v.s, v.len);
+			w = json_out_put_quoted(w, v.s, v.len);
 	}
-	regextojson_put(out, "}\n", 2);
+	memcpy(w, "}\n", 2);
+	out->len = w + 2 - out->data;
 }
 
 /*
@@ -760,8 +785,8 @@ regextojson_convert(void *inst, const char *in, size_t len,
 		regextojson_pretty(rj, in, pcre2_get_ovector_pointer(rj->md),
 		    rc, out, now);
 	else
-		regextojson_compact(rj, in, pcre2_get_ovector_pointer(rj->md),
-		    rc, out, now);
+		regextojson_compact(rj, in, linelen,
+		    pcre2_get_ovector_pointer(rj->md), rc, out, now);
 	return (CONV_OK);
 }
 
