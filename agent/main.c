@@ -452,6 +452,8 @@ struct pipe_out {
 	int		 failed;	/* writing stdout failed */
 };
 
+static char	pipe_outbuf[MAIN_PIPE_BUF];	/* -p: stdout's buffer */
+
 /* -p: a record goes to standard output exactly as it would be sent. */
 static int
 pipe_emit(void *arg, const char *rec, size_t len)
@@ -514,8 +516,12 @@ pipe_flow(const char *name)
 		free(cause);
 		return (1);
 	}
-	/* Big buffers: one write per megabyte, not one per record. */
-	setvbuf(stdout, NULL, _IOFBF, MAIN_PIPE_BUF);
+	/*
+	 * Big buffers: one write per megabyte, not one per record.  glibc
+	 * ignores setvbuf's size when it allocates the buffer itself, so the
+	 * buffer is ours; it is static because stdout outlives this function.
+	 */
+	setvbuf(stdout, pipe_outbuf, _IOFBF, sizeof pipe_outbuf);
 	buf = xmalloc(MAIN_PIPE_BUF);
 	for (;;) {
 		n = read(STDIN_FILENO, buf, MAIN_PIPE_BUF);
