@@ -37,286 +37,380 @@ run(const char *pat, const char *subject, size_t len, enum mode mode)
 	return (rc > 0);
 }
 
-/* Pattern.matches(pat, s) == want */
+#define nitems(a)	(sizeof (a) / sizeof (a)[0])
+
+/*
+ * Pattern.matches(pat, s) == want, for mode MATCHES;
+ * Pattern.compile(pat).matcher(s).find() == want, for FIND.
+ */
+struct match_case {
+	enum mode	 mode;
+	const char	*pat;
+	const char	*s;
+	int		 want;
+};
+
+#define M(pat, s, want)	{ MATCHES, (pat), (s), (want) }
+#define F(pat, s, want)	{ FIND, (pat), (s), (want) }
+
+/* A pattern that must not compile, with a word of why. */
+struct reject_case {
+	const char	*pat;
+	const char	*why;
+};
+
 static void
-m(const char *pat, const char *s, int want)
+run_matches(const struct match_case *c, size_t n)
 {
-	if (run(pat, s, strlen(s), MATCHES) != want)
-		fail_msg("matches(\"%s\", \"%s\") should be %s", pat, s,
-		    want ? "true" : "false");
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		if (run(c[i].pat, c[i].s, strlen(c[i].s), c[i].mode) !=
+		    c[i].want)
+			fail_msg("cases[%zu]: %s(\"%s\", \"%s\") should be %s",
+			    i, c[i].mode == MATCHES ? "matches" : "find",
+			    c[i].pat, c[i].s, c[i].want ? "true" : "false");
+	}
 }
 
-/* Pattern.compile(pat).matcher(s).find() == want */
 static void
-f(const char *pat, const char *s, int want)
+run_rejects(const struct reject_case *c, size_t n)
 {
-	if (run(pat, s, strlen(s), FIND) != want)
-		fail_msg("find(\"%s\", \"%s\") should be %s", pat, s,
-		    want ? "true" : "false");
+	pcre2_code	*code;
+	char		*cause;
+	size_t		 i;
+
+	for (i = 0; i < n; i++) {
+		cause = NULL;
+		if ((code = jregex_compile(c[i].pat, 0, &cause)) != NULL) {
+			pcre2_code_free(code);
+			fail_msg("rejects[%zu]: pattern %s compiles", i,
+			    c[i].pat);
+		}
+		if (cause == NULL)
+			fail_msg("rejects[%zu]: pattern %s: no cause", i,
+			    c[i].pat);
+		if (strstr(cause, c[i].why) == NULL)
+			fail_msg("rejects[%zu]: pattern %s: cause \"%s\" lacks "
+			    "\"%s\"", i, c[i].pat, cause, c[i].why);
+		free(cause);
+	}
 }
 
-static void
-rejected(const char *pat, const char *why)
-{
-	char	*cause = NULL;
-
-	assert_null(jregex_compile(pat, 0, &cause));
-	assert_non_null(cause);
-	if (strstr(cause, why) == NULL)
-		fail_msg("pattern %s: cause \"%s\" lacks \"%s\"", pat, cause,
-		    why);
-	free(cause);
-}
+static const struct match_case dot_cases[] = {
+	M(".", "a", 1),
+	M(".", "\n", 0),
+	M(".", "\r", 0),
+	M(".", "\xc2\x85", 0),		/* U+0085 */
+	M(".", "\xe2\x80\xa8", 0),	/* U+2028 */
+	M(".", "\xe2\x80\xa9", 0),	/* U+2029 */
+	M(".", "\x0b", 1),		/* not a Java line terminator */
+	M(".", "\f", 1),
+	M(".", "\xf0\x9f\x98\x80", 1),	/* one code point */
+	M("(?s).", "\n", 1),
+	M("(?d).", "\r", 1),
+	M("(?d).", "\n", 0),
+	M("(?d).", "\xe2\x80\xa8", 1),
+	M("a.*", "abc\r", 0),		/* why CRLF Apache lines drop */
+	M("(?s:.)(.)", "\nx", 1),
+	M("(?s:.).", "\n\n", 0),
+};
 
 static void
 test_dot(void **state)
 {
 	(void)state;
-	m(".", "a", 1);
-	m(".", "\n", 0);
-	m(".", "\r", 0);
-	m(".", "\xc2\x85", 0);		/* U+0085 */
-	m(".", "\xe2\x80\xa8", 0);	/* U+2028 */
-	m(".", "\xe2\x80\xa9", 0);	/* U+2029 */
-	m(".", "\x0b", 1);		/* not a Java line terminator */
-	m(".", "\f", 1);
-	m(".", "\xf0\x9f\x98\x80", 1);	/* one code point */
-	m("(?s).", "\n", 1);
-	m("(?d).", "\r", 1);
-	m("(?d).", "\n", 0);
-	m("(?d).", "\xe2\x80\xa8", 1);
-	m("a.*", "abc\r", 0);		/* why CRLF Apache lines drop */
-	m("(?s:.)(.)", "\nx", 1);
-	m("(?s:.).", "\n\n", 0);
+	run_matches(dot_cases, nitems(dot_cases));
 }
+
+static const struct match_case anchors_cases[] = {
+	F("a$", "a\n", 1),
+	F("a$", "a\r\n", 1),
+	F("a$", "a\r", 1),
+	F("a$", "a\xe2\x80\xa8", 1),
+	F("a$", "a\n\n", 0),
+	F("a$\n", "a\r\n", 0),		/* no $ between \r and \n */
+	F("(?d)a$", "a\r\n", 0),
+	F("(?d)a$", "a\n", 1),
+	F("(?m)a$", "a\nb", 1),
+	F("(?m)a$", "a\r\nb", 1),
+	F("(?m)^b", "a\nb", 1),
+	F("(?m)^b", "a\r\nb", 1),
+	F("(?m)^b", "a\xc2\x85" "b", 1),
+	F("(?m)^\\n", "\r\n", 0),	/* \r\n is one terminator */
+	F("(?m)^", "", 0),		/* never at the end of input */
+	F("(?m)^", "a\n", 1),
+	F("(?m)^$", "a\n", 0),
+	F("(?d)(?m)^b", "a\rb", 0),
+	F("^b", "a\nb", 0),
+	F("a\\Z", "a\n", 1),
+	F("a\\Z", "a\n\n", 0),
+	F("a\\z", "a\n", 0),
+	F("\\Aa", "ba", 0),
+	M("^abc$", "abc", 1),
+	M("x^*y", "xy", 1),		/* Java quantifies an anchor */
+};
 
 static void
 test_anchors(void **state)
 {
 	(void)state;
-	f("a$", "a\n", 1);
-	f("a$", "a\r\n", 1);
-	f("a$", "a\r", 1);
-	f("a$", "a\xe2\x80\xa8", 1);
-	f("a$", "a\n\n", 0);
-	f("a$\n", "a\r\n", 0);		/* no $ between \r and \n */
-	f("(?d)a$", "a\r\n", 0);
-	f("(?d)a$", "a\n", 1);
-	f("(?m)a$", "a\nb", 1);
-	f("(?m)a$", "a\r\nb", 1);
-	f("(?m)^b", "a\nb", 1);
-	f("(?m)^b", "a\r\nb", 1);
-	f("(?m)^b", "a\xc2\x85" "b", 1);
-	f("(?m)^\\n", "\r\n", 0);	/* \r\n is one terminator */
-	f("(?m)^", "", 0);		/* never at the end of input */
-	f("(?m)^", "a\n", 1);
-	f("(?m)^$", "a\n", 0);
-	f("(?d)(?m)^b", "a\rb", 0);
-	f("^b", "a\nb", 0);
-	f("a\\Z", "a\n", 1);
-	f("a\\Z", "a\n\n", 0);
-	f("a\\z", "a\n", 0);
-	f("\\Aa", "ba", 0);
-	m("^abc$", "abc", 1);
-	m("x^*y", "xy", 1);		/* Java quantifies an anchor */
+	run_matches(anchors_cases, nitems(anchors_cases));
 }
+
+static const struct match_case boundaries_cases[] = {
+	/* Java 8's \b counts Unicode letters and digits as word chars. */
+	F("\\b\xc3\xa9", " \xc3\xa9", 1),
+	F("a\\b", "a\xc3\xa9", 0),
+	F("a\\B", "a\xc3\xa9", 1),
+	F("\\bfoo\\b", "a foo.", 1),
+	F("\\bfoo\\b", "afoo", 0),
+	F("x\\b", "x_", 0),
+};
+
+static const struct reject_case boundaries_rejects[] = {
+	{ "\\b{g}", "\\b{...}" },
+};
 
 static void
 test_boundaries(void **state)
 {
 	(void)state;
-	/* Java 8's \b counts Unicode letters and digits as word chars. */
-	f("\\b\xc3\xa9", " \xc3\xa9", 1);
-	f("a\\b", "a\xc3\xa9", 0);
-	f("a\\B", "a\xc3\xa9", 1);
-	f("\\bfoo\\b", "a foo.", 1);
-	f("\\bfoo\\b", "afoo", 0);
-	f("x\\b", "x_", 0);
-	rejected("\\b{g}", "\\b{...}");
+	run_matches(boundaries_cases, nitems(boundaries_cases));
+	run_rejects(boundaries_rejects, nitems(boundaries_rejects));
 }
+
+static const struct match_case classes_cases[] = {
+	M("\\w", "\xc3\xa9", 0),	/* \w is ASCII in Java */
+	M("\\W", "\xc3\xa9", 1),
+	M("\\d", "\xd9\xa3", 0),	/* ARABIC-INDIC DIGIT THREE */
+	M("\\s", "\x0b", 1),
+	M("\\s", "\xc2\xa0", 0),
+	M("\\h", "\xc2\xa0", 1),
+	M("\\v", "\xe2\x80\xa8", 1),
+	M("\\R", "\r\n", 1),
+	M("\\R", "\xe2\x80\xa9", 1),
+	M("\\X", "e\xcc\x81", 1),
+	M("[]a]", "]", 1),
+	M("[^]a]", "b", 1),
+	M("[^]a]", "]", 0),
+	M("[a-]", "-", 1),
+	M("[-a]", "-", 1),
+	M("[\\w-.]+", "a-.", 1),
+	M("[^^]", "^", 0),
+	M("[a^]", "^", 1),
+	M("[a-d[m-p]]+", "amp", 1),
+	M("[a-d[m-p]]", "e", 0),
+	M("[\\Q]\\E]", "]", 1),
+	M("[\\x{1F600}]", "\xf0\x9f\x98\x80", 1),
+	M("[\xc3\xa9-\xc3\xab]", "\xc3\xaa", 1),
+};
+
+static const struct reject_case classes_rejects[] = {
+	{ "[a-z&&[^aeiou]]", "intersection" },
+	{ "[^a[b]]", "negated" },
+	{ "[a[^b]]", "negated" },
+	{ "[z-a]", "Illegal character range" },
+	{ "[a-\\d]", "Illegal character range" },
+	{ "[\\b]", "Illegal/unsupported escape" },
+	{ "[a", "Unclosed character class" },
+	{ "[]", "Unclosed character class" },
+};
 
 static void
 test_classes(void **state)
 {
 	(void)state;
-	m("\\w", "\xc3\xa9", 0);	/* \w is ASCII in Java */
-	m("\\W", "\xc3\xa9", 1);
-	m("\\d", "\xd9\xa3", 0);	/* ARABIC-INDIC DIGIT THREE */
-	m("\\s", "\x0b", 1);
-	m("\\s", "\xc2\xa0", 0);
-	m("\\h", "\xc2\xa0", 1);
-	m("\\v", "\xe2\x80\xa8", 1);
-	m("\\R", "\r\n", 1);
-	m("\\R", "\xe2\x80\xa9", 1);
-	m("\\X", "e\xcc\x81", 1);
-	m("[]a]", "]", 1);
-	m("[^]a]", "b", 1);
-	m("[^]a]", "]", 0);
-	m("[a-]", "-", 1);
-	m("[-a]", "-", 1);
-	m("[\\w-.]+", "a-.", 1);
-	m("[^^]", "^", 0);
-	m("[a^]", "^", 1);
-	m("[a-d[m-p]]+", "amp", 1);
-	m("[a-d[m-p]]", "e", 0);
-	m("[\\Q]\\E]", "]", 1);
-	m("[\\x{1F600}]", "\xf0\x9f\x98\x80", 1);
-	m("[\xc3\xa9-\xc3\xab]", "\xc3\xaa", 1);
-	rejected("[a-z&&[^aeiou]]", "intersection");
-	rejected("[^a[b]]", "negated");
-	rejected("[a[^b]]", "negated");
-	rejected("[z-a]", "Illegal character range");
-	rejected("[a-\\d]", "Illegal character range");
-	rejected("[\\b]", "Illegal/unsupported escape");
-	rejected("[a", "Unclosed character class");
-	rejected("[]", "Unclosed character class");
+	run_matches(classes_cases, nitems(classes_cases));
+	run_rejects(classes_rejects, nitems(classes_rejects));
 }
+
+static const struct match_case properties_cases[] = {
+	M("\\p{Lower}+", "abc", 1),
+	M("\\p{Lower}", "\xc3\xa9", 0),	/* POSIX classes are ASCII */
+	M("\\p{Upper}\\p{Alpha}\\p{Digit}\\p{Alnum}", "AbZ9", 0),
+	M("\\p{Upper}\\p{Alpha}\\p{Digit}\\p{Alnum}", "Ab9Z", 1),
+	M("\\p{Punct}", "!", 1),
+	M("\\p{Punct}", "\xc2\xa1", 0),
+	M("\\p{Graph}\\p{Print}\\p{Blank}\\p{Cntrl}\\p{XDigit}\\p{Space}",
+	    "~ \t\x7f" "f\x0b", 1),
+	M("\\p{ASCII}", "\x7f", 1),
+	M("\\P{Digit}", "a", 1),
+	M("[\\P{Digit}]", "1", 0),
+	M("\\p{L}+", "\xc3\xa9" "a", 1),
+	M("\\pL", "\xc3\xa9", 1),
+	M("\\p{IsL}", "a", 1),
+	M("\\p{Lu}", "\xc3\x89", 1),
+	M("\\p{IsLu}", "\xc3\xa9", 0),
+	M("\\p{gc=Nd}", "\xd9\xa3", 1),
+	M("\\p{general_category=Lu}", "A", 1),
+	M("\\p{LC}", "a", 1),
+	M("\\p{IsLatin}", "\xc3\xa9", 1),
+	M("\\p{IsGreek}", "\xc3\xa9", 0),
+	M("\\p{script=Greek}", "\xce\xb1", 1),
+	M("\\p{sc=Grek}", "\xce\xb1", 1),
+	M("\\p{IsPunct}", "!", 1),
+};
+
+static const struct reject_case properties_rejects[] = {
+	{ "\\p{InGreek}", "blocks" },
+	{ "\\p{block=Greek}", "blocks" },
+	{ "\\p{javaLowerCase}", "java" },
+	{ "\\p{IsAlphabetic}", "binary" },
+	{ "\\p{Nope}", "Unknown character property" },
+	{ "\\p{lower}", "Unknown character property" },
+};
 
 static void
 test_properties(void **state)
 {
 	(void)state;
-	m("\\p{Lower}+", "abc", 1);
-	m("\\p{Lower}", "\xc3\xa9", 0);	/* POSIX classes are ASCII */
-	m("\\p{Upper}\\p{Alpha}\\p{Digit}\\p{Alnum}", "AbZ9", 0);
-	m("\\p{Upper}\\p{Alpha}\\p{Digit}\\p{Alnum}", "Ab9Z", 1);
-	m("\\p{Punct}", "!", 1);
-	m("\\p{Punct}", "\xc2\xa1", 0);
-	m("\\p{Graph}\\p{Print}\\p{Blank}\\p{Cntrl}\\p{XDigit}\\p{Space}",
-	    "~ \t\x7f" "f\x0b", 1);
-	m("\\p{ASCII}", "\x7f", 1);
-	m("\\P{Digit}", "a", 1);
-	m("[\\P{Digit}]", "1", 0);
-	m("\\p{L}+", "\xc3\xa9" "a", 1);
-	m("\\pL", "\xc3\xa9", 1);
-	m("\\p{IsL}", "a", 1);
-	m("\\p{Lu}", "\xc3\x89", 1);
-	m("\\p{IsLu}", "\xc3\xa9", 0);
-	m("\\p{gc=Nd}", "\xd9\xa3", 1);
-	m("\\p{general_category=Lu}", "A", 1);
-	m("\\p{LC}", "a", 1);
-	m("\\p{IsLatin}", "\xc3\xa9", 1);
-	m("\\p{IsGreek}", "\xc3\xa9", 0);
-	m("\\p{script=Greek}", "\xce\xb1", 1);
-	m("\\p{sc=Grek}", "\xce\xb1", 1);
-	m("\\p{IsPunct}", "!", 1);
-	rejected("\\p{InGreek}", "blocks");
-	rejected("\\p{block=Greek}", "blocks");
-	rejected("\\p{javaLowerCase}", "java");
-	rejected("\\p{IsAlphabetic}", "binary");
-	rejected("\\p{Nope}", "Unknown character property");
-	rejected("\\p{lower}", "Unknown character property");
+	run_matches(properties_cases, nitems(properties_cases));
+	run_rejects(properties_rejects, nitems(properties_rejects));
 }
+
+static const struct match_case escapes_cases[] = {
+	M("\\ca", "!", 1),		/* 'a' ^ 64, not Ctrl-A */
+	M("\\cA", "\x01", 1),
+	M("\\0101", "A", 1),
+	M("\\0377", "\xc3\xbf", 1),
+	M("\\0400", " 0", 1),		/* \040 then "0" */
+	M("\\x41\\x{1F600}", "A\xf0\x9f\x98\x80", 1),
+	M("\\u00e9", "\xc3\xa9", 1),
+	M("\\uD83D\\uDE00", "\xf0\x9f\x98\x80", 1),
+	M("\\t\\n\\r\\f\\a\\e", "\t\n\r\f\a\x1b", 1),
+	M("\\<\\>\\#", "<>#", 1),
+	M("\\Q.*+\\E", ".*+", 1),
+	M("\\Q.*+\\E", "ab", 0),
+	M("\\Qab\\E+", "abb", 1),
+	M("\\Qa\\\\E", "a\\", 1),
+	M("\\Q(x", "(x", 1),
+};
+
+static const struct reject_case escapes_rejects[] = {
+	{ "\\uD800", "surrogate" },
+	{ "\\x{DC00}", "surrogate" },
+	{ "\\y", "Illegal/unsupported escape" },
+	{ "\\N{LATIN SMALL LETTER A}", "\\N" },
+	{ "\\08", "Illegal octal" },
+	{ "\\x4", "hexadecimal" },
+	{ "\\E", "Illegal/unsupported escape" },
+};
 
 static void
 test_escapes(void **state)
 {
 	(void)state;
-	m("\\ca", "!", 1);		/* 'a' ^ 64, not Ctrl-A */
-	m("\\cA", "\x01", 1);
-	m("\\0101", "A", 1);
-	m("\\0377", "\xc3\xbf", 1);
-	m("\\0400", " 0", 1);		/* \040 then "0" */
-	m("\\x41\\x{1F600}", "A\xf0\x9f\x98\x80", 1);
-	m("\\u00e9", "\xc3\xa9", 1);
-	m("\\uD83D\\uDE00", "\xf0\x9f\x98\x80", 1);
-	m("\\t\\n\\r\\f\\a\\e", "\t\n\r\f\a\x1b", 1);
-	m("\\<\\>\\#", "<>#", 1);
-	m("\\Q.*+\\E", ".*+", 1);
-	m("\\Q.*+\\E", "ab", 0);
-	m("\\Qab\\E+", "abb", 1);
-	m("\\Qa\\\\E", "a\\", 1);
-	m("\\Q(x", "(x", 1);
-	rejected("\\uD800", "surrogate");
-	rejected("\\x{DC00}", "surrogate");
-	rejected("\\y", "Illegal/unsupported escape");
-	rejected("\\N{LATIN SMALL LETTER A}", "\\N");
-	rejected("\\08", "Illegal octal");
-	rejected("\\x4", "hexadecimal");
-	rejected("\\E", "Illegal/unsupported escape");
+	run_matches(escapes_cases, nitems(escapes_cases));
+	run_rejects(escapes_rejects, nitems(escapes_rejects));
 }
+
+static const struct match_case quantifiers_cases[] = {
+	M("a{2,3}", "aaa", 1),
+	M("a{2,3}", "aaaa", 0),
+	M("a{2,}", "aaaa", 1),
+	M("a{2}", "aa", 1),
+	M("a*+a", "aaa", 0),		/* possessive */
+	M("(?>a*)a", "aaa", 0),		/* atomic */
+	M("a+?b", "aab", 1),
+	M("x}]", "x}]", 1),		/* literal in Java */
+	M("{2}a", "a", 1),		/* an empty atom, repeated */
+};
+
+static const struct reject_case quantifiers_rejects[] = {
+	{ "a{", "Illegal repetition" },
+	{ "{", "Illegal repetition" },
+	{ "a{,3}", "Illegal repetition" },
+	{ "a{3,2}", "Illegal repetition range" },
+	{ "a{2", "Unclosed counted closure" },
+	{ "a{70000}", "65535" },
+	{ "*a", "Dangling meta character" },
+	{ "a**", "Dangling meta character" },
+	{ "(?i)*", "Dangling meta character" },
+};
 
 static void
 test_quantifiers(void **state)
 {
 	(void)state;
-	m("a{2,3}", "aaa", 1);
-	m("a{2,3}", "aaaa", 0);
-	m("a{2,}", "aaaa", 1);
-	m("a{2}", "aa", 1);
-	m("a*+a", "aaa", 0);		/* possessive */
-	m("(?>a*)a", "aaa", 0);		/* atomic */
-	m("a+?b", "aab", 1);
-	m("x}]", "x}]", 1);		/* literal in Java */
-	m("{2}a", "a", 1);		/* an empty atom, repeated */
-	rejected("a{", "Illegal repetition");
-	rejected("{", "Illegal repetition");
-	rejected("a{,3}", "Illegal repetition");
-	rejected("a{3,2}", "Illegal repetition range");
-	rejected("a{2", "Unclosed counted closure");
-	rejected("a{70000}", "65535");
-	rejected("*a", "Dangling meta character");
-	rejected("a**", "Dangling meta character");
-	rejected("(?i)*", "Dangling meta character");
+	run_matches(quantifiers_cases, nitems(quantifiers_cases));
+	run_rejects(quantifiers_rejects, nitems(quantifiers_rejects));
 }
+
+static const struct match_case groups_cases[] = {
+	M("(a)\\1", "aa", 1),
+	M("(a)\\11", "aa1", 1),		/* group 11 does not exist */
+	M("(?<year>\\d{4})-\\k<year>", "2024-2024", 1),
+	M("(?<year>\\d{4})-\\k<year>", "2024-2025", 0),
+	M("(?:ab)+", "abab", 1),
+	F("(?<=a)b", "ab", 1),
+	F("(?<!a)b", "ab", 0),
+	F("a(?=b)", "ab", 1),
+	F("a(?!b)", "ab", 0),
+};
+
+static const struct reject_case groups_rejects[] = {
+	{ "(a)\\2", "does not exist" },
+	{ "\\k<nope>", "does not exist" },
+	{ "(?<a>x)(?<a>y)", "already defined" },
+	{ "(?<1a>x)", "Latin letter" },
+	{ "(a", "Unclosed group" },
+	{ "a)", "Unmatched closing ')'" },
+	{ "(?<=a+)b", "PCRE2" },
+	{ "(?|a)", "Unknown inline modifier" },
+	{ "(?#c)", "Unknown inline modifier" },
+	{ "(*UTF)a", "Dangling meta character" },
+};
 
 static void
 test_groups(void **state)
 {
 	(void)state;
-	m("(a)\\1", "aa", 1);
-	m("(a)\\11", "aa1", 1);		/* group 11 does not exist */
-	m("(?<year>\\d{4})-\\k<year>", "2024-2024", 1);
-	m("(?<year>\\d{4})-\\k<year>", "2024-2025", 0);
-	m("(?:ab)+", "abab", 1);
-	f("(?<=a)b", "ab", 1);
-	f("(?<!a)b", "ab", 0);
-	f("a(?=b)", "ab", 1);
-	f("a(?!b)", "ab", 0);
-	rejected("(a)\\2", "does not exist");
-	rejected("\\k<nope>", "does not exist");
-	rejected("(?<a>x)(?<a>y)", "already defined");
-	rejected("(?<1a>x)", "Latin letter");
-	rejected("(a", "Unclosed group");
-	rejected("a)", "Unmatched closing ')'");
-	rejected("(?<=a+)b", "PCRE2");
-	rejected("(?|a)", "Unknown inline modifier");
-	rejected("(?#c)", "Unknown inline modifier");
-	rejected("(*UTF)a", "Dangling meta character");
+	run_matches(groups_cases, nitems(groups_cases));
+	run_rejects(groups_rejects, nitems(groups_rejects));
 }
+
+static const struct match_case flags_cases[] = {
+	M("(?i)abc", "ABC", 1),
+	/* KELVIN SIGN: ASCII folding only. */
+	M("(?i)k", "\xe2\x84\xaa", 0),
+	M("(?iu)k", "\xe2\x84\xaa", 1),
+	M("(?i)\xc3\xa9", "\xc3\x89", 0),
+	M("(?iu)\xc3\xa9", "\xc3\x89", 1),
+	M("(?i)[a-c]", "B", 1),
+	M("(?i)[^a]", "A", 0),
+	M("(?i)[X-c]", "x", 1),
+	M("(?i)[X-c]", "C", 1),
+	M("(?i)[X-c]", "d", 0),
+	M("(?i)(a)\\1", "aA", 1),
+	M("(?i)a(?-i)b", "Ab", 1),
+	M("(?i)a(?-i)b", "AB", 0),
+	M("((?i)a)b", "Ab", 1),
+	M("((?i)a)b", "AB", 0),		/* flags end with the group */
+	M("(?i:a)b", "AB", 0),
+	M("a(?i)b|c", "C", 1),		/* later alternatives too */
+	M("(?x) a b # comment\n c", "abc", 1),
+	M("(?x)[a b]", " ", 0),		/* white space in classes too */
+	M("(?x)[a b]", "b", 1),
+	M("(?x)a\\ b", "a b", 1),
+	M("(?x)a\\Q b\\E", "a b", 1),
+	M("(?x)a{2 , 3}", "aaa", 1),
+	M("(?d)(?-d).", "\r", 0),
+	M("(?m)(?s)a.b", "a\nb", 1),
+};
+
+static const struct reject_case flags_rejects[] = {
+	{ "(?U)\\w", "ungreedy" },
+	{ "(?-U)a", "ungreedy" },
+	{ "(?q)a", "Unknown inline modifier" },
+};
 
 static void
 test_flags(void **state)
 {
 	(void)state;
-	m("(?i)abc", "ABC", 1);
-	m("(?i)k", "\xe2\x84\xaa", 0);	/* KELVIN SIGN: ASCII folding only */
-	m("(?iu)k", "\xe2\x84\xaa", 1);
-	m("(?i)\xc3\xa9", "\xc3\x89", 0);
-	m("(?iu)\xc3\xa9", "\xc3\x89", 1);
-	m("(?i)[a-c]", "B", 1);
-	m("(?i)[^a]", "A", 0);
-	m("(?i)[X-c]", "x", 1);
-	m("(?i)[X-c]", "C", 1);
-	m("(?i)[X-c]", "d", 0);
-	m("(?i)(a)\\1", "aA", 1);
-	m("(?i)a(?-i)b", "Ab", 1);
-	m("(?i)a(?-i)b", "AB", 0);
-	m("((?i)a)b", "Ab", 1);
-	m("((?i)a)b", "AB", 0);		/* flags end with the group */
-	m("(?i:a)b", "AB", 0);
-	m("a(?i)b|c", "C", 1);		/* later alternatives too */
-	m("(?x) a b # comment\n c", "abc", 1);
-	m("(?x)[a b]", " ", 0);		/* white space in classes too */
-	m("(?x)[a b]", "b", 1);
-	m("(?x)a\\ b", "a b", 1);
-	m("(?x)a\\Q b\\E", "a b", 1);
-	m("(?x)a{2 , 3}", "aaa", 1);
-	m("(?d)(?-d).", "\r", 0);
-	m("(?m)(?s)a.b", "a\nb", 1);
-	rejected("(?U)\\w", "ungreedy");
-	rejected("(?-U)a", "ungreedy");
-	rejected("(?q)a", "Unknown inline modifier");
+	run_matches(flags_cases, nitems(flags_cases));
+	run_rejects(flags_rejects, nitems(flags_rejects));
 }
 
 static void
@@ -339,38 +433,51 @@ test_translate(void **state)
 	free(cause);
 }
 
-static void
-check_repair(const char *in, size_t len, const char *want, int valid)
-{
-	char	out[64];
-	size_t	n;
-
-	assert_int_equal(jregex_utf8_is_valid(in, len), valid);
-	n = jregex_utf8_repair(out, in, len);
-	assert_int_equal(n, strlen(want));
-	assert_memory_equal(out, want, n);
-}
-
 #define RC	"\xef\xbf\xbd"
+
+/* in[0..len) is valid UTF-8 or not, and repairs to the string want. */
+struct repair_case {
+	const char	*in;
+	size_t		 len;
+	const char	*want;
+	int		 valid;
+};
+
+static const struct repair_case utf8_repairs[] = {
+	{ "abc\xc3\xa9\xf0\x9f\x98\x80", 9, "abc\xc3\xa9\xf0\x9f\x98\x80", 1 },
+	{ "a\xff" "b", 3, "a" RC "b", 0 },
+	{ "a\xe2\x82", 3, "a" RC, 0 },		/* truncated: one */
+	{ "\xe2\x82" "a", 3, RC "a", 0 },
+	{ "\xed\xa0\x80", 3, RC, 0 },		/* surrogate: one */
+	{ "\xed\xa0" "A", 3, RC "A", 0 },
+	{ "\xe0\x80\x80", 3, RC RC RC, 0 },	/* overlong */
+	{ "\xc0\xaf", 2, RC RC, 0 },
+	{ "\xf0\x90\x80", 3, RC, 0 },
+	{ "\xf0\x90\x41", 3, RC "A", 0 },
+	{ "\xf4\x90\x80\x80", 4, RC RC RC RC, 0 },
+	{ "\xf8\x88\x80\x80\x80", 5, RC RC RC RC RC, 0 },
+	{ "12345678\x80", 9, "12345678" RC, 0 },
+};
 
 static void
 test_utf8(void **state)
 {
+	const struct repair_case	*c;
+	char				 out[64];
+	size_t				 i, n;
+
 	(void)state;
-	check_repair("abc\xc3\xa9\xf0\x9f\x98\x80", 9,
-	    "abc\xc3\xa9\xf0\x9f\x98\x80", 1);
-	check_repair("a\xff" "b", 3, "a" RC "b", 0);
-	check_repair("a\xe2\x82", 3, "a" RC, 0);	/* truncated: one */
-	check_repair("\xe2\x82" "a", 3, RC "a", 0);
-	check_repair("\xed\xa0\x80", 3, RC, 0);		/* surrogate: one */
-	check_repair("\xed\xa0" "A", 3, RC "A", 0);
-	check_repair("\xe0\x80\x80", 3, RC RC RC, 0);	/* overlong */
-	check_repair("\xc0\xaf", 2, RC RC, 0);
-	check_repair("\xf0\x90\x80", 3, RC, 0);
-	check_repair("\xf0\x90\x41", 3, RC "A", 0);
-	check_repair("\xf4\x90\x80\x80", 4, RC RC RC RC, 0);
-	check_repair("\xf8\x88\x80\x80\x80", 5, RC RC RC RC RC, 0);
-	check_repair("12345678\x80", 9, "12345678" RC, 0);
+	for (i = 0; i < nitems(utf8_repairs); i++) {
+		c = &utf8_repairs[i];
+		if (jregex_utf8_is_valid(c->in, c->len) != c->valid)
+			fail_msg("utf8_repairs[%zu]: valid should be %d", i,
+			    c->valid);
+		n = jregex_utf8_repair(out, c->in, c->len);
+		if (n != strlen(c->want) || memcmp(out, c->want, n) != 0)
+			fail_msg("utf8_repairs[%zu]: got [%.*s] (%zu), want "
+			    "[%s] (%zu)", i, (int)n, out, n, c->want,
+			    strlen(c->want));
+	}
 	/* A repaired subject matches as Java's String would. */
 	assert_int_equal(run("a.b", "a" RC "b", 5, MATCHES), 1);
 }

@@ -22,28 +22,77 @@
 
 static struct conv_buf	buf;
 
-static void
-check_mem(const struct conv_buf *b, const char *want, size_t wantlen)
+#define nitems(a)	(sizeof (a) / sizeof (a)[0])
+
+/* Returns 0 if b holds want[0..wantlen), else prints both and returns -1. */
+static int
+compare_mem(const struct conv_buf *b, const char *want, size_t wantlen)
 {
 	if (b->len != wantlen || memcmp(b->data, want, wantlen) != 0) {
 		print_error("got  [%.*s] (%zu)\nwant [%.*s] (%zu)\n",
 		    (int)b->len, b->data, b->len, (int)wantlen, want,
 		    wantlen);
-		fail();
+		return (-1);
+	}
+	return (0);
+}
+
+/* A string and its escaped form. */
+struct esc_case {
+	const char	*in;
+	size_t		 inlen;
+	const char	*want;
+	size_t		 wantlen;
+};
+
+/* in and want are string literals (may hold NUL). */
+#define ESC(in, want)	{ (in), sizeof(in) - 1, (want), sizeof(want) - 1 }
+
+static void
+run_escapes(const struct esc_case *c, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		buf.len = 0;
+		json_out_escape(&buf, c[i].in, c[i].inlen);
+		if (compare_mem(&buf, c[i].want, c[i].wantlen) != 0)
+			fail_msg("cases[%zu]", i);
 	}
 }
 
-/* Escapes in (a literal, may hold NUL) and compares with want. */
-#define CHECK_ESC(in, want) do {					\
-	buf.len = 0;							\
-	json_out_escape(&buf, (in), sizeof(in) - 1);			\
-	check_mem(&buf, (want), sizeof(want) - 1);			\
-} while (0)
+/* A JSON text, and what json_out_json writes for its value. */
+struct json_case {
+	const char	*json;
+	const char	*want;
+};
+
+static void
+run_json(const struct json_case *c, size_t n, int pretty)
+{
+	struct json_out	 j;
+	json_t		*v;
+	json_error_t	 err;
+	size_t		 i;
+
+	for (i = 0; i < n; i++) {
+		v = json_loads(c[i].json, JSON_DECODE_ANY | JSON_ALLOW_NUL,
+		    &err);
+		if (v == NULL)
+			fail_msg("cases[%zu]: %s: %s", i, c[i].json, err.text);
+		buf.len = 0;
+		json_out_init(&j, &buf, pretty);
+		json_out_json(&j, v);
+		json_decref(v);
+		if (compare_mem(&buf, c[i].want, strlen(c[i].want)) != 0)
+			fail_msg("cases[%zu]: %s", i, c[i].json);
+	}
+}
 
 static void
 test_conv_buf(void **state)
 {
-	struct conv_buf	b = { NULL, 0, 0 };
+	struct conv_buf	b = { 0 };
 	size_t		i;
 
 	(void)state;
@@ -61,18 +110,22 @@ test_conv_buf(void **state)
 	assert_int_equal(b.cap, 0);
 }
 
+static const struct esc_case escape_ascii_cases[] = {
+	ESC("", ""),
+	ESC("plain text / with slash", "plain text / with slash"),
+	ESC("\"quoted\" \\back\\", "\\\"quoted\\\" \\\\back\\\\"),
+	ESC("\b\t\n\f\r", "\\b\\t\\n\\f\\r"),
+	ESC("\x00\x01\x1f", "\\u0000\\u0001\\u001F"),
+	ESC("\x0b\x1a\x1b", "\\u000B\\u001A\\u001B"),
+	ESC("\x7f~ ", "\x7f~ "),
+	ESC("a\x00" "b", "a\\u0000b"),
+};
+
 static void
 test_escape_ascii(void **state)
 {
 	(void)state;
-	CHECK_ESC("", "");
-	CHECK_ESC("plain text / with slash", "plain text / with slash");
-	CHECK_ESC("\"quoted\" \\back\\", "\\\"quoted\\\" \\\\back\\\\");
-	CHECK_ESC("\b\t\n\f\r", "\\b\\t\\n\\f\\r");
-	CHECK_ESC("\x00\x01\x1f", "\\u0000\\u0001\\u001F");
-	CHECK_ESC("\x0b\x1a\x1b", "\\u000B\\u001A\\u001B");
-	CHECK_ESC("\x7f~ ", "\x7f~ ");
-	CHECK_ESC("a\x00" "b", "a\\u0000b");
+	run_escapes(escape_ascii_cases, nitems(escape_ascii_cases));
 }
 
 static void
@@ -95,75 +148,86 @@ test_escape_all_controls(void **state)
 		default:
 			snprintf(want, sizeof want, "\\u%04X", c);
 		}
-		check_mem(&buf, want, strlen(want));
+		if (compare_mem(&buf, want, strlen(want)) != 0)
+			fail_msg("control character 0x%02x", (unsigned int)c);
 	}
 }
+
+static const struct esc_case escape_utf8_valid_cases[] = {
+	ESC("caf\xc3\xa9", "caf\xc3\xa9"),
+	ESC("\xe2\x82\xac 5", "\xe2\x82\xac 5"),
+	ESC("\xf0\x9f\x98\x80", "\xf0\x9f\x98\x80"),
+	ESC("\xef\xbf\xbd", "\xef\xbf\xbd"),		/* U+FFFD */
+	ESC("\xe2\x80\xa8", "\xe2\x80\xa8"),		/* U+2028 raw */
+	ESC("\xf4\x8f\xbf\xbf", "\xf4\x8f\xbf\xbf"),	/* U+10FFFF */
+	ESC("\xed\x9f\xbf", "\xed\x9f\xbf"),		/* U+D7FF */
+	ESC("\xee\x80\x80", "\xee\x80\x80"),		/* U+E000 */
+};
 
 static void
 test_escape_utf8_valid(void **state)
 {
 	(void)state;
-	CHECK_ESC("caf\xc3\xa9", "caf\xc3\xa9");
-	CHECK_ESC("\xe2\x82\xac 5", "\xe2\x82\xac 5");
-	CHECK_ESC("\xf0\x9f\x98\x80", "\xf0\x9f\x98\x80");
-	CHECK_ESC("\xef\xbf\xbd", "\xef\xbf\xbd");		/* U+FFFD */
-	CHECK_ESC("\xe2\x80\xa8", "\xe2\x80\xa8");	/* U+2028 raw */
-	CHECK_ESC("\xf4\x8f\xbf\xbf", "\xf4\x8f\xbf\xbf");	/* U+10FFFF */
-	CHECK_ESC("\xed\x9f\xbf", "\xed\x9f\xbf");		/* U+D7FF */
-	CHECK_ESC("\xee\x80\x80", "\xee\x80\x80");		/* U+E000 */
+	run_escapes(escape_utf8_valid_cases, nitems(escape_utf8_valid_cases));
 }
 
 #define R	"\xef\xbf\xbd"
+
+static const struct esc_case escape_utf8_invalid_cases[] = {
+	/* Stray bytes: one U+FFFD each. */
+	ESC("\x80", R),
+	ESC("\xff", R),
+	ESC("a\x80\xbf" "b", "a" R R "b"),
+	ESC("\xfe\xf8\xf5", R R R),
+	/* C0, C1 can only be overlong: one each, continuation too. */
+	ESC("\xc0\xaf", R R),
+	ESC("\xc1\xbf", R R),
+	/* Overlong three and four byte forms. */
+	ESC("\xe0\x80\xaf", R R R),
+	ESC("\xe0\x9f\xbf", R R R),
+	ESC("\xf0\x80\x80\xaf", R R R R),
+	ESC("\xf0\x8f\xbf\xbf", R R R R),
+	/* Above U+10FFFF. */
+	ESC("\xf4\x90\x80\x80", R R R R),
+	ESC("\xf5\x80\x80\x80", R R R R),
+	/* Truncated sequences followed by ASCII: maximal subpart. */
+	ESC("\xc3" "A", R "A"),
+	ESC("\xe2\x82" "A", R "A"),
+	ESC("\xe2" "A", R "A"),
+	ESC("\xf0\x9f\x98" "A", R "A"),
+	ESC("\xf0\x9f" "A", R "A"),
+	ESC("\xf0" "A", R "A"),
+	/* Truncated at the end of input: one U+FFFD for the rest. */
+	ESC("x\xc3", "x" R),
+	ESC("x\xe2\x82", "x" R),
+	ESC("x\xf0\x9f\x98", "x" R),
+	ESC("x\xf0\x9f", "x" R),
+	/* A truncated sequence followed by another lead byte. */
+	ESC("\xe2\x82\xe2\x82\xac", R "\xe2\x82\xac"),
+	ESC("\xf0\x9f\x98\xc3\xa9", R "\xc3\xa9"),
+	/* Surrogates: Java rejects the decoded value as a whole. */
+	ESC("\xed\xa0\x80", R),
+	ESC("\xed\xbf\xbf" "z", R "z"),
+	ESC("\xed\xa0\x80\xed\xb0\x80", R R),	/* CESU pair */
+	ESC("\xed\xa0" "A", R "A"),
+	ESC("x\xed\xa0", "x" R),
+	/* Escapes and repairs together. */
+	ESC("\"\xff\n", "\\\"" R "\\n"),
+};
 
 static void
 test_escape_utf8_invalid(void **state)
 {
 	(void)state;
-	/* Stray bytes: one U+FFFD each. */
-	CHECK_ESC("\x80", R);
-	CHECK_ESC("\xff", R);
-	CHECK_ESC("a\x80\xbf" "b", "a" R R "b");
-	CHECK_ESC("\xfe\xf8\xf5", R R R);
-	/* C0, C1 can only be overlong: one each, continuation too. */
-	CHECK_ESC("\xc0\xaf", R R);
-	CHECK_ESC("\xc1\xbf", R R);
-	/* Overlong three and four byte forms. */
-	CHECK_ESC("\xe0\x80\xaf", R R R);
-	CHECK_ESC("\xe0\x9f\xbf", R R R);
-	CHECK_ESC("\xf0\x80\x80\xaf", R R R R);
-	CHECK_ESC("\xf0\x8f\xbf\xbf", R R R R);
-	/* Above U+10FFFF. */
-	CHECK_ESC("\xf4\x90\x80\x80", R R R R);
-	CHECK_ESC("\xf5\x80\x80\x80", R R R R);
-	/* Truncated sequences followed by ASCII: maximal subpart. */
-	CHECK_ESC("\xc3" "A", R "A");
-	CHECK_ESC("\xe2\x82" "A", R "A");
-	CHECK_ESC("\xe2" "A", R "A");
-	CHECK_ESC("\xf0\x9f\x98" "A", R "A");
-	CHECK_ESC("\xf0\x9f" "A", R "A");
-	CHECK_ESC("\xf0" "A", R "A");
-	/* Truncated at the end of input: one U+FFFD for the rest. */
-	CHECK_ESC("x\xc3", "x" R);
-	CHECK_ESC("x\xe2\x82", "x" R);
-	CHECK_ESC("x\xf0\x9f\x98", "x" R);
-	CHECK_ESC("x\xf0\x9f", "x" R);
-	/* A truncated sequence followed by another lead byte. */
-	CHECK_ESC("\xe2\x82\xe2\x82\xac", R "\xe2\x82\xac");
-	CHECK_ESC("\xf0\x9f\x98\xc3\xa9", R "\xc3\xa9");
-	/* Surrogates: Java rejects the decoded value as a whole. */
-	CHECK_ESC("\xed\xa0\x80", R);
-	CHECK_ESC("\xed\xbf\xbf" "z", R "z");
-	CHECK_ESC("\xed\xa0\x80\xed\xb0\x80", R R);	/* CESU pair */
-	CHECK_ESC("\xed\xa0" "A", R "A");
-	CHECK_ESC("x\xed\xa0", "x" R);
-	/* Escapes and repairs together. */
-	CHECK_ESC("\"\xff\n", "\\\"" R "\\n");
+	run_escapes(escape_utf8_invalid_cases,
+	    nitems(escape_utf8_invalid_cases));
 }
 
 static void
 test_compact(void **state)
 {
-	struct json_out	j;
+	struct json_out	 j;
+	const char	*want;
 
 	(void)state;
 	buf.len = 0;
@@ -194,55 +258,19 @@ test_compact(void **state)
 	json_out_double(&j, 1.5);
 	json_out_object_end(&j);
 	assert_int_equal(j.depth, 0);
-	check_mem(&buf, "{\"a\":\"b\",\"c\":null,\"n\":{\"arr\":[1,-20,true,"
-	    "false,[],{}],\"e\":{}},\"q\\\"\":1.5}",
-	    strlen("{\"a\":\"b\",\"c\":null,\"n\":{\"arr\":[1,-20,true,"
-	    "false,[],{}],\"e\":{}},\"q\\\"\":1.5}"));
+	want = "{\"a\":\"b\",\"c\":null,\"n\":{\"arr\":[1,-20,true,"
+	    "false,[],{}],\"e\":{}},\"q\\\"\":1.5}";
+	if (compare_mem(&buf, want, strlen(want)) != 0)
+		fail();
 }
 
-static void
-check_pretty(const char *json, const char *want)
-{
-	struct json_out	 j;
-	json_t		*v;
-	json_error_t	 err;
-
-	v = json_loads(json, JSON_DECODE_ANY | JSON_ALLOW_NUL, &err);
-	assert_non_null(v);
-	buf.len = 0;
-	json_out_init(&j, &buf, 1);
-	json_out_json(&j, v);
-	json_decref(v);
-	check_mem(&buf, want, strlen(want));
-}
-
-static void
-check_compact(const char *json, const char *want)
-{
-	struct json_out	 j;
-	json_t		*v;
-	json_error_t	 err;
-
-	v = json_loads(json, JSON_DECODE_ANY | JSON_ALLOW_NUL, &err);
-	assert_non_null(v);
-	buf.len = 0;
-	json_out_init(&j, &buf, 0);
-	json_out_json(&j, v);
-	json_decref(v);
-	check_mem(&buf, want, strlen(want));
-}
-
-static void
-test_pretty(void **state)
-{
-	(void)state;
-	check_pretty("{}", "{ }");
-	check_pretty("[]", "[ ]");
-	check_pretty("{\"a\":\"b\"}", "{\n  \"a\" : \"b\"\n}");
-	check_pretty("{\"a\":\"b\",\"c\":null}",
-	    "{\n  \"a\" : \"b\",\n  \"c\" : null\n}");
-	check_pretty("{\"a\":\"b\",\"c\":{\"d\":[1,2],\"e\":{},\"f\":[]},"
-	    "\"g\":true}",
+static const struct json_case pretty_cases[] = {
+	{ "{}", "{ }" },
+	{ "[]", "[ ]" },
+	{ "{\"a\":\"b\"}", "{\n  \"a\" : \"b\"\n}" },
+	{ "{\"a\":\"b\",\"c\":null}",
+	    "{\n  \"a\" : \"b\",\n  \"c\" : null\n}" },
+	{ "{\"a\":\"b\",\"c\":{\"d\":[1,2],\"e\":{},\"f\":[]},\"g\":true}",
 	    "{\n"
 	    "  \"a\" : \"b\",\n"
 	    "  \"c\" : {\n"
@@ -251,41 +279,52 @@ test_pretty(void **state)
 	    "    \"f\" : [ ]\n"
 	    "  },\n"
 	    "  \"g\" : true\n"
-	    "}");
+	    "}" },
 	/* Arrays are inline: objects in them indent by object depth. */
-	check_pretty("{\"a\":[{\"b\":1},{\"c\":[{}]}]}",
+	{ "{\"a\":[{\"b\":1},{\"c\":[{}]}]}",
 	    "{\n"
 	    "  \"a\" : [ {\n"
 	    "    \"b\" : 1\n"
 	    "  }, {\n"
 	    "    \"c\" : [ { } ]\n"
 	    "  } ]\n"
-	    "}");
-	check_pretty("[[1,[2]],\"x\"]", "[ [ 1, [ 2 ] ], \"x\" ]");
-	check_pretty("\"s\"", "\"s\"");
-	check_pretty("{\"k\\n\":\"v\\u0001\"}",
-	    "{\n  \"k\\n\" : \"v\\u0001\"\n}");
+	    "}" },
+	{ "[[1,[2]],\"x\"]", "[ [ 1, [ 2 ] ], \"x\" ]" },
+	{ "\"s\"", "\"s\"" },
+	{ "{\"k\\n\":\"v\\u0001\"}",
+	    "{\n  \"k\\n\" : \"v\\u0001\"\n}" },
+};
+
+static void
+test_pretty(void **state)
+{
+	(void)state;
+	run_json(pretty_cases, nitems(pretty_cases), 1);
 }
+
+static const struct json_case json_values_cases[] = {
+	/* Insertion order, as LinkedHashMap. */
+	{ "{\"z\":1,\"a\":2,\"m\":{\"y\":null,\"b\":false}}",
+	    "{\"z\":1,\"a\":2,\"m\":{\"y\":null,\"b\":false}}" },
+	{ "[\"\\u00e9\\ud83d\\ude00\",\"a\\/b\",\"\\u007f\"]",
+	    "[\"\xc3\xa9\xf0\x9f\x98\x80\",\"a/b\",\"\x7f\"]" },
+	{ "\"nul\\u0000in\"", "\"nul\\u0000in\"" },
+	{ "-9223372036854775808", "-9223372036854775808" },
+	{ "9223372036854775807", "9223372036854775807" },
+	/* Double.toString. */
+	{ "[1.0,0.5,100.0,1e7,1.5e7,0.001,1e-4,-2.5,0.1,"
+	    "1e300,123456.789,3.0e-10,9999999.0,-0.0]",
+	    "[1.0,0.5,100.0,1.0E7,1.5E7,0.001,1.0E-4,-2.5,0.1,"
+	    "1.0E300,123456.789,3.0E-10,9999999.0,-0.0]" },
+	{ "[0.30000000000000004,4.9e-324,1.7976931348623157e308]",
+	    "[0.30000000000000004,4.9E-324,1.7976931348623157E308]" },
+};
 
 static void
 test_json_values(void **state)
 {
 	(void)state;
-	/* Insertion order, as LinkedHashMap. */
-	check_compact("{\"z\":1,\"a\":2,\"m\":{\"y\":null,\"b\":false}}",
-	    "{\"z\":1,\"a\":2,\"m\":{\"y\":null,\"b\":false}}");
-	check_compact("[\"\\u00e9\\ud83d\\ude00\",\"a\\/b\",\"\\u007f\"]",
-	    "[\"\xc3\xa9\xf0\x9f\x98\x80\",\"a/b\",\"\x7f\"]");
-	check_compact("\"nul\\u0000in\"", "\"nul\\u0000in\"");
-	check_compact("-9223372036854775808", "-9223372036854775808");
-	check_compact("9223372036854775807", "9223372036854775807");
-	/* Double.toString. */
-	check_compact("[1.0,0.5,100.0,1e7,1.5e7,0.001,1e-4,-2.5,0.1,"
-	    "1e300,123456.789,3.0e-10,9999999.0,-0.0]",
-	    "[1.0,0.5,100.0,1.0E7,1.5E7,0.001,1.0E-4,-2.5,0.1,"
-	    "1.0E300,123456.789,3.0E-10,9999999.0,-0.0]");
-	check_compact("[0.30000000000000004,4.9e-324,1.7976931348623157e308]",
-	    "[0.30000000000000004,4.9E-324,1.7976931348623157E308]");
+	run_json(json_values_cases, nitems(json_values_cases), 0);
 }
 
 static void

@@ -7,16 +7,10 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE	/* memmem */
 #endif
-#include <setjmp.h>
-#include <stdarg.h>
 #include <stddef.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <cmocka.h>
-#include <jansson.h>
 
 #include "converter.h"
 
@@ -24,72 +18,9 @@ extern const struct converter_ops logtojson_ops;
 
 static const struct conv_ctx ctx = { "web", "/var/log/x.log", "host", 0 };
 
-static void *
-make(const char *json)
-{
-	json_t		*opts;
-	json_error_t	 jerr;
-	void		*inst;
-	char		*cause = NULL;
-	const char	*badkey = NULL;
-
-	opts = json_loads(json, 0, &jerr);
-	assert_non_null(opts);
-	inst = logtojson_ops.create(opts, &cause, &badkey);
-	if (inst == NULL)
-		fail_msg("create %s: %s", json, cause);
-	json_decref(opts);
-	return (inst);
-}
-
-/* Expects create to fail on badkey with a cause containing want. */
-static void
-make_fails(const char *json, const char *badkey_want, const char *want)
-{
-	json_t		*opts;
-	json_error_t	 jerr;
-	char		*cause = NULL;
-	const char	*badkey = NULL;
-
-	opts = json_loads(json, 0, &jerr);
-	assert_non_null(opts);
-	assert_null(logtojson_ops.create(opts, &cause, &badkey));
-	assert_non_null(cause);
-	assert_non_null(strstr(cause, want));
-	if (badkey_want == NULL)
-		assert_null(badkey);
-	else {
-		assert_non_null(badkey);
-		assert_string_equal(badkey, badkey_want);
-	}
-	free(cause);
-	json_decref(opts);
-}
-
-static void
-check_len(void *inst, const char *in, size_t len, const char *want)
-{
-	struct conv_buf		out = { NULL, 0, 0 };
-	enum conv_result	r;
-
-	r = logtojson_ops.convert(inst, in, len, &out, &ctx);
-	if (want == NULL)
-		assert_int_equal(r, CONV_DROP);
-	else {
-		assert_int_equal(r, CONV_OK);
-		if (out.len != strlen(want) ||
-		    memcmp(out.data, want, out.len) != 0)
-			fail_msg("got  %.*s\nwant %s", (int)out.len, out.data,
-			    want);
-	}
-	conv_buf_free(&out);
-}
-
-static void
-check(void *inst, const char *in, const char *want)
-{
-	check_len(inst, in, strlen(in), want);
-}
+#define CONV_TEST_OPS	logtojson_ops
+#define CONV_TEST_CTX	ctx
+#include "conv_test.h"
 
 #define AGENT_REQ	"GET /java/javaResources.html HTTP/1.0"
 
@@ -103,7 +34,7 @@ test_combined(void **state)
 	/* DataConverterTest.testApacheLogDataConverterCombinedApacheLog */
 	check(lj, "123.45.67.89 - - [27/Oct/2000:09:27:09 -0400] \""
 	    AGENT_REQ "\" 200 10450 \"-\" \"Mozilla/4.6 [en] (X11; U; "
-	    "OpenBSD 2.8 i386; Nav)\" \"ANY_RANDOM_DATA\"",
+	    "OpenBSD 2.8 i386; Nav)\" \"ANY_RANDOM_DATA\"", CONV_OK,
 	    "{\"host\":\"123.45.67.89\",\"ident\":null,\"authuser\":null,"
 	    "\"datetime\":\"27/Oct/2000:09:27:09 -0400\",\"request\":\""
 	    AGENT_REQ "\",\"response\":\"200\",\"bytes\":\"10450\","
@@ -111,14 +42,14 @@ test_combined(void **state)
 	    "2.8 i386; Nav)\"}\n");
 	/* With the record's newline, the same. */
 	check(lj, "1.2.3.4 a b [01/Jan/2024:00:00:00 +0000] \"GET / HTTP/1.1\""
-	    " - - \"http://r/\" \"curl\"\n",
+	    " - - \"http://r/\" \"curl\"\n", CONV_OK,
 	    "{\"host\":\"1.2.3.4\",\"ident\":\"a\",\"authuser\":\"b\","
 	    "\"datetime\":\"01/Jan/2024:00:00:00 +0000\",\"request\":\"GET / "
 	    "HTTP/1.1\",\"response\":null,\"bytes\":null,\"referer\":"
 	    "\"http://r/\",\"agent\":\"curl\"}\n");
 	/* Empty referer "" fails [^"]+: dropped, as in the agent. */
 	check(lj, "1.2.3.4 - - [01/Jan/2024:00:00:00 +0000] \"GET / HTTP/1.1\""
-	    " 200 1 \"\" \"curl\"\n", NULL);
+	    " 200 1 \"\" \"curl\"\n", CONV_DROP, NULL);
 	logtojson_ops.free(lj);
 }
 
@@ -135,23 +66,23 @@ test_common(void **state)
 	lj = make("{\"logFormat\":\"COMMONAPACHELOG\"}");
 	check(lj, "123.45.67.89 - - [27/Oct/2000:09:27:09 -0400] \"" AGENT_REQ
 	    "\" 200 10450 \"-\" \"Mozilla/4.6 [en] (X11; U; OpenBSD 2.8 "
-	    "i386; Nav)\"", want);
+	    "i386; Nav)\"", CONV_OK, want);
 	check(lj, "123.45.67.89 - - [27/Oct/2000:09:27:09 -0400] \"" AGENT_REQ
-	    "\" 200 10450", want);
+	    "\" 200 10450", CONV_OK, want);
 	check(lj, "lj1036.inktomisearch.com - - [27/Oct/2000:09:27:09 -0400] "
-	    "\"" AGENT_REQ "\" 200 10450",
+	    "\"" AGENT_REQ "\" 200 10450", CONV_OK,
 	    "{\"host\":\"lj1036.inktomisearch.com\",\"ident\":null,"
 	    "\"authuser\":null,\"datetime\":\"27/Oct/2000:09:27:09 -0400\","
 	    "\"request\":\"" AGENT_REQ "\",\"response\":\"200\",\"bytes\":"
 	    "\"10450\"}\n");
 	/* testApacheLogDataConverterInvalidLog: no bytes field. */
 	check(lj, "123.45.67.89 - - [27/Oct/2000:09:27:09 -0400] \"" AGENT_REQ
-	    "\" 200", NULL);
-	check(lj, "", NULL);
-	check(lj, "\n", NULL);
+	    "\" 200", CONV_DROP, NULL);
+	check(lj, "", CONV_DROP, NULL);
+	check(lj, "\n", CONV_DROP, NULL);
 	/* CRLF: "." cannot match "\r", so the agent drops the line. */
 	check(lj, "123.45.67.89 - - [27/Oct/2000:09:27:09 -0400] \"" AGENT_REQ
-	    "\" 200 10450\r\n", NULL);
+	    "\" 200 10450\r\n", CONV_DROP, NULL);
 	logtojson_ops.free(lj);
 }
 
@@ -164,7 +95,7 @@ test_error_log(void **state)
 	lj = make("{\"logFormat\":\"APACHEERRORLOG\"}");
 	check(lj, "[Fri Sep 09 10:42:29.902022 2011] [core:error] [pid 35708:"
 	    "tid 4328636416] [client 72.15.99.187] File does not exist: "
-	    "/usr/local/apache2/htdocs/favicon.ico",
+	    "/usr/local/apache2/htdocs/favicon.ico", CONV_OK,
 	    "{\"timestamp\":\"Fri Sep 09 10:42:29.902022 2011\",\"module\":"
 	    "\"core\",\"severity\":\"error\",\"processid\":\"35708\","
 	    "\"threadid\":\"4328636416\",\"client\":\"72.15.99.187\","
@@ -172,14 +103,14 @@ test_error_log(void **state)
 	    "favicon.ico\"}\n");
 	check(lj, "[Fri Sep 09 10:42:29 2011] [core:error] [pid 35708] "
 	    "[client 72.15.99.187] File does not exist: /usr/local/apache2/"
-	    "htdocs/favicon.ico",
+	    "htdocs/favicon.ico", CONV_OK,
 	    "{\"timestamp\":\"Fri Sep 09 10:42:29 2011\",\"module\":\"core\","
 	    "\"severity\":\"error\",\"processid\":\"35708\",\"threadid\":null,"
 	    "\"client\":\"72.15.99.187\",\"message\":\"File does not exist: "
 	    "/usr/local/apache2/htdocs/favicon.ico\"}\n");
 	check(lj, "[Fri Sep 09 10:42:29.902022 2011] [error] [pid 35708:tid "
 	    "4328636416] [client 72.15.99.187:12345] File does not exist: "
-	    "/usr/local/apache2/htdocs/favicon.ico",
+	    "/usr/local/apache2/htdocs/favicon.ico", CONV_OK,
 	    "{\"timestamp\":\"Fri Sep 09 10:42:29.902022 2011\",\"module\":"
 	    "null,\"severity\":\"error\",\"processid\":\"35708\",\"threadid\":"
 	    "\"4328636416\",\"client\":\"72.15.99.187:12345\",\"message\":"
@@ -187,9 +118,10 @@ test_error_log(void **state)
 	    "\n");
 	/* Apache 2.4 lines without [client ...] do not match. */
 	check(lj, "[Fri Sep 09 10:42:29 2011] [mpm_event:notice] [pid 1:tid 2]"
-	    " AH00489: Apache configured\n", NULL);
+	    " AH00489: Apache configured\n", CONV_DROP, NULL);
 	/* A message of "-" is null in the Apache formats. */
 	check(lj, "[Fri Sep 09 10:42:29 2011] [error] [pid 1] [client h] -",
+	    CONV_OK,
 	    "{\"timestamp\":\"Fri Sep 09 10:42:29 2011\",\"module\":null,"
 	    "\"severity\":\"error\",\"processid\":\"1\",\"threadid\":null,"
 	    "\"client\":\"h\",\"message\":null}\n");
@@ -204,30 +136,30 @@ test_syslog(void **state)
 	(void)state;
 	lj = make("{\"logFormat\":\"SYSLOG\"}");
 	check(lj, "Mar 12 12:00:08 server2 rcd[308]: Loaded 12 packages in "
-	    "'ximian-red-carpet|351' (0.01878 seconds) ",
+	    "'ximian-red-carpet|351' (0.01878 seconds) ", CONV_OK,
 	    "{\"timestamp\":\"Mar 12 12:00:08\",\"hostname\":\"server2\","
 	    "\"program\":\"rcd\",\"processid\":\"308\",\"message\":\"Loaded 12 "
 	    "packages in 'ximian-red-carpet|351' (0.01878 seconds) \"}\n");
 	check(lj, "Mar 12 12:01:02 server4 snort: Ports to decode telnet on: "
-	    "21 23 25 119",
+	    "21 23 25 119", CONV_OK,
 	    "{\"timestamp\":\"Mar 12 12:01:02\",\"hostname\":\"server4\","
 	    "\"program\":\"snort\",\"processid\":null,\"message\":\"Ports to "
 	    "decode telnet on: 21 23 25 119\"}\n");
 	/* Syslog keeps "-"; the facility is matched but not captured. */
-	check(lj, "Mar  7 04:22:00 <1.2> avas CROND[11460]: -\n",
+	check(lj, "Mar  7 04:22:00 <1.2> avas CROND[11460]: -\n", CONV_OK,
 	    "{\"timestamp\":\"Mar  7 04:22:00\",\"hostname\":\"avas\","
 	    "\"program\":\"CROND\",\"processid\":\"11460\",\"message\":\"-\"}"
 	    "\n");
-	check(lj, "not syslog\n", NULL);
+	check(lj, "not syslog\n", CONV_DROP, NULL);
 	logtojson_ops.free(lj);
 
 	lj = make("{\"logFormat\":\"RFC3339SYSLOG\"}");
 	check(lj, "2024-01-02T03:04:05.123456+01:00 web-1 sshd[42]: Accepted "
-	    "publickey\n",
+	    "publickey\n", CONV_OK,
 	    "{\"timestamp\":\"2024-01-02T03:04:05.123456+01:00\",\"hostname\":"
 	    "\"web-1\",\"program\":\"sshd\",\"processid\":\"42\",\"message\":"
 	    "\"Accepted publickey\"}\n");
-	check(lj, "Mar 12 12:01:02 server4 snort: x\n", NULL);
+	check(lj, "Mar 12 12:01:02 server4 snort: x\n", CONV_DROP, NULL);
 	logtojson_ops.free(lj);
 }
 
@@ -242,7 +174,7 @@ test_custom(void **state)
 	    "[\"column1\",\"column2\",\"column3\",\"column4\",\"column5\","
 	    "\"column6\",\"column7\"]}");
 	check(lj, "123.45.67.89 - - [27/Oct/2000:09:27:09 -0400] \"" AGENT_REQ
-	    "\" 200 10450",
+	    "\" 200 10450", CONV_OK,
 	    "{\"column1\":\"123.45.67.89\",\"column2\":null,\"column3\":null,"
 	    "\"column4\":\"27/Oct/2000:09:27:09 -0400\",\"column5\":\""
 	    AGENT_REQ "\",\"column6\":\"200\",\"column7\":\"10450\"}\n");
@@ -255,7 +187,7 @@ test_custom(void **state)
 	    "[\"column1\",\"column2\",\"column3\",\"column4\",\"column5\","
 	    "\"column6\"]}");
 	check(lj, "123.45.67.89 - - [27/Oct/2000:09:27:09 -0400] \"" AGENT_REQ
-	    "\" 200",
+	    "\" 200", CONV_OK,
 	    "{\"column1\":\"123.45.67.89\",\"column2\":null,\"column3\":null,"
 	    "\"column4\":\"27/Oct/2000:09:27:09 -0400\",\"column5\":\""
 	    AGENT_REQ "\",\"column6\":\"200\"}\n");
@@ -265,27 +197,28 @@ test_custom(void **state)
 	lj = make("{\"logFormat\":\"SYSLOG\",\"matchPattern\":"
 	    "\"(\\\\w+)=(-|\\\\d+)(?: (x))?\",\"customFieldNames\":"
 	    "[\"k\",\"v\",\"x\"]}");
-	check(lj, "a=-\n", "{\"k\":\"a\",\"v\":\"-\",\"x\":null}\n");
-	check(lj, "a=12 x\n", "{\"k\":\"a\",\"v\":\"12\",\"x\":\"x\"}\n");
-	check(lj, "a=12 y\n", NULL);
+	check(lj, "a=-\n", CONV_OK, "{\"k\":\"a\",\"v\":\"-\",\"x\":null}\n");
+	check(lj, "a=12 x\n", CONV_OK,
+	    "{\"k\":\"a\",\"v\":\"12\",\"x\":\"x\"}\n");
+	check(lj, "a=12 y\n", CONV_DROP, NULL);
 	logtojson_ops.free(lj);
 
 	/* Repeated names: LinkedHashMap keeps the first slot, last value. */
 	lj = make("{\"logFormat\":\"SYSLOG\",\"matchPattern\":"
 	    "\"(a)(b)(c)\",\"customFieldNames\":[\"x\",\"y\",\"x\"]}");
-	check(lj, "abc\n", "{\"x\":\"c\",\"y\":\"b\"}\n");
+	check(lj, "abc\n", CONV_OK, "{\"x\":\"c\",\"y\":\"b\"}\n");
 	logtojson_ops.free(lj);
 
 	/* Group count differs from the names: every line is dropped. */
 	lj = make("{\"logFormat\":\"SYSLOG\",\"matchPattern\":\"(a)(b)\","
 	    "\"customFieldNames\":[\"x\"]}");
-	check(lj, "ab\n", NULL);
+	check(lj, "ab\n", CONV_DROP, NULL);
 	logtojson_ops.free(lj);
 
 	/* Named groups count as groups, as in Java. */
 	lj = make("{\"logFormat\":\"SYSLOG\",\"matchPattern\":"
 	    "\"(?<a>\\\\d+) (\\\\w+)\",\"customFieldNames\":[\"n\",\"w\"]}");
-	check(lj, "12 ab", "{\"n\":\"12\",\"w\":\"ab\"}\n");
+	check(lj, "12 ab", CONV_OK, "{\"n\":\"12\",\"w\":\"ab\"}\n");
 	logtojson_ops.free(lj);
 }
 
@@ -324,7 +257,7 @@ test_pretty(void **state)
 	(void)state;
 	lj = make("{\"logFormat\":\"SYSLOG\",\"jsonFormat\":\"PRETTYPRINT\"}");
 	/* Jackson's DefaultPrettyPrinter: "key" : value, 2-space indent. */
-	check(lj, "Mar 12 12:01:02 server4 snort: hi\n",
+	check(lj, "Mar 12 12:01:02 server4 snort: hi\n", CONV_OK,
 	    "{\n  \"timestamp\" : \"Mar 12 12:01:02\",\n"
 	    "  \"hostname\" : \"server4\",\n  \"program\" : \"snort\",\n"
 	    "  \"processid\" : null,\n  \"message\" : \"hi\"\n}\n");
@@ -334,32 +267,36 @@ test_pretty(void **state)
 static void
 test_escapes_and_utf8(void **state)
 {
-	void	*lj;
-	char	 in[128];
-	size_t	 n;
+	const char	*want;
+	void		*lj;
+	char		 in[128];
+	size_t		 n;
 
 	(void)state;
 	lj = make("{\"logFormat\":\"SYSLOG\"}");
 	/* Quotes, backslashes and control characters, as Jackson writes. */
 	check(lj, "Mar 12 12:01:02 h p: say \"hi\" \\ \x01\t\x1f\x7f\n",
+	    CONV_OK,
 	    "{\"timestamp\":\"Mar 12 12:01:02\",\"hostname\":\"h\",\"program\":"
 	    "\"p\",\"processid\":null,\"message\":\"say \\\"hi\\\" \\\\ "
 	    "\\u0001\\t\\u001F\x7f\"}\n");
 	/* Invalid UTF-8 is matched and written as U+FFFD (Java decoding). */
 	n = (size_t)snprintf(in, sizeof in,
 	    "Mar 12 12:01:02 h p: a\xff" "b\xe2\x82" "c\xed\xa0\x80" "d\n");
-	check_len(lj, in, n,
-	    "{\"timestamp\":\"Mar 12 12:01:02\",\"hostname\":\"h\",\"program\":"
-	    "\"p\",\"processid\":null,\"message\":\"a\xef\xbf\xbd" "b\xef\xbf"
-	    "\xbd" "c\xef\xbf\xbd" "d\"}\n");
+	want = "{\"timestamp\":\"Mar 12 12:01:02\",\"hostname\":\"h\","
+	    "\"program\":\"p\",\"processid\":null,\"message\":\"a\xef\xbf\xbd"
+	    "b\xef\xbf\xbd" "c\xef\xbf\xbd" "d\"}\n";
+	check_len(lj, in, n, CONV_OK, want, strlen(want));
 	/* A NUL byte is a character like any other: "\u0000". */
-	check_len(lj, "Mar 12 12:01:02 h p: a\0b\n", 25,
-	    "{\"timestamp\":\"Mar 12 12:01:02\",\"hostname\":\"h\",\"program\":"
-	    "\"p\",\"processid\":null,\"message\":\"a\\u0000b\"}\n");
+	want = "{\"timestamp\":\"Mar 12 12:01:02\",\"hostname\":\"h\","
+	    "\"program\":\"p\",\"processid\":null,\"message\":\"a\\u0000b\"}\n";
+	check_len(lj, "Mar 12 12:01:02 h p: a\0b\n", 25, CONV_OK, want,
+	    strlen(want));
 	/* U+2028 ends a line for Java's ".": dropped. */
-	check(lj, "Mar 12 12:01:02 h p: a\xe2\x80\xa8" "b\n", NULL);
+	check(lj, "Mar 12 12:01:02 h p: a\xe2\x80\xa8" "b\n", CONV_DROP, NULL);
 	/* Non-ASCII passes through as UTF-8. */
 	check(lj, "Mar 12 12:01:02 h p: caf\xc3\xa9 \xf0\x9f\x98\x80\n",
+	    CONV_OK,
 	    "{\"timestamp\":\"Mar 12 12:01:02\",\"hostname\":\"h\",\"program\":"
 	    "\"p\",\"processid\":null,\"message\":\"caf\xc3\xa9 \xf0\x9f\x98"
 	    "\x80\"}\n");
@@ -369,7 +306,7 @@ test_escapes_and_utf8(void **state)
 static void
 test_long_line(void **state)
 {
-	struct conv_buf		 out = { NULL, 0, 0 };
+	struct conv_buf		 out = { 0 };
 	const char		*head = "Mar 12 12:01:02 h p: ";
 	char			*in;
 	size_t			 hl = strlen(head), n = 1024 * 1024;
@@ -412,7 +349,7 @@ test_rfc5424(void **state)
 	/* RFC 5424 §6.5 example 1 (BOM before the message). */
 	check(lj, "<34>1 2003-10-11T22:14:15.003Z mymachine.example.com su - "
 	    "ID47 - \xef\xbb\xbf'su root' failed for lonvick on /dev/pts/8\n",
-	    "{\"pri\":\"34\",\"version\":\"1\",\"timestamp\":"
+	    CONV_OK, "{\"pri\":\"34\",\"version\":\"1\",\"timestamp\":"
 	    "\"2003-10-11T22:14:15.003Z\",\"hostname\":\"mymachine.example."
 	    "com\",\"appname\":\"su\",\"procid\":null,\"msgid\":\"ID47\","
 	    "\"structuredData\":null,\"message\":\"'su root' failed for "
@@ -421,7 +358,7 @@ test_rfc5424(void **state)
 	check(lj, "<165>1 2003-10-11T22:14:15.003Z mymachine.example.com "
 	    "evntslog - ID47 [exampleSDID@32473 iut=\"3\" eventSource="
 	    "\"Application\" eventID=\"1011\"] An application event log "
-	    "entry...\n",
+	    "entry...\n", CONV_OK,
 	    "{\"pri\":\"165\",\"version\":\"1\",\"timestamp\":"
 	    "\"2003-10-11T22:14:15.003Z\",\"hostname\":\"mymachine.example."
 	    "com\",\"appname\":\"evntslog\",\"procid\":null,\"msgid\":\"ID47\","
@@ -431,7 +368,7 @@ test_rfc5424(void **state)
 	/* §6.5 example 4: two elements, no message; escapes undone. */
 	check(lj, "<165>1 2003-10-11T22:14:15.003-07:00 h app 12 - "
 	    "[exampleSDID@32473 iut=\"3\" x=\"a\\\"b\\\\c\\]d\\e\" iut=\"4\"]"
-	    "[examplePriority@32473 class=\"high\"]\r\n",
+	    "[examplePriority@32473 class=\"high\"]\r\n", CONV_OK,
 	    "{\"pri\":\"165\",\"version\":\"1\",\"timestamp\":"
 	    "\"2003-10-11T22:14:15.003-07:00\",\"hostname\":\"h\",\"appname\":"
 	    "\"app\",\"procid\":\"12\",\"msgid\":null,\"structuredData\":{"
@@ -440,12 +377,12 @@ test_rfc5424(void **state)
 	    "\"examplePriority@32473\":{\"class\":\"high\"}},\"message\":null}"
 	    "\n");
 	/* Malformed: bad PRI, bad timestamp, repeated SD-ID, no SD. */
-	check(lj, "<192>1 - h a p m - x\n", NULL);
-	check(lj, "<34>1 2003-10-11 22:14:15Z h a p m - x\n", NULL);
-	check(lj, "<34>1 - h a p m [a x=\"1\"][a y=\"2\"]\n", NULL);
-	check(lj, "<34>1 - h a p m\n", NULL);
-	check(lj, "<34>1 - h a p m [a x=\"1]\n", NULL);
-	check(lj, "<34>1 - - - - - - \n",
+	check(lj, "<192>1 - h a p m - x\n", CONV_DROP, NULL);
+	check(lj, "<34>1 2003-10-11 22:14:15Z h a p m - x\n", CONV_DROP, NULL);
+	check(lj, "<34>1 - h a p m [a x=\"1\"][a y=\"2\"]\n", CONV_DROP, NULL);
+	check(lj, "<34>1 - h a p m\n", CONV_DROP, NULL);
+	check(lj, "<34>1 - h a p m [a x=\"1]\n", CONV_DROP, NULL);
+	check(lj, "<34>1 - - - - - - \n", CONV_OK,
 	    "{\"pri\":\"34\",\"version\":\"1\",\"timestamp\":null,"
 	    "\"hostname\":null,\"appname\":null,\"procid\":null,\"msgid\":"
 	    "null,\"structuredData\":null,\"message\":\"\"}\n");
@@ -461,32 +398,34 @@ test_nginx(void **state)
 	lj = make("{\"logFormat\":\"NGINXERRORLOG\"}");
 	check(lj, "2024/01/02 03:04:05 [error] 123#456: *789 open() \"/x\" "
 	    "failed (2: No such file or directory), client: 1.2.3.4, server: "
-	    "x, request: \"GET /x HTTP/1.1\", host: \"h\"\n",
+	    "x, request: \"GET /x HTTP/1.1\", host: \"h\"\n", CONV_OK,
 	    "{\"timestamp\":\"2024/01/02 03:04:05\",\"severity\":\"error\","
 	    "\"pid\":\"123\",\"tid\":\"456\",\"connection\":\"789\","
 	    "\"message\":\"open() \\\"/x\\\" failed (2: No such file or "
 	    "directory)\",\"client\":\"1.2.3.4\",\"server\":\"x\",\"request\":"
 	    "\"GET /x HTTP/1.1\",\"host\":\"h\"}\n");
 	check(lj, "2024/01/02 03:04:05 [notice] 1#1: signal process started\n",
+	    CONV_OK,
 	    "{\"timestamp\":\"2024/01/02 03:04:05\",\"severity\":\"notice\","
 	    "\"pid\":\"1\",\"tid\":\"1\",\"connection\":null,\"message\":"
 	    "\"signal process started\"}\n");
 	/* A ", client: " inside the text is text when no context follows. */
 	check(lj, "2024/01/02 03:04:05 [warn] 1#2: *3 a, client: b, c, client:"
 	    " 5.6.7.8, server: s, request: \"GET /\"q\" HTTP/1.1\", upstream: "
-	    "\"http://u/\", referrer: \"http://r/\"\n",
+	    "\"http://u/\", referrer: \"http://r/\"\n", CONV_OK,
 	    "{\"timestamp\":\"2024/01/02 03:04:05\",\"severity\":\"warn\","
 	    "\"pid\":\"1\",\"tid\":\"2\",\"connection\":\"3\",\"message\":"
 	    "\"a, client: b, c\",\"client\":\"5.6.7.8\",\"server\":\"s\","
 	    "\"request\":\"GET /\\\"q\\\" HTTP/1.1\","
 	    "\"upstream\":\"http://u/\","
 	    "\"referrer\":\"http://r/\"}\n");
-	check(lj, "2024-01-02 03:04:05 [error] 1#1: x\n", NULL);
+	check(lj, "2024-01-02 03:04:05 [error] 1#1: x\n", CONV_DROP, NULL);
 	logtojson_ops.free(lj);
 
 	lj = make("{\"logFormat\":\"NGINXERRORLOG\",\"customFieldNames\":"
 	    "[\"t\",\"l\",\"p\",\"th\",\"c\",\"m\"]}");
 	check(lj, "2024/01/02 03:04:05 [info] 9#9: *1 hi, client: ::1\n",
+	    CONV_OK,
 	    "{\"t\":\"2024/01/02 03:04:05\",\"l\":\"info\",\"p\":\"9\",\"th\":"
 	    "\"9\",\"c\":\"1\",\"m\":\"hi\",\"client\":\"::1\"}\n");
 	logtojson_ops.free(lj);
@@ -500,16 +439,16 @@ test_ltsv(void **state)
 	(void)state;
 	lj = make("{\"logFormat\":\"LTSV\"}");
 	check(lj, "host:127.0.0.1\tident:-\ttime:[10/Oct/2000:13:55:36 -0700]"
-	    "\treq:GET / HTTP/1.0\tstatus:200\n",
+	    "\treq:GET / HTTP/1.0\tstatus:200\n", CONV_OK,
 	    "{\"host\":\"127.0.0.1\",\"ident\":\"-\",\"time\":\"[10/Oct/2000:"
 	    "13:55:36 -0700]\",\"req\":\"GET / HTTP/1.0\",\"status\":\"200\"}"
 	    "\n");
 	/* Empty fields skipped, ":" in values kept, repeated label. */
-	check(lj, "a:1\t\tb:x:y\ta:2\tc:\r\n",
+	check(lj, "a:1\t\tb:x:y\ta:2\tc:\r\n", CONV_OK,
 	    "{\"a\":\"2\",\"b\":\"x:y\",\"c\":\"\"}\n");
-	check(lj, "a:1\tnocolon\n", NULL);
-	check(lj, ":v\n", NULL);
-	check(lj, "\n", NULL);
+	check(lj, "a:1\tnocolon\n", CONV_DROP, NULL);
+	check(lj, ":v\n", CONV_DROP, NULL);
+	check(lj, "\n", CONV_DROP, NULL);
 	logtojson_ops.free(lj);
 }
 
@@ -521,14 +460,14 @@ test_logfmt(void **state)
 	(void)state;
 	lj = make("{\"logFormat\":\"LOGFMT\"}");
 	check(lj, "level=info msg=\"hello \\\"world\\\"\" flag n=5 e= "
-	    "u=\"\\u00e9\\n\"\n",
+	    "u=\"\\u00e9\\n\"\n", CONV_OK,
 	    "{\"level\":\"info\",\"msg\":\"hello \\\"world\\\"\",\"flag\":true,"
 	    "\"n\":\"5\",\"e\":\"\",\"u\":\"\xc3\xa9\\n\"}\n");
-	check(lj, "a=1 a=2\tb=x=y\n", "{\"a\":\"2\",\"b\":\"x=y\"}\n");
-	check(lj, "a=\"unterminated\n", NULL);
-	check(lj, "=x\n", NULL);
-	check(lj, "a=\"x\"b\n", NULL);
-	check(lj, "   \n", NULL);
+	check(lj, "a=1 a=2\tb=x=y\n", CONV_OK, "{\"a\":\"2\",\"b\":\"x=y\"}\n");
+	check(lj, "a=\"unterminated\n", CONV_DROP, NULL);
+	check(lj, "=x\n", CONV_DROP, NULL);
+	check(lj, "a=\"x\"b\n", CONV_DROP, NULL);
+	check(lj, "   \n", CONV_DROP, NULL);
 	logtojson_ops.free(lj);
 }
 
@@ -551,5 +490,5 @@ main(void)
 		cmocka_unit_test(test_logfmt),
 	};
 
-	return (cmocka_run_group_tests(tests, NULL, NULL));
+	return (cmocka_run_group_tests(tests, NULL, conv_test_teardown));
 }

@@ -5,14 +5,9 @@
  * line endings, escaping, invalid UTF-8, numbers, nesting depth, a 1 MiB
  * line, and every create error with the key it blames.
  */
-#include <setjmp.h>
-#include <stdarg.h>
 #include <stddef.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <cmocka.h>
 
 #include "converter.h"
 
@@ -23,67 +18,9 @@ static const struct conv_ctx ctx = {
 	"web", "/var/log/app.log", "host1", 1700000000
 };
 
-static void *
-make(const char *opts)
-{
-	json_error_t	 error;
-	json_t		*j;
-	char		*cause = NULL;
-	const char	*badkey = NULL;
-	void		*inst;
-
-	j = json_loads(opts, 0, &error);
-	assert_non_null(j);
-	inst = parsejson_ops.create(j, &cause, &badkey);
-	json_decref(j);
-	if (inst == NULL)
-		fail_msg("create: %s (key %s)", cause,
-		    badkey != NULL ? badkey : "-");
-	return (inst);
-}
-
-static void
-make_fails(const char *opts, const char *badkey, const char *what)
-{
-	json_error_t	 error;
-	json_t		*j;
-	char		*cause = NULL;
-	const char	*bk = NULL;
-
-	j = json_loads(opts, 0, &error);
-	assert_non_null(j);
-	assert_null(parsejson_ops.create(j, &cause, &bk));
-	json_decref(j);
-	assert_non_null(cause);
-	assert_non_null(bk);
-	assert_string_equal(bk, badkey);
-	if (strstr(cause, what) == NULL)
-		fail_msg("cause \"%s\" lacks \"%s\"", cause, what);
-	free(cause);
-}
-
-static void
-check_ctx(void *inst, const char *in, size_t len, enum conv_result want,
-    const char *wantout, size_t wantlen, const struct conv_ctx *c)
-{
-	struct conv_buf	out = { NULL, 0, 0 };
-
-	assert_int_equal(parsejson_ops.convert(inst, in, len, &out, c), want);
-	if (want == CONV_OK) {
-		if (out.len != wantlen || (wantlen > 0 &&
-		    memcmp(out.data, wantout, wantlen) != 0))
-			fail_msg("got \"%.*s\", want \"%s\"", (int)out.len,
-			    out.data, wantout);
-	}
-	conv_buf_free(&out);
-}
-
-static void
-check(void *inst, const char *in, enum conv_result want, const char *wantout)
-{
-	check_ctx(inst, in, strlen(in), want, wantout,
-	    wantout != NULL ? strlen(wantout) : 0, &ctx);
-}
+#define CONV_TEST_OPS	parsejson_ops
+#define CONV_TEST_CTX	ctx
+#include "conv_test.h"
 
 static void
 test_passthrough(void **state)
@@ -128,8 +65,8 @@ test_escaping(void **state)
 	check(p, "{\"caf\\u00e9\":\"\xc3\xa9\\ud83d\\ude00\"}\n", CONV_OK,
 	    "{\"caf\xc3\xa9\":\"\xc3\xa9\xf0\x9f\x98\x80\"}\n");
 	/* NUL in a value is kept. */
-	check_ctx(p, "{\"a\":\"x\\u0000y\"}\n", 17, CONV_OK,
-	    "{\"a\":\"x\\u0000y\"}\n", 17, &ctx);
+	check_len(p, "{\"a\":\"x\\u0000y\"}\n", 17, CONV_OK,
+	    "{\"a\":\"x\\u0000y\"}\n", 17);
 	parsejson_ops.free(p);
 }
 
@@ -217,7 +154,8 @@ test_add(void **state)
 	    "\"at\":\"1970-01-01T00:00:00Z\",\"lit\":\"{{flow\","
 	    "\"two\":\"}}q\\\"xq\\\"x{{\","
 	    "\"nest\":\"{{ {/var/log/app.log}\"}\n";
-	check_ctx(p, "{}\n", 3, CONV_OK, w, strlen(w), &c2);
+	conv_test_check(&parsejson_ops, p, &c2, "{}\n", 3, CONV_OK, w,
+	    strlen(w));
 	parsejson_ops.free(p);
 
 	/* Renaming runs first: addFields then replaces the new name. */
@@ -238,7 +176,7 @@ test_invalid(void **state)
 		"{\"a\":1e999}\n", "{\"a\\u0000\":1}\n", "{\"a\":\"\xff\"}\n",
 		"{\"a\":\"\xc3\"}\n"
 	};
-	struct conv_buf	 out = { NULL, 0, 0 };
+	struct conv_buf	 out = { 0 };
 	void		*drop, *raw, *wrap;
 	size_t		 i;
 
@@ -315,7 +253,7 @@ test_depth(void **state)
 static void
 test_long_line(void **state)
 {
-	struct conv_buf	 out = { NULL, 0, 0 };
+	struct conv_buf	 out = { 0 };
 	const size_t	 n = 1024 * 1024;
 	char		*line;
 	size_t		 cap;
@@ -402,5 +340,5 @@ main(void)
 		cmocka_unit_test(test_ops),
 	};
 
-	return (cmocka_run_group_tests(tests, NULL, NULL));
+	return (cmocka_run_group_tests(tests, NULL, conv_test_teardown));
 }

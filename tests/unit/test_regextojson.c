@@ -5,14 +5,11 @@
  * endings, bytes that are not UTF-8, a 1 MiB line, and every create error
  * with the key it blames.
  */
-#include <setjmp.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <cmocka.h>
 
 #include "converter.h"
 #include "json_out.h"
@@ -24,67 +21,9 @@ static const struct conv_ctx ctx = {
 	"web", "/var/log/app.log", "host1", 1700000000
 };
 
-static void *
-make(const char *opts)
-{
-	json_error_t	 error;
-	json_t		*j;
-	char		*cause = NULL;
-	const char	*badkey = NULL;
-	void		*inst;
-
-	j = json_loads(opts, 0, &error);
-	assert_non_null(j);
-	inst = regextojson_ops.create(j, &cause, &badkey);
-	json_decref(j);
-	if (inst == NULL)
-		fail_msg("create: %s (key %s)", cause,
-		    badkey != NULL ? badkey : "-");
-	return (inst);
-}
-
-/* create must fail, blaming badkey, with a cause containing what. */
-static void
-make_fails(const char *opts, const char *badkey, const char *what)
-{
-	json_error_t	 error;
-	json_t		*j;
-	char		*cause = NULL;
-	const char	*bk = NULL;
-
-	j = json_loads(opts, 0, &error);
-	assert_non_null(j);
-	assert_null(regextojson_ops.create(j, &cause, &bk));
-	json_decref(j);
-	assert_non_null(cause);
-	assert_non_null(bk);
-	assert_string_equal(bk, badkey);
-	if (strstr(cause, what) == NULL)
-		fail_msg("cause \"%s\" lacks \"%s\"", cause, what);
-	free(cause);
-}
-
-static void
-check_len(void *inst, const char *in, size_t len, enum conv_result want,
-    const char *wantout, size_t wantlen)
-{
-	struct conv_buf	out = { NULL, 0, 0 };
-
-	assert_int_equal(regextojson_ops.convert(inst, in, len, &out, &ctx),
-	    want);
-	if (want == CONV_OK) {
-		assert_int_equal(out.len, wantlen);
-		assert_memory_equal(out.data, wantout, wantlen);
-	}
-	conv_buf_free(&out);
-}
-
-static void
-check(void *inst, const char *in, enum conv_result want, const char *wantout)
-{
-	check_len(inst, in, strlen(in), want, wantout,
-	    wantout != NULL ? strlen(wantout) : 0);
-}
+#define CONV_TEST_OPS	regextojson_ops
+#define CONV_TEST_CTX	ctx
+#include "conv_test.h"
 
 static void
 test_fields(void **state)
@@ -364,8 +303,8 @@ test_escape_like_json_out(void **state)
 {
 	static const char	 alphabet[] = "ab \"\\\x01\x1f\x7f\xc3\xa9\xff"
 				    "\xe2\x82\xac\n\t\xed\xa0\x80\xf0\x9f";
-	struct conv_buf		 out = { NULL, 0, 0 };
-	struct conv_buf		 want = { NULL, 0, 0 };
+	struct conv_buf		 out = { 0 };
+	struct conv_buf		 want = { 0 };
 	struct json_out		 jo;
 	char			 in[48];
 	uint32_t		 seed = 12345;
@@ -405,7 +344,7 @@ test_escape_like_json_out(void **state)
 static void
 test_long_line(void **state)
 {
-	struct conv_buf	 out = { NULL, 0, 0 };
+	struct conv_buf	 out = { 0 };
 	const size_t	 n = 1024 * 1024;
 	char		*line;
 	size_t		 cap;
@@ -517,5 +456,5 @@ main(void)
 		cmocka_unit_test(test_ops),
 	};
 
-	return (cmocka_run_group_tests(tests, NULL, NULL));
+	return (cmocka_run_group_tests(tests, NULL, conv_test_teardown));
 }

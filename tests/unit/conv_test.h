@@ -1,0 +1,220 @@
+/*
+ * conv_test: what the converter tests share.  They drive a converter
+ * through its ops as a flow's chain does: create an instance from an option
+ * mapping (written here as JSON text), then convert one record after
+ * another into the same output buffer.  These helpers create an instance,
+ * expect creation to fail on a given key, and convert a record and compare
+ * the result and the bytes with what is wanted; on a mismatch they print
+ * the record, what came out and what was wanted.
+ *
+ * A test of one converter defines CONV_TEST_OPS (its struct converter_ops)
+ * and CONV_TEST_CTX (the struct conv_ctx its records come with) before it
+ * includes this file, and gets the short forms make(), make_fails(),
+ * check() and check_len() at the end, which name neither.
+ *
+ * Only test programs include this.  Everything is static inline so that a
+ * program that does not use a helper is not warned about it.  A test group
+ * that converts through here passes conv_test_teardown() as its group
+ * teardown, which frees the output buffer.
+ */
+#ifndef CONV_TEST_H
+#define CONV_TEST_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "converter.h"
+
+/* How much of a record or an output a mismatch prints. */
+#define CONV_TEST_SHOW	400
+
+/*
+ * The buffer every conversion here writes into, kept from one record to
+ * the next as the chain keeps its own: a converter must set its length.
+ */
+static struct conv_buf	conv_test_out;
+
+/* The name of a conversion result, for messages. */
+static inline const char *
+conv_test_result_name(enum conv_result r)
+{
+	switch (r) {
+	case CONV_OK:
+		return ("CONV_OK");
+	case CONV_DROP:
+		return ("CONV_DROP");
+	case CONV_ERROR:
+		return ("CONV_ERROR");
+	}
+	return ("?");
+}
+
+/* The printf precision that prints at most CONV_TEST_SHOW of len bytes. */
+static inline int
+conv_test_show(size_t len)
+{
+	return ((int)(len > CONV_TEST_SHOW ? CONV_TEST_SHOW : len));
+}
+
+/*
+ * Creates an instance of ops from opts, a JSON object, and returns it; the
+ * caller frees it with ops->free.  Fails the test if create fails.
+ */
+static inline void *
+conv_test_make(const struct converter_ops *ops, const char *opts)
+{
+	json_error_t	 error;
+	json_t		*j;
+	char		*cause = NULL;
+	const char	*badkey = NULL;
+	void		*inst;
+
+	if ((j = json_loads(opts, 0, &error)) == NULL)
+		fail_msg("%s: options %s: %s", ops->name, opts, error.text);
+	inst = ops->create(j, &cause, &badkey);
+	json_decref(j);
+	if (inst == NULL) {
+		print_error("%s: create %s: %s (key %s)\n", ops->name, opts,
+		    cause, badkey != NULL ? badkey : "-");
+		free(cause);
+		fail();
+	}
+	return (inst);
+}
+
+/*
+ * Expects create to fail on opts and to blame badkey (NULL: the option as
+ * a whole, which create must say by setting it to NULL), with a cause that
+ * is not empty and holds what (NULL: any cause).
+ */
+static inline void
+conv_test_make_fails(const struct converter_ops *ops, const char *opts,
+    const char *badkey, const char *what)
+{
+	json_error_t	 error;
+	json_t		*j;
+	char		*cause = NULL;
+	const char	*bk = "(not set)";
+	void		*inst;
+
+	if ((j = json_loads(opts, 0, &error)) == NULL)
+		fail_msg("%s: options %s: %s", ops->name, opts, error.text);
+	inst = ops->create(j, &cause, &bk);
+	json_decref(j);
+	if (inst != NULL) {
+		ops->free(inst);
+		free(cause);
+		fail_msg("%s: create %s did not fail", ops->name, opts);
+	}
+	if (cause == NULL || *cause == '\0')
+		fail_msg("%s: create %s gave no cause", ops->name, opts);
+	if (badkey == NULL ? bk != NULL :
+	    bk == NULL || strcmp(bk, badkey) != 0) {
+		print_error("%s: create %s: blames key %s, want %s (%s)\n",
+		    ops->name, opts, bk != NULL ? bk : "NULL",
+		    badkey != NULL ? badkey : "NULL", cause);
+		free(cause);
+		fail();
+	}
+	if (what != NULL && strstr(cause, what) == NULL) {
+		print_error("%s: create %s: cause \"%s\" lacks \"%s\"\n",
+		    ops->name, opts, cause, what);
+		free(cause);
+		fail();
+	}
+	free(cause);
+}
+
+/*
+ * Converts in[0..len) with ctx and expects want; with CONV_OK the output
+ * must also be wantout[0..wantlen) to the byte.  Returns 0 if so, else
+ * prints what differs and returns -1, for the caller to fail with what it
+ * knows of the case.
+ */
+static inline int
+conv_test_convert(const struct converter_ops *ops, void *inst,
+    const struct conv_ctx *ctx, const char *in, size_t len,
+    enum conv_result want, const char *wantout, size_t wantlen)
+{
+	struct conv_buf		*out = &conv_test_out;
+	enum conv_result	 r;
+
+	r = ops->convert(inst, in, len, out, ctx);
+	if (r != want) {
+		print_error("%s: in [%.*s] (%zu)\ngot %s, want %s\n",
+		    ops->name, conv_test_show(len), in, len,
+		    conv_test_result_name(r), conv_test_result_name(want));
+		return (-1);
+	}
+	if (want != CONV_OK)
+		return (0);
+	if (out->len != wantlen || (wantlen > 0 &&
+	    memcmp(out->data, wantout, wantlen) != 0)) {
+		print_error("%s: in [%.*s] (%zu)\ngot  [%.*s] (%zu)\n"
+		    "want [%.*s] (%zu)\n", ops->name, conv_test_show(len), in,
+		    len, conv_test_show(out->len), out->data, out->len,
+		    conv_test_show(wantlen), wantout, wantlen);
+		return (-1);
+	}
+	return (0);
+}
+
+/* As conv_test_convert, but fails the test on a mismatch. */
+static inline void
+conv_test_check(const struct converter_ops *ops, void *inst,
+    const struct conv_ctx *ctx, const char *in, size_t len,
+    enum conv_result want, const char *wantout, size_t wantlen)
+{
+	if (conv_test_convert(ops, inst, ctx, in, len, want, wantout,
+	    wantlen) != 0)
+		fail();
+}
+
+/* A cmocka group teardown: frees conv_test_out. */
+static inline int
+conv_test_teardown(void **state)
+{
+	(void)state;
+	conv_buf_free(&conv_test_out);
+	return (0);
+}
+
+#ifdef CONV_TEST_OPS
+/* The short forms for a test of one converter: see the top of the file. */
+static inline void *
+make(const char *opts)
+{
+	return (conv_test_make(&CONV_TEST_OPS, opts));
+}
+
+static inline void
+make_fails(const char *opts, const char *badkey, const char *what)
+{
+	conv_test_make_fails(&CONV_TEST_OPS, opts, badkey, what);
+}
+
+static inline void
+check_len(void *inst, const char *in, size_t len, enum conv_result want,
+    const char *wantout, size_t wantlen)
+{
+	conv_test_check(&CONV_TEST_OPS, inst, &CONV_TEST_CTX, in, len, want,
+	    wantout, wantlen);
+}
+
+/* in and wantout are strings; wantout is NULL where want is not CONV_OK. */
+static inline void
+check(void *inst, const char *in, enum conv_result want, const char *wantout)
+{
+	check_len(inst, in, strlen(in), want, wantout,
+	    wantout != NULL ? strlen(wantout) : 0);
+}
+#endif /* CONV_TEST_OPS */
+
+#endif /* CONV_TEST_H */
