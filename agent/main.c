@@ -68,7 +68,7 @@ struct flow {
 	struct tailer		*tailer;
 	struct sender		*sender;
 	size_t			 max_record;
-	struct conv_buf		 cut;		/* a record being truncated */
+	struct conv_buf		 out;		/* the record being spooled */
 	uint64_t		 truncated;	/* after conversion */
 	uint64_t		 truncated_logged;
 	const char		*cur_path;	/* file being framed */
@@ -196,33 +196,31 @@ flow_framer_params(const struct config_flow *fc, struct framer_params *fp)
 }
 
 /*
- * Runs a framed record through the flow's converters, then cuts it to the
- * destination's record limit: the agent converts before it truncates.
- * Returns CONV_DROP for a record a converter filtered out.
+ * Runs a framed record through the flow's converters and appends the
+ * result to dst, then cuts it to the destination's record limit: the agent
+ * converts before it truncates.  Returns CONV_DROP for a record a converter
+ * filtered out (dst is unchanged).
  */
 static enum conv_result
 flow_convert(struct flow *fl, const char *rec, size_t len, const char *file,
-    const char **out, size_t *outlen)
+    struct conv_buf *dst)
 {
 	struct conv_ctx	 ctx;
 	const char	*term;
-	size_t		 tlen;
+	size_t		 start = dst->len, tlen;
 
 	ctx.flow = fl->name;
 	ctx.file = file;
 	ctx.hostname = hostname;
 	ctx.now = time(NULL);
-	if (chain_run(fl->cfg->chain, rec, len, out, outlen, &ctx) ==
+	if (chain_run_append(fl->cfg->chain, rec, len, dst, &ctx) ==
 	    CONV_DROP)
 		return (CONV_DROP);
-	if (*outlen > fl->max_record) {
+	if (dst->len - start > fl->max_record) {
 		term = fl->cfg->truncated_record_terminator;
 		tlen = strlen(term);
-		fl->cut.len = 0;
-		conv_buf_add(&fl->cut, *out, fl->max_record - tlen);
-		conv_buf_add(&fl->cut, term, tlen);
-		*out = fl->cut.data;
-		*outlen = fl->cut.len;
+		dst->len = start + fl->max_record - tlen;
+		conv_buf_add(dst, term, tlen);
 		fl->truncated++;
 		if (fl->metrics != NULL)
 			fl->metrics->records_truncated++;
@@ -235,12 +233,10 @@ static int
 flow_emit(void *arg, const char *rec, size_t len)
 {
 	struct flow	*fl = arg;
-	const char	*out;
-	size_t		 outlen;
 	uint64_t	 failed;
 
-	if (flow_convert(fl, rec, len, fl->cur_path, &out, &outlen) ==
-	    CONV_DROP) {
+	fl->out.len = 0;
+	if (flow_convert(fl, rec, len, fl->cur_path, &fl->out) == CONV_DROP) {
 		fl->metrics->lines_read++;
 		fl->metrics->records_dropped++;
 		return (0);
@@ -249,7 +245,7 @@ flow_emit(void *arg, const char *rec, size_t len)
 		fl->metrics->records_unconverted += failed - fl->failed_seen;
 		fl->failed_seen = failed;
 	}
-	if (spool_append(fl->spool, out, outlen) == -1) {
+	if (spool_append(fl->spool, fl->out.data, fl->out.len) == -1) {
 		if (errno != ENOSPC)
 			log_warn("flow=%s: spool append", fl->name);
 		return (-1);	/* pause reading; nothing is lost */
@@ -437,7 +433,7 @@ flows_close(void)
 		tailer_free(fl->tailer);
 		spool_close(fl->spool);
 		metrics_free(fl->metrics);
-		conv_buf_free(&fl->cut);
+		conv_buf_free(&fl->out);
 		free(fl->dir);
 		free(fl->name);
 	}
@@ -447,32 +443,51 @@ flows_close(void)
 
 struct pipe_out {
 	struct flow	*fl;
+	struct conv_buf	 buf;		/* records not yet written */
 	uint64_t	 records;
 	uint64_t	 dropped;
 	int		 failed;	/* writing stdout failed */
 };
 
-static char	pipe_outbuf[MAIN_PIPE_BUF];	/* -p: stdout's buffer */
+/* Writes out what -p has collected; -1 when stdout fails. */
+static int
+pipe_write(struct pipe_out *po)
+{
+	const char	*p = po->buf.data;
+	size_t		 left = po->buf.len;
+	ssize_t		 n;
 
-/* -p: a record goes to standard output exactly as it would be sent. */
+	po->buf.len = 0;
+	while (left > 0) {
+		if ((n = write(STDOUT_FILENO, p, left)) == -1) {
+			if (errno == EINTR)
+				continue;
+			po->failed = 1;
+			return (-1);
+		}
+		p += n;
+		left -= n;
+	}
+	return (0);
+}
+
+/*
+ * -p: a record goes to standard output exactly as it would be sent.  The
+ * converters write records one after the other into one buffer, which is
+ * written out a megabyte at a time.
+ */
 static int
 pipe_emit(void *arg, const char *rec, size_t len)
 {
 	struct pipe_out	*po = arg;
-	const char	*out;
-	size_t		 outlen;
 
-	if (flow_convert(po->fl, rec, len, "-", &out, &outlen) ==
-	    CONV_DROP) {
+	if (flow_convert(po->fl, rec, len, "-", &po->buf) == CONV_DROP) {
 		po->dropped++;
 		return (0);
 	}
 	po->records++;
-	/* -p is single-threaded: no stdio lock per record. */
-	if (fwrite_unlocked(out, 1, outlen, stdout) != outlen) {
-		po->failed = 1;
-		return (-1);
-	}
+	if (po->buf.len >= MAIN_PIPE_BUF)
+		return (pipe_write(po));
 	return (0);
 }
 
@@ -516,12 +531,7 @@ pipe_flow(const char *name)
 		free(cause);
 		return (1);
 	}
-	/*
-	 * Big buffers: one write per megabyte, not one per record.  glibc
-	 * ignores setvbuf's size when it allocates the buffer itself, so the
-	 * buffer is ours; it is static because stdout outlives this function.
-	 */
-	setvbuf(stdout, pipe_outbuf, _IOFBF, sizeof pipe_outbuf);
+	conv_buf_reserve(&po.buf, 2 * MAIN_PIPE_BUF);
 	buf = xmalloc(MAIN_PIPE_BUF);
 	for (;;) {
 		n = read(STDIN_FILENO, buf, MAIN_PIPE_BUF);
@@ -547,7 +557,9 @@ pipe_flow(const char *name)
 			break;
 		}
 	}
-	if (fflush(stdout) == EOF || po.failed) {
+	if (!po.failed)
+		pipe_write(&po);
+	if (po.failed) {
 		log_warn("standard output");
 		rv = 1;
 	}
@@ -558,7 +570,8 @@ pipe_flow(const char *name)
 	    (unsigned long long)(framer_stats(fr)->truncated + fl.truncated));
 	free(buf);
 	framer_free(fr);
-	conv_buf_free(&fl.cut);
+	conv_buf_free(&fl.out);
+	conv_buf_free(&po.buf);
 	return (rv);
 }
 

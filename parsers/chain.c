@@ -2,7 +2,9 @@
  * chain: runs a flow's dataProcessingOptions in order (converter.h).
  *
  * Two buffers alternate as input and output, so a chain of any length
- * costs no allocation per record once the buffers have grown.  A converter
+ * costs no allocation per record once the buffers have grown.  The last
+ * converter writes straight into the caller's buffer (chain_run_append),
+ * so a record is not copied on its way out.  A converter
  * that fails makes the chain fall back to the raw record, as the agent's
  * AbstractParser.convertData does, and one that drops ends the chain.
  */
@@ -13,6 +15,9 @@
 #include "log.h"
 #include "xmalloc.h"
 
+/* Spare room chain_run_append makes in dst beyond twice the input. */
+#define CHAIN_ROOM	4096
+
 struct chain_link {
 	const struct converter_ops	*ops;
 	void				*inst;
@@ -21,7 +26,8 @@ struct chain_link {
 struct chain {
 	struct chain_link	*links;
 	size_t			 n;
-	struct conv_buf		 buf[2];
+	struct conv_buf		 buf[2];	/* between converters */
+	struct conv_buf		 out;		/* chain_run's output */
 	uint64_t		 dropped;
 	uint64_t		 failed;
 };
@@ -100,6 +106,7 @@ chain_free(struct chain *c)
 	free(c->links);
 	conv_buf_free(&c->buf[0]);
 	conv_buf_free(&c->buf[1]);
+	conv_buf_free(&c->out);
 	free(c);
 }
 
@@ -109,58 +116,100 @@ chain_is_empty(const struct chain *c)
 	return (c->n == 0);
 }
 
+/*
+ * Runs one converter with dst's free space as its output, so that the
+ * record is written where the caller keeps it.  A converter that needs more
+ * room than dst has moves its output into a buffer of its own
+ * (conv_buf_grow), which is then appended to dst.
+ */
+static enum conv_result
+chain_link_into(const struct chain_link *l, const char *in, size_t len,
+    struct conv_buf *dst, const struct conv_ctx *ctx)
+{
+	struct conv_buf		win;
+	enum conv_result	rc;
+
+	win.data = dst->data + dst->len;
+	win.len = 0;
+	win.cap = dst->cap - dst->len;
+	win.borrowed = 1;
+	rc = l->ops->convert(l->inst, in, len, &win, ctx);
+	if (win.borrowed) {
+		if (rc == CONV_OK)
+			dst->len += win.len;
+		return (rc);
+	}
+	if (rc == CONV_OK)
+		conv_buf_add(dst, win.data, win.len);
+	conv_buf_free(&win);
+	return (rc);
+}
+
 enum conv_result
-chain_run(struct chain *c, const char *in, size_t len, const char **out,
-    size_t *outlen, const struct conv_ctx *ctx)
+chain_run_append(struct chain *c, const char *in, size_t len,
+    struct conv_buf *dst, const struct conv_ctx *ctx)
 {
 	const char	*cur = in;
 	size_t		 curlen = len, i;
 	int		 which = 0;
 
-	/* One converter, the usual chain: no buffer juggling. */
-	if (c->n == 1) {
-		c->buf[0].len = 0;
-		switch (c->links[0].ops->convert(c->links[0].inst, in, len,
-		    &c->buf[0], ctx)) {
-		case CONV_OK:
-			*out = c->buf[0].data != NULL ? c->buf[0].data : "";
-			*outlen = c->buf[0].len;
-			return (CONV_OK);
-		case CONV_DROP:
-			c->dropped++;
-			return (CONV_DROP);
-		case CONV_ERROR:
-			break;
+	if (c->n == 0) {
+		conv_buf_add(dst, in, len);
+		return (CONV_OK);
+	}
+	/* Room for the usual record, so the window rarely overflows. */
+	conv_buf_reserve(dst, 2 * len + CHAIN_ROOM);
+	for (i = 0; i < c->n; i++) {
+		if (i == c->n - 1) {
+			switch (chain_link_into(&c->links[i], cur, curlen,
+			    dst, ctx)) {
+			case CONV_OK:
+				return (CONV_OK);
+			case CONV_DROP:
+				c->dropped++;
+				return (CONV_DROP);
+			case CONV_ERROR:
+				break;
+			}
+		} else {
+			c->buf[which].len = 0;
+			switch (c->links[i].ops->convert(c->links[i].inst,
+			    cur, curlen, &c->buf[which], ctx)) {
+			case CONV_OK:
+				cur = c->buf[which].data != NULL ?
+				    c->buf[which].data : "";
+				curlen = c->buf[which].len;
+				which ^= 1;
+				continue;
+			case CONV_DROP:
+				c->dropped++;
+				return (CONV_DROP);
+			case CONV_ERROR:
+				break;
+			}
 		}
+		/* The agent sends the unconverted record. */
 		c->failed++;
+		conv_buf_add(dst, in, len);
+		return (CONV_OK);
+	}
+	return (CONV_OK);	/* not reached */
+}
+
+enum conv_result
+chain_run(struct chain *c, const char *in, size_t len, const char **out,
+    size_t *outlen, const struct conv_ctx *ctx)
+{
+	if (c->n == 0) {
 		*out = in;
 		*outlen = len;
 		return (CONV_OK);
 	}
-	for (i = 0; i < c->n; i++) {
-		c->buf[which].len = 0;
-		switch (c->links[i].ops->convert(c->links[i].inst, cur,
-		    curlen, &c->buf[which], ctx)) {
-		case CONV_OK:
-			cur = c->buf[which].data;
-			curlen = c->buf[which].len;
-			which ^= 1;
-			break;
-		case CONV_DROP:
-			c->dropped++;
-			return (CONV_DROP);
-		case CONV_ERROR:
-			/* The agent sends the unconverted record. */
-			c->failed++;
-			*out = in;
-			*outlen = len;
-			return (CONV_OK);
-		}
-	}
-	if (cur == NULL)	/* an empty output buffer never grown */
-		cur = "";
-	*out = cur;
-	*outlen = curlen;
+	c->out.len = 0;
+	if (chain_run_append(c, in, len, &c->out, ctx) == CONV_DROP)
+		return (CONV_DROP);
+	*out = c->out.data != NULL ? c->out.data : "";
+	*outlen = c->out.len;
 	return (CONV_OK);
 }
 

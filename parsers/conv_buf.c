@@ -5,6 +5,11 @@
  * geometric so appending byte by byte stays linear.  The size of a record
  * is bounded before it reaches a converter (the framer's maximum record
  * size), so the buffer is bounded by a small multiple of that.
+ *
+ * A borrowed buffer is a window into memory its owner keeps (the chain
+ * lends a converter the free end of its caller's buffer, so the record is
+ * written where it will be sent from): it is never freed, and growing it
+ * moves what it holds into a buffer of its own.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -21,7 +26,8 @@
 void
 conv_buf_grow(struct conv_buf *b, size_t more)
 {
-	size_t	need, cap;
+	size_t	 need, cap;
+	char	*p;
 
 	if (more > SIZE_MAX - b->len)
 		fatalx("conv_buf_grow: size overflow");
@@ -36,14 +42,23 @@ conv_buf_grow(struct conv_buf *b, size_t more)
 		}
 		cap *= 2;
 	}
-	b->data = xrealloc(b->data, cap);
+	if (b->borrowed) {
+		/* A window into a caller's buffer: move out, don't realloc. */
+		p = xmalloc(cap);
+		memcpy(p, b->data, b->len);
+		b->data = p;
+		b->borrowed = 0;
+	} else
+		b->data = xrealloc(b->data, cap);
 	b->cap = cap;
 }
 
 void
 conv_buf_free(struct conv_buf *b)
 {
-	free(b->data);
+	if (!b->borrowed)
+		free(b->data);
+	b->borrowed = 0;
 	b->data = NULL;
 	b->len = 0;
 	b->cap = 0;

@@ -31,6 +31,7 @@ struct conv_buf {
 	char	*data;
 	size_t	 len;
 	size_t	 cap;
+	int	 borrowed;	/* data is someone else's: never freed */
 };
 
 /* Grows the buffer so that more bytes fit after len (out of line). */
@@ -153,13 +154,21 @@ int		 chain_is_empty(const struct chain *);
 
 /*
  * Runs the chain on one record.  On CONV_OK, *out and *outlen are the record to
- * send: in itself if nothing changed it, else a buffer owned by the chain,
+ * send: in itself if the chain is empty, else a buffer owned by the chain,
  * valid until the next call.  CONV_DROP: skip it.  A converter's CONV_ERROR
  * is handled here as the agent does (the raw input record is sent): the
- * chain returns CONV_OK with *out = in, and counts it.
+ * chain returns CONV_OK with a copy of in, and counts it.
  */
 enum conv_result chain_run(struct chain *, const char *in, size_t len,
 		    const char **out, size_t *outlen, const struct conv_ctx *);
+
+/*
+ * The same, but the record is appended to dst (which must not be borrowed),
+ * written there by the last converter, not copied: for a caller that
+ * collects records in a buffer of its own.  On CONV_DROP, dst is unchanged.
+ */
+enum conv_result chain_run_append(struct chain *, const char *in, size_t len,
+		    struct conv_buf *dst, const struct conv_ctx *);
 
 /* Counters since creation. */
 uint64_t	 chain_dropped(const struct chain *);

@@ -265,7 +265,7 @@ stderr_restore(int saved)
 static void
 test_compact(void **state)
 {
-	struct conv_buf	 out = { NULL, 0, 0 };
+	struct conv_buf	 out = { 0 };
 	const char	*in = "{\"msg\":\"hi\",\"region\":\"old\",\"n\":[1,2.5,"
 	    "true,null]}\n";
 	void		*inst;
@@ -329,7 +329,7 @@ test_token_required(void **state)
 static void
 test_pretty(void **state)
 {
-	struct conv_buf	 out = { NULL, 0, 0 };
+	struct conv_buf	 out = { 0 };
 	const char	*in = "{\"a\":{\"b\":[]}}\n";
 	void		*inst;
 
@@ -369,7 +369,7 @@ test_not_object(void **state)
 		"[1,2]\n", "\"s\"\n", "42\n", "null\n", "not json\n", "\n",
 		"", "{\"a\":\n", "{\"a\":1,}\n", "{\"a\":\"\x01\"}\n",
 	};
-	struct conv_buf	 out = { NULL, 0, 0 };
+	struct conv_buf	 out = { 0 };
 	const char	*trail = "{\"a\":1} trailing\n";
 	const char	*bad8 = "{\"m\":\"a\xff" "b\xe2\x82\"}\n";
 	void		*inst;
@@ -400,7 +400,7 @@ check_passthrough(const char *opts)
 	static const char *const recs[] = {
 		"{\"a\":1}\n", "not json at all\n", "{\"b\":2}", "\n"
 	};
-	struct conv_buf	 out = { NULL, 0, 0 };
+	struct conv_buf	 out = { 0 };
 	void		*inst;
 	size_t		 i;
 	int		 saved;
@@ -445,7 +445,7 @@ test_unavailable(void **state)
 static void
 test_tags_denied(void **state)
 {
-	struct conv_buf	 out = { NULL, 0, 0 };
+	struct conv_buf	 out = { 0 };
 	void		*inst;
 	int		 saved;
 
@@ -469,7 +469,7 @@ test_tags_denied(void **state)
 static void
 test_env_creds(void **state)
 {
-	struct conv_buf	 out = { NULL, 0, 0 };
+	struct conv_buf	 out = { 0 };
 	void		*inst;
 	int		 saved;
 
@@ -507,7 +507,7 @@ test_env_creds(void **state)
 static void
 test_imds_v1(void **state)
 {
-	struct conv_buf	 out = { NULL, 0, 0 };
+	struct conv_buf	 out = { 0 };
 	void		*inst;
 
 	(void)state;
@@ -527,7 +527,7 @@ test_imds_v1(void **state)
 static void
 test_timezone(void **state)
 {
-	struct conv_buf	 out = { NULL, 0, 0 };
+	struct conv_buf	 out = { 0 };
 	void		*inst;
 
 	(void)state;
@@ -550,7 +550,7 @@ test_timezone(void **state)
 static void
 test_refresh(void **state)
 {
-	struct conv_buf	 out = { NULL, 0, 0 };
+	struct conv_buf	 out = { 0 };
 	void		*inst;
 	int		 i, seen = 0;
 
@@ -598,7 +598,7 @@ test_stalled(void **state)
 	struct sockaddr_in	 sin;
 	struct timespec		 t0, t1, t2;
 	socklen_t		 slen = sizeof sin;
-	struct conv_buf		 out = { NULL, 0, 0 };
+	struct conv_buf		 out = { 0 };
 	char			 url[64];
 	void			*inst;
 	int			 s, saved;

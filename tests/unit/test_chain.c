@@ -1,0 +1,240 @@
+/*
+ * test_chain: a flow's converter chain (parsers/chain.c) and the buffer
+ * converters write into (parsers/conv_buf.c): records appended in place
+ * with chain_run_append, a converter that outgrows the room it was lent,
+ * drops and failures, and chains of several converters.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "converter.h"
+
+static struct chain *
+chain_from(const char *options)
+{
+	json_t		*o;
+	json_error_t	 err;
+	struct chain	*c;
+	char		*cause = NULL;
+	const char	*badkey = NULL;
+	size_t		 index = 0;
+
+	o = json_loads(options, 0, &err);
+	assert_non_null(o);
+	c = chain_create(o, &cause, &index, &badkey);
+	json_decref(o);
+	if (c == NULL) {
+		print_error("chain %s: option %zu: %s\n", options, index,
+		    cause);
+		free(cause);
+		fail();
+	}
+	return (c);
+}
+
+static const struct conv_ctx ctx = { "flow", "/var/log/x.log", "host", 0 };
+
+static void
+assert_buf(const struct conv_buf *b, const char *want)
+{
+	if (b->len != strlen(want) || memcmp(b->data, want, b->len) != 0)
+		print_error("got %zu bytes, want %zu: got ends \"%.*s\"\n",
+		    b->len, strlen(want), (int)(b->len < 40 ? b->len : 40),
+		    b->data + (b->len < 40 ? 0 : b->len - 40));
+	assert_int_equal(b->len, strlen(want));
+	assert_memory_equal(b->data, want, b->len);
+}
+
+/* Records follow what dst held, each written where it stays. */
+static void
+test_append_in_place(void **state)
+{
+	struct chain	*c;
+	struct conv_buf	 dst = { 0 };
+
+	(void)state;
+	c = chain_from("[{\"optionName\":\"ADDBRACKETS\"}]");
+	conv_buf_add(&dst, "head|", 5);
+	assert_int_equal(chain_run_append(c, "{\"a\":1}\n", 8, &dst, &ctx),
+	    CONV_OK);
+	assert_int_equal(chain_run_append(c, "{\"b\":2}", 7, &dst, &ctx),
+	    CONV_OK);
+	assert_buf(&dst, "head|{{\"a\":1}\n}{{\"b\":2}}");
+	assert_false(dst.borrowed);
+	conv_buf_free(&dst);
+	chain_free(c);
+}
+
+/*
+ * A record longer than the room chain_run_append makes (twice the input
+ * plus 4 KiB): the converter's window moves into a buffer of its own and
+ * the record still lands after what dst held, whole.
+ */
+static void
+test_window_outgrown(void **state)
+{
+	struct chain	*c;
+	struct conv_buf	 dst = { 0 };
+	char		*opts, *big, *want;
+	size_t		 n = 20000;
+
+	(void)state;
+	big = malloc(n + 1);
+	assert_non_null(big);
+	memset(big, 'm', n);
+	big[n] = '\0';
+	assert_true(asprintf(&opts, "[{\"optionName\":\"ADDMETADATA\","
+	    "\"metadata\":{\"k\":\"%s\"}}]", big) > 0);
+	assert_true(asprintf(&want,
+	    "x{\"metadata\":{\"k\":\"%s\"},\"data\":\"1\"}\n", big) > 0);
+	c = chain_from(opts);
+	conv_buf_add(&dst, "x", 1);
+	assert_int_equal(chain_run_append(c, "1", 1, &dst, &ctx), CONV_OK);
+	assert_buf(&dst, want);
+	assert_false(dst.borrowed);
+	/* And once more, now that dst has grown. */
+	dst.len = 1;
+	assert_int_equal(chain_run_append(c, "1", 1, &dst, &ctx), CONV_OK);
+	assert_buf(&dst, want);
+	conv_buf_free(&dst);
+	chain_free(c);
+	free(opts);
+	free(want);
+	free(big);
+}
+
+/* A drop leaves dst as it was. */
+static void
+test_drop(void **state)
+{
+	struct chain	*c;
+	struct conv_buf	 dst = { 0 };
+
+	(void)state;
+	c = chain_from("[{\"optionName\":\"REGEXTOJSON\","
+	    "\"pattern\":\"^(?<n>\\\\d+)$\",\"onMismatch\":\"DROP\"},"
+	    "{\"optionName\":\"ADDBRACKETS\"}]");
+	conv_buf_add(&dst, "keep", 4);
+	assert_int_equal(chain_run_append(c, "abc\n", 4, &dst, &ctx),
+	    CONV_DROP);
+	assert_buf(&dst, "keep");
+	assert_int_equal(chain_run_append(c, "42\n", 3, &dst, &ctx), CONV_OK);
+	assert_buf(&dst, "keep{{\"n\":\"42\"}\n}");
+	assert_int_equal(chain_dropped(c), 1);
+	assert_int_equal(chain_failed(c), 0);
+	chain_free(c);
+	conv_buf_free(&dst);
+}
+
+/*
+ * A converter that fails (here REGEXTOJSON out of JIT stack on a 1 MiB
+ * line, as in test_regextojson) makes the chain append the raw record, as
+ * the agent sends it, and count it; the converters after it do not run.
+ */
+static void
+test_failure_sends_raw(void **state)
+{
+	struct chain	*c;
+	struct conv_buf	 dst = { 0 };
+	size_t		 n = 1024 * 1024;
+	char		*line;
+
+	(void)state;
+	line = malloc(n + 1);
+	assert_non_null(line);
+	memset(line, 'x', n);
+	line[n] = 'z';
+	c = chain_from("[{\"optionName\":\"SINGLELINE\"},"
+	    "{\"optionName\":\"REGEXTOJSON\",\"pattern\":\"(?<a>(x|y)*)z\","
+	    "\"onMismatch\":\"RAW\"},{\"optionName\":\"ADDBRACKETS\"}]");
+	conv_buf_add(&dst, "h", 1);
+	assert_int_equal(chain_run_append(c, line, n + 1, &dst, &ctx),
+	    CONV_OK);
+	assert_int_equal(dst.len, 1 + n + 1);
+	assert_memory_equal(dst.data, "h", 1);
+	assert_memory_equal(dst.data + 1, line, n + 1);
+	assert_int_equal(chain_failed(c), 1);
+	chain_free(c);
+	conv_buf_free(&dst);
+	free(line);
+}
+
+/* An empty chain appends the record as it is. */
+static void
+test_empty_chain(void **state)
+{
+	struct chain	*c;
+	struct conv_buf	 dst = { 0 };
+	const char	*out;
+	size_t		 outlen;
+
+	(void)state;
+	c = chain_from("[]");
+	assert_true(chain_is_empty(c));
+	assert_int_equal(chain_run_append(c, "raw\n", 4, &dst, &ctx), CONV_OK);
+	assert_buf(&dst, "raw\n");
+	assert_int_equal(chain_run(c, "raw\n", 4, &out, &outlen, &ctx),
+	    CONV_OK);
+	assert_int_equal(outlen, 4);
+	assert_memory_equal(out, "raw\n", 4);
+	chain_free(c);
+	conv_buf_free(&dst);
+}
+
+/*
+ * conv_buf itself: growing a borrowed window copies what it holds into a
+ * buffer of its own, and freeing a borrowed one leaves the owner's memory
+ * alone (ASan would report a bad free).
+ */
+static void
+test_conv_buf_borrowed(void **state)
+{
+	char		 owner[8] = "abcdefg";
+	struct conv_buf	 b;
+
+	(void)state;
+	b.data = owner + 2;
+	b.len = 3;
+	b.cap = 6;
+	b.borrowed = 1;
+	conv_buf_free(&b);
+	assert_string_equal(owner, "abcdefg");
+
+	b.data = owner + 2;
+	b.len = 3;
+	b.cap = 6;
+	b.borrowed = 1;
+	conv_buf_add(&b, "XYZW", 4);	/* 7 > 6: moves out */
+	assert_false(b.borrowed);
+	assert_ptr_not_equal(b.data, owner + 2);
+	assert_int_equal(b.len, 7);
+	assert_memory_equal(b.data, "cdeXYZW", 7);
+	assert_string_equal(owner, "abcdefg");
+	conv_buf_free(&b);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest	tests[] = {
+		cmocka_unit_test(test_append_in_place),
+		cmocka_unit_test(test_window_outgrown),
+		cmocka_unit_test(test_drop),
+		cmocka_unit_test(test_failure_sends_raw),
+		cmocka_unit_test(test_empty_chain),
+		cmocka_unit_test(test_conv_buf_borrowed),
+	};
+
+	return (cmocka_run_group_tests(tests, NULL, NULL));
+}
