@@ -909,30 +909,34 @@ ec2meta_xml_find(const char *s, const char *end, const char *name,
     const char **content, size_t *clen, const char **after)
 {
 	size_t		 n = strlen(name);
-	const char	*p, *close;
+	const char	*p, *q, *close;
 	char		 closetag[64];
 
+	/*
+	 * q looks past the name, so that a miss resumes just after p's '<'
+	 * (never beyond end, and without skipping a '<' that q stopped at).
+	 */
 	for (p = s; (p = memchr(p, '<', end - p)) != NULL; p++) {
 		if ((size_t)(end - p) < n + 2 || memcmp(p + 1, name, n) != 0)
 			continue;
-		p += 1 + n;
-		while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' ||
-		    *p == '\n'))
-			p++;
-		if (end - p >= 2 && p[0] == '/' && p[1] == '>') {
-			*content = p;
+		q = p + 1 + n;
+		while (q < end && (*q == ' ' || *q == '\t' || *q == '\r' ||
+		    *q == '\n'))
+			q++;
+		if (end - q >= 2 && q[0] == '/' && q[1] == '>') {
+			*content = q;
 			*clen = 0;
-			*after = p + 2;
+			*after = q + 2;
 			return (1);
 		}
-		if (p >= end || *p != '>')
+		if (q >= end || *q != '>')
 			continue;	/* a longer name, or attributes */
-		p++;
+		q++;
 		snprintf(closetag, sizeof closetag, "</%s>", name);
-		if ((close = memmem(p, end - p, closetag, n + 3)) == NULL)
+		if ((close = memmem(q, end - q, closetag, n + 3)) == NULL)
 			return (0);
-		*content = p;
-		*clen = close - p;
+		*content = q;
+		*clen = close - q;
 		*after = close + n + 3;
 		return (1);
 	}

@@ -680,6 +680,26 @@ test_parse_tags(void **state)
 	free(cause);
 	cause = NULL;
 
+	/*
+	 * A start tag that only whitespace follows to the end of its region:
+	 * the search stops there.  It used to step past the end, and so took
+	 * the next item's key for a tag whose key is cut off, and read on
+	 * past the length it was given (here into a second tagSet).
+	 */
+	xml = "<DescribeTagsResponse><tagSet><item><key </item>"
+	    "<item><key>k</key><value>v</value></item>"
+	    "</tagSet></DescribeTagsResponse>";
+	assert_null(ec2meta_parse_tags(xml, strlen(xml), &cause));
+	assert_non_null(cause);
+	free(cause);
+	cause = NULL;
+	xml = "<DescribeTagsResponse><tagSet  <tagSet><item><key>k</key>"
+	    "</item></tagSet>";
+	assert_non_null(t = ec2meta_parse_tags(xml,
+	    strlen("<DescribeTagsResponse><tagSet "), &cause));
+	assert_int_equal(json_object_size(t), 0);
+	json_decref(t);
+
 	/* Unterminated: no crash, a clean result or error. */
 	xml = "<DescribeTagsResponse><tagSet><item><key>k</key><value>v";
 	t = ec2meta_parse_tags(xml, strlen(xml), &cause);
