@@ -8,10 +8,12 @@
 #	tests/fuzz/run.sh		# from anywhere; FUZZ_SECONDS=20
 #	FUZZ_SECONDS=5 FUZZ_JOBS=2 CC=clang-14 tests/fuzz/run.sh
 #
-# Targets: fuzz_framer, and fuzz_converter once per converter of the list
-# below whose source file exists in parsers/ (ADDEC2METADATA is left out:
-# it talks to the instance metadata endpoint).  Each converter is linked
-# with the helper files of parsers/, not with the other converters.
+# Targets: fuzz_framer, fuzz_converter once per converter of the list
+# below whose source file exists in parsers/, and fuzz_addec2metadata for
+# ADDEC2METADATA (also ec2meta's DescribeTags parser), which talks to
+# tests/fakeimds/fakeimds, built here with the same compiler and started
+# by the target on 127.0.0.1.  Each converter is linked with the helper
+# files of parsers/, not with the other converters.
 # Crash inputs are kept in $FUZZ_OUT (default: a temp dir, printed), and
 # a crash is replayed with: $FUZZ_OUT/<target> <crash-file>.
 
@@ -35,6 +37,7 @@ REGEXTOJSON:regextojson:regextojson_ops
 PARSEJSON:parsejson:parsejson_ops
 "
 # Converter files, and files that need the network; never helpers.
+# ADDEC2METADATA has a target of its own (fuzz_addec2metadata.c).
 notlib="registry chain addec2metadata ec2meta"
 for c in $converters; do
 	notlib="$notlib $(echo "$c" | cut -d: -f2)"
@@ -47,6 +50,7 @@ libs="-lpcre2-8 -ljansson -lm"
 
 fail=0
 targets=""
+xlibs=""	# more libraries for the target being built
 
 # Each source is compiled once; the targets are linked from the objects.
 obj() {		# source -> prints its object
@@ -91,7 +95,8 @@ build() {	# name, two -D flags (or ""), the target's source, other sources
 	esac
 	# shellcheck disable=SC2086
 	if ! $cc $cflags -fsanitize=fuzzer,$san ${d1:+"$d1"} ${d2:+"$d2"} \
-	    -o "$out/$name" "$main" $objs $libs >"$out/$name.build.log" 2>&1
+	    -o "$out/$name" "$main" $objs $libs $xlibs \
+	    >"$out/$name.build.log" 2>&1
 	then
 		echo "fuzz: FAIL: $name does not build:"
 		sed 's/^/    /' "$out/$name.build.log" | head -40
@@ -119,9 +124,31 @@ for c in $converters; do
 	    $helpers $common
 done
 
+# ADDEC2METADATA, against the fake IMDS (plain C, no sanitizer: it is the
+# test's server, not the code under test).  The target kills it at exit.
+if [ -f "$top/parsers/addec2metadata.c" ]; then
+	echo "fuzz: building fakeimds"
+	fake=$out/fakeimds
+	if $cc -g -O1 -std=gnu11 -o "$fake" "$top/tests/fakeimds/fakeimds.c" \
+	    >"$out/fakeimds.build.log" 2>&1
+	then
+		xlibs="-lcurl -lcrypto -lpthread"
+		# shellcheck disable=SC2086
+		build fuzz_addec2metadata "-DFUZZ_FAKEIMDS=\"$fake\"" "" \
+		    "$top/tests/fuzz/fuzz_addec2metadata.c" \
+		    "$top/parsers/addec2metadata.c" "$top/parsers/ec2meta.c" \
+		    "$top/agent/creds.c" "$top/agent/sigv4.c" $helpers $common
+		xlibs=""
+	else
+		echo "fuzz: FAIL: fakeimds does not build:"
+		sed 's/^/    /' "$out/fakeimds.build.log" | head -40
+		fail=1
+	fi
+fi
+
 # Seeds: each case's input, behind the option bytes the targets expect.
 seeds="$out/seeds"
-mkdir -p "$seeds/framer" "$seeds/converter"
+mkdir -p "$seeds/framer" "$seeds/converter" "$seeds/ec2"
 printf 'multi\n2024-01-01 a\n  at b\n2024-01-02 c\nno newline' \
     >"$out/builtin.input"
 {
@@ -142,12 +169,43 @@ for input in "$top"/tests/data/converters/*/input "$out/builtin.input"; do
 		{ printf '%b' "\\0$sel"; head -c 65000 "$input"; } \
 		    >"$seeds/converter/$i-$sel"
 	done
+	# fuzz_addec2metadata: lines or one record, COMPACT or PRETTYPRINT.
+	for sel in 000 001 200 201; do
+		{ printf '%b' "\\0$sel"; head -c 65000 "$input"; } \
+		    >"$seeds/ec2/$i-$sel"
+	done
 done
+# fuzz_addec2metadata: objects with metadata keys and nesting, and
+# DescribeTags responses (selector 2) as EC2 and fakeimds write them.
+printf '\000{"instanceId":"x","a":{"b":[1,2.5,-0.0,1e300,"\\u00e9\\u0000"]},'\
+'"tags":null,"z":true}\n[1]\n{"k":"\\ud83d\\ude00"} trailing\n' \
+    >"$seeds/ec2/json-objects"
+printf '\201{"\303\251":"\377\376","metadataTimestamp":0}' \
+    >"$seeds/ec2/json-badutf8"
+{
+	printf '\002<?xml version="1.0" encoding="UTF-8"?>\n'
+	printf '<DescribeTagsResponse xmlns="http://ec2.amazonaws.com/doc/'
+	printf '2016-11-15/">\n  <requestId>r-1</requestId>\n  <tagSet>\n'
+	printf '    <item>\n      <resourceId>i-1</resourceId>\n'
+	printf '      <resourceType>instance</resourceType>\n'
+	printf '      <key>Name</key>\n      <value>web-1</value>\n'
+	printf '    </item>\n    <item>\n      <key>Team</key>\n'
+	printf '      <value>Prod &amp; &lt;Ops&gt; &quot;q&quot;</value>\n'
+	printf '    </item>\n    <item>\n'
+	printf '      <key>EmptyTag</key>\n      <value/>\n'
+	printf '    </item>\n    <item>\n'
+	printf '      <key>\303\234nit &#x10400;</key>\n'
+	printf '      <value>caf&#233;<![CDATA[<x>]]></value>\n'
+	printf '    </item>\n  </tagSet>\n</DescribeTagsResponse>'
+} >"$seeds/ec2/tags"
+printf '\002<DescribeTagsResponse><tagSet/></DescribeTagsResponse>' \
+    >"$seeds/ec2/tags-empty"
 
 run() {		# name
 	name=$1
 	case $name in
 	fuzz_framer) seed=$seeds/framer ;;
+	fuzz_addec2metadata) seed=$seeds/ec2 ;;
 	*) seed=$seeds/converter ;;
 	esac
 	mkdir -p "$out/corpus-$name"
