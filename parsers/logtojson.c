@@ -66,6 +66,8 @@
 #define LOGTOJSON_MAX_PAIRS		512
 #define LOGTOJSON_JIT_STACK_MIN		(32 * 1024)
 #define LOGTOJSON_JIT_STACK_MAX		(32 * 1024 * 1024)
+/* What COMPACT reserves at most to write a line with no check per value. */
+#define LOGTOJSON_ROOM_MAX		(64 * 1024)
 
 /* PatternConstants.java, piece by piece, as the agent concatenates it. */
 #define P_INT		"(?:[+-]?(?:[0-9]+))"
@@ -521,6 +523,55 @@ logtojson_is_set(const PCRE2_SIZE *ov, int rc, uint32_t g)
 }
 
 /*
+ * Writes the members of a COMPACT object at the end of out and returns
+ * where they end.  With checked 0, out must have room for every value as
+ * long as the line; with checked 1, room for each value is made as it
+ * comes.  Inlined with checked a constant, so the common case has no
+ * check.  Writes through w may alias anything, so what the loop needs is
+ * in locals.
+ */
+static inline __attribute__((always_inline)) char *
+logtojson_members(const struct logtojson *lj, const char *s,
+    const PCRE2_SIZE *ov, int rc, struct conv_buf *out, size_t slack,
+    int checked)
+{
+	const struct logtojson_ckey	*k, *kend;
+	const char			*v;
+	char				*w, *end;
+	size_t				 vlen;
+	int				 dash_null = lj->dash_null;
+
+	w = out->data + out->len;
+	end = out->data + out->cap;
+	kend = lj->ckeys + lj->nkeys;
+	for (k = lj->ckeys; k < kend; k++) {
+		w = json_out_put16(w, k->pre, k->prelen);
+		if ((int)k->g >= rc || ov[2 * k->g] == PCRE2_UNSET) {
+			memcpy(w, "null", 4);
+			w += 4;
+			continue;
+		}
+		v = s + ov[2 * k->g];
+		vlen = ov[2 * k->g + 1] - ov[2 * k->g];
+		if (dash_null && vlen == 1 && v[0] == '-') {
+			memcpy(w, "null", 4);
+			w += 4;
+			continue;
+		}
+		if (checked &&
+		    (size_t)(end - w) < JSON_OUT_QUOTED_MAX(vlen) + slack) {
+			out->len = w - out->data;
+			conv_buf_reserve(out, JSON_OUT_QUOTED_MAX(vlen) +
+			    slack);
+			w = out->data + out->len;
+			end = out->data + out->cap;
+		}
+		w = json_out_put_quoted(w, v, vlen);
+	}
+	return (w);
+}
+
+/*
  * The same bytes json_out writes in COMPACT mode, with each key's prefix
  * written once at the first record (and followed by 16 bytes of padding,
  * for json_out_put16): a converted line then costs the match, one
@@ -530,11 +581,8 @@ static void
 logtojson_compact(struct logtojson *lj, const char *s, size_t len,
     const PCRE2_SIZE *ov, int rc, struct conv_buf *out)
 {
-	const struct logtojson_ckey	*k, *kend;
-	const char			*v;
-	char				*w, *end;
-	size_t				 i, vlen, slack;
-	int				 dash_null = lj->dash_null;
+	char	*w;
+	size_t	 i, slack, all;
 
 	if (lj->ckeys == NULL) {
 		lj->ckeys = xcalloc(lj->nkeys + 1, sizeof *lj->ckeys);
@@ -557,38 +605,20 @@ logtojson_compact(struct logtojson *lj, const char *s, size_t len,
 		}
 	}
 	/*
-	 * Room for the prefixes, "null"s, "}\n" and 16 spare bytes (slack),
-	 * and for values as long as the line; a longer value (groups can
-	 * nest) grows out.  Writes through w may alias anything, so what the
-	 * loop needs is in locals.
+	 * Room for the prefixes, "null"s, "}\n" and 16 spare bytes (slack).
+	 * Values can be no longer than the line, but groups can nest: when
+	 * every key holding the whole line fits in a modest reservation, it
+	 * is made once and the loop need not check; else room for one line's
+	 * worth is made, and more as values need it.
 	 */
 	slack = lj->cpre.len + 18 + 6 * lj->nkeys;
-	conv_buf_reserve(out, slack + JSON_OUT_QUOTED_MAX(len));
-	w = out->data + out->len;
-	end = out->data + out->cap;
-	kend = lj->ckeys + lj->nkeys;
-	for (k = lj->ckeys; k < kend; k++) {
-		w = json_out_put16(w, k->pre, k->prelen);
-		if ((int)k->g >= rc || ov[2 * k->g] == PCRE2_UNSET) {
-			memcpy(w, "null", 4);
-			w += 4;
-			continue;
-		}
-		v = s + ov[2 * k->g];
-		vlen = ov[2 * k->g + 1] - ov[2 * k->g];
-		if (dash_null && vlen == 1 && v[0] == '-') {
-			memcpy(w, "null", 4);
-			w += 4;
-			continue;
-		}
-		if ((size_t)(end - w) < JSON_OUT_QUOTED_MAX(vlen) + slack) {
-			out->len = w - out->data;
-			conv_buf_reserve(out, JSON_OUT_QUOTED_MAX(vlen) +
-			    slack);
-			w = out->data + out->len;
-			end = out->data + out->cap;
-		}
-		w = json_out_put_quoted(w, v, vlen);
+	all = lj->nkeys * JSON_OUT_QUOTED_MAX(len);
+	if (all <= LOGTOJSON_ROOM_MAX) {
+		conv_buf_reserve(out, slack + all);
+		w = logtojson_members(lj, s, ov, rc, out, slack, 0);
+	} else {
+		conv_buf_reserve(out, slack + JSON_OUT_QUOTED_MAX(len));
+		w = logtojson_members(lj, s, ov, rc, out, slack, 1);
 	}
 	*w++ = '}';
 	out->len = w - out->data;

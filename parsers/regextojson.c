@@ -72,6 +72,12 @@
 #define REGEXTOJSON_TIME_MAX	128
 
 /*
+ * The most a COMPACT record reserves up front so that every value can be
+ * as long as the line (escaped) with no check per value: ordinary lines.
+ */
+#define REGEXTOJSON_ROOM_MAX	(64 * 1024)
+
+/*
  * The JIT stack a match gets when PCRE2's default 32 KiB is not enough.  A
  * group repeated once per character, like (?:x|y)*, costs 8 to 32 bytes of
  * stack per iteration, so 32 MiB lets such a group run over a whole 1 MiB
@@ -617,34 +623,23 @@ regextojson_classify(const struct regextojson *rj,
 }
 
 /*
- * COMPACT, the hot path: the object is written straight into out with the
- * keys escaped once at create time (and followed by 16 bytes of padding,
- * for json_out_put16).  Growing out once up front to the worst case (a
- * value byte escapes to at most 6 bytes, as \u00XX) leaves one move per
- * key and one copy-and-check per value.  The bytes are those json_out
- * writes.
+ * Writes the members of a COMPACT object at w and returns the end.  With
+ * checked 0, out must already have room for every value as long as the
+ * line; with checked 1, the room for each value is made as it comes.
+ * Inlined with checked a constant, so the common case has no check.
  */
-static void
-regextojson_compact(const struct regextojson *rj, const char *in,
-    size_t linelen, const PCRE2_SIZE *ov, int rc, struct conv_buf *out,
-    time_t now)
+static inline __attribute__((always_inline)) char *
+regextojson_members(const struct regextojson *rj, const char *in,
+    const PCRE2_SIZE *ov, int rc, struct conv_buf *out, char *w,
+    size_t slack, time_t now, int checked)
 {
 	const struct regextojson_field	*f, *fend;
 	struct regextojson_val		 v;
 	const char			*s, *keys;
-	char				*w, *end;
-	size_t				 len, slack;
+	char				*end;
+	size_t				 len;
 	uint32_t			 g;
 
-	/*
-	 * Room for the keys, literals or "null"s, "}\n" and 16 spare bytes
-	 * (slack), and for values as long as the line; a longer value
-	 * (groups can nest) grows out.
-	 */
-	slack = rj->keys.len + 18 + rj->nfields * (sizeof v.tmp + 2);
-	conv_buf_reserve(out, slack + JSON_OUT_QUOTED_MAX(linelen));
-	/* Writes through w may alias anything: the loop works on locals. */
-	w = out->data + out->len;
 	end = out->data + out->cap;
 	keys = rj->keys.data;
 	fend = rj->fields + rj->nfields;
@@ -658,7 +653,8 @@ regextojson_compact(const struct regextojson *rj, const char *in,
 		}
 		s = in + ov[2 * g];
 		len = ov[2 * g + 1] - ov[2 * g];
-		if ((size_t)(end - w) < JSON_OUT_QUOTED_MAX(len) + slack) {
+		if (checked &&
+		    (size_t)(end - w) < JSON_OUT_QUOTED_MAX(len) + slack) {
 			out->len = w - out->data;
 			conv_buf_reserve(out, JSON_OUT_QUOTED_MAX(len) + slack);
 			w = out->data + out->len;
@@ -676,6 +672,44 @@ regextojson_compact(const struct regextojson *rj, const char *in,
 			w += v.len;
 		} else
 			w = json_out_put_quoted(w, v.s, v.len);
+	}
+	return (w);
+}
+
+/*
+ * COMPACT, the hot path: the object is written straight into out with the
+ * keys escaped once at create time (and followed by 16 bytes of padding,
+ * for json_out_put16).  Growing out once up front to the worst case (a
+ * value byte escapes to at most 6 bytes, as \u00XX) leaves one move per
+ * key and one copy-and-check per value.  The bytes are those json_out
+ * writes.
+ */
+static void
+regextojson_compact(const struct regextojson *rj, const char *in,
+    size_t linelen, const PCRE2_SIZE *ov, int rc, struct conv_buf *out,
+    time_t now)
+{
+	struct regextojson_val	 v;
+	size_t			 slack, all;
+	char			*w;
+
+	/*
+	 * Room for the keys, literals or "null"s, "}\n" and 16 spare bytes
+	 * (slack).  Values can be no longer than the line, but groups can
+	 * nest: when every field holding the whole line fits in a modest
+	 * reservation, it is made once and the loop need not check; else
+	 * room for one line's worth is made, and more as values need it.
+	 */
+	slack = rj->keys.len + 18 + rj->nfields * (sizeof v.tmp + 2);
+	all = rj->nfields * JSON_OUT_QUOTED_MAX(linelen);
+	if (all <= REGEXTOJSON_ROOM_MAX) {
+		conv_buf_reserve(out, slack + all);
+		w = regextojson_members(rj, in, ov, rc, out,
+		    out->data + out->len, slack, now, 0);
+	} else {
+		conv_buf_reserve(out, slack + JSON_OUT_QUOTED_MAX(linelen));
+		w = regextojson_members(rj, in, ov, rc, out,
+		    out->data + out->len, slack, now, 1);
 	}
 	memcpy(w, "}\n", 2);
 	out->len = w + 2 - out->data;

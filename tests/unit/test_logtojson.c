@@ -471,6 +471,47 @@ test_logfmt(void **state)
 	logtojson_ops.free(lj);
 }
 
+/*
+ * Groups that nest: every field holds the whole line, escaped to six times
+ * its length.  1 and 5451 bytes fit the room reserved up front (no check
+ * per value), 5511 bytes do not (room made value by value); the bytes
+ * are the same either way.
+ */
+static void
+test_nested_groups(void **state)
+{
+	static const char	*keys[] = { "a", "b" };
+	static const size_t	 sizes[] = { 1, 5451, 5511 };
+	const size_t		 nkeys = sizeof keys / sizeof keys[0];
+	struct conv_buf		 want = { 0 };
+	char			*line;
+	size_t			 i, k, j;
+	void			*r;
+
+	(void)state;
+	r = make("{\"logFormat\": \"COMMONAPACHELOG\", \"matchPattern\": \"^((.*))$\", \"customFieldNames\": [\"a\", \"b\"]}");
+	for (i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+		line = malloc(sizes[i] + 1);
+		assert_non_null(line);
+		memset(line, 1, sizes[i]);
+		line[sizes[i]] = '\n';
+		want.len = 0;
+		for (k = 0; k < nkeys; k++) {
+			conv_buf_add(&want, k == 0 ? "{\"" : ",\"", 2);
+			conv_buf_add(&want, keys[k], strlen(keys[k]));
+			conv_buf_add(&want, "\":\"", 3);
+			for (j = 0; j < sizes[i]; j++)
+				conv_buf_add(&want, "\\u0001", 6);
+			conv_buf_add(&want, "\"", 1);
+		}
+		conv_buf_add(&want, "}\n", 2);
+		check_len(r, line, sizes[i] + 1, CONV_OK, want.data, want.len);
+		free(line);
+	}
+	logtojson_ops.free(r);
+	conv_buf_free(&want);
+}
+
 int
 main(void)
 {
@@ -484,6 +525,7 @@ main(void)
 		cmocka_unit_test(test_pretty),
 		cmocka_unit_test(test_escapes_and_utf8),
 		cmocka_unit_test(test_long_line),
+		cmocka_unit_test(test_nested_groups),
 		cmocka_unit_test(test_rfc5424),
 		cmocka_unit_test(test_nginx),
 		cmocka_unit_test(test_ltsv),
