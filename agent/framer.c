@@ -49,6 +49,7 @@ struct framer {
 
 	int			 rec_open;
 	int			 rec_cut;	/* emitted truncated */
+	int			 runaway;	/* framer_params.runaway */
 	uint64_t		 rec_lines;
 	uint64_t		 rec_bytes;	/* input bytes of the record */
 	const char		*rec_ptr;	/* record in the caller's buffer */
@@ -119,7 +120,9 @@ framer_create(const struct framer_params *fp, char **cause)
 	char		*java, *why = NULL;
 
 	f = xcalloc(1, sizeof *f);
-	term = fp->terminator != NULL ? fp->terminator : "\n";
+	term = fp->runaway ? "" : fp->terminator != NULL ? fp->terminator :
+	    "\n";
+	f->runaway = fp->runaway;
 	f->term = xstrdup(term);
 	f->termlen = strlen(term);
 	f->max_record = fp->max_record;
@@ -284,7 +287,10 @@ framer_rec_cut(struct framer *f)
 	if (f->emit(f->arg, f->part, f->max_record) == -1)
 		return (-1);
 	f->stats->records++;
-	f->stats->truncated++;
+	if (f->runaway)
+		f->stats->runaway++;
+	else
+		f->stats->truncated++;
 	f->rec_cut = 1;
 	f->partlen = 0;
 	return (0);

@@ -44,6 +44,10 @@
  * overwritten by the terminator (truncatedRecordTerminator), emitted as
  * soon as they overflow, counted, and the rest of the record is discarded
  * up to its end.  Start patterns see at most max_record bytes of a line.
+ * In runaway mode (a flow with converters, where max_record is the agent's
+ * read buffer and the record limit is applied after conversion) such a
+ * record is cut with no terminator and counted as a runaway instead: the
+ * agent's "record larger than buffer size".
  * Memory is at most two max_record buffers whatever the input, plus, when
  * a pattern meets a line that is not valid UTF-8, room for its repaired
  * copy (three times the line).
@@ -68,6 +72,7 @@ typedef int	(*framer_emit_cb)(void *arg, const char *rec, size_t len);
 struct framer_stats {
 	uint64_t	records;	/* records taken by emit */
 	uint64_t	truncated;	/* of which cut to max_record */
+	uint64_t	runaway;	/* or so cut, in runaway mode */
 	uint64_t	header_lines;	/* skipped by skipHeaderLines */
 	uint64_t	footers;	/* lines dropped by fileFooterPattern */
 	uint64_t	discarded_bytes; /* cut off records, or after a footer */
@@ -79,6 +84,7 @@ struct framer_stats {
 struct framer_params {
 	size_t		 max_record;	/* > strlen(terminator) */
 	const char	*terminator;	/* truncatedRecordTerminator; NULL: "\n" */
+	int		 runaway;	/* 1: cuts are runaways, unterminated */
 	const char	*start_pattern;	/* multiLineStartPattern, or NULL */
 	uint64_t	 flush_ms;	/* multiLineFlushMillis; 0: no timeout */
 	uint64_t	 max_lines;	/* multiLineMaxLines; 0: no cap */

@@ -58,6 +58,12 @@
  */
 #define MAIN_MAX_RECORD_KINESIS		(1048576 - 64)
 #define MAIN_MAX_RECORD_FIREHOSE	1024000
+/*
+ * The agent's parser read buffer: with converters, a record may be this long
+ * before it is converted, and the record limit is applied after.
+ */
+#define MAIN_READ_BUFFER_KINESIS	(5 * 1024 * 1024)
+#define MAIN_READ_BUFFER_FIREHOSE	(4 * 1024 * 1024)
 
 struct flow {
 	const struct config_flow *cfg;
@@ -187,6 +193,16 @@ flow_framer_params(const struct config_flow *fc, struct framer_params *fp)
 	memset(fp, 0, sizeof *fp);
 	fp->max_record = flow_max_record(fc);
 	fp->terminator = fc->truncated_record_terminator;
+	/*
+	 * The agent converts a record before it truncates it, and holds up to
+	 * its read buffer of a record: a longer one is cut there, the rest
+	 * discarded (a runaway record).  flow_convert then truncates.
+	 */
+	if (!chain_is_empty(fc->chain)) {
+		fp->max_record = fc->dest == CONFIG_DEST_FIREHOSE ?
+		    MAIN_READ_BUFFER_FIREHOSE : MAIN_READ_BUFFER_KINESIS;
+		fp->runaway = 1;
+	}
 	fp->start_pattern = fc->multiline_start_pattern;
 	fp->flush_ms = (uint64_t)fc->multiline_flush_ms;
 	fp->max_lines = (uint64_t)fc->multiline_max_lines;
@@ -509,14 +525,21 @@ pipe_flow(const char *name)
 	size_t			 i;
 	int			 stopped, rv = 0;
 
-	for (i = 0; i < cfg->nflows && fc == NULL; i++)
-		if (strcmp(cfg->flows[i].name, name) == 0)
-			fc = &cfg->flows[i];
-	for (i = 0; i < cfg->nflows && fc == NULL; i++)
-		if (strcmp(cfg->flows[i].stream, name) == 0)
-			fc = &cfg->flows[i];
+	/* An unnamed flow's name is its stream's (config.c). */
+	for (i = 0; i < cfg->nflows; i++) {
+		if (strcmp(cfg->flows[i].name, name) != 0)
+			continue;
+		if (fc != NULL) {
+			log_warnx("%s: more than one unnamed flow sends to "
+			    "\"%s\": give them names to pick one", cfg->path,
+			    name);
+			return (1);
+		}
+		fc = &cfg->flows[i];
+	}
 	if (fc == NULL) {
-		log_warnx("no flow named \"%s\" in %s", name, cfg->path);
+		log_warnx("no flow named \"%s\" in %s (an unnamed flow goes "
+		    "by its stream)", name, cfg->path);
 		return (1);
 	}
 	memset(&fl, 0, sizeof fl);
@@ -563,6 +586,11 @@ pipe_flow(const char *name)
 		log_warn("standard output");
 		rv = 1;
 	}
+	if (framer_stats(fr)->runaway > 0)
+		log_warnx("%llu record%s longer than the %zu-byte read buffer "
+		    "cut there, the rest discarded",
+		    (unsigned long long)framer_stats(fr)->runaway,
+		    framer_stats(fr)->runaway == 1 ? "" : "s", fp.max_record);
 	fprintf(stderr, "records=%llu dropped=%llu failed=%llu "
 	    "truncated=%llu\n", (unsigned long long)po.records,
 	    (unsigned long long)po.dropped,

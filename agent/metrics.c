@@ -131,6 +131,7 @@ metrics_flow_json(struct metrics *m)
 	METRICS_COUNTER(o, m, "recordsDropped", records_dropped);
 	METRICS_COUNTER(o, m, "recordsUnconverted", records_unconverted);
 	METRICS_COUNTER(o, m, "recordsTruncated", records_truncated);
+	METRICS_COUNTER(o, m, "recordsLargerThanBuffer", records_runaway);
 	METRICS_COUNTER(o, m, "linesSkipped", lines_skipped);
 	METRICS_COUNTER(o, m, "spoolBytes", spool_bytes);
 	return (o);

@@ -35,6 +35,7 @@ struct metrics {
 	_Atomic uint64_t	 records_dropped;	/* by a converter */
 	_Atomic uint64_t	 records_unconverted;	/* converter failed */
 	_Atomic uint64_t	 records_truncated;	/* cut to the limit */
+	_Atomic uint64_t	 records_runaway;	/* over the read buffer */
 	_Atomic uint64_t	 lines_skipped;	/* header lines and footers */
 	_Atomic uint64_t	 spool_bytes;		/* bytes not yet acked */
 

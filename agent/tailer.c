@@ -69,6 +69,7 @@ struct tailer {
 	char			*checkpoint_path;
 	struct framer_stats	 stats;		/* all files' framers */
 	uint64_t		 truncated_seen;	/* published */
+	uint64_t		 runaway_seen;		/* published */
 	struct loop		*loop;
 	int			 ifd;
 	int			 polling;
@@ -699,6 +700,18 @@ tailer_publish(struct tailer *t)
 		t->p.metrics->records_truncated += t->stats.truncated -
 		    t->truncated_seen;
 		t->truncated_seen = t->stats.truncated;
+	}
+	if (t->stats.runaway != t->runaway_seen) {
+		log_warnx("flow=%s: %llu record%s longer than the %zu-byte "
+		    "read buffer cut there, the rest discarded (%llu in all)",
+		    t->flow, (unsigned long long)(t->stats.runaway -
+		    t->runaway_seen),
+		    t->stats.runaway - t->runaway_seen == 1 ? "" : "s",
+		    t->p.framer.max_record,
+		    (unsigned long long)t->stats.runaway);
+		t->p.metrics->records_runaway += t->stats.runaway -
+		    t->runaway_seen;
+		t->runaway_seen = t->stats.runaway;
 	}
 	t->p.metrics->lines_skipped = t->stats.header_lines + t->stats.footers;
 	for (f = t->files; f != NULL; f = f->next)

@@ -307,7 +307,7 @@ static void
 print_flow(json_t *flow, time_t now)
 {
 	char	*name, *dest, *stream, *pattern, *lasterr;
-	char	 b1[32], b2[32], b3[32], age[FMT_AGE_MAX];
+	char	 b1[32], b2[32], b3[32], b4[32], age[FMT_AGE_MAX];
 	json_t	*files;
 	int64_t	 t;
 
@@ -334,10 +334,11 @@ print_flow(json_t *flow, time_t now)
 	    show_count(b2, sizeof b2, flow, "recordsSent"),
 	    show_count(b3, sizeof b3, flow, "recordsFailed"));
 	printf("  converted   %s dropped, %s sent unconverted, "
-	    "%s truncated\n",
+	    "%s truncated, %s over the read buffer\n",
 	    show_count(b1, sizeof b1, flow, "recordsDropped"),
 	    show_count(b2, sizeof b2, flow, "recordsUnconverted"),
-	    show_count(b3, sizeof b3, flow, "recordsTruncated"));
+	    show_count(b3, sizeof b3, flow, "recordsTruncated"),
+	    show_count(b4, sizeof b4, flow, "recordsLargerThanBuffer"));
 	printf("  requests    %s sent, %s failed\n",
 	    show_count(b1, sizeof b1, flow, "requestsSent"),
 	    show_count(b2, sizeof b2, flow, "requestsFailed"));

@@ -161,6 +161,49 @@ test_truncate_across_feeds(void **state)
 	framer_free(f);
 }
 
+/*
+ * Runaway mode (a flow with converters): a record longer than max_record
+ * is cut there with no terminator, the rest discarded, and counted as a
+ * runaway, not as truncated; within one feed and across feeds.
+ */
+static void
+test_runaway(void **state)
+{
+	struct framer_params	 fp;
+	struct framer		*f;
+	struct sink		 s;
+	char			*cause = NULL;
+	int			 i;
+
+	(void)state;
+	memset(&fp, 0, sizeof fp);
+	fp.max_record = 8;
+	fp.terminator = "<T>";		/* not written in runaway mode */
+	fp.runaway = 1;
+	fp.at_start = 1;
+	f = framer_create(&fp, &cause);
+	assert_non_null(f);
+	memset(&s, 0, sizeof s);
+	assert_int_equal(FEED(f, "0123456789A\nok\n", 0, &s), 15);
+	assert_int_equal(s.nrec, 2);
+	assert_memory_equal(s.out, "01234567|ok\n|", 13);
+	for (i = 0; i < 100; i++)
+		FEED(f, "abcdefghij", 0, &s);
+	FEED(f, "z\n12345678\n", 0, &s);
+	/* "12345678\n" is 9 bytes: a runaway too. */
+	assert_int_equal(s.nrec, 4);
+	assert_memory_equal(s.out + 13, "abcdefgh|12345678|", 18);
+	/* Exactly max_record bytes, newline included, is whole. */
+	FEED(f, "1234567\n", 0, &s);
+	assert_int_equal(s.nrec, 5);
+	assert_memory_equal(s.out + 31, "1234567\n|", 9);
+	assert_int_equal(s.len, 40);
+	assert_int_equal(framer_stats(f)->runaway, 3);
+	assert_int_equal(framer_stats(f)->truncated, 0);
+	assert_int_equal(framer_stats(f)->records, 5);
+	framer_free(f);
+}
+
 static void
 test_stop_and_settled(void **state)
 {
@@ -744,6 +787,7 @@ main(void)
 		cmocka_unit_test(test_lines),
 		cmocka_unit_test(test_truncate_inside_buffer),
 		cmocka_unit_test(test_truncate_across_feeds),
+		cmocka_unit_test(test_runaway),
 		cmocka_unit_test(test_stop_and_settled),
 		cmocka_unit_test(test_flush_and_binary),
 		cmocka_unit_test(test_crlf_no_final_newline),
