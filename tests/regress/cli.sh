@@ -82,6 +82,45 @@ grep -q '^sluiced [0-9]' "$tmp/out" || fail "-V printed $(cat "$tmp/out")"
 "$SLUICED" -h config >"$tmp/out" || fail "-h config exited non-zero"
 grep -q 'filePattern' "$tmp/out" || fail "-h config lacks filePattern"
 
+# -p picks a flow by its name, an unnamed flow by its stream, and refuses
+# a name that is not there or that two unnamed flows share.
+cat >"$tmp/pick.yaml" <<YAML
+stateDirectory: $tmp/state
+controlSocket: $tmp/sluice.sock
+kinesis.endpoint: http://127.0.0.1:9
+awsAccessKeyId: AKIDEXAMPLE
+awsSecretAccessKey: secret
+flows:
+  - filePattern: $tmp/logs/a*.log
+    kinesisStream: s1
+    name: web
+    dataProcessingOptions:
+      - optionName: ADDBRACKETS
+  - filePattern: $tmp/logs/b*.log
+    kinesisStream: s2
+  - filePattern: $tmp/logs/c*.log
+    kinesisStream: s3
+  - filePattern: $tmp/logs/d*.log
+    kinesisStream: s3
+YAML
+"$SLUICED" -n -c "$tmp/pick.yaml" >/dev/null || fail "-n rejected pick.yaml"
+out=$(printf 'x\n' | "$SLUICED" -c "$tmp/pick.yaml" -p web 2>/dev/null) ||
+    fail "-p web failed"
+[ "$out" = "{x
+}" ] || fail "-p web printed '$out'"
+out=$(printf 'x\n' | "$SLUICED" -c "$tmp/pick.yaml" -p s2 2>/dev/null) ||
+    fail "-p s2 (an unnamed flow's stream) failed"
+[ "$out" = "x" ] || fail "-p s2 printed '$out'"
+for bad in "s1:no flow named \"s1\"" "nope:no flow named \"nope\"" \
+    "s3:more than one unnamed flow sends to \"s3\""; do
+	if printf 'x\n' | "$SLUICED" -c "$tmp/pick.yaml" -p "${bad%%:*}" \
+	    >/dev/null 2>"$tmp/err"; then
+		fail "-p ${bad%%:*} was accepted"
+	fi
+	grep -qF "${bad#*:}" "$tmp/err" ||
+	    fail "-p ${bad%%:*}: message: $(cat "$tmp/err")"
+done
+
 # Start-up failure: the state directory cannot be created.
 sed "s|^stateDirectory:.*|stateDirectory: /proc/sluice-cannot|" \
     "$tmp/good.yaml" >"$tmp/badstate.yaml"
