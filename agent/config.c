@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -1324,46 +1325,147 @@ config_index(const char *path)
  * then checks the rest (a regex that does not compile...).
  */
 
-/* A YAML value as the json value a converter's ANY key receives. */
-static json_t *
-config_node_json(const struct config_node *v)
+/*
+ * Is s a number in JSON's grammar (RFC 8259 §6)?
+ *	-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+ * YAML 1.1 and strtod read more as numbers (.inf, nan, 0x10, 1_000, +5,
+ * 007), and Jackson, which reads the agent's agent.json, refuses them
+ * all; here they stay strings.  *integer is set if there is no fraction
+ * and no exponent.
+ */
+static int
+config_is_json_number(const char *s, int *integer)
 {
-	json_t	*j;
-	char	*end;
-	size_t	 i;
-	int64_t	 num;
-	double	 d;
+	const char	*p = s;
 
-	switch (v->type) {
-	case CONFIG_NODE_MAPPING:
-		j = json_object();
-		for (i = 0; i + 1 < v->nchild; i += 2)
-			json_object_set_new(j, v->child[i]->value,
-			    config_node_json(v->child[i + 1]));
-		return (j);
-	case CONFIG_NODE_SEQUENCE:
-		j = json_array();
-		for (i = 0; i < v->nchild; i++)
-			json_array_append_new(j, config_node_json(v->child[i]));
-		return (j);
-	case CONFIG_NODE_SCALAR:
-		break;
+	if (*p == '-')
+		p++;
+	if (*p == '0')
+		p++;
+	else if (*p >= '1' && *p <= '9') {
+		while (*p >= '0' && *p <= '9')
+			p++;
+	} else
+		return (0);
+	*integer = 1;
+	if (*p == '.') {
+		p++;
+		if (!(*p >= '0' && *p <= '9'))
+			return (0);
+		while (*p >= '0' && *p <= '9')
+			p++;
+		*integer = 0;
 	}
-	if (!v->plain)
+	if (*p == 'e' || *p == 'E') {
+		p++;
+		if (*p == '+' || *p == '-')
+			p++;
+		if (!(*p >= '0' && *p <= '9'))
+			return (0);
+		while (*p >= '0' && *p <= '9')
+			p++;
+		*integer = 0;
+	}
+	return (*p == '\0');
+}
+
+/*
+ * A YAML scalar as a json value.  Unquoted, true and false, null (as
+ * config_node_is_unset reads it: ~, null, nothing) and numbers in JSON's
+ * grammar are what they say; anything else, and anything quoted, is a
+ * string.  A number is an integer if it fits int64, else a double, as
+ * Jackson reads it: the digits of an integer beyond int64 are rounded
+ * (Jackson would keep them in a BigInteger; jansson has no such type),
+ * and 1e-400 is 0.0.  One beyond a double's range (1e400) stays a string
+ * rather than become infinity, which JSON cannot hold.
+ */
+static json_t *
+config_scalar_json(const struct config_node *v)
+{
+	char	*end;
+	double	 d;
+	int64_t	 num;
+	int	 integer;
+
+	if (!v->plain || strlen(v->value) != v->length)
 		return (json_stringn(v->value, v->length));
 	if (strcmp(v->value, "true") == 0)
 		return (json_true());
 	if (strcmp(v->value, "false") == 0)
 		return (json_false());
-	if (strcmp(v->value, "null") == 0 || strcmp(v->value, "~") == 0)
+	if (config_node_is_unset(v))
 		return (json_null());
-	if (config_parse_int(v->value, &num) == 0)
+	if (!config_is_json_number(v->value, &integer))
+		return (json_stringn(v->value, v->length));
+	if (integer && config_parse_int(v->value, &num) == 0)
 		return (json_integer((json_int_t)num));
-	errno = 0;
 	d = strtod(v->value, &end);
-	if (v->value[0] != '\0' && *end == '\0' && errno == 0)
-		return (json_real(d));
-	return (json_stringn(v->value, v->length));
+	if (*end != '\0' || !isfinite(d))
+		return (json_stringn(v->value, v->length));
+	return (json_real(d));
+}
+
+/*
+ * A YAML value as the json value a converter's ANY key receives.  Returns
+ * NULL after reporting an error: nothing is dropped silently, since the
+ * converter would then run with a value that is not the one configured.
+ */
+static json_t *
+config_node_json(struct config_ctx *ctx, const char *opt, const char *key,
+    const struct config_node *v)
+{
+	const struct config_node	*k;
+	json_t				*j, *e;
+	size_t				 i;
+
+	switch (v->type) {
+	case CONFIG_NODE_MAPPING:
+		j = json_object();
+		for (i = 0; i + 1 < v->nchild; i += 2) {
+			k = v->child[i];
+			if (k->type != CONFIG_NODE_SCALAR) {
+				config_error(ctx, k, "%s key \"%s\": a key "
+				    "must be a string", opt, key);
+				goto fail;
+			}
+			if (json_object_getn(j, k->value, k->length) != NULL) {
+				config_error(ctx, k, "%s key \"%s\": "
+				    "duplicate key \"%s\"", opt, key,
+				    k->value);
+				goto fail;
+			}
+			if ((e = config_node_json(ctx, opt, key,
+			    v->child[i + 1])) == NULL)
+				goto fail;
+			if (json_object_setn_new(j, k->value, k->length,
+			    e) != 0) {
+				config_error(ctx, k, "%s key \"%s\": key is "
+				    "not valid UTF-8", opt, key);
+				goto fail;
+			}
+		}
+		return (j);
+	case CONFIG_NODE_SEQUENCE:
+		j = json_array();
+		for (i = 0; i < v->nchild; i++) {
+			if ((e = config_node_json(ctx, opt, key,
+			    v->child[i])) == NULL)
+				goto fail;
+			json_array_append_new(j, e);
+		}
+		return (j);
+	case CONFIG_NODE_SCALAR:
+		break;
+	}
+	if ((j = config_scalar_json(v)) == NULL) {
+		config_error(ctx, v, "%s key \"%s\": value is not valid "
+		    "UTF-8", opt, key);
+		return (NULL);
+	}
+	return (j);
+fail:
+	json_decref(j);
+	return (NULL);
 }
 
 static const char *const config_conv_type_names[] = {
@@ -1376,15 +1478,16 @@ static json_t *
 config_option_value(struct config_ctx *ctx, const char *opt,
     const struct conv_key *ck, const struct config_node *v)
 {
-	json_t	*j;
-	char	*got;
-	int64_t	 num;
-	size_t	 i;
-	int	 b;
+	const struct config_node	*k;
+	json_t				*j, *e;
+	char				*got;
+	int64_t				 num;
+	size_t				 i;
+	int				 b;
 
 	switch (ck->type) {
 	case CONV_KEY_ANY:
-		return (config_node_json(v));
+		return (config_node_json(ctx, opt, ck->name, v));
 	case CONV_KEY_STRINGS:
 		if (v->type != CONFIG_NODE_SEQUENCE)
 			goto bad;
@@ -1394,8 +1497,12 @@ config_option_value(struct config_ctx *ctx, const char *opt,
 				json_decref(j);
 				goto bad;
 			}
-			json_array_append_new(j, json_stringn(
-			    v->child[i]->value, v->child[i]->length));
+			if ((e = json_stringn(v->child[i]->value,
+			    v->child[i]->length)) == NULL) {
+				json_decref(j);
+				goto bad;
+			}
+			json_array_append_new(j, e);
 		}
 		return (j);
 	case CONV_KEY_MAP:
@@ -1403,13 +1510,26 @@ config_option_value(struct config_ctx *ctx, const char *opt,
 			goto bad;
 		j = json_object();
 		for (i = 0; i + 1 < v->nchild; i += 2) {
-			if (v->child[i + 1]->type != CONFIG_NODE_SCALAR) {
+			k = v->child[i];
+			if (k->type != CONFIG_NODE_SCALAR ||
+			    v->child[i + 1]->type != CONFIG_NODE_SCALAR) {
 				json_decref(j);
 				goto bad;
 			}
-			json_object_set_new(j, v->child[i]->value,
-			    json_stringn(v->child[i + 1]->value,
-			    v->child[i + 1]->length));
+			if (json_object_getn(j, k->value, k->length) != NULL) {
+				config_error(ctx, k, "%s key \"%s\": "
+				    "duplicate key \"%s\"", opt, ck->name,
+				    k->value);
+				json_decref(j);
+				return (NULL);
+			}
+			if ((e = json_stringn(v->child[i + 1]->value,
+			    v->child[i + 1]->length)) == NULL ||
+			    json_object_setn_new(j, k->value, k->length,
+			    e) != 0) {
+				json_decref(j);
+				goto bad;
+			}
 		}
 		return (j);
 	default:
@@ -1419,7 +1539,15 @@ config_option_value(struct config_ctx *ctx, const char *opt,
 		goto bad;
 	switch (ck->type) {
 	case CONV_KEY_STRING:
-		return (json_stringn(v->value, v->length));
+		/* Converters read C strings: a NUL would cut it short. */
+		if (strlen(v->value) != v->length) {
+			config_error(ctx, v, "%s key \"%s\": value holds a NUL "
+			    "byte", opt, ck->name);
+			return (NULL);
+		}
+		if ((j = json_stringn(v->value, v->length)) == NULL)
+			goto bad;
+		return (j);
 	case CONV_KEY_INT:
 		if (config_parse_int(v->value, &num) != 0)
 			goto bad;
@@ -1468,7 +1596,8 @@ config_find_key(const struct config_node *m, const char *name)
 	if (name == NULL || m->type != CONFIG_NODE_MAPPING)
 		return (m);
 	for (i = 0; i + 1 < m->nchild; i += 2)
-		if (strcmp(m->child[i]->value, name) == 0)
+		if (m->child[i]->type == CONFIG_NODE_SCALAR &&
+		    strcmp(m->child[i]->value, name) == 0)
 			return (m->child[i + 1]);
 	return (m);
 }
@@ -1481,7 +1610,7 @@ config_option(struct config_ctx *ctx, const struct config_node *m)
 	const struct config_node	*key, *v, *name = NULL;
 	const struct conv_key		*ck;
 	json_t				*obj, *val;
-	size_t				 i, j;
+	size_t				 i, j, nerrors;
 	int				 bad = 0, best, d;
 	const char			*hint;
 
@@ -1491,7 +1620,8 @@ config_option(struct config_ctx *ctx, const struct config_node *m)
 		return (NULL);
 	}
 	for (i = 0; i + 1 < m->nchild; i += 2)
-		if (strcmp(m->child[i]->value, "optionName") == 0)
+		if (m->child[i]->type == CONFIG_NODE_SCALAR &&
+		    strcmp(m->child[i]->value, "optionName") == 0)
 			name = m->child[i + 1];
 	if (name == NULL) {
 		config_error(ctx, m, "processing option has no optionName");
@@ -1520,10 +1650,17 @@ config_option(struct config_ctx *ctx, const struct config_node *m)
 	for (i = 0; i + 1 < m->nchild; i += 2) {
 		key = m->child[i];
 		v = m->child[i + 1];
+		if (key->type != CONFIG_NODE_SCALAR) {
+			config_error(ctx, key, "%s: a key must be a string",
+			    ops->name);
+			bad = 1;
+			continue;
+		}
 		if (strcmp(key->value, "optionName") == 0)
 			continue;
 		for (j = 0; j < i; j += 2)
-			if (strcmp(m->child[j]->value, key->value) == 0)
+			if (m->child[j]->type == CONFIG_NODE_SCALAR &&
+			    strcmp(m->child[j]->value, key->value) == 0)
 				break;
 		if (j < i) {
 			config_error(ctx, key, "%s: duplicate key \"%s\"",
@@ -1557,9 +1694,21 @@ config_option(struct config_ctx *ctx, const struct config_node *m)
 			bad = 1;
 			continue;
 		}
-		if (config_node_is_unset(v) && ck->type != CONV_KEY_ANY)
+		/*
+		 * YAML's null means "not set".  So does an empty string, but
+		 * for a string key only when it is not quoted: the agent's
+		 * readString gives "" for "", and CSVTOJSON's delimiter ""
+		 * then splits between every character (String.split("")).
+		 */
+		if (config_node_is_unset(v) && ck->type != CONV_KEY_ANY &&
+		    !(ck->type == CONV_KEY_STRING && !v->plain))
 			continue;
+		nerrors = ctx->nerrors;
 		if ((val = config_option_value(ctx, ops->name, ck, v)) == NULL) {
+			/* Never a silent failure: -n must say what is wrong. */
+			if (ctx->nerrors == nerrors)
+				config_error(ctx, v, "%s key \"%s\": invalid "
+				    "value", ops->name, ck->name);
 			bad = 1;
 			continue;
 		}
@@ -1749,6 +1898,17 @@ config_finish(struct config_ctx *ctx, struct config_walk *w,
 	if ((id == NULL) != (secret == NULL))
 		config_error(ctx, id != NULL ? id : secret, "awsAccessKeyId "
 		    "and awsSecretAccessKey must be given together");
+
+	/*
+	 * Every flow has a chain unless an error was reported: a flow must
+	 * not reach the daemon without one, whatever path left it unset.
+	 */
+	for (i = 0; i < conf->nflows && ctx->nerrors == 0; i++) {
+		if (conf->flows[i].chain == NULL)
+			config_error_pos(ctx, conf->flows[i].line,
+			    conf->flows[i].column, "flow's "
+			    "dataProcessingOptions could not be set up");
+	}
 
 	/* Flow names pick a flow for sluiced -p and name it in status. */
 	for (i = 0; i < conf->nflows; i++) {

@@ -14,9 +14,14 @@
  * the delimiter never matches is one column (so an empty line gives "" for
  * the first field); a leading empty string is kept unless it comes from a
  * zero-width match at the start; after a zero-width match the search
- * resumes one character later (Matcher.find).  A field name given twice
- * keeps its first position and takes the later column, as
- * LinkedHashMap.put does.  ignoredFieldNames (from the agent's later
+ * resumes one character later (Matcher.find), so an empty delimiter
+ * (delimiter: '', which the config loader passes on as the agent's
+ * readString does) makes every character a column, as split("") does.
+ * A character is a code point here.  Java steps by UTF-16 unit, so it
+ * cuts a character beyond U+FFFF into two lone surrogates, which its
+ * encoder writes as "?"; sluice keeps such a character whole.  A field
+ * name given twice keeps its first position and takes the later column,
+ * as LinkedHashMap.put does.  ignoredFieldNames (from the agent's later
  * versions) leaves fields out.
  *
  * A delimiter that is a plain ASCII string in Java's syntax (",", "\\t",
@@ -151,6 +156,7 @@ csvtojson_create(const json_t *opts, char **cause, const char **badkey)
 	struct csvtojson	*c;
 	const json_t		*names, *v, *ignored;
 	const char		*delim = ",", *s;
+	char			*why;
 	size_t			 i, j, n;
 
 	*badkey = NULL;
@@ -230,8 +236,10 @@ csvtojson_create(const json_t *opts, char **cause, const char **badkey)
 		}
 	}
 	if ((c->lit = csvtojson_literal(delim, &c->litlen)) == NULL) {
-		if ((c->re = jregex_compile(delim, 0, cause)) == NULL) {
+		if ((c->re = jregex_compile(delim, 0, &why)) == NULL) {
 			*badkey = "delimiter";
+			xasprintf(cause, "delimiter: %s", why);
+			free(why);
 			goto fail;
 		}
 		c->jit = jregex_is_jit(c->re);

@@ -66,8 +66,15 @@
 
 /* Java's word characters for \b (Character.isLetterOrDigit, or '_'). */
 #define JX_WORD		"[\\p{L}\\p{Nd}_]"
+/*
+ * Java's line terminators beyond \n and \r, as class items.  U+0085 is
+ * spelt \x{0085}, which jx_put_cp never writes for a literal of the
+ * pattern (it writes \x{85}): jregex_compile_ascii removes exactly these
+ * class items, and must not touch what the pattern itself says.
+ */
+#define JX_TERM_WIDE	"\\x{0085}\\x{2028}\\x{2029}"
 /* Java's line terminators, as the body of a class. */
-#define JX_TERM		"\\n\\r\\x{85}\\x{2028}\\x{2029}"
+#define JX_TERM		"\\n\\r" JX_TERM_WIDE
 
 struct jx_str {
 	char	*s;
@@ -551,7 +558,7 @@ jx_emit_dollar(struct jx *x, int multiline)
 		jx_puts(&x->out, "(?:(?=[" JX_TERM "])(?!(?<=\\r)\\n)|\\z)");
 	else
 		jx_puts(&x->out, "(?:(?=\\r\\n\\z)|(?<!\\r)(?=\\n\\z)|"
-		    "(?=[\\r\\x{85}\\x{2028}\\x{2029}]\\z)|\\z)");
+		    "(?=[\\r" JX_TERM_WIDE "]\\z)|\\z)");
 }
 
 static void
@@ -1410,7 +1417,7 @@ jregex_compile_ascii(const char *java, uint32_t extra_flags)
 	jx_replace_all(&pat, "(?:(?<=" JX_WORD ")(?=" JX_WORD ")|(?<!"
 	    JX_WORD ")(?!" JX_WORD "))", "\\B");
 	jx_replace_all(&pat, JX_WORD, "\\w");
-	jx_replace_all(&pat, "\\x{85}\\x{2028}\\x{2029}", "");
+	jx_replace_all(&pat, JX_TERM_WIDE, "");
 	cctx = pcre2_compile_context_create(NULL);
 	if (cctx == NULL)
 		fatalx("pcre2_compile_context_create");

@@ -27,7 +27,9 @@
  *   object {"SD-ID":{"PARAM":"value",...},...} with the §6.3.3 escapes
  *   \" \\ \] undone; a repeated PARAM keeps its first position and last
  *   value; a repeated SD-ID makes the line invalid (§6.3.2).  A UTF-8 BOM
- *   at the start of MSG is removed.  TIMESTAMP must be §6.2.3's form.
+ *   at the start of MSG is removed.  TIMESTAMP must be §6.2.3's form,
+ *   and a date and time that exist (its ranges: 2003-02-30 or 25:00 make
+ *   the line invalid, as a malformed header does).
  * - NGINXERRORLOG: "YYYY/MM/DD HH:MM:SS [level] PID#TID: [*CID ]text"
  *   gives timestamp, severity, pid, tid, connection (null without
  *   "*CID"), message, then the context nginx appends to the text, in its
@@ -119,7 +121,7 @@
 
 /* sluice's own: the part of an nginx error line before its context. */
 #define P_NGINXERROR	"(\\d{4}/\\d{2}/\\d{2} \\d{2}:\\d{2}:\\d{2}) " \
-			"\\[(\\w+)\\] (\\d+)#(\\d+): (?:\\*(\\d+) )?(.*)"
+			"\\[(\\w+)\\] (\\d+)#(\\d+): (?:\\*(\\d+) )?((?s:.*))"
 
 enum logtojson_format {
 	LOGTOJSON_COMMONAPACHELOG,
@@ -322,6 +324,7 @@ logtojson_create(const json_t *opts, char **cause, const char **badkey)
 	const json_t		 *v, *names;
 	const char		**list = NULL;
 	const char		 *pattern = NULL, *java = NULL;
+	char			 *why = NULL;
 	size_t			  i, n = 0, ndefault = 0;
 	int			  f;
 
@@ -380,9 +383,11 @@ logtojson_create(const json_t *opts, char **cause, const char **badkey)
 			goto fail;
 		}
 		lj->re = jregex_compile(pattern, PCRE2_ANCHORED |
-		    PCRE2_ENDANCHORED, cause);
+		    PCRE2_ENDANCHORED, &why);
 		java = pattern;
 		if (lj->re == NULL) {
+			xasprintf(cause, "%s: %s", KEY_PATTERN, why);
+			free(why);
 			*badkey = KEY_PATTERN;
 			goto fail;
 		}
@@ -975,11 +980,31 @@ logtojson_digits(const char *p, size_t n)
 	return (1);
 }
 
-/* RFC 5424 §6.2.3: FULL-DATE "T" PARTIAL-TIME [.1*6DIGIT] TIME-OFFSET. */
+/* The value of n digits at p, which logtojson_digits has checked. */
+static int
+logtojson_num(const char *p, size_t n)
+{
+	int	v = 0;
+
+	while (n-- > 0)
+		v = v * 10 + (*p++ - '0');
+	return (v);
+}
+
+/*
+ * RFC 5424 §6.2.3: FULL-DATE "T" PARTIAL-TIME [.1*6DIGIT] TIME-OFFSET,
+ * with its ranges: month 01-12, day 01-28/29/30/31 by month and year,
+ * hour 00-23, minute and second 00-59 (§6.2.3.1: no leap seconds), and
+ * an offset's hour and minute likewise.
+ */
 static int
 logtojson_is_timestamp(const char *t, size_t len)
 {
+	static const int mdays[] = {
+		31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31
+	};
 	size_t	i = 19, f;
+	int	year, month, day;
 
 	if (len < 20 || !logtojson_digits(t, 4) || t[4] != '-' ||
 	    !logtojson_digits(t + 5, 2) || t[7] != '-' ||
@@ -987,6 +1012,16 @@ logtojson_is_timestamp(const char *t, size_t len)
 	    !logtojson_digits(t + 11, 2) || t[13] != ':' ||
 	    !logtojson_digits(t + 14, 2) || t[16] != ':' ||
 	    !logtojson_digits(t + 17, 2))
+		return (0);
+	year = logtojson_num(t, 4);
+	month = logtojson_num(t + 5, 2);
+	day = logtojson_num(t + 8, 2);
+	if (month < 1 || month > 12 || day < 1 || day > mdays[month - 1] ||
+	    (month == 2 && day == 29 && !(year % 4 == 0 &&
+	    (year % 100 != 0 || year % 400 == 0))))
+		return (0);
+	if (logtojson_num(t + 11, 2) > 23 || logtojson_num(t + 14, 2) > 59 ||
+	    logtojson_num(t + 17, 2) > 59)
 		return (0);
 	if (t[i] == '.') {
 		for (f = i + 1; f < len && t[f] >= '0' && t[f] <= '9'; f++)
@@ -999,7 +1034,9 @@ logtojson_is_timestamp(const char *t, size_t len)
 		return (1);
 	return (i + 6 == len && (t[i] == '+' || t[i] == '-') &&
 	    logtojson_digits(t + i + 1, 2) && t[i + 3] == ':' &&
-	    logtojson_digits(t + i + 4, 2));
+	    logtojson_digits(t + i + 4, 2) &&
+	    logtojson_num(t + i + 1, 2) <= 23 &&
+	    logtojson_num(t + i + 4, 2) <= 59);
 }
 
 /* SD-NAME: 1*32 PRINTUSASCII except '=', SP, ']', '"'. */

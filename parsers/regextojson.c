@@ -36,7 +36,12 @@
  * Z) the parsed offset applies; without it the time is taken as UTC.
  * Parts the format lacks default to the record's day in UTC (conv_ctx's
  * now) at 00:00:00, so "%b %d %H:%M:%S" gets the current year.  Text that
- * does not parse is kept as it is.
+ * does not parse, or that is not a real date and time, is kept as it is:
+ * strptime takes 2024-02-30 and second 61, which would roll over into
+ * another time (March 1st, the next minute), and they are not converted.
+ * So is an offset of 24 hours or more.  A leap second (:60) is taken only
+ * where one can be, at 23:59:60 UTC, and is written as the next second,
+ * 00:00:00 of the next day, as POSIX time counts it.
  *
  * onMismatch: DROP (default) drops the record; RAW passes it unchanged;
  * WRAP sends {"message":"<line>"}.  A match that fails for a reason other
@@ -523,8 +528,35 @@ regextojson_parse_bool(const char *s, size_t len)
 }
 
 /*
+ * Is tm, as strptime left it, a date and time that exists?  glibc takes
+ * day 31 of any month, second 61 and a %z offset up to 99 hours, and
+ * timegm would roll them over into another time (2024-02-30 into March
+ * 1st).  The round trip through timegm must give back every field; only
+ * a leap second, 60, is let through, and the caller checks where it
+ * falls.  An offset must be less than 24 hours (RFC 3339 §5.6).
+ */
+static int
+regextojson_tm_is_valid(const struct tm *tm)
+{
+	struct tm	chk = *tm;
+
+	if (tm->tm_gmtoff <= -86400 || tm->tm_gmtoff >= 86400)
+		return (0);
+	if (tm->tm_sec == 60)
+		chk.tm_sec = 59;
+	errno = 0;
+	if (timegm(&chk) == (time_t)-1 && errno == EOVERFLOW)
+		return (0);
+	return (chk.tm_year == tm->tm_year && chk.tm_mon == tm->tm_mon &&
+	    chk.tm_mday == tm->tm_mday && chk.tm_hour == tm->tm_hour &&
+	    chk.tm_min == tm->tm_min &&
+	    chk.tm_sec == (tm->tm_sec == 60 ? 59 : tm->tm_sec));
+}
+
+/*
  * Parses s with the timeFormat and writes it as YYYY-MM-DDTHH:MM:SSZ into
- * iso (21 bytes).  Returns -1 if s does not parse as a whole.
+ * iso (21 bytes).  Returns -1 if s does not parse as a whole or is not a
+ * real date and time.
  */
 static int
 regextojson_time(const struct regextojson *rj, const char *s, size_t len,
@@ -535,6 +567,7 @@ regextojson_time(const struct regextojson *rj, const char *s, size_t len,
 	const char	*end;
 	time_t		 t;
 	long		 gmtoff;
+	int		 leap, n;
 
 	if (len >= sizeof text)
 		return (-1);
@@ -548,18 +581,32 @@ regextojson_time(const struct regextojson *rj, const char *s, size_t len,
 	tm.tm_mday = today.tm_mday;
 	/* glibc's %z (and %s) set tm_gmtoff; otherwise it stays 0: UTC. */
 	end = strptime(text, rj->timefmt, &tm);
-	if (end == NULL || end != text + len)
+	if (end == NULL || end != text + len || !regextojson_tm_is_valid(&tm))
 		return (-1);
 	/* timegm resets tm_gmtoff: read it first. */
 	gmtoff = tm.tm_gmtoff;
+	if ((leap = tm.tm_sec == 60))
+		tm.tm_sec = 59;
 	t = timegm(&tm) - gmtoff;
 	if (gmtime_r(&t, &tm) == NULL || tm.tm_year < -1900 ||
 	    tm.tm_year > 9999 - 1900)
 		return (-1);
-	snprintf(iso, isolen, "%04d-%02d-%02dT%02d:%02d:%02dZ",
+	if (leap) {
+		/*
+		 * A leap second is inserted at the end of a UTC day only
+		 * (23:59:60Z).  POSIX time has no room for it: like timegm,
+		 * it becomes the first second of the next day.
+		 */
+		if (tm.tm_hour != 23 || tm.tm_min != 59)
+			return (-1);
+		t++;
+		if (gmtime_r(&t, &tm) == NULL || tm.tm_year > 9999 - 1900)
+			return (-1);
+	}
+	n = snprintf(iso, isolen, "%04d-%02d-%02dT%02d:%02d:%02dZ",
 	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
 	    tm.tm_min, tm.tm_sec);
-	return (0);
+	return (n > 0 && (size_t)n < isolen ? 0 : -1);
 }
 
 /* Writes an int64 in decimal into buf (24 bytes); returns its length. */

@@ -9,7 +9,9 @@
 #	FUZZ_SECONDS=5 FUZZ_JOBS=2 CC=clang-14 tests/fuzz/run.sh
 #
 # Targets: fuzz_framer, fuzz_converter once per converter of the list
-# below whose source file exists in parsers/, and fuzz_addec2metadata for
+# below whose source file exists in parsers/, fuzz_options (Java regexes
+# through jregex, and option objects through every converter's create,
+# linked with all of those converters), and fuzz_addec2metadata for
 # ADDEC2METADATA (also ec2meta's DescribeTags parser), which talks to
 # tests/fakeimds/fakeimds, built here with the same compiler and started
 # by the target on 127.0.0.1.  Each converter is linked with the helper
@@ -124,6 +126,18 @@ for c in $converters; do
 	    $helpers $common
 done
 
+# Java regexes and option objects: every converter above that exists.
+convsrcs=""
+for c in $converters; do
+	file=$(echo "$c" | cut -d: -f2)
+	if [ -f "$top/parsers/$file.c" ]; then
+		convsrcs="$convsrcs $top/parsers/$file.c"
+	fi
+done
+# shellcheck disable=SC2086
+build fuzz_options "" "" "$top/tests/fuzz/fuzz_options.c" $convsrcs \
+    $helpers $common
+
 # ADDEC2METADATA, against the fake IMDS (plain C, no sanitizer: it is the
 # test's server, not the code under test).  The target kills it at exit.
 if [ -f "$top/parsers/addec2metadata.c" ]; then
@@ -148,7 +162,7 @@ fi
 
 # Seeds: each case's input, behind the option bytes the targets expect.
 seeds="$out/seeds"
-mkdir -p "$seeds/framer" "$seeds/converter" "$seeds/ec2"
+mkdir -p "$seeds/framer" "$seeds/converter" "$seeds/ec2" "$seeds/options"
 printf 'multi\n2024-01-01 a\n  at b\n2024-01-02 c\nno newline' \
     >"$out/builtin.input"
 {
@@ -201,11 +215,48 @@ printf '\201{"\303\251":"\377\376","metadataTimestamp":0}' \
 printf '\002<DescribeTagsResponse><tagSet/></DescribeTagsResponse>' \
     >"$seeds/ec2/tags-empty"
 
+# fuzz_options: a selector byte, a Java pattern or an option object, a
+# NUL, a line.  Patterns as find, lookingAt and matches; objects for each
+# converter (selector 0x80 + its place in fuzz_options.c's list).
+i=0
+for pat in '(\S+) (\d+) (.*)' '\d{4}-\d\d-\d\d' '(?i)error|warn' \
+    '[a-z&&[^aeiou]]+' '\p{Lu}\w*\b' '(?<name>a)\k<name>' \
+    '\Qa.b\E\s*,' '(?:x|y)*+z' '[\[\]]\R$'; do
+	i=$((i + 1))
+	for sel in 000 001 002; do
+		printf "\\$sel%s\\000%b" "$pat" \
+		    '2024-01-02 ab 12 ERROR \0303\0251 a.b, x' \
+		    >"$seeds/options/re-$i-$sel"
+	done
+done
+# One option object per line, tried with every converter.
+cat >"$out/options.objs" <<'EOF'
+{"parseOptions":["NO_TRIM","ESCAPE_NEW_LINE"]}
+{"customFieldNames":["a","b"],"delimiter":"","jsonFormat":"PRETTYPRINT"}
+{"logFormat":"RFC5424SYSLOG"}
+{"logFormat":"LOGFMT","jsonFormat":"PRETTYPRINT"}
+{"logFormat":"SYSLOG","matchPattern":"(\\w+) (.*)","customFieldNames":["a"]}
+{"metadata":{"a":[1,2.5,null,"x"]},"timestamp":true}
+{"pattern":"(?<t>\\S+ \\S+) (?<n>\\d+)","timeKey":"t","timeFormat":"%F %T"}
+{"pattern":"(?<n>\\d+).*","types":{"n":"int"},"onMismatch":"WRAP"}
+{"addFields":{"h":"{{hostname}}"},"removeFields":["a"],"onInvalid":"WRAP"}
+EOF
+i=0
+for sel in 200 201 202 203 204 205 206; do
+	while IFS= read -r obj; do
+		i=$((i + 1))
+		printf "\\$sel%s\\000%s" "$obj" \
+		    '<34>1 2024-02-29T23:59:59Z h a p m - 2024-02-30 10:00:00 7' \
+		    >"$seeds/options/opt-$i"
+	done <"$out/options.objs"
+done
+
 run() {		# name
 	name=$1
 	case $name in
 	fuzz_framer) seed=$seeds/framer ;;
 	fuzz_addec2metadata) seed=$seeds/ec2 ;;
+	fuzz_options) seed=$seeds/options ;;
 	*) seed=$seeds/converter ;;
 	esac
 	mkdir -p "$out/corpus-$name"

@@ -515,6 +515,11 @@ test_csvtojson_errors(void **state)
 	(void)state;
 	run_fails(&csvtojson_ops, csvtojson_errors_fails,
 	    nitems(csvtojson_errors_fails));
+	/* A regex error names the key. */
+	conv_test_make_fails(&csvtojson_ops, "{\"customFieldNames\":[\"a\"],"
+	    "\"delimiter\":\"(\"}", "delimiter", "delimiter: Unclosed group");
+	conv_test_make_fails(&csvtojson_ops, "{\"customFieldNames\":[\"a\"],"
+	    "\"delimiter\":\"(?U)x\"}", "delimiter", "delimiter: (?U)");
 }
 
 /* A 1 MiB line through every converter. */

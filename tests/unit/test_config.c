@@ -1,9 +1,11 @@
 /*
- * test_config: unit tests for agent/config.c.  Every input is a file under
+ * test_config: unit tests for agent/config.c.  Most inputs are files under
  * $SLUICE_TESTDATA/config (default tests/data/config, relative to the
  * current directory); the sample configs are found at
- * $SLUICE_TESTDATA/../../etc.  Warnings go to stderr, which the tests that
- * check them redirect into a temporary file.
+ * $SLUICE_TESTDATA/../../etc.  The processing option tests write their
+ * short inputs to a temporary file (load_text), named t.yaml in messages,
+ * and run the flow's chain on a record.  Warnings go to stderr, which the
+ * tests that check them redirect into a temporary file.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,6 +22,7 @@
 #include <cmocka.h>
 
 #include "config.h"
+#include "converter.h"
 #include "log.h"
 #include "xmalloc.h"
 
@@ -83,6 +86,123 @@ load_fail(const char *name)
 	free(path);
 	return (out);
 }
+
+/*
+ * Loads text from a temporary file.  Returns the config, or NULL with
+ * *errors (the caller frees) holding the errors with the temporary path
+ * replaced by name, so that messages can be compared whole.  The loader
+ * tells JSON from YAML by the content, not by the name.
+ */
+static struct config *
+load_text(const char *name, const char *text, char **errors)
+{
+	struct config	*conf;
+	char		 tmpl[] = "/tmp/test_config.XXXXXX", *e = NULL;
+	char		*out, *p, *q;
+	size_t		 len = strlen(text), tlen = strlen(tmpl);
+	int		 fd;
+
+	fd = mkstemp(tmpl);
+	assert_true(fd != -1);
+	assert_true(write(fd, text, len) == (ssize_t)len);
+	close(fd);
+	conf = config_load(tmpl, &e);
+	unlink(tmpl);
+	*errors = NULL;
+	if (e == NULL)
+		return (conf);
+	out = malloc(strlen(e) * (strlen(name) + 1) + 1);
+	assert_non_null(out);
+	for (p = e, q = out; *p != '\0';) {
+		if (strncmp(p, tmpl, tlen) == 0) {
+			memcpy(q, name, strlen(name));
+			q += strlen(name);
+			p += tlen;
+			continue;
+		}
+		*q++ = *p++;
+	}
+	*q = '\0';
+	free(e);
+	*errors = out;
+	return (conf);
+}
+
+/* Loads text that must be valid. */
+static struct config *
+load_text_ok(const char *text)
+{
+	struct config	*conf;
+	char		*errors;
+
+	conf = load_text("t.yaml", text, &errors);
+	if (conf == NULL)
+		print_error("unexpected errors:\n%s\n", errors);
+	assert_non_null(conf);
+	assert_null(errors);
+	return (conf);
+}
+
+/* Loads text that must fail with exactly want (the file named t.yaml). */
+static void
+load_text_fails(const char *text, const char *want)
+{
+	struct config	*conf;
+	char		*errors;
+
+	conf = load_text("t.yaml", text, &errors);
+	assert_null(conf);
+	assert_non_null(errors);
+	if (strcmp(errors, want) != 0) {
+		print_error("errors:\n%s\nwant:\n%s\n", errors, want);
+		free(errors);
+		fail();
+	}
+	free(errors);
+}
+
+/* Runs flow 0's chain on in; the record must come out as want. */
+static void
+flow_converts(struct config *c, const char *in, const char *want)
+{
+	static const struct conv_ctx	 ctx = { "f", "/var/log/a.log", "h",
+					    0 };
+	const char			*out;
+	size_t				 outlen;
+
+	assert_true(c->nflows >= 1);
+	assert_non_null(c->flows[0].chain);
+	assert_int_equal(chain_run(c->flows[0].chain, in, strlen(in), &out,
+	    &outlen, &ctx), CONV_OK);
+	if (outlen != strlen(want) || memcmp(out, want, outlen) != 0) {
+		print_error("got  [%.*s]\nwant [%s]\n", (int)outlen, out,
+		    want);
+		fail();
+	}
+}
+
+/* Runs flow 0's chain on in; the record must be dropped. */
+static void
+flow_drops(struct config *c, const char *in)
+{
+	static const struct conv_ctx	 ctx = { "f", "/var/log/a.log", "h",
+					    0 };
+	const char			*out;
+	size_t				 outlen;
+
+	assert_true(c->nflows >= 1);
+	assert_non_null(c->flows[0].chain);
+	assert_int_equal(chain_run(c->flows[0].chain, in, strlen(in), &out,
+	    &outlen, &ctx), CONV_DROP);
+}
+
+/* A flow with the processing options opts (YAML, indented 6). */
+#define FLOW_YAML(opts)						\
+	"flows:\n"						\
+	"  - filePattern: /var/log/a.log\n"			\
+	"    kinesisStream: s\n"					\
+	"    dataProcessingOptions:\n"				\
+	opts
 
 static size_t
 count_lines(const char *s)
@@ -512,6 +632,234 @@ test_samples(void **state)
 	config_free(c);
 }
 
+/*
+ * A plain scalar is a number only in JSON's grammar: nan, inf, 0x10 and
+ * the like stay strings.  A non-finite double once made the value NULL,
+ * the option was dropped without an error and the flow had no chain:
+ * sluiced -n said OK and the daemon crashed on the first record.
+ */
+static void
+test_option_numbers(void **state)
+{
+	struct config	*c;
+
+	(void)state;
+	c = load_text_ok(FLOW_YAML(
+	    "      - optionName: ADDMETADATA\n"
+	    "        metadata: nan\n"));
+	flow_converts(c, "x\n", "{\"metadata\":\"nan\",\"data\":\"x\"}\n");
+	config_free(c);
+
+	c = load_text_ok(FLOW_YAML(
+	    "      - optionName: ADDMETADATA\n"
+	    "        metadata: -infinity\n"));
+	flow_converts(c, "x\n",
+	    "{\"metadata\":\"-infinity\",\"data\":\"x\"}\n");
+	config_free(c);
+
+	/* In lists and mappings nothing disappears. */
+	c = load_text_ok(FLOW_YAML(
+	    "      - optionName: ADDMETADATA\n"
+	    "        metadata: [inf, 1, .inf, -.inf, .nan, NaN, 0x10, 1_000,\n"
+	    "          +5, 007, 1., .5, 1e5, -0, 1.5, -2.5E-3, 1e400, 1e-400,\n"
+	    "          12345678901234567890, 9223372036854775807,\n"
+	    "          -9223372036854775808, true, ~, null, '1', \"nan\"]\n"));
+	flow_converts(c, "x\n", "{\"metadata\":[\"inf\",1,\".inf\",\"-.inf\","
+	    "\".nan\",\"NaN\",\"0x10\",\"1_000\",\"+5\",\"007\",\"1.\","
+	    "\".5\",100000.0,0,1.5,-0.0025,\"1e400\",0.0,"
+	    "1.2345678901234567E19,9223372036854775807,"
+	    "-9223372036854775808,true,null,null,\"1\",\"nan\"],"
+	    "\"data\":\"x\"}\n");
+	config_free(c);
+
+	c = load_text_ok(FLOW_YAML(
+	    "      - optionName: ADDMETADATA\n"
+	    "        metadata: {a: inf, b: {c: nan, d: [0x1p3]}, e: 2}\n"));
+	flow_converts(c, "x\n", "{\"metadata\":{\"a\":\"inf\",\"b\":{\"c\":"
+	    "\"nan\",\"d\":[\"0x1p3\"]},\"e\":2},\"data\":\"x\"}\n");
+	config_free(c);
+
+	/* YAML's null, written any way, is null. */
+	c = load_text_ok(FLOW_YAML(
+	    "      - optionName: ADDMETADATA\n"
+	    "        metadata: {a: , b: Null, c: ~, d: ''}\n"));
+	flow_converts(c, "x\n", "{\"metadata\":{\"a\":null,\"b\":null,"
+	    "\"c\":null,\"d\":\"\"},\"data\":\"x\"}\n");
+	config_free(c);
+
+	/* The same in an agent.json, where these are not even JSON. */
+	c = load_text_ok("{ \"flows\": [ { \"filePattern\": \"/var/log/a.log\","
+	    " \"kinesisStream\": \"s\", \"dataProcessingOptions\": [\n"
+	    "  { \"optionName\": \"ADDMETADATA\", \"metadata\": {\"a\": NaN,"
+	    " \"b\": [Infinity, -Infinity, 0x10, 1.5e1, 7]} } ] } ] }\n");
+	flow_converts(c, "x\n", "{\"metadata\":{\"a\":\"NaN\",\"b\":"
+	    "[\"Infinity\",\"-Infinity\",\"0x10\",15.0,7]},\"data\":\"x\"}\n");
+	config_free(c);
+	c = load_text_ok("{ \"flows\": [ { \"filePattern\": \"/var/log/a.log\","
+	    " \"kinesisStream\": \"s\", \"dataProcessingOptions\": [\n"
+	    "  { \"optionName\": \"ADDMETADATA\", \"metadata\": nan } ] } ]"
+	    " }\n");
+	flow_converts(c, "x\n", "{\"metadata\":\"nan\",\"data\":\"x\"}\n");
+	config_free(c);
+}
+
+/* Where a number is required, anything else is an error in place. */
+static void
+test_option_number_errors(void **state)
+{
+	(void)state;
+	load_text_fails(FLOW_YAML(
+	    "      - optionName: ADDEC2METADATA\n"
+	    "        logFormat: x\n"
+	    "        metadataTTL: nan\n"
+	    "      - optionName: ADDEC2METADATA\n"
+	    "        logFormat: x\n"
+	    "        metadataTTL: 0x10\n"
+	    "      - optionName: ADDEC2METADATA\n"
+	    "        logFormat: x\n"
+	    "        metadataTTL: 1e3\n"
+	    "      - optionName: ADDEC2METADATA\n"
+	    "        logFormat: x\n"
+	    "        metadataTTL: -.inf\n"),
+	    "t.yaml:7:22: ADDEC2METADATA key \"metadataTTL\": expected an "
+	    "integer, got \"nan\"\n"
+	    "t.yaml:10:22: ADDEC2METADATA key \"metadataTTL\": expected an "
+	    "integer, got \"0x10\"\n"
+	    "t.yaml:13:22: ADDEC2METADATA key \"metadataTTL\": expected an "
+	    "integer, got \"1e3\"\n"
+	    "t.yaml:16:22: ADDEC2METADATA key \"metadataTTL\": expected an "
+	    "integer, got \"-.inf\"");
+	load_text_fails("flows:\n"
+	    "  - filePattern: /var/log/a.log\n"
+	    "    kinesisStream: s\n"
+	    "    maxBufferAgeMillis: .inf\n"
+	    "    maxBufferSizeRecords: 0x10\n",
+	    "t.yaml:4:25: key \"maxBufferAgeMillis\": expected an integer "
+	    "(milliseconds), got \".inf\"\n"
+	    "t.yaml:5:27: key \"maxBufferSizeRecords\": expected an integer, "
+	    "got \"0x10\"");
+}
+
+/*
+ * Values that cannot be handed to a converter as they are written are
+ * errors, never dropped: a key that is not a string (which also crashed
+ * the option walk), a key given twice.
+ */
+static void
+test_option_bad_values(void **state)
+{
+	(void)state;
+	load_text_fails(FLOW_YAML(
+	    "      - optionName: ADDMETADATA\n"
+	    "        metadata: {[a]: 1, b: 2}\n"
+	    "      - optionName: ADDMETADATA\n"
+	    "        metadata: [1, {b: 2, b: 3}]\n"),
+	    "t.yaml:6:20: ADDMETADATA key \"metadata\": a key must be a "
+	    "string\n"
+	    "t.yaml:8:30: ADDMETADATA key \"metadata\": duplicate key "
+	    "\"b\"");
+	load_text_fails(FLOW_YAML(
+	    "      - {optionName: ADDMETADATA, [x]: 1}\n"
+	    "      - {[x]: 1, optionName: ADDBRACKETS}\n"),
+	    "t.yaml:5:35: ADDMETADATA: a key must be a string\n"
+	    "t.yaml:6:10: ADDBRACKETS: a key must be a string");
+	load_text_fails(FLOW_YAML(
+	    "      - optionName: REGEXTOJSON\n"
+	    "        pattern: '(?<a>x)'\n"
+	    "        types: {[a]: int}\n"
+	    "      - optionName: REGEXTOJSON\n"
+	    "        pattern: '(?<a>x)'\n"
+	    "        types: {a: int, a: float}\n"),
+	    "t.yaml:7:16: REGEXTOJSON key \"types\": expected a mapping of "
+	    "strings, got a mapping\n"
+	    "t.yaml:10:25: REGEXTOJSON key \"types\": duplicate key \"a\"");
+	/* A NUL would cut a pattern short where the converter reads it. */
+	load_text_fails(FLOW_YAML(
+	    "      - optionName: LOGTOJSON\n"
+	    "        logFormat: SYSLOG\n"
+	    "        matchPattern: \"(a)\\0|(b)\"\n"
+	    "        customFieldNames: [x]\n"),
+	    "t.yaml:7:23: LOGTOJSON key \"matchPattern\": value holds a NUL "
+	    "byte");
+}
+
+/*
+ * A converter's create error names the key, as multiLineStartPattern's
+ * does, at the key's value.
+ */
+static void
+test_option_errors_name_key(void **state)
+{
+	char	*errors;
+
+	(void)state;
+	assert_null(load_text("t.yaml", FLOW_YAML(
+	    "      - optionName: LOGTOJSON\n"
+	    "        logFormat: SYSLOG\n"
+	    "        matchPattern: '(?U)x'\n"
+	    "        customFieldNames: [a]\n"
+	    "      - optionName: CSVTOJSON\n"
+	    "        customFieldNames: [a]\n"
+	    "        delimiter: '('\n"), &errors));
+	assert_non_null(errors);
+	assert_int_equal(count_lines(errors), 2);
+	if (strncmp(errors, "t.yaml:7:23: matchPattern: ", 27) != 0 ||
+	    strstr(errors, "\nt.yaml:11:20: delimiter: ") == NULL) {
+		print_error("errors:\n%s\n", errors);
+		fail();
+	}
+	free(errors);
+}
+
+/*
+ * A quoted empty string is a value for a string key: CSVTOJSON's
+ * delimiter "" splits between characters, as String.split("") does.
+ * YAML's null still means the default.
+ */
+static void
+test_option_empty_string(void **state)
+{
+	struct config	*c;
+
+	(void)state;
+	c = load_text_ok(FLOW_YAML(
+	    "      - optionName: CSVTOJSON\n"
+	    "        customFieldNames: [a, b, c, d]\n"
+	    "        delimiter: ''\n"));
+	flow_converts(c, "x,\xc3\xa9\n",
+	    "{\"a\":\"x\",\"b\":\",\",\"c\":\"\xc3\xa9\",\"d\":null}\n");
+	config_free(c);
+
+	c = load_text_ok("{\"flows\": [{\"filePattern\": \"/var/log/a.log\", "
+	    "\"kinesisStream\": \"s\", \"dataProcessingOptions\": [{"
+	    "\"optionName\": \"CSVTOJSON\", \"customFieldNames\": [\"a\", "
+	    "\"b\"], \"delimiter\": \"\"}]}]}\n");
+	flow_converts(c, "xy,z\n", "{\"a\":\"x\",\"b\":\"y\"}\n");
+	config_free(c);
+
+	c = load_text_ok(FLOW_YAML(
+	    "      - optionName: CSVTOJSON\n"
+	    "        customFieldNames: [a, b]\n"
+	    "        delimiter:\n"));
+	flow_converts(c, "xy,z\n", "{\"a\":\"xy\",\"b\":\"z\"}\n");
+	config_free(c);
+
+	/*
+	 * The same for LOGTOJSON's matchPattern: "" matches the empty line
+	 * only, as Pattern.compile("") does in the agent.
+	 */
+	c = load_text_ok(FLOW_YAML(
+	    "      - optionName: LOGTOJSON\n"
+	    "        logFormat: SYSLOG\n"
+	    "        matchPattern: ''\n"
+	    "        customFieldNames: []\n"));
+	flow_converts(c, "\n", "{}\n");
+	assert_int_equal(chain_dropped(c->flows[0].chain), 0);
+	flow_drops(c, "Mar 12 12:10:00 h p: x\n");
+	assert_int_equal(chain_dropped(c->flows[0].chain), 1);
+	config_free(c);
+}
+
 static void
 test_help(void **state)
 {
@@ -558,6 +906,11 @@ main(void)
 		cmocka_unit_test(test_firehose),
 		cmocka_unit_test(test_bool_strings),
 		cmocka_unit_test(test_samples),
+		cmocka_unit_test(test_option_numbers),
+		cmocka_unit_test(test_option_number_errors),
+		cmocka_unit_test(test_option_bad_values),
+		cmocka_unit_test(test_option_errors_name_key),
+		cmocka_unit_test(test_option_empty_string),
 		cmocka_unit_test(test_help),
 	};
 

@@ -422,7 +422,8 @@ test_translate(void **state)
 	/* The output is ASCII and does not depend on PCRE2's options. */
 	t = jregex_translate("a.\xc3\xa9", &cause);
 	assert_non_null(t);
-	assert_string_equal(t, "a[^\\n\\r\\x{85}\\x{2028}\\x{2029}]\\x{e9}");
+	assert_string_equal(t,
+	    "a[^\\n\\r\\x{0085}\\x{2028}\\x{2029}]\\x{e9}");
 	free(t);
 	t = jregex_translate("(?i)a[b-c]\\d", &cause);
 	assert_non_null(t);
@@ -431,6 +432,58 @@ test_translate(void **state)
 	assert_null(jregex_translate("a\xff", &cause));
 	assert_non_null(strstr(cause, "UTF-8"));
 	free(cause);
+}
+
+/*
+ * The byte-mode twin matches what the UTF pattern does on ASCII lines.
+ * It drops the translator's own U+0085 U+2028 U+2029 class items, and
+ * once also dropped the same characters written in the pattern, which
+ * then matched anything (found by fuzz_options).
+ */
+static void
+test_ascii_twin(void **state)
+{
+	static const struct {
+		const char	*pat;
+		const char	*subject;
+		int		 match;
+	} cases[] = {
+		{ "\\x{85}\\x{2028}\\x{2029}", "abc", 0 },
+		{ "a\\u0085\\u2028\\u2029b", "ab", 0 },
+		{ "[\\x{85}\\x{2028}\\x{2029}]", "a", 0 },
+		{ "\\n\\r\\x{85}\\x{2028}\\x{2029}", "\n\r", 0 },
+		{ "a.b", "a\rb", 0 },
+		{ "a.b", "axb", 1 },
+		{ "(?m)^b", "a\rb", 1 },
+		{ "a$", "a\r", 1 },
+		{ "\\bx\\b", "a x b", 1 },
+	};
+	pcre2_code		*utf, *twin;
+	pcre2_match_data	*md;
+	size_t			 i;
+	int			 a, b;
+	char			*cause = NULL;
+
+	(void)state;
+	for (i = 0; i < nitems(cases); i++) {
+		utf = jregex_compile(cases[i].pat, 0, &cause);
+		if (utf == NULL)
+			fail_msg("pattern %s: %s", cases[i].pat, cause);
+		twin = jregex_compile_ascii(cases[i].pat, 0);
+		md = pcre2_match_data_create_from_pattern(utf, NULL);
+		a = pcre2_match(utf, (PCRE2_SPTR)cases[i].subject,
+		    strlen(cases[i].subject), 0, 0, md, NULL) > 0;
+		b = twin == NULL ? a : pcre2_match(twin,
+		    (PCRE2_SPTR)cases[i].subject, strlen(cases[i].subject), 0,
+		    0, md, NULL) > 0;
+		if (a != cases[i].match || b != cases[i].match)
+			fail_msg("pattern %s on \"%s\": UTF %d, ASCII %d, want "
+			    "%d", cases[i].pat, cases[i].subject, a, b,
+			    cases[i].match);
+		pcre2_match_data_free(md);
+		pcre2_code_free(twin);
+		pcre2_code_free(utf);
+	}
 }
 
 #define RC	"\xef\xbf\xbd"
@@ -496,6 +549,7 @@ main(void)
 		cmocka_unit_test(test_groups),
 		cmocka_unit_test(test_flags),
 		cmocka_unit_test(test_translate),
+		cmocka_unit_test(test_ascii_twin),
 		cmocka_unit_test(test_utf8),
 	};
 

@@ -238,6 +238,13 @@ test_create_errors(void **state)
 	    "\"customFieldNames\":[]}", "matchPattern", "ungreedy");
 	make_fails("{\"logFormat\":\"SYSLOG\",\"matchPattern\":\"a{\","
 	    "\"customFieldNames\":[]}", "matchPattern", "Illegal repetition");
+	/* A regex error names the key, as the flow's pattern keys do. */
+	make_fails("{\"logFormat\":\"SYSLOG\",\"matchPattern\":\"(?U)x\","
+	    "\"customFieldNames\":[\"a\"]}", "matchPattern",
+	    "matchPattern: (?U)");
+	make_fails("{\"logFormat\":\"COMMONAPACHELOG\",\"matchPattern\":"
+	    "\"(\",\"customFieldNames\":[\"a\"]}", "matchPattern",
+	    "matchPattern: Unclosed group");
 	make_fails("{\"logFormat\":\"BOGUS\"}", "logFormat", "must be one of");
 	make_fails("{\"logFormat\":\"LTSV\",\"customFieldNames\":[\"a\"]}",
 	    "customFieldNames", "does not apply");
@@ -389,6 +396,74 @@ test_rfc5424(void **state)
 	logtojson_ops.free(lj);
 }
 
+/*
+ * RFC 5424 §6.2.3's ranges: a timestamp that names no real time makes
+ * the line invalid, dropped (and counted by the chain) like a malformed
+ * header.
+ */
+static void
+test_rfc5424_timestamp_ranges(void **state)
+{
+	static const char *const bad[] = {
+		"2003-02-30T25:14:15Z",		/* the audit's */
+		"2003-02-30T22:14:15Z",
+		"2003-02-29T22:14:15Z",		/* not a leap year */
+		"1900-02-29T22:14:15Z",		/* nor is 1900 */
+		"2003-04-31T22:14:15Z",
+		"2003-00-11T22:14:15Z",
+		"2003-13-11T22:14:15Z",
+		"2003-10-00T22:14:15Z",
+		"2003-10-32T22:14:15Z",
+		"2003-10-11T24:00:00Z",
+		"2003-10-11T22:60:15Z",
+		"2003-10-11T23:59:60Z",		/* §6.2.3.1: no leap seconds */
+		"2003-10-11T22:14:15.003+24:00",
+		"2003-10-11T22:14:15.003-07:60",
+	};
+	static const char *const good[] = {
+		"2004-02-29T22:14:15Z",
+		"2000-02-29T00:00:00Z",
+		"2003-12-31T23:59:59.999999+23:59",
+		"0000-01-01T00:00:00-00:00",
+	};
+	static const struct conv_ctx	 cctx = { "f", "/f", "h", 0 };
+	struct chain			*c;
+	json_t				*opts;
+	const char			*badkey, *out;
+	char				*cause = NULL, line[128], want[512];
+	size_t				 i, index, outlen;
+	void				*lj;
+
+	(void)state;
+	lj = make("{\"logFormat\":\"RFC5424SYSLOG\"}");
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		snprintf(line, sizeof line, "<34>1 %s h a p m - x\n", bad[i]);
+		check(lj, line, CONV_DROP, NULL);
+	}
+	for (i = 0; i < sizeof good / sizeof good[0]; i++) {
+		snprintf(line, sizeof line, "<34>1 %s h a p m - x\n", good[i]);
+		snprintf(want, sizeof want, "{\"pri\":\"34\",\"version\":"
+		    "\"1\",\"timestamp\":\"%s\",\"hostname\":\"h\","
+		    "\"appname\":\"a\",\"procid\":\"p\",\"msgid\":\"m\","
+		    "\"structuredData\":null,\"message\":\"x\"}\n", good[i]);
+		check(lj, line, CONV_OK, want);
+	}
+	logtojson_ops.free(lj);
+
+	/* Through a flow's chain, the dropped line is counted. */
+	opts = json_loads("[{\"optionName\":\"LOGTOJSON\","
+	    "\"logFormat\":\"RFC5424SYSLOG\"}]", 0, NULL);
+	assert_non_null(opts);
+	c = chain_create(opts, &cause, &index, &badkey);
+	json_decref(opts);
+	assert_non_null(c);
+	assert_int_equal(chain_run(c, "<34>1 2003-02-30T25:14:15Z h a p m - "
+	    "x\n", 39, &out, &outlen, &cctx), CONV_DROP);
+	assert_int_equal(chain_dropped(c), 1);
+	assert_int_equal(chain_failed(c), 0);
+	chain_free(c);
+}
+
 static void
 test_nginx(void **state)
 {
@@ -420,6 +495,12 @@ test_nginx(void **state)
 	    "\"upstream\":\"http://u/\","
 	    "\"referrer\":\"http://r/\"}\n");
 	check(lj, "2024-01-02 03:04:05 [error] 1#1: x\n", CONV_DROP, NULL);
+	/* CR, NEL and U+2028 in the text are text (sluice's own format). */
+	check(lj, "2024/01/02 03:04:05 [error] 1#1: a\rb \xc2\x85 "
+	    "\xe2\x80\xa8\n", CONV_OK,
+	    "{\"timestamp\":\"2024/01/02 03:04:05\",\"severity\":\"error\","
+	    "\"pid\":\"1\",\"tid\":\"1\",\"connection\":null,\"message\":"
+	    "\"a\\rb \xc2\x85 \xe2\x80\xa8\"}\n");
 	logtojson_ops.free(lj);
 
 	lj = make("{\"logFormat\":\"NGINXERRORLOG\",\"customFieldNames\":"
@@ -527,6 +608,7 @@ main(void)
 		cmocka_unit_test(test_long_line),
 		cmocka_unit_test(test_nested_groups),
 		cmocka_unit_test(test_rfc5424),
+		cmocka_unit_test(test_rfc5424_timestamp_ranges),
 		cmocka_unit_test(test_nginx),
 		cmocka_unit_test(test_ltsv),
 		cmocka_unit_test(test_logfmt),

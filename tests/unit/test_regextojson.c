@@ -1,7 +1,8 @@
 /*
  * test_regextojson: REGEXTOJSON through its ops: field order, unset
  * groups, each type conversion and its fallback to a string, the three
- * onMismatch policies, timeKey with and without %z, PRETTYPRINT, line
+ * onMismatch policies, timeKey with and without %z (and the dates and
+ * times strptime takes that do not exist, kept as text), PRETTYPRINT, line
  * endings, bytes that are not UTF-8, a 1 MiB line, and every create error
  * with the key it blames.
  */
@@ -214,6 +215,63 @@ test_time(void **state)
 	    "{\"t\":\"2024-03-01T00:00:00Z\",\"u\":null}\n");
 	check(r, "2024-01-02 03:04:05 x\n", CONV_OK,
 	    "{\"t\":\"2024-01-02T03:04:05Z\",\"u\":\"x\"}\n");
+	regextojson_ops.free(r);
+
+	/*
+	 * strptime takes these, but they are not real times: kept as they
+	 * are, not rolled over into another time.
+	 */
+	r = make("{\"pattern\": \"(?<t>.*)\", \"timeKey\": \"t\", "
+	    "\"timeFormat\": \"%Y-%m-%d %H:%M:%S\"}");
+	check(r, "2024-02-30 10:00:00\n", CONV_OK,
+	    "{\"t\":\"2024-02-30 10:00:00\"}\n");
+	check(r, "2023-02-29 10:00:00\n", CONV_OK,
+	    "{\"t\":\"2023-02-29 10:00:00\"}\n");
+	check(r, "2024-04-31 10:00:00\n", CONV_OK,
+	    "{\"t\":\"2024-04-31 10:00:00\"}\n");
+	check(r, "2024-01-02 03:04:61\n", CONV_OK,
+	    "{\"t\":\"2024-01-02 03:04:61\"}\n");
+	/* A leap second only where there can be one, at 23:59:60 UTC. */
+	check(r, "2024-01-02 03:04:60\n", CONV_OK,
+	    "{\"t\":\"2024-01-02 03:04:60\"}\n");
+	check(r, "2016-12-31 23:59:60\n", CONV_OK,
+	    "{\"t\":\"2017-01-01T00:00:00Z\"}\n");
+	/* The real ones next to them. */
+	check(r, "2024-02-29 10:00:00\n", CONV_OK,
+	    "{\"t\":\"2024-02-29T10:00:00Z\"}\n");
+	check(r, "2024-04-30 23:59:59\n", CONV_OK,
+	    "{\"t\":\"2024-04-30T23:59:59Z\"}\n");
+	regextojson_ops.free(r);
+
+	r = make("{\"pattern\": \"(?<t>.*)\", \"timeKey\": \"t\", "
+	    "\"timeFormat\": \"%Y-%m-%dT%H:%M:%S%z\"}");
+	check(r, "2024-02-30T10:00:00+0100\n", CONV_OK,
+	    "{\"t\":\"2024-02-30T10:00:00+0100\"}\n");
+	/* glibc takes offsets up to 99 hours; a real one is under 24. */
+	check(r, "2024-01-02T10:00:00+2500\n", CONV_OK,
+	    "{\"t\":\"2024-01-02T10:00:00+2500\"}\n");
+	check(r, "2024-01-02T10:00:00-23:59\n", CONV_OK,
+	    "{\"t\":\"2024-01-03T09:59:00Z\"}\n");
+	/* 05:29:60 at +05:30 is 23:59:60 UTC. */
+	check(r, "2016-12-31T05:29:60+05:30\n", CONV_OK,
+	    "{\"t\":\"2016-12-31T00:00:00Z\"}\n");
+	check(r, "2017-01-01T05:29:60+05:30\n", CONV_OK,
+	    "{\"t\":\"2017-01-01T00:00:00Z\"}\n");
+	regextojson_ops.free(r);
+
+	/* Day of the year: day 366 of a common year does not exist. */
+	r = make("{\"pattern\": \"(?<t>.*)\", \"timeKey\": \"t\", "
+	    "\"timeFormat\": \"%Y %j\"}");
+	check(r, "2023 366\n", CONV_OK, "{\"t\":\"2023 366\"}\n");
+	check(r, "2023 365\n", CONV_OK, "{\"t\":\"2023-12-31T00:00:00Z\"}\n");
+	check(r, "2024 366\n", CONV_OK, "{\"t\":\"2024-12-31T00:00:00Z\"}\n");
+	regextojson_ops.free(r);
+
+	/* A day the record's month lacks (ctx.now is in November). */
+	r = make("{\"pattern\": \"(?<t>.*)\", \"timeKey\": \"t\", "
+	    "\"timeFormat\": \"%d %H:%M\"}");
+	check(r, "31 05:06\n", CONV_OK, "{\"t\":\"31 05:06\"}\n");
+	check(r, "30 05:06\n", CONV_OK, "{\"t\":\"2023-11-30T05:06:00Z\"}\n");
 	regextojson_ops.free(r);
 
 	/* Parts the format lacks come from the record's day (ctx.now). */
