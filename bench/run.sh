@@ -10,7 +10,9 @@
 #     tests/fakeaws on 127.0.0.1 until `sluicectl status -j` shows every
 #     record sent (target: at most 2x the floor's time).
 #
-# quick = 200k lines, full = 2M lines.  Best of $BENCH_RUNS (3) runs.
+# quick = 1M Apache lines for a), 200k JSON lines (PARSEJSON is ten times
+# slower) and 200k lines for b); full = 2M lines for each.  Best of
+# $BENCH_RUNS (3) runs.
 # $BUILD is the build directory (default build/ at the top of the tree); it
 # is built with scripts/build.sh if it has no sluiced, and otherwise used as
 # it is (BENCH_MAKE=1: run make in it first).  Data and state go to a temp dir,
@@ -25,8 +27,8 @@ usage() {
 
 mode=${1:-quick}
 case $mode in
-quick) lines=200000 tmo=120 ;;
-full) lines=2000000 tmo=900 ;;
+quick) conv_lines=1000000 json_lines=200000 lines=200000 tmo=120 ;;
+full) conv_lines=2000000 json_lines=2000000 lines=2000000 tmo=900 ;;
 *) usage ;;
 esac
 runs=${BENCH_RUNS:-3}
@@ -142,8 +144,10 @@ ratio() {
 
 # --- data ----------------------------------------------------------------
 
-"$tmp/gen" -s "$seed" apache "$lines" >"$tmp/apache.log"
-"$tmp/gen" -s "$seed" json "$lines" >"$tmp/json.log"
+"$tmp/gen" -s "$seed" apache "$conv_lines" >"$tmp/apache.log"
+"$tmp/gen" -s "$seed" json "$json_lines" >"$tmp/json.log"
+# b) ships the first $lines of the same lines.
+head -n "$lines" "$tmp/apache.log" >"$tmp/apache-e2e.log"
 head -n 1000 "$tmp/apache.log" >"$tmp/apache.head"
 head -n 1000 "$tmp/json.log" >"$tmp/json.head"
 rx_pattern=$("$tmp/floor" --print-pattern REGEXTOJSON)
@@ -242,16 +246,27 @@ results=()
 declare -A avail=()
 floor_plain='' floor_logtojson=''
 row() {
-	results+=("$(printf '%-28s %9s %7s %7s %9s %7s %7s %6s %6s %6s' \
+	results+=("$(printf '%-28s %9s %7s %7s %9s %7s %7s %6s %6s %6s %4s' \
 	    "$@")")
+}
+
+# met RATIO TARGET: "yes" if a ratio ("1.23x") is within its target
+# ("1.5x"), "NO" if not, "-" without a target or a figure.
+met() {
+	case $1$2 in
+	*n/a* | *-*) echo - ;;
+	*) awk -v r="${1%x}" -v t="${2%x}" \
+	    'BEGIN { print (r <= t ? "yes" : "NO") }' ;;
+	esac
 }
 
 # conv_case LABEL CASE INPUT HEAD TARGET FLOOR-ARGS...: times the floor and
 # `sluiced -p` on INPUT, alternately, so that a busy machine slows both
 # alike; the fastest run of each counts.
 conv_case() {
-	local label=$1 c=$2 in=$3 head=$4 target=$5 ok=1 i
+	local label=$1 c=$2 in=$3 head=$4 target=$5 ok=1 i n
 	shift 5
+	n=$(wc -l <"$in")
 	local d=$tmp/p-$c
 	f_wall='' f_cpu='' s_wall='' s_cpu=''
 	if probe "$c" "$head"; then
@@ -272,24 +287,25 @@ conv_case() {
 			ok=0
 			continue
 		fi
-		grep -q "records=$lines dropped=0 failed=0" "$d/err" ||
+		grep -q "records=$n dropped=0 failed=0" "$d/err" ||
 		    note "$label: unexpected counts: $(tail -n 1 "$d/err")"
 		keep s
 	done
 	if [ -z "$s_wall" ]; then
-		row "$label" n/a - - "$(rate "$lines" "$f_wall")" \
-		    "${f_wall:-n/a}" "${f_cpu:-n/a}" n/a n/a "$target"
+		row "$label" n/a - - "$(rate "$n" "$f_wall")" \
+		    "${f_wall:-n/a}" "${f_cpu:-n/a}" n/a n/a "$target" -
 	else
-		row "$label" "$(rate "$lines" "$s_wall")" "$s_wall" "$s_cpu" \
-		    "$(rate "$lines" "$f_wall")" "$f_wall" "$f_cpu" \
+		row "$label" "$(rate "$n" "$s_wall")" "$s_wall" "$s_cpu" \
+		    "$(rate "$n" "$f_wall")" "$f_wall" "$f_cpu" \
 		    "$(ratio "$s_wall" "$f_wall")" "$(ratio "$s_cpu" "$f_cpu")" \
-		    "$target"
+		    "$target" "$(met "$(ratio "$s_cpu" "$f_cpu")" "$target")"
 	fi
 	printf -v "floor_$c" %s "$f_wall"
 }
 
 cat <<EOF
-sluice benchmark ($mode): $lines lines, seed $seed, best of $runs runs
+sluice benchmark ($mode): a) $conv_lines Apache and $json_lines JSON lines,
+b) $lines lines, seed $seed, best of $runs runs
 date:   $(date -u '+%Y-%m-%dT%H:%M:%SZ')
 host:   $(uname -srm), $(nproc) CPUs, $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1)
 build:  $build (CFLAGS=$(mkvar CFLAGS) WARN_CFLAGS=$(mkvar WARN_CFLAGS) SAN_CFLAGS=$(mkvar SAN_CFLAGS))
@@ -313,13 +329,29 @@ conv_case "REGEXTOJSON" regextojson "$tmp/apache.log" \
 conv_case "PARSEJSON" parsejson "$tmp/json.log" "$tmp/json.head" \
     "1.5x" --json
 
+# Start-up, on empty input: part of every figure above (sluiced loads its
+# config and its libraries, libcurl's many among them).
+f_wall='' f_cpu='' s_wall='' s_cpu=''
+for ((i = 0; i < runs; i++)); do
+	timed /dev/null /dev/null "$tmp/floor.err" "$tmp/floor" \
+	    -P COMBINEDAPACHELOG /dev/stdin
+	[ "$t_rc" -eq 0 ] && keep f
+	timed /dev/null /dev/null "$tmp/p-logtojson/err" "$SLUICED" \
+	    -c "$tmp/p-logtojson/conf.yaml" -p bench
+	[ "$t_rc" -eq 0 ] && keep s
+done
+startup="start-up (empty input): sluiced -p ${s_wall:-n/a} s wall,"
+startup="$startup ${s_cpu:-n/a} s CPU; floor ${f_wall:-n/a} s, ${f_cpu:-n/a} s"
+
 echo "a) converters: sluiced -c CONF -p bench < FILE > /dev/null"
-printf '%-28s %9s %7s %7s %9s %7s %7s %6s %6s %6s\n' case lines/s wall_s \
-    cpu_s floor_l/s floor_s floor_c ratio cpu_r target
+printf '%-28s %9s %7s %7s %9s %7s %7s %6s %6s %6s %4s\n' case lines/s \
+    wall_s cpu_s floor_l/s floor_s floor_c ratio cpu_r target met
 printf '%s\n' "${results[@]}"
 echo "floors: plain: floor --memchr-only; LOGTOJSON: floor -P COMBINEDAPACHELOG;"
 echo "  REGEXTOJSON: floor -P REGEXTOJSON; PARSEJSON: floor --json (jansson)"
-echo "floor_c = floor cpu_s; ratio = wall_s / floor_s; cpu_r = cpu_s / floor_c"
+echo "floor_c = floor cpu_s; ratio = wall_s / floor_s; cpu_r = cpu_s / floor_c;"
+echo "met: cpu_r within the target"
+echo "$startup"
 echo
 
 # --- b) end to end -------------------------------------------------------
@@ -338,6 +370,13 @@ proc_cpu() {
 	hz=$(getconf CLK_TCK)
 	sed 's/^.*) //' "/proc/$1/stat" |
 	    awk -v hz="$hz" '{ printf "%.2f", ($12 + $13) / hz }'
+}
+
+# scaled SECONDS: b)'s time for $lines lines, as for a)'s $conv_lines, so
+# that it compares with a)'s floor.
+scaled() {
+	awk -v t="$1" -v a="$conv_lines" -v b="$lines" \
+	    'BEGIN { printf "%.3f", t * a / b }'
 }
 
 e2e=()
@@ -359,11 +398,11 @@ e2e_case() {
 	if [ -n "$why" ]; then
 		note "$label end to end: n/a ($why)"
 		e2e+=("$(printf '%-28s %12s %8s %8s %8s %13s %7s %6s' "$label" \
-		    n/a - - - "$(rate "$lines" "$fwall")" n/a "$target")")
+		    n/a - - - "$(rate "$conv_lines" "$fwall")" n/a "$target")")
 		return 0
 	fi
-	ln "$tmp/apache.log" "$d/logs/access.log" 2>/dev/null ||
-	    cp "$tmp/apache.log" "$d/logs/access.log"
+	ln "$tmp/apache-e2e.log" "$d/logs/access.log" 2>/dev/null ||
+	    cp "$tmp/apache-e2e.log" "$d/logs/access.log"
 	t0=$EPOCHREALTIME
 	"$SLUICED" -c "$d/conf.yaml" >"$d/sluiced.log" 2>&1 &
 	pid=$!
@@ -398,13 +437,14 @@ e2e_case() {
 		note "$label end to end: only $n of $lines records sent in" \
 		    "${wall}s"
 		e2e+=("$(printf '%-28s %12s %8s %8s %8s %13s %7s %6s' "$label" \
-		    "$status" "$wall" "$cpu" "$rss" "$(rate "$lines" "$fwall")" \
+		    "$status" "$wall" "$cpu" "$rss" "$(rate "$conv_lines" "$fwall")" \
 		    n/a "$target")")
 		return 0
 	fi
 	e2e+=("$(printf '%-28s %12s %8s %8s %8s %13s %7s %6s' "$label" \
 	    "$(rate "$lines" "$wall")" "$wall" "$cpu" "$rss" \
-	    "$(rate "$lines" "$fwall")" "$(ratio "$wall" "$fwall")" "$target")")
+	    "$(rate "$conv_lines" "$fwall")" \
+	    "$(ratio "$(scaled "$wall")" "$fwall")" "$target")")
 }
 
 "$FAKEAWS" -p 0 -P "$tmp/fake.port" -o /dev/null -s bench \
