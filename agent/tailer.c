@@ -679,6 +679,23 @@ tailer_checkpoint(struct tailer *t)
 	return (rv);
 }
 
+/*
+ * Logs and counts the records the framer cut since the last publish: n in
+ * all, *seen of them already published.
+ */
+static void
+tailer_publish_cut(struct tailer *t, uint64_t n, uint64_t *seen,
+    _Atomic uint64_t *counter, const char *what)
+{
+	if (n == *seen)
+		return;
+	log_warnx("flow=%s: %llu record%s longer than %zu %s (%llu in all)",
+	    t->flow, (unsigned long long)(n - *seen), n - *seen == 1 ? "" :
+	    "s", t->p.framer.max_record, what, (unsigned long long)n);
+	*counter += n - *seen;
+	*seen = n;
+}
+
 void
 tailer_publish(struct tailer *t)
 {
@@ -688,31 +705,13 @@ tailer_publish(struct tailer *t)
 
 	if (t->p.metrics == NULL)
 		return;
-	if (t->stats.truncated != t->truncated_seen) {
-		/* Once per publish (at most a second), not per record. */
-		log_warnx("flow=%s: %llu record%s longer than %zu bytes cut "
-		    "with truncatedRecordTerminator (%llu in all)", t->flow,
-		    (unsigned long long)(t->stats.truncated -
-		    t->truncated_seen),
-		    t->stats.truncated - t->truncated_seen == 1 ? "" : "s",
-		    t->p.framer.max_record,
-		    (unsigned long long)t->stats.truncated);
-		t->p.metrics->records_truncated += t->stats.truncated -
-		    t->truncated_seen;
-		t->truncated_seen = t->stats.truncated;
-	}
-	if (t->stats.runaway != t->runaway_seen) {
-		log_warnx("flow=%s: %llu record%s longer than the %zu-byte "
-		    "read buffer cut there, the rest discarded (%llu in all)",
-		    t->flow, (unsigned long long)(t->stats.runaway -
-		    t->runaway_seen),
-		    t->stats.runaway - t->runaway_seen == 1 ? "" : "s",
-		    t->p.framer.max_record,
-		    (unsigned long long)t->stats.runaway);
-		t->p.metrics->records_runaway += t->stats.runaway -
-		    t->runaway_seen;
-		t->runaway_seen = t->stats.runaway;
-	}
+	/* Once per publish (at most a second), not per record. */
+	tailer_publish_cut(t, t->stats.truncated, &t->truncated_seen,
+	    &t->p.metrics->records_truncated, "bytes cut with "
+	    "truncatedRecordTerminator");
+	tailer_publish_cut(t, t->stats.runaway, &t->runaway_seen,
+	    &t->p.metrics->records_runaway, "bytes (the read buffer) cut "
+	    "there, the rest discarded");
 	t->p.metrics->lines_skipped = t->stats.header_lines + t->stats.footers;
 	for (f = t->files; f != NULL; f = f->next)
 		n++;

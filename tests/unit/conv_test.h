@@ -177,6 +177,39 @@ conv_test_check(const struct converter_ops *ops, void *inst,
 		fail();
 }
 
+/*
+ * Converts a line of n control characters (0x01) with inst, whose fields
+ * keys[0..nkeys) all hold the whole line (nested groups), and expects the
+ * COMPACT object with each value escaped to six times its length.
+ */
+static inline void
+conv_test_nested(const struct converter_ops *ops, void *inst,
+    const struct conv_ctx *ctx, const char *const *keys, size_t nkeys,
+    size_t n)
+{
+	struct conv_buf	 want = { 0 };
+	char		*line;
+	size_t		 k, j;
+
+	line = malloc(n + 1);
+	assert_non_null(line);
+	memset(line, 1, n);
+	line[n] = '\n';
+	for (k = 0; k < nkeys; k++) {
+		conv_buf_add(&want, k == 0 ? "{\"" : ",\"", 2);
+		conv_buf_add(&want, keys[k], strlen(keys[k]));
+		conv_buf_add(&want, "\":\"", 3);
+		for (j = 0; j < n; j++)
+			conv_buf_add(&want, "\\u0001", 6);
+		conv_buf_add(&want, "\"", 1);
+	}
+	conv_buf_add(&want, "}\n", 2);
+	conv_test_check(ops, inst, ctx, line, n + 1, CONV_OK, want.data,
+	    want.len);
+	free(line);
+	conv_buf_free(&want);
+}
+
 /* A cmocka group teardown: frees conv_test_out. */
 static inline int
 conv_test_teardown(void **state)

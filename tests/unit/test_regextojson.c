@@ -505,36 +505,17 @@ test_ops(void **state)
 static void
 test_nested_groups(void **state)
 {
-	static const char	*keys[] = { "a", "b", "c" };
-	static const size_t	 sizes[] = { 1, 3630, 3690 };
-	const size_t		 nkeys = sizeof keys / sizeof keys[0];
-	struct conv_buf		 want = { 0 };
-	char			*line;
-	size_t			 i, k, j;
-	void			*r;
+	static const char *const	 keys[] = { "a", "b", "c" };
+	static const size_t		 sizes[] = { 1, 3630, 3690 };
+	size_t				 i;
+	void				*r;
 
 	(void)state;
 	r = make("{\"pattern\": \"^(?<a>(?<b>(?<c>.*)))$\"}");
-	for (i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
-		line = malloc(sizes[i] + 1);
-		assert_non_null(line);
-		memset(line, 1, sizes[i]);
-		line[sizes[i]] = '\n';
-		want.len = 0;
-		for (k = 0; k < nkeys; k++) {
-			conv_buf_add(&want, k == 0 ? "{\"" : ",\"", 2);
-			conv_buf_add(&want, keys[k], strlen(keys[k]));
-			conv_buf_add(&want, "\":\"", 3);
-			for (j = 0; j < sizes[i]; j++)
-				conv_buf_add(&want, "\\u0001", 6);
-			conv_buf_add(&want, "\"", 1);
-		}
-		conv_buf_add(&want, "}\n", 2);
-		check_len(r, line, sizes[i] + 1, CONV_OK, want.data, want.len);
-		free(line);
-	}
+	for (i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
+		conv_test_nested(&regextojson_ops, r, &ctx, keys,
+		    sizeof keys / sizeof keys[0], sizes[i]);
 	regextojson_ops.free(r);
-	conv_buf_free(&want);
 }
 
 int
