@@ -131,9 +131,14 @@ fake_check_record(struct fake *f, const unsigned char *d, size_t len)
 {
 	unsigned long	i;
 	size_t		want;
+	char		head[12];
 
-	if (len < 11 || sscanf((const char *)d, "rec %06lu ", &i) != 1 ||
-	    i >= f->recs->n)
+	/* d is not NUL-terminated: sscanf reads a copy of its head. */
+	if (len < 11)
+		return (-1);
+	memcpy(head, d, 11);
+	head[11] = '\0';
+	if (sscanf(head, "rec %06lu ", &i) != 1 || i >= f->recs->n)
 		return (-1);
 	want = f->recs->len[i];
 	if (f->trunc_to != 0 && want > f->trunc_to)
