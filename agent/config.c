@@ -1428,7 +1428,12 @@ config_node_json(struct config_ctx *ctx, const char *opt, const char *key,
 				    "must be a string", opt, key);
 				goto fail;
 			}
-			if (json_object_getn(j, k->value, k->length) != NULL) {
+			if (strlen(k->value) != k->length) {
+				config_error(ctx, k, "%s key \"%s\": a key "
+				    "holds a NUL byte", opt, key);
+				goto fail;
+			}
+			if (json_object_get(j, k->value) != NULL) {
 				config_error(ctx, k, "%s key \"%s\": "
 				    "duplicate key \"%s\"", opt, key,
 				    k->value);
@@ -1437,8 +1442,7 @@ config_node_json(struct config_ctx *ctx, const char *opt, const char *key,
 			if ((e = config_node_json(ctx, opt, key,
 			    v->child[i + 1])) == NULL)
 				goto fail;
-			if (json_object_setn_new(j, k->value, k->length,
-			    e) != 0) {
+			if (json_object_set_new(j, k->value, e) != 0) {
 				config_error(ctx, k, "%s key \"%s\": key is "
 				    "not valid UTF-8", opt, key);
 				goto fail;
@@ -1516,7 +1520,13 @@ config_option_value(struct config_ctx *ctx, const char *opt,
 				json_decref(j);
 				goto bad;
 			}
-			if (json_object_getn(j, k->value, k->length) != NULL) {
+			if (strlen(k->value) != k->length) {
+				config_error(ctx, k, "%s key \"%s\": a key "
+				    "holds a NUL byte", opt, ck->name);
+				json_decref(j);
+				return (NULL);
+			}
+			if (json_object_get(j, k->value) != NULL) {
 				config_error(ctx, k, "%s key \"%s\": "
 				    "duplicate key \"%s\"", opt, ck->name,
 				    k->value);
@@ -1525,8 +1535,7 @@ config_option_value(struct config_ctx *ctx, const char *opt,
 			}
 			if ((e = json_stringn(v->child[i + 1]->value,
 			    v->child[i + 1]->length)) == NULL ||
-			    json_object_setn_new(j, k->value, k->length,
-			    e) != 0) {
+			    json_object_set_new(j, k->value, e) != 0) {
 				json_decref(j);
 				goto bad;
 			}
