@@ -64,6 +64,8 @@
  */
 #define MAIN_READ_BUFFER_KINESIS	(5 * 1024 * 1024)
 #define MAIN_READ_BUFFER_FIREHOSE	(4 * 1024 * 1024)
+/* A flow's conversion buffer is freed after a record that grew it past this. */
+#define MAIN_OUT_KEEP			(256 * 1024)
 
 struct flow {
 	const struct config_flow *cfg;
@@ -249,23 +251,36 @@ static int
 flow_emit(void *arg, const char *rec, size_t len)
 {
 	struct flow	*fl = arg;
+	const char	*out = rec;
+	size_t		 outlen = len;
 	uint64_t	 failed;
 
-	fl->out.len = 0;
-	if (flow_convert(fl, rec, len, fl->cur_path, &fl->out) == CONV_DROP) {
-		fl->metrics->lines_read++;
-		fl->metrics->records_dropped++;
-		return (0);
+	/* With no converters the framer has already cut the record. */
+	if (!chain_is_empty(fl->cfg->chain)) {
+		fl->out.len = 0;
+		if (flow_convert(fl, rec, len, fl->cur_path, &fl->out) ==
+		    CONV_DROP) {
+			fl->metrics->lines_read++;
+			fl->metrics->records_dropped++;
+			return (0);
+		}
+		if ((failed = chain_failed(fl->cfg->chain)) !=
+		    fl->failed_seen) {
+			fl->metrics->records_unconverted += failed -
+			    fl->failed_seen;
+			fl->failed_seen = failed;
+		}
+		out = fl->out.data;
+		outlen = fl->out.len;
 	}
-	if ((failed = chain_failed(fl->cfg->chain)) != fl->failed_seen) {
-		fl->metrics->records_unconverted += failed - fl->failed_seen;
-		fl->failed_seen = failed;
-	}
-	if (spool_append(fl->spool, fl->out.data, fl->out.len) == -1) {
+	if (spool_append(fl->spool, out, outlen) == -1) {
 		if (errno != ENOSPC)
 			log_warn("flow=%s: spool append", fl->name);
 		return (-1);	/* pause reading; nothing is lost */
 	}
+	/* A long record's buffer is not kept for the next short one. */
+	if (fl->out.cap > MAIN_OUT_KEEP)
+		conv_buf_free(&fl->out);
 	fl->metrics->lines_read++;
 	fl->metrics->records_spooled++;
 	if (!fl->appended) {
