@@ -2,7 +2,8 @@
 # Runs every case under tests/data/converters/ through `sluiced -p`: the
 # case's flow.yaml is put under a flow named "case", its input is read as a
 # file of that flow, and the output must equal its expected bytes exactly
-# (and its counts line, where the case has one).  A case without an input
+# (and its counts line, where the case has one, and a line of its warns
+# file among what sluiced writes to standard error).  A case without an input
 # or expected file has a make-input.sh or make-expected.sh that writes it
 # into the current directory.
 . "$(dirname "$0")/lib.sh"
@@ -57,6 +58,13 @@ for dir in "$cases"/*/; do
 	    ! grep -qxF "$(cat "$dir/counts")" "$tmp/$name.err"; then
 		echo "FAIL: $name: counts: want '$(cat "$dir/counts")'," \
 		    "got '$(tail -n 1 "$tmp/$name.err")'"
+		failn=$((failn + 1))
+		continue
+	fi
+	if [ -f "$dir/warns" ] &&
+	    ! grep -qF -f "$dir/warns" "$tmp/$name.err"; then
+		echo "FAIL: $name: stderr lacks '$(cat "$dir/warns")':"
+		sed 's/^/    /' "$tmp/$name.err"
 		failn=$((failn + 1))
 		continue
 	fi
