@@ -26,6 +26,9 @@
 #include "log.h"
 #include "xmalloc.h"
 
+/* A buffer grown past this is freed once it is empty again. */
+#define FRAMER_KEEP	(256 * 1024)
+
 struct framer {
 	size_t			 max_record;
 	char			*term;
@@ -447,6 +450,31 @@ framer_line_part(struct framer *f, const char *p, size_t n, int nl)
 	return (nl ? framer_line_long_end(f) : 0);
 }
 
+/*
+ * Frees the buffers a long record or line grew once they are empty again,
+ * so that one long line does not pin megabytes per file (up to five times
+ * the read buffer with converters).
+ */
+static void
+framer_trim(struct framer *f)
+{
+	if (f->partlen == 0 && f->partcap > FRAMER_KEEP) {
+		free(f->part);
+		f->part = NULL;
+		f->partcap = 0;
+	}
+	if (f->lblen == 0 && f->lbcap > FRAMER_KEEP) {
+		free(f->lbuf);
+		f->lbuf = NULL;
+		f->lbcap = 0;
+	}
+	if (f->fixcap > FRAMER_KEEP) {
+		free(f->fix);
+		f->fix = NULL;
+		f->fixcap = 0;
+	}
+}
+
 int64_t
 framer_feed(struct framer *f, const char *buf, size_t len, uint64_t now_ms,
     framer_emit_cb emit, void *arg, int *stopped)
@@ -519,6 +547,7 @@ framer_feed(struct framer *f, const char *buf, size_t len, uint64_t now_ms,
 	framer_rec_unplace(f);
 	if (f->rec_open && f->start != NULL && f->flush_ms != 0 && len > 0)
 		f->deadline = now_ms + f->flush_ms;
+	framer_trim(f);
 	*stopped = 0;
 	return (f->settled);
 

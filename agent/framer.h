@@ -50,7 +50,8 @@
  * agent's "record larger than buffer size".
  * Memory is at most two max_record buffers whatever the input, plus, when
  * a pattern meets a line that is not valid UTF-8, room for its repaired
- * copy (three times the line).
+ * copy (three times the line); a buffer grown past 256 KiB is freed once
+ * a feed leaves it empty.
  */
 #ifndef FRAMER_H
 #define FRAMER_H
