@@ -533,10 +533,11 @@ regextojson_parse_bool(const char *s, size_t len)
  * timegm would roll them over into another time (2024-02-30 into March
  * 1st).  The round trip through timegm must give back every field; only
  * a leap second, 60, is let through, and the caller checks where it
- * falls.  An offset must be less than 24 hours (RFC 3339 §5.6).
+ * falls.  An offset must be less than 24 hours (RFC 3339 §5.6).  Sets *t
+ * to timegm's result (for 59 seconds when the second is 60).
  */
 static int
-regextojson_tm_is_valid(const struct tm *tm)
+regextojson_tm_is_valid(const struct tm *tm, time_t *t)
 {
 	struct tm	chk = *tm;
 
@@ -545,7 +546,7 @@ regextojson_tm_is_valid(const struct tm *tm)
 	if (tm->tm_sec == 60)
 		chk.tm_sec = 59;
 	errno = 0;
-	if (timegm(&chk) == (time_t)-1 && errno == EOVERFLOW)
+	if ((*t = timegm(&chk)) == (time_t)-1 && errno == EOVERFLOW)
 		return (0);
 	return (chk.tm_year == tm->tm_year && chk.tm_mon == tm->tm_mon &&
 	    chk.tm_mday == tm->tm_mday && chk.tm_hour == tm->tm_hour &&
@@ -581,13 +582,12 @@ regextojson_time(const struct regextojson *rj, const char *s, size_t len,
 	tm.tm_mday = today.tm_mday;
 	/* glibc's %z (and %s) set tm_gmtoff; otherwise it stays 0: UTC. */
 	end = strptime(text, rj->timefmt, &tm);
-	if (end == NULL || end != text + len || !regextojson_tm_is_valid(&tm))
+	if (end == NULL || end != text + len ||
+	    !regextojson_tm_is_valid(&tm, &t))
 		return (-1);
-	/* timegm resets tm_gmtoff: read it first. */
 	gmtoff = tm.tm_gmtoff;
-	if ((leap = tm.tm_sec == 60))
-		tm.tm_sec = 59;
-	t = timegm(&tm) - gmtoff;
+	leap = tm.tm_sec == 60;
+	t -= gmtoff;
 	if (gmtime_r(&t, &tm) == NULL || tm.tm_year < -1900 ||
 	    tm.tm_year > 9999 - 1900)
 		return (-1);
