@@ -161,19 +161,27 @@ load_text_fails(const char *text, const char *want)
 	free(errors);
 }
 
+/* Runs flow 0's chain on in. */
+static enum conv_result
+flow_run(struct config *c, const char *in, const char **out, size_t *outlen)
+{
+	static const struct conv_ctx	 ctx = { "f", "/var/log/a.log", "h",
+					    0 };
+
+	assert_true(c->nflows >= 1);
+	assert_non_null(c->flows[0].chain);
+	return (chain_run(c->flows[0].chain, in, strlen(in), out, outlen,
+	    &ctx));
+}
+
 /* Runs flow 0's chain on in; the record must come out as want. */
 static void
 flow_converts(struct config *c, const char *in, const char *want)
 {
-	static const struct conv_ctx	 ctx = { "f", "/var/log/a.log", "h",
-					    0 };
-	const char			*out;
-	size_t				 outlen;
+	const char	*out;
+	size_t		 outlen;
 
-	assert_true(c->nflows >= 1);
-	assert_non_null(c->flows[0].chain);
-	assert_int_equal(chain_run(c->flows[0].chain, in, strlen(in), &out,
-	    &outlen, &ctx), CONV_OK);
+	assert_int_equal(flow_run(c, in, &out, &outlen), CONV_OK);
 	if (outlen != strlen(want) || memcmp(out, want, outlen) != 0) {
 		print_error("got  [%.*s]\nwant [%s]\n", (int)outlen, out,
 		    want);
@@ -185,15 +193,10 @@ flow_converts(struct config *c, const char *in, const char *want)
 static void
 flow_drops(struct config *c, const char *in)
 {
-	static const struct conv_ctx	 ctx = { "f", "/var/log/a.log", "h",
-					    0 };
-	const char			*out;
-	size_t				 outlen;
+	const char	*out;
+	size_t		 outlen;
 
-	assert_true(c->nflows >= 1);
-	assert_non_null(c->flows[0].chain);
-	assert_int_equal(chain_run(c->flows[0].chain, in, strlen(in), &out,
-	    &outlen, &ctx), CONV_DROP);
+	assert_int_equal(flow_run(c, in, &out, &outlen), CONV_DROP);
 }
 
 /* A flow with the processing options opts (YAML, indented 6). */
