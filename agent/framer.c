@@ -24,6 +24,7 @@
 #include "framer.h"
 #include "jregex.h"
 #include "log.h"
+#include "utf8.h"
 #include "xmalloc.h"
 
 /* A buffer grown past this is freed once it is empty again. */
@@ -85,12 +86,12 @@ framer_match(struct framer *f, pcre2_code *re, const char *s, size_t len)
 {
 	int	rc;
 
-	if (!jregex_utf8_is_valid(s, len)) {
-		if (f->fixcap < JREGEX_REPAIR_MAX(len)) {
-			f->fixcap = JREGEX_REPAIR_MAX(len);
+	if (!utf8_is_valid(s, len)) {
+		if (f->fixcap < UTF8_REPAIR_MAX(len)) {
+			f->fixcap = UTF8_REPAIR_MAX(len);
 			f->fix = xrealloc(f->fix, f->fixcap);
 		}
-		len = jregex_utf8_repair(f->fix, s, len);
+		len = utf8_repair(f->fix, s, len);
 		s = f->fix;
 	}
 	if (jregex_is_jit(re))

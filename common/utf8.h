@@ -1,5 +1,7 @@
 /*
- * utf8: Java's UTF-8 decoding rule, shared by the regex and JSON code.
+ * utf8: Java's UTF-8 decoding rule, shared by the regex and JSON code, the
+ * framer and the converters that repair a record as the agent's decoder
+ * does.  These run on every line, so each scans the bytes once.
  */
 #ifndef UTF8_H
 #define UTF8_H
@@ -15,5 +17,23 @@
  * three bytes, as Java rejects the decoded surrogate as a whole).
  */
 int	utf8_java_seq(const uint8_t *p, size_t r);
+
+/* Returns 1 if every byte of s[0..len) is below 0x80. */
+int	utf8_is_ascii(const char *s, size_t len);
+
+/*
+ * Returns 1 if s[0..len) is valid UTF-8 (shortest forms, no surrogates,
+ * at most U+10FFFF), the bytes Java decodes without replacement.
+ */
+int	utf8_is_valid(const char *s, size_t len);
+
+/*
+ * Writes s[0..len) to dst with every malformed sequence replaced by U+FFFD
+ * as Java's UTF-8 decoder (sun.nio.cs.UTF_8 with REPLACE) does, so that
+ * matching the result is matching the agent's String.  dst must hold
+ * UTF8_REPAIR_MAX(len) bytes.  Returns the length written.
+ */
+#define UTF8_REPAIR_MAX(len)	((len) * 3)
+size_t	utf8_repair(char *dst, const char *s, size_t len);
 
 #endif /* UTF8_H */

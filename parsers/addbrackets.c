@@ -1,12 +1,13 @@
 /*
- * addbrackets: the Kinesis Agent's ADDBRACKETS converter
- * (BracketsDataConverter.java, KINESIS-AGENT.md §2): "{" + record + "}".
+ * addbrackets: the Kinesis Agent's ADDBRACKETS converter (awslabs/
+ * amazon-kinesis-agent, src/com/amazon/kinesis/streaming/agent/processing/
+ * processors/BracketsDataConverter.java): "{" + record + "}".
  * Nothing else changes, so the record's "\n" stays inside the brackets and
  * none follows the "}".  The agent builds a Java String from the record and
  * encodes it with the platform's default charset; sluice assumes that
  * charset is UTF-8 (the agent's usual locale), so the only change to the
  * record itself is that invalid UTF-8 becomes U+FFFD
- * (jregex_utf8_repair, Java's decoder rule).
+ * (utf8_repair, Java's decoder rule).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +15,7 @@
 #include <jansson.h>
 
 #include "converter.h"
-#include "jregex.h"
+#include "utf8.h"
 #include "xmalloc.h"
 
 static const struct conv_key addbrackets_keys[] = {
@@ -42,14 +43,14 @@ addbrackets_convert(void *inst, const char *in, size_t len,
 	(void)inst;
 	(void)ctx;
 	out->len = 0;
-	if (jregex_utf8_is_valid(in, len)) {
+	if (utf8_is_valid(in, len)) {
 		conv_buf_reserve(out, len + 2);
 		out->data[out->len++] = '{';
 		conv_buf_add(out, in, len);
 	} else {
-		conv_buf_reserve(out, JREGEX_REPAIR_MAX(len) + 2);
+		conv_buf_reserve(out, UTF8_REPAIR_MAX(len) + 2);
 		out->data[out->len++] = '{';
-		out->len += jregex_utf8_repair(out->data + out->len, in, len);
+		out->len += utf8_repair(out->data + out->len, in, len);
 	}
 	conv_buf_add(out, "}", 1);
 	return (CONV_OK);

@@ -42,6 +42,7 @@
 #include "jregex.h"
 #include "json_out.h"
 #include "log.h"
+#include "utf8.h"
 #include "xmalloc.h"
 
 /* Longest delimiter accepted, and most fields. */
@@ -306,10 +307,10 @@ csvtojson_convert(void *inst, const char *in, size_t len,
 		len--;
 	if (c->ncols == 0)
 		len = 0;	/* nothing to split for */
-	if (c->re != NULL && !jregex_utf8_is_valid(in, len)) {
+	if (c->re != NULL && !utf8_is_valid(in, len)) {
 		c->fixed.len = 0;
-		conv_buf_reserve(&c->fixed, JREGEX_REPAIR_MAX(len));
-		c->fixed.len = jregex_utf8_repair(c->fixed.data, in, len);
+		conv_buf_reserve(&c->fixed, UTF8_REPAIR_MAX(len));
+		c->fixed.len = utf8_repair(c->fixed.data, in, len);
 		in = c->fixed.data;
 		len = c->fixed.len;
 	}

@@ -42,10 +42,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
-
 #include "jregex.h"
 #include "utf8.h"
 #include "log.h"
@@ -1204,7 +1200,7 @@ jx_decode(const char *s, size_t *np)
 	int32_t		 cp;
 	int		 k, need;
 
-	if (!jregex_utf8_is_valid(s, len))
+	if (!utf8_is_valid(s, len))
 		return (NULL);
 	t = xreallocarray(NULL, len + 1, sizeof *t);
 	while (i < len) {
@@ -1440,53 +1436,6 @@ jregex_compile_ascii(const char *java, uint32_t extra_flags)
 	return (code);
 }
 
-/*
- * ORs the bytes together and looks at the top bits once: 64 bytes per step
- * with SSE2, 8 otherwise; the tail is read in overlapping words, never
- * past s + len.
- */
-int
-jregex_is_ascii(const char *s, size_t len)
-{
-	const uint8_t	*p = (const uint8_t *)s;
-	uint64_t	 w, acc = 0;
-	size_t		 i = 0;
-#ifdef __SSE2__
-	__m128i		 v;
-
-	if (len >= 16) {
-		v = _mm_setzero_si128();
-		for (; len - i >= 64; i += 64) {
-			v = _mm_or_si128(v, _mm_or_si128(
-			    _mm_or_si128(_mm_loadu_si128(
-			    (const __m128i *)(p + i)), _mm_loadu_si128(
-			    (const __m128i *)(p + i + 16))),
-			    _mm_or_si128(_mm_loadu_si128(
-			    (const __m128i *)(p + i + 32)), _mm_loadu_si128(
-			    (const __m128i *)(p + i + 48)))));
-		}
-		for (; len - i >= 16; i += 16)
-			v = _mm_or_si128(v, _mm_loadu_si128(
-			    (const __m128i *)(p + i)));
-		if (i < len)
-			v = _mm_or_si128(v, _mm_loadu_si128(
-			    (const __m128i *)(p + len - 16)));
-		return (_mm_movemask_epi8(v) == 0);
-	}
-#endif
-	for (; len - i >= 8; i += 8) {
-		memcpy(&w, p + i, 8);
-		acc |= w;
-	}
-	if (i < len && len >= 8) {
-		memcpy(&w, p + len - 8, 8);
-		acc |= w;
-	} else
-		for (; i < len; i++)
-			acc |= p[i];
-	return ((acc & 0x8080808080808080ULL) == 0);
-}
-
 int
 jregex_is_jit(const pcre2_code *code)
 {
@@ -1495,58 +1444,4 @@ jregex_is_jit(const pcre2_code *code)
 	if (pcre2_pattern_info(code, PCRE2_INFO_JITSIZE, &size) != 0)
 		return (0);
 	return (size > 0);
-}
-
-int
-jregex_utf8_is_valid(const char *s, size_t len)
-{
-	const uint8_t	*p = (const uint8_t *)s;
-	size_t		 i = 0;
-	uint64_t	 w;
-	int		 n;
-
-	while (i < len) {
-		/* Eight ASCII bytes at a time: the common case. */
-		if (len - i >= 8) {
-			memcpy(&w, p + i, 8);
-			if ((w & 0x8080808080808080ULL) == 0) {
-				i += 8;
-				continue;
-			}
-		}
-		if (p[i] < 0x80) {
-			i++;
-			continue;
-		}
-		if ((n = utf8_java_seq(p + i, len - i)) < 0)
-			return (0);
-		i += n;
-	}
-	return (1);
-}
-
-size_t
-jregex_utf8_repair(char *dst, const char *s, size_t len)
-{
-	const uint8_t	*p = (const uint8_t *)s;
-	size_t		 i = 0, o = 0;
-	int		 n;
-
-	while (i < len) {
-		if (p[i] < 0x80) {
-			dst[o++] = (char)p[i++];
-			continue;
-		}
-		if ((n = utf8_java_seq(p + i, len - i)) > 0) {
-			memcpy(dst + o, p + i, (size_t)n);
-			o += n;
-			i += n;
-			continue;
-		}
-		dst[o++] = (char)0xef;
-		dst[o++] = (char)0xbf;
-		dst[o++] = (char)0xbd;
-		i += -n;
-	}
-	return (o);
 }

@@ -7,8 +7,9 @@
  * pattern into a PCRE2 pattern (UTF mode, no UCP) that matches the same
  * strings, and rejects at config time, with a message, the Java syntax it
  * cannot render exactly.  Subjects must be valid UTF-8: a caller first
- * checks with jregex_utf8_is_valid() and, if not, repairs the record with
- * jregex_utf8_repair(), which is what Java's decoder does before matching.
+ * checks with utf8_is_valid() and, if not, repairs the record with
+ * utf8_repair() (common/utf8.h), which is what Java's decoder does before
+ * matching.
  */
 #ifndef JREGEX_H
 #define JREGEX_H
@@ -48,21 +49,6 @@ pcre2_code	*jregex_compile(const char *java, uint32_t extra_flags,
 int		 jregex_is_jit(const pcre2_code *);
 
 /*
- * Returns 1 if s[0..len) is valid UTF-8 (shortest forms, no surrogates,
- * at most U+10FFFF), the bytes Java decodes without replacement.
- */
-int		 jregex_utf8_is_valid(const char *s, size_t len);
-
-/*
- * Writes s[0..len) to dst with every malformed sequence replaced by U+FFFD
- * as Java's UTF-8 decoder (sun.nio.cs.UTF_8 with REPLACE) does, so that
- * matching the result is matching the agent's String.  dst must hold
- * JREGEX_REPAIR_MAX(len) bytes.  Returns the length written.
- */
-#define JREGEX_REPAIR_MAX(len)	((len) * 3)
-size_t		 jregex_utf8_repair(char *dst, const char *s, size_t len);
-
-/*
  * A twin of jregex_compile(java) for lines that are all ASCII, in PCRE2's
  * byte mode: on such lines it matches exactly what the UTF pattern does,
  * faster (Java's Unicode \b and line terminators reduce to ASCII ones).
@@ -70,8 +56,5 @@ size_t		 jregex_utf8_repair(char *dst, const char *s, size_t len);
  * properties, caseless matching, \R...); the caller then uses the UTF one.
  */
 pcre2_code	*jregex_compile_ascii(const char *java, uint32_t extra_flags);
-
-/* Returns 1 if every byte of s is below 0x80. */
-int		 jregex_is_ascii(const char *s, size_t len);
 
 #endif /* JREGEX_H */

@@ -63,6 +63,7 @@
 #include "jregex.h"
 #include "json_out.h"
 #include "log.h"
+#include "utf8.h"
 #include "xmalloc.h"
 
 #define LOGTOJSON_MAX_PAIRS		512
@@ -641,10 +642,10 @@ logtojson_regex(struct logtojson *lj, const char *line, size_t len,
 	int		 rc, ascii;
 
 	/* Java matches the decoded String: repair as its decoder does. */
-	ascii = jregex_is_ascii(line, len);
-	if (!ascii && !jregex_utf8_is_valid(line, len)) {
-		logtojson_scratch(lj, JREGEX_REPAIR_MAX(len) + 1);
-		len = jregex_utf8_repair(lj->scratch, line, len);
+	ascii = utf8_is_ascii(line, len);
+	if (!ascii && !utf8_is_valid(line, len)) {
+		logtojson_scratch(lj, UTF8_REPAIR_MAX(len) + 1);
+		len = utf8_repair(lj->scratch, line, len);
 		s = lj->scratch;
 	}
 	rc = logtojson_match(lj, s, len, ascii);
@@ -1306,12 +1307,12 @@ logtojson_nginx(struct logtojson *lj, const char *line, size_t len,
 	uint32_t	 g;
 	int		 rc;
 
-	if (!jregex_utf8_is_valid(line, len)) {
-		logtojson_scratch(lj, JREGEX_REPAIR_MAX(len) + 1);
-		len = jregex_utf8_repair(lj->scratch, line, len);
+	if (!utf8_is_valid(line, len)) {
+		logtojson_scratch(lj, UTF8_REPAIR_MAX(len) + 1);
+		len = utf8_repair(lj->scratch, line, len);
 		line = lj->scratch;
 	}
-	rc = logtojson_match(lj, line, len, jregex_is_ascii(line, len));
+	rc = logtojson_match(lj, line, len, utf8_is_ascii(line, len));
 	if (rc == PCRE2_ERROR_NOMATCH)
 		return (CONV_DROP);
 	if (rc < 0)

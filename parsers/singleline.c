@@ -1,7 +1,8 @@
 /*
- * singleline: the Kinesis Agent's SINGLELINE converter
- * (SingleLineDataConverter.java, KINESIS-AGENT.md §2), which folds a
- * multi-line record (from multiLineStartPattern) into one line.
+ * singleline: the Kinesis Agent's SINGLELINE converter (awslabs/
+ * amazon-kinesis-agent, src/com/amazon/kinesis/streaming/agent/processing/
+ * processors/SingleLineDataConverter.java), which folds a multi-line record
+ * (from multiLineStartPattern) into one line.
  *
  * The agent splits the record with String.split("\n"), which drops the
  * trailing empty pieces (so the record's final "\n" leaves no empty line,
@@ -11,7 +12,7 @@
  * the three bytes '\\', '\\', 'n' under ESCAPE_NEW_LINE (the literal the
  * agent's code and its test testSingleLineDataConverter use), and appends
  * "\n".  The record passes through a Java String, so invalid UTF-8 comes
- * out as U+FFFD (jregex_utf8_repair, the decoder's rule).
+ * out as U+FFFD (utf8_repair, the decoder's rule).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -20,7 +21,7 @@
 #include <jansson.h>
 
 #include "converter.h"
-#include "jregex.h"
+#include "utf8.h"
 #include "xmalloc.h"
 
 static const char *const singleline_parse_options[] = {
@@ -88,10 +89,10 @@ singleline_convert(void *inst, const char *in, size_t len,
 	int			 first = 1;
 
 	(void)ctx;
-	if (!jregex_utf8_is_valid(in, len)) {
+	if (!utf8_is_valid(in, len)) {
 		s->fixed.len = 0;
-		conv_buf_reserve(&s->fixed, JREGEX_REPAIR_MAX(len));
-		s->fixed.len = jregex_utf8_repair(s->fixed.data, in, len);
+		conv_buf_reserve(&s->fixed, UTF8_REPAIR_MAX(len));
+		s->fixed.len = utf8_repair(s->fixed.data, in, len);
 		in = s->fixed.data;
 		len = s->fixed.len;
 	}

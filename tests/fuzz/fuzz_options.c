@@ -30,6 +30,7 @@
 
 #include "converter.h"
 #include "jregex.h"
+#include "utf8.h"
 
 #define FUZZ_MATCH_LIMIT	100000
 #define FUZZ_DEPTH_LIMIT	10000
@@ -100,11 +101,11 @@ fuzz_regex(uint8_t sel, const char *pat, const char *line, size_t len)
 	}
 	if (cause != NULL)
 		abort();
-	if (!jregex_utf8_is_valid(line, len)) {
-		if ((fixed = malloc(JREGEX_REPAIR_MAX(len) + 1)) == NULL)
+	if (!utf8_is_valid(line, len)) {
+		if ((fixed = malloc(UTF8_REPAIR_MAX(len) + 1)) == NULL)
 			abort();
-		len = jregex_utf8_repair(fixed, line, len);
-		if (!jregex_utf8_is_valid(fixed, len))
+		len = utf8_repair(fixed, line, len);
+		if (!utf8_is_valid(fixed, len))
 			abort();
 		line = fixed;
 	}
@@ -112,7 +113,7 @@ fuzz_regex(uint8_t sel, const char *pat, const char *line, size_t len)
 		abort();
 	rc = fuzz_match(re, line, len, md);
 
-	twin = jregex_is_ascii(line, len) ? jregex_compile_ascii(pat, f) :
+	twin = utf8_is_ascii(line, len) ? jregex_compile_ascii(pat, f) :
 	    NULL;
 	if (twin != NULL) {
 		pcre2_pattern_info(re, PCRE2_INFO_CAPTURECOUNT, &ng);

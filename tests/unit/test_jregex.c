@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "jregex.h"
+#include "utf8.h"
 
 enum mode { MATCHES, FIND };
 
@@ -522,10 +523,10 @@ test_utf8(void **state)
 	(void)state;
 	for (i = 0; i < nitems(utf8_repairs); i++) {
 		c = &utf8_repairs[i];
-		if (jregex_utf8_is_valid(c->in, c->len) != c->valid)
+		if (utf8_is_valid(c->in, c->len) != c->valid)
 			fail_msg("utf8_repairs[%zu]: valid should be %d", i,
 			    c->valid);
-		n = jregex_utf8_repair(out, c->in, c->len);
+		n = utf8_repair(out, c->in, c->len);
 		if (n != strlen(c->want) || memcmp(out, c->want, n) != 0)
 			fail_msg("utf8_repairs[%zu]: got [%.*s] (%zu), want "
 			    "[%s] (%zu)", i, (int)n, out, n, c->want,
