@@ -35,6 +35,7 @@
 #include "durable.h"
 #include "framer.h"
 #include "http.h"
+#include "imds.h"
 #include "log.h"
 #include "loop.h"
 #include "metrics.h"
@@ -93,6 +94,7 @@ static struct loop	*ingest_loop, *delivery_loop;
 static struct loop_timer *flush_timer, *sync_timer;
 static struct http	*http;
 static struct creds	*creds;
+static struct imds	*imds;		/* ADDEC2METADATA's, started on use */
 static struct ctl	*ctl;
 static time_t		 started;
 static int		 sigfd = -1;
@@ -231,6 +233,8 @@ flow_convert(struct flow *fl, const char *rec, size_t len, const char *file,
 	ctx.file = file;
 	ctx.hostname = hostname;
 	ctx.now = time(NULL);
+	ctx.ec2 = imds_conv_get;
+	ctx.ec2_arg = imds;
 	if (chain_run_append(fl->cfg->chain, rec, len, dst, &ctx) ==
 	    CONV_DROP)
 		return (CONV_DROP);
@@ -673,8 +677,10 @@ main(int argc, char *argv[])
 	if (gethostname(hostname, sizeof hostname) == -1)
 		snprintf(hostname, sizeof hostname, "localhost");
 	hostname[sizeof hostname - 1] = '\0';
+	imds = imds_create();
 	if (pipe_name != NULL) {
 		rv = pipe_flow(pipe_name);
+		imds_free(imds);
 		config_free(cfg);
 		return (rv);
 	}
@@ -728,6 +734,7 @@ main(int argc, char *argv[])
 
 	ctl_close(ctl);
 	flows_close();
+	imds_free(imds);
 	http_free(http);
 	creds_free(creds);
 	loop_timer_free(flush_timer);

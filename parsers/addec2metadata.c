@@ -1,15 +1,19 @@
 /*
- * addec2metadata: the Kinesis Agent's ADDEC2METADATA converter
- * (AddEC2MetadataConverter.java, KINESIS-AGENT.md §2).
+ * addec2metadata: the Kinesis Agent's ADDEC2METADATA converter (awslabs/
+ * amazon-kinesis-agent, src/com/amazon/kinesis/streaming/agent/processing/
+ * processors/AddEC2MetadataConverter.java).
  *
  * A record is a JSON object; the instance's identity (privateIp,
  * availabilityZone, instanceId, instanceType, accountId, amiId, region),
  * the time the metadata was read (metadataTimestamp) and the instance's
  * tags (tags, keys lower-cased) are put into it, in that order, replacing
  * same-named keys where they stand (Java's LinkedHashMap.putAll), and it is
- * written back as COMPACT or PRETTYPRINT JSON with a "\n".  ec2meta fetches
- * the metadata on its own thread and refreshes it every metadataTTL
- * seconds, so converting never waits on the network.
+ * written back as COMPACT or PRETTYPRINT JSON with a "\n".  The metadata
+ * comes from the context (conv_ctx's ec2, ec2_metadata.h): the agent's
+ * client fetches it on a thread of its own, so converting never waits on
+ * the network, and refreshes it at least every metadataTTL seconds, the
+ * age this converter asks for.  The members to add are made once per
+ * snapshot.
  *
  * As in the agent: with no metadata the record passes through unchanged
  * (checked before parsing); a record that is not a JSON object fails, so
@@ -23,20 +27,20 @@
  * Differences that remain: integers beyond 64 bits and numbers outside the
  * double range fail (Jackson keeps them as BigInteger / writes Infinity).
  */
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 
 #include "converter.h"
-#include "ec2meta.h"
+#include "ec2_metadata.h"
 #include "json_out.h"
 #include "log.h"
 #include "xmalloc.h"
 
-/* create waits this long for the first fetch (IMDS answers in ~1 ms). */
-#define ADDEC2METADATA_WAIT_MS	2000
 #define ADDEC2METADATA_TTL_MAX	(7 * 24 * 3600)
 
 static const char *const addec2metadata_formats[] = {
@@ -53,12 +57,26 @@ static const struct conv_key addec2metadata_keys[] = {
 	{ NULL, 0, 0, NULL, NULL, NULL }
 };
 
+/* The members added, in this order, and where a snapshot has them. */
+static const struct {
+	const char	*key;
+	size_t		 off;	/* a const char * in struct ec2_metadata */
+} addec2metadata_fields[] = {
+	{ "privateIp",		offsetof(struct ec2_metadata, private_ip) },
+	{ "availabilityZone",	offsetof(struct ec2_metadata,
+				    availability_zone) },
+	{ "instanceId",		offsetof(struct ec2_metadata, instance_id) },
+	{ "instanceType",	offsetof(struct ec2_metadata, instance_type) },
+	{ "accountId",		offsetof(struct ec2_metadata, account_id) },
+	{ "amiId",		offsetof(struct ec2_metadata, ami_id) },
+	{ "region",		offsetof(struct ec2_metadata, region) },
+};
+
 struct addec2metadata {
-	struct ec2meta	*meta;
+	unsigned int	 ttl;		/* metadataTTL */
 	int		 pretty;
-	uint64_t	 gen;
-	json_t		*snap;		/* this instance's copy, or NULL */
-	char		*cause;		/* why snap is NULL */
+	uint64_t	 gen;		/* the snapshot members came from */
+	json_t		*members;	/* made from it, or NULL */
 	int		 warned;	/* since metadata went missing */
 	struct conv_buf	 fixed;		/* the record with U+FFFD repairs */
 };
@@ -108,13 +126,55 @@ addec2metadata_create(const json_t *opts, char **cause, const char **badkey)
 		}
 		a->pretty = strcmp(json_string_value(v), "PRETTYPRINT") == 0;
 	}
-	if ((a->meta = ec2meta_create((unsigned int)ttl,
-	    ADDEC2METADATA_WAIT_MS, cause)) == NULL)
-		goto fail;
+	a->ttl = (unsigned int)ttl;
 	return (a);
 fail:
 	addec2metadata_free(a);
 	return (NULL);
+}
+
+/* "yyyy-MM-dd'T'HH:mm:ssZ" in local time, as Java's SimpleDateFormat. */
+static json_t *
+addec2metadata_timestamp(time_t t)
+{
+	struct tm	tm;
+	char		buf[64];
+
+	if (localtime_r(&t, &tm) == NULL ||
+	    strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S%z", &tm) == 0)
+		return (json_null());
+	return (json_string(buf));
+}
+
+/* The members a snapshot adds to a record, in their order. */
+static json_t *
+addec2metadata_members(const struct ec2_metadata *md)
+{
+	json_t		*o, *tags, *v;
+	const char	*s;
+	size_t		 i;
+
+	o = json_object();
+	for (i = 0; i < sizeof addec2metadata_fields /
+	    sizeof addec2metadata_fields[0]; i++) {
+		s = *(const char *const *)((const char *)md +
+		    addec2metadata_fields[i].off);
+		v = s != NULL ? json_string(s) : NULL;
+		json_object_set_new(o, addec2metadata_fields[i].key,
+		    v != NULL ? v : json_null());
+	}
+	json_object_set_new(o, "metadataTimestamp",
+	    addec2metadata_timestamp(md->fetched));
+	if (!md->has_tags)
+		return (o);
+	tags = json_object();
+	for (i = 0; i < md->ntags; i++) {
+		v = json_stringn(md->tags[i].value, md->tags[i].value_len);
+		if (v != NULL)
+			json_object_set_new(tags, md->tags[i].key, v);
+	}
+	json_object_set_new(o, "tags", tags);
+	return (o);
 }
 
 /*
@@ -146,28 +206,42 @@ static enum conv_result
 addec2metadata_convert(void *inst, const char *in, size_t len,
     struct conv_buf *out, const struct conv_ctx *ctx)
 {
-	struct addec2metadata	*a = inst;
-	struct json_out		 jo;
-	json_error_t		 jerr;
-	json_t			*obj;
-	const size_t		 flags = JSON_DISABLE_EOF_CHECK |
-				    JSON_ALLOW_NUL;
-	size_t			 n = len;
+	struct addec2metadata		*a = inst;
+	const struct ec2_metadata	*md = NULL;
+	struct json_out			 jo;
+	json_error_t			 jerr;
+	json_t				*obj;
+	const char			*why;
+	const size_t			 flags = JSON_DISABLE_EOF_CHECK |
+					    JSON_ALLOW_NUL;
+	size_t				 n = len;
 
-	ec2meta_update(a->meta, &a->gen, &a->snap, &a->cause);
-	if (a->snap == NULL) {
+	if (ctx != NULL && ctx->ec2 != NULL)
+		md = ctx->ec2(ctx->ec2_arg, a->ttl);
+	if (md == NULL || md->error != NULL) {
+		if (md != NULL)
+			why = md->error;
+		else if (ctx == NULL || ctx->ec2 == NULL)
+			why = "no metadata source";
+		else
+			why = "not fetched yet";
 		if (!a->warned)
 			log_warnx("flow=%s file=%s: ADDEC2METADATA: no EC2 "
 			    "metadata, records pass through unchanged: %s",
 			    ctx != NULL && ctx->flow != NULL ? ctx->flow : "-",
 			    ctx != NULL && ctx->file != NULL ? ctx->file : "-",
-			    a->cause != NULL ? a->cause : "unknown");
+			    why);
 		a->warned = 1;
 		out->len = 0;
 		conv_buf_add(out, in, len);
 		return (CONV_OK);
 	}
 	a->warned = 0;
+	if (a->members == NULL || md->gen != a->gen) {
+		json_decref(a->members);
+		a->members = addec2metadata_members(md);
+		a->gen = md->gen;
+	}
 
 	if (n > 0 && in[n - 1] == '\n')
 		n--;
@@ -180,7 +254,7 @@ addec2metadata_convert(void *inst, const char *in, size_t len,
 		json_decref(obj);
 		return (CONV_ERROR);
 	}
-	json_object_update(obj, a->snap);
+	json_object_update(obj, a->members);
 
 	out->len = 0;
 	json_out_init(&jo, out, a->pretty);
@@ -197,9 +271,7 @@ addec2metadata_free(void *inst)
 
 	if (a == NULL)
 		return;
-	ec2meta_free(a->meta);
-	json_decref(a->snap);
-	free(a->cause);
+	json_decref(a->members);
 	conv_buf_free(&a->fixed);
 	free(a);
 }

@@ -65,12 +65,24 @@ enum conv_result {
 	CONV_ERROR	/* failed: the raw record is sent instead, counted */
 };
 
+struct ec2_metadata;
+
 /* What a converter knows about the record it converts. */
 struct conv_ctx {
 	const char	*flow;		/* flow name */
 	const char	*file;		/* path of the file it came from */
 	const char	*hostname;
 	time_t		 now;		/* wall clock, read once per batch */
+
+	/*
+	 * The EC2 instance's metadata (ec2_metadata.h), for ADDEC2METADATA:
+	 * called only by a converter that uses it, with the age in seconds
+	 * it accepts.  Returns the latest snapshot, valid until the next call
+	 * through this context, or NULL while there is none.  NULL: no
+	 * metadata at all.
+	 */
+	const struct ec2_metadata *(*ec2)(void *ec2_arg, unsigned int max_age);
+	void		*ec2_arg;
 };
 
 /* Option key types; the config loader converts YAML values to these. */

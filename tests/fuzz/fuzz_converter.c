@@ -140,7 +140,7 @@ static void
 fuzz_record(size_t set, const char *rec, size_t len)
 {
 	static const struct conv_ctx	 ctx = {
-		"fuzz", "/var/log/fuzz.log", "fuzzhost", 1700000000
+		"fuzz", "/var/log/fuzz.log", "fuzzhost", 1700000000, NULL, NULL
 	};
 	enum conv_result		 r;
 	json_error_t			 jerr;

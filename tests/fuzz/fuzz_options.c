@@ -198,7 +198,7 @@ fuzz_options(uint8_t sel, const char *text, size_t tlen, const char *line,
     size_t len)
 {
 	static const struct conv_ctx	 ctx = {
-		"fuzz", "/var/log/fuzz.log", "fuzzhost", 1700000000
+		"fuzz", "/var/log/fuzz.log", "fuzzhost", 1700000000, NULL, NULL
 	};
 	const struct converter_ops	*ops;
 	const struct conv_key		*k;

@@ -29,7 +29,8 @@ extern const struct converter_ops csvtojson_ops;
 
 #define nitems(a)	(sizeof (a) / sizeof (a)[0])
 
-static const struct conv_ctx	ctx = { "flow", "/tmp/f.log", "host", 0 };
+static const struct conv_ctx	ctx = { "flow", "/tmp/f.log", "host", 0,
+				    NULL, NULL };
 
 /*
  * A record and the bytes a converter must make of it.  A case with opts

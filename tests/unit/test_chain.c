@@ -43,7 +43,8 @@ chain_from(const char *options)
 	return (c);
 }
 
-static const struct conv_ctx ctx = { "flow", "/var/log/x.log", "host", 0 };
+static const struct conv_ctx ctx = { "flow", "/var/log/x.log", "host", 0,
+				    NULL, NULL };
 
 static void
 assert_buf(const struct conv_buf *b, const char *want)

@@ -166,7 +166,7 @@ static enum conv_result
 flow_run(struct config *c, const char *in, const char **out, size_t *outlen)
 {
 	static const struct conv_ctx	 ctx = { "f", "/var/log/a.log", "h",
-					    0 };
+					    0, NULL, NULL };
 
 	assert_true(c->nflows >= 1);
 	assert_non_null(c->flows[0].chain);

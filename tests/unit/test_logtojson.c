@@ -16,7 +16,8 @@
 
 extern const struct converter_ops logtojson_ops;
 
-static const struct conv_ctx ctx = { "web", "/var/log/x.log", "host", 0 };
+static const struct conv_ctx ctx = { "web", "/var/log/x.log", "host", 0,
+				    NULL, NULL };
 
 #define CONV_TEST_OPS	logtojson_ops
 #define CONV_TEST_CTX	ctx
@@ -426,7 +427,8 @@ test_rfc5424_timestamp_ranges(void **state)
 		"2003-12-31T23:59:59.999999+23:59",
 		"0000-01-01T00:00:00-00:00",
 	};
-	static const struct conv_ctx	 cctx = { "f", "/f", "h", 0 };
+	static const struct conv_ctx	 cctx = { "f", "/f", "h", 0, NULL,
+						    NULL };
 	struct chain			*c;
 	json_t				*opts;
 	const char			*badkey, *out;

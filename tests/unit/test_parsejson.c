@@ -15,7 +15,7 @@ extern const struct converter_ops parsejson_ops;
 
 /* 2023-11-14T22:13:20Z */
 static const struct conv_ctx ctx = {
-	"web", "/var/log/app.log", "host1", 1700000000
+	"web", "/var/log/app.log", "host1", 1700000000, NULL, NULL
 };
 
 #define CONV_TEST_OPS	parsejson_ops

@@ -1,12 +1,13 @@
 /*
- * ec2meta: fetches the EC2 instance identity document and the instance's
- * tags on a thread of its own, and hands out copies of the latest result.
+ * imds: fetches the EC2 instance identity document and the instance's
+ * tags on a thread of its own, and hands out the latest result (imds.h).
  *
  * The thread uses libcurl's easy interface with short timeouts; a progress
- * callback abandons a transfer as soon as ec2meta_free asks the thread to
- * stop, so freeing never waits for a slow network.  Readers take the lock
- * only to compare a generation number, and copy the snapshot when it
- * changed, so the converter's hot path holds no shared json value.
+ * callback abandons a transfer as soon as imds_free asks the thread to
+ * stop, so freeing never waits for a slow network.  Each fetch makes a new
+ * snapshot, one allocation that is never written again once published;
+ * readers take the lock only to take a reference, whose count is atomic so
+ * that the last holder, on whichever thread, frees it.
  *
  * References: "Use the Instance Metadata Service to access instance
  * metadata" (IMDSv2 session tokens) and "Instance identity documents" in
@@ -24,6 +25,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -35,72 +37,91 @@
 #include <jansson.h>
 
 #include "creds.h"
-#include "ec2meta.h"
+#include "ec2_metadata.h"
+#include "imds.h"
 #include "log.h"
 #include "sigv4.h"
 #include "xmalloc.h"
 
-#define EC2META_IMDS_DEFAULT	"http://169.254.169.254"
-#define EC2META_TOKEN_TTL	"21600"	/* what the AWS SDKs ask for */
-#define EC2META_CONNECT_MS	1000L
-#define EC2META_TOTAL_MS	2000L
-#define EC2META_IMDS_MAX	(64 * 1024)	/* identity doc, creds, token */
-#define EC2META_TAGS_MAX	(1024 * 1024)	/* DescribeTags response */
-#define EC2META_URL_MAX		2048
+#define IMDS_DEFAULT_URL	"http://169.254.169.254"
+#define IMDS_TOKEN_TTL		"21600"	/* what the AWS SDKs ask for */
+#define IMDS_CONNECT_MS		1000L
+#define IMDS_TOTAL_MS		2000L
+#define IMDS_IMDS_MAX		(64 * 1024)	/* identity doc, creds, token */
+#define IMDS_TAGS_MAX		(1024 * 1024)	/* DescribeTags response */
+#define IMDS_URL_MAX		2048
 /* DescribeTags: "Version" of the EC2 Query API this was written against. */
-#define EC2META_EC2_VERSION	"2016-11-15"
+#define IMDS_EC2_VERSION	"2016-11-15"
 
-/* The identity document's fields, in the agent's order and names. */
+/* The identity document's fields, and where a snapshot keeps them. */
 static const struct {
-	const char	*out;	/* the record's key */
 	const char	*doc;	/* the identity document's key */
-} ec2meta_fields[] = {
-	{ "privateIp",		"privateIp" },
-	{ "availabilityZone",	"availabilityZone" },
-	{ "instanceId",		"instanceId" },
-	{ "instanceType",	"instanceType" },
-	{ "accountId",		"accountId" },
-	{ "amiId",		"imageId" },
-	{ "region",		"region" },
+	size_t		 off;	/* a const char * in struct ec2_metadata */
+} imds_fields[] = {
+	{ "privateIp",		offsetof(struct ec2_metadata, private_ip) },
+	{ "availabilityZone",	offsetof(struct ec2_metadata,
+				    availability_zone) },
+	{ "instanceId",		offsetof(struct ec2_metadata, instance_id) },
+	{ "instanceType",	offsetof(struct ec2_metadata, instance_type) },
+	{ "accountId",		offsetof(struct ec2_metadata, account_id) },
+	{ "imageId",		offsetof(struct ec2_metadata, ami_id) },
+	{ "region",		offsetof(struct ec2_metadata, region) },
+};
+#define IMDS_NFIELDS	(sizeof imds_fields / sizeof imds_fields[0])
+
+/*
+ * A snapshot: md first, so that a reader's pointer is the snapshot's.  Its
+ * tags and strings follow it in the same allocation.
+ */
+struct imds_snap {
+	struct ec2_metadata	 md;
+	atomic_uint		 refs;
 };
 
-struct ec2meta {
-	pthread_t	 thread;
-	pthread_mutex_t	 lock;
-	pthread_cond_t	 wake;		/* the thread's sleep */
-	pthread_cond_t	 ready;		/* the first fetch is done */
-	atomic_int	 stop;
+/* Generations are unique in the process, whichever client made them. */
+static atomic_uint_fast64_t	imds_gen;
+
+struct imds {
+	pthread_t		 thread;
+	pthread_mutex_t		 lock;
+	pthread_cond_t		 wake;		/* the thread's sleep */
+	pthread_cond_t		 ready;		/* the first fetch is done */
+	atomic_int		 stop;
 
 	/* Under lock. */
-	int		 fetched;
-	uint64_t	 gen;
-	json_t		*snap;		/* NULL: no metadata */
-	char		*cause;		/* why not, when snap is NULL */
+	int			 started;	/* imds_get was called */
+	int			 running;	/* the thread runs */
+	int			 fetched;
+	unsigned int		 ttl;		/* refresh interval, >= 1 */
+	struct imds_snap	*snap;		/* the latest, or NULL */
+
+	/* The converting thread's reference (imds_conv_get). */
+	const struct ec2_metadata *conv_held;
 
 	/* Set at creation, read-only afterwards. */
-	unsigned int	 ttl;
-	int		 imds_disabled;
-	char		*imds_url;	/* without a trailing '/' */
-	char		*ec2_url;	/* override, or NULL */
-	char		*region;	/* AWS_REGION, or NULL */
-	struct creds	*envcreds;	/* NULL: use the instance role */
+	int			 curl_failed;
+	int			 imds_disabled;
+	char			*imds_url;	/* without a trailing '/' */
+	char			*ec2_url;	/* override, or NULL */
+	char			*region;	/* AWS_REGION, or NULL */
+	struct creds		*envcreds;	/* NULL: the instance role */
 
 	/* The thread's own. */
-	int		 tags_failing;	/* warned about tags already */
+	int			 tags_failing;	/* warned about tags already */
 };
 
 /* C.UTF-8, for lower-casing tag keys; (locale_t)0 if unavailable. */
-static locale_t		ec2meta_utf8_locale;
-static pthread_once_t	ec2meta_locale_once = PTHREAD_ONCE_INIT;
+static locale_t		imds_utf8_locale;
+static pthread_once_t	imds_locale_once = PTHREAD_ONCE_INIT;
 
 static void
-ec2meta_locale_init(void)
+imds_locale_init(void)
 {
-	ec2meta_utf8_locale = newlocale(LC_CTYPE_MASK, "C.UTF-8",
+	imds_utf8_locale = newlocale(LC_CTYPE_MASK, "C.UTF-8",
 	    (locale_t)0);
 }
 
-struct ec2meta_resp {
+struct imds_resp {
 	long	 status;
 	char	*body;
 	size_t	 len;
@@ -109,7 +130,7 @@ struct ec2meta_resp {
 };
 
 static char *
-ec2meta_env(const char *name)
+imds_env(const char *name)
 {
 	const char	*v;
 	size_t		 len;
@@ -122,15 +143,15 @@ ec2meta_env(const char *name)
 	while (len > 0 && (v[len - 1] == ' ' || v[len - 1] == '\t' ||
 	    v[len - 1] == '/' || v[len - 1] == '\n' || v[len - 1] == '\r'))
 		len--;
-	if (len == 0 || len > EC2META_URL_MAX)
+	if (len == 0 || len > IMDS_URL_MAX)
 		return (NULL);
 	return (xstrndup(v, len));
 }
 
 static size_t
-ec2meta_write_cb(char *ptr, size_t size, size_t nmemb, void *arg)
+imds_write_cb(char *ptr, size_t size, size_t nmemb, void *arg)
 {
-	struct ec2meta_resp	*r = arg;
+	struct imds_resp	*r = arg;
 	size_t			 n = size * nmemb;
 
 	if (n > r->max - r->len) {
@@ -145,10 +166,10 @@ ec2meta_write_cb(char *ptr, size_t size, size_t nmemb, void *arg)
 }
 
 static int
-ec2meta_progress_cb(void *arg, curl_off_t dltotal, curl_off_t dlnow,
+imds_progress_cb(void *arg, curl_off_t dltotal, curl_off_t dlnow,
     curl_off_t ultotal, curl_off_t ulnow)
 {
-	struct ec2meta	*m = arg;
+	struct imds	*m = arg;
 
 	(void)dltotal;
 	(void)dlnow;
@@ -158,7 +179,7 @@ ec2meta_progress_cb(void *arg, curl_off_t dltotal, curl_off_t dlnow,
 }
 
 static void
-ec2meta_resp_clear(struct ec2meta_resp *r)
+imds_resp_clear(struct imds_resp *r)
 {
 	free(r->body);
 	memset(r, 0, sizeof *r);
@@ -169,9 +190,9 @@ ec2meta_resp_clear(struct ec2meta_resp *r)
  * with the body in *r (NUL-terminated, never NULL), or -1 with *cause.
  */
 static int
-ec2meta_http(struct ec2meta *m, const char *method, const char *url,
+imds_http(struct imds *m, const char *method, const char *url,
     struct curl_slist *headers, const char *body, size_t max, int imds,
-    struct ec2meta_resp *r, char **cause)
+    struct imds_resp *r, char **cause)
 {
 	CURL		*c;
 	CURLcode	 rc;
@@ -188,13 +209,13 @@ ec2meta_http(struct ec2meta *m, const char *method, const char *url,
 	}
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, EC2META_CONNECT_MS);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, EC2META_TOTAL_MS);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, IMDS_CONNECT_MS);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, IMDS_TOTAL_MS);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, err);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, ec2meta_write_cb);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, imds_write_cb);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
 	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, ec2meta_progress_cb);
+	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, imds_progress_cb);
 	curl_easy_setopt(c, CURLOPT_XFERINFODATA, m);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	/* The link-local IMDS is never reached through a proxy. */
@@ -231,9 +252,9 @@ out:
  * 404, 405: fall back to IMDSv1), or -1 with *cause.
  */
 static int
-ec2meta_imds_token(struct ec2meta *m, char **token, char **cause)
+imds_token(struct imds *m, char **token, char **cause)
 {
-	struct ec2meta_resp	 r;
+	struct imds_resp	 r;
 	struct curl_slist	*h = NULL;
 	char			*url;
 	size_t			 len;
@@ -242,8 +263,8 @@ ec2meta_imds_token(struct ec2meta *m, char **token, char **cause)
 	*token = NULL;
 	xasprintf(&url, "%s/latest/api/token", m->imds_url);
 	h = curl_slist_append(h, "X-aws-ec2-metadata-token-ttl-seconds: "
-	    EC2META_TOKEN_TTL);
-	if (ec2meta_http(m, "PUT", url, h, NULL, EC2META_IMDS_MAX, 1, &r,
+	    IMDS_TOKEN_TTL);
+	if (imds_http(m, "PUT", url, h, NULL, IMDS_IMDS_MAX, 1, &r,
 	    cause) != 0)
 		goto out;
 	if (r.status == 403 || r.status == 404 || r.status == 405) {
@@ -261,7 +282,7 @@ ec2meta_imds_token(struct ec2meta *m, char **token, char **cause)
 	*token = xstrndup(r.body, len);
 	ret = 0;
 out:
-	ec2meta_resp_clear(&r);
+	imds_resp_clear(&r);
 	curl_slist_free_all(h);
 	free(url);
 	return (ret);
@@ -269,10 +290,10 @@ out:
 
 /* GETs an IMDS path; returns the body (the caller frees it) or NULL. */
 static char *
-ec2meta_imds_get(struct ec2meta *m, const char *token, const char *path,
+imds_path_get(struct imds *m, const char *token, const char *path,
     char **cause)
 {
-	struct ec2meta_resp	 r;
+	struct imds_resp	 r;
 	struct curl_slist	*h = NULL;
 	char			*url, *hdr = NULL, *body = NULL;
 
@@ -281,7 +302,7 @@ ec2meta_imds_get(struct ec2meta *m, const char *token, const char *path,
 		xasprintf(&hdr, "X-aws-ec2-metadata-token: %s", token);
 		h = curl_slist_append(h, hdr);
 	}
-	if (ec2meta_http(m, "GET", url, h, NULL, EC2META_IMDS_MAX, 1, &r,
+	if (imds_http(m, "GET", url, h, NULL, IMDS_IMDS_MAX, 1, &r,
 	    cause) != 0)
 		goto out;
 	if (r.status != 200) {
@@ -291,25 +312,11 @@ ec2meta_imds_get(struct ec2meta *m, const char *token, const char *path,
 	body = r.body;
 	r.body = NULL;
 out:
-	ec2meta_resp_clear(&r);
+	imds_resp_clear(&r);
 	curl_slist_free_all(h);
 	free(hdr);
 	free(url);
 	return (body);
-}
-
-/* A string member of the document as a json string, else json null. */
-static json_t *
-ec2meta_doc_string(const json_t *doc, const char *key)
-{
-	const json_t	*v;
-	json_t		*s;
-
-	v = json_object_get(doc, key);
-	if (!json_is_string(v))
-		return (json_null());
-	s = json_stringn(json_string_value(v), json_string_length(v));
-	return (s != NULL ? s : json_null());
 }
 
 /*
@@ -317,7 +324,7 @@ ec2meta_doc_string(const json_t *doc, const char *key)
  * caller clears it with creds_value_clear), or -1 with *cause.
  */
 static int
-ec2meta_role_creds(struct ec2meta *m, const char *token,
+imds_role_creds(struct imds *m, const char *token,
     struct creds_value *v, char **cause)
 {
 	json_t		*doc = NULL;
@@ -328,7 +335,7 @@ ec2meta_role_creds(struct ec2meta *m, const char *token,
 	int		 ret = -1;
 
 	memset(v, 0, sizeof *v);
-	list = ec2meta_imds_get(m, token,
+	list = imds_path_get(m, token,
 	    "/latest/meta-data/iam/security-credentials/", cause);
 	if (list == NULL)
 		goto out;
@@ -342,7 +349,7 @@ ec2meta_role_creds(struct ec2meta *m, const char *token,
 	}
 	role = xstrndup(list, n);
 	xasprintf(&path, "/latest/meta-data/iam/security-credentials/%s", role);
-	if ((body = ec2meta_imds_get(m, token, path, cause)) == NULL)
+	if ((body = imds_path_get(m, token, path, cause)) == NULL)
 		goto out;
 	if ((doc = json_loads(body, 0, &jerr)) == NULL) {
 		xasprintf(cause, "role %s: bad credentials document: %s", role,
@@ -378,7 +385,7 @@ out:
 
 /* Percent-encodes s for a form body (RFC 3986 unreserved stay). */
 static char *
-ec2meta_form_escape(const char *s)
+imds_form_escape(const char *s)
 {
 	static const char	 hex[] = "0123456789ABCDEF";
 	char			*out, *p;
@@ -405,14 +412,14 @@ ec2meta_form_escape(const char *s)
  * with *cause.
  */
 static json_t *
-ec2meta_tags(struct ec2meta *m, const char *token, const char *instance_id,
+imds_tags(struct imds *m, const char *token, const char *instance_id,
     const char *doc_region, char **cause)
 {
 	struct sigv4_credentials creds;
 	struct creds_value	 rolecreds;
 	struct sigv4_header	 sh[4];
 	struct sigv4_request	 req;
-	struct ec2meta_resp	 r;
+	struct imds_resp	 r;
 	struct curl_slist	*h = NULL;
 	const char		*region, *hostp, *pathp;
 	char			 date[SIGV4_DATE_LEN + 1];
@@ -441,7 +448,7 @@ ec2meta_tags(struct ec2meta *m, const char *token, const char *instance_id,
 			*cause = xstrdup("no credentials");
 			goto out;
 		}
-		if (ec2meta_role_creds(m, token, &rolecreds, cause) != 0)
+		if (imds_role_creds(m, token, &rolecreds, cause) != 0)
 			goto out;
 		creds.access_key_id = rolecreds.access_key_id;
 		creds.secret_access_key = rolecreds.secret_access_key;
@@ -468,8 +475,8 @@ ec2meta_tags(struct ec2meta *m, const char *token, const char *instance_id,
 	url = base;
 	base = NULL;
 
-	id = ec2meta_form_escape(instance_id);
-	xasprintf(&body, "Action=DescribeTags&Version=" EC2META_EC2_VERSION
+	id = imds_form_escape(instance_id);
+	xasprintf(&body, "Action=DescribeTags&Version=" IMDS_EC2_VERSION
 	    "&Filter.1.Name=resource-id&Filter.1.Value.1=%s", id);
 	sigv4_amz_date(time(NULL), date);
 	n = 0;
@@ -507,7 +514,7 @@ ec2meta_tags(struct ec2meta *m, const char *token, const char *instance_id,
 	free(line);
 	h = curl_slist_append(h, "Expect:");
 
-	if (ec2meta_http(m, "POST", url, h, body, EC2META_TAGS_MAX, 0, &r,
+	if (imds_http(m, "POST", url, h, body, IMDS_TAGS_MAX, 0, &r,
 	    cause) != 0)
 		goto out;
 	if (r.status != 200) {
@@ -522,9 +529,9 @@ ec2meta_tags(struct ec2meta *m, const char *token, const char *instance_id,
 			xasprintf(cause, "DescribeTags: HTTP %ld", r.status);
 		goto out;
 	}
-	tags = ec2meta_parse_tags(r.body, r.len, cause);
+	tags = imds_parse_tags(r.body, r.len, cause);
 out:
-	ec2meta_resp_clear(&r);
+	imds_resp_clear(&r);
 	if (h != NULL) {
 		struct curl_slist	*s;
 
@@ -544,65 +551,114 @@ out:
 	return (tags);
 }
 
-/* "yyyy-MM-dd'T'HH:mm:ssZ" in local time, as Java's SimpleDateFormat. */
-static json_t *
-ec2meta_timestamp(time_t t)
+/*
+ * Makes a snapshot: error alone, or the document's fields, the time and
+ * the tags (an object of strings; NULL: DescribeTags failed).  One
+ * allocation holds the struct, the tags and every string.
+ */
+static struct imds_snap *
+imds_snap_make(const char *error, const json_t *doc, time_t fetched,
+    const json_t *tags)
 {
-	struct tm	tm;
-	char		buf[64];
+	struct imds_snap	*s;
+	struct ec2_metadata_tag	*t;
+	const char		*f[IMDS_NFIELDS], *k;
+	json_t			*v;
+	size_t			 size, ntags, i, len;
+	char			*p;
 
-	if (localtime_r(&t, &tm) == NULL ||
-	    strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S%z", &tm) == 0)
-		return (json_null());
-	return (json_string(buf));
+	ntags = tags != NULL ? json_object_size(tags) : 0;
+	size = sizeof *s + ntags * sizeof *t;
+	if (error != NULL)
+		size += strlen(error) + 1;
+	for (i = 0; i < IMDS_NFIELDS; i++) {
+		f[i] = error == NULL ? json_string_value(json_object_get(doc,
+		    imds_fields[i].doc)) : NULL;
+		if (f[i] != NULL)
+			size += strlen(f[i]) + 1;
+	}
+	if (tags != NULL) {
+		json_object_foreach((json_t *)tags, k, v)
+			size += strlen(k) + 1 + json_string_length(v) + 1;
+	}
+	s = xcalloc(1, size);
+	atomic_init(&s->refs, 1);
+	s->md.gen = atomic_fetch_add(&imds_gen, 1) + 1;
+	t = (struct ec2_metadata_tag *)(s + 1);
+	p = (char *)(t + ntags);
+	if (error != NULL) {
+		len = strlen(error) + 1;
+		s->md.error = memcpy(p, error, len);
+		return (s);
+	}
+	for (i = 0; i < IMDS_NFIELDS; i++) {
+		if (f[i] == NULL)
+			continue;
+		len = strlen(f[i]) + 1;
+		*(const char **)((char *)&s->md + imds_fields[i].off) =
+		    memcpy(p, f[i], len);
+		p += len;
+	}
+	s->md.fetched = fetched;
+	if (tags != NULL) {
+		s->md.has_tags = 1;
+		s->md.tags = t;
+		json_object_foreach((json_t *)tags, k, v) {
+			len = strlen(k) + 1;
+			t->key = memcpy(p, k, len);
+			p += len;
+			t->value_len = json_string_length(v);
+			t->value = memcpy(p, json_string_value(v),
+			    t->value_len);
+			p += t->value_len + 1;
+			t++;
+			s->md.ntags++;
+		}
+	}
+	return (s);
 }
 
 /*
- * One fetch: returns the snapshot, or NULL with *cause.  Tags that cannot
- * be had are left out with a warning, as the agent does.
+ * One fetch: returns the snapshot, with an error if there is no identity.
+ * Tags that cannot be had are left out with a warning, as the agent does.
  */
-static json_t *
-ec2meta_fetch(struct ec2meta *m, char **cause)
+static struct imds_snap *
+imds_fetch(struct imds *m)
 {
-	json_t		*doc = NULL, *snap = NULL, *tags = NULL;
-	json_error_t	 jerr;
-	time_t		 now;
-	char		*token = NULL, *body = NULL, *tcause = NULL;
-	const char	*instance_id;
-	size_t		 i;
+	struct imds_snap	*snap = NULL;
+	json_t			*doc = NULL, *tags = NULL;
+	json_error_t		 jerr;
+	time_t			 now;
+	char			*token = NULL, *body = NULL, *tcause = NULL;
+	char			*cause = NULL;
+	const char		*instance_id;
 
 	if (m->imds_disabled) {
-		*cause = xstrdup("AWS_EC2_METADATA_DISABLED is set");
+		cause = xstrdup("AWS_EC2_METADATA_DISABLED is set");
 		goto out;
 	}
 	now = time(NULL);
-	if (ec2meta_imds_token(m, &token, cause) != 0)
+	if (imds_token(m, &token, &cause) != 0)
 		goto out;
-	body = ec2meta_imds_get(m, token,
-	    "/latest/dynamic/instance-identity/document", cause);
+	body = imds_path_get(m, token,
+	    "/latest/dynamic/instance-identity/document", &cause);
 	if (body == NULL)
 		goto out;
 	if ((doc = json_loads(body, 0, &jerr)) == NULL ||
 	    !json_is_object(doc)) {
-		xasprintf(cause, "bad instance identity document: %s",
+		xasprintf(&cause, "bad instance identity document: %s",
 		    doc == NULL ? jerr.text : "not an object");
 		goto out;
 	}
-	snap = json_object();
-	for (i = 0; i < sizeof ec2meta_fields / sizeof ec2meta_fields[0]; i++)
-		json_object_set_new(snap, ec2meta_fields[i].out,
-		    ec2meta_doc_string(doc, ec2meta_fields[i].doc));
-	json_object_set_new(snap, "metadataTimestamp", ec2meta_timestamp(now));
 
 	instance_id = json_string_value(json_object_get(doc, "instanceId"));
 	if (instance_id == NULL || *instance_id == '\0')
 		tcause = xstrdup("no instanceId in the identity document");
 	else
-		tags = ec2meta_tags(m, token, instance_id,
+		tags = imds_tags(m, token, instance_id,
 		    json_string_value(json_object_get(doc, "region")),
 		    &tcause);
 	if (tcause == NULL) {
-		json_object_set_new(snap, "tags", tags);
 		if (m->tags_failing)
 			log_info("ADDEC2METADATA: instance tags read again");
 		m->tags_failing = 0;
@@ -615,7 +671,12 @@ ec2meta_fetch(struct ec2meta *m, char **cause)
 		m->tags_failing = 1;
 		free(tcause);
 	}
+	snap = imds_snap_make(NULL, doc, now, tags);
 out:
+	if (snap == NULL)
+		snap = imds_snap_make(cause, NULL, 0, NULL);
+	free(cause);
+	json_decref(tags);
 	json_decref(doc);
 	free(body);
 	if (token != NULL) {
@@ -625,40 +686,60 @@ out:
 	return (snap);
 }
 
-static void *
-ec2meta_thread(void *arg)
+void
+imds_release(const struct ec2_metadata *md)
 {
-	struct ec2meta	*m = arg;
-	struct timespec	 deadline;
-	json_t		*snap;
-	char		*cause;
-	unsigned int	 wait;
+	struct imds_snap	*s = (struct imds_snap *)md;
+
+	if (s != NULL && atomic_fetch_sub(&s->refs, 1) == 1)
+		free(s);
+}
+
+/* Publishes a snapshot, taking over the caller's reference. */
+static void
+imds_publish(struct imds *m, struct imds_snap *snap)
+{
+	struct imds_snap	*old;
+
+	pthread_mutex_lock(&m->lock);
+	old = m->snap;
+	m->snap = snap;
+	m->fetched = 1;
+	pthread_cond_broadcast(&m->ready);
+	pthread_mutex_unlock(&m->lock);
+	imds_release(old != NULL ? &old->md : NULL);
+}
+
+static void *
+imds_thread(void *arg)
+{
+	struct imds		*m = arg;
+	struct imds_snap	*snap;
+	struct timespec		 began, deadline;
+	unsigned int		 wait;
+	int			 failed;
 
 	for (;;) {
-		cause = NULL;
+		clock_gettime(CLOCK_MONOTONIC, &began);
 		log_debug("ADDEC2METADATA: fetching EC2 metadata");
-		snap = ec2meta_fetch(m, &cause);
-		if (snap == NULL)
-			log_debug("ADDEC2METADATA: no metadata: %s", cause);
+		snap = imds_fetch(m);
+		if ((failed = snap->md.error != NULL))
+			log_debug("ADDEC2METADATA: no metadata: %s",
+			    snap->md.error);
+		imds_publish(m, snap);
 
+		/* m->ttl may shrink while this waits (imds_get). */
 		pthread_mutex_lock(&m->lock);
-		json_decref(m->snap);
-		free(m->cause);
-		m->snap = snap;
-		m->cause = cause;
-		m->gen++;
-		m->fetched = 1;
-		pthread_cond_broadcast(&m->ready);
-
-		wait = m->ttl;
-		if (snap == NULL && wait > EC2META_RETRY_SECS)
-			wait = EC2META_RETRY_SECS;
-		clock_gettime(CLOCK_MONOTONIC, &deadline);
-		deadline.tv_sec += wait;
-		while (!atomic_load(&m->stop) &&
-		    pthread_cond_timedwait(&m->wake, &m->lock, &deadline) !=
-		    ETIMEDOUT)
-			;
+		while (!atomic_load(&m->stop)) {
+			wait = m->ttl;
+			if (failed && wait > IMDS_RETRY_SECS)
+				wait = IMDS_RETRY_SECS;
+			deadline = began;
+			deadline.tv_sec += wait;
+			if (pthread_cond_timedwait(&m->wake, &m->lock,
+			    &deadline) == ETIMEDOUT)
+				break;
+		}
 		pthread_mutex_unlock(&m->lock);
 		if (atomic_load(&m->stop))
 			break;
@@ -666,33 +747,27 @@ ec2meta_thread(void *arg)
 	return (NULL);
 }
 
-struct ec2meta *
-ec2meta_create(unsigned int ttl, unsigned int wait_ms, char **cause)
+struct imds *
+imds_create(void)
 {
-	struct ec2meta		*m;
+	struct imds		*m;
 	pthread_condattr_t	 ca;
-	struct timespec		 deadline;
-	sigset_t		 all, old;
 	char			*v, *ccause = NULL;
-	int			 rc;
 
-	/* Thread-safe from libcurl 7.84 on; a no-op after the first. */
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		*cause = xstrdup("curl_global_init failed");
-		return (NULL);
-	}
 	m = xcalloc(1, sizeof *m);
-	m->ttl = ttl > 0 ? ttl : 1;
-	if ((v = ec2meta_env("AWS_EC2_METADATA_DISABLED")) != NULL) {
+	/* Thread-safe from libcurl 7.84 on; a no-op after the first. */
+	m->curl_failed = curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK;
+	m->ttl = 1;
+	if ((v = imds_env("AWS_EC2_METADATA_DISABLED")) != NULL) {
 		m->imds_disabled = strcasecmp(v, "true") == 0;
 		free(v);
 	}
-	if ((m->imds_url = ec2meta_env("AWS_EC2_METADATA_SERVICE_ENDPOINT")) ==
+	if ((m->imds_url = imds_env("AWS_EC2_METADATA_SERVICE_ENDPOINT")) ==
 	    NULL)
-		m->imds_url = xstrdup(EC2META_IMDS_DEFAULT);
-	if ((m->ec2_url = ec2meta_env("AWS_ENDPOINT_URL_EC2")) == NULL)
-		m->ec2_url = ec2meta_env("AWS_ENDPOINT_URL");
-	m->region = ec2meta_env("AWS_REGION");
+		m->imds_url = xstrdup(IMDS_DEFAULT_URL);
+	if ((m->ec2_url = imds_env("AWS_ENDPOINT_URL_EC2")) == NULL)
+		m->ec2_url = imds_env("AWS_ENDPOINT_URL");
+	m->region = imds_env("AWS_REGION");
 	/* The SDK's default chain: the environment, then the instance role. */
 	m->envcreds = creds_create(NULL, &ccause);
 	free(ccause);
@@ -703,69 +778,94 @@ ec2meta_create(unsigned int ttl, unsigned int wait_ms, char **cause)
 	pthread_cond_init(&m->wake, &ca);
 	pthread_cond_init(&m->ready, &ca);
 	pthread_condattr_destroy(&ca);
+	return (m);
+}
+
+/*
+ * Starts the thread, with m->lock held, and waits for its first fetch for
+ * up to IMDS_WAIT_MS.  A thread that cannot start leaves a snapshot that
+ * says so.
+ */
+static void
+imds_start(struct imds *m)
+{
+	struct timespec	 deadline;
+	sigset_t	 all, old;
+	char		*cause = NULL;
+	int		 rc;
+
+	if (m->curl_failed) {
+		m->snap = imds_snap_make("curl_global_init failed", NULL, 0,
+		    NULL);
+		return;
+	}
 	/*
 	 * The thread blocks every signal, so that signals meant for the
-	 * daemon's loop (signalfd, blocked there later) never land here.
+	 * daemon's loop (signalfd, blocked there) never land here.
 	 */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	rc = pthread_create(&m->thread, NULL, ec2meta_thread, m);
+	rc = pthread_create(&m->thread, NULL, imds_thread, m);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc != 0) {
-		xasprintf(cause, "pthread_create: %s", strerror(rc));
-		pthread_cond_destroy(&m->ready);
-		pthread_cond_destroy(&m->wake);
-		pthread_mutex_destroy(&m->lock);
-		creds_free(m->envcreds);
-		free(m->region);
-		free(m->ec2_url);
-		free(m->imds_url);
-		free(m);
-		return (NULL);
+		xasprintf(&cause, "pthread_create: %s", strerror(rc));
+		log_warnx("ADDEC2METADATA: cannot start the metadata thread: "
+		    "%s", cause);
+		m->snap = imds_snap_make(cause, NULL, 0, NULL);
+		free(cause);
+		return;
 	}
+	m->running = 1;
 
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_sec += wait_ms / 1000;
-	deadline.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
+	deadline.tv_sec += IMDS_WAIT_MS / 1000;
+	deadline.tv_nsec += (long)(IMDS_WAIT_MS % 1000) * 1000000L;
 	if (deadline.tv_nsec >= 1000000000L) {
 		deadline.tv_sec++;
 		deadline.tv_nsec -= 1000000000L;
 	}
-	pthread_mutex_lock(&m->lock);
 	while (!m->fetched &&
 	    pthread_cond_timedwait(&m->ready, &m->lock, &deadline) !=
 	    ETIMEDOUT)
 		;
-	pthread_mutex_unlock(&m->lock);
-	return (m);
 }
 
-int
-ec2meta_update(struct ec2meta *m, uint64_t *gen, json_t **meta,
-    char **cause)
+const struct ec2_metadata *
+imds_get(struct imds *m, unsigned int max_age)
 {
-	int	changed = 0;
+	struct imds_snap	*s;
 
+	if (max_age < 1)
+		max_age = 1;
 	pthread_mutex_lock(&m->lock);
-	if (m->gen != *gen) {
-		json_decref(*meta);
-		free(*cause);
-		*meta = m->snap != NULL ? json_deep_copy(m->snap) : NULL;
-		if (*meta == NULL)
-			*cause = xstrdup(m->cause != NULL ? m->cause :
-			    "no metadata");
-		else
-			*cause = NULL;
-		*gen = m->gen;
-		changed = 1;
-	} else if (!m->fetched && *meta == NULL && *cause == NULL)
-		*cause = xstrdup("not fetched yet");
+	if (!m->started) {
+		m->started = 1;
+		m->ttl = max_age;
+		imds_start(m);
+	} else if (max_age < m->ttl) {
+		m->ttl = max_age;
+		pthread_cond_broadcast(&m->wake);
+	}
+	if ((s = m->snap) != NULL)
+		atomic_fetch_add(&s->refs, 1);
 	pthread_mutex_unlock(&m->lock);
-	return (changed);
+	return (s != NULL ? &s->md : NULL);
+}
+
+const struct ec2_metadata *
+imds_conv_get(void *arg, unsigned int max_age)
+{
+	struct imds			*m = arg;
+	const struct ec2_metadata	*md;
+
+	md = imds_get(m, max_age);
+	imds_release(m->conv_held);
+	m->conv_held = md;
+	return (md);
 }
 
 void
-ec2meta_free(struct ec2meta *m)
+imds_free(struct imds *m)
 {
 	if (m == NULL)
 		return;
@@ -773,13 +873,14 @@ ec2meta_free(struct ec2meta *m)
 	atomic_store(&m->stop, 1);
 	pthread_cond_broadcast(&m->wake);
 	pthread_mutex_unlock(&m->lock);
-	pthread_join(m->thread, NULL);
+	if (m->running)
+		pthread_join(m->thread, NULL);
 
 	pthread_cond_destroy(&m->ready);
 	pthread_cond_destroy(&m->wake);
 	pthread_mutex_destroy(&m->lock);
-	json_decref(m->snap);
-	free(m->cause);
+	imds_release(m->conv_held);
+	imds_release(m->snap != NULL ? &m->snap->md : NULL);
 	creds_free(m->envcreds);
 	free(m->region);
 	free(m->ec2_url);
@@ -791,7 +892,7 @@ ec2meta_free(struct ec2meta *m)
 
 /* Appends code point cp as UTF-8. */
 static size_t
-ec2meta_put_utf8(char *p, unsigned long cp)
+imds_put_utf8(char *p, unsigned long cp)
 {
 	if (cp < 0x80) {
 		p[0] = cp;
@@ -821,7 +922,7 @@ ec2meta_put_utf8(char *p, unsigned long cp)
  * The result is never longer than the input.
  */
 static char *
-ec2meta_xml_text(const char *s, size_t len, size_t *outlen)
+imds_xml_text(const char *s, size_t len, size_t *outlen)
 {
 	static const struct {
 		const char	*name;
@@ -889,7 +990,7 @@ ec2meta_xml_text(const char *s, size_t len, size_t *outlen)
 		/* "&#N;" takes at least 4 bytes: room for 4 of UTF-8. */
 		if (cp == 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
 			goto bad;
-		p += ec2meta_put_utf8(p, cp);
+		p += imds_put_utf8(p, cp);
 		s = semi + 1;
 	}
 	*p = '\0';
@@ -905,7 +1006,7 @@ bad:
  * its content; returns 1, or 0 if absent or unterminated.
  */
 static int
-ec2meta_xml_find(const char *s, const char *end, const char *name,
+imds_xml_find(const char *s, const char *end, const char *name,
     const char **content, size_t *clen, const char **after)
 {
 	size_t		 n = strlen(name);
@@ -950,7 +1051,7 @@ ec2meta_xml_find(const char *s, const char *end, const char *name,
  * ASCII is mapped.
  */
 static char *
-ec2meta_lower(locale_t loc, const char *s, size_t len)
+imds_lower(locale_t loc, const char *s, size_t len)
 {
 	const unsigned char	*u = (const unsigned char *)s;
 	unsigned long		 cp;
@@ -982,7 +1083,7 @@ ec2meta_lower(locale_t loc, const char *s, size_t len)
 			cp = (cp << 6) | (u[i + k] & 0x3f);
 		if (loc != (locale_t)0)
 			cp = towlower_l((wint_t)cp, loc);
-		p += ec2meta_put_utf8(p, cp);
+		p += imds_put_utf8(p, cp);
 		i += n;
 	}
 	*p = '\0';
@@ -990,39 +1091,39 @@ ec2meta_lower(locale_t loc, const char *s, size_t len)
 }
 
 json_t *
-ec2meta_parse_tags(const char *xml, size_t len, char **cause)
+imds_parse_tags(const char *xml, size_t len, char **cause)
 {
 	const char	*end = xml + len, *set, *item, *c, *after, *next, *skip;
 	size_t		 setlen, itemlen, clen, klen, vlen, ntags = 0;
 	char		*key = NULL, *value = NULL, *lkey;
 	json_t		*tags, *v, *k;
 
-	pthread_once(&ec2meta_locale_once, ec2meta_locale_init);
+	pthread_once(&imds_locale_once, imds_locale_init);
 	if (memmem(xml, len, "<DescribeTagsResponse", 21) == NULL) {
 		*cause = xstrdup("not a DescribeTagsResponse");
 		return (NULL);
 	}
 	tags = json_object();
-	if (!ec2meta_xml_find(xml, end, "tagSet", &set, &setlen, &after))
+	if (!imds_xml_find(xml, end, "tagSet", &set, &setlen, &after))
 		return (tags);	/* no tags */
 	end = set + setlen;
-	for (next = set; ec2meta_xml_find(next, end, "item", &item, &itemlen,
+	for (next = set; imds_xml_find(next, end, "item", &item, &itemlen,
 	    &after); next = after) {
-		if (++ntags > EC2META_MAX_TAGS) {
-			xasprintf(cause, "more than %d tags", EC2META_MAX_TAGS);
+		if (++ntags > IMDS_MAX_TAGS) {
+			xasprintf(cause, "more than %d tags", IMDS_MAX_TAGS);
 			goto bad;
 		}
-		if (!ec2meta_xml_find(item, item + itemlen, "key", &c, &clen,
+		if (!imds_xml_find(item, item + itemlen, "key", &c, &clen,
 		    &skip) ||
-		    (key = ec2meta_xml_text(c, clen, &klen)) == NULL) {
+		    (key = imds_xml_text(c, clen, &klen)) == NULL) {
 			*cause = xstrdup("a tag without a usable key");
 			goto bad;
 		}
-		if (!ec2meta_xml_find(item, item + itemlen, "value", &c, &clen,
+		if (!imds_xml_find(item, item + itemlen, "value", &c, &clen,
 		    &skip)) {
 			value = xstrdup("");
 			vlen = 0;
-		} else if ((value = ec2meta_xml_text(c, clen, &vlen)) == NULL) {
+		} else if ((value = imds_xml_text(c, clen, &vlen)) == NULL) {
 			xasprintf(cause, "tag %s: bad value", key);
 			goto bad;
 		}
@@ -1037,7 +1138,7 @@ ec2meta_parse_tags(const char *xml, size_t len, char **cause)
 			goto bad;
 		}
 		json_decref(k);
-		lkey = ec2meta_lower(ec2meta_utf8_locale, key, klen);
+		lkey = imds_lower(imds_utf8_locale, key, klen);
 		json_object_set_new(tags, lkey, v);
 		free(lkey);
 		free(key);
