@@ -1,8 +1,10 @@
 /*
  * fuzz_addec2metadata: libFuzzer target for the ADDEC2METADATA converter
- * (parsers/addec2metadata.c) and the DescribeTags parser of ec2meta.c.
+ * (parsers/addec2metadata.c), fed by the agent's metadata client
+ * (agent/imds.c) as sluiced feeds it, and for the client's DescribeTags
+ * parser.
  *
- * The converter needs an instance metadata service, so LLVMFuzzerInitialize
+ * The client needs an instance metadata service, so LLVMFuzzerInitialize
  * starts the real tests/fakeimds/fakeimds (IMDSv2 and DescribeTags on an
  * ephemeral port of 127.0.0.1; its path is built in with -DFUZZ_FAKEIMDS,
  * or taken from $FAKEIMDS) and points the AWS SDK environment variables at
@@ -12,16 +14,17 @@
  * (PR_SET_PDEATHSIG) when the fuzzer dies any other way (a crash, or
  * libFuzzer's _Exit on a timeout or out of memory).
  *
- * Two instances are made, as a flow makes them, and each is checked to add
- * the fake's identity and tags: COMPACT with metadataTTL 1, so that the
- * fetcher replaces the snapshot every second while records are converted,
- * and PRETTYPRINT with the default TTL, whose snapshot never changes.  The
+ * Two instances are made, as a flow makes them, each with a client of its
+ * own, and each is checked to add the fake's identity and tags: COMPACT
+ * with metadataTTL 1, so that the fetcher replaces the snapshot every
+ * second while records are converted, and PRETTYPRINT with the default
+ * TTL, whose snapshot never changes.  The
  * first input byte b picks what the rest is:
  *   (b & 0x7f) % 3 == 0 or 1  records for COMPACT or PRETTYPRINT: one
  *                             record if b & 0x80, else cut into lines that
  *                             keep their "\n" (as fuzz_converter does);
  *   (b & 0x7f) % 3 == 2       a DescribeTags response, for
- *                             ec2meta_parse_tags.
+ *                             imds_parse_tags.
  *
  * Checked for a record, besides the sanitizers: the result is CONV_OK or
  * CONV_ERROR; an output other than the record itself (the pass-through when
@@ -30,14 +33,14 @@
  * a record that jansson reads as an object (with the converter's flags) is
  * converted, into its members in their order with equal values (containers
  * nested deeper than json_out writes become null), then the metadata keys
- * it lacked, in ec2meta's order; a record that fails is not an object.  The
+ * it lacked, in the converter's order; a record that fails is not an object.  The
  * refreshing instance may lose its tags, or all its metadata, to a refresh
  * that fails under load; the other may not.  For DescribeTags: either an
- * object of at most EC2META_MAX_TAGS strings whose keys hold no ASCII upper
+ * object of at most IMDS_MAX_TAGS strings whose keys hold no ASCII upper
  * case, which reads back the same when written as a response again, and no
  * cause; or NULL and a cause.
  *
- * The identity document is parsed inside ec2meta's fetch, which has no
+ * The identity document is parsed inside imds's fetch, which has no
  * parser of its own to call, so it is not fuzzed here.
  */
 #ifndef _GNU_SOURCE
@@ -64,8 +67,8 @@
 #include <jansson.h>
 
 #include "converter.h"
-#include "ec2meta.h"
 #include "fuzz_utf8.h"
+#include "imds.h"
 #include "json_out.h"
 
 #ifndef FUZZ_FAKEIMDS
@@ -85,16 +88,18 @@ struct fuzz_inst {
 	const char	*opts;
 	int		 refreshes;	/* metadataTTL 1 */
 	void		*inst;
+	struct imds	*imds;		/* its metadata */
 };
 
 static struct fuzz_inst fuzz_insts[] = {
-	{ "{\"logFormat\":\"RFC3339SYSLOG\",\"metadataTTL\":1}", 1, NULL },
+	{ "{\"logFormat\":\"RFC3339SYSLOG\",\"metadataTTL\":1}", 1, NULL,
+	  NULL },
 	{ "{\"logFormat\":\"RFC3339SYSLOG\",\"jsonFormat\":\"PRETTYPRINT\"}",
-	  0, NULL },
+	  0, NULL, NULL },
 };
 #define FUZZ_NINSTS	(sizeof fuzz_insts / sizeof fuzz_insts[0])
 
-/* The keys ec2meta's snapshot holds, in its order (see ec2meta.h). */
+/* The keys the converter adds, in its order (addec2metadata.c). */
 static const char *const fuzz_meta_keys[] = {
 	"privateIp", "availabilityZone", "instanceId", "instanceType",
 	"accountId", "amiId", "region", "metadataTimestamp", "tags"
@@ -212,6 +217,8 @@ fuzz_free(void)
 	for (i = 0; i < FUZZ_NINSTS; i++) {
 		addec2metadata_ops.free(fuzz_insts[i].inst);
 		fuzz_insts[i].inst = NULL;
+		imds_free(fuzz_insts[i].imds);
+		fuzz_insts[i].imds = NULL;
 	}
 	json_decref(fuzz_meta);
 	fuzz_meta = NULL;
@@ -387,12 +394,23 @@ fuzz_check_members(const json_t *in, const json_t *out)
 		fuzz_fail("an extra member %s", json_object_iter_key(io));
 }
 
+/* The context sluiced gives a record: the instance's client feeds it. */
+static struct conv_ctx
+fuzz_ctx(struct fuzz_inst *fi)
+{
+	struct conv_ctx	ctx = {
+		"fuzz", "/var/log/fuzz.log", "fuzzhost", 1700000000,
+		imds_conv_get, NULL
+	};
+
+	ctx.ec2_arg = fi->imds;
+	return (ctx);
+}
+
 static void
 fuzz_record(struct fuzz_inst *fi, const char *rec, size_t len)
 {
-	static const struct conv_ctx	 ctx = {
-		"fuzz", "/var/log/fuzz.log", "fuzzhost", 1700000000
-	};
+	struct conv_ctx			 ctx = fuzz_ctx(fi);
 	enum conv_result		 r;
 	json_error_t			 jerr;
 	json_t				*in, *out;
@@ -478,7 +496,7 @@ fuzz_tags(const char *xml, size_t len)
 	char			*cause = NULL;
 	size_t			 i;
 
-	if ((t = ec2meta_parse_tags(xml, len, &cause)) == NULL) {
+	if ((t = imds_parse_tags(xml, len, &cause)) == NULL) {
 		if (cause == NULL)
 			fuzz_fail("NULL without a cause");
 		free(cause);
@@ -486,9 +504,9 @@ fuzz_tags(const char *xml, size_t len)
 	}
 	if (cause != NULL)
 		fuzz_fail("tags and a cause: %s", cause);
-	if (!json_is_object(t) || json_object_size(t) > EC2META_MAX_TAGS)
+	if (!json_is_object(t) || json_object_size(t) > IMDS_MAX_TAGS)
 		fuzz_fail("not an object of at most %d tags",
-		    EC2META_MAX_TAGS);
+		    IMDS_MAX_TAGS);
 
 	fuzz_xml.len = 0;
 	conv_buf_add(&fuzz_xml, head, sizeof head - 1);
@@ -506,7 +524,7 @@ fuzz_tags(const char *xml, size_t len)
 		conv_buf_add(&fuzz_xml, "</value></item>", 15);
 	}
 	conv_buf_add(&fuzz_xml, tail, sizeof tail - 1);
-	if ((again = ec2meta_parse_tags(fuzz_xml.data, fuzz_xml.len,
+	if ((again = imds_parse_tags(fuzz_xml.data, fuzz_xml.len,
 	    &cause)) == NULL)
 		fuzz_fail("written again, the tags fail: %s", cause);
 	if (!fuzz_same(t, again, 0))
@@ -530,9 +548,7 @@ fuzz_is_string(const json_t *v, const char *s)
 static json_t *
 fuzz_first_meta(struct fuzz_inst *fi)
 {
-	static const struct conv_ctx	 ctx = {
-		"fuzz", "/var/log/fuzz.log", "fuzzhost", 1700000000
-	};
+	struct conv_ctx			 ctx = fuzz_ctx(fi);
 	json_error_t			 jerr;
 	json_t				*out = NULL, *tags = NULL;
 	int				 waited;
@@ -616,6 +632,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 			    cause != NULL ? cause : "?",
 			    badkey != NULL ? badkey : "-");
 		json_decref(opts);
+		fuzz_insts[i].imds = imds_create();
 		meta = fuzz_first_meta(&fuzz_insts[i]);
 		if (fuzz_meta == NULL) {
 			fuzz_meta = meta;

@@ -12,10 +12,13 @@
 # below whose source file exists in parsers/, fuzz_options (Java regexes
 # through jregex, and option objects through every converter's create,
 # linked with all of those converters), and fuzz_addec2metadata for
-# ADDEC2METADATA (also ec2meta's DescribeTags parser), which talks to
+# ADDEC2METADATA fed by the agent's metadata client (agent/imds.c, whose
+# DescribeTags parser it fuzzes too), which talks to
 # tests/fakeimds/fakeimds, built here with the same compiler and started
 # by the target on 127.0.0.1.  Each converter is linked with the helper
-# files of parsers/, not with the other converters.
+# files of parsers/, not with the other converters.  Sources of common/
+# and parsers/, and the converter targets, are compiled without agent/ on
+# the include path, as the Makefile builds them.
 # Crash inputs are kept in $FUZZ_OUT (default: a temp dir, printed), and
 # a crash is replayed with: $FUZZ_OUT/<target> <crash-file>.
 
@@ -40,28 +43,34 @@ PARSEJSON:parsejson:parsejson_ops
 "
 # Converter files, and files that need the network; never helpers.
 # ADDEC2METADATA has a target of its own (fuzz_addec2metadata.c).
-notlib="registry chain addec2metadata ec2meta"
+notlib="registry chain addec2metadata"
 for c in $converters; do
 	notlib="$notlib $(echo "$c" | cut -d: -f2)"
 done
 
 san="address,undefined"
-cflags="-g -O1 -fno-sanitize-recover=all -std=gnu11 -I$top/common
-    -I$top/agent -I$top/parsers"
+cflags="-g -O1 -fno-sanitize-recover=all -std=gnu11"
+# Dependencies point one way, agent -> parsers -> common.
+inc_parsers="-I$top/common -I$top/parsers"
+inc_agent="$inc_parsers -I$top/agent"
 libs="-lpcre2-8 -ljansson -lm"
 
 fail=0
 targets=""
 xlibs=""	# more libraries for the target being built
+maininc=$inc_parsers	# include path of the target being built
 
 # Each source is compiled once; the targets are linked from the objects.
 obj() {		# source -> prints its object
-	o=$out/obj/$(basename "$(dirname "$1")")-$(basename "$1" .c).o
+	d=$(basename "$(dirname "$1")")
+	o=$out/obj/$d-$(basename "$1" .c).o
+	inc=$inc_parsers
+	[ "$d" = agent ] && inc=$inc_agent
 	if [ ! -f "$o" ]; then
 		mkdir -p "$out/obj"
 		# shellcheck disable=SC2086
-		$cc $cflags -fsanitize=fuzzer-no-link,$san -c -o "$o" "$1" \
-		    >>"$out/obj.log" 2>&1 || o=FAILED:$1
+		$cc $cflags $inc -fsanitize=fuzzer-no-link,$san -c -o "$o" \
+		    "$1" >>"$out/obj.log" 2>&1 || o=FAILED:$1
 	fi
 	echo "$o"
 }
@@ -96,7 +105,8 @@ build() {	# name, two -D flags (or ""), the target's source, other sources
 		;;
 	esac
 	# shellcheck disable=SC2086
-	if ! $cc $cflags -fsanitize=fuzzer,$san ${d1:+"$d1"} ${d2:+"$d2"} \
+	if ! $cc $cflags $maininc -fsanitize=fuzzer,$san \
+	    ${d1:+"$d1"} ${d2:+"$d2"} \
 	    -o "$out/$name" "$main" $objs $libs $xlibs \
 	    >"$out/$name.build.log" 2>&1
 	then
@@ -108,9 +118,11 @@ build() {	# name, two -D flags (or ""), the target's source, other sources
 	targets="$targets $name"
 }
 
+maininc=$inc_agent
 # shellcheck disable=SC2086
 build fuzz_framer "" "" "$top/tests/fuzz/fuzz_framer.c" "$top/agent/framer.c" \
     "$top/parsers/jregex.c" $common
+maininc=$inc_parsers
 
 for c in $converters; do
 	opt=$(echo "$c" | cut -d: -f1)
@@ -147,12 +159,14 @@ if [ -f "$top/parsers/addec2metadata.c" ]; then
 	    >"$out/fakeimds.build.log" 2>&1
 	then
 		xlibs="-lcurl -lcrypto -lpthread"
+		maininc=$inc_agent
 		# shellcheck disable=SC2086
 		build fuzz_addec2metadata "-DFUZZ_FAKEIMDS=\"$fake\"" "" \
 		    "$top/tests/fuzz/fuzz_addec2metadata.c" \
-		    "$top/parsers/addec2metadata.c" "$top/parsers/ec2meta.c" \
+		    "$top/parsers/addec2metadata.c" "$top/agent/imds.c" \
 		    "$top/agent/creds.c" "$top/agent/sigv4.c" $helpers $common
 		xlibs=""
+		maininc=$inc_parsers
 	else
 		echo "fuzz: FAIL: fakeimds does not build:"
 		sed 's/^/    /' "$out/fakeimds.build.log" | head -40
