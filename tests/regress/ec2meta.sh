@@ -4,7 +4,8 @@
 # one local port).  Checks the exact output bytes (metadataTimestamp is
 # checked for its format, then masked), COMPACT and PRETTYPRINT, the raw
 # fallback for a record that is not a JSON object, and the pass-through with
-# one warning when there is no metadata.  Never talks to AWS.
+# one warning when there is no metadata, and that `sluiced -n` asks the
+# metadata service nothing.  Never talks to AWS.
 . "$(dirname "$0")/lib.sh"
 
 : "${FAKEIMDS:=$top_builddir/tests/fakeimds/fakeimds}"
@@ -76,6 +77,14 @@ counts() {
 
 fields='"privateIp":"10.1.2.3","availabilityZone":"us-west-2b","instanceId":"i-0fake1234567890ab","instanceType":"t3.micro","accountId":"123456789012","amiId":"ami-0fake0123456789a"'
 tags='"tags":{"name":"web-1","team":"Prod & <Ops> \"quoted\"","aws:autoscaling:groupname":"asg-1","emptytag":"","ünit":"café"}'
+
+# 0. Checking a config with ADDEC2METADATA asks IMDS nothing: the client
+# starts with the first record, and -n converts none.
+: >"$tmp/control"
+config check "metadataTTL: 1"
+"$SLUICED" -n -c "$tmp/check.yaml" >"$tmp/check.out" 2>&1 ||
+    { cat "$tmp/check.out" >&2; fail "check: sluiced -n failed"; }
+[ ! -s "$tmp/requests" ] || fail "check: sluiced -n asked IMDS"
 
 # 1. COMPACT: objects get the metadata (same-named keys keep their place),
 # a record that is not an object is sent raw and counted as failed.
