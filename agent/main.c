@@ -79,7 +79,7 @@ struct flow {
 	struct conv_buf		 out;		/* the record being spooled */
 	uint64_t		 truncated;	/* after conversion */
 	uint64_t		 truncated_logged;
-	const char		*cur_path;	/* file being framed */
+	struct framer_conf	*framer;	/* shared by its files */
 	uint64_t		 failed_seen;	/* chain_failed, counted */
 	int			 appended;	/* since the last flush */
 	int			 unsynced;	/* since the last sync */
@@ -188,10 +188,12 @@ flow_max_record(const struct config_flow *fc)
 	    MAIN_MAX_RECORD_KINESIS);
 }
 
-/* What a record is, for this flow's framer (framer.h). */
-static void
-flow_framer_params(const struct config_flow *fc, struct framer_params *fp)
+/* What a record is, for this flow's framers (framer.h). */
+static struct framer_conf *
+flow_framer_conf(const struct config_flow *fc, char **cause)
 {
+	struct framer_params	 params, *fp = &params;
+
 	memset(fp, 0, sizeof *fp);
 	fp->max_record = flow_max_record(fc);
 	fp->terminator = fc->truncated_record_terminator;
@@ -210,7 +212,7 @@ flow_framer_params(const struct config_flow *fc, struct framer_params *fp)
 	fp->max_lines = (uint64_t)fc->multiline_max_lines;
 	fp->skip_header = (uint64_t)fc->skip_header_lines;
 	fp->footer_pattern = fc->file_footer_pattern;
-	fp->at_start = 1;
+	return (framer_conf_create(fp, cause));
 }
 
 /*
@@ -248,7 +250,7 @@ flow_convert(struct flow *fl, const char *rec, size_t len, const char *file,
 
 /* The framer's callback: one record into the flow's spool. */
 static int
-flow_emit(void *arg, const char *rec, size_t len)
+flow_emit(void *arg, const char *path, const char *rec, size_t len)
 {
 	struct flow	*fl = arg;
 	const char	*out = rec;
@@ -258,7 +260,7 @@ flow_emit(void *arg, const char *rec, size_t len)
 	/* With no converters the framer has already cut the record. */
 	if (!chain_is_empty(fl->cfg->chain)) {
 		fl->out.len = 0;
-		if (flow_convert(fl, rec, len, fl->cur_path, &fl->out) ==
+		if (flow_convert(fl, rec, len, path, &fl->out) ==
 		    CONV_DROP) {
 			fl->metrics->lines_read++;
 			fl->metrics->records_dropped++;
@@ -432,10 +434,11 @@ flows_open(void)
 		tp.start_at_end = fl->cfg->initial_position ==
 		    CONFIG_POSITION_END_OF_FILE;
 		tp.checkpoint_path = ckpt;
-		flow_framer_params(fl->cfg, &tp.framer);
+		if ((fl->framer = flow_framer_conf(fl->cfg, &cause)) == NULL)
+			fatalx("flow=%s: %s", fl->name, cause);
+		tp.framer = fl->framer;
 		tp.emit = flow_emit;
 		tp.arg = fl;
-		tp.cur_path = &fl->cur_path;
 		tp.metrics = fl->metrics;
 		fl->tailer = tailer_create(ingest_loop, &tp, &cause);
 		if (fl->tailer == NULL)
@@ -462,6 +465,7 @@ flows_close(void)
 		fl = &flows[i];
 		sender_free(fl->sender);
 		tailer_free(fl->tailer);
+		framer_conf_free(fl->framer);
 		spool_close(fl->spool);
 		metrics_free(fl->metrics);
 		conv_buf_free(&fl->out);
@@ -534,7 +538,7 @@ pipe_flow(const char *name)
 	struct flow		 fl;
 	struct pipe_out		 po;
 	struct framer		*fr;
-	struct framer_params	 fp;
+	struct framer_conf	*fconf;
 	char			*buf, *cause = NULL;
 	ssize_t			 n;
 	size_t			 i;
@@ -563,12 +567,12 @@ pipe_flow(const char *name)
 	fl.max_record = flow_max_record(fc);
 	memset(&po, 0, sizeof po);
 	po.fl = &fl;
-	flow_framer_params(fc, &fp);
-	if ((fr = framer_create(&fp, &cause)) == NULL) {
+	if ((fconf = flow_framer_conf(fc, &cause)) == NULL) {
 		log_warnx("flow=%s: %s", fc->name, cause);
 		free(cause);
 		return (1);
 	}
+	fr = framer_create(fconf, 1, NULL);
 	conv_buf_reserve(&po.buf, 2 * MAIN_PIPE_BUF);
 	buf = xmalloc(MAIN_PIPE_BUF);
 	for (;;) {
@@ -605,7 +609,8 @@ pipe_flow(const char *name)
 		log_warnx("%llu record%s longer than the %zu-byte read buffer "
 		    "cut there, the rest discarded",
 		    (unsigned long long)framer_stats(fr)->runaway,
-		    framer_stats(fr)->runaway == 1 ? "" : "s", fp.max_record);
+		    framer_stats(fr)->runaway == 1 ? "" : "s",
+		    framer_conf_max_record(fconf));
 	fprintf(stderr, "records=%llu dropped=%llu failed=%llu "
 	    "truncated=%llu\n", (unsigned long long)po.records,
 	    (unsigned long long)po.dropped,
@@ -613,6 +618,7 @@ pipe_flow(const char *name)
 	    (unsigned long long)(framer_stats(fr)->truncated + fl.truncated));
 	free(buf);
 	framer_free(fr);
+	framer_conf_free(fconf);
 	conv_buf_free(&fl.out);
 	conv_buf_free(&po.buf);
 	return (rv);
