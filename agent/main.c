@@ -32,6 +32,7 @@
 #include "converter.h"
 #include "creds.h"
 #include "ctl.h"
+#include "dest.h"
 #include "durable.h"
 #include "framer.h"
 #include "http.h"
@@ -52,18 +53,6 @@
 
 #define MAIN_SEGMENT_BYTES	(64ULL * 1024 * 1024)
 #define MAIN_PIPE_BUF		(1024 * 1024)	/* -p reads and writes */
-/*
- * The largest record the framer makes.  Kinesis counts the partition key
- * in its 1 MiB limit; ours is at most 64 bytes, so records stay under it.
- */
-#define MAIN_MAX_RECORD_KINESIS		(1048576 - 64)
-#define MAIN_MAX_RECORD_FIREHOSE	1024000
-/*
- * The agent's parser read buffer: with converters, a record may be this long
- * before it is converted, and the record limit is applied after.
- */
-#define MAIN_READ_BUFFER_KINESIS	(5 * 1024 * 1024)
-#define MAIN_READ_BUFFER_FIREHOSE	(4 * 1024 * 1024)
 /* A flow's conversion buffer is freed after a record that grew it past this. */
 #define MAIN_OUT_KEEP			(256 * 1024)
 
@@ -184,8 +173,10 @@ flow_dir_name(const struct config_flow *fc)
 static size_t
 flow_max_record(const struct config_flow *fc)
 {
-	return (fc->dest == CONFIG_DEST_FIREHOSE ? MAIN_MAX_RECORD_FIREHOSE :
-	    MAIN_MAX_RECORD_KINESIS);
+	struct dest_limits	l;
+
+	dest_limits(dest_find(fc->dest), fc, &l);
+	return (l.max_record);
 }
 
 /* What a record is, for this flow's framers (framer.h). */
@@ -194,8 +185,11 @@ flow_framer_conf(const struct config_flow *fc, char **cause)
 {
 	struct framer_params	 params, *fp = &params;
 
+	struct dest_limits	 l;
+
+	dest_limits(dest_find(fc->dest), fc, &l);
 	memset(fp, 0, sizeof *fp);
-	fp->max_record = flow_max_record(fc);
+	fp->max_record = l.max_record;
 	fp->terminator = fc->truncated_record_terminator;
 	/*
 	 * The agent converts a record before it truncates it, and holds up to
@@ -203,8 +197,7 @@ flow_framer_conf(const struct config_flow *fc, char **cause)
 	 * discarded (a runaway record).  flow_convert then truncates.
 	 */
 	if (!chain_is_empty(fc->chain)) {
-		fp->max_record = fc->dest == CONFIG_DEST_FIREHOSE ?
-		    MAIN_READ_BUFFER_FIREHOSE : MAIN_READ_BUFFER_KINESIS;
+		fp->max_record = l.read_buffer;
 		fp->runaway = 1;
 	}
 	fp->start_pattern = fc->multiline_start_pattern;
