@@ -105,8 +105,8 @@ const struct dest_ops	*dest_find(enum config_dest kind);
 /* A flow's limits: its destination's, changed by its config. */
 struct dest_limits {
 	size_t		 max_records;	    /* maxBufferSizeRecords */
-	size_t		 max_request_bytes; /* maxBufferSizeBytes: data + keys */
-	size_t		 max_record_bytes;  /* maxRecordSizeBytes: data + key */
+	size_t		 max_request_bytes; /* maxBufferSizeBytes, with keys */
+	size_t		 max_record_bytes;  /* maxRecordSizeBytes, with key */
 	size_t		 max_record;	    /* data: less the longest key */
 	size_t		 read_buffer;	    /* a record before conversion */
 };

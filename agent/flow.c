@@ -240,7 +240,8 @@ flow_flush_cb(void *arg)
 			flow_sync(fl);
 	}
 	if (!loop_timer_is_armed(fl->sync_timer))
-		loop_timer_set(fl->sync_timer, fl->cfg->spool_fsync_interval_ms);
+		loop_timer_set(fl->sync_timer,
+		    fl->cfg->spool_fsync_interval_ms);
 }
 
 static void

@@ -31,7 +31,7 @@
 
 /* Read-only once made; framer_create copies its fields into a framer. */
 struct framer_conf {
-	int			 refs;		/* the creator's, and a framer's */
+	int			 refs;		/* creator and framers */
 	size_t			 max_record;
 	char			*term;
 	size_t			 termlen;
