@@ -49,9 +49,16 @@
 #define CONFIG_MAX_ERRORS	100		/* then "too many errors" */
 #define CONFIG_MAX_SUGGEST	2		/* "did you mean" distance */
 
-/* Firehose PutRecordBatch takes at most 4 MiB; Kinesis PutRecords 5 MiB. */
-#define CONFIG_KINESIS_MAX_BATCH	5242880
-#define CONFIG_FIREHOSE_MAX_BATCH	4194304
+/*
+ * Bounds of the flow limit keys, against a typo that would size request
+ * buffers in gigabytes.  Their defaults are the destination's (dest_ops,
+ * applied by dest_limits): AWS has raised its limits before, so a key may
+ * go past the classic value.  A record leaves room for the longest
+ * truncatedRecordTerminator (CONFIG_MAX_STRING) and a partition key.
+ */
+#define CONFIG_MAX_BATCH_RECORDS	10000
+#define CONFIG_MAX_LIMIT_BYTES		(64 * 1024 * 1024)
+#define CONFIG_MIN_RECORD_BYTES		8192
 
 enum config_node_type {
 	CONFIG_NODE_SCALAR,
@@ -200,12 +207,17 @@ static const struct config_key config_keys[] = {
 	  "60000", NULL, 1000, 900000, NULL, F(max_buffer_age_ms), 0,
 	  "send a batch when its oldest record is this old" },
 	{ "maxBufferSizeRecords", CONFIG_SCOPE_FLOW, CONFIG_TYPE_INT,
-	  "500", NULL, 1, 500, NULL, F(max_buffer_size_records), 0,
+	  NULL, "500", 1, CONFIG_MAX_BATCH_RECORDS, NULL,
+	  F(max_buffer_size_records), 0,
 	  "most records in one batch" },
 	{ "maxBufferSizeBytes", CONFIG_SCOPE_FLOW, CONFIG_TYPE_INT,
-	  "5242880", "5242880/4194304", 1, CONFIG_KINESIS_MAX_BATCH, NULL,
+	  NULL, "5242880/4194304", 1, CONFIG_MAX_LIMIT_BYTES, NULL,
 	  F(max_buffer_size_bytes), 0,
 	  "most bytes in one batch (Kinesis/Firehose)" },
+	{ "maxRecordSizeBytes", CONFIG_SCOPE_FLOW, CONFIG_TYPE_INT,
+	  NULL, "1048576/1024000", CONFIG_MIN_RECORD_BYTES,
+	  CONFIG_MAX_LIMIT_BYTES, NULL, F(max_record_size_bytes), 0,
+	  "most bytes in one record, key included (Kinesis/Firehose)" },
 	{ "retryInitialBackoffMillis", CONFIG_SCOPE_FLOW, CONFIG_TYPE_DURATION,
 	  "100", NULL, 1, 86400000, NULL, F(retry_initial_backoff_ms), 0,
 	  "first wait before a retry" },
@@ -1797,8 +1809,7 @@ static void
 config_flow_finish(struct config_ctx *ctx, struct config_walk *w,
     struct config_flow *flow, const struct config_node *item)
 {
-	const struct config_node	*ks, *ds, *bytes;
-	int64_t				 max;
+	const struct config_node	*ks, *ds;
 	int				 fp, ki, di;
 
 	fp = config_index("filePattern");
@@ -1833,16 +1844,6 @@ config_flow_finish(struct config_ctx *ctx, struct config_walk *w,
 		/* No options: an empty chain passes records unchanged. */
 		flow->chain = chain_new();
 	}
-
-	max = flow->dest == CONFIG_DEST_FIREHOSE ? CONFIG_FIREHOSE_MAX_BATCH :
-	    CONFIG_KINESIS_MAX_BATCH;
-	bytes = w->set[config_index("maxBufferSizeBytes")];
-	if (bytes == NULL)
-		flow->max_buffer_size_bytes = max;
-	else if (flow->max_buffer_size_bytes > max)
-		config_error(ctx, bytes, "key \"maxBufferSizeBytes\" must be "
-		    "between 1 and %lld for Firehose, got %lld",
-		    (long long)max, (long long)flow->max_buffer_size_bytes);
 }
 
 static void

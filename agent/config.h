@@ -42,8 +42,10 @@ struct config_flow {
 	enum config_partition	 partition_key;	/* partitionKeyOption */
 	enum config_position	 initial_position;
 	int64_t			 max_buffer_age_ms;	/* 1000..900000, 60000 */
-	int64_t			 max_buffer_size_records; /* 1..500, 500 */
-	int64_t			 max_buffer_size_bytes;	/* K 5 MiB, F 4 MiB */
+	/* Flow limits: 0 (unset) is the destination's (dest_limits). */
+	int64_t			 max_buffer_size_records;
+	int64_t			 max_buffer_size_bytes;
+	int64_t			 max_record_size_bytes;
 	int64_t			 retry_initial_backoff_ms; /* 100 */
 	int64_t			 retry_max_backoff_ms;	/* 10000 */
 	char			*multiline_start_pattern; /* or NULL */

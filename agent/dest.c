@@ -36,19 +36,47 @@ dest_find(enum config_dest kind)
 	return (NULL);
 }
 
-size_t
-dest_body_max(const struct dest_ops *ops, const char *stream)
+void
+dest_limits(const struct dest_ops *ops, const struct config_flow *flow,
+    struct dest_limits *l)
 {
-	size_t	n;
+	memset(l, 0, sizeof *l);
+	l->max_records = ops->max_records;
+	l->max_request_bytes = ops->max_request_bytes;
+	l->max_record_bytes = ops->max_record_bytes;
+	if (flow != NULL && flow->max_buffer_size_records > 0)
+		l->max_records = (size_t)flow->max_buffer_size_records;
+	if (flow != NULL && flow->max_buffer_size_bytes > 0)
+		l->max_request_bytes = (size_t)flow->max_buffer_size_bytes;
+	if (flow != NULL && flow->max_record_size_bytes > 0)
+		l->max_record_bytes = (size_t)flow->max_record_size_bytes;
+	/*
+	 * Kinesis counts the partition key in a record's size: a record's
+	 * data gets what our longest key leaves (the agent subtracts the
+	 * length of the key it drew).
+	 */
+	l->max_record = l->max_record_bytes - ops->key_max;
+	/* A raised record limit is not undercut by the read buffer. */
+	l->read_buffer = ops->read_buffer > l->max_record ? ops->read_buffer :
+	    l->max_record;
+}
+
+size_t
+dest_body_max(const struct dest_ops *ops, const struct dest_limits *l,
+    const char *stream)
+{
+	size_t	n, data;
 
 	/* Escaping makes a byte at most 6 ("\u00XX"); 64 covers the keys. */
 	n = 64 + 6 * strlen(stream);
 	/*
 	 * Each record's base64 is at most 4/3 of its bytes plus 4 (padding),
-	 * and records share the request's byte limit.
+	 * and records share the request's byte limit (or are one record).
 	 */
-	n += base64_encoded_len(ops->max_request_bytes);
-	n += ops->max_records * (ops->entry_overhead + 1 + 4);
+	data = l->max_request_bytes > l->max_record_bytes ?
+	    l->max_request_bytes : l->max_record_bytes;
+	n += base64_encoded_len(data);
+	n += l->max_records * (ops->entry_overhead + 1 + 4);
 	return (n + 16);
 }
 

@@ -51,10 +51,19 @@ struct dest_ops {
 	const char	*target;	/* X-Amz-Target */
 	const char	*api;		/* "PutRecords", for messages */
 
-	/* API limits (AWS defaults; see the API references). */
+	/*
+	 * The API's classic limits (see the API references): the defaults
+	 * of a flow's limits, which its config may change (dest_limits).
+	 */
 	size_t		 max_records;		/* per request */
 	size_t		 max_record_bytes;	/* data + key */
 	size_t		 max_request_bytes;	/* data + keys */
+	/*
+	 * The Kinesis Agent's parser read buffer: with converters, a record
+	 * may be this long before it is converted (and cut to the record
+	 * limit after).
+	 */
+	size_t		 read_buffer;
 	/* Most bytes add() counts for a record besides its data (the key). */
 	size_t		 key_max;
 	/* Most JSON bytes of an entry besides its base64 data. */
@@ -93,12 +102,30 @@ extern const struct dest_ops	 dest_firehose_ops;
 /* Returns the destination for kind, or NULL. */
 const struct dest_ops	*dest_find(enum config_dest kind);
 
+/* A flow's limits: its destination's, changed by its config. */
+struct dest_limits {
+	size_t		 max_records;	    /* maxBufferSizeRecords */
+	size_t		 max_request_bytes; /* maxBufferSizeBytes, with keys */
+	size_t		 max_record_bytes;  /* maxRecordSizeBytes, with key */
+	size_t		 max_record;	    /* data: less the longest key */
+	size_t		 read_buffer;	    /* a record before conversion */
+};
+
 /*
- * Returns the largest body for requests within ops's limits to stream:
- * the size to give dest_body.max.
+ * Fills *l with ops's limits, each replaced by the flow's key when it is
+ * set (flow may be NULL: the defaults).  This is the one place where
+ * limits are decided; the config walker has checked the keys' bounds.
+ */
+void		 dest_limits(const struct dest_ops *ops,
+		    const struct config_flow *flow, struct dest_limits *l);
+
+/*
+ * Returns the largest body for requests within limits l to stream: the
+ * size to give dest_body.max.  A batch holds one record at least, even
+ * one longer than max_request_bytes.
  */
 size_t		 dest_body_max(const struct dest_ops *,
-		    const char *stream);
+		    const struct dest_limits *l, const char *stream);
 
 /*
  * Makes room for n more bytes in b, growing it geometrically up to b->max.

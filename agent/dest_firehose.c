@@ -6,7 +6,8 @@
  * base64}, ...]} answered by {"FailedPutCount": n, "Encrypted": b,
  * "RequestResponses": [{"RecordId"} or {"ErrorCode", "ErrorMessage"},
  * ...]} in request order.  Limits: 500 records, 1,000 KiB per record,
- * 4 MiB per request.
+ * 4 MiB per request; the Kinesis Agent's parser buffer for Firehose is
+ * 4 MiB.  These are the defaults of a flow's limits.
  */
 #include <string.h>
 
@@ -74,6 +75,7 @@ const struct dest_ops dest_firehose_ops = {
 	.max_records = 500,
 	.max_record_bytes = 1000 * 1024,
 	.max_request_bytes = 4 * 1024 * 1024,
+	.read_buffer = 4 * 1024 * 1024,
 	.key_max = 0,
 	.entry_overhead = FIREHOSE_OVERHEAD,
 	.begin = firehose_begin,

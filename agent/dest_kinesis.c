@@ -7,6 +7,8 @@
  * "Records": [{"SequenceNumber", "ShardId"} or {"ErrorCode",
  * "ErrorMessage"}, ...]} in request order.  Limits: 500 records, 1 MiB
  * per record counting its partition key, 5 MiB per request counting keys.
+ * The Kinesis Agent's parser buffer for Kinesis is 5 MiB
+ * (KINESIS-AGENT.md 1.2).  These are the defaults of a flow's limits.
  *
  * Partition keys are random, in the Kinesis Agent's RANDOM format: Java's
  * "" + ThreadLocalRandom.nextDouble(1000000), a decimal such as
@@ -155,6 +157,7 @@ const struct dest_ops dest_kinesis_ops = {
 	.max_records = 500,
 	.max_record_bytes = 1024 * 1024,
 	.max_request_bytes = 5 * 1024 * 1024,
+	.read_buffer = 5 * 1024 * 1024,
 	.key_max = KINESIS_KEY_MAX,
 	.entry_overhead = KINESIS_OVERHEAD,
 	.begin = kinesis_begin,

@@ -30,9 +30,24 @@
 /* A buffer grown past this is freed once it is empty again. */
 #define FRAMER_KEEP	(256 * 1024)
 
-struct framer {
+/* Read-only once made; framer_create copies its fields into a framer. */
+struct framer_conf {
+	int			 refs;		/* creator and framers */
 	size_t			 max_record;
 	char			*term;
+	size_t			 termlen;
+	int			 runaway;
+	pcre2_code		*start;
+	pcre2_code		*footer;
+	uint64_t		 flush_ms;
+	uint64_t		 max_lines;
+	uint64_t		 skip_header;
+};
+
+struct framer {
+	struct framer_conf	*conf;
+	size_t			 max_record;
+	const char		*term;
 	size_t			 termlen;
 	pcre2_code		*start;		/* multiLineStartPattern */
 	pcre2_code		*footer;	/* fileFooterPattern */
@@ -116,57 +131,96 @@ framer_is_footer(struct framer *f, const char *p, size_t len)
 	return (framer_match(f, f->footer, p, len));
 }
 
-struct framer *
-framer_create(const struct framer_params *fp, char **cause)
+struct framer_conf *
+framer_conf_create(const struct framer_params *fp, char **cause)
 {
-	struct framer	*f;
-	const char	*term;
-	char		*java, *why = NULL;
+	struct framer_conf	*c;
+	const char		*term;
+	char			*java, *why = NULL;
 
-	f = xcalloc(1, sizeof *f);
+	c = xcalloc(1, sizeof *c);
+	c->refs = 1;
 	term = fp->runaway ? "" : fp->terminator != NULL ? fp->terminator :
 	    "\n";
-	f->runaway = fp->runaway;
-	f->term = xstrdup(term);
-	f->termlen = strlen(term);
-	f->max_record = fp->max_record;
-	if (f->max_record <= f->termlen)
-		f->max_record = f->termlen + 1;
+	c->runaway = fp->runaway;
+	c->term = xstrdup(term);
+	c->termlen = strlen(term);
+	c->max_record = fp->max_record;
+	if (c->max_record <= c->termlen)
+		c->max_record = c->termlen + 1;
 	if (fp->start_pattern != NULL) {
 		/* lookingAt(): anchored at the start only. */
-		f->start = jregex_compile(fp->start_pattern, PCRE2_ANCHORED,
+		c->start = jregex_compile(fp->start_pattern, PCRE2_ANCHORED,
 		    &why);
-		if (f->start == NULL) {
+		if (c->start == NULL) {
 			xasprintf(cause, "multiLineStartPattern: %s", why);
 			goto fail;
 		}
-		f->flush_ms = fp->flush_ms;
-		f->max_lines = fp->max_lines;
+		c->flush_ms = fp->flush_ms;
+		c->max_lines = fp->max_lines;
 	} else
-		f->max_lines = 1;
+		c->max_lines = 1;
 	if (fp->footer_pattern != NULL) {
 		/* Pattern.compile(p, MULTILINE), then matches(). */
 		xasprintf(&java, "(?m)%s", fp->footer_pattern);
-		f->footer = jregex_compile(java, PCRE2_ANCHORED |
+		c->footer = jregex_compile(java, PCRE2_ANCHORED |
 		    PCRE2_ENDANCHORED, &why);
 		free(java);
-		if (f->footer == NULL) {
+		if (c->footer == NULL) {
 			xasprintf(cause, "fileFooterPattern: %s", why);
 			goto fail;
 		}
 	}
-	f->md = pcre2_match_data_create(1, NULL);
-	if (f->md == NULL)
-		fatalx("pcre2_match_data_create");
-	f->skip_header = fp->skip_header;
-	f->stats = fp->stats != NULL ? fp->stats : &f->own;
-	framer_reset(f, fp->at_start);
-	return (f);
+	c->skip_header = fp->skip_header;
+	return (c);
 
 fail:
 	free(why);
-	framer_free(f);
+	framer_conf_free(c);
 	return (NULL);
+}
+
+void
+framer_conf_free(struct framer_conf *c)
+{
+	if (c == NULL || --c->refs > 0)
+		return;
+	pcre2_code_free(c->footer);
+	pcre2_code_free(c->start);
+	free(c->term);
+	free(c);
+}
+
+size_t
+framer_conf_max_record(const struct framer_conf *c)
+{
+	return (c->max_record);
+}
+
+struct framer *
+framer_create(struct framer_conf *c, int at_start, struct framer_stats *stats)
+{
+	struct framer	*f;
+
+	f = xcalloc(1, sizeof *f);
+	c->refs++;
+	f->conf = c;
+	f->max_record = c->max_record;
+	f->term = c->term;
+	f->termlen = c->termlen;
+	f->runaway = c->runaway;
+	f->start = c->start;
+	f->footer = c->footer;
+	f->flush_ms = c->flush_ms;
+	f->max_lines = c->max_lines;
+	f->skip_header = c->skip_header;
+	/* Matching writes to its match data: one per framer. */
+	f->md = pcre2_match_data_create(1, NULL);
+	if (f->md == NULL)
+		fatalx("pcre2_match_data_create");
+	f->stats = stats != NULL ? stats : &f->own;
+	framer_reset(f, at_start);
+	return (f);
 }
 
 void
@@ -175,12 +229,10 @@ framer_free(struct framer *f)
 	if (f == NULL)
 		return;
 	pcre2_match_data_free(f->md);
-	pcre2_code_free(f->footer);
-	pcre2_code_free(f->start);
 	free(f->fix);
 	free(f->lbuf);
 	free(f->part);
-	free(f->term);
+	framer_conf_free(f->conf);
 	free(f);
 }
 

@@ -82,6 +82,7 @@ struct framer_stats {
 #define FRAMER_DEFAULT_FLUSH_MS		1000
 #define FRAMER_DEFAULT_MAX_LINES	500
 
+/* What a record is, for every file of a flow. */
 struct framer_params {
 	size_t		 max_record;	/* > strlen(terminator) */
 	const char	*terminator;	/* truncatedRecordTerminator; NULL: "\n" */
@@ -91,16 +92,41 @@ struct framer_params {
 	uint64_t	 max_lines;	/* multiLineMaxLines; 0: no cap */
 	uint64_t	 skip_header;	/* skipHeaderLines */
 	const char	*footer_pattern; /* fileFooterPattern, or NULL */
-	int		 at_start;	/* the first byte fed is offset 0 */
-	struct framer_stats *stats;	/* counters to add to; NULL: own */
 };
 
 /*
- * Creates a framer; strings in params are copied and the patterns (Java
- * syntax) compiled.  Returns NULL with *cause set (caller frees) if a
- * pattern does not compile.  Free with framer_free.
+ * A flow's framing rules with its patterns compiled, shared read-only by
+ * the framers of all its files (a pattern is compiled once per flow, not
+ * once per file).
  */
-struct framer	*framer_create(const struct framer_params *, char **cause);
+struct framer_conf;
+
+/*
+ * Copies the strings of params and compiles the patterns (Java syntax).
+ * Returns NULL with *cause set (caller frees) if a pattern does not
+ * compile.  Release with framer_conf_free.
+ */
+struct framer_conf *framer_conf_create(const struct framer_params *,
+		    char **cause);
+
+/*
+ * Releases the caller's reference: the conf is freed once the framers
+ * made from it are freed too.  NULL is allowed.  A conf and its framers
+ * belong to one thread (the count is not atomic).
+ */
+void		 framer_conf_free(struct framer_conf *);
+
+/* The largest record (after framer_conf_create raised a too small one). */
+size_t		 framer_conf_max_record(const struct framer_conf *);
+
+/*
+ * Creates a framer for one file; it holds a reference on conf.  at_start
+ * says whether the first byte fed is offset 0 (header lines are skipped).
+ * stats are counters to add to (a flow may share one among its framers),
+ * or NULL for the framer's own.  Free with framer_free.
+ */
+struct framer	*framer_create(struct framer_conf *, int at_start,
+		    struct framer_stats *stats);
 void		 framer_free(struct framer *);
 
 /*
@@ -154,7 +180,7 @@ int		 framer_is_finished(struct framer *);
  */
 void		 framer_reset(struct framer *, int at_start);
 
-/* The counters (the shared ones if params gave some). */
+/* The counters (the shared ones if framer_create was given some). */
 const struct framer_stats *framer_stats(struct framer *);
 
 #endif /* FRAMER_H */

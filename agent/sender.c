@@ -571,6 +571,7 @@ sender_create(struct loop *loop, struct http *http, const struct config *cfg,
 {
 	struct sender		*s;
 	struct sender_batch	*b;
+	struct dest_limits	 lim;
 	size_t			 i;
 
 	s = xcalloc(1, sizeof *s);
@@ -591,15 +592,10 @@ sender_create(struct loop *loop, struct http *http, const struct config *cfg,
 		return (NULL);
 	}
 
-	s->max_records = s->ops->max_records;
-	if (flow->max_buffer_size_records > 0 &&
-	    (uint64_t)flow->max_buffer_size_records < s->max_records)
-		s->max_records = (size_t)flow->max_buffer_size_records;
-	s->max_bytes = s->ops->max_request_bytes;
-	if (flow->max_buffer_size_bytes > 0 &&
-	    (uint64_t)flow->max_buffer_size_bytes < s->max_bytes)
-		s->max_bytes = (uint64_t)flow->max_buffer_size_bytes;
-	s->max_record = s->ops->max_record_bytes - s->ops->key_max;
+	dest_limits(s->ops, flow, &lim);
+	s->max_records = lim.max_records;
+	s->max_bytes = lim.max_request_bytes;
+	s->max_record = lim.max_record;
 	s->max_age = flow->max_buffer_age_ms > 0 ?
 	    (uint64_t)flow->max_buffer_age_ms : 0;
 
@@ -614,7 +610,7 @@ sender_create(struct loop *loop, struct http *http, const struct config *cfg,
 		b = &s->batches[i];
 		b->s = s;
 		b->state = SENDER_FREE;
-		b->body.max = dest_body_max(s->ops, flow->stream);
+		b->body.max = dest_body_max(s->ops, &lim, flow->stream);
 		b->entries = xcalloc(s->max_records, sizeof *b->entries);
 		b->failed = xcalloc(s->max_records, sizeof *b->failed);
 		b->retry = loop_timer_new(loop, sender_retry_cb, b);

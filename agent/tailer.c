@@ -41,6 +41,7 @@
 #define TAILER_ROTATE_GRACE_MS	5000	/* keep a rotated file this long */
 
 struct tailer_file {
+	struct tailer		*t;
 	char			*path;
 	int			 fd;
 	dev_t			 dev;
@@ -89,6 +90,15 @@ struct tailer {
 static void	tailer_scan(struct tailer *);
 static int	tailer_read_file(struct tailer *, struct tailer_file *);
 static void	tailer_arm_expire(struct tailer *, struct tailer_file *);
+
+/* The framer's callback: a record, and the file it came from. */
+static int
+tailer_emit(void *arg, const char *rec, size_t len)
+{
+	struct tailer_file	*f = arg;
+
+	return (f->t->p.emit(f->t->p.arg, f->path, rec, len));
+}
 
 /* The Kinesis Agent never tails compressed rotations; neither do we. */
 static int
@@ -182,9 +192,7 @@ static void
 tailer_add_file(struct tailer *t, const char *path)
 {
 	struct tailer_file	*f;
-	struct framer_params	 fp;
 	struct stat		 st;
-	char			*cause = NULL;
 	int			 fd;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1) {
@@ -203,6 +211,7 @@ tailer_add_file(struct tailer *t, const char *path)
 		return;
 	}
 	f = xcalloc(1, sizeof *f);
+	f->t = t;
 	f->path = xstrdup(path);
 	f->fd = fd;
 	f->dev = st.st_dev;
@@ -210,12 +219,7 @@ tailer_add_file(struct tailer *t, const char *path)
 	f->size = st.st_size;
 	f->matched = 1;
 	f->consumed = f->read_off = f->saved = tailer_start_offset(t, f);
-	fp = t->p.framer;
-	fp.at_start = f->consumed == 0;
-	fp.stats = &t->stats;
-	/* The patterns compiled when the config was checked. */
-	if ((f->framer = framer_create(&fp, &cause)) == NULL)
-		fatalx("flow=%s: %s", t->flow, cause);
+	f->framer = framer_create(t->p.framer, f->consumed == 0, &t->stats);
 	tailer_update_fp(f);
 	f->next = t->files;
 	t->files = f;
@@ -289,8 +293,7 @@ tailer_may_close(struct tailer *t, struct tailer_file *f, uint64_t now)
 	if (fstat(f->fd, &st) == -1 || (uint64_t)st.st_size > f->read_off)
 		return (0);
 	/* A last line without a newline is shipped, not lost. */
-	*t->p.cur_path = f->path;
-	if ((settled = framer_flush(f->framer, t->p.emit, t->p.arg)) == -1) {
+	if ((settled = framer_flush(f->framer, tailer_emit, f)) == -1) {
 		framer_reset(f->framer, f->consumed == 0);
 		f->read_off = f->consumed;
 		return (0);
@@ -377,8 +380,7 @@ tailer_expire_cb(void *arg)
 	uint64_t		 now = loop_now_ms();
 
 	for (f = t->files; f != NULL; f = f->next) {
-		*t->p.cur_path = f->path;
-		settled = framer_expire(f->framer, now, t->p.emit, t->p.arg);
+		settled = framer_expire(f->framer, now, tailer_emit, f);
 		if (settled == -1) {
 			loop_timer_set(t->expire_timer, TAILER_PAUSE_MS);
 			return;
@@ -430,9 +432,8 @@ tailer_read_file(struct tailer *t, struct tailer_file *f)
 		}
 		if (n == 0)
 			break;
-		*t->p.cur_path = f->path;
 		settled = framer_feed(f->framer, t->buf, n, loop_now_ms(),
-		    t->p.emit, t->p.arg, &stopped);
+		    tailer_emit, f, &stopped);
 		f->consumed += settled;
 		if (t->p.metrics != NULL)
 			t->p.metrics->bytes_read += settled;
@@ -691,7 +692,8 @@ tailer_publish_cut(struct tailer *t, uint64_t n, uint64_t *seen,
 		return;
 	log_warnx("flow=%s: %llu record%s longer than %zu %s (%llu in all)",
 	    t->flow, (unsigned long long)(n - *seen), n - *seen == 1 ? "" :
-	    "s", t->p.framer.max_record, what, (unsigned long long)n);
+	    "s", framer_conf_max_record(t->p.framer), what,
+	    (unsigned long long)n);
 	*counter += n - *seen;
 	*seen = n;
 }

@@ -23,26 +23,29 @@
 struct loop;
 struct metrics;
 
+/*
+ * Called once per record of the file at path (rec and path are valid only
+ * during the call).  Returns 0 when the record was taken, or -1 to pause
+ * reading: the record is offered again later.
+ */
+typedef int	(*tailer_emit_cb)(void *arg, const char *path, const char *rec,
+		    size_t len);
+
 struct tailer_params {
 	const char	*flow;		/* flow name, for messages */
 	const char	*pattern;	/* filePattern */
 	int		 start_at_end;	/* initialPosition END_OF_FILE */
 	const char	*checkpoint_path;
-	struct framer_params framer;	/* at_start and stats are per file */
-	framer_emit_cb	 emit;		/* returns -1 to pause reading */
-	/*
-	 * Set to the path of the file being framed before each emit, for
-	 * converters that name the file (valid during the emit call).
-	 */
-	const char	**cur_path;
+	struct framer_conf *framer;	/* shared by every file's framer */
+	tailer_emit_cb	 emit;
 	void		*arg;
 	struct metrics	*metrics;
 };
 
 /*
  * Creates the tailer, loads its checkpoints, runs the first scan and starts
- * watching on loop.  The framer parameters' strings are copied by each
- * framer.  Returns NULL with *cause set on failure.
+ * watching on loop.  The strings of params are copied; params->framer
+ * must outlive the tailer.  Returns NULL with *cause set on failure.
  */
 struct tailer	*tailer_create(struct loop *, const struct tailer_params *,
 		    char **cause);

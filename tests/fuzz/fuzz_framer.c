@@ -110,25 +110,26 @@ fuzz_same_tail(const struct fuzz_recs *a, size_t ai,
 static struct framer *
 fuzz_framer(const struct framer_params *fp, int at_start)
 {
-	struct framer_params	 p = *fp;
+	struct framer_conf	*c;
 	struct framer		*f;
 	char			*cause = NULL;
 
-	p.at_start = at_start;
-	if ((f = framer_create(&p, &cause)) == NULL)
+	if ((c = framer_conf_create(fp, &cause)) == NULL)
 		abort();	/* the patterns are fixed and valid */
+	f = framer_create(c, at_start, NULL);
+	framer_conf_free(c);
 	return (f);
 }
 
 /* One feed of in[from..len) and a flush, into out. */
 static void
-fuzz_whole(const struct framer_params *fp, const char *in, size_t len,
-    size_t from, struct fuzz_recs *out)
+fuzz_whole(const struct framer_params *fp, int at_start, const char *in,
+    size_t len, size_t from, struct fuzz_recs *out)
 {
 	struct framer	*f;
 	int		 stopped;
 
-	f = fuzz_framer(fp, fp->at_start && from == 0);
+	f = fuzz_framer(fp, at_start && from == 0);
 	if (framer_feed(f, in + from, len - from, 0, fuzz_emit, out,
 	    &stopped) < 0 || stopped)
 		abort();
@@ -150,7 +151,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int64_t			 settled;
 	uint32_t		 rng, refuse_rng;
 	size_t			 len;
-	int			 stopped, expiring, checks = 0;
+	int			 stopped, expiring, at_start, checks = 0;
 
 	if (size < FUZZ_HDR)
 		return (0);
@@ -164,7 +165,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fp.max_lines = fuzz_lines[(data[4] & 0x0f) % 5];
 	fp.skip_header = (data[4] >> 4) % 4;
 	fp.footer_pattern = fuzz_footers[data[5] % 4];
-	fp.at_start = (data[5] >> 2) & 1;
+	at_start = (data[5] >> 2) & 1;
 	fp.flush_ms = (data[5] >> 3) & 1 ? 0 : 1000;
 	expiring = (data[5] >> 4) & 1;
 	rng = ((uint32_t)data[6] << 8 | data[7]) * 2654435761u | 1;
@@ -175,13 +176,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&whole, 0, sizeof whole);
 	whole.max_record = fp.max_record;
 	if (!expiring)
-		fuzz_whole(&fp, in, len, 0, &whole);
+		fuzz_whole(&fp, at_start, in, len, 0, &whole);
 
 	memset(&split, 0, sizeof split);
 	split.max_record = fp.max_record;
 	split.rng = (data[5] >> 5) & 1 ? &refuse_rng : NULL;
 	split.refusals = 32;
-	f = fuzz_framer(&fp, fp.at_start);
+	f = fuzz_framer(&fp, at_start);
 	while (off < len) {
 		n = 1 + fuzz_rnd(&rng) % (rng & 1 ? 16 : 4096);
 		if (n > len - off)
@@ -195,7 +196,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (consumed > off + n)
 			abort();
 		if (stopped) {
-			framer_reset(f, fp.at_start && consumed == 0);
+			framer_reset(f, at_start && consumed == 0);
 			off = consumed;
 			continue;
 		}
@@ -219,7 +220,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			checks++;
 			memset(&again, 0, sizeof again);
 			again.max_record = fp.max_record;
-			fuzz_whole(&fp, in, len, consumed, &again);
+			fuzz_whole(&fp, at_start, in, len, consumed,
+			    &again);
 			if (again.n > whole.n)
 				abort();
 			k = whole.n - again.n;

@@ -23,6 +23,7 @@
 
 #include "config.h"
 #include "converter.h"
+#include "dest.h"
 #include "log.h"
 #include "xmalloc.h"
 
@@ -36,6 +37,16 @@ data_path(const char *name)
 		dir = "tests/data";
 	xasprintf(&path, "%s/%s", dir, name);
 	return (path);
+}
+
+/* The limits a loaded flow gets from its destination and keys. */
+static struct dest_limits
+limits_of(const struct config_flow *f)
+{
+	struct dest_limits	l;
+
+	dest_limits(dest_find(f->dest), f, &l);
+	return (l);
 }
 
 /* Loads a file that must be valid. */
@@ -349,7 +360,9 @@ test_agent_json(void **state)
 	assert_string_equal(c->flows[1].stream, "yourdeliverystream");
 	assert_int_equal(c->flows[1].initial_position,
 	    CONFIG_POSITION_START_OF_FILE);
-	assert_int_equal(c->flows[1].max_buffer_size_bytes, 4194304);
+	/* Unset: the destination's. */
+	assert_int_equal(c->flows[1].max_buffer_size_bytes, 0);
+	assert_int_equal(limits_of(&c->flows[1]).max_request_bytes, 4194304);
 	assert_non_null(strstr(log, "agent.json:6:2: key "
 	    "\"cloudwatch.emitMetrics\" is a Kinesis Agent key that sluice "
 	    "ignores\n"));
@@ -431,9 +444,11 @@ test_bounds(void **state)
 	    "config/bounds.yaml:6:25: key \"maxBufferAgeMillis\" must be "
 	    "between 1000 and 900000, got 999\n"
 	    "config/bounds.yaml:7:27: key \"maxBufferSizeRecords\" must be "
-	    "between 1 and 500, got 501\n"
+	    "between 1 and 10000, got 10001\n"
 	    "config/bounds.yaml:10:25: key \"maxBufferSizeBytes\" must be "
-	    "between 1 and 4194304 for Firehose, got 5000000");
+	    "between 1 and 67108864, got 0\n"
+	    "config/bounds.yaml:11:25: key \"maxRecordSizeBytes\" must be "
+	    "between 8192 and 67108864, got 8191");
 	free(e);
 }
 
@@ -536,8 +551,13 @@ test_defaults(void **state)
 	assert_int_equal(f->dest, CONFIG_DEST_KINESIS);
 	assert_int_equal(f->initial_position, CONFIG_POSITION_END_OF_FILE);
 	assert_int_equal(f->max_buffer_age_ms, 60000);
-	assert_int_equal(f->max_buffer_size_records, 500);
-	assert_int_equal(f->max_buffer_size_bytes, 5242880);
+	/* The limits are unset: the destination's apply. */
+	assert_int_equal(f->max_buffer_size_records, 0);
+	assert_int_equal(f->max_buffer_size_bytes, 0);
+	assert_int_equal(f->max_record_size_bytes, 0);
+	assert_int_equal(limits_of(f).max_records, 500);
+	assert_int_equal(limits_of(f).max_request_bytes, 5242880);
+	assert_int_equal(limits_of(f).max_record_bytes, 1048576);
 	assert_int_equal(f->retry_initial_backoff_ms, 100);
 	assert_int_equal(f->retry_max_backoff_ms, 10000);
 	assert_int_equal(f->line, 2);
@@ -571,15 +591,66 @@ test_firehose(void **state)
 	assert_non_null(c);
 	assert_int_equal(c->nflows, 2);
 	assert_int_equal(c->flows[0].dest, CONFIG_DEST_FIREHOSE);
-	assert_int_equal(c->flows[0].max_buffer_size_bytes, 4194304);
+	assert_int_equal(limits_of(&c->flows[0]).max_request_bytes, 4194304);
 	/* Both streams given: deliveryStream wins, with a warning. */
 	assert_int_equal(c->flows[1].dest, CONFIG_DEST_FIREHOSE);
 	assert_string_equal(c->flows[1].stream, "b-firehose");
-	assert_int_equal(c->flows[1].max_buffer_size_bytes, 4194304);
+	assert_int_equal(limits_of(&c->flows[1]).max_request_bytes, 4194304);
+	assert_int_equal(limits_of(&c->flows[1]).max_record_bytes, 1024000);
 	assert_non_null(strstr(log, "firehose.yaml:4:5: flow has both "
 	    "kinesisStream and deliveryStream"));
 	free(log);
 	config_free(c);
+}
+
+/*
+ * The limit keys replace the destination's limits, past the classic values
+ * too (AWS has raised them); the walker checks their bounds.
+ */
+static void
+test_limit_keys(void **state)
+{
+	struct config	*c;
+
+	(void)state;
+	c = load_text_ok("flows:\n"
+	    "  - filePattern: /var/log/a.log\n"
+	    "    kinesisStream: s\n"
+	    "    maxBufferSizeRecords: 1000\n"
+	    "    maxBufferSizeBytes: 10485760\n"
+	    "    maxRecordSizeBytes: 10485760\n"
+	    "  - filePattern: /var/log/b.log\n"
+	    "    deliveryStream: f\n"
+	    "    maxRecordSizeBytes: 8192\n");
+	assert_int_equal(c->flows[0].max_buffer_size_records, 1000);
+	assert_int_equal(c->flows[0].max_buffer_size_bytes, 10485760);
+	assert_int_equal(c->flows[0].max_record_size_bytes, 10485760);
+	assert_int_equal(limits_of(&c->flows[0]).max_records, 1000);
+	assert_int_equal(limits_of(&c->flows[0]).max_record, 10485760 - 32);
+	assert_int_equal(limits_of(&c->flows[1]).max_record, 8192);
+	assert_int_equal(limits_of(&c->flows[1]).max_records, 500);
+	assert_int_equal(limits_of(&c->flows[1]).max_request_bytes, 4194304);
+	config_free(c);
+	load_text_fails("flows:\n"
+	    "  - filePattern: /var/log/a.log\n"
+	    "    kinesisStream: s\n"
+	    "    maxBufferSizeRecords: 0\n"
+	    "    maxBufferSizeBytes: 67108865\n"
+	    "    maxRecordSizeBytes: 0\n"
+	    "  - filePattern: /var/log/b.log\n"
+	    "    kinesisStream: s\n"
+	    "    maxRecordSizeBytes: 67108865\n"
+	    "    maxBufferSizeRecords: [500]\n",
+	    "t.yaml:4:27: key \"maxBufferSizeRecords\" must be between 1 "
+	    "and 10000, got 0\n"
+	    "t.yaml:5:25: key \"maxBufferSizeBytes\" must be between 1 and "
+	    "67108864, got 67108865\n"
+	    "t.yaml:6:25: key \"maxRecordSizeBytes\" must be between 8192 "
+	    "and 67108864, got 0\n"
+	    "t.yaml:9:25: key \"maxRecordSizeBytes\" must be between 8192 "
+	    "and 67108864, got 67108865\n"
+	    "t.yaml:10:27: key \"maxBufferSizeRecords\": expected an "
+	    "integer, got a list");
 }
 
 static void
@@ -907,6 +978,7 @@ main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_empty_strings),
 		cmocka_unit_test(test_firehose),
+		cmocka_unit_test(test_limit_keys),
 		cmocka_unit_test(test_bool_strings),
 		cmocka_unit_test(test_samples),
 		cmocka_unit_test(test_option_numbers),

@@ -57,6 +57,16 @@ is_partition_key(const char *k)
 	    (nf == 1 || k[i - 1] != '0'));
 }
 
+/* The body maximum for ops's default limits. */
+static size_t
+body_max(const struct dest_ops *ops, const char *stream)
+{
+	struct dest_limits	l;
+
+	dest_limits(ops, NULL, &l);
+	return (dest_body_max(ops, &l, stream));
+}
+
 static void
 check_body(const struct dest_ops *ops, const char *stream_key)
 {
@@ -71,7 +81,7 @@ check_body(const struct dest_ops *ops, const char *stream_key)
 
 	make_records(rec, len);
 	memset(&b, 0, sizeof b);
-	b.max = dest_body_max(ops, stream);
+	b.max = body_max(ops, stream);
 	ops->begin(&b, stream);
 	for (i = 0; i < NRECS; i++) {
 		if (i > 0) {
@@ -149,7 +159,7 @@ test_partition_keys(void **state)
 
 	(void)state;
 	memset(&b, 0, sizeof b);
-	b.max = dest_body_max(&dest_kinesis_ops, "s");
+	b.max = body_max(&dest_kinesis_ops, "s");
 	dest_kinesis_ops.begin(&b, "s");
 	for (i = 0; i < 500; i++) {
 		if (i > 0)
@@ -193,7 +203,7 @@ test_partition_keys_deterministic(void **state)
 
 	(void)state;
 	memset(&b, 0, sizeof b);
-	b.max = dest_body_max(&dest_kinesis_ops, "s");
+	b.max = body_max(&dest_kinesis_ops, "s");
 	dest_kinesis_ops.begin(&b, "s");
 	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		if (i > 0) {
@@ -215,46 +225,106 @@ test_partition_keys_deterministic(void **state)
 	dest_body_clear(&b);
 }
 
-/* A batch at the API limits fits in dest_body_max. */
+/*
+ * A batch at its limits fits in dest_body_max: the API's, and configured
+ * ones (a request limit below one record still sends that record).
+ */
 static void
-test_body_max(void **state)
+check_body_max(const struct dest_ops *ops, const struct config_flow *fc)
 {
-	const struct dest_ops	*ops;
+	struct dest_limits	 l;
 	struct dest_body	 b;
 	unsigned char		*rec;
-	size_t			 i, n, each, total;
+	size_t			 n, each, total;
 	uint64_t		 rng = 5;
 	int			 pass;
 
+	dest_limits(ops, fc, &l);
+	for (pass = 0; pass < 2; pass++) {
+		/* Many small records with worst-case padding, then
+		 * few records at the per-record limit. */
+		each = pass == 0 ? 1 : l.max_record;
+		rec = calloc(1, each);
+		memset(&b, 0, sizeof b);
+		b.max = dest_body_max(ops, &l, "stream");
+		ops->begin(&b, "stream");
+		total = 0;
+		for (n = 0; n < l.max_records && (n == 0 ||
+		    total + each + ops->key_max <= l.max_request_bytes);
+		    n++) {
+			if (n > 0) {
+				dest_body_reserve(&b, 1);
+				b.buf[b.len++] = ',';
+			}
+			total += ops->add(&b, rec, each, &rng, 0);
+		}
+		ops->finish(&b);
+		assert_true(b.len <= b.max);
+		if (fc == NULL)
+			assert_true(n > 1);
+		free(rec);
+		dest_body_clear(&b);
+	}
+}
+
+static void
+test_body_max(void **state)
+{
+	struct config_flow	fc;
+	size_t			i;
+
 	(void)state;
 	for (i = 0; dest_registry[i] != NULL; i++) {
-		ops = dest_registry[i];
-		for (pass = 0; pass < 2; pass++) {
-			/* Many small records with worst-case padding, then
-			 * few records at the per-record limit. */
-			each = pass == 0 ? 1 : ops->max_record_bytes -
-			    ops->key_max;
-			rec = calloc(1, each);
-			memset(&b, 0, sizeof b);
-			b.max = dest_body_max(ops, "stream");
-			ops->begin(&b, "stream");
-			total = 0;
-			for (n = 0; n < ops->max_records &&
-			    total + each + ops->key_max <=
-			    ops->max_request_bytes; n++) {
-				if (n > 0) {
-					dest_body_reserve(&b, 1);
-					b.buf[b.len++] = ',';
-				}
-				total += ops->add(&b, rec, each, &rng, 0);
-			}
-			ops->finish(&b);
-			assert_true(b.len <= b.max);
-			assert_true(n > 1);
-			free(rec);
-			dest_body_clear(&b);
-		}
+		check_body_max(dest_registry[i], NULL);
+		memset(&fc, 0, sizeof fc);
+		fc.max_buffer_size_records = 2000;
+		fc.max_buffer_size_bytes = 10 * 1024 * 1024;
+		fc.max_record_size_bytes = 3 * 1024 * 1024;
+		check_body_max(dest_registry[i], &fc);
+		fc.max_buffer_size_bytes = 1000;
+		check_body_max(dest_registry[i], &fc);
 	}
+}
+
+/*
+ * The limits come from the destination, each replaced by its key when the
+ * flow sets it; a record's data leaves room for the longest partition key,
+ * and the read buffer is never below the record.
+ */
+static void
+test_limits(void **state)
+{
+	struct config_flow	fc;
+	struct dest_limits	l;
+
+	(void)state;
+	dest_limits(&dest_kinesis_ops, NULL, &l);
+	assert_int_equal(l.max_records, 500);
+	assert_int_equal(l.max_request_bytes, 5242880);
+	assert_int_equal(l.max_record_bytes, 1048576);
+	assert_int_equal(l.max_record, 1048576 - 32);
+	assert_int_equal(l.read_buffer, 5242880);
+	memset(&fc, 0, sizeof fc);
+	dest_limits(&dest_firehose_ops, &fc, &l);
+	assert_int_equal(l.max_records, 500);
+	assert_int_equal(l.max_request_bytes, 4194304);
+	assert_int_equal(l.max_record_bytes, 1024000);
+	assert_int_equal(l.max_record, 1024000);
+	assert_int_equal(l.read_buffer, 4194304);
+
+	fc.max_buffer_size_records = 20;
+	fc.max_buffer_size_bytes = 10 * 1024 * 1024;
+	fc.max_record_size_bytes = 10000;
+	dest_limits(&dest_kinesis_ops, &fc, &l);
+	assert_int_equal(l.max_records, 20);
+	assert_int_equal(l.max_request_bytes, 10 * 1024 * 1024);
+	assert_int_equal(l.max_record_bytes, 10000);
+	assert_int_equal(l.max_record, 10000 - 32);
+	assert_int_equal(l.read_buffer, 5242880);
+	fc.max_record_size_bytes = 8 * 1024 * 1024;
+	dest_limits(&dest_firehose_ops, &fc, &l);
+	assert_int_equal(l.max_record, 8 * 1024 * 1024);
+	assert_int_equal(l.read_buffer, 8 * 1024 * 1024);
 }
 
 static void
@@ -516,6 +586,7 @@ main(void)
 		cmocka_unit_test(test_partition_keys),
 		cmocka_unit_test(test_partition_keys_deterministic),
 		cmocka_unit_test(test_body_max),
+		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_parse_success),
 		cmocka_unit_test(test_parse_partial),
 		cmocka_unit_test(test_parse_bad),

@@ -44,13 +44,27 @@ sink_emit(void *arg, const char *rec, size_t len)
 	return (0);
 }
 
+/* A framer for params; it holds the only reference on its conf. */
+static struct framer *
+mkp(const struct framer_params *fp, int at_start)
+{
+	struct framer_conf	*c;
+	struct framer		*f;
+	char			*cause = NULL;
+
+	c = framer_conf_create(fp, &cause);
+	assert_non_null(c);
+	assert_null(cause);
+	f = framer_create(c, at_start, NULL);
+	framer_conf_free(c);
+	return (f);
+}
+
 static struct framer *
 mk(size_t max_record, const char *term, const char *start, uint64_t lines,
     uint64_t skip, const char *footer, int at_start)
 {
 	struct framer_params	 fp;
-	struct framer		*f;
-	char			*cause = NULL;
 
 	memset(&fp, 0, sizeof fp);
 	fp.max_record = max_record;
@@ -60,11 +74,7 @@ mk(size_t max_record, const char *term, const char *start, uint64_t lines,
 	fp.max_lines = lines;
 	fp.skip_header = skip;
 	fp.footer_pattern = footer;
-	fp.at_start = at_start;
-	f = framer_create(&fp, &cause);
-	assert_non_null(f);
-	assert_null(cause);
-	return (f);
+	return (mkp(&fp, at_start));
 }
 
 static struct framer *
@@ -172,7 +182,6 @@ test_runaway(void **state)
 	struct framer_params	 fp;
 	struct framer		*f;
 	struct sink		 s;
-	char			*cause = NULL;
 	int			 i;
 
 	(void)state;
@@ -180,9 +189,7 @@ test_runaway(void **state)
 	fp.max_record = 8;
 	fp.terminator = "<T>";		/* not written in runaway mode */
 	fp.runaway = 1;
-	fp.at_start = 1;
-	f = framer_create(&fp, &cause);
-	assert_non_null(f);
+	f = mkp(&fp, 1);
 	memset(&s, 0, sizeof s);
 	assert_int_equal(FEED(f, "0123456789A\nok\n", 0, &s), 15);
 	assert_int_equal(s.nrec, 2);
@@ -372,7 +379,6 @@ test_multiline_no_timeout(void **state)
 	struct framer_params	 fp;
 	struct framer		*f;
 	struct sink		 s;
-	char			*cause = NULL;
 
 	(void)state;
 	memset(&s, 0, sizeof s);
@@ -380,8 +386,7 @@ test_multiline_no_timeout(void **state)
 	fp.max_record = 100;
 	fp.start_pattern = "[A-Z]";
 	fp.flush_ms = 0;
-	f = framer_create(&fp, &cause);
-	assert_non_null(f);
+	f = mkp(&fp, 0);
 	assert_int_equal(FEED(f, "A\nb\n", 1, &s), 0);
 	assert_int_equal(framer_deadline(f), 0);
 	assert_int_equal(framer_expire(f, UINT64_MAX, sink_emit, &s), 0);
@@ -440,6 +445,51 @@ test_multiline_truncate(void **state)
 	assert_int_equal(settled, 25);
 	assert_int_equal(framer_stats(f)->truncated, 2);
 	assert_int_equal(framer_stats(f)->records, 3);
+	framer_free(f);
+}
+
+/*
+ * One conf (the patterns compiled once) serves the framers of every file
+ * of a flow: each keeps its own record and shares the counters it is
+ * given, and the conf lives until its last framer is freed.
+ */
+static void
+test_shared_conf(void **state)
+{
+	struct framer_params	 fp;
+	struct framer_conf	*c;
+	struct framer_stats	 st;
+	struct framer		*f, *g;
+	struct sink		 a, b;
+	char			*cause = NULL;
+
+	(void)state;
+	memset(&fp, 0, sizeof fp);
+	fp.max_record = 100;
+	fp.start_pattern = "[A-Z]";
+	fp.footer_pattern = "END";
+	c = framer_conf_create(&fp, &cause);
+	assert_non_null(c);
+	memset(&st, 0, sizeof st);
+	f = framer_create(c, 1, &st);
+	g = framer_create(c, 1, &st);
+	framer_conf_free(c);		/* the framers keep it */
+	memset(&a, 0, sizeof a);
+	memset(&b, 0, sizeof b);
+	assert_int_equal(FEED(f, "A\nb\n", 0, &a), 0);
+	assert_int_equal(FEED(g, "C\nd\nE\n", 0, &b), 4);
+	assert_int_equal(FEED(f, "F\n", 0, &a), 4);
+	assert_memory_equal(a.out, "A\nb\n|", 5);
+	assert_memory_equal(b.out, "C\nd\n|", 5);
+	assert_int_equal(FEED(g, "END\n", 0, &b), 2);
+	assert_true(framer_is_finished(g));
+	assert_false(framer_is_finished(f));
+	assert_memory_equal(b.out, "C\nd\n|E\n|", 8);
+	assert_int_equal(st.records, 3);
+	assert_int_equal(st.footers, 1);
+	framer_free(g);
+	assert_int_equal(FEED(f, "G\n", 0, &a), 2);
+	assert_memory_equal(a.out + 5, "F\n|", 3);
 	framer_free(f);
 }
 
@@ -529,14 +579,14 @@ test_bad_pattern(void **state)
 	memset(&fp, 0, sizeof fp);
 	fp.max_record = 100;
 	fp.start_pattern = "([a-z";
-	assert_null(framer_create(&fp, &cause));
+	assert_null(framer_conf_create(&fp, &cause));
 	assert_non_null(cause);
 	assert_non_null(strstr(cause, "multiLineStartPattern"));
 	free(cause);
 	cause = NULL;
 	fp.start_pattern = NULL;
 	fp.footer_pattern = "*";
-	assert_null(framer_create(&fp, &cause));
+	assert_null(framer_conf_create(&fp, &cause));
 	assert_non_null(cause);
 	assert_non_null(strstr(cause, "fileFooterPattern"));
 	free(cause);
@@ -697,14 +747,10 @@ static void
 run_whole(const struct framer_params *base, const char *in, size_t len,
     size_t from, struct recs *out)
 {
-	struct framer_params	 fp = *base;
 	struct framer		*f;
-	char			*cause = NULL;
 	int			 stopped;
 
-	fp.at_start = from == 0;
-	f = framer_create(&fp, &cause);
-	assert_non_null(f);
+	f = mkp(base, from == 0);
 	framer_feed(f, in + from, len - from, 0, recs_emit, out, &stopped);
 	assert_int_equal(stopped, 0);
 	assert_true(framer_flush(f, recs_emit, out) >= 0);
@@ -717,7 +763,7 @@ test_property_restart(void **state)
 	struct framer_params	 fp;
 	struct framer		*f;
 	struct recs		 whole, split, again;
-	char			 in[8192], *cause = NULL;
+	char			 in[8192];
 	uint64_t		 x = 0x9e3779b97f4a7c15ULL, x2;
 	size_t			 len, off, consumed, n, k;
 	int64_t			 settled;
@@ -727,7 +773,6 @@ test_property_restart(void **state)
 	for (iter = 0; iter < 3000; iter++) {
 		len = gen_input(&x, in, sizeof in);
 		gen_params(&x, &fp);
-		fp.at_start = 1;
 		memset(&whole, 0, sizeof whole);
 		run_whole(&fp, in, len, 0, &whole);
 
@@ -736,8 +781,7 @@ test_property_restart(void **state)
 		x2 = x | 1;
 		split.rng = &x2;
 		split.refuse_pct = iter % 2 ? 10 : 0;
-		f = framer_create(&fp, &cause);
-		assert_non_null(f);
+		f = mkp(&fp, 1);
 		consumed = off = 0;
 		while (off < len) {
 			n = 1 + rnd(&x) % (iter % 3 == 0 ? 4 : 200);
@@ -797,6 +841,7 @@ main(void)
 		cmocka_unit_test(test_multiline_no_timeout),
 		cmocka_unit_test(test_multiline_max_lines),
 		cmocka_unit_test(test_multiline_truncate),
+		cmocka_unit_test(test_shared_conf),
 		cmocka_unit_test(test_header),
 		cmocka_unit_test(test_footer),
 		cmocka_unit_test(test_bad_pattern),

@@ -1,9 +1,9 @@
 #!/bin/sh
 # Writes this case's input and expected (about 1 MiB each).  The flow is a
-# Kinesis one, whose largest record is 1048576 - 64 bytes (sluice keeps 64
-# bytes of the 1 MiB limit for the partition key).
+# Kinesis one, whose largest record is 1048576 - 32 bytes (sluice keeps 32
+# bytes of the 1 MiB limit for the partition key, its longest).
 cd "$(dirname "$0")" || exit 1
-max=1048512
+max=1048544
 term='<TRUNCATED>\n'	# 12 bytes, as in flow.yaml
 {
 	printf 'S start\n'

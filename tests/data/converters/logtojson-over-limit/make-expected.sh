@@ -1,6 +1,6 @@
 #!/bin/sh
 # The agent converts the whole line, then cuts the JSON to the Kinesis
-# limit (1 MiB less 64 bytes for the partition key: 1,048,512 bytes) with
+# limit (1 MiB less 32 bytes for the partition key: 1,048,544 bytes) with
 # the terminator "\n" in its last byte; the next line is whole.
 {
 	{
@@ -9,7 +9,7 @@
 		head -c 1200000 /dev/zero | tr '\0' a
 		printf ' HTTP/1.0","response":"200","bytes":"2326",'
 		printf '"referer":null,"agent":"agent"}\n'
-	} | head -c 1048511
+	} | head -c 1048543
 	printf '\n'
 	printf '{"host":"5.6.7.8","ident":null,"authuser":"bob",'
 	printf '"datetime":"10/Oct/2000:13:55:37 -0700","request":"GET / '

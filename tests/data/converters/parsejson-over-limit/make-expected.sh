@@ -3,6 +3,6 @@
 # it); the compact JSON is then cut to the limit like any record.
 {
 	{ printf '{"m":"'; head -c 1100000 /dev/zero | tr '\0' p
-	  printf '"}\n'; } | head -c 1048511
+	  printf '"}\n'; } | head -c 1048543
 	printf '\n{"n":1}\n'
 } >expected

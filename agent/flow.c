@@ -1,0 +1,527 @@
+/*
+ * flow: see flow.h.
+ *
+ * The record path is flow_emit: a record the framer made goes through the
+ * converters (flow_convert), is cut to the record limit and appended to
+ * the spool.  The agent converts before it truncates, so a flow with
+ * converters lets the framer hold up to the read buffer of a record and
+ * cuts what the converters wrote; without converters the framer cuts.
+ * The -p mode (flow_pipe) runs the same framer and flow_convert and writes
+ * to standard output instead of the spool.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "converter.h"
+#include "dest.h"
+#include "durable.h"
+#include "flow.h"
+#include "framer.h"
+#include "imds.h"
+#include "log.h"
+#include "loop.h"
+#include "metrics.h"
+#include "sender.h"
+#include "spool.h"
+#include "tailer.h"
+#include "xmalloc.h"
+
+#define FLOW_SEGMENT_BYTES	(64ULL * 1024 * 1024)
+#define FLOW_PIPE_BUF		(1024 * 1024)	/* -p reads and writes */
+/* A flow's conversion buffer is freed after a record that grew it past this. */
+#define FLOW_OUT_KEEP		(256 * 1024)
+
+struct flow {
+	const struct config	 *cfg;
+	const struct config_flow *fc;
+	char			 *name;
+	char			 *dir;
+	const char		 *hostname;
+	struct imds		 *imds;
+	struct dest_limits	  limits;
+	struct framer_conf	 *framer;	/* shared by its files */
+	struct spool		 *spool;
+	struct metrics		 *metrics;
+	struct tailer		 *tailer;
+	struct sender		 *sender;
+	struct loop_timer	 *flush_timer;	/* soon after appends */
+	struct loop_timer	 *sync_timer;	/* spool.fsyncIntervalMillis */
+	struct conv_buf		  out;		/* the record being spooled */
+	uint64_t		  truncated;	/* after conversion */
+	uint64_t		  truncated_logged;
+	uint64_t		  failed_seen;	/* chain_failed, counted */
+	int			  appended;	/* since the last flush */
+	int			  unsynced;	/* since the last sync */
+};
+
+/* A stable directory name for a flow: its destination, stream and pattern. */
+static char *
+flow_dir_name(const struct config_flow *fc)
+{
+	const char	*kind, *s;
+	char		*id, *name, *clean, *p;
+	uint32_t	 h = 2166136261u;
+
+	kind = fc->dest == CONFIG_DEST_FIREHOSE ? "fh" : "kinesis";
+	xasprintf(&id, "%s:%s:%s", kind, fc->stream, fc->file_pattern);
+	for (s = id; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	clean = xstrdup(fc->stream);
+	for (p = clean; *p != '\0'; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' ||
+		    *p == '.'))
+			*p = '_';
+	xasprintf(&name, "%s-%s-%08x", kind, clean, h);
+	free(clean);
+	free(id);
+	return (name);
+}
+
+/*
+ * Sets what a flow needs to convert records (the -p mode needs no more):
+ * its config, name and limits, and the framer conf that its files share.
+ */
+static int
+flow_init(struct flow *fl, const struct flow_env *env,
+    const struct config_flow *fc, const char *name, char **cause)
+{
+	struct framer_params	fp;
+
+	fl->fc = fc;
+	fl->name = xstrdup(name);
+	fl->hostname = env->hostname;
+	fl->imds = env->imds;
+	dest_limits(dest_find(fc->dest), fc, &fl->limits);
+	memset(&fp, 0, sizeof fp);
+	fp.max_record = fl->limits.max_record;
+	fp.terminator = fc->truncated_record_terminator;
+	/*
+	 * The agent converts a record before it truncates it, and holds up to
+	 * its read buffer of a record: a longer one is cut there, the rest
+	 * discarded (a runaway record).  flow_convert then truncates.
+	 */
+	if (!chain_is_empty(fc->chain)) {
+		fp.max_record = fl->limits.read_buffer;
+		fp.runaway = 1;
+	}
+	fp.start_pattern = fc->multiline_start_pattern;
+	fp.flush_ms = (uint64_t)fc->multiline_flush_ms;
+	fp.max_lines = (uint64_t)fc->multiline_max_lines;
+	fp.skip_header = (uint64_t)fc->skip_header_lines;
+	fp.footer_pattern = fc->file_footer_pattern;
+	fl->framer = framer_conf_create(&fp, cause);
+	return (fl->framer == NULL ? -1 : 0);
+}
+
+/*
+ * Runs a framed record through the flow's converters and appends the
+ * result to dst, then cuts it to the destination's record limit: the agent
+ * converts before it truncates.  Returns CONV_DROP for a record a converter
+ * filtered out (dst is unchanged).
+ */
+static enum conv_result
+flow_convert(struct flow *fl, const char *rec, size_t len, const char *file,
+    struct conv_buf *dst)
+{
+	struct conv_ctx	 ctx;
+	const char	*term;
+	size_t		 start = dst->len, tlen;
+
+	ctx.flow = fl->name;
+	ctx.file = file;
+	ctx.hostname = fl->hostname;
+	ctx.now = time(NULL);
+	ctx.ec2 = imds_conv_get;
+	ctx.ec2_arg = fl->imds;
+	if (chain_run_append(fl->fc->chain, rec, len, dst, &ctx) == CONV_DROP)
+		return (CONV_DROP);
+	if (dst->len - start > fl->limits.max_record) {
+		term = fl->fc->truncated_record_terminator;
+		tlen = strlen(term);
+		dst->len = start + fl->limits.max_record - tlen;
+		conv_buf_add(dst, term, tlen);
+		fl->truncated++;
+		if (fl->metrics != NULL)
+			fl->metrics->records_truncated++;
+	}
+	return (CONV_OK);
+}
+
+/* The tailer's callback: one record of the file at path into the spool. */
+static int
+flow_emit(void *arg, const char *path, const char *rec, size_t len)
+{
+	struct flow	*fl = arg;
+	const char	*out = rec;
+	size_t		 outlen = len;
+	uint64_t	 failed;
+
+	/* With no converters the framer has already cut the record. */
+	if (!chain_is_empty(fl->fc->chain)) {
+		fl->out.len = 0;
+		if (flow_convert(fl, rec, len, path, &fl->out) == CONV_DROP) {
+			fl->metrics->lines_read++;
+			fl->metrics->records_dropped++;
+			return (0);
+		}
+		if ((failed = chain_failed(fl->fc->chain)) != fl->failed_seen) {
+			fl->metrics->records_unconverted += failed -
+			    fl->failed_seen;
+			fl->failed_seen = failed;
+		}
+		out = fl->out.data;
+		outlen = fl->out.len;
+	}
+	if (spool_append(fl->spool, out, outlen) == -1) {
+		if (errno != ENOSPC)
+			log_warn("flow=%s: spool append", fl->name);
+		return (-1);	/* pause reading; nothing is lost */
+	}
+	/* A long record's buffer is not kept for the next short one. */
+	if (fl->out.cap > FLOW_OUT_KEEP)
+		conv_buf_free(&fl->out);
+	fl->metrics->lines_read++;
+	fl->metrics->records_spooled++;
+	if (!fl->appended) {
+		fl->appended = 1;
+		if (!loop_timer_is_armed(fl->flush_timer))
+			loop_timer_set(fl->flush_timer, 0);
+	}
+	return (0);
+}
+
+/* Makes a flow's records durable, then moves its file checkpoints. */
+static void
+flow_sync(struct flow *fl)
+{
+	int	rv;
+
+	if (!fl->unsynced)
+		return;
+	if (fl->cfg->spool_fsync == CONFIG_FSYNC_NEVER)
+		rv = spool_flush(fl->spool);
+	else
+		rv = spool_sync(fl->spool);
+	if (rv == -1) {
+		log_warn("flow=%s: spool sync", fl->name);
+		metrics_set_error(fl->metrics, "spool sync: %s",
+		    strerror(errno));
+		return;		/* checkpoints stay where they were */
+	}
+	fl->unsynced = 0;
+	if (fl->truncated != fl->truncated_logged) {
+		log_warnx("flow=%s: %llu converted record%s longer than %zu "
+		    "bytes cut with truncatedRecordTerminator", fl->name,
+		    (unsigned long long)(fl->truncated - fl->truncated_logged),
+		    fl->truncated - fl->truncated_logged == 1 ? "" : "s",
+		    fl->limits.max_record);
+		fl->truncated_logged = fl->truncated;
+	}
+	tailer_checkpoint(fl->tailer);
+	tailer_publish(fl->tailer);
+}
+
+/* Soon after appends: hands them to the sender, then syncs on time. */
+static void
+flow_flush_cb(void *arg)
+{
+	struct flow	*fl = arg;
+
+	if (fl->appended) {
+		fl->appended = 0;
+		fl->unsynced = 1;
+		if (spool_flush(fl->spool) == -1)
+			log_warn("flow=%s: spool flush", fl->name);
+		/* The sender updates it on acks; appends grow it here. */
+		fl->metrics->spool_bytes = spool_pending_bytes(fl->spool);
+		if (fl->cfg->spool_fsync == CONFIG_FSYNC_ALWAYS)
+			flow_sync(fl);
+	}
+	if (!loop_timer_is_armed(fl->sync_timer))
+		loop_timer_set(fl->sync_timer,
+		    fl->cfg->spool_fsync_interval_ms);
+}
+
+static void
+flow_sync_cb(void *arg)
+{
+	flow_sync(arg);
+}
+
+/* Opens the flow's spool under the state directory, and its counters. */
+static int
+flow_open_spool(struct flow *fl, char **cause)
+{
+	const struct config_flow *fc = fl->fc;
+	char			 *dirname, *spooldir;
+	int			  rv = -1;
+
+	dirname = flow_dir_name(fc);
+	xasprintf(&fl->dir, "%s/%s", fl->cfg->state_directory, dirname);
+	xasprintf(&spooldir, "%s/spool", fl->dir);
+	if (durable_mkdirs(spooldir, 0750, cause) == -1)
+		goto out;
+	fl->spool = spool_open(spooldir, (uint64_t)fl->cfg->spool_max_bytes,
+	    FLOW_SEGMENT_BYTES, fl->cfg->spool_fsync, cause);
+	if (fl->spool == NULL)
+		goto out;
+	fl->metrics = metrics_create(fl->name, fc->dest ==
+	    CONFIG_DEST_FIREHOSE ? "firehose" : "kinesis", fc->stream,
+	    fc->file_pattern);
+	rv = 0;
+out:
+	free(spooldir);
+	free(dirname);
+	return (rv);
+}
+
+struct flow *
+flow_create(const struct flow_env *env, const struct config_flow *fc,
+    const char *name, char **cause)
+{
+	struct flow		*fl;
+	struct tailer_params	 tp;
+	char			*ckpt = NULL;
+
+	fl = xcalloc(1, sizeof *fl);
+	fl->cfg = env->cfg;
+	if (flow_init(fl, env, fc, name, cause) == -1 ||
+	    flow_open_spool(fl, cause) == -1)
+		goto fail;
+	fl->flush_timer = loop_timer_new(env->ingest, flow_flush_cb, fl);
+	fl->sync_timer = loop_timer_new(env->ingest, flow_sync_cb, fl);
+
+	xasprintf(&ckpt, "%s/checkpoints", fl->dir);
+	memset(&tp, 0, sizeof tp);
+	tp.flow = fl->name;
+	tp.pattern = fc->file_pattern;
+	tp.start_at_end = fc->initial_position == CONFIG_POSITION_END_OF_FILE;
+	tp.checkpoint_path = ckpt;
+	tp.framer = fl->framer;
+	tp.emit = flow_emit;
+	tp.arg = fl;
+	tp.metrics = fl->metrics;
+	if ((fl->tailer = tailer_create(env->ingest, &tp, cause)) == NULL)
+		goto fail;
+	fl->sender = sender_create(env->delivery, env->http, env->cfg, fc,
+	    fl->spool, env->creds, fl->metrics, cause);
+	if (fl->sender == NULL)
+		goto fail;
+	free(ckpt);
+	log_info("flow=%s: %s stream %s, files %s, state %s", fl->name,
+	    fl->metrics->dest, fc->stream, fc->file_pattern, fl->dir);
+	return (fl);
+
+fail:
+	free(ckpt);
+	flow_free(fl);
+	return (NULL);
+}
+
+const char *
+flow_name(struct flow *fl)
+{
+	return (fl->name);
+}
+
+struct metrics *
+flow_metrics(struct flow *fl)
+{
+	return (fl->metrics);
+}
+
+void
+flow_stop(struct flow *fl)
+{
+	fl->unsynced = 1;
+	flow_sync(fl);
+	sender_shutdown(fl->sender);
+}
+
+void
+flow_free(struct flow *fl)
+{
+	if (fl == NULL)
+		return;
+	sender_free(fl->sender);
+	tailer_free(fl->tailer);
+	loop_timer_free(fl->flush_timer);
+	loop_timer_free(fl->sync_timer);
+	framer_conf_free(fl->framer);
+	spool_close(fl->spool);
+	metrics_free(fl->metrics);
+	conv_buf_free(&fl->out);
+	free(fl->dir);
+	free(fl->name);
+	free(fl);
+}
+
+/* -p: what has been read and written. */
+struct flow_pipe {
+	struct flow	*fl;
+	struct framer	*fr;
+	struct conv_buf	 buf;		/* records not yet written */
+	uint64_t	 records;
+	uint64_t	 dropped;
+	int		 failed;	/* writing stdout failed */
+};
+
+/* Writes out what -p has collected; -1 when stdout fails. */
+static int
+flow_pipe_write(struct flow_pipe *po)
+{
+	const char	*p = po->buf.data;
+	size_t		 left = po->buf.len;
+	ssize_t		 n;
+
+	po->buf.len = 0;
+	while (left > 0) {
+		if ((n = write(STDOUT_FILENO, p, left)) == -1) {
+			if (errno == EINTR)
+				continue;
+			po->failed = 1;
+			return (-1);
+		}
+		p += n;
+		left -= n;
+	}
+	return (0);
+}
+
+/*
+ * -p: a record goes to standard output exactly as it would be sent.  The
+ * converters write records one after the other into one buffer, which is
+ * written out a megabyte at a time.
+ */
+static int
+flow_pipe_emit(void *arg, const char *rec, size_t len)
+{
+	struct flow_pipe	*po = arg;
+
+	if (flow_convert(po->fl, rec, len, "-", &po->buf) == CONV_DROP) {
+		po->dropped++;
+		return (0);
+	}
+	po->records++;
+	if (po->buf.len >= FLOW_PIPE_BUF)
+		return (flow_pipe_write(po));
+	return (0);
+}
+
+/* Finds the flow config named name; NULL (logged) if none or ambiguous. */
+static const struct config_flow *
+flow_pipe_find(const struct config *cfg, const char *name)
+{
+	const struct config_flow	*fc = NULL;
+	size_t				 i;
+
+	/* An unnamed flow's name is its stream's (config.c). */
+	for (i = 0; i < cfg->nflows; i++) {
+		if (strcmp(cfg->flows[i].name, name) != 0)
+			continue;
+		if (fc != NULL) {
+			log_warnx("%s: more than one unnamed flow sends to "
+			    "\"%s\": give them names to pick one", cfg->path,
+			    name);
+			return (NULL);
+		}
+		fc = &cfg->flows[i];
+	}
+	if (fc == NULL)
+		log_warnx("no flow named \"%s\" in %s (an unnamed flow goes "
+		    "by its stream)", name, cfg->path);
+	return (fc);
+}
+
+/* Reads standard input to its end through the framer; 0 or -1. */
+static int
+flow_pipe_read(struct flow_pipe *po)
+{
+	char	*buf;
+	ssize_t	 n;
+	int	 stopped, rv = 0;
+
+	buf = xmalloc(FLOW_PIPE_BUF);
+	for (;;) {
+		n = read(STDIN_FILENO, buf, FLOW_PIPE_BUF);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			log_warn("standard input");
+			rv = -1;
+			break;
+		}
+		if (n == 0) {
+			if (framer_flush(po->fr, flow_pipe_emit, po) == -1)
+				rv = -1;
+			break;
+		}
+		/*
+		 * Input is read as fast as it comes, so a multi-line record
+		 * is only complete at its next start line or at the end.
+		 */
+		framer_feed(po->fr, buf, n, 0, flow_pipe_emit, po, &stopped);
+		if (stopped) {
+			rv = -1;
+			break;
+		}
+	}
+	free(buf);
+	return (rv);
+}
+
+int
+flow_pipe(const struct flow_env *env, const char *name)
+{
+	const struct config_flow	*fc;
+	const struct framer_stats	*st;
+	struct flow			 fl;
+	struct flow_pipe		 po;
+	char				*cause = NULL;
+	int				 rv = 0;
+
+	if ((fc = flow_pipe_find(env->cfg, name)) == NULL)
+		return (1);
+	memset(&fl, 0, sizeof fl);
+	memset(&po, 0, sizeof po);
+	if (flow_init(&fl, env, fc, fc->name, &cause) == -1) {
+		log_warnx("flow=%s: %s", fc->name, cause);
+		free(cause);
+		free(fl.name);
+		return (1);
+	}
+	po.fl = &fl;
+	po.fr = framer_create(fl.framer, 1, NULL);
+	conv_buf_reserve(&po.buf, 2 * FLOW_PIPE_BUF);
+	if (flow_pipe_read(&po) == -1)
+		rv = 1;
+	if (!po.failed)
+		flow_pipe_write(&po);
+	if (po.failed) {
+		log_warn("standard output");
+		rv = 1;
+	}
+	st = framer_stats(po.fr);
+	if (st->runaway > 0)
+		log_warnx("%llu record%s longer than the %zu-byte read buffer "
+		    "cut there, the rest discarded",
+		    (unsigned long long)st->runaway, st->runaway == 1 ? "" :
+		    "s", framer_conf_max_record(fl.framer));
+	fprintf(stderr, "records=%llu dropped=%llu failed=%llu "
+	    "truncated=%llu\n", (unsigned long long)po.records,
+	    (unsigned long long)po.dropped,
+	    (unsigned long long)chain_failed(fc->chain),
+	    (unsigned long long)(st->truncated + fl.truncated));
+	framer_free(po.fr);
+	framer_conf_free(fl.framer);
+	conv_buf_free(&po.buf);
+	free(fl.name);
+	return (rv);
+}

@@ -1,0 +1,76 @@
+/*
+ * flow: one flow of the config, from its files to its spool.
+ *
+ * The tailer finds and reads the flow's files, one framer per file cuts
+ * records (the patterns compiled once per flow, framer.h), the flow's
+ * converter chain converts them, each is cut to the destination's record
+ * limit (dest_limits) and appended to the flow's spool.  The spool is
+ * flushed soon after appends and synced every spool.fsyncIntervalMillis,
+ * and the file checkpoints move only after a sync (DESIGN.md invariant
+ * 1).  The sender delivers the spool on the delivery thread.
+ *
+ * A flow lives on the ingest loop's thread, except its sender, which
+ * lives on the delivery loop's.
+ */
+#ifndef FLOW_H
+#define FLOW_H
+
+struct config;
+struct config_flow;
+struct creds;
+struct http;
+struct imds;
+struct loop;
+struct metrics;
+struct flow;
+
+/* What the flows share; main.c owns it all, for longer than the flows. */
+struct flow_env {
+	const struct config	*cfg;		/* stateDirectory, spool.* */
+	struct loop		*ingest;	/* tailers, spool appends */
+	struct loop		*delivery;	/* senders */
+	struct http		*http;
+	struct creds		*creds;
+	const char		*hostname;	/* for converters */
+	struct imds		*imds;		/* ADDEC2METADATA's source */
+};
+
+/*
+ * Creates the flow of fc under the name name (unique among the flows):
+ * opens its spool and checkpoints under the state directory, starts
+ * tailing its files on env->ingest and creates its sender on
+ * env->delivery.  fc and env must outlive the flow; name is copied.
+ * Returns NULL with *cause set (caller frees) on failure.
+ */
+struct flow	*flow_create(const struct flow_env *env,
+		    const struct config_flow *fc, const char *name,
+		    char **cause);
+
+/* The flow's name, and its counters (owned by the flow). */
+const char	*flow_name(struct flow *);
+struct metrics	*flow_metrics(struct flow *);
+
+/*
+ * At shutdown, on the ingest thread once its loop stopped: makes the
+ * spooled records durable, moves the checkpoints and tells the sender to
+ * start no more requests.
+ */
+void		 flow_stop(struct flow *);
+
+/*
+ * Frees the flow, closing its spool.  Call once the delivery thread has
+ * stopped.  NULL is allowed.
+ */
+void		 flow_free(struct flow *);
+
+/*
+ * sluiced -p NAME: reads standard input as a file of the flow named name
+ * (an unnamed flow goes by its stream), through its framer and
+ * converters, and writes each record to standard output exactly as it
+ * would be sent, then a line of counts to standard error.  Only env's cfg,
+ * hostname and imds are used.  Returns the exit status: 0, or 1 after an
+ * error (logged).
+ */
+int		 flow_pipe(const struct flow_env *env, const char *name);
+
+#endif /* FLOW_H */
