@@ -20,18 +20,18 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "buf.h"
 #include "sigv4.h"
 #include "xmalloc.h"
 
 #define SIGV4_ALGORITHM	"AWS4-HMAC-SHA256"
 #define SIGV4_SHA256_LEN	32
 
-/* A growing string; allocation failure is fatal (xmalloc). */
-struct sigv4_buf {
-	char	*p;
-	size_t	 len;
-	size_t	 size;
-};
+/*
+ * The canonical request is made of the request's own method, path, query
+ * and headers, which are small; past this it is refused, not built.
+ */
+#define SIGV4_CANONICAL_MAX	(1024 * 1024)
 
 /* One header after lower-casing and trimming, kept with its position. */
 struct sigv4_hdr {
@@ -49,44 +49,6 @@ struct sigv4_param {
 static const char sigv4_hex[] = "0123456789ABCDEF";
 static const char sigv4_hex_lower[] = "0123456789abcdef";
 
-static void
-sigv4_buf_add(struct sigv4_buf *b, const void *data, size_t n)
-{
-	size_t	want;
-
-	if (b->size - b->len <= n) {
-		want = b->size == 0 ? 256 : b->size;
-		while (want - b->len <= n)
-			want *= 2;
-		b->p = xrealloc(b->p, want);
-		b->size = want;
-	}
-	memcpy(b->p + b->len, data, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void
-sigv4_buf_adds(struct sigv4_buf *b, const char *s)
-{
-	sigv4_buf_add(b, s, strlen(s));
-}
-
-static void
-sigv4_buf_addc(struct sigv4_buf *b, char c)
-{
-	sigv4_buf_add(b, &c, 1);
-}
-
-/* Returns the string, never NULL (an empty buffer gives ""). */
-static char *
-sigv4_buf_take(struct sigv4_buf *b)
-{
-	if (b->p == NULL)
-		return (xstrdup(""));
-	return (b->p);
-}
-
 /* RFC 3986 section 2.3 unreserved characters. */
 static int
 sigv4_is_unreserved(unsigned char c)
@@ -102,7 +64,7 @@ sigv4_is_unreserved(unsigned char c)
  * keep_slash is set (paths) and encoded otherwise (query parameters).
  */
 static void
-sigv4_encode(struct sigv4_buf *b, const char *s, size_t n, int keep_slash)
+sigv4_encode(struct buf *b, const char *s, size_t n, int keep_slash)
 {
 	unsigned char	c;
 	char		esc[3];
@@ -111,12 +73,12 @@ sigv4_encode(struct sigv4_buf *b, const char *s, size_t n, int keep_slash)
 	for (i = 0; i < n; i++) {
 		c = (unsigned char)s[i];
 		if (sigv4_is_unreserved(c) || (keep_slash && c == '/'))
-			sigv4_buf_addc(b, (char)c);
+			buf_addc(b, (char)c);
 		else {
 			esc[0] = '%';
 			esc[1] = sigv4_hex[c >> 4];
 			esc[2] = sigv4_hex[c & 0x0f];
-			sigv4_buf_add(b, esc, 3);
+			buf_add(b, esc, 3);
 		}
 	}
 }
@@ -141,7 +103,7 @@ sigv4_hexval(char c)
 static char *
 sigv4_reencode(const char *s, size_t n)
 {
-	struct sigv4_buf	 out = { NULL, 0, 0 };
+	struct buf		 out = BUF_INIT(SIGV4_CANONICAL_MAX);
 	char			*raw;
 	size_t			 i, len = 0;
 	int			 hi, lo;
@@ -158,7 +120,7 @@ sigv4_reencode(const char *s, size_t n)
 	}
 	sigv4_encode(&out, raw, len, 0);
 	free(raw);
-	return (sigv4_buf_take(&out));
+	return (buf_take(&out));
 }
 
 /*
@@ -168,14 +130,14 @@ sigv4_reencode(const char *s, size_t n)
  * get-slashes-normalized case shows); a trailing '/' survives.
  */
 static void
-sigv4_canonical_uri(struct sigv4_buf *b, const char *path, size_t n,
+sigv4_canonical_uri(struct buf *b, const char *path, size_t n,
     int keep_path)
 {
 	const char	**seg = NULL;
 	size_t		 *seglen = NULL, nseg = 0, i, start, end;
 
 	if (n == 0) {
-		sigv4_buf_addc(b, '/');
+		buf_addc(b, '/');
 		return;
 	}
 	if (keep_path) {
@@ -204,14 +166,14 @@ sigv4_canonical_uri(struct sigv4_buf *b, const char *path, size_t n,
 		nseg++;
 	}
 
-	sigv4_buf_addc(b, '/');
+	buf_addc(b, '/');
 	for (i = 0; i < nseg; i++) {
 		if (i > 0)
-			sigv4_buf_addc(b, '/');
+			buf_addc(b, '/');
 		sigv4_encode(b, seg[i], seglen[i], 0);
 	}
 	if (nseg > 0 && path[n - 1] == '/')
-		sigv4_buf_addc(b, '/');
+		buf_addc(b, '/');
 	free(seglen);
 	free(seg);
 }
@@ -230,7 +192,7 @@ sigv4_param_cmp(const void *a, const void *b)
 
 /* Appends the canonical query string for the raw query q (may be NULL). */
 static void
-sigv4_canonical_query(struct sigv4_buf *b, const char *q)
+sigv4_canonical_query(struct buf *b, const char *q)
 {
 	struct sigv4_param	*params = NULL;
 	const char		*p, *amp, *eq;
@@ -262,10 +224,10 @@ sigv4_canonical_query(struct sigv4_buf *b, const char *q)
 	qsort(params, n, sizeof *params, sigv4_param_cmp);
 	for (i = 0; i < n; i++) {
 		if (i > 0)
-			sigv4_buf_addc(b, '&');
-		sigv4_buf_adds(b, params[i].key);
-		sigv4_buf_addc(b, '=');
-		sigv4_buf_adds(b, params[i].value);
+			buf_addc(b, '&');
+		buf_adds(b, params[i].key);
+		buf_addc(b, '=');
+		buf_adds(b, params[i].value);
 		free(params[i].key);
 		free(params[i].value);
 	}
@@ -324,7 +286,7 @@ sigv4_hdr_cmp(const void *a, const void *b)
 
 /* Appends the canonical headers and fills sh with the signed headers. */
 static void
-sigv4_canonical_headers(struct sigv4_buf *b, struct sigv4_buf *sh,
+sigv4_canonical_headers(struct buf *b, struct buf *sh,
     const struct sigv4_header *headers, size_t nheaders)
 {
 	struct sigv4_hdr	*h;
@@ -341,16 +303,16 @@ sigv4_canonical_headers(struct sigv4_buf *b, struct sigv4_buf *sh,
 		if (i > 0 && strcmp(h[i].name, h[i - 1].name) == 0) {
 			/* A repeated name: "name:first,second". */
 			b->len--;
-			sigv4_buf_addc(b, ',');
+			buf_addc(b, ',');
 		} else {
 			if (i > 0)
-				sigv4_buf_addc(sh, ';');
-			sigv4_buf_adds(sh, h[i].name);
-			sigv4_buf_adds(b, h[i].name);
-			sigv4_buf_addc(b, ':');
+				buf_addc(sh, ';');
+			buf_adds(sh, h[i].name);
+			buf_adds(b, h[i].name);
+			buf_addc(b, ':');
 		}
-		sigv4_buf_adds(b, h[i].value);
-		sigv4_buf_addc(b, '\n');
+		buf_adds(b, h[i].value);
+		buf_addc(b, '\n');
 	}
 	for (i = 0; i < nheaders; i++) {
 		free(h[i].name);
@@ -434,7 +396,8 @@ char *
 sigv4_canonical_request(const struct sigv4_request *req,
     char **signed_headers)
 {
-	struct sigv4_buf	 b = { NULL, 0, 0 }, sh = { NULL, 0, 0 };
+	struct buf		 b = BUF_INIT(SIGV4_CANONICAL_MAX);
+	struct buf		 sh = BUF_INIT(SIGV4_CANONICAL_MAX);
 	const char		*path, *query;
 	char			 hash[SIGV4_HASH_HEX_LEN + 1];
 	size_t			 pathlen;
@@ -445,29 +408,33 @@ sigv4_canonical_request(const struct sigv4_request *req,
 	if (query == NULL && path[pathlen] == '?')
 		query = path + pathlen + 1;
 
-	sigv4_buf_adds(&b, req->method);
-	sigv4_buf_addc(&b, '\n');
+	buf_adds(&b, req->method);
+	buf_addc(&b, '\n');
 	sigv4_canonical_uri(&b, path, pathlen, req->keep_path);
-	sigv4_buf_addc(&b, '\n');
+	buf_addc(&b, '\n');
 	sigv4_canonical_query(&b, query);
-	sigv4_buf_addc(&b, '\n');
+	buf_addc(&b, '\n');
 	sigv4_canonical_headers(&b, &sh, req->headers, req->nheaders);
-	sigv4_buf_addc(&b, '\n');
-	if (sh.p != NULL)
-		sigv4_buf_adds(&b, sh.p);
-	sigv4_buf_addc(&b, '\n');
+	buf_addc(&b, '\n');
+	buf_add(&b, sh.data, sh.len);
+	buf_addc(&b, '\n');
 	if (req->payload_hash != NULL)
-		sigv4_buf_adds(&b, req->payload_hash);
+		buf_adds(&b, req->payload_hash);
 	else {
 		sigv4_payload_hash(req->body, req->body_len, hash);
-		sigv4_buf_adds(&b, hash);
+		buf_adds(&b, hash);
 	}
 
+	if (buf_has_failed(&b) || buf_has_failed(&sh)) {
+		buf_free(&sh);
+		buf_free(&b);
+		return (NULL);
+	}
 	if (signed_headers != NULL)
-		*signed_headers = sigv4_buf_take(&sh);
+		*signed_headers = buf_take(&sh);
 	else
-		free(sh.p);
-	return (sigv4_buf_take(&b));
+		buf_free(&sh);
+	return (buf_take(&b));
 }
 
 char *
@@ -525,7 +492,8 @@ sigv4_authorization(const struct sigv4_request *req,
 	    *creds->secret_access_key == '\0' || !sigv4_is_amz_date(amz_date))
 		goto out;
 
-	creq = sigv4_canonical_request(req, &sh);
+	if ((creq = sigv4_canonical_request(req, &sh)) == NULL)
+		goto out;
 	if ((sts = sigv4_string_to_sign(creq, amz_date, region,
 	    service)) == NULL)
 		goto out;

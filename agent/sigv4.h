@@ -90,7 +90,8 @@ void	 sigv4_payload_hash(const void *data, size_t n,
  * unreserved characters stay, everything else is %XX; a '+' is a literal
  * plus), and sorted by name then value.  If signed_headers is not NULL it
  * receives the SignedHeaders list ("host;x-amz-date").  Returns the string;
- * the caller frees it and *signed_headers.
+ * the caller frees it and *signed_headers.  Returns NULL (and sets nothing)
+ * if it would pass 1 MiB, which only a malformed request can reach.
  */
 char	*sigv4_canonical_request(const struct sigv4_request *req,
 	    char **signed_headers);
@@ -106,7 +107,8 @@ char	*sigv4_string_to_sign(const char *canonical_request,
  * Signs the request (tasks 1 to 4) and returns the Authorization header
  * value, "AWS4-HMAC-SHA256 Credential=..., SignedHeaders=...,
  * Signature=...", which the caller frees.  Returns NULL if amz_date is not
- * "YYYYMMDDTHHMMSSZ" or the credentials lack a key id or secret.  The
+ * "YYYYMMDDTHHMMSSZ", the credentials lack a key id or secret, or the
+ * canonical request cannot be built (see above).  The
  * session token is not used here: see the top of this file.
  */
 char	*sigv4_authorization(const struct sigv4_request *req,
