@@ -11,12 +11,12 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "checkpoint.h"
 #include "durable.h"
 #include "xmalloc.h"
@@ -29,39 +29,6 @@
 #define FNV64_OFFSET		0xcbf29ce484222325ULL
 #define FNV64_PRIME		0x100000001b3ULL
 
-/* A growing output buffer. */
-struct checkpoint_buf {
-	char	*p;
-	size_t	 len;
-	size_t	 cap;
-};
-
-static void
-checkpoint_reserve(struct checkpoint_buf *b, size_t more)
-{
-	if (b->len + more <= b->cap)
-		return;
-	while (b->len + more > b->cap)
-		b->cap = b->cap == 0 ? 4096 : b->cap * 2;
-	b->p = xrealloc(b->p, b->cap);
-}
-
-static void __attribute__((format(printf, 2, 3)))
-checkpoint_printf(struct checkpoint_buf *b, const char *fmt, ...)
-{
-	va_list	ap;
-	int	n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	checkpoint_reserve(b, n + 1);
-	va_start(ap, fmt);
-	vsnprintf(b->p + b->len, n + 1, fmt, ap);
-	va_end(ap);
-	b->len += n;
-}
-
 /* Bytes of a path that would break the line format are percent-encoded. */
 static int
 checkpoint_must_escape(unsigned char c)
@@ -70,42 +37,50 @@ checkpoint_must_escape(unsigned char c)
 }
 
 static void
-checkpoint_put_path(struct checkpoint_buf *b, const char *path)
+checkpoint_put_path(struct buf *b, const char *path)
 {
 	static const char	 hex[] = "0123456789ABCDEF";
 	const unsigned char	*s;
+	char			*w;
 
-	checkpoint_reserve(b, strlen(path) * 3);
+	if (buf_reserve(b, strlen(path) * 3) == -1)
+		return;
+	w = b->data + b->len;
 	for (s = (const unsigned char *)path; *s != '\0'; s++) {
 		if (checkpoint_must_escape(*s)) {
-			b->p[b->len++] = '%';
-			b->p[b->len++] = hex[*s >> 4];
-			b->p[b->len++] = hex[*s & 0xf];
+			*w++ = '%';
+			*w++ = hex[*s >> 4];
+			*w++ = hex[*s & 0xf];
 		} else
-			b->p[b->len++] = *s;
+			*w++ = *s;
 	}
+	b->len = w - b->data;
 }
 
 int
 checkpoint_save(const char *path, const struct checkpoint_entry *e,
     size_t n, char **cause)
 {
-	struct checkpoint_buf	b = { NULL, 0, 0 };
-	size_t			i;
-	int			rc;
+	struct buf	b = BUF_INIT(CHECKPOINT_MAX_FILE);
+	size_t		i;
+	int		rc = -1;
 
-	checkpoint_printf(&b, "%s %d\n", CHECKPOINT_TAG, CHECKPOINT_VERSION);
+	buf_printf(&b, "%s %d\n", CHECKPOINT_TAG, CHECKPOINT_VERSION);
 	for (i = 0; i < n; i++) {
-		checkpoint_printf(&b, "%" PRIu64 " %" PRIu64 " %016" PRIx64
+		buf_printf(&b, "%" PRIu64 " %" PRIu64 " %016" PRIx64
 		    " %" PRIu32 " %" PRIu64 " %" PRId64 " ", e[i].dev,
 		    e[i].ino, e[i].fp, e[i].fplen, e[i].offset,
 		    e[i].updated < 0 ? 0 : e[i].updated);
 		checkpoint_put_path(&b, e[i].path);
-		checkpoint_printf(&b, "\n");
+		buf_addc(&b, '\n');
 	}
-	checkpoint_printf(&b, "%s %zu\n", CHECKPOINT_END, n);
-	rc = durable_write_file(path, b.p, b.len, cause);
-	free(b.p);
+	buf_printf(&b, "%s %zu\n", CHECKPOINT_END, n);
+	if (buf_has_failed(&b))
+		xasprintf(cause, "%s: %zu entries would pass %d MiB", path, n,
+		    CHECKPOINT_MAX_FILE / (1024 * 1024));
+	else
+		rc = durable_write_file(path, b.data, b.len, cause);
+	buf_free(&b);
 	return (rc);
 }
 
