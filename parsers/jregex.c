@@ -42,6 +42,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "jregex.h"
 #include "utf8.h"
 #include "log.h"
@@ -72,18 +73,18 @@
 /* Java's line terminators, as the body of a class. */
 #define JX_TERM		"\\n\\r" JX_TERM_WIDE
 
-struct jx_str {
-	char	*s;
-	size_t	 len;
-	size_t	 cap;
-};
+/*
+ * A translation grows a pattern (a case-insensitive class lists both
+ * cases, a line terminator becomes a class), but never by this much.
+ */
+#define JX_OUT_MAX	(64 * JREGEX_PATTERN_MAX)
 
 struct jx {
 	int32_t		*t;		/* the pattern, code points */
 	size_t		 n;
 	size_t		 c;		/* cursor */
 	unsigned	 flags;
-	struct jx_str	 out;
+	struct buf	 out;
 	int		 ngroups;	/* capturing groups opened so far */
 	int		 total;		/* in the whole pattern, or -1 */
 	char		**names;	/* named groups so far */
@@ -93,46 +94,6 @@ struct jx {
 };
 
 static int	jx_expr(struct jx *);
-
-static void
-jx_add(struct jx_str *b, const char *s, size_t len)
-{
-	size_t	need;
-
-	need = b->len + len + 1;
-	if (need > b->cap) {
-		b->cap = need > b->cap * 2 ? need : b->cap * 2;
-		b->s = xrealloc(b->s, b->cap);
-	}
-	memcpy(b->s + b->len, s, len);
-	b->len += len;
-	b->s[b->len] = '\0';
-}
-
-static void
-jx_puts(struct jx_str *b, const char *s)
-{
-	jx_add(b, s, strlen(s));
-}
-
-static void
-jx_printf(struct jx_str *b, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-jx_printf(struct jx_str *b, const char *fmt, ...)
-{
-	char	tmp[64];
-	va_list	ap;
-	int	n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		jx_add(b, tmp, (size_t)n < sizeof tmp ? (size_t)n :
-		    sizeof tmp - 1);
-}
 
 /* Records the first error, with the offset in code points. */
 static int
@@ -224,15 +185,15 @@ jx_hexval(int32_t ch)
 
 /* A code point as an item of a PCRE2 class or as a literal. */
 static void
-jx_put_cp(struct jx_str *b, int32_t cp)
+jx_put_cp(struct buf *b, int32_t cp)
 {
 	char	c;
 
 	if (cp < 0x80 && (jx_is_alpha(cp) || jx_is_digit(cp))) {
 		c = (char)cp;
-		jx_add(b, &c, 1);
+		buf_add(b, &c, 1);
 	} else
-		jx_printf(b, "\\x{%x}", (unsigned)cp);
+		buf_printf(b, "\\x{%x}", (unsigned)cp);
 }
 
 static int32_t
@@ -250,27 +211,27 @@ static void
 jx_emit_literal(struct jx *x, int32_t cp)
 {
 	if ((x->flags & JX_I) && (x->flags & JX_U)) {
-		jx_puts(&x->out, "(?i:");
+		buf_adds(&x->out, "(?i:");
 		jx_put_cp(&x->out, cp);
-		jx_puts(&x->out, ")");
+		buf_adds(&x->out, ")");
 	} else if ((x->flags & JX_I) && jx_swapcase(cp) != cp) {
-		jx_puts(&x->out, "[");
+		buf_adds(&x->out, "[");
 		jx_put_cp(&x->out, cp);
 		jx_put_cp(&x->out, jx_swapcase(cp));
-		jx_puts(&x->out, "]");
+		buf_adds(&x->out, "]");
 	} else
 		jx_put_cp(&x->out, cp);
 }
 
 /* A range as class items; with ASCII folding the other case is added. */
 static void
-jx_class_range(struct jx *x, struct jx_str *b, int32_t lo, int32_t hi)
+jx_class_range(struct jx *x, struct buf *b, int32_t lo, int32_t hi)
 {
 	int32_t	a, z;
 
 	jx_put_cp(b, lo);
 	if (hi != lo) {
-		jx_puts(b, "-");
+		buf_adds(b, "-");
 		jx_put_cp(b, hi);
 	}
 	if (!(x->flags & JX_I) || (x->flags & JX_U))
@@ -279,12 +240,12 @@ jx_class_range(struct jx *x, struct jx_str *b, int32_t lo, int32_t hi)
 	a = lo > 'a' ? lo : 'a';
 	z = hi < 'z' ? hi : 'z';
 	if (a <= z)
-		jx_printf(b, "%c-%c", (char)jx_swapcase(a),
+		buf_printf(b, "%c-%c", (char)jx_swapcase(a),
 		    (char)jx_swapcase(z));
 	a = lo > 'A' ? lo : 'A';
 	z = hi < 'Z' ? hi : 'Z';
 	if (a <= z)
-		jx_printf(b, "%c-%c", (char)jx_swapcase(a),
+		buf_printf(b, "%c-%c", (char)jx_swapcase(a),
 		    (char)jx_swapcase(z));
 }
 
@@ -321,32 +282,32 @@ static const char *const jx_binprops[] = {
 
 /* Category or POSIX name to class items; returns 0, or -1 if unknown. */
 static int
-jx_charprop(const char *name, int neg, struct jx_str *b)
+jx_charprop(const char *name, int neg, struct buf *b)
 {
 	size_t	i;
 
 	for (i = 0; i < sizeof jx_posix / sizeof jx_posix[0]; i++) {
 		if (strcmp(name, jx_posix[i].java) == 0) {
-			jx_printf(b, "[:%s%s:]", neg ? "^" : "",
+			buf_printf(b, "[:%s%s:]", neg ? "^" : "",
 			    jx_posix[i].posix);
 			return (0);
 		}
 	}
 	for (i = 0; i < sizeof jx_categories / sizeof jx_categories[0]; i++) {
 		if (strcmp(name, jx_categories[i]) == 0) {
-			jx_printf(b, "\\%c{%s}", neg ? 'P' : 'p', name);
+			buf_printf(b, "\\%c{%s}", neg ? 'P' : 'p', name);
 			return (0);
 		}
 	}
 	if (strcmp(name, "LC") == 0) {
-		jx_printf(b, "\\%c{L&}", neg ? 'P' : 'p');
+		buf_printf(b, "\\%c{L&}", neg ? 'P' : 'p');
 		return (0);
 	}
 	return (-1);
 }
 
 static int
-jx_script(struct jx *x, const char *name, int neg, struct jx_str *b)
+jx_script(struct jx *x, const char *name, int neg, struct buf *b)
 {
 	size_t	i;
 
@@ -358,9 +319,9 @@ jx_script(struct jx *x, const char *name, int neg, struct jx_str *b)
 	}
 	if (i == 0)
 		return (jx_error(x, "Unknown character script name"));
-	jx_printf(b, "\\%c{sc:", neg ? 'P' : 'p');
-	jx_puts(b, name);
-	jx_puts(b, "}");
+	buf_printf(b, "\\%c{sc:", neg ? 'P' : 'p');
+	buf_adds(b, name);
+	buf_adds(b, "}");
 	return (0);
 }
 
@@ -368,7 +329,7 @@ jx_script(struct jx *x, const char *name, int neg, struct jx_str *b)
  * Java's family(): \p or \P has been read.  Appends class items to b.
  */
 static int
-jx_family(struct jx *x, int neg, struct jx_str *b)
+jx_family(struct jx *x, int neg, struct buf *b)
 {
 	char	 name[64], key[64], up[64];
 	char	*eq;
@@ -546,14 +507,14 @@ jx_emit_dollar(struct jx *x, int multiline)
 {
 	if (x->flags & JX_D) {
 		/* Java's UnixDollar. */
-		jx_puts(&x->out, multiline ? "(?=\\n|\\z)" : "(?=\\n?\\z)");
+		buf_adds(&x->out, multiline ? "(?=\\n|\\z)" : "(?=\\n?\\z)");
 		return;
 	}
 	/* Java's Dollar: no match between \r and \n. */
 	if (multiline)
-		jx_puts(&x->out, "(?:(?=[" JX_TERM "])(?!(?<=\\r)\\n)|\\z)");
+		buf_adds(&x->out, "(?:(?=[" JX_TERM "])(?!(?<=\\r)\\n)|\\z)");
 	else
-		jx_puts(&x->out, "(?:(?=\\r\\n\\z)|(?<!\\r)(?=\\n\\z)|"
+		buf_adds(&x->out, "(?:(?=\\r\\n\\z)|(?<!\\r)(?=\\n\\z)|"
 		    "(?=[\\r" JX_TERM_WIDE "]\\z)|\\z)");
 }
 
@@ -561,11 +522,11 @@ static void
 jx_emit_caret(struct jx *x)
 {
 	if (!(x->flags & JX_M))
-		jx_puts(&x->out, "\\A");
+		buf_adds(&x->out, "\\A");
 	else if (x->flags & JX_D)
-		jx_puts(&x->out, "(?:(?<![^\\n])(?!\\z))");
+		buf_adds(&x->out, "(?:(?<![^\\n])(?!\\z))");
 	else
-		jx_puts(&x->out, "(?:(?<![^" JX_TERM "])(?!(?<=\\r)\\n)"
+		buf_adds(&x->out, "(?:(?<![^" JX_TERM "])(?!(?<=\\r)\\n)"
 		    "(?!\\z))");
 }
 
@@ -611,7 +572,7 @@ jx_group_name(struct jx *x, char *name, size_t size)
  * (class items when inclass, else a pattern atom) and 0 is returned.
  */
 static int
-jx_escape(struct jx *x, int inclass, struct jx_str *b, int32_t *cp)
+jx_escape(struct jx *x, int inclass, struct buf *b, int32_t *cp)
 {
 	int32_t	 ch, ref, d;
 	char	 name[64];
@@ -640,19 +601,19 @@ jx_escape(struct jx *x, int inclass, struct jx_str *b, int32_t *cp)
 			return (jx_error(x, "back reference to a group that "
 			    "does not exist"));
 		if (x->flags & JX_I)
-			jx_printf(b, "(?i:\\g{%d})", ref);
+			buf_printf(b, "(?i:\\g{%d})", ref);
 		else
-			jx_printf(b, "\\g{%d}", ref);
+			buf_printf(b, "\\g{%d}", ref);
 		return (0);
 	case 'A':
 		if (inclass)
 			break;
-		jx_puts(b, "\\A");
+		buf_adds(b, "\\A");
 		return (0);
 	case 'B':
 		if (inclass)
 			break;
-		jx_puts(b, "(?:(?<=" JX_WORD ")(?=" JX_WORD ")|(?<!" JX_WORD
+		buf_adds(b, "(?:(?<=" JX_WORD ")(?=" JX_WORD ")|(?<!" JX_WORD
 		    ")(?!" JX_WORD "))");
 		return (0);
 	case 'b':
@@ -660,28 +621,28 @@ jx_escape(struct jx *x, int inclass, struct jx_str *b, int32_t *cp)
 			break;
 		if (jx_raw(x, x->c) == '{')
 			return (jx_error(x, "\\b{...} is not supported"));
-		jx_puts(b, "(?:(?<=" JX_WORD ")(?!" JX_WORD ")|(?<!" JX_WORD
+		buf_adds(b, "(?:(?<=" JX_WORD ")(?!" JX_WORD ")|(?<!" JX_WORD
 		    ")(?=" JX_WORD "))");
 		return (0);
 	case 'D': case 'd': case 'S': case 's': case 'W': case 'w':
 	case 'H': case 'h': case 'V': case 'v':
 		/* Java 8's meanings equal PCRE2's in UTF mode without UCP. */
-		jx_printf(b, "\\%c", (char)ch);
+		buf_printf(b, "\\%c", (char)ch);
 		return (0);
 	case 'G':
 		if (inclass)
 			break;
-		jx_puts(b, "\\G");
+		buf_adds(b, "\\G");
 		return (0);
 	case 'R':
 		if (inclass)
 			break;
-		jx_puts(b, "\\R");
+		buf_adds(b, "\\R");
 		return (0);
 	case 'X':
 		if (inclass)
 			break;
-		jx_puts(b, "\\X");
+		buf_adds(b, "\\X");
 		return (0);
 	case 'Z':
 		if (inclass)
@@ -691,7 +652,7 @@ jx_escape(struct jx *x, int inclass, struct jx_str *b, int32_t *cp)
 	case 'z':
 		if (inclass)
 			break;
-		jx_puts(b, "\\z");
+		buf_adds(b, "\\z");
 		return (0);
 	case 'a':
 		*cp = 0x07;
@@ -740,9 +701,9 @@ jx_escape(struct jx *x, int inclass, struct jx_str *b, int32_t *cp)
 			return (jx_error(x, "named capturing group does not "
 			    "exist"));
 		if (x->flags & JX_I)
-			jx_printf(b, "(?i:\\k<%s>)", name);
+			buf_printf(b, "(?i:\\k<%s>)", name);
 		else
-			jx_printf(b, "\\k<%s>", name);
+			buf_printf(b, "\\k<%s>", name);
 		return (0);
 	case 'N':
 		return (jx_error(x, "\\N{...} is not supported"));
@@ -759,7 +720,7 @@ jx_escape(struct jx *x, int inclass, struct jx_str *b, int32_t *cp)
  * Java's range(): one class member (a character, a range, an escape).
  */
 static int
-jx_range(struct jx *x, struct jx_str *b)
+jx_range(struct jx *x, struct buf *b)
 {
 	int32_t	ch, m, endr;
 	int	r;
@@ -809,7 +770,7 @@ jx_range(struct jx *x, struct jx_str *b)
  * neither class is negated.
  */
 static int
-jx_class_body(struct jx *x, struct jx_str *b, int *neg)
+jx_class_body(struct jx *x, struct buf *b, int *neg)
 {
 	int	first = 1, items = 0, nneg;
 	int32_t	ch;
@@ -871,21 +832,21 @@ jx_class_body(struct jx *x, struct jx_str *b, int *neg)
 static int
 jx_class(struct jx *x)
 {
-	struct jx_str	b = { NULL, 0, 0 };
+	struct buf	b = BUF_INIT(JX_OUT_MAX);
 	int		neg, rv = -1;
 
 	if (jx_class_body(x, &b, &neg) == -1)
 		goto out;
 	if ((x->flags & JX_I) && (x->flags & JX_U))
-		jx_puts(&x->out, "(?i:");
-	jx_puts(&x->out, neg ? "[^" : "[");
-	jx_add(&x->out, b.s, b.len);
-	jx_puts(&x->out, "]");
+		buf_adds(&x->out, "(?i:");
+	buf_adds(&x->out, neg ? "[^" : "[");
+	buf_add(&x->out, b.data, b.len);
+	buf_adds(&x->out, "]");
 	if ((x->flags & JX_I) && (x->flags & JX_U))
-		jx_puts(&x->out, ")");
+		buf_adds(&x->out, ")");
 	rv = 0;
 out:
-	free(b.s);
+	buf_free(&b);
 	return (rv);
 }
 
@@ -948,17 +909,18 @@ jx_closure(struct jx *x, size_t start, int wrap)
 		return (0);
 	if (wrap) {
 		/* Grow by three bytes, then move the atom up behind "(?:". */
-		jx_add(&x->out, "(?:", 3);
-		memmove(x->out.s + start + 3, x->out.s + start,
+		if (buf_add(&x->out, "(?:", 3) == -1)
+			return (jx_error(x, "pattern too large once translated"));
+		memmove(x->out.data + start + 3, x->out.data + start,
 		    x->out.len - 3 - start);
-		memcpy(x->out.s + start, "(?:", 3);
-		jx_puts(&x->out, ")");
+		memcpy(x->out.data + start, "(?:", 3);
+		buf_adds(&x->out, ")");
 	}
-	jx_puts(&x->out, q);
+	buf_adds(&x->out, q);
 	ch = jx_peek(x);
 	if (ch == '?' || ch == '+') {
 		x->c++;
-		jx_puts(&x->out, ch == '?' ? "?" : "+");
+		buf_adds(&x->out, ch == '?' ? "?" : "+");
 	}
 	return (0);
 }
@@ -1034,14 +996,14 @@ jx_group(struct jx *x)
 		switch (ch) {
 		case ':': case '=': case '!': case '>':
 			x->c++;
-			jx_printf(&x->out, "(?%c", (char)ch);
+			buf_printf(&x->out, "(?%c", (char)ch);
 			break;
 		case '<':
 			x->c++;
 			ch = jx_raw(x, x->c);
 			if (ch == '=' || ch == '!') {
 				x->c++;
-				jx_printf(&x->out, "(?<%c", (char)ch);
+				buf_printf(&x->out, "(?<%c", (char)ch);
 				break;
 			}
 			if (jx_group_name(x, name, sizeof name) == -1)
@@ -1053,7 +1015,7 @@ jx_group(struct jx *x)
 			    sizeof *x->names);
 			x->names[x->nnames++] = xstrdup(name);
 			x->ngroups++;
-			jx_printf(&x->out, "(?<%s>", name);
+			buf_printf(&x->out, "(?<%s>", name);
 			break;
 		case '$': case '@':
 			return (jx_error(x, "Unknown group type"));
@@ -1068,18 +1030,18 @@ jx_group(struct jx *x)
 			}
 			if (ch != ':')
 				return (jx_error(x, "Unknown inline modifier"));
-			jx_puts(&x->out, "(?:");
+			buf_adds(&x->out, "(?:");
 			break;
 		}
 	} else {
 		x->ngroups++;
-		jx_puts(&x->out, "(");
+		buf_adds(&x->out, "(");
 	}
 	if (jx_expr(x) == -1)
 		return (-1);
 	if (jx_read(x) != ')')
 		return (jx_error(x, "Unclosed group"));
-	jx_puts(&x->out, ")");
+	buf_adds(&x->out, ")");
 	x->flags = save;
 	x->depth--;
 	return (0);
@@ -1116,17 +1078,17 @@ jx_sequence(struct jx *x)
 			x->c++;
 			ch = jx_raw(x, x->c);
 			if (ch == 'p' || ch == 'P') {
-				struct jx_str	b = { NULL, 0, 0 };
+				struct buf	b = BUF_INIT(JX_OUT_MAX);
 
 				x->c++;
 				if (jx_family(x, ch == 'P', &b) == -1) {
-					free(b.s);
+					buf_free(&b);
 					return (-1);
 				}
-				jx_puts(&x->out, "[");
-				jx_add(&x->out, b.s, b.len);
-				jx_puts(&x->out, "]");
-				free(b.s);
+				buf_adds(&x->out, "[");
+				buf_add(&x->out, b.data, b.len);
+				buf_adds(&x->out, "]");
+				buf_free(&b);
 				break;
 			}
 			/* Assertions are wrapped if quantified. */
@@ -1150,11 +1112,11 @@ jx_sequence(struct jx *x)
 		case '.':
 			x->c++;
 			if (x->flags & JX_S)
-				jx_puts(&x->out, "(?s:.)");
+				buf_adds(&x->out, "(?s:.)");
 			else if (x->flags & JX_D)
-				jx_puts(&x->out, "[^\\n]");
+				buf_adds(&x->out, "[^\\n]");
 			else
-				jx_puts(&x->out, "[^" JX_TERM "]");
+				buf_adds(&x->out, "[^" JX_TERM "]");
 			break;
 		case '?':
 		case '*':
@@ -1164,7 +1126,7 @@ jx_sequence(struct jx *x)
 			/* Java quantifies an empty atom, or fails. */
 			if (!jx_is_digit(jx_raw(x, x->c + 1)))
 				return (jx_error(x, "Illegal repetition"));
-			jx_puts(&x->out, "(?:)");
+			buf_adds(&x->out, "(?:)");
 			break;
 		default:
 			x->c++;
@@ -1186,7 +1148,7 @@ jx_expr(struct jx *x)
 		if (jx_peek(x) != '|')
 			return (0);
 		x->c++;
-		jx_puts(&x->out, "|");
+		buf_adds(&x->out, "|");
 	}
 }
 
@@ -1277,16 +1239,18 @@ jx_run(int32_t *t, size_t n, int total, int *ngroups, char **cause)
 	char		*rv = NULL;
 
 	memset(&x, 0, sizeof x);
+	buf_init(&x.out, JX_OUT_MAX);
 	x.t = t;
 	x.n = n;
 	x.total = total;
 	if (jx_expr(&x) == 0) {
 		if (x.c < x.n)
 			jx_error(&x, "Unmatched closing ')'");
+		else if (buf_has_failed(&x.out))
+			jx_error(&x, "pattern too large once translated");
 		else {
 			*ngroups = x.ngroups;
-			rv = x.out.s != NULL ? x.out.s : xstrdup("");
-			x.out.s = NULL;
+			rv = buf_take(&x.out);
 		}
 	}
 	if (rv == NULL)
@@ -1296,7 +1260,7 @@ jx_run(int32_t *t, size_t n, int total, int *ngroups, char **cause)
 	for (i = 0; i < x.nnames; i++)
 		free(x.names[i]);
 	free(x.names);
-	free(x.out.s);
+	buf_free(&x.out);
 	return (rv);
 }
 
