@@ -36,6 +36,7 @@
 #include <curl/curl.h>
 #include <jansson.h>
 
+#include "buf.h"
 #include "creds.h"
 #include "ec2_metadata.h"
 #include "imds.h"
@@ -122,11 +123,8 @@ imds_locale_init(void)
 }
 
 struct imds_resp {
-	long	 status;
-	char	*body;
-	size_t	 len;
-	size_t	 max;
-	int	 toolong;
+	long		 status;
+	struct buf	 body;	/* failed: longer than the request allows */
 };
 
 static char *
@@ -154,14 +152,8 @@ imds_write_cb(char *ptr, size_t size, size_t nmemb, void *arg)
 	struct imds_resp	*r = arg;
 	size_t			 n = size * nmemb;
 
-	if (n > r->max - r->len) {
-		r->toolong = 1;
+	if (buf_add(&r->body, ptr, n) == -1)
 		return (0);
-	}
-	r->body = xrealloc(r->body, r->len + n + 1);
-	memcpy(r->body + r->len, ptr, n);
-	r->len += n;
-	r->body[r->len] = '\0';
 	return (n);
 }
 
@@ -181,8 +173,8 @@ imds_progress_cb(void *arg, curl_off_t dltotal, curl_off_t dlnow,
 static void
 imds_resp_clear(struct imds_resp *r)
 {
-	free(r->body);
-	memset(r, 0, sizeof *r);
+	buf_free(&r->body);
+	r->status = 0;
 }
 
 /*
@@ -199,9 +191,8 @@ imds_http(struct imds *m, const char *method, const char *url,
 	char		 err[CURL_ERROR_SIZE];
 	int		 ret = -1;
 
-	memset(r, 0, sizeof *r);
-	r->max = max;
-	r->body = xstrdup("");
+	r->status = 0;
+	buf_init(&r->body, max);
 	err[0] = '\0';
 	if ((c = curl_easy_init()) == NULL) {
 		*cause = xstrdup("curl_easy_init failed");
@@ -231,7 +222,7 @@ imds_http(struct imds *m, const char *method, const char *url,
 
 	rc = curl_easy_perform(c);
 	if (rc != CURLE_OK) {
-		if (r->toolong)
+		if (buf_has_failed(&r->body))
 			xasprintf(cause, "%s %s: response longer than %zu "
 			    "bytes", method, url, max);
 		else
@@ -271,15 +262,16 @@ imds_token(struct imds *m, char **token, char **cause)
 		ret = 0;
 		goto out;
 	}
-	len = r.len;
-	while (len > 0 && isspace((unsigned char)r.body[len - 1]))
+	len = r.body.len;
+	while (len > 0 && isspace((unsigned char)r.body.data[len - 1]))
 		len--;
-	if (r.status != 200 || len == 0 || memchr(r.body, '\n', len) != NULL ||
-	    memchr(r.body, '\r', len) != NULL) {
+	if (r.status != 200 || len == 0 ||
+	    memchr(r.body.data, '\n', len) != NULL ||
+	    memchr(r.body.data, '\r', len) != NULL) {
 		xasprintf(cause, "PUT %s: HTTP %ld", url, r.status);
 		goto out;
 	}
-	*token = xstrndup(r.body, len);
+	*token = xstrndup(r.body.data, len);
 	ret = 0;
 out:
 	imds_resp_clear(&r);
@@ -309,8 +301,7 @@ imds_path_get(struct imds *m, const char *token, const char *path,
 		xasprintf(cause, "GET %s: HTTP %ld", url, r.status);
 		goto out;
 	}
-	body = r.body;
-	r.body = NULL;
+	body = buf_take(&r.body);
 out:
 	imds_resp_clear(&r);
 	curl_slist_free_all(h);
@@ -521,7 +512,7 @@ imds_tags(struct imds *m, const char *token, const char *instance_id,
 		const char	*c0, *c1;
 
 		/* <Errors><Error><Code>AuthFailure</Code>... */
-		if ((c0 = strstr(r.body, "<Code>")) != NULL &&
+		if ((c0 = strstr(buf_cstr(&r.body), "<Code>")) != NULL &&
 		    (c1 = strstr(c0, "</Code>")) != NULL && c1 - c0 < 128)
 			xasprintf(cause, "DescribeTags: HTTP %ld %.*s",
 			    r.status, (int)(c1 - c0 - 6), c0 + 6);
@@ -529,7 +520,7 @@ imds_tags(struct imds *m, const char *token, const char *instance_id,
 			xasprintf(cause, "DescribeTags: HTTP %ld", r.status);
 		goto out;
 	}
-	tags = imds_parse_tags(r.body, r.len, cause);
+	tags = imds_parse_tags(buf_cstr(&r.body), r.body.len, cause);
 out:
 	imds_resp_clear(&r);
 	if (h != NULL) {
