@@ -81,32 +81,21 @@ dest_body_max(const struct dest_ops *ops, const struct dest_limits *l,
 }
 
 void
-dest_body_reserve(struct dest_body *b, size_t n)
+dest_body_reserve(struct buf *b, size_t n)
 {
-	size_t	cap;
-
-	if (b->len + n <= b->cap)
-		return;
-	if (b->len + n > b->max)
+	if (buf_reserve(b, n) == -1)
 		fatalx("dest: request body over its %zu byte maximum", b->max);
-	cap = b->cap < 4096 ? 4096 : b->cap;
-	while (cap < b->len + n)
-		cap *= 2;
-	if (cap > b->max)
-		cap = b->max;
-	b->buf = xrealloc(b->buf, cap);
-	b->cap = cap;
 }
 
 void
-dest_body_json_string(struct dest_body *b, const char *s)
+dest_body_json_string(struct buf *b, const char *s)
 {
 	static const char	 hex[] = "0123456789abcdef";
 	const unsigned char	*p;
 	char			*o;
 
 	dest_body_reserve(b, 2 + 6 * strlen(s));
-	o = b->buf + b->len;
+	o = b->data + b->len;
 	*o++ = '"';
 	for (p = (const unsigned char *)s; *p != '\0'; p++) {
 		if (*p == '"' || *p == '\\') {
@@ -123,15 +112,7 @@ dest_body_json_string(struct dest_body *b, const char *s)
 			*o++ = (char)*p;
 	}
 	*o++ = '"';
-	b->len = (size_t)(o - b->buf);
-}
-
-void
-dest_body_clear(struct dest_body *b)
-{
-	free(b->buf);
-	b->buf = NULL;
-	b->len = b->cap = 0;
+	b->len = (size_t)(o - b->data);
 }
 
 /* Copies a JSON string member (or "") into buf, bounded, printable only. */

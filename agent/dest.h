@@ -23,19 +23,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "config.h"
 
 /* Bounds of the messages kept from a response, for logs and status. */
 #define DEST_CODE_MAX		128
 #define DEST_MESSAGE_MAX	256
-
-/* A request body being built.  The sender owns the buffer. */
-struct dest_body {
-	char		*buf;
-	size_t		 len;
-	size_t		 cap;
-	size_t		 max;	/* cap never grows beyond this */
-};
 
 /* What a 200 response said about the batch. */
 struct dest_result {
@@ -70,7 +63,7 @@ struct dest_ops {
 	size_t		 entry_overhead;
 
 	/* Appends the prefix for stream (any bytes; escaped here). */
-	void		(*begin)(struct dest_body *, const char *stream);
+	void		(*begin)(struct buf *, const char *stream);
 	/*
 	 * Appends one entry for the len bytes at data.  *rng is the
 	 * caller's PRNG state (RANDOM partition keys); with deterministic
@@ -78,10 +71,10 @@ struct dest_ops {
 	 * DETERMINISTIC).  Returns the bytes this record counts against the
 	 * size limits: len plus its key.
 	 */
-	size_t		(*add)(struct dest_body *, const void *data,
+	size_t		(*add)(struct buf *, const void *data,
 			    size_t len, uint64_t *rng, int deterministic);
 	/* Appends the suffix. */
-	void		(*finish)(struct dest_body *);
+	void		(*finish)(struct buf *);
 	/*
 	 * Parses a 200 response to a request of n entries.  Sets failed[i]
 	 * to 1 for each entry that has an ErrorCode and 0 for the others,
@@ -121,23 +114,21 @@ void		 dest_limits(const struct dest_ops *ops,
 
 /*
  * Returns the largest body for requests within limits l to stream: the
- * size to give dest_body.max.  A batch holds one record at least, even
+ * maximum to give the request body's struct buf.  A batch holds one record at least, even
  * one longer than max_request_bytes.
  */
 size_t		 dest_body_max(const struct dest_ops *,
 		    const struct dest_limits *l, const char *stream);
 
 /*
- * Makes room for n more bytes in b, growing it geometrically up to b->max.
- * Exceeding b->max is a bug in the caller's accounting and is fatal.
+ * Makes room for n more bytes in a request body.  The body's maximum is
+ * dest_body_max, so passing it is a bug in the caller's accounting, and
+ * fatal.
  */
-void		 dest_body_reserve(struct dest_body *b, size_t n);
+void		 dest_body_reserve(struct buf *b, size_t n);
 
 /* Appends s as a JSON string, quotes included (RFC 8259 section 7). */
-void		 dest_body_json_string(struct dest_body *b, const char *s);
-
-/* Frees b's buffer and zeroes it (max is kept). */
-void		 dest_body_clear(struct dest_body *b);
+void		 dest_body_json_string(struct buf *b, const char *s);
 
 /*
  * The shared parser behind both parse() functions: array_key names the

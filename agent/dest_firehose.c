@@ -20,19 +20,19 @@
 	(sizeof FIREHOSE_ENTRY_HEAD - 1 + sizeof FIREHOSE_ENTRY_TAIL - 1)
 
 static void
-firehose_begin(struct dest_body *b, const char *stream)
+firehose_begin(struct buf *b, const char *stream)
 {
 	dest_body_reserve(b, 32);
-	memcpy(b->buf + b->len, "{\"DeliveryStreamName\":", 22);
+	memcpy(b->data + b->len, "{\"DeliveryStreamName\":", 22);
 	b->len += 22;
 	dest_body_json_string(b, stream);
 	dest_body_reserve(b, 13);
-	memcpy(b->buf + b->len, ",\"Records\":[", 12);
+	memcpy(b->data + b->len, ",\"Records\":[", 12);
 	b->len += 12;
 }
 
 static size_t
-firehose_add(struct dest_body *b, const void *data, size_t len,
+firehose_add(struct buf *b, const void *data, size_t len,
     uint64_t *rng, int deterministic)
 {
 	char	*o;
@@ -40,22 +40,22 @@ firehose_add(struct dest_body *b, const void *data, size_t len,
 	(void)rng;
 	(void)deterministic;	/* Firehose has no partition keys */
 	dest_body_reserve(b, base64_encoded_len(len) + FIREHOSE_OVERHEAD);
-	o = b->buf + b->len;
+	o = b->data + b->len;
 	memcpy(o, FIREHOSE_ENTRY_HEAD, sizeof FIREHOSE_ENTRY_HEAD - 1);
 	o += sizeof FIREHOSE_ENTRY_HEAD - 1;
 	o += base64_encode(o, data, len);
 	memcpy(o, FIREHOSE_ENTRY_TAIL, sizeof FIREHOSE_ENTRY_TAIL - 1);
 	o += sizeof FIREHOSE_ENTRY_TAIL - 1;
-	b->len = (size_t)(o - b->buf);
+	b->len = (size_t)(o - b->data);
 	return (len);
 }
 
 static void
-firehose_finish(struct dest_body *b)
+firehose_finish(struct buf *b)
 {
 	dest_body_reserve(b, 2);
-	b->buf[b->len++] = ']';
-	b->buf[b->len++] = '}';
+	b->data[b->len++] = ']';
+	b->data[b->len++] = '}';
 }
 
 static int

@@ -95,19 +95,19 @@ kinesis_key_md5(char *key, const void *data, size_t len)
 }
 
 static void
-kinesis_begin(struct dest_body *b, const char *stream)
+kinesis_begin(struct buf *b, const char *stream)
 {
 	dest_body_reserve(b, 32);
-	memcpy(b->buf + b->len, "{\"StreamName\":", 14);
+	memcpy(b->data + b->len, "{\"StreamName\":", 14);
 	b->len += 14;
 	dest_body_json_string(b, stream);
 	dest_body_reserve(b, 13);
-	memcpy(b->buf + b->len, ",\"Records\":[", 12);
+	memcpy(b->data + b->len, ",\"Records\":[", 12);
 	b->len += 12;
 }
 
 static size_t
-kinesis_add(struct dest_body *b, const void *data, size_t len, uint64_t *rng,
+kinesis_add(struct buf *b, const void *data, size_t len, uint64_t *rng,
     int deterministic)
 {
 	char	key[KINESIS_KEY_MAX], *o;
@@ -118,7 +118,7 @@ kinesis_add(struct dest_body *b, const void *data, size_t len, uint64_t *rng,
 	else
 		klen = kinesis_key(key, rng);
 	dest_body_reserve(b, base64_encoded_len(len) + KINESIS_OVERHEAD);
-	o = b->buf + b->len;
+	o = b->data + b->len;
 	memcpy(o, KINESIS_ENTRY_HEAD, sizeof KINESIS_ENTRY_HEAD - 1);
 	o += sizeof KINESIS_ENTRY_HEAD - 1;
 	o += base64_encode(o, data, len);
@@ -128,16 +128,16 @@ kinesis_add(struct dest_body *b, const void *data, size_t len, uint64_t *rng,
 	o += klen;
 	memcpy(o, KINESIS_ENTRY_TAIL, sizeof KINESIS_ENTRY_TAIL - 1);
 	o += sizeof KINESIS_ENTRY_TAIL - 1;
-	b->len = (size_t)(o - b->buf);
+	b->len = (size_t)(o - b->data);
 	return (len + klen);
 }
 
 static void
-kinesis_finish(struct dest_body *b)
+kinesis_finish(struct buf *b)
 {
 	dest_body_reserve(b, 2);
-	b->buf[b->len++] = ']';
-	b->buf[b->len++] = '}';
+	b->data[b->len++] = ']';
+	b->data[b->len++] = '}';
 }
 
 static int

@@ -70,7 +70,7 @@ struct sender_batch {
 	struct sender		*s;
 	enum sender_state	 state;
 	uint64_t		 seq;
-	struct dest_body	 body;
+	struct buf		 body;
 	size_t			 prefix_len;
 	int			 finished;	/* suffix written */
 	int			 full;		/* no more records */
@@ -240,7 +240,7 @@ sender_ack(struct sender *s)
 		b->state = SENDER_FREE;
 		b->n = 0;
 		if (b->body.cap > SENDER_KEEP_BODY)
-			dest_body_clear(&b->body);
+			buf_free(&b->body);
 		s->ack_seq++;
 		acked = 1;
 	}
@@ -269,7 +269,7 @@ sender_backoff(struct sender_batch *b, double weight)
 static void
 sender_keep_failed(struct sender_batch *b)
 {
-	char	*buf = b->body.buf;
+	char	*buf = b->body.data;
 	size_t	 len = b->prefix_len, i, k = 0;
 
 	for (i = 0; i < b->n; i++) {
@@ -393,7 +393,7 @@ sender_send(struct sender_batch *b)
 	req.query = "";
 	req.headers = sh;
 	req.nheaders = nh;
-	req.body = b->body.buf;
+	req.body = b->body.data;
 	req.body_len = b->body.len;
 	auth = sigv4_authorization(&req, &cr, s->ep.region, s->ops->service,
 	    date);
@@ -424,7 +424,7 @@ sender_send(struct sender_batch *b)
 
 	s->metrics->requests_sent++;
 	/* http_post owns h from here, on failure too. */
-	if (http_post(s->http, s->ep.url, h, b->body.buf, b->body.len,
+	if (http_post(s->http, s->ep.url, h, b->body.data, b->body.len,
 	    sender_done_cb, b) == -1) {
 		h = NULL;
 		goto fail;
@@ -539,7 +539,7 @@ sender_fill(struct sender *s)
 			b->first_ms = now;
 		} else {
 			dest_body_reserve(&b->body, 1);
-			b->body.buf[b->body.len++] = ',';
+			b->body.data[b->body.len++] = ',';
 		}
 		off = b->body.len;
 		b->bytes += s->ops->add(&b->body, data, len, &s->rng,
@@ -610,7 +610,7 @@ sender_create(struct loop *loop, struct http *http, const struct config *cfg,
 		b = &s->batches[i];
 		b->s = s;
 		b->state = SENDER_FREE;
-		b->body.max = dest_body_max(s->ops, &lim, flow->stream);
+		buf_init(&b->body, dest_body_max(s->ops, &lim, flow->stream));
 		b->entries = xcalloc(s->max_records, sizeof *b->entries);
 		b->failed = xcalloc(s->max_records, sizeof *b->failed);
 		b->retry = loop_timer_new(loop, sender_retry_cb, b);
@@ -663,7 +663,7 @@ sender_free(struct sender *s)
 		b = &s->batches[i];
 		http_cancel(s->http, b);
 		loop_timer_free(b->retry);
-		dest_body_clear(&b->body);
+		buf_free(&b->body);
 		free(b->entries);
 		free(b->failed);
 	}

@@ -70,7 +70,7 @@ body_max(const struct dest_ops *ops, const char *stream)
 static void
 check_body(const struct dest_ops *ops, const char *stream_key)
 {
-	struct dest_body	 b;
+	struct buf		 b;
 	unsigned char		*rec[NRECS], *dec;
 	size_t			 len[NRECS], i, counted, dlen;
 	const char		*stream = "we\"ird\\name\x01\n";
@@ -80,13 +80,12 @@ check_body(const struct dest_ops *ops, const char *stream_key)
 	ssize_t			 n;
 
 	make_records(rec, len);
-	memset(&b, 0, sizeof b);
-	b.max = body_max(ops, stream);
+	buf_init(&b, body_max(ops, stream));
 	ops->begin(&b, stream);
 	for (i = 0; i < NRECS; i++) {
 		if (i > 0) {
 			dest_body_reserve(&b, 1);
-			b.buf[b.len++] = ',';
+			b.data[b.len++] = ',';
 		}
 		counted = ops->add(&b, rec[i], len[i], &rng, 0);
 		if (ops->key_max == 0)
@@ -99,7 +98,7 @@ check_body(const struct dest_ops *ops, const char *stream_key)
 	ops->finish(&b);
 	assert_true(b.len <= b.max);
 
-	root = json_loadb(b.buf, b.len, JSON_REJECT_DUPLICATES, &jerr);
+	root = json_loadb(b.data, b.len, JSON_REJECT_DUPLICATES, &jerr);
 	assert_non_null(root);
 	assert_string_equal(json_string_value(json_object_get(root,
 	    stream_key)), stream);
@@ -130,7 +129,7 @@ check_body(const struct dest_ops *ops, const char *stream_key)
 		free(rec[i]);
 	}
 	json_decref(root);
-	dest_body_clear(&b);
+	buf_free(&b);
 }
 
 static void
@@ -151,24 +150,23 @@ test_firehose_body(void **state)
 static void
 test_partition_keys(void **state)
 {
-	struct dest_body	 b;
+	struct buf		 b;
 	json_t			*root, *arr;
 	const char		*k, *prev = NULL;
 	uint64_t		 rng = 1;
 	size_t			 i, same = 0;
 
 	(void)state;
-	memset(&b, 0, sizeof b);
-	b.max = body_max(&dest_kinesis_ops, "s");
+	buf_init(&b, body_max(&dest_kinesis_ops, "s"));
 	dest_kinesis_ops.begin(&b, "s");
 	for (i = 0; i < 500; i++) {
 		if (i > 0)
-			b.buf[b.len++] = ',';
+			b.data[b.len++] = ',';
 		dest_kinesis_ops.add(&b, "x", 1, &rng, 0);
 		dest_body_reserve(&b, 1);
 	}
 	dest_kinesis_ops.finish(&b);
-	root = json_loadb(b.buf, b.len, 0, NULL);
+	root = json_loadb(b.data, b.len, 0, NULL);
 	assert_non_null(root);
 	arr = json_object_get(root, "Records");
 	for (i = 0; i < 500; i++) {
@@ -181,7 +179,7 @@ test_partition_keys(void **state)
 	}
 	assert_true(same < 2);
 	json_decref(root);
-	dest_body_clear(&b);
+	buf_free(&b);
 }
 
 /* DETERMINISTIC: the key is the MD5 of the record itself, in hex. */
@@ -196,33 +194,32 @@ test_partition_keys_deterministic(void **state)
 		{ "a\n", "60b725f10c9c85c70d97880dfe8191b3" },
 		{ "a\n", "60b725f10c9c85c70d97880dfe8191b3" },
 	};
-	struct dest_body	 b;
+	struct buf		 b;
 	json_t			*root, *arr;
 	uint64_t		 rng = 1;
 	size_t			 i, counted;
 
 	(void)state;
-	memset(&b, 0, sizeof b);
-	b.max = body_max(&dest_kinesis_ops, "s");
+	buf_init(&b, body_max(&dest_kinesis_ops, "s"));
 	dest_kinesis_ops.begin(&b, "s");
 	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		if (i > 0) {
 			dest_body_reserve(&b, 1);
-			b.buf[b.len++] = ',';
+			b.data[b.len++] = ',';
 		}
 		counted = dest_kinesis_ops.add(&b, cases[i].data,
 		    strlen(cases[i].data), &rng, 1);
 		assert_int_equal(counted, strlen(cases[i].data) + 32);
 	}
 	dest_kinesis_ops.finish(&b);
-	root = json_loadb(b.buf, b.len, 0, NULL);
+	root = json_loadb(b.data, b.len, 0, NULL);
 	assert_non_null(root);
 	arr = json_object_get(root, "Records");
 	for (i = 0; i < sizeof cases / sizeof cases[0]; i++)
 		assert_string_equal(json_string_value(json_object_get(
 		    json_array_get(arr, i), "PartitionKey")), cases[i].md5);
 	json_decref(root);
-	dest_body_clear(&b);
+	buf_free(&b);
 }
 
 /*
@@ -233,7 +230,7 @@ static void
 check_body_max(const struct dest_ops *ops, const struct config_flow *fc)
 {
 	struct dest_limits	 l;
-	struct dest_body	 b;
+	struct buf		 b;
 	unsigned char		*rec;
 	size_t			 n, each, total;
 	uint64_t		 rng = 5;
@@ -245,8 +242,7 @@ check_body_max(const struct dest_ops *ops, const struct config_flow *fc)
 		 * few records at the per-record limit. */
 		each = pass == 0 ? 1 : l.max_record;
 		rec = calloc(1, each);
-		memset(&b, 0, sizeof b);
-		b.max = dest_body_max(ops, &l, "stream");
+		buf_init(&b, dest_body_max(ops, &l, "stream"));
 		ops->begin(&b, "stream");
 		total = 0;
 		for (n = 0; n < l.max_records && (n == 0 ||
@@ -254,7 +250,7 @@ check_body_max(const struct dest_ops *ops, const struct config_flow *fc)
 		    n++) {
 			if (n > 0) {
 				dest_body_reserve(&b, 1);
-				b.buf[b.len++] = ',';
+				b.data[b.len++] = ',';
 			}
 			total += ops->add(&b, rec, each, &rng, 0);
 		}
@@ -263,7 +259,7 @@ check_body_max(const struct dest_ops *ops, const struct config_flow *fc)
 		if (fc == NULL)
 			assert_true(n > 1);
 		free(rec);
-		dest_body_clear(&b);
+		buf_free(&b);
 	}
 }
 
