@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "framer.h"
 #include "jregex.h"
 #include "log.h"
@@ -52,8 +53,7 @@ struct framer {
 	pcre2_code		*start;		/* multiLineStartPattern */
 	pcre2_code		*footer;	/* fileFooterPattern */
 	pcre2_match_data	*md;
-	char			*fix;		/* a line repaired to UTF-8 */
-	size_t			 fixcap;
+	struct buf		 fix;		/* a line repaired to UTF-8 */
 	uint64_t		 flush_ms;
 	uint64_t		 max_lines;	/* 1 without a start pattern */
 	uint64_t		 skip_header;
@@ -73,14 +73,10 @@ struct framer {
 	uint64_t		 rec_bytes;	/* input bytes of the record */
 	const char		*rec_ptr;	/* record in the caller's buffer */
 	size_t			 rec_len;
-	char			*part;		/* or gathered, <= max_record */
-	size_t			 partlen;
-	size_t			 partcap;
+	struct buf		 part;		/* or gathered, <= max_record */
 	uint64_t		 deadline;
 
-	char			*lbuf;		/* partial line, <= max_record */
-	size_t			 lblen;
-	size_t			 lbcap;
+	struct buf		 lbuf;		/* partial line, <= max_record */
 	uint64_t		 ln_len;	/* bytes of the partial line */
 	int			 ln_long;	/* longer than max_record */
 
@@ -102,12 +98,11 @@ framer_match(struct framer *f, pcre2_code *re, const char *s, size_t len)
 	int	rc;
 
 	if (!utf8_is_valid(s, len)) {
-		if (f->fixcap < UTF8_REPAIR_MAX(len)) {
-			f->fixcap = UTF8_REPAIR_MAX(len);
-			f->fix = xrealloc(f->fix, f->fixcap);
-		}
-		len = utf8_repair(f->fix, s, len);
-		s = f->fix;
+		/* A line is at most max_record, which fix's maximum allows. */
+		if (buf_reserve(&f->fix, UTF8_REPAIR_MAX(len)) == -1)
+			return (0);
+		len = utf8_repair(f->fix.data, s, len);
+		s = f->fix.data;
 	}
 	if (jregex_is_jit(re))
 		rc = pcre2_jit_match(re, (PCRE2_SPTR)s, len, 0, 0, f->md,
@@ -214,6 +209,9 @@ framer_create(struct framer_conf *c, int at_start, struct framer_stats *stats)
 	f->flush_ms = c->flush_ms;
 	f->max_lines = c->max_lines;
 	f->skip_header = c->skip_header;
+	buf_init(&f->part, f->max_record);
+	buf_init(&f->lbuf, f->max_record);
+	buf_init(&f->fix, UTF8_REPAIR_MAX(f->max_record));
 	/* Matching writes to its match data: one per framer. */
 	f->md = pcre2_match_data_create(1, NULL);
 	if (f->md == NULL)
@@ -229,9 +227,9 @@ framer_free(struct framer *f)
 	if (f == NULL)
 		return;
 	pcre2_match_data_free(f->md);
-	free(f->fix);
-	free(f->lbuf);
-	free(f->part);
+	buf_free(&f->fix);
+	buf_free(&f->lbuf);
+	buf_free(&f->part);
 	framer_conf_free(f->conf);
 	free(f);
 }
@@ -246,7 +244,7 @@ framer_rec_clear(struct framer *f)
 	f->rec_bytes = 0;
 	f->rec_ptr = NULL;
 	f->rec_len = 0;
-	f->partlen = 0;
+	f->part.len = 0;
 	f->deadline = 0;
 }
 
@@ -259,7 +257,7 @@ framer_reset(struct framer *f, int at_start)
 	f->hdr_ln = 0;
 	f->finished = 0;
 	framer_rec_clear(f);
-	f->lblen = 0;
+	f->lbuf.len = 0;
 	f->ln_len = 0;
 	f->ln_long = 0;
 }
@@ -291,28 +289,13 @@ framer_deadline(struct framer *f)
 	return (f->deadline);
 }
 
-/* Appends to a buffer of at most max_record bytes; the excess is dropped. */
+/* Appends to part or lbuf (at most max_record bytes); the excess is dropped. */
 static void
-framer_append(struct framer *f, char **buf, size_t *len, size_t *cap,
-    const char *p, size_t n)
+framer_append(struct buf *b, const char *p, size_t n)
 {
-	size_t	room;
-
-	room = f->max_record - *len;
-	if (n > room)
-		n = room;
-	if (n == 0)
-		return;
-	if (*len + n > *cap) {
-		*cap = *len + n;
-		if (*cap < 4096)
-			*cap = 4096;
-		if (*cap > f->max_record)
-			*cap = f->max_record;
-		*buf = xrealloc(*buf, *cap);
-	}
-	memcpy(*buf + *len, p, n);
-	*len += n;
+	if (n > b->max - b->len)
+		n = b->max - b->len;
+	buf_add(b, p, n);
 }
 
 static void
@@ -328,9 +311,8 @@ framer_rec_unplace(struct framer *f)
 {
 	if (f->rec_ptr == NULL)
 		return;
-	f->partlen = 0;
-	framer_append(f, &f->part, &f->partlen, &f->partcap, f->rec_ptr,
-	    f->rec_len);
+	f->part.len = 0;
+	framer_append(&f->part, f->rec_ptr, f->rec_len);
 	f->rec_ptr = NULL;
 	f->rec_len = 0;
 }
@@ -339,8 +321,8 @@ framer_rec_unplace(struct framer *f)
 static int
 framer_rec_cut(struct framer *f)
 {
-	memcpy(f->part + f->max_record - f->termlen, f->term, f->termlen);
-	if (f->emit(f->arg, f->part, f->max_record) == -1)
+	memcpy(f->part.data + f->max_record - f->termlen, f->term, f->termlen);
+	if (f->emit(f->arg, f->part.data, f->max_record) == -1)
 		return (-1);
 	f->stats->records++;
 	if (f->runaway)
@@ -348,7 +330,7 @@ framer_rec_cut(struct framer *f)
 	else
 		f->stats->truncated++;
 	f->rec_cut = 1;
-	f->partlen = 0;
+	f->part.len = 0;
 	return (0);
 }
 
@@ -367,7 +349,7 @@ framer_rec_add(struct framer *f, const char *p, size_t n, int inplace)
 	f->rec_bytes += n;
 	if (f->rec_cut)
 		return (0);
-	stored = f->rec_ptr != NULL ? f->rec_len : f->partlen;
+	stored = f->rec_ptr != NULL ? f->rec_len : f->part.len;
 	if (stored + n <= f->max_record) {
 		if (inplace && stored == 0) {
 			f->rec_ptr = p;
@@ -380,11 +362,11 @@ framer_rec_add(struct framer *f, const char *p, size_t n, int inplace)
 			return (0);
 		}
 		framer_rec_unplace(f);
-		framer_append(f, &f->part, &f->partlen, &f->partcap, p, n);
+		framer_append(&f->part, p, n);
 		return (0);
 	}
 	framer_rec_unplace(f);
-	framer_append(f, &f->part, &f->partlen, &f->partcap, p, n);
+	framer_append(&f->part, p, n);
 	return (framer_rec_cut(f));
 }
 
@@ -401,8 +383,8 @@ framer_rec_finish(struct framer *f)
 	if (!f->rec_open)
 		return (0);
 	if (!f->rec_cut) {
-		data = f->rec_ptr != NULL ? f->rec_ptr : f->part;
-		len = f->rec_ptr != NULL ? f->rec_len : f->partlen;
+		data = f->rec_ptr != NULL ? f->rec_ptr : f->part.data;
+		len = f->rec_ptr != NULL ? f->rec_len : f->part.len;
 		if (f->emit(f->arg, data, len) == -1)
 			return (-1);
 		f->stats->records++;
@@ -485,19 +467,19 @@ framer_line_part(struct framer *f, const char *p, size_t n, int nl)
 		f->ln_len += n;
 		return (nl ? framer_line_long_end(f) : 0);
 	}
-	framer_append(f, &f->lbuf, &f->lblen, &f->lbcap, p, n);
+	framer_append(&f->lbuf, p, n);
 	f->ln_len += n;
 	if (nl && f->ln_len <= f->max_record) {
-		len = f->lblen;
-		f->lblen = 0;
+		len = f->lbuf.len;
+		f->lbuf.len = 0;
 		f->ln_len = 0;
-		return (framer_line(f, f->lbuf, len, 0));
+		return (framer_line(f, f->lbuf.data, len, 0));
 	}
-	if (f->lblen < f->max_record)
+	if (f->lbuf.len < f->max_record)
 		return (0);
 	/* max_record bytes without an end: the line is longer. */
-	f->lblen = 0;
-	if (framer_line_head(f, f->lbuf, f->max_record) == -1)
+	f->lbuf.len = 0;
+	if (framer_line_head(f, f->lbuf.data, f->max_record) == -1)
 		return (-1);
 	f->rec_bytes += f->ln_len - f->max_record;
 	return (nl ? framer_line_long_end(f) : 0);
@@ -511,21 +493,11 @@ framer_line_part(struct framer *f, const char *p, size_t n, int nl)
 static void
 framer_trim(struct framer *f)
 {
-	if (f->partlen == 0 && f->partcap > FRAMER_KEEP) {
-		free(f->part);
-		f->part = NULL;
-		f->partcap = 0;
-	}
-	if (f->lblen == 0 && f->lbcap > FRAMER_KEEP) {
-		free(f->lbuf);
-		f->lbuf = NULL;
-		f->lbcap = 0;
-	}
-	if (f->fixcap > FRAMER_KEEP) {
-		free(f->fix);
-		f->fix = NULL;
-		f->fixcap = 0;
-	}
+	if (f->part.len == 0)
+		buf_shrink(&f->part, FRAMER_KEEP);
+	if (f->lbuf.len == 0)
+		buf_shrink(&f->lbuf, FRAMER_KEEP);
+	buf_shrink(&f->fix, FRAMER_KEEP);
 }
 
 int64_t
@@ -651,10 +623,10 @@ framer_flush(struct framer *f, framer_emit_cb emit, void *arg)
 		if (framer_line_long_end(f) == -1)
 			return (-1);
 	} else if (f->ln_len > 0) {
-		len = f->lblen;
-		f->lblen = 0;
+		len = f->lbuf.len;
+		f->lbuf.len = 0;
 		f->ln_len = 0;
-		if (framer_line(f, f->lbuf, len, 0) == -1)
+		if (framer_line(f, f->lbuf.data, len, 0) == -1)
 			return (-1);
 	}
 	if (framer_rec_finish(f) == -1)
