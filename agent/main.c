@@ -670,6 +670,10 @@ main(int argc, char *argv[])
 		config_free(cfg);
 		return (0);
 	}
+	/* Converters' threads start here: -n (above) starts none. */
+	for (i = 0; i < cfg->nflows; i++)
+		if (chain_start(cfg->flows[i].chain, &cause) == -1)
+			fatalx("flow %s: %s", cfg->flows[i].name, cause);
 	if (gethostname(hostname, sizeof hostname) == -1)
 		snprintf(hostname, sizeof hostname, "localhost");
 	hostname[sizeof hostname - 1] = '\0';

@@ -8,8 +8,9 @@
  * tags (tags, keys lower-cased) are put into it, in that order, replacing
  * same-named keys where they stand (Java's LinkedHashMap.putAll), and it is
  * written back as COMPACT or PRETTYPRINT JSON with a "\n".  ec2meta fetches
- * the metadata on its own thread and refreshes it every metadataTTL
- * seconds, so converting never waits on the network.
+ * the metadata on its own thread, started by chain_start (not by create,
+ * so that `sluiced -n` starts no thread), and refreshes it every
+ * metadataTTL seconds, so converting never waits on the network.
  *
  * As in the agent: with no metadata the record passes through unchanged
  * (checked before parsing); a record that is not a JSON object fails, so
@@ -23,6 +24,7 @@
  * Differences that remain: integers beyond 64 bits and numbers outside the
  * double range fail (Jackson keeps them as BigInteger / writes Infinity).
  */
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,26 +37,30 @@
 #include "log.h"
 #include "xmalloc.h"
 
-/* create waits this long for the first fetch (IMDS answers in ~1 ms). */
+/* start waits this long for the first fetch (IMDS answers in ~1 ms). */
 #define ADDEC2METADATA_WAIT_MS	2000
 #define ADDEC2METADATA_TTL_MAX	(7 * 24 * 3600)
 
-static const char *const addec2metadata_formats[] = {
-	"COMPACT", "PRETTYPRINT", NULL
+struct addec2metadata_opts {
+	char	*log_format;
+	int64_t	 ttl;
+	int	 json_format;
 };
 
+#define O(f)	offsetof(struct addec2metadata_opts, f)
+
 static const struct conv_key addec2metadata_keys[] = {
-	{ "logFormat", CONV_KEY_STRING, 1, NULL, NULL,
-	  "required by the agent, unused" },
-	{ "metadataTTL", CONV_KEY_INT, 0, NULL, "3600",
-	  "seconds between metadata refreshes" },
-	{ "jsonFormat", CONV_KEY_ENUM, 0, addec2metadata_formats, "COMPACT",
-	  "COMPACT or PRETTYPRINT" },
-	{ NULL, 0, 0, NULL, NULL, NULL }
+	{ .name = "logFormat", .type = CONV_KEY_STRING, .offset = O(log_format),
+	  .required = 1, .desc = "required by the agent, unused" },
+	{ .name = "metadataTTL", .type = CONV_KEY_INT, .offset = O(ttl),
+	  .def = "3600", .desc = "seconds between metadata refreshes" },
+	JSON_OUT_FORMAT_KEY(O(json_format)),
+	{ .name = NULL }
 };
 
 struct addec2metadata {
-	struct ec2meta	*meta;
+	struct ec2meta	*meta;		/* NULL until started */
+	unsigned int	 ttl;
 	int		 pretty;
 	uint64_t	 gen;
 	json_t		*snap;		/* this instance's copy, or NULL */
@@ -63,58 +69,43 @@ struct addec2metadata {
 	struct conv_buf	 fixed;		/* the record with U+FFFD repairs */
 };
 
-static void	addec2metadata_free(void *);
-
 static void *
-addec2metadata_create(const json_t *opts, char **cause, const char **badkey)
+addec2metadata_create(const void *arg, struct conv_report *r)
 {
-	struct addec2metadata	*a;
-	const json_t		*v;
-	json_int_t		 ttl = 3600;
+	const struct addec2metadata_opts	*o = arg;
+	struct addec2metadata			*a;
+	int64_t					 ttl = o->ttl;
 
-	*badkey = NULL;
-	v = json_object_get(opts, "logFormat");
-	if (!json_is_string(v)) {
-		*badkey = "logFormat";
-		*cause = xstrdup("logFormat is required (the agent requires "
-		    "it, although it is not used)");
-		return (NULL);
-	}
+	(void)r;
 	/*
 	 * The agent takes any integer; below 1 it would refresh for every
 	 * record, and above 24 days its milliseconds overflow.  Clamp.
 	 */
-	if ((v = json_object_get(opts, "metadataTTL")) != NULL) {
-		if (!json_is_integer(v)) {
-			*badkey = "metadataTTL";
-			*cause = xstrdup("metadataTTL: expected seconds");
-			return (NULL);
-		}
-		ttl = json_integer_value(v);
-		if (ttl < 1)
-			ttl = 1;
-		if (ttl > ADDEC2METADATA_TTL_MAX)
-			ttl = ADDEC2METADATA_TTL_MAX;
-	}
+	if (ttl < 1)
+		ttl = 1;
+	if (ttl > ADDEC2METADATA_TTL_MAX)
+		ttl = ADDEC2METADATA_TTL_MAX;
 	a = xcalloc(1, sizeof *a);
-	if ((v = json_object_get(opts, "jsonFormat")) != NULL) {
-		if (!json_is_string(v) || (strcmp(json_string_value(v),
-		    "COMPACT") != 0 && strcmp(json_string_value(v),
-		    "PRETTYPRINT") != 0)) {
-			*badkey = "jsonFormat";
-			*cause = xstrdup("jsonFormat: expected COMPACT or "
-			    "PRETTYPRINT");
-			goto fail;
-		}
-		a->pretty = strcmp(json_string_value(v), "PRETTYPRINT") == 0;
-	}
-	if ((a->meta = ec2meta_create((unsigned int)ttl,
-	    ADDEC2METADATA_WAIT_MS, cause)) == NULL)
-		goto fail;
+	a->ttl = (unsigned int)ttl;
+	a->pretty = o->json_format;
 	return (a);
-fail:
-	addec2metadata_free(a);
-	return (NULL);
+}
+
+/*
+ * The fetcher's thread starts here, not in create, so that `sluiced -n`
+ * checks a config without starting it or touching the network.
+ */
+static int
+addec2metadata_start(void *inst, char **cause)
+{
+	struct addec2metadata	*a = inst;
+
+	if (a->meta != NULL)
+		return (0);
+	if ((a->meta = ec2meta_create(a->ttl, ADDEC2METADATA_WAIT_MS,
+	    cause)) == NULL)
+		return (-1);
+	return (0);
 }
 
 /*
@@ -154,7 +145,10 @@ addec2metadata_convert(void *inst, const char *in, size_t len,
 				    JSON_ALLOW_NUL;
 	size_t			 n = len;
 
-	ec2meta_update(a->meta, &a->gen, &a->snap, &a->cause);
+	if (a->meta != NULL)
+		ec2meta_update(a->meta, &a->gen, &a->snap, &a->cause);
+	else if (a->cause == NULL)
+		a->cause = xstrdup("the metadata fetcher was not started");
 	if (a->snap == NULL) {
 		if (!a->warned)
 			log_warnx("flow=%s file=%s: ADDEC2METADATA: no EC2 "
@@ -205,11 +199,13 @@ addec2metadata_free(void *inst)
 }
 
 const struct converter_ops addec2metadata_ops = {
-	"ADDEC2METADATA",
-	0,
-	addec2metadata_keys,
-	"adds the EC2 instance's identity and tags to a JSON record",
-	addec2metadata_create,
-	addec2metadata_convert,
-	addec2metadata_free
+	.name = "ADDEC2METADATA",
+	.extension = 0,
+	.keys = addec2metadata_keys,
+	.opts_size = sizeof (struct addec2metadata_opts),
+	.desc = "adds the EC2 instance's identity and tags to a JSON record",
+	.create = addec2metadata_create,
+	.start = addec2metadata_start,
+	.convert = addec2metadata_convert,
+	.free = addec2metadata_free
 };

@@ -37,9 +37,8 @@
 #include <jansson.h>
 
 #include "converter.h"
+#include "conv_test.h"
 #include "ec2meta.h"
-
-extern const struct converter_ops addec2metadata_ops;
 
 static char	 tmpdir[] = "/tmp/test_addec2metadata.XXXXXX";
 static char	 control[256], reqlog[256], errlog[256];
@@ -154,20 +153,16 @@ setup(void **state)
 	return (0);
 }
 
+/* An instance, started as chain_start starts it. */
 static void *
 make(const char *opts_json)
 {
-	json_t		*opts;
-	json_error_t	 err;
-	char		*cause = NULL;
-	const char	*badkey = NULL;
-	void		*inst;
+	void	*inst;
+	char	*cause = NULL;
 
-	assert_non_null(opts = json_loads(opts_json, 0, &err));
-	inst = addec2metadata_ops.create(opts, &cause, &badkey);
-	if (inst == NULL)
-		fail_msg("create: %s", cause);
-	json_decref(opts);
+	inst = conv_test_make(&addec2metadata_ops, opts_json);
+	if (addec2metadata_ops.start(inst, &cause) == -1)
+		fail_msg("start: %s", cause);
 	return (inst);
 }
 
@@ -710,22 +705,39 @@ test_parse_tags(void **state)
 static void
 test_options(void **state)
 {
-	json_t		*opts;
-	char		*cause = NULL;
-	const char	*badkey = NULL;
+	(void)state;
+	conv_test_make_fails(&addec2metadata_ops, "{\"metadataTTL\":5}",
+	    "logFormat", "needs key \"logFormat\"");
+	conv_test_make_fails(&addec2metadata_ops, "{\"logFormat\":\"x\","
+	    "\"jsonFormat\":\"FANCY\"}", "jsonFormat",
+	    "expected one of COMPACT, PRETTYPRINT, got \"FANCY\"");
+	conv_test_make_fails(&addec2metadata_ops, "{\"logFormat\":\"x\","
+	    "\"metadataTTL\":\"soon\"}", "metadataTTL", "expected an integer");
+}
+
+/*
+ * create starts nothing and asks nothing of IMDS (sluiced -n creates the
+ * chains): until start, records pass through unchanged.
+ */
+static void
+test_create_starts_nothing(void **state)
+{
+	struct conv_buf	 out = { 0 };
+	void		*inst;
+	int		 saved;
 
 	(void)state;
-	opts = json_pack("{s:i}", "metadataTTL", 5);
-	assert_null(addec2metadata_ops.create(opts, &cause, &badkey));
-	assert_string_equal(badkey, "logFormat");
-	free(cause);
-	json_decref(opts);
-
-	opts = json_pack("{s:s,s:s}", "logFormat", "x", "jsonFormat", "FANCY");
-	assert_null(addec2metadata_ops.create(opts, &cause, &badkey));
-	assert_string_equal(badkey, "jsonFormat");
-	free(cause);
-	json_decref(opts);
+	inst = conv_test_make(&addec2metadata_ops,
+	    "{\"logFormat\":\"RFC3339SYSLOG\"}");
+	saved = stderr_capture();
+	assert_int_equal(run(inst, "{\"a\":1}\n", 8, &out), CONV_OK);
+	stderr_restore(saved);
+	assert_int_equal(out.len, 8);
+	assert_memory_equal(out.data, "{\"a\":1}\n", 8);
+	assert_int_equal(count(errlog, "not started"), 1);
+	addec2metadata_ops.free(inst);
+	conv_buf_free(&out);
+	assert_int_equal(count(reqlog, "/latest/"), 0);
 }
 
 int
@@ -745,6 +757,7 @@ main(void)
 		cmocka_unit_test_setup(test_stalled, setup),
 		cmocka_unit_test(test_parse_tags),
 		cmocka_unit_test_setup(test_options, setup),
+		cmocka_unit_test_setup(test_create_starts_nothing, setup),
 	};
 
 	return (cmocka_run_group_tests(tests, group_setup, group_teardown));

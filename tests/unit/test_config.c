@@ -773,8 +773,8 @@ test_option_bad_values(void **state)
 	    "      - optionName: REGEXTOJSON\n"
 	    "        pattern: '(?<a>x)'\n"
 	    "        types: {a: int, a: float}\n"),
-	    "t.yaml:7:16: REGEXTOJSON key \"types\": expected a mapping of "
-	    "strings, got a mapping\n"
+	    "t.yaml:7:17: REGEXTOJSON key \"types\": a key must be a "
+	    "string\n"
 	    "t.yaml:10:25: REGEXTOJSON key \"types\": duplicate key \"a\"");
 	/* A NUL would cut a pattern short where the converter reads it. */
 	load_text_fails(FLOW_YAML(
