@@ -121,7 +121,8 @@ conv_opts_got(const json_t *v)
 		xasprintf(&s, "%lld", (long long)json_integer_value(v));
 		return (s);
 	case JSON_REAL:
-		xasprintf(&s, "%g", json_real_value(v));
+		if ((s = json_dumps(v, JSON_ENCODE_ANY)) == NULL)
+			fatalx("json_dumps: out of memory");
 		return (s);
 	case JSON_TRUE:
 		return (xstrdup("true"));

@@ -201,8 +201,8 @@ parsejson_segments(struct parsejson_add *add, struct conv_report *r)
 		if (!found) {
 			conv_opts_report(r, "addFields", "addFields: \"%s\": "
 			    "unknown placeholder {{%.*s}} (expected "
-			    "{{hostname}}, {{file}}, {{flow}} or {{timestamp}})",
-			    add->name, (int)nlen, open + 2);
+			    "{{hostname}}, {{file}}, {{flow}} or "
+			    "{{timestamp}})", add->name, (int)nlen, open + 2);
 			return (-1);
 		}
 		if (add->nsegs + 2 > cap) {

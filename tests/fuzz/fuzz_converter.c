@@ -8,10 +8,10 @@
  * The converter is linked alone (not through registry.c, which needs all
  * of them), so its ops symbol (declared in converter.h) is named directly
  * and checked against the name; its options go through conv_opts_create,
- * the walker, as a flow's do.  The first input byte picks one of the converter's option sets
- * below (each instance is created once, as a flow creates it) and whether
- * the rest is one record or is cut into lines that keep their "\n", as
- * the framer cuts them.  Checked, besides the sanitizers: the result is a
+ * the walker, as a flow's do.  The first input byte picks one of the
+ * converter's option sets below (each instance is created once, as a flow
+ * creates it) and whether the rest is one record or is cut into lines
+ * that keep their "\n", as the framer cuts them.  Checked, besides the sanitizers: the result is a
  * known one, and for option sets whose every converted record is JSON, a
  * CONV_OK record is valid UTF-8 and valid JSON (jansson).
  */
