@@ -407,9 +407,6 @@ config_error_pos(struct config_ctx *ctx, int line, int column,
 static char *
 config_quote(const struct config_node *n)
 {
-	char	 buf[48];
-	size_t	 i, len;
-
 	switch (n->type) {
 	case CONFIG_NODE_MAPPING:
 		return (xstrdup("a mapping"));
@@ -418,20 +415,7 @@ config_quote(const struct config_node *n)
 	case CONFIG_NODE_SCALAR:
 		break;
 	}
-	len = n->length < sizeof buf - 4 ? n->length : sizeof buf - 7;
-	buf[0] = '"';
-	for (i = 0; i < len; i++) {
-		unsigned char c = n->value[i];
-
-		buf[i + 1] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
-	}
-	if (len < n->length) {
-		memcpy(buf + len + 1, "...", 3);
-		len += 3;
-	}
-	buf[len + 1] = '"';
-	buf[len + 2] = '\0';
-	return (xstrdup(buf));
+	return (conv_opts_quote(n->value, n->length));
 }
 
 static struct config_node *
@@ -893,18 +877,11 @@ static void
 config_type_error(struct config_ctx *ctx, const struct config_key *k,
     const char *path, const struct config_node *v)
 {
-	char	*got, *names = NULL, *tmp;
-	size_t	 i;
+	char	*got, *names = NULL;
 
 	got = config_quote(v);
-	if (k->type == CONFIG_TYPE_ENUM) {
-		for (i = 0; k->values[i] != NULL; i++) {
-			xasprintf(&tmp, "%s%s%s", names == NULL ? "" : names,
-			    names == NULL ? "" : ", ", k->values[i]);
-			free(names);
-			names = tmp;
-		}
-	}
+	if (k->type == CONFIG_TYPE_ENUM)
+		names = conv_opts_join(k->values, ", ");
 	config_error(ctx, v, "key \"%s\": expected %s%s%s, got %s", path,
 	    config_expected(k), names != NULL ? " " : "",
 	    names != NULL ? names : "", got);
@@ -1154,34 +1131,6 @@ config_is_prefix(enum config_scope scope, const char *path)
 	return (0);
 }
 
-/* Levenshtein distance, or a large number for long strings. */
-static size_t
-config_distance(const char *a, const char *b)
-{
-	size_t	row[64], i, j, la = strlen(a), lb = strlen(b);
-	size_t	diag, up, cost;
-
-	if (la >= nitems(row) || lb >= nitems(row))
-		return (SIZE_MAX);
-	for (j = 0; j <= lb; j++)
-		row[j] = j;
-	for (i = 1; i <= la; i++) {
-		diag = row[0];
-		row[0] = i;
-		for (j = 1; j <= lb; j++) {
-			up = row[j];
-			cost = a[i - 1] == b[j - 1] ? 0 : 1;
-			row[j] = diag + cost;
-			if (up + 1 < row[j])
-				row[j] = up + 1;
-			if (row[j - 1] + 1 < row[j])
-				row[j] = row[j - 1] + 1;
-			diag = up;
-		}
-	}
-	return (row[lb]);
-}
-
 static void
 config_unknown(struct config_ctx *ctx, enum config_scope scope,
     const char *path, const struct config_node *key)
@@ -1197,7 +1146,7 @@ config_unknown(struct config_ctx *ctx, enum config_scope scope,
 	for (i = 0; i < CONFIG_NKEYS; i++) {
 		if (config_keys[i].scope != scope)
 			continue;
-		d = config_distance(path, config_keys[i].path);
+		d = conv_opts_distance(path, config_keys[i].path);
 		if (d < bestd) {
 			bestd = d;
 			best = config_keys[i].path;
@@ -1206,7 +1155,7 @@ config_unknown(struct config_ctx *ctx, enum config_scope scope,
 	for (i = 0; i < CONFIG_NAGENT; i++) {
 		if (config_agent_keys[i].scope != scope)
 			continue;
-		d = config_distance(path, config_agent_keys[i].path);
+		d = conv_opts_distance(path, config_agent_keys[i].path);
 		if (d < bestd) {
 			bestd = d;
 			best = config_agent_keys[i].path;
@@ -1331,10 +1280,13 @@ config_index(const char *path)
 
 /*
  * dataProcessingOptions: each item is a mapping with an optionName from the
- * converter registry and the keys that converter declares (converter.h).
- * The values are checked against the converter's key table here, with
- * positions, and handed to it as a json object; the converter's create
- * then checks the rest (a regex that does not compile...).
+ * converter registry.  The mapping is handed to chain_add as a json
+ * object, in which every scalar keeps its text as a string (only a
+ * converter's ANY keys get typed json values): the converter's key table
+ * and the one walker of parsers/conv_opts.c check it and report each
+ * error by key, and config_option_error puts the error at the key's line
+ * and column.  Only what json cannot say is checked here: keys that are
+ * not strings, or given twice.
  */
 
 /*
@@ -1418,13 +1370,15 @@ config_scalar_json(const struct config_node *v)
 }
 
 /*
- * A YAML value as the json value a converter's ANY key receives.  Returns
- * NULL after reporting an error: nothing is dropped silently, since the
- * converter would then run with a value that is not the one configured.
+ * A YAML value as json.  typed: as a converter's ANY key receives it
+ * (config_scalar_json); else every scalar is a string of its text, which
+ * the walker reads for the key's type.  Returns NULL after reporting an
+ * error: nothing is dropped silently, since the converter would then run
+ * with a value that is not the one configured.
  */
 static json_t *
 config_node_json(struct config_ctx *ctx, const char *opt, const char *key,
-    const struct config_node *v)
+    const struct config_node *v, int typed)
 {
 	const struct config_node	*k;
 	json_t				*j, *e;
@@ -1452,7 +1406,7 @@ config_node_json(struct config_ctx *ctx, const char *opt, const char *key,
 				goto fail;
 			}
 			if ((e = config_node_json(ctx, opt, key,
-			    v->child[i + 1])) == NULL)
+			    v->child[i + 1], typed)) == NULL)
 				goto fail;
 			if (json_object_set_new(j, k->value, e) != 0) {
 				config_error(ctx, k, "%s key \"%s\": key is "
@@ -1465,7 +1419,7 @@ config_node_json(struct config_ctx *ctx, const char *opt, const char *key,
 		j = json_array();
 		for (i = 0; i < v->nchild; i++) {
 			if ((e = config_node_json(ctx, opt, key,
-			    v->child[i])) == NULL)
+			    v->child[i], typed)) == NULL)
 				goto fail;
 			json_array_append_new(j, e);
 		}
@@ -1473,7 +1427,8 @@ config_node_json(struct config_ctx *ctx, const char *opt, const char *key,
 	case CONFIG_NODE_SCALAR:
 		break;
 	}
-	if ((j = config_scalar_json(v)) == NULL) {
+	if ((j = typed ? config_scalar_json(v) :
+	    json_stringn(v->value, v->length)) == NULL) {
 		config_error(ctx, v, "%s key \"%s\": value is not valid "
 		    "UTF-8", opt, key);
 		return (NULL);
@@ -1484,201 +1439,85 @@ fail:
 	return (NULL);
 }
 
-static const char *const config_conv_type_names[] = {
-	"a string", "an integer", "a boolean", "one of", "a list of strings",
-	"a mapping of strings", "any value"
-};
-
-/* One option key's value, type-checked.  NULL after reporting an error. */
-static json_t *
-config_option_value(struct config_ctx *ctx, const char *opt,
-    const struct conv_key *ck, const struct config_node *v)
+/* The node an option error points at (see enum conv_at), or m. */
+static const struct config_node *
+config_option_node(const struct config_node *m, const char *key,
+    enum conv_at at)
 {
 	const struct config_node	*k;
-	json_t				*j, *e;
-	char				*got;
-	int64_t				 num;
 	size_t				 i;
-	int				 b;
 
-	switch (ck->type) {
-	case CONV_KEY_ANY:
-		return (config_node_json(ctx, opt, ck->name, v));
-	case CONV_KEY_STRINGS:
-		if (v->type != CONFIG_NODE_SEQUENCE)
-			goto bad;
-		j = json_array();
-		for (i = 0; i < v->nchild; i++) {
-			if (v->child[i]->type != CONFIG_NODE_SCALAR) {
-				json_decref(j);
-				goto bad;
-			}
-			if ((e = json_stringn(v->child[i]->value,
-			    v->child[i]->length)) == NULL) {
-				json_decref(j);
-				goto bad;
-			}
-			json_array_append_new(j, e);
-		}
-		return (j);
-	case CONV_KEY_MAP:
-		if (v->type != CONFIG_NODE_MAPPING)
-			goto bad;
-		j = json_object();
-		for (i = 0; i + 1 < v->nchild; i += 2) {
-			k = v->child[i];
-			if (k->type != CONFIG_NODE_SCALAR ||
-			    v->child[i + 1]->type != CONFIG_NODE_SCALAR) {
-				json_decref(j);
-				goto bad;
-			}
-			if (strlen(k->value) != k->length) {
-				config_error(ctx, k, "%s key \"%s\": a key "
-				    "holds a NUL byte", opt, ck->name);
-				json_decref(j);
-				return (NULL);
-			}
-			if (json_object_get(j, k->value) != NULL) {
-				config_error(ctx, k, "%s key \"%s\": "
-				    "duplicate key \"%s\"", opt, ck->name,
-				    k->value);
-				json_decref(j);
-				return (NULL);
-			}
-			if ((e = json_stringn(v->child[i + 1]->value,
-			    v->child[i + 1]->length)) == NULL ||
-			    json_object_set_new(j, k->value, e) != 0) {
-				json_decref(j);
-				goto bad;
-			}
-		}
-		return (j);
-	default:
-		break;
-	}
-	if (v->type != CONFIG_NODE_SCALAR)
-		goto bad;
-	switch (ck->type) {
-	case CONV_KEY_STRING:
-		/* Converters read C strings: a NUL would cut it short. */
-		if (strlen(v->value) != v->length) {
-			config_error(ctx, v, "%s key \"%s\": value holds a NUL "
-			    "byte", opt, ck->name);
-			return (NULL);
-		}
-		if ((j = json_stringn(v->value, v->length)) == NULL)
-			goto bad;
-		return (j);
-	case CONV_KEY_INT:
-		if (config_parse_int(v->value, &num) != 0)
-			goto bad;
-		return (json_integer((json_int_t)num));
-	case CONV_KEY_BOOL:
-		if (config_parse_bool(v->value, &b) != 0)
-			goto bad;
-		return (json_boolean(b));
-	case CONV_KEY_ENUM:
-		for (i = 0; ck->values[i] != NULL; i++)
-			if (strcmp(ck->values[i], v->value) == 0)
-				return (json_string(v->value));
-		goto bad;
-	default:
-		break;
-	}
-bad:
-	if (ck->type == CONV_KEY_ENUM) {
-		char	*names = NULL, *tmp;
-
-		for (i = 0; ck->values[i] != NULL; i++) {
-			xasprintf(&tmp, "%s%s%s", names != NULL ? names : "",
-			    names != NULL ? ", " : "", ck->values[i]);
-			free(names);
-			names = tmp;
-		}
-		got = config_quote(v);
-		config_error(ctx, v, "%s key \"%s\": expected one of %s, got %s",
-		    opt, ck->name, names != NULL ? names : "", got);
-		free(names);
-	} else {
-		got = config_quote(v);
-		config_error(ctx, v, "%s key \"%s\": expected %s, got %s", opt,
-		    ck->name, config_conv_type_names[ck->type], got);
-	}
-	free(got);
-	return (NULL);
-}
-
-/* The node of key name in mapping m, or m itself. */
-static const struct config_node *
-config_find_key(const struct config_node *m, const char *name)
-{
-	size_t	i;
-
-	if (name == NULL || m->type != CONFIG_NODE_MAPPING)
+	if (at == CONV_AT_OPTION)
+		key = "optionName";
+	if (key == NULL)
 		return (m);
-	for (i = 0; i + 1 < m->nchild; i += 2)
-		if (m->child[i]->type == CONFIG_NODE_SCALAR &&
-		    strcmp(m->child[i]->value, name) == 0)
-			return (m->child[i + 1]);
+	for (i = 0; i + 1 < m->nchild; i += 2) {
+		k = m->child[i];
+		if (k->type == CONFIG_NODE_SCALAR && strcmp(k->value, key) == 0)
+			return (at == CONV_AT_KEY ? k : m->child[i + 1]);
+	}
 	return (m);
 }
 
-/* Checks one option mapping; returns its json object or NULL. */
+/* An option's errors, from the walker and the converter, in place. */
+struct config_option_report {
+	struct config_ctx		*ctx;
+	const struct config_node	*m;
+};
+
+static void
+config_option_error(void *arg, const char *key, enum conv_at at,
+    const char *msg)
+{
+	struct config_option_report	*or = arg;
+
+	config_error(or->ctx, config_option_node(or->m, key, at), "%s", msg);
+}
+
+/*
+ * One option mapping as json, for chain_add.  Returns NULL after reporting
+ * an error that json cannot carry.  With no known optionName, only the
+ * name is passed on: chain_add reports it, and there are no keys to check
+ * the others against.
+ */
 static json_t *
-config_option(struct config_ctx *ctx, const struct config_node *m)
+config_option_json(struct config_ctx *ctx, const struct config_node *m)
 {
 	const struct converter_ops	*ops = NULL;
-	const struct config_node	*key, *v, *name = NULL;
 	const struct conv_key		*ck;
+	const struct config_node	*key, *v;
 	json_t				*obj, *val;
-	size_t				 i, j, nerrors;
-	int				 bad = 0, best, d;
-	const char			*hint;
+	size_t				 i, j;
+	int				 bad = 0;
 
 	if (m->type != CONFIG_NODE_MAPPING) {
 		config_error(ctx, m, "a processing option must be a mapping "
 		    "with an optionName");
 		return (NULL);
 	}
-	for (i = 0; i + 1 < m->nchild; i += 2)
-		if (m->child[i]->type == CONFIG_NODE_SCALAR &&
-		    strcmp(m->child[i]->value, "optionName") == 0)
-			name = m->child[i + 1];
-	if (name == NULL) {
-		config_error(ctx, m, "processing option has no optionName");
-		return (NULL);
-	}
-	if (name->type != CONFIG_NODE_SCALAR ||
-	    (ops = converter_find(name->value)) == NULL) {
-		char	*names = NULL, *tmp;
-
-		for (i = 0; converter_registry[i] != NULL; i++) {
-			xasprintf(&tmp, "%s%s%s", names != NULL ? names : "",
-			    names != NULL ? ", " : "",
-			    converter_registry[i]->name);
-			free(names);
-			names = tmp;
-		}
-		tmp = config_quote(name);
-		config_error(ctx, name, "unknown optionName %s (expected one "
-		    "of %s)", tmp, names);
-		free(tmp);
-		free(names);
-		return (NULL);
-	}
+	v = config_option_node(m, "optionName", CONV_AT_VALUE);
+	if (v != m && v->type == CONFIG_NODE_SCALAR)
+		ops = converter_find(v->value);
 	obj = json_object();
-	json_object_set_new(obj, "optionName", json_string(ops->name));
 	for (i = 0; i + 1 < m->nchild; i += 2) {
 		key = m->child[i];
 		v = m->child[i + 1];
-		if (key->type != CONFIG_NODE_SCALAR) {
-			config_error(ctx, key, "%s: a key must be a string",
-			    ops->name);
+		if (ops == NULL) {
+			if (key->type == CONFIG_NODE_SCALAR &&
+			    strcmp(key->value, "optionName") == 0 &&
+			    (val = config_node_json(ctx, "optionName",
+			    key->value, v, 0)) != NULL)
+				json_object_set_new(obj, "optionName", val);
+			continue;
+		}
+		if (key->type != CONFIG_NODE_SCALAR ||
+		    strlen(key->value) != key->length) {
+			config_error(ctx, key, "%s: a key must be a string%s",
+			    ops->name, key->type == CONFIG_NODE_SCALAR ?
+			    " with no NUL byte" : "");
 			bad = 1;
 			continue;
 		}
-		if (strcmp(key->value, "optionName") == 0)
-			continue;
 		for (j = 0; j < i; j += 2)
 			if (m->child[j]->type == CONFIG_NODE_SCALAR &&
 			    strcmp(m->child[j]->value, key->value) == 0)
@@ -1689,60 +1528,21 @@ config_option(struct config_ctx *ctx, const struct config_node *m)
 			bad = 1;
 			continue;
 		}
-		ck = NULL;
-		for (j = 0; ops->keys != NULL && ops->keys[j].name != NULL; j++)
-			if (strcmp(ops->keys[j].name, key->value) == 0)
-				ck = &ops->keys[j];
-		if (ck == NULL) {
-			hint = NULL;
-			best = CONFIG_MAX_SUGGEST + 1;
-			for (j = 0; ops->keys != NULL &&
-			    ops->keys[j].name != NULL; j++) {
-				d = config_distance(key->value,
-				    ops->keys[j].name);
-				if (d < best) {
-					best = d;
-					hint = ops->keys[j].name;
-				}
+		ck = conv_opts_key(ops, key->value);
+		if (ck == NULL || ck->type != CONV_KEY_ANY) {
+			/* YAML's null, unquoted: "not set". */
+			if (v->plain && config_node_is_unset(v)) {
+				json_object_set_new(obj, key->value,
+				    json_null());
+				continue;
 			}
-			if (hint != NULL && best <= CONFIG_MAX_SUGGEST)
-				config_error(ctx, key, "unknown key \"%s\" for "
-				    "optionName %s (did you mean \"%s\"?)",
-				    key->value, ops->name, hint);
-			else
-				config_error(ctx, key, "unknown key \"%s\" for "
-				    "optionName %s", key->value, ops->name);
+		}
+		if ((val = config_node_json(ctx, ops->name, key->value, v,
+		    ck != NULL && ck->type == CONV_KEY_ANY)) == NULL) {
 			bad = 1;
 			continue;
 		}
-		/*
-		 * YAML's null means "not set".  So does an empty string, but
-		 * for a string key only when it is not quoted: the agent's
-		 * readString gives "" for "", and CSVTOJSON's delimiter ""
-		 * then splits between every character (String.split("")).
-		 */
-		if (config_node_is_unset(v) && ck->type != CONV_KEY_ANY &&
-		    !(ck->type == CONV_KEY_STRING && !v->plain))
-			continue;
-		nerrors = ctx->nerrors;
-		if ((val = config_option_value(ctx, ops->name, ck, v)) == NULL) {
-			/* Never a silent failure: -n must say what is wrong. */
-			if (ctx->nerrors == nerrors)
-				config_error(ctx, v, "%s key \"%s\": invalid "
-				    "value", ops->name, ck->name);
-			bad = 1;
-			continue;
-		}
-		json_object_set_new(obj, ck->name, val);
-	}
-	for (j = 0; ops->keys != NULL && ops->keys[j].name != NULL; j++) {
-		if (ops->keys[j].required &&
-		    json_object_get(obj, ops->keys[j].name) == NULL &&
-		    !bad) {
-			config_error(ctx, name, "optionName %s needs key "
-			    "\"%s\"", ops->name, ops->keys[j].name);
-			bad = 1;
-		}
+		json_object_set_new(obj, key->value, val);
 	}
 	if (bad) {
 		json_decref(obj);
@@ -1754,28 +1554,27 @@ config_option(struct config_ctx *ctx, const struct config_node *m)
 static struct chain *
 config_options(struct config_ctx *ctx, const struct config_node *v)
 {
-	struct chain	*chain;
-	json_t		*obj;
-	const char	*badkey;
-	char		*cause = NULL;
-	size_t		 i;
-	int		 bad = 0;
+	struct config_option_report	 or;
+	struct conv_report		 r;
+	struct chain			*chain;
+	json_t				*obj;
+	size_t				 i;
+	int				 bad = 0;
 
 	/* Each option is checked alone, so that -n reports every bad one. */
 	chain = chain_new();
 	for (i = 0; i < v->nchild; i++) {
-		if ((obj = config_option(ctx, v->child[i])) == NULL) {
+		if ((obj = config_option_json(ctx, v->child[i])) == NULL) {
 			bad = 1;
 			continue;
 		}
-		if (chain_add(chain, obj, &cause, &badkey) == -1) {
-			config_error(ctx, config_find_key(v->child[i], badkey),
-			    "%s", cause != NULL ? cause :
-			    "cannot create the converter");
-			free(cause);
-			cause = NULL;
+		or.ctx = ctx;
+		or.m = v->child[i];
+		memset(&r, 0, sizeof r);
+		r.fn = config_option_error;
+		r.arg = &or;
+		if (chain_add(chain, obj, &r) == -1)
 			bad = 1;
-		}
 		json_decref(obj);
 	}
 	if (bad) {
@@ -2082,18 +1881,10 @@ config_free(struct config *conf)
 static char *
 config_range(const struct config_key *k)
 {
-	char	*out = NULL, *tmp;
-	size_t	 i;
+	char	*out = NULL;
 
-	if (k->type == CONFIG_TYPE_ENUM) {
-		for (i = 0; k->values[i] != NULL; i++) {
-			xasprintf(&tmp, "%s%s%s", out == NULL ? "" : out,
-			    out == NULL ? "" : "|", k->values[i]);
-			free(out);
-			out = tmp;
-		}
-		return (out);
-	}
+	if (k->type == CONFIG_TYPE_ENUM)
+		return (conv_opts_join(k->values, "|"));
 	if (k->min == k->max)
 		return (xstrdup("-"));
 	if (k->type == CONFIG_TYPE_SIZE && k->min % MiB == 0 &&
@@ -2129,7 +1920,14 @@ config_print_scope(FILE *f, enum config_scope scope, int wkey, int wtype,
 }
 
 static const char *const config_conv_type_short[] = {
-	"string", "int", "bool", "enum", "strings", "map", "any"
+	[CONV_KEY_STRING] = "string",
+	[CONV_KEY_INT] = "int",
+	[CONV_KEY_BOOL] = "bool",
+	[CONV_KEY_ENUM] = "enum",
+	[CONV_KEY_FLAGS] = "strings",
+	[CONV_KEY_STRINGS] = "strings",
+	[CONV_KEY_MAP] = "map",
+	[CONV_KEY_ANY] = "any"
 };
 
 /* The converters and their keys, indented so they read as a sub-table. */

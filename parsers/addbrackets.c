@@ -19,7 +19,7 @@
 #include "xmalloc.h"
 
 static const struct conv_key addbrackets_keys[] = {
-	{ NULL, 0, 0, NULL, NULL, NULL }
+	{ .name = NULL }
 };
 
 /* No options; the instance is a token for the chain. */
@@ -28,11 +28,10 @@ struct addbrackets {
 };
 
 static void *
-addbrackets_create(const json_t *opts, char **cause, const char **badkey)
+addbrackets_create(const void *opts, struct conv_report *r)
 {
 	(void)opts;
-	(void)cause;
-	*badkey = NULL;
+	(void)r;
 	return (xcalloc(1, sizeof(struct addbrackets)));
 }
 
@@ -66,6 +65,7 @@ const struct converter_ops addbrackets_ops = {
 	.name = "ADDBRACKETS",
 	.extension = 0,
 	.keys = addbrackets_keys,
+	.opts_size = 0,
 	.desc = "wrap the record in { and } (the record keeps its newline)",
 	.create = addbrackets_create,
 	.convert = addbrackets_convert,

@@ -43,18 +43,21 @@
 
 #define ADDEC2METADATA_TTL_MAX	(7 * 24 * 3600)
 
-static const char *const addec2metadata_formats[] = {
-	"COMPACT", "PRETTYPRINT", NULL
+struct addec2metadata_opts {
+	char	*log_format;
+	int64_t	 ttl;
+	int	 json_format;
 };
 
+#define O(f)	offsetof(struct addec2metadata_opts, f)
+
 static const struct conv_key addec2metadata_keys[] = {
-	{ "logFormat", CONV_KEY_STRING, 1, NULL, NULL,
-	  "required by the agent, unused" },
-	{ "metadataTTL", CONV_KEY_INT, 0, NULL, "3600",
-	  "seconds between metadata refreshes" },
-	{ "jsonFormat", CONV_KEY_ENUM, 0, addec2metadata_formats, "COMPACT",
-	  "COMPACT or PRETTYPRINT" },
-	{ NULL, 0, 0, NULL, NULL, NULL }
+	{ .name = "logFormat", .type = CONV_KEY_STRING, .offset = O(log_format),
+	  .required = 1, .desc = "required by the agent, unused" },
+	{ .name = "metadataTTL", .type = CONV_KEY_INT, .offset = O(ttl),
+	  .def = "3600", .desc = "seconds between metadata refreshes" },
+	JSON_OUT_FORMAT_KEY(O(json_format)),
+	{ .name = NULL }
 };
 
 /* The members added, in this order, and where a snapshot has them. */
@@ -81,56 +84,26 @@ struct addec2metadata {
 	struct conv_buf	 fixed;		/* the record with U+FFFD repairs */
 };
 
-static void	addec2metadata_free(void *);
-
 static void *
-addec2metadata_create(const json_t *opts, char **cause, const char **badkey)
+addec2metadata_create(const void *arg, struct conv_report *r)
 {
-	struct addec2metadata	*a;
-	const json_t		*v;
-	json_int_t		 ttl = 3600;
+	const struct addec2metadata_opts	*o = arg;
+	struct addec2metadata			*a;
+	int64_t					 ttl = o->ttl;
 
-	*badkey = NULL;
-	v = json_object_get(opts, "logFormat");
-	if (!json_is_string(v)) {
-		*badkey = "logFormat";
-		*cause = xstrdup("logFormat is required (the agent requires "
-		    "it, although it is not used)");
-		return (NULL);
-	}
+	(void)r;
 	/*
 	 * The agent takes any integer; below 1 it would refresh for every
 	 * record, and above 24 days its milliseconds overflow.  Clamp.
 	 */
-	if ((v = json_object_get(opts, "metadataTTL")) != NULL) {
-		if (!json_is_integer(v)) {
-			*badkey = "metadataTTL";
-			*cause = xstrdup("metadataTTL: expected seconds");
-			return (NULL);
-		}
-		ttl = json_integer_value(v);
-		if (ttl < 1)
-			ttl = 1;
-		if (ttl > ADDEC2METADATA_TTL_MAX)
-			ttl = ADDEC2METADATA_TTL_MAX;
-	}
+	if (ttl < 1)
+		ttl = 1;
+	if (ttl > ADDEC2METADATA_TTL_MAX)
+		ttl = ADDEC2METADATA_TTL_MAX;
 	a = xcalloc(1, sizeof *a);
-	if ((v = json_object_get(opts, "jsonFormat")) != NULL) {
-		if (!json_is_string(v) || (strcmp(json_string_value(v),
-		    "COMPACT") != 0 && strcmp(json_string_value(v),
-		    "PRETTYPRINT") != 0)) {
-			*badkey = "jsonFormat";
-			*cause = xstrdup("jsonFormat: expected COMPACT or "
-			    "PRETTYPRINT");
-			goto fail;
-		}
-		a->pretty = strcmp(json_string_value(v), "PRETTYPRINT") == 0;
-	}
 	a->ttl = (unsigned int)ttl;
+	a->pretty = o->json_format;
 	return (a);
-fail:
-	addec2metadata_free(a);
-	return (NULL);
 }
 
 /* "yyyy-MM-dd'T'HH:mm:ssZ" in local time, as Java's SimpleDateFormat. */
@@ -277,11 +250,12 @@ addec2metadata_free(void *inst)
 }
 
 const struct converter_ops addec2metadata_ops = {
-	"ADDEC2METADATA",
-	0,
-	addec2metadata_keys,
-	"adds the EC2 instance's identity and tags to a JSON record",
-	addec2metadata_create,
-	addec2metadata_convert,
-	addec2metadata_free
+	.name = "ADDEC2METADATA",
+	.extension = 0,
+	.keys = addec2metadata_keys,
+	.opts_size = sizeof (struct addec2metadata_opts),
+	.desc = "adds the EC2 instance's identity and tags to a JSON record",
+	.create = addec2metadata_create,
+	.convert = addec2metadata_convert,
+	.free = addec2metadata_free
 };

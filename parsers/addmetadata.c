@@ -12,6 +12,7 @@
  * map lookup gives).  The record is embedded as a string, without one
  * trailing "\n", and is not parsed.
  */
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,18 +26,22 @@
 #include "json_out.h"
 #include "xmalloc.h"
 
-static const char *const addmetadata_formats[] = {
-	"COMPACT", "PRETTYPRINT", NULL
+struct addmetadata_opts {
+	json_t	*metadata;
+	int	 timestamp;
+	int	 json_format;
 };
 
+#define O(f)	offsetof(struct addmetadata_opts, f)
+
 static const struct conv_key addmetadata_keys[] = {
-	{ "metadata", CONV_KEY_ANY, 0, NULL, NULL,
-	  "any JSON value, written as the record's \"metadata\"" },
-	{ "timestamp", CONV_KEY_BOOL, 0, NULL, "false",
-	  "add \"ts\", the UTC time of conversion with milliseconds" },
-	{ "jsonFormat", CONV_KEY_ENUM, 0, addmetadata_formats, "COMPACT",
-	  "COMPACT or PRETTYPRINT" },
-	{ NULL, 0, 0, NULL, NULL, NULL }
+	{ .name = "metadata", .type = CONV_KEY_ANY, .offset = O(metadata),
+	  .desc = "any JSON value, written as the record's \"metadata\"" },
+	{ .name = "timestamp", .type = CONV_KEY_BOOL, .offset = O(timestamp),
+	  .def = "false",
+	  .desc = "add \"ts\", the UTC time of conversion with milliseconds" },
+	JSON_OUT_FORMAT_KEY(O(json_format)),
+	{ .name = NULL }
 };
 
 struct addmetadata {
@@ -72,56 +77,24 @@ addmetadata_depth(const json_t *v)
 }
 
 static void *
-addmetadata_create(const json_t *opts, char **cause, const char **badkey)
+addmetadata_create(const void *arg, struct conv_report *r)
 {
-	struct addmetadata	*a;
-	const json_t		*v;
-	const char		*s;
+	const struct addmetadata_opts	*o = arg;
+	struct addmetadata		*a;
 
-	*badkey = NULL;
+	/* The record object and its "metadata" take two levels. */
+	if (o->metadata != NULL &&
+	    addmetadata_depth(o->metadata) > JSON_OUT_MAX_DEPTH - 2) {
+		conv_opts_report(r, "metadata", "metadata: nested deeper than "
+		    "%d levels", JSON_OUT_MAX_DEPTH - 2);
+		return (NULL);
+	}
 	a = xcalloc(1, sizeof *a);
-	if ((v = json_object_get(opts, "metadata")) != NULL) {
-		/* The record object and its "metadata" take two levels. */
-		if (addmetadata_depth(v) > JSON_OUT_MAX_DEPTH - 2) {
-			*badkey = "metadata";
-			xasprintf(cause, "metadata: nested deeper than %d "
-			    "levels", JSON_OUT_MAX_DEPTH - 2);
-			goto fail;
-		}
-		if (!json_is_null(v))
-			a->metadata = json_incref((json_t *)v);
-	}
-	if ((v = json_object_get(opts, "timestamp")) != NULL) {
-		/* The agent reads a string; the loader gives a boolean. */
-		s = json_string_value(v);
-		if (json_is_boolean(v))
-			a->timestamp = json_is_true(v);
-		else if (s != NULL && strcasecmp(s, "true") == 0)
-			a->timestamp = 1;
-		else if (s != NULL && strcasecmp(s, "false") == 0)
-			a->timestamp = 0;
-		else {
-			*badkey = "timestamp";
-			*cause = xstrdup("timestamp: expected true or false");
-			goto fail;
-		}
-	}
-	if ((v = json_object_get(opts, "jsonFormat")) != NULL) {
-		s = json_string_value(v);
-		if (s != NULL && strcmp(s, "PRETTYPRINT") == 0)
-			a->pretty = 1;
-		else if (s == NULL || strcmp(s, "COMPACT") != 0) {
-			*badkey = "jsonFormat";
-			*cause = xstrdup("jsonFormat: expected COMPACT or "
-			    "PRETTYPRINT");
-			goto fail;
-		}
-	}
+	if (o->metadata != NULL && !json_is_null(o->metadata))
+		a->metadata = json_incref(o->metadata);
+	a->timestamp = o->timestamp;
+	a->pretty = o->json_format;
 	return (a);
-fail:
-	json_decref(a->metadata);
-	free(a);
-	return (NULL);
 }
 
 static enum conv_result
@@ -178,6 +151,7 @@ const struct converter_ops addmetadata_ops = {
 	.name = "ADDMETADATA",
 	.extension = 0,
 	.keys = addmetadata_keys,
+	.opts_size = sizeof (struct addmetadata_opts),
 	.desc = "wrap the record as {\"metadata\":...,\"data\":\"...\"}",
 	.create = addmetadata_create,
 	.convert = addmetadata_convert,

@@ -17,6 +17,8 @@
 
 /* Spare room chain_run_append makes in dst beyond twice the input. */
 #define CHAIN_ROOM	4096
+/* Most converters in the registry, for a list of their names. */
+#define CHAIN_MAX_CONVERTERS	64
 
 struct chain_link {
 	const struct converter_ops	*ops;
@@ -38,32 +40,50 @@ chain_new(void)
 	return (xcalloc(1, sizeof (struct chain)));
 }
 
+/* "unknown optionName X (expected one of ...)" for the option's name. */
+static void
+chain_unknown(const json_t *name, struct conv_report *r)
+{
+	const char	*list[CHAIN_MAX_CONVERTERS + 1];
+	char		*names, *got;
+	size_t		 i;
+
+	for (i = 0; converter_registry[i] != NULL &&
+	    i < CHAIN_MAX_CONVERTERS; i++)
+		list[i] = converter_registry[i]->name;
+	list[i] = NULL;
+	names = conv_opts_join(list, ", ");
+	if (json_is_string(name))
+		got = conv_opts_quote(json_string_value(name),
+		    json_string_length(name));
+	else
+		got = xstrdup(json_is_array(name) ? "a list" :
+		    json_is_object(name) ? "a mapping" : "a value");
+	conv_opts_report(r, "optionName", "unknown optionName %s (expected "
+	    "one of %s)", got, names);
+	free(got);
+	free(names);
+}
+
 int
-chain_add(struct chain *c, const json_t *opt, char **cause,
-    const char **badkey)
+chain_add(struct chain *c, const json_t *opt, struct conv_report *r)
 {
 	const struct converter_ops	*ops;
 	const json_t			*name;
-	json_t				*args;
 	void				*inst;
 
-	*badkey = NULL;
-	name = json_object_get(opt, "optionName");
-	if (!json_is_string(name)) {
-		xasprintf(cause, "optionName is required");
+	if ((name = json_object_get(opt, "optionName")) == NULL) {
+		r->fn(r->arg, NULL, CONV_AT_OPTION, "processing option has no "
+		    "optionName");
+		r->n++;
 		return (-1);
 	}
-	if ((ops = converter_find(json_string_value(name))) == NULL) {
-		xasprintf(cause, "unknown optionName \"%s\"",
-		    json_string_value(name));
-		*badkey = "optionName";
+	if (!json_is_string(name) ||
+	    (ops = converter_find(json_string_value(name))) == NULL) {
+		chain_unknown(name, r);
 		return (-1);
 	}
-	args = json_deep_copy(opt);
-	json_object_del(args, "optionName");
-	inst = ops->create(args, cause, badkey);
-	json_decref(args);
-	if (inst == NULL)
+	if ((inst = conv_opts_create(ops, opt, r)) == NULL)
 		return (-1);
 	c->links = xreallocarray(c->links, c->n + 1, sizeof *c->links);
 	c->links[c->n].ops = ops;
@@ -72,21 +92,36 @@ chain_add(struct chain *c, const json_t *opt, char **cause,
 	return (0);
 }
 
-struct chain *
-chain_create(const json_t *options, char **cause, size_t *index,
-    const char **badkey)
+/* chain_create's report: keeps the first error. */
+static void
+chain_first_error(void *arg, const char *key, enum conv_at at,
+    const char *msg)
 {
-	struct chain	*c;
-	size_t		 i, n;
+	char	**cause = arg;
 
-	*badkey = NULL;
-	*index = 0;
+	(void)key;
+	(void)at;
+	if (*cause == NULL)
+		*cause = xstrdup(msg);
+}
+
+struct chain *
+chain_create(const json_t *options, char **cause)
+{
+	struct chain		*c;
+	struct conv_report	 r;
+	char			*first = NULL;
+	size_t			 i, n;
+
+	memset(&r, 0, sizeof r);
+	r.fn = chain_first_error;
+	r.arg = &first;
 	c = chain_new();
 	n = options != NULL ? json_array_size(options) : 0;
 	for (i = 0; i < n; i++) {
-		*index = i;
-		if (chain_add(c, json_array_get(options, i), cause,
-		    badkey) == -1) {
+		if (chain_add(c, json_array_get(options, i), &r) == -1) {
+			xasprintf(cause, "option %zu: %s", i, first);
+			free(first);
 			chain_free(c);
 			return (NULL);
 		}

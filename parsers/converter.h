@@ -3,12 +3,17 @@
  * chain that runs a flow's dataProcessingOptions in order.
  *
  * A converter is a struct converter_ops in the NULL-terminated registry
- * (parsers/registry.c).  Each declares its option keys in a table, which
- * the config loader uses to validate an option mapping (types, required
- * keys, unknown keys, all with file:line:column) before calling create, and
- * which `sluiced -h config` prints.  create then checks what only the
- * converter can (a regex that does not compile, a field count that does
- * not fit) and compiles what it needs once per flow.
+ * (parsers/registry.c).  Each declares its options struct and a table of
+ * its keys, each with the offset of its field there, as Fluent Bit's
+ * config_map does.  One walker (conv_opts.c) checks an option object
+ * against the table (types, values, bounds, required and unknown keys),
+ * reports every error, and fills the struct; the config loader turns each
+ * error into file:line:column, and `sluiced -h config` prints the table.
+ * create then checks what only the converter can (a regex that does not
+ * compile, a field count that does not fit) and compiles what it needs
+ * once per flow.  Nothing here starts a thread or touches the network,
+ * so `sluiced -n` can build every chain: what a converter needs from the
+ * outside (EC2 metadata) comes through its context, from the agent.
  *
  * The semantics are the Kinesis Agent's (KINESIS-AGENT.md §2): converters
  * run in list order on the record's bytes, which include the trailing
@@ -85,41 +90,104 @@ struct conv_ctx {
 	void		*ec2_arg;
 };
 
-/* Option key types; the config loader converts YAML values to these. */
+/*
+ * Option key types, and what the walker (conv_opts.c) stores for each at
+ * the key's offset in the converter's options struct.
+ */
 enum conv_key_type {
-	CONV_KEY_STRING,	/* json string */
-	CONV_KEY_INT,		/* json integer (numbers in strings accepted) */
-	CONV_KEY_BOOL,		/* json true/false (agent's bool strings) */
-	CONV_KEY_ENUM,		/* json string, one of values */
-	CONV_KEY_STRINGS,	/* json array of strings */
-	CONV_KEY_MAP,		/* json object of string values */
-	CONV_KEY_ANY		/* any json value (ADDMETADATA's metadata) */
+	CONV_KEY_STRING,	/* char *: a string with no NUL, or NULL */
+	CONV_KEY_INT,		/* int64_t: an integer (or one in a string) */
+	CONV_KEY_BOOL,		/* int: true/false (or the agent's strings) */
+	CONV_KEY_ENUM,		/* int: the index of one of values */
+	CONV_KEY_FLAGS,		/* unsigned int: a list of values, 1 << index */
+	CONV_KEY_STRINGS,	/* struct conv_strings: a list of strings */
+	CONV_KEY_MAP,		/* struct conv_map: a mapping of strings */
+	CONV_KEY_ANY		/* json_t *: any json value, or NULL */
 };
 
+/* A CONV_KEY_STRINGS value: v is NULL if the key is not given. */
+struct conv_strings {
+	char		**v;		/* n strings, then NULL */
+	size_t		  n;
+};
+
+/*
+ * A CONV_KEY_MAP value, in the order written; e is NULL if the key is not
+ * given.  With values in the key, each value is one of them and index is
+ * its place there; else index is -1.
+ */
+struct conv_map_entry {
+	char		*name;
+	char		*value;
+	int		 index;
+};
+
+struct conv_map {
+	struct conv_map_entry	*e;
+	size_t			 n;
+};
+
+/*
+ * One option key.  The walker checks a value against its type, values and
+ * bounds, stores it at offset, and reports what is wrong; a converter's
+ * create is left what only it can check.
+ */
 struct conv_key {
 	const char		*name;		/* e.g. "customFieldNames" */
 	enum conv_key_type	 type;
+	size_t			 offset;	/* in the options struct */
 	int			 required;
-	const char *const	*values;	/* enum values, NULL-terminated */
-	const char		*def;		/* default, for help; or NULL */
+	const char *const	*values;	/* ENUM, FLAGS, MAP values;
+						   NULL-terminated */
+	int64_t			 min;		/* INT bounds, if min < max */
+	int64_t			 max;
+	const char		*def;		/* default, as a file writes
+						   it (STRING, INT, BOOL,
+						   ENUM); or NULL */
 	const char		*desc;		/* one line, for -h config */
+};
+
+/*
+ * Where a reported error points: at the key's value, at the key itself
+ * (an unknown key), or at the option as a whole (a missing key).
+ */
+enum conv_at {
+	CONV_AT_VALUE,
+	CONV_AT_KEY,
+	CONV_AT_OPTION
+};
+
+/*
+ * Receives an option's errors, one call per error, so that all of them
+ * are shown.  key is the option key at fault (NULL: the option as a
+ * whole); msg is one line, valid during the call only.  n counts the
+ * calls.
+ */
+struct conv_report {
+	void	(*fn)(void *arg, const char *key, enum conv_at,
+		    const char *msg);
+	void	 *arg;
+	size_t	  n;
 };
 
 struct converter_ops {
 	const char		*name;		/* optionName, e.g. "CSVTOJSON" */
 	int			 extension;	/* 1: sluice's own, not the agent's */
 	const struct conv_key	*keys;		/* terminated by a NULL name */
+	size_t			 opts_size;	/* the options struct */
 	const char		*desc;		/* one line, for -h config */
 
 	/*
-	 * Creates an instance from opts, a json object holding only keys of
-	 * the table, already type-checked (optionName is removed).  Returns
-	 * NULL with *cause set (caller frees) and *badkey set to the key at
-	 * fault (a static string from the table, or NULL for the whole
-	 * option).
+	 * Creates an instance from opts, the options struct that the walker
+	 * filled and checked against keys (conv_opts_create).  Checks what
+	 * only the converter can (a regex that compiles, a field count) and
+	 * reports each error through the report (conv_opts_report), naming
+	 * the key.  Returns NULL if and only if it reported an error.  Does
+	 * not keep pointers into opts.  Must not start threads or touch the
+	 * network.
 	 */
-	void			*(*create)(const json_t *opts, char **cause,
-				    const char **badkey);
+	void			*(*create)(const void *opts,
+				    struct conv_report *);
 
 	/*
 	 * Converts in[0..len) into out (whose len the converter sets; its
@@ -132,33 +200,92 @@ struct converter_ops {
 	void			 (*free)(void *inst);
 };
 
+/* Every converter, the one list of them (registry.c holds them in order). */
+extern const struct converter_ops	addmetadata_ops;
+extern const struct converter_ops	addec2metadata_ops;
+extern const struct converter_ops	singleline_ops;
+extern const struct converter_ops	csvtojson_ops;
+extern const struct converter_ops	logtojson_ops;
+extern const struct converter_ops	addbrackets_ops;
+extern const struct converter_ops	regextojson_ops;
+extern const struct converter_ops	parsejson_ops;
+
 /* The registry, NULL-terminated, in the order -h config lists them. */
 extern const struct converter_ops *const converter_registry[];
 
 /* Finds a converter by optionName (case-sensitive, as the agent). */
 const struct converter_ops *converter_find(const char *name);
 
+/*
+ * conv_opts: the one walker of option objects (conv_opts.c).
+ */
+
+/*
+ * Reports an error through r (see struct conv_report), at the key's
+ * value, and counts it.
+ */
+void	conv_opts_report(struct conv_report *r, const char *key,
+	    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* The key of ops's table named name, or NULL. */
+const struct conv_key *conv_opts_key(const struct converter_ops *,
+	    const char *name);
+
+/*
+ * Checks obj, a json object of option keys ("optionName" is skipped),
+ * against ops's key table: unknown keys, types, values, bounds, required
+ * keys; every error is reported, not only the first.  null, and "" for a
+ * key that is not a string, mean "not set".  Returns the options struct
+ * (ops->opts_size bytes, defaults applied; free with conv_opts_free), or
+ * NULL if an error was reported.
+ */
+void	*conv_opts_new(const struct converter_ops *, const json_t *obj,
+	    struct conv_report *);
+void	 conv_opts_free(const struct converter_ops *, void *opts);
+
+/*
+ * conv_opts_new, then ops->create.  Returns the instance (free with
+ * ops->free), or NULL if an error was reported.
+ */
+void	*conv_opts_create(const struct converter_ops *, const json_t *obj,
+	    struct conv_report *);
+
+/*
+ * A short, printable copy of s for a message, quoted: control characters
+ * become '?' and a long string is cut with "...".  The caller frees it.
+ */
+char	*conv_opts_quote(const char *s, size_t len);
+
+/*
+ * values (NULL-terminated) joined by sep, for messages and help: the one
+ * place a list of names is written.  The caller frees it.
+ */
+char	*conv_opts_join(const char *const *values, const char *sep);
+
+/* Levenshtein distance, or SIZE_MAX for long strings: "did you mean". */
+size_t	 conv_opts_distance(const char *a, const char *b);
+
 struct chain;
 
 /*
- * Builds a flow's chain from its dataProcessingOptions, a json array of
- * objects each with "optionName" (NULL or an empty array: no conversion).
- * Returns NULL on error with *cause (caller frees), *index the 0-based
- * option at fault and *badkey the key (or NULL).
+ * Builds a chain from options, a json array of objects each with
+ * "optionName" (NULL or an empty array: no conversion).  Returns NULL on
+ * error with *cause (caller frees): the first error, as "option N: ...".
  */
-struct chain	*chain_create(const json_t *options, char **cause,
-		    size_t *index, const char **badkey);
+struct chain	*chain_create(const json_t *options, char **cause);
 
 /* An empty chain, to which chain_add appends options one by one. */
 struct chain	*chain_new(void);
 
 /*
  * Appends one option (a json object with "optionName") to the chain.
- * Returns 0, or -1 with *cause (caller frees) and *badkey as chain_create;
- * the chain is unchanged then, so a caller can report every bad option.
+ * Returns 0, or -1 after reporting every error through r (an unknown or
+ * missing optionName is reported for key "optionName"); the chain is
+ * unchanged then, so a caller can report every bad option.
  */
-int		 chain_add(struct chain *, const json_t *option, char **cause,
-		    const char **badkey);
+int		 chain_add(struct chain *, const json_t *option,
+		    struct conv_report *r);
+
 void		 chain_free(struct chain *);
 
 /* Returns 1 if the chain has no converters (records pass unchanged). */

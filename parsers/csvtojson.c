@@ -32,6 +32,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE	/* memmem */
 #endif
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,20 +50,27 @@
 #define CSVTOJSON_DELIM_MAX	1024
 #define CSVTOJSON_FIELDS_MAX	4096
 
-static const char *const csvtojson_formats[] = {
-	"COMPACT", "PRETTYPRINT", NULL
+struct csvtojson_opts {
+	struct conv_strings	 names;
+	char			*delimiter;
+	struct conv_strings	 ignored;
+	int			 json_format;
 };
 
+#define O(f)	offsetof(struct csvtojson_opts, f)
+
 static const struct conv_key csvtojson_keys[] = {
-	{ "customFieldNames", CONV_KEY_STRINGS, 1, NULL, NULL,
-	  "names of the columns, in order" },
-	{ "delimiter", CONV_KEY_STRING, 0, NULL, ",",
-	  "Java regex that separates columns (e.g. \\t, \\|)" },
-	{ "ignoredFieldNames", CONV_KEY_STRINGS, 0, NULL, NULL,
-	  "columns left out of the output" },
-	{ "jsonFormat", CONV_KEY_ENUM, 0, csvtojson_formats, "COMPACT",
-	  "COMPACT or PRETTYPRINT" },
-	{ NULL, 0, 0, NULL, NULL, NULL }
+	{ .name = "customFieldNames", .type = CONV_KEY_STRINGS,
+	  .offset = O(names), .required = 1,
+	  .min = 0, .max = CSVTOJSON_FIELDS_MAX,
+	  .desc = "names of the columns, in order" },
+	{ .name = "delimiter", .type = CONV_KEY_STRING, .offset = O(delimiter),
+	  .min = 0, .max = CSVTOJSON_DELIM_MAX, .def = ",",
+	  .desc = "Java regex that separates columns (e.g. \\t, \\|)" },
+	{ .name = "ignoredFieldNames", .type = CONV_KEY_STRINGS,
+	  .offset = O(ignored), .desc = "columns left out of the output" },
+	JSON_OUT_FORMAT_KEY(O(json_format)),
+	{ .name = NULL }
 };
 
 /* An output member: a distinct field name and the column it takes. */
@@ -73,7 +81,7 @@ struct csvtojson_field {
 };
 
 struct csvtojson {
-	json_t			*names;	/* customFieldNames */
+	char			**names;	/* customFieldNames */
 	size_t			 ncols;	/* columns that are used */
 	struct csvtojson_field	*fields;
 	size_t			 nfields;
@@ -138,108 +146,54 @@ no:
 }
 
 static int
-csvtojson_is_ignored(const json_t *ignored, const char *name)
+csvtojson_is_ignored(const struct conv_strings *ignored, const char *name)
 {
-	const json_t	*e;
-	size_t		 i;
+	size_t	i;
 
-	json_array_foreach(ignored, i, e) {
-		if (json_is_string(e) &&
-		    strcmp(json_string_value(e), name) == 0)
+	for (i = 0; i < ignored->n; i++)
+		if (strcmp(ignored->v[i], name) == 0)
 			return (1);
-	}
 	return (0);
 }
 
 static void *
-csvtojson_create(const json_t *opts, char **cause, const char **badkey)
+csvtojson_create(const void *arg, struct conv_report *r)
 {
-	struct csvtojson	*c;
-	const json_t		*names, *v, *ignored;
-	const char		*delim = ",", *s;
-	char			*why;
-	size_t			 i, j, n;
-
-	*badkey = NULL;
-	names = json_object_get(opts, "customFieldNames");
-	if (!json_is_array(names)) {
-		*badkey = "customFieldNames";
-		*cause = xstrdup("customFieldNames: a list of field names is "
-		    "required");
-		return (NULL);
-	}
-	if ((n = json_array_size(names)) > CSVTOJSON_FIELDS_MAX) {
-		*badkey = "customFieldNames";
-		xasprintf(cause, "customFieldNames: more than %d fields",
-		    CSVTOJSON_FIELDS_MAX);
-		return (NULL);
-	}
-	json_array_foreach(names, i, v) {
-		if (!json_is_string(v)) {
-			*badkey = "customFieldNames";
-			xasprintf(cause, "customFieldNames: item %zu is not a "
-			    "string", i + 1);
-			return (NULL);
-		}
-	}
-	ignored = json_object_get(opts, "ignoredFieldNames");
-	if (ignored != NULL && !json_is_array(ignored)) {
-		*badkey = "ignoredFieldNames";
-		*cause = xstrdup("ignoredFieldNames: expected a list of names");
-		return (NULL);
-	}
+	const struct csvtojson_opts	*o = arg;
+	struct csvtojson		*c;
+	const char			*s;
+	char				*why;
+	size_t				 i, j, n = o->names.n;
 
 	c = xcalloc(1, sizeof *c);
-	c->names = json_incref((json_t *)names);
+	c->names = xcalloc(n + 1, sizeof *c->names);
 	c->ncols = n;
 	c->span = xreallocarray(NULL, n + 1, 2 * sizeof *c->span);
 	c->fields = xreallocarray(NULL, n + 1, sizeof *c->fields);
 	for (i = 0; i < n; i++) {
-		s = json_string_value(json_array_get(names, i));
+		s = c->names[i] = xstrdup(o->names.v[i]);
 		for (j = 0; j < c->nfields; j++)
 			if (strcmp(c->fields[j].name, s) == 0)
 				break;
 		if (j == c->nfields) {
 			c->fields[j].name = s;
-			c->fields[j].len = json_string_length(
-			    json_array_get(names, i));
+			c->fields[j].len = strlen(s);
 			c->nfields++;
 		}
 		c->fields[j].col = i;
 	}
-	if (ignored != NULL) {
+	if (o->ignored.v != NULL) {
 		for (i = j = 0; i < c->nfields; i++)
-			if (!csvtojson_is_ignored(ignored, c->fields[i].name))
+			if (!csvtojson_is_ignored(&o->ignored,
+			    c->fields[i].name))
 				c->fields[j++] = c->fields[i];
 		c->nfields = j;
 	}
+	c->pretty = o->json_format;
 
-	if ((v = json_object_get(opts, "jsonFormat")) != NULL) {
-		s = json_string_value(v);
-		if (s != NULL && strcmp(s, "PRETTYPRINT") == 0)
-			c->pretty = 1;
-		else if (s == NULL || strcmp(s, "COMPACT") != 0) {
-			*badkey = "jsonFormat";
-			*cause = xstrdup("jsonFormat: expected COMPACT or "
-			    "PRETTYPRINT");
-			goto fail;
-		}
-	}
-
-	if ((v = json_object_get(opts, "delimiter")) != NULL) {
-		if ((delim = json_string_value(v)) == NULL ||
-		    json_string_length(v) > CSVTOJSON_DELIM_MAX ||
-		    strlen(delim) != json_string_length(v)) {
-			*badkey = "delimiter";
-			xasprintf(cause, "delimiter: expected a regex of at "
-			    "most %d bytes", CSVTOJSON_DELIM_MAX);
-			goto fail;
-		}
-	}
-	if ((c->lit = csvtojson_literal(delim, &c->litlen)) == NULL) {
-		if ((c->re = jregex_compile(delim, 0, &why)) == NULL) {
-			*badkey = "delimiter";
-			xasprintf(cause, "delimiter: %s", why);
+	if ((c->lit = csvtojson_literal(o->delimiter, &c->litlen)) == NULL) {
+		if ((c->re = jregex_compile(o->delimiter, 0, &why)) == NULL) {
+			conv_opts_report(r, "delimiter", "delimiter: %s", why);
 			free(why);
 			goto fail;
 		}
@@ -386,6 +340,7 @@ static void
 csvtojson_free(void *inst)
 {
 	struct csvtojson	*c = inst;
+	size_t			 i;
 
 	if (c == NULL)
 		return;
@@ -394,7 +349,9 @@ csvtojson_free(void *inst)
 	free(c->lit);
 	free(c->span);
 	free(c->fields);
-	json_decref(c->names);
+	for (i = 0; c->names != NULL && i < c->ncols; i++)
+		free(c->names[i]);
+	free(c->names);
 	conv_buf_free(&c->fixed);
 	free(c);
 }
@@ -403,6 +360,7 @@ const struct converter_ops csvtojson_ops = {
 	.name = "CSVTOJSON",
 	.extension = 0,
 	.keys = csvtojson_keys,
+	.opts_size = sizeof (struct csvtojson_opts),
 	.desc = "split a delimited line into named JSON string fields",
 	.create = csvtojson_create,
 	.convert = csvtojson_convert,

@@ -34,6 +34,8 @@
 #include "json_out.h"
 #include "utf8.h"
 
+const char *const json_out_formats[] = { "COMPACT", "PRETTYPRINT", NULL };
+
 /* What json_out_escape does with a byte. */
 #define ESC_NONE	0	/* copied as is */
 #define ESC_UNICODE	1	/* \u00XX */

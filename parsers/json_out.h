@@ -39,6 +39,19 @@
 
 #define JSON_OUT_MAX_DEPTH	64
 
+/*
+ * The jsonFormat values, "COMPACT" and "PRETTYPRINT": the index is the
+ * pretty flag of json_out_init.  Converters that take jsonFormat put
+ * JSON_OUT_FORMAT_KEY in their key table, with the offset of an int.
+ */
+extern const char *const json_out_formats[];
+
+#define JSON_OUT_FORMAT_KEY(off) {					\
+	.name = "jsonFormat", .type = CONV_KEY_ENUM, .offset = (off),	\
+	.values = json_out_formats, .def = "COMPACT",			\
+	.desc = "COMPACT or PRETTYPRINT"				\
+}
+
 struct json_out {
 	struct conv_buf	*buf;
 	int		 pretty;

@@ -55,6 +55,7 @@
  * the output buffer; match data, JIT stack and scratch space belong to the
  * instance, so nothing is allocated per record once buffers have grown.
  */
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -142,10 +143,6 @@ static const char *const logtojson_format_names[] = {
 	NULL
 };
 
-static const char *const logtojson_json_formats[] = {
-	"COMPACT", "PRETTYPRINT", NULL
-};
-
 static const char *const logtojson_common_fields[] = {
 	"host", "ident", "authuser", "datetime", "request", "response",
 	"bytes", NULL
@@ -191,25 +188,33 @@ static const struct {
 	{ NULL, NULL, 0 }
 };
 
-static const struct conv_key logtojson_keys[] = {
-	{ "logFormat", CONV_KEY_ENUM, 1, logtojson_format_names, NULL,
-	  "the log format (RFC5424SYSLOG, NGINXERRORLOG, LTSV, LOGFMT: "
-	  "sluice's own)" },
-	{ "matchPattern", CONV_KEY_STRING, 0, NULL, NULL,
-	  "Java regex matched against the whole line (needs "
-	  "customFieldNames)" },
-	{ "customFieldNames", CONV_KEY_STRINGS, 0, NULL, NULL,
-	  "field names: one per group of matchPattern, or renames the "
-	  "format's fields" },
-	{ "jsonFormat", CONV_KEY_ENUM, 0, logtojson_json_formats, "COMPACT",
-	  "COMPACT or PRETTYPRINT" },
-	{ NULL, 0, 0, NULL, NULL, NULL }
+struct logtojson_opts {
+	int			 log_format;
+	char			*pattern;
+	struct conv_strings	 names;
+	int			 json_format;
 };
 
-#define KEY_LOGFORMAT	(logtojson_keys[0].name)
+#define O(f)	offsetof(struct logtojson_opts, f)
+
+static const struct conv_key logtojson_keys[] = {
+	{ .name = "logFormat", .type = CONV_KEY_ENUM, .offset = O(log_format),
+	  .required = 1, .values = logtojson_format_names,
+	  .desc = "the log format (RFC5424SYSLOG, NGINXERRORLOG, LTSV, LOGFMT: "
+	  "sluice's own)" },
+	{ .name = "matchPattern", .type = CONV_KEY_STRING, .offset = O(pattern),
+	  .desc = "Java regex matched against the whole line (needs "
+	  "customFieldNames)" },
+	{ .name = "customFieldNames", .type = CONV_KEY_STRINGS,
+	  .offset = O(names),
+	  .desc = "field names: one per group of matchPattern, or renames the "
+	  "format's fields" },
+	JSON_OUT_FORMAT_KEY(O(json_format)),
+	{ .name = NULL }
+};
+
 #define KEY_PATTERN	(logtojson_keys[1].name)
 #define KEY_FIELDS	(logtojson_keys[2].name)
-#define KEY_JSONFORMAT	(logtojson_keys[3].name)
 
 /* An output field: its name and the group (or field index) it shows. */
 struct logtojson_key {
@@ -271,17 +276,6 @@ struct logtojson {
 
 static void	logtojson_free(void *);
 
-static int
-logtojson_lookup(const char *const *list, const char *s)
-{
-	int	i;
-
-	for (i = 0; list[i] != NULL; i++)
-		if (strcmp(list[i], s) == 0)
-			return (i);
-	return (-1);
-}
-
 /*
  * Builds the output keys from field names, as LinkedHashMap.put would
  * order them: a repeated name keeps its first position, its value comes
@@ -318,160 +312,144 @@ logtojson_scratch(struct logtojson *lj, size_t need)
 	lj->scratchcap = need;
 }
 
-static void *
-logtojson_create(const json_t *opts, char **cause, const char **badkey)
+/*
+ * matchPattern with customFieldNames: compiles the pattern, whose groups
+ * are the fields.  Returns the Java pattern, or NULL after reporting.
+ */
+static const char *
+logtojson_match_pattern(struct logtojson *lj, const struct logtojson_opts *o,
+    struct conv_report *r)
 {
-	struct logtojson	 *lj;
-	const json_t		 *v, *names;
-	const char		**list = NULL;
-	const char		 *pattern = NULL, *java = NULL;
-	char			 *why = NULL;
-	size_t			  i, n = 0, ndefault = 0;
-	int			  f;
+	char	*why = NULL;
 
-	*cause = NULL;
-	*badkey = NULL;
+	if (lj->format > LOGTOJSON_RFC3339SYSLOG) {
+		conv_opts_report(r, KEY_PATTERN, "matchPattern applies to the "
+		    "Kinesis Agent's formats only (SYSLOG keeps values, "
+		    "COMMONAPACHELOG makes \"-\" null)");
+		return (NULL);
+	}
+	if (o->names.v == NULL) {
+		conv_opts_report(r, KEY_PATTERN, "matchPattern requires "
+		    "customFieldNames");
+		return (NULL);
+	}
+	lj->re = jregex_compile(o->pattern, PCRE2_ANCHORED | PCRE2_ENDANCHORED,
+	    &why);
+	if (lj->re == NULL) {
+		conv_opts_report(r, KEY_PATTERN, "%s: %s", KEY_PATTERN, why);
+		free(why);
+		return (NULL);
+	}
+	logtojson_set_keys(lj, (const char *const *)o->names.v, o->names.n);
+	return (o->pattern);
+}
+
+/*
+ * The format's own fields, renamed by customFieldNames if given, and its
+ * pattern, compiled, whose Java text goes in *java (NULL for the
+ * hand-written parsers).  Returns 0, or -1 after reporting.
+ */
+static int
+logtojson_format_fields(struct logtojson *lj, const struct logtojson_opts *o,
+    const char **java, struct conv_report *r)
+{
+	const char *const	*names = (const char *const *)o->names.v;
+	const char		*fmt = logtojson_format_names[lj->format];
+	char			*cause = NULL;
+	size_t			 n = o->names.n, ndefault = 0;
+	int			 f = lj->format;
+
+	*java = NULL;
+	if (logtojson_builtin[f].fields != NULL)
+		while (logtojson_builtin[f].fields[ndefault] != NULL)
+			ndefault++;
+	if (names != NULL && ndefault == 0) {
+		conv_opts_report(r, KEY_FIELDS, "customFieldNames does not "
+		    "apply to logFormat %s", fmt);
+		return (-1);
+	}
+	if (names != NULL && n != ndefault) {
+		/* The agent's BaseLogParser refuses this too. */
+		conv_opts_report(r, KEY_FIELDS, "customFieldNames has %zu "
+		    "names but logFormat %s has %zu fields; give %zu names or "
+		    "a matchPattern", n, fmt, ndefault, ndefault);
+		return (-1);
+	}
+	if (ndefault > 0)
+		logtojson_set_keys(lj, names != NULL ? names :
+		    logtojson_builtin[f].fields, ndefault);
+	if (ndefault > 0 && lj->nkeys != ndefault &&
+	    lj->format > LOGTOJSON_RFC3339SYSLOG) {
+		conv_opts_report(r, KEY_FIELDS, "customFieldNames must be "
+		    "distinct for logFormat %s", fmt);
+		return (-1);
+	}
+	if (logtojson_builtin[f].pattern != NULL) {
+		*java = logtojson_builtin[f].pattern;
+		lj->re = jregex_compile(*java, PCRE2_ANCHORED |
+		    PCRE2_ENDANCHORED, &cause);
+		if (lj->re == NULL)
+			fatalx("logtojson: built-in pattern: %s", cause);
+	}
+	return (0);
+}
+
+/* Match data, JIT stack and byte-mode twin of the compiled pattern. */
+static void
+logtojson_prepare(struct logtojson *lj, const char *java)
+{
+	uint32_t	ng = 0;
+
+	pcre2_pattern_info(lj->re, PCRE2_INFO_CAPTURECOUNT, &lj->ngroups);
+	lj->re_ascii = jregex_compile_ascii(java, PCRE2_ANCHORED |
+	    PCRE2_ENDANCHORED);
+	if (lj->re_ascii != NULL) {
+		pcre2_pattern_info(lj->re_ascii, PCRE2_INFO_CAPTURECOUNT, &ng);
+		if (ng != lj->ngroups || !jregex_is_jit(lj->re_ascii)) {
+			pcre2_code_free(lj->re_ascii);
+			lj->re_ascii = NULL;
+		}
+	}
+	if (lj->format <= LOGTOJSON_RFC3339SYSLOG &&
+	    lj->ngroups != lj->nfields)
+		log_warnx("LOGTOJSON: matchPattern has %u groups but "
+		    "customFieldNames has %zu names: every line will be "
+		    "dropped, as the Kinesis Agent does", lj->ngroups,
+		    lj->nfields);
+	lj->md = pcre2_match_data_create_from_pattern(lj->re, NULL);
+	lj->mctx = pcre2_match_context_create(NULL);
+	if (lj->md == NULL || lj->mctx == NULL)
+		fatalx("logtojson: pcre2 match data");
+	lj->jit = jregex_is_jit(lj->re);
+	if (lj->jit) {
+		lj->stack = pcre2_jit_stack_create(LOGTOJSON_JIT_STACK_MIN,
+		    LOGTOJSON_JIT_STACK_MAX, NULL);
+		if (lj->stack == NULL)
+			fatalx("logtojson: pcre2_jit_stack_create");
+		pcre2_jit_stack_assign(lj->mctx, NULL, lj->stack);
+	}
+}
+
+static void *
+logtojson_create(const void *arg, struct conv_report *r)
+{
+	const struct logtojson_opts	*o = arg;
+	struct logtojson		*lj;
+	const char			*java = NULL;
+
 	lj = xcalloc(1, sizeof *lj);
-
-	v = json_object_get(opts, KEY_LOGFORMAT);
-	if (!json_is_string(v) || (f = logtojson_lookup(
-	    logtojson_format_names, json_string_value(v))) == -1) {
-		xasprintf(cause, "logFormat must be one of COMMONAPACHELOG, "
-		    "COMBINEDAPACHELOG, APACHEERRORLOG, SYSLOG, RFC3339SYSLOG, "
-		    "RFC5424SYSLOG, NGINXERRORLOG, LTSV, LOGFMT");
-		*badkey = KEY_LOGFORMAT;
+	lj->format = (enum logtojson_format)o->log_format;
+	lj->dash_null = logtojson_builtin[o->log_format].dash_null;
+	lj->pretty = o->json_format;
+	if (o->pattern != NULL) {
+		if ((java = logtojson_match_pattern(lj, o, r)) == NULL)
+			goto fail;
+	} else if (logtojson_format_fields(lj, o, &java, r) == -1)
 		goto fail;
-	}
-	lj->format = (enum logtojson_format)f;
-	lj->dash_null = logtojson_builtin[f].dash_null;
-
-	v = json_object_get(opts, KEY_JSONFORMAT);
-	if (v != NULL && json_is_string(v) &&
-	    strcmp(json_string_value(v), "PRETTYPRINT") == 0)
-		lj->pretty = 1;
-
-	names = json_object_get(opts, KEY_FIELDS);
-	if (names != NULL) {
-		n = json_array_size(names);
-		list = xcalloc(n + 1, sizeof *list);
-		for (i = 0; i < n; i++) {
-			v = json_array_get(names, i);
-			if (!json_is_string(v)) {
-				xasprintf(cause, "customFieldNames must be a "
-				    "list of strings");
-				*badkey = KEY_FIELDS;
-				goto fail;
-			}
-			list[i] = json_string_value(v);
-		}
-	}
-	v = json_object_get(opts, KEY_PATTERN);
-	if (v != NULL)
-		pattern = json_string_value(v);
-
-	if (pattern != NULL) {
-		if (lj->format > LOGTOJSON_RFC3339SYSLOG) {
-			xasprintf(cause, "matchPattern applies to the Kinesis "
-			    "Agent's formats only (SYSLOG keeps values, "
-			    "COMMONAPACHELOG makes \"-\" null)");
-			*badkey = KEY_PATTERN;
-			goto fail;
-		}
-		if (names == NULL) {
-			xasprintf(cause, "matchPattern requires "
-			    "customFieldNames");
-			*badkey = KEY_PATTERN;
-			goto fail;
-		}
-		lj->re = jregex_compile(pattern, PCRE2_ANCHORED |
-		    PCRE2_ENDANCHORED, &why);
-		java = pattern;
-		if (lj->re == NULL) {
-			xasprintf(cause, "%s: %s", KEY_PATTERN, why);
-			free(why);
-			*badkey = KEY_PATTERN;
-			goto fail;
-		}
-		logtojson_set_keys(lj, list, n);
-	} else {
-		if (logtojson_builtin[f].fields != NULL)
-			for (; logtojson_builtin[f].fields[ndefault] != NULL;
-			    ndefault++)
-				;
-		if (names != NULL && ndefault == 0) {
-			xasprintf(cause, "customFieldNames does not apply to "
-			    "logFormat %s", logtojson_format_names[f]);
-			*badkey = KEY_FIELDS;
-			goto fail;
-		}
-		if (names != NULL && n != ndefault) {
-			/* The agent's BaseLogParser refuses this too. */
-			xasprintf(cause, "customFieldNames has %zu names but "
-			    "logFormat %s has %zu fields; give %zu names or "
-			    "a matchPattern", n, logtojson_format_names[f],
-			    ndefault, ndefault);
-			*badkey = KEY_FIELDS;
-			goto fail;
-		}
-		if (ndefault > 0)
-			logtojson_set_keys(lj, names != NULL ? list :
-			    logtojson_builtin[f].fields, ndefault);
-		if (ndefault > 0 && lj->nkeys != ndefault &&
-		    lj->format > LOGTOJSON_RFC3339SYSLOG) {
-			xasprintf(cause, "customFieldNames must be distinct "
-			    "for logFormat %s", logtojson_format_names[f]);
-			*badkey = KEY_FIELDS;
-			goto fail;
-		}
-		if (logtojson_builtin[f].pattern != NULL) {
-			java = logtojson_builtin[f].pattern;
-			lj->re = jregex_compile(java,
-			    PCRE2_ANCHORED | PCRE2_ENDANCHORED, cause);
-			if (lj->re == NULL)
-				fatalx("logtojson: built-in pattern: %s",
-				    *cause);
-		}
-	}
-
-	if (lj->re != NULL) {
-		pcre2_pattern_info(lj->re, PCRE2_INFO_CAPTURECOUNT,
-		    &lj->ngroups);
-		lj->re_ascii = jregex_compile_ascii(java, PCRE2_ANCHORED |
-		    PCRE2_ENDANCHORED);
-		if (lj->re_ascii != NULL) {
-			uint32_t	ng = 0;
-
-			pcre2_pattern_info(lj->re_ascii,
-			    PCRE2_INFO_CAPTURECOUNT, &ng);
-			if (ng != lj->ngroups || !jregex_is_jit(lj->re_ascii)) {
-				pcre2_code_free(lj->re_ascii);
-				lj->re_ascii = NULL;
-			}
-		}
-		if (lj->format <= LOGTOJSON_RFC3339SYSLOG &&
-		    lj->ngroups != lj->nfields)
-			log_warnx("LOGTOJSON: matchPattern has %u groups but "
-			    "customFieldNames has %zu names: every line will "
-			    "be dropped, as the Kinesis Agent does",
-			    lj->ngroups, lj->nfields);
-		lj->md = pcre2_match_data_create_from_pattern(lj->re, NULL);
-		lj->mctx = pcre2_match_context_create(NULL);
-		if (lj->md == NULL || lj->mctx == NULL)
-			fatalx("logtojson: pcre2 match data");
-		lj->jit = jregex_is_jit(lj->re);
-		if (lj->jit) {
-			lj->stack = pcre2_jit_stack_create(
-			    LOGTOJSON_JIT_STACK_MIN, LOGTOJSON_JIT_STACK_MAX,
-			    NULL);
-			if (lj->stack == NULL)
-				fatalx("logtojson: pcre2_jit_stack_create");
-			pcre2_jit_stack_assign(lj->mctx, NULL, lj->stack);
-		}
-	}
-	free(list);
+	if (lj->re != NULL)
+		logtojson_prepare(lj, java);
 	return (lj);
 fail:
-	free(list);
 	logtojson_free(lj);
 	return (NULL);
 }
@@ -1391,12 +1369,13 @@ logtojson_convert(void *arg, const char *in, size_t len,
 }
 
 const struct converter_ops logtojson_ops = {
-	"LOGTOJSON",
-	0,
-	logtojson_keys,
-	"parses Apache, syslog (and RFC 5424, nginx, LTSV, logfmt) lines "
-	"into JSON",
-	logtojson_create,
-	logtojson_convert,
-	logtojson_free
+	.name = "LOGTOJSON",
+	.extension = 0,
+	.keys = logtojson_keys,
+	.opts_size = sizeof (struct logtojson_opts),
+	.desc = "parses Apache, syslog (and RFC 5424, nginx, LTSV, logfmt) "
+	"lines into JSON",
+	.create = logtojson_create,
+	.convert = logtojson_convert,
+	.free = logtojson_free
 };

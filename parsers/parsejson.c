@@ -50,6 +50,7 @@
 #define _GNU_SOURCE		/* memmem */
 #endif
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,17 +138,28 @@ struct parsejson {
 	char			 stamp[32];
 };
 
+struct parsejson_opts {
+	struct conv_map		 add;
+	struct conv_strings	 remove;
+	struct conv_map		 rename;
+	int			 on_invalid;
+};
+
+#define O(f)	offsetof(struct parsejson_opts, f)
+
 static const struct conv_key parsejson_keys[] = {
-	{ "addFields", CONV_KEY_MAP, 0, NULL, NULL,
-	  "fields to add; values may hold {{hostname}} {{file}} {{flow}} "
-	  "{{timestamp}}" },
-	{ "removeFields", CONV_KEY_STRINGS, 0, NULL, NULL,
-	  "top-level fields to remove" },
-	{ "renameFields", CONV_KEY_MAP, 0, NULL, NULL,
-	  "old: new, top-level fields to rename" },
-	{ "onInvalid", CONV_KEY_ENUM, 0, parsejson_policies, "DROP",
-	  "a line that is not a JSON object: DROP, RAW (unchanged) or WRAP" },
-	{ NULL, 0, 0, NULL, NULL, NULL }
+	{ .name = "addFields", .type = CONV_KEY_MAP, .offset = O(add),
+	  .desc = "fields to add; values may hold {{hostname}} {{file}} "
+	  "{{flow}} {{timestamp}}" },
+	{ .name = "removeFields", .type = CONV_KEY_STRINGS, .offset = O(remove),
+	  .desc = "top-level fields to remove" },
+	{ .name = "renameFields", .type = CONV_KEY_MAP, .offset = O(rename),
+	  .desc = "old: new, top-level fields to rename" },
+	{ .name = "onInvalid", .type = CONV_KEY_ENUM, .offset = O(on_invalid),
+	  .values = parsejson_policies, .def = "DROP",
+	  .desc = "a line that is not a JSON object: DROP, RAW (unchanged) or "
+	  "WRAP" },
+	{ .name = NULL }
 };
 
 static void	 parsejson_free(void *);
@@ -160,7 +172,7 @@ parsejson_eq(const char *a, size_t alen, const char *b, size_t blen)
 
 /* Splits an addFields value into literal text and placeholders. */
 static int
-parsejson_segments(struct parsejson_add *add, char **cause)
+parsejson_segments(struct parsejson_add *add, struct conv_report *r)
 {
 	const char	*v = add->value, *open, *close, *q;
 	size_t		 pos = 0, len = add->valuelen, nlen, cap = 0;
@@ -187,10 +199,10 @@ parsejson_segments(struct parsejson_add *add, char **cause)
 			}
 		}
 		if (!found) {
-			xasprintf(cause, "addFields: \"%s\": unknown "
-			    "placeholder {{%.*s}} (expected {{hostname}}, "
-			    "{{file}}, {{flow}} or {{timestamp}})", add->name,
-			    (int)nlen, open + 2);
+			conv_opts_report(r, "addFields", "addFields: \"%s\": "
+			    "unknown placeholder {{%.*s}} (expected "
+			    "{{hostname}}, {{file}}, {{flow}} or "
+			    "{{timestamp}})", add->name, (int)nlen, open + 2);
 			return (-1);
 		}
 		if (add->nsegs + 2 > cap) {
@@ -221,106 +233,56 @@ parsejson_segments(struct parsejson_add *add, char **cause)
 }
 
 static void *
-parsejson_create(const json_t *opts, char **cause, const char **badkey)
+parsejson_create(const void *arg, struct conv_report *r)
 {
-	struct parsejson	*pj;
-	struct parsejson_add	*add;
-	json_t			*v, *item;
-	const char		*key;
-	size_t			 i;
-	int			 p;
+	const struct parsejson_opts	*o = arg;
+	struct parsejson		*pj;
+	struct parsejson_add		*add;
+	const struct conv_map_entry	*e;
+	size_t				 i, before = r->n;
 
-	*badkey = NULL;
 	pj = xcalloc(1, sizeof *pj);
 	pj->stamp_time = (time_t)-1;
+	pj->policy = (enum parsejson_policy)o->on_invalid;
 
-	v = json_object_get(opts, "removeFields");
-	if (v != NULL && !json_is_array(v)) {
-		*badkey = "removeFields";
-		xasprintf(cause, "removeFields must be a list of names");
-		goto fail;
-	}
-	pj->removes = xcalloc(json_array_size(v) + 1, sizeof *pj->removes);
-	json_array_foreach(v, i, item) {
-		if (!json_is_string(item)) {
-			*badkey = "removeFields";
-			xasprintf(cause, "removeFields must be a list of "
-			    "names");
-			goto fail;
-		}
-		pj->removes[i].name = xstrndup(json_string_value(item),
-		    json_string_length(item));
-		pj->removes[i].len = json_string_length(item);
+	pj->removes = xcalloc(o->remove.n + 1, sizeof *pj->removes);
+	for (i = 0; i < o->remove.n; i++) {
+		pj->removes[i].name = xstrdup(o->remove.v[i]);
+		pj->removes[i].len = strlen(o->remove.v[i]);
 		pj->nremoves++;
 	}
 
-	v = json_object_get(opts, "renameFields");
-	if (v != NULL && !json_is_object(v)) {
-		*badkey = "renameFields";
-		xasprintf(cause, "renameFields must be a mapping of old to "
-		    "new name");
-		goto fail;
-	}
-	pj->renames = xcalloc(json_object_size(v) + 1, sizeof *pj->renames);
-	json_object_foreach(v, key, item) {
-		if (!json_is_string(item) || json_string_length(item) == 0) {
-			*badkey = "renameFields";
-			xasprintf(cause, "renameFields: \"%s\": the new name "
-			    "must be a non-empty string", key);
-			goto fail;
+	pj->renames = xcalloc(o->rename.n + 1, sizeof *pj->renames);
+	for (i = 0; i < o->rename.n; i++) {
+		e = &o->rename.e[i];
+		if (*e->value == '\0') {
+			conv_opts_report(r, "renameFields", "renameFields: "
+			    "\"%s\": the new name must be a non-empty string",
+			    e->name);
+			continue;
 		}
-		pj->renames[pj->nrenames].from = xstrdup(key);
-		pj->renames[pj->nrenames].fromlen = strlen(key);
-		pj->renames[pj->nrenames].to = xstrndup(
-		    json_string_value(item), json_string_length(item));
-		pj->renames[pj->nrenames].tolen = json_string_length(item);
+		pj->renames[pj->nrenames].from = xstrdup(e->name);
+		pj->renames[pj->nrenames].fromlen = strlen(e->name);
+		pj->renames[pj->nrenames].to = xstrdup(e->value);
+		pj->renames[pj->nrenames].tolen = strlen(e->value);
 		pj->nrenames++;
 	}
 
-	v = json_object_get(opts, "addFields");
-	if (v != NULL && !json_is_object(v)) {
-		*badkey = "addFields";
-		xasprintf(cause, "addFields must be a mapping of name to "
-		    "value");
-		goto fail;
-	}
-	pj->adds = xcalloc(json_object_size(v) + 1, sizeof *pj->adds);
-	json_object_foreach(v, key, item) {
-		if (!json_is_string(item)) {
-			*badkey = "addFields";
-			xasprintf(cause, "addFields: \"%s\": the value must be "
-			    "a string", key);
-			goto fail;
-		}
+	pj->adds = xcalloc(o->add.n + 1, sizeof *pj->adds);
+	for (i = 0; i < o->add.n; i++) {
+		e = &o->add.e[i];
 		add = &pj->adds[pj->nadds++];
-		add->name = xstrdup(key);
-		add->namelen = strlen(key);
-		add->valuelen = json_string_length(item);
-		add->value = xstrndup(json_string_value(item), add->valuelen);
-		if (parsejson_segments(add, cause) == -1) {
-			*badkey = "addFields";
-			goto fail;
-		}
+		add->name = xstrdup(e->name);
+		add->namelen = strlen(e->name);
+		add->value = xstrdup(e->value);
+		add->valuelen = strlen(e->value);
+		parsejson_segments(add, r);
 	}
-
-	v = json_object_get(opts, "onInvalid");
-	if (v != NULL) {
-		for (p = 0; parsejson_policies[p] != NULL; p++)
-			if (json_is_string(v) && strcmp(json_string_value(v),
-			    parsejson_policies[p]) == 0)
-				break;
-		if (parsejson_policies[p] == NULL) {
-			*badkey = "onInvalid";
-			xasprintf(cause, "onInvalid: expected DROP, RAW or "
-			    "WRAP");
-			goto fail;
-		}
-		pj->policy = (enum parsejson_policy)p;
+	if (r->n != before) {
+		parsejson_free(pj);
+		return (NULL);
 	}
 	return (pj);
-fail:
-	parsejson_free(pj);
-	return (NULL);
 }
 
 static void
@@ -559,11 +521,12 @@ parsejson_convert(void *inst, const char *in, size_t len,
 }
 
 const struct converter_ops parsejson_ops = {
-	"PARSEJSON",
-	1,
-	parsejson_keys,
-	"parses JSON object lines; adds, removes and renames fields",
-	parsejson_create,
-	parsejson_convert,
-	parsejson_free
+	.name = "PARSEJSON",
+	.extension = 1,
+	.keys = parsejson_keys,
+	.opts_size = sizeof (struct parsejson_opts),
+	.desc = "parses JSON object lines; adds, removes and renames fields",
+	.create = parsejson_create,
+	.convert = parsejson_convert,
+	.free = parsejson_free
 };

@@ -59,6 +59,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,10 +115,6 @@ static const char *const regextojson_policies[] = {
 	"DROP", "RAW", "WRAP", NULL
 };
 
-static const char *const regextojson_formats[] = {
-	"COMPACT", "PRETTYPRINT", NULL
-};
-
 struct regextojson_field {
 	char			*name;
 	size_t			 namelen;
@@ -143,35 +140,38 @@ struct regextojson {
 	struct conv_buf			 keys;	/* for COMPACT */
 };
 
+struct regextojson_opts {
+	char		*pattern;
+	struct conv_map	 types;
+	int		 on_mismatch;
+	char		*time_key;
+	char		*time_format;
+	int		 json_format;
+};
+
+#define O(f)	offsetof(struct regextojson_opts, f)
+
 static const struct conv_key regextojson_keys[] = {
-	{ "pattern", CONV_KEY_STRING, 1, NULL, NULL,
-	  "PCRE2 pattern with named groups, matched against the whole line" },
-	{ "types", CONV_KEY_MAP, 0, regextojson_type_names, NULL,
-	  "field: int | float | bool | string" },
-	{ "onMismatch", CONV_KEY_ENUM, 0, regextojson_policies, "DROP",
-	  "a line that does not match: DROP, RAW (unchanged) or WRAP" },
-	{ "timeKey", CONV_KEY_STRING, 0, NULL, NULL,
-	  "field rewritten to ISO 8601 UTC (needs timeFormat)" },
-	{ "timeFormat", CONV_KEY_STRING, 0, NULL, NULL,
-	  "strptime(3) format of the timeKey field" },
-	{ "jsonFormat", CONV_KEY_ENUM, 0, regextojson_formats, "COMPACT",
-	  "COMPACT or PRETTYPRINT" },
-	{ NULL, 0, 0, NULL, NULL, NULL }
+	{ .name = "pattern", .type = CONV_KEY_STRING, .offset = O(pattern),
+	  .required = 1,
+	  .desc = "PCRE2 pattern with named groups, matched against the whole "
+	  "line" },
+	{ .name = "types", .type = CONV_KEY_MAP, .offset = O(types),
+	  .values = regextojson_type_names,
+	  .desc = "field: int | float | bool | string" },
+	{ .name = "onMismatch", .type = CONV_KEY_ENUM, .offset = O(on_mismatch),
+	  .values = regextojson_policies, .def = "DROP",
+	  .desc = "a line that does not match: DROP, RAW (unchanged) or WRAP" },
+	{ .name = "timeKey", .type = CONV_KEY_STRING, .offset = O(time_key),
+	  .desc = "field rewritten to ISO 8601 UTC (needs timeFormat)" },
+	{ .name = "timeFormat", .type = CONV_KEY_STRING,
+	  .offset = O(time_format),
+	  .desc = "strptime(3) format of the timeKey field" },
+	JSON_OUT_FORMAT_KEY(O(json_format)),
+	{ .name = NULL }
 };
 
 static void	 regextojson_free(void *);
-
-/* The index of s in the NULL-terminated list, or -1. */
-static int
-regextojson_lookup(const char *const *list, const char *s)
-{
-	int	i;
-
-	for (i = 0; list[i] != NULL; i++)
-		if (strcmp(list[i], s) == 0)
-			return (i);
-	return (-1);
-}
 
 static struct regextojson_field *
 regextojson_field(struct regextojson *rj, const char *name)
@@ -258,108 +258,58 @@ regextojson_compile(struct regextojson *rj, const char *pattern,
 	return (0);
 }
 
-static void *
-regextojson_create(const json_t *opts, char **cause, const char **badkey)
+/* Sets the types and the timeKey; reports each error. */
+static void
+regextojson_fields(struct regextojson *rj, const struct regextojson_opts *o,
+    struct conv_report *r)
 {
-	struct regextojson		*rj;
 	struct regextojson_field	*f;
-	const json_t			*v, *timekey, *timefmt;
-	json_t				*types, *tv;
-	const char			*name;
-	size_t				 j;
-	int				 i;
+	size_t				 i;
 
-	*badkey = NULL;
+	for (i = 0; i < o->types.n; i++) {
+		if ((f = regextojson_field(rj, o->types.e[i].name)) == NULL)
+			conv_opts_report(r, "types", "types: \"%s\" is not a "
+			    "named group of the pattern", o->types.e[i].name);
+		else
+			f->type = (enum regextojson_type)o->types.e[i].index;
+	}
+	if (o->time_key != NULL) {
+		if ((f = regextojson_field(rj, o->time_key)) == NULL)
+			conv_opts_report(r, "timeKey", "timeKey: \"%s\" is not "
+			    "a named group of the pattern", o->time_key);
+		else if (f->type != REGEXTOJSON_STRING)
+			conv_opts_report(r, "types", "types: \"%s\" is the "
+			    "timeKey, which is always a string", f->name);
+		else
+			f->is_time = 1;
+		if (o->time_format == NULL || *o->time_format == '\0')
+			conv_opts_report(r, "timeFormat", "timeFormat is "
+			    "required with timeKey");
+		else
+			rj->timefmt = xstrdup(o->time_format);
+	} else if (o->time_format != NULL)
+		conv_opts_report(r, "timeFormat", "timeFormat needs timeKey");
+}
+
+static void *
+regextojson_create(const void *arg, struct conv_report *r)
+{
+	const struct regextojson_opts	*o = arg;
+	struct regextojson		*rj;
+	char				*cause = NULL;
+	size_t				 j, before = r->n;
+
 	rj = xcalloc(1, sizeof *rj);
-
-	v = json_object_get(opts, "pattern");
-	if (!json_is_string(v)) {
-		*badkey = "pattern";
-		xasprintf(cause, "pattern is required");
+	rj->policy = (enum regextojson_policy)o->on_mismatch;
+	rj->pretty = o->json_format;
+	if (regextojson_compile(rj, o->pattern, &cause) == -1) {
+		conv_opts_report(r, "pattern", "%s", cause);
+		free(cause);
 		goto fail;
 	}
-	if (regextojson_compile(rj, json_string_value(v), cause) == -1) {
-		*badkey = "pattern";
+	regextojson_fields(rj, o, r);
+	if (r->n != before)
 		goto fail;
-	}
-
-	types = json_object_get(opts, "types");
-	if (types != NULL && !json_is_object(types)) {
-		*badkey = "types";
-		xasprintf(cause, "types must be a mapping of field to type");
-		goto fail;
-	}
-	json_object_foreach(types, name, tv) {
-		if ((f = regextojson_field(rj, name)) == NULL) {
-			*badkey = "types";
-			xasprintf(cause, "types: \"%s\" is not a named group "
-			    "of the pattern", name);
-			goto fail;
-		}
-		if (!json_is_string(tv) || (i = regextojson_lookup(
-		    regextojson_type_names, json_string_value(tv))) == -1) {
-			*badkey = "types";
-			xasprintf(cause, "types: \"%s\": expected int, float, "
-			    "bool or string", name);
-			goto fail;
-		}
-		f->type = (enum regextojson_type)i;
-	}
-
-	v = json_object_get(opts, "onMismatch");
-	if (v != NULL) {
-		if (!json_is_string(v) || (i = regextojson_lookup(
-		    regextojson_policies, json_string_value(v))) == -1) {
-			*badkey = "onMismatch";
-			xasprintf(cause, "onMismatch: expected DROP, RAW or "
-			    "WRAP");
-			goto fail;
-		}
-		rj->policy = (enum regextojson_policy)i;
-	}
-
-	v = json_object_get(opts, "jsonFormat");
-	if (v != NULL) {
-		if (!json_is_string(v) || (i = regextojson_lookup(
-		    regextojson_formats, json_string_value(v))) == -1) {
-			*badkey = "jsonFormat";
-			xasprintf(cause, "jsonFormat: expected COMPACT or "
-			    "PRETTYPRINT");
-			goto fail;
-		}
-		rj->pretty = i == 1;
-	}
-
-	timekey = json_object_get(opts, "timeKey");
-	timefmt = json_object_get(opts, "timeFormat");
-	if (timekey != NULL) {
-		if (!json_is_string(timekey) || (f = regextojson_field(rj,
-		    json_string_value(timekey))) == NULL) {
-			*badkey = "timeKey";
-			xasprintf(cause, "timeKey: \"%s\" is not a named group "
-			    "of the pattern", json_is_string(timekey) ?
-			    json_string_value(timekey) : "");
-			goto fail;
-		}
-		if (f->type != REGEXTOJSON_STRING) {
-			*badkey = "types";
-			xasprintf(cause, "types: \"%s\" is the timeKey, which "
-			    "is always a string", f->name);
-			goto fail;
-		}
-		if (!json_is_string(timefmt) ||
-		    *json_string_value(timefmt) == '\0') {
-			*badkey = "timeFormat";
-			xasprintf(cause, "timeFormat is required with timeKey");
-			goto fail;
-		}
-		f->is_time = 1;
-		rj->timefmt = xstrdup(json_string_value(timefmt));
-	} else if (timefmt != NULL) {
-		*badkey = "timeFormat";
-		xasprintf(cause, "timeFormat needs timeKey");
-		goto fail;
-	}
 	/* The common field, written without regextojson_classify. */
 	for (j = 0; j < rj->nfields; j++)
 		rj->fields[j].plain = !rj->fields[j].is_time &&
@@ -872,11 +822,12 @@ regextojson_convert(void *inst, const char *in, size_t len,
 }
 
 const struct converter_ops regextojson_ops = {
-	"REGEXTOJSON",
-	1,
-	regextojson_keys,
-	"named groups of a PCRE2 pattern become JSON fields",
-	regextojson_create,
-	regextojson_convert,
-	regextojson_free
+	.name = "REGEXTOJSON",
+	.extension = 1,
+	.keys = regextojson_keys,
+	.opts_size = sizeof (struct regextojson_opts),
+	.desc = "named groups of a PCRE2 pattern become JSON fields",
+	.create = regextojson_create,
+	.convert = regextojson_convert,
+	.free = regextojson_free
 };

@@ -8,15 +8,6 @@
 
 #include "converter.h"
 
-extern const struct converter_ops singleline_ops;
-extern const struct converter_ops csvtojson_ops;
-extern const struct converter_ops logtojson_ops;
-extern const struct converter_ops addmetadata_ops;
-extern const struct converter_ops addec2metadata_ops;
-extern const struct converter_ops addbrackets_ops;
-extern const struct converter_ops regextojson_ops;
-extern const struct converter_ops parsejson_ops;
-
 const struct converter_ops *const converter_registry[] = {
 	&addmetadata_ops,
 	&addec2metadata_ops,

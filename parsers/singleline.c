@@ -14,6 +14,7 @@
  * "\n".  The record passes through a Java String, so invalid UTF-8 comes
  * out as U+FFFD (utf8_repair, the decoder's rule).
  */
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,14 +25,27 @@
 #include "utf8.h"
 #include "xmalloc.h"
 
+enum {
+	SINGLELINE_NO_TRIM = 1U << 0,
+	SINGLELINE_ESCAPE_NEW_LINE = 1U << 1
+};
+
+/* In the order of the flags above. */
 static const char *const singleline_parse_options[] = {
 	"NO_TRIM", "ESCAPE_NEW_LINE", NULL
 };
 
+struct singleline_opts {
+	unsigned int	parse_options;
+};
+
 static const struct conv_key singleline_keys[] = {
-	{ "parseOptions", CONV_KEY_STRINGS, 0, singleline_parse_options, NULL,
-	  "NO_TRIM: keep spaces; ESCAPE_NEW_LINE: join lines with \\\\n" },
-	{ NULL, 0, 0, NULL, NULL, NULL }
+	{ .name = "parseOptions", .type = CONV_KEY_FLAGS,
+	  .offset = offsetof(struct singleline_opts, parse_options),
+	  .values = singleline_parse_options,
+	  .desc = "NO_TRIM: keep spaces; ESCAPE_NEW_LINE: join lines with "
+	  "\\\\n" },
+	{ .name = NULL }
 };
 
 struct singleline {
@@ -41,43 +55,16 @@ struct singleline {
 };
 
 static void *
-singleline_create(const json_t *opts, char **cause, const char **badkey)
+singleline_create(const void *arg, struct conv_report *r)
 {
-	struct singleline	*s;
-	const json_t		*v, *e;
-	const char		*name;
-	size_t			 i;
+	const struct singleline_opts	*o = arg;
+	struct singleline		*s;
 
-	*badkey = NULL;
+	(void)r;
 	s = xcalloc(1, sizeof *s);
-	s->trim = 1;
-	if ((v = json_object_get(opts, "parseOptions")) != NULL) {
-		if (!json_is_array(v)) {
-			*badkey = "parseOptions";
-			*cause = xstrdup("parseOptions: expected a list of "
-			    "NO_TRIM and ESCAPE_NEW_LINE");
-			goto fail;
-		}
-		json_array_foreach(v, i, e) {
-			name = json_string_value(e);
-			if (name != NULL && strcmp(name, "NO_TRIM") == 0)
-				s->trim = 0;
-			else if (name != NULL &&
-			    strcmp(name, "ESCAPE_NEW_LINE") == 0)
-				s->escape = 1;
-			else {
-				*badkey = "parseOptions";
-				xasprintf(cause, "parseOptions: unknown option "
-				    "%s (expected NO_TRIM or ESCAPE_NEW_LINE)",
-				    name != NULL ? name : "(not a string)");
-				goto fail;
-			}
-		}
-	}
+	s->trim = !(o->parse_options & SINGLELINE_NO_TRIM);
+	s->escape = !!(o->parse_options & SINGLELINE_ESCAPE_NEW_LINE);
 	return (s);
-fail:
-	free(s);
-	return (NULL);
 }
 
 static enum conv_result
@@ -141,6 +128,7 @@ const struct converter_ops singleline_ops = {
 	.name = "SINGLELINE",
 	.extension = 0,
 	.keys = singleline_keys,
+	.opts_size = sizeof (struct singleline_opts),
 	.desc = "fold a multi-line record into one line",
 	.create = singleline_create,
 	.convert = singleline_convert,

@@ -82,8 +82,6 @@
 /* What addec2metadata_convert gives json_loadb. */
 #define FUZZ_LOAD_FLAGS		(JSON_DISABLE_EOF_CHECK | JSON_ALLOW_NUL)
 
-extern const struct converter_ops addec2metadata_ops;
-
 struct fuzz_inst {
 	const char	*opts;
 	int		 refreshes;	/* metadataTTL 1 */
@@ -585,6 +583,15 @@ fuzz_first_meta(struct fuzz_inst *fi)
 int	LLVMFuzzerInitialize(int *, char ***);
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
+/* The table's option sets must create. */
+static void
+fuzz_report(void *arg, const char *key, enum conv_at at, const char *msg)
+{
+	(void)at;
+	fuzz_fail("%s: %s (key %s)", (const char *)arg, msg,
+	    key != NULL ? key : "-");
+}
+
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -595,11 +602,11 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		"http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY",
 		"ALL_PROXY", "all_proxy"
 	};
-	json_error_t	 jerr;
-	json_t		*opts, *meta;
-	const char	*badkey = NULL;
-	char		*cause = NULL, endpoint[64];
-	size_t		 i;
+	struct conv_report	 r;
+	json_error_t		 jerr;
+	json_t			*opts, *meta;
+	char			 endpoint[64];
+	size_t			 i;
 
 	(void)argc;
 	(void)argv;
@@ -625,12 +632,13 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		if ((opts = json_loads(fuzz_insts[i].opts, 0, &jerr)) == NULL)
 			fuzz_fail("bad options %s: %s", fuzz_insts[i].opts,
 			    jerr.text);
-		fuzz_insts[i].inst = addec2metadata_ops.create(opts, &cause,
-		    &badkey);
+		memset(&r, 0, sizeof r);
+		r.fn = fuzz_report;
+		r.arg = (void *)fuzz_insts[i].opts;
+		fuzz_insts[i].inst = conv_opts_create(&addec2metadata_ops,
+		    opts, &r);
 		if (fuzz_insts[i].inst == NULL)
-			fuzz_fail("%s: %s (key %s)", fuzz_insts[i].opts,
-			    cause != NULL ? cause : "?",
-			    badkey != NULL ? badkey : "-");
+			fuzz_fail("%s: no instance", fuzz_insts[i].opts);
 		json_decref(opts);
 		fuzz_insts[i].imds = imds_create();
 		meta = fuzz_first_meta(&fuzz_insts[i]);

@@ -6,11 +6,12 @@
  *	    -DFUZZ_CONVERTER='"CSVTOJSON"' -DFUZZ_OPS=csvtojson_ops ...
  *
  * The converter is linked alone (not through registry.c, which needs all
- * of them), so its ops symbol is named directly and checked against the
- * name.  The first input byte picks one of the converter's option sets
- * below (each instance is created once, as a flow creates it) and whether
- * the rest is one record or is cut into lines that keep their "\n", as
- * the framer cuts them.  Checked, besides the sanitizers: the result is a
+ * of them), so its ops symbol (declared in converter.h) is named directly
+ * and checked against the name; its options go through conv_opts_create,
+ * the walker, as a flow's do.  The first input byte picks one of the
+ * converter's option sets below (each instance is created once, as a flow
+ * creates it) and whether the rest is one record or is cut into lines
+ * that keep their "\n", as the framer cuts them.  Checked, besides the sanitizers: the result is a
  * known one, and for option sets whose every converted record is JSON, a
  * CONV_OK record is valid UTF-8 and valid JSON (jansson).
  */
@@ -27,8 +28,6 @@
 #ifndef FUZZ_CONVERTER
 #error "build with -DFUZZ_CONVERTER='\"NAME\"' -DFUZZ_OPS=name_ops"
 #endif
-
-extern const struct converter_ops FUZZ_OPS;
 
 struct fuzz_opts {
 	const char	*name;
@@ -95,14 +94,23 @@ static struct conv_buf		 fuzz_out;
 static char			*fuzz_json;	/* copy for jansson */
 static size_t			 fuzz_jcap;
 
+/* A table option set must create: any error is a broken target. */
+static void
+fuzz_report(void *arg, const char *key, enum conv_at at, const char *msg)
+{
+	(void)at;
+	fprintf(stderr, "fuzz: %s %s: %s (key %s)\n", FUZZ_CONVERTER,
+	    (const char *)arg, msg, key != NULL ? key : "-");
+	abort();
+}
+
 static void
 fuzz_init(void)
 {
 	const struct fuzz_opts	*o;
+	struct conv_report	 r;
 	json_error_t		 jerr;
 	json_t			*opts;
-	const char		*badkey = NULL;
-	char			*cause = NULL;
 	size_t			 i;
 
 	if (strcmp(FUZZ_OPS.name, FUZZ_CONVERTER) != 0) {
@@ -119,13 +127,12 @@ fuzz_init(void)
 			    jerr.text);
 			abort();
 		}
-		fuzz_inst[fuzz_nsets] = FUZZ_OPS.create(opts, &cause, &badkey);
-		if (fuzz_inst[fuzz_nsets] == NULL) {
-			fprintf(stderr, "fuzz: %s %s: %s (key %s)\n", o->name,
-			    o->opts, cause != NULL ? cause : "?",
-			    badkey != NULL ? badkey : "-");
+		memset(&r, 0, sizeof r);
+		r.fn = fuzz_report;
+		r.arg = (void *)o->opts;
+		fuzz_inst[fuzz_nsets] = conv_opts_create(&FUZZ_OPS, opts, &r);
+		if (fuzz_inst[fuzz_nsets] == NULL)
 			abort();
-		}
 		json_decref(opts);
 		fuzz_sets[fuzz_nsets++] = o;
 	}

@@ -10,16 +10,14 @@
  * UTF-8, as the converters do).  Where a byte-mode twin exists
  * (jregex_compile_ascii) and the line is ASCII, the twin must give the
  * same result and the same groups: jregex.h promises that.  From 0x80 up,
- * the rest is a JSON object, a NUL, and a line: the object is cut down to
- * what the config loader would let through for the converter the low bits
- * pick (its table's keys with values of the declared types), create gets
- * it, and an instance converts the line once.  Checked, besides the
- * sanitizers: create sets a cause (and a badkey of the table, or none)
- * exactly when it fails, and convert returns a known result.
+ * the rest is a JSON object, a NUL, and a line: the object goes whole
+ * through conv_opts_create (the walker, then create) for the converter
+ * the low bits pick, and an instance converts the line once.  Checked,
+ * besides the sanitizers: an error is reported exactly when there is no
+ * instance, each names a key of the table or of the object (or none),
+ * and convert returns a known result.
  *
  * ADDEC2METADATA is left out: it talks to IMDS (fuzz_addec2metadata.c).
- * Converters are declared weak, so the target builds when one of them is
- * not there yet, as run.sh builds only what exists.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -34,14 +32,6 @@
 
 #define FUZZ_MATCH_LIMIT	100000
 #define FUZZ_DEPTH_LIMIT	10000
-
-extern const struct converter_ops singleline_ops __attribute__((weak));
-extern const struct converter_ops csvtojson_ops __attribute__((weak));
-extern const struct converter_ops logtojson_ops __attribute__((weak));
-extern const struct converter_ops addmetadata_ops __attribute__((weak));
-extern const struct converter_ops addbrackets_ops __attribute__((weak));
-extern const struct converter_ops regextojson_ops __attribute__((weak));
-extern const struct converter_ops parsejson_ops __attribute__((weak));
 
 static const struct converter_ops	*fuzz_ops[8];
 static size_t				 fuzz_nops;
@@ -59,8 +49,7 @@ fuzz_init(void)
 	size_t	i;
 
 	for (i = 0; i < sizeof all / sizeof all[0]; i++)
-		if (all[i] != NULL)
-			fuzz_ops[fuzz_nops++] = all[i];
+		fuzz_ops[fuzz_nops++] = all[i];
 	/* Bounded matching: a backtracking pattern is not a finding. */
 	if ((fuzz_mctx = pcre2_match_context_create(NULL)) == NULL)
 		abort();
@@ -149,48 +138,31 @@ fuzz_regex(uint8_t sel, const char *pat, const char *line, size_t len)
 	free(fixed);
 }
 
-/* Does v have the type the config loader gives key k? */
-static int
-fuzz_fits(const struct conv_key *k, const json_t *v)
-{
-	const char	*name;
-	json_t		*e;
-	size_t		 i;
+/* What one object's errors must look like. */
+struct fuzz_check {
+	const struct converter_ops	*ops;
+	const json_t			*obj;
+};
 
-	switch (k->type) {
-	case CONV_KEY_STRING:
-		/* The loader refuses a NUL in a string value. */
-		return (json_is_string(v) &&
-		    strlen(json_string_value(v)) == json_string_length(v));
-	case CONV_KEY_INT:
-		return (json_is_integer(v));
-	case CONV_KEY_BOOL:
-		return (json_is_boolean(v));
-	case CONV_KEY_ENUM:
-		if (!json_is_string(v))
-			return (0);
-		for (i = 0; k->values[i] != NULL; i++)
-			if (strcmp(k->values[i], json_string_value(v)) == 0)
-				return (1);
-		return (0);
-	case CONV_KEY_STRINGS:
-		if (!json_is_array(v))
-			return (0);
-		json_array_foreach(v, i, e)
-			if (!json_is_string(e))
-				return (0);
-		return (1);
-	case CONV_KEY_MAP:
-		if (!json_is_object(v))
-			return (0);
-		json_object_foreach((json_t *)v, name, e)
-			if (!json_is_string(e))
-				return (0);
-		return (1);
-	case CONV_KEY_ANY:
-		return (1);
-	}
-	return (0);
+/*
+ * Each error names a key of the table, one of the object's (an unknown
+ * key), "optionName" or none, and says something.
+ */
+static void
+fuzz_report(void *arg, const char *key, enum conv_at at, const char *msg)
+{
+	const struct fuzz_check	*fc = arg;
+
+	if (msg == NULL || *msg == '\0')
+		abort();
+	if ((unsigned int)at > CONV_AT_OPTION)
+		abort();
+	if (key == NULL || conv_opts_key(fc->ops, key) != NULL ||
+	    json_object_get(fc->obj, key) != NULL)
+		return;
+	fprintf(stderr, "fuzz: %s blames \"%s\": %s\n", fc->ops->name, key,
+	    msg);
+	abort();
 }
 
 static void
@@ -200,58 +172,38 @@ fuzz_options(uint8_t sel, const char *text, size_t tlen, const char *line,
 	static const struct conv_ctx	 ctx = {
 		"fuzz", "/var/log/fuzz.log", "fuzzhost", 1700000000, NULL, NULL
 	};
-	const struct converter_ops	*ops;
-	const struct conv_key		*k;
-	json_t				*in, *opts, *v;
-	const char			*badkey = "(not set)";
-	char				*cause = NULL;
-	enum conv_result		 r;
+	struct fuzz_check		 fc;
+	struct conv_report		 r;
+	json_t				*in;
+	enum conv_result		 res;
 	void				*inst;
 
 	if (fuzz_nops == 0)
 		return;
-	ops = fuzz_ops[sel % fuzz_nops];
 	in = json_loadb(text, tlen, 0, NULL);
 	if (!json_is_object(in)) {
 		json_decref(in);
 		return;
 	}
-	opts = json_object();
-	for (k = ops->keys; k != NULL && k->name != NULL; k++) {
-		v = json_object_get(in, k->name);
-		/* null is "not set", except for ANY (metadata: null). */
-		if (v != NULL && (!json_is_null(v) ||
-		    k->type == CONV_KEY_ANY) && fuzz_fits(k, v))
-			json_object_set(opts, k->name, v);
-	}
+	fc.ops = fuzz_ops[sel % fuzz_nops];
+	fc.obj = in;
+	memset(&r, 0, sizeof r);
+	r.fn = fuzz_report;
+	r.arg = &fc;
+	inst = conv_opts_create(fc.ops, in, &r);
 	json_decref(in);
-	inst = ops->create(opts, &cause, &badkey);
-	json_decref(opts);
-	if (inst == NULL) {
-		if (cause == NULL || *cause == '\0')
-			abort();
-		if (badkey != NULL) {
-			for (k = ops->keys; k != NULL && k->name != NULL; k++)
-				if (strcmp(k->name, badkey) == 0)
-					break;
-			if (k == NULL || k->name == NULL) {
-				fprintf(stderr, "fuzz: %s blames \"%s\"\n",
-				    ops->name, badkey);
-				abort();
-			}
-		}
-		free(cause);
+	/* An instance exactly when nothing was reported. */
+	if ((inst == NULL) != (r.n != 0))
+		abort();
+	if (inst == NULL)
 		return;
-	}
-	if (cause != NULL)
-		abort();
 	fuzz_out.len = 0;
-	r = ops->convert(inst, line, len, &fuzz_out, &ctx);
-	if (r != CONV_OK && r != CONV_DROP && r != CONV_ERROR)
+	res = fc.ops->convert(inst, line, len, &fuzz_out, &ctx);
+	if (res != CONV_OK && res != CONV_DROP && res != CONV_ERROR)
 		abort();
-	if (r == CONV_OK && fuzz_out.len > 0 && fuzz_out.data == NULL)
+	if (res == CONV_OK && fuzz_out.len > 0 && fuzz_out.data == NULL)
 		abort();
-	ops->free(inst);
+	fc.ops->free(inst);
 }
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);

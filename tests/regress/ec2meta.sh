@@ -162,4 +162,30 @@ compare denied "$tmp/denied.want"
 [ "$(grep -c "cannot read the instance's tags" "$tmp/denied.err")" = 1 ] ||
     fail "denied: want exactly one warning"
 
+# 5. sluiced -n checks the config without starting the fetcher: against
+# an IMDS that never answers (a second fakeimds, stopped, whose port still
+# accepts connections) it returns at once, and asks it nothing.  It used to
+# start the fetcher and wait 2 s for it.
+"$FAKEIMDS" -p 0 -P "$tmp/stalled.port" -c "$tmp/control" \
+    -o "$tmp/stalled.requests" 2>"$tmp/stalled.log" &
+stalled=$!
+bg_pids+=($stalled)
+wait_for 10 test -s "$tmp/stalled.port" || fail "second fakeimds did not start"
+kill -STOP "$stalled"
+config check
+rc=0
+t0=$(date +%s%N)
+AWS_EC2_METADATA_SERVICE_ENDPOINT="http://127.0.0.1:$(cat "$tmp/stalled.port")" \
+    timeout 30 "$SLUICED" -n -c "$tmp/check.yaml" >"$tmp/check.out" \
+    2>"$tmp/check.err" || rc=$?
+ms=$((($(date +%s%N) - t0) / 1000000))
+kill -CONT "$stalled"
+[ "$rc" = 0 ] || { cat "$tmp/check.err" >&2; fail "-n exited $rc"; }
+[ "$(cat "$tmp/check.out")" = "configuration OK" ] ||
+    fail "-n printed '$(cat "$tmp/check.out")'"
+[ "$ms" -lt 1000 ] || fail "-n took $ms ms against an IMDS that never answers"
+sleep 0.3
+[ ! -s "$tmp/stalled.requests" ] ||
+    fail "-n asked IMDS: $(cat "$tmp/stalled.requests")"
+
 echo "ec2meta: all passed"

@@ -12,6 +12,10 @@
  * includes this file, and gets the short forms make(), make_fails(),
  * check() and check_len() at the end, which name neither.
  *
+ * Creating goes through conv_opts_create, the walker that checks the
+ * option object against the converter's key table, then create, as a
+ * flow's chain_add does.
+ *
  * Only test programs include this.  Everything is static inline so that a
  * program that does not use a helper is not warned about it.  A test group
  * that converts through here passes conv_test_teardown() as its group
@@ -63,6 +67,71 @@ conv_test_show(size_t len)
 	return ((int)(len > CONV_TEST_SHOW ? CONV_TEST_SHOW : len));
 }
 
+/* What a failed create reported: every error, and the first one's key. */
+struct conv_test_errors {
+	char	*msgs;		/* one per line */
+	char	*first_key;	/* "(none)" for the option as a whole */
+	char	*first;		/* the first error */
+	size_t	 n;
+};
+
+static inline void
+conv_test_collect(void *arg, const char *key, enum conv_at at,
+    const char *msg)
+{
+	struct conv_test_errors	*e = arg;
+	size_t			 old = e->msgs != NULL ? strlen(e->msgs) : 0;
+
+	(void)at;
+	e->msgs = realloc(e->msgs, old + strlen(msg) + 2);
+	assert_non_null(e->msgs);
+	memcpy(e->msgs + old, msg, strlen(msg));
+	memcpy(e->msgs + old + strlen(msg), "\n", 2);
+	if (e->n++ == 0) {
+		e->first_key = strdup(key != NULL ? key : "(none)");
+		e->first = strdup(msg);
+		assert_non_null(e->first_key);
+		assert_non_null(e->first);
+	}
+}
+
+static inline void
+conv_test_errors_free(struct conv_test_errors *e)
+{
+	free(e->msgs);
+	free(e->first_key);
+	free(e->first);
+	memset(e, 0, sizeof *e);
+}
+
+/*
+ * Creates an instance of ops from opts (a JSON object) as a flow does:
+ * the walker checks and fills the options struct, then create.  Returns
+ * NULL with what was reported in *e.
+ */
+static inline void *
+conv_test_create(const struct converter_ops *ops, const char *opts,
+    struct conv_test_errors *e)
+{
+	json_error_t		 error;
+	json_t			*j;
+	struct conv_report	 r;
+	void			*inst;
+
+	memset(e, 0, sizeof *e);
+	memset(&r, 0, sizeof r);
+	r.fn = conv_test_collect;
+	r.arg = e;
+	if ((j = json_loads(opts, 0, &error)) == NULL)
+		fail_msg("%s: options %s: %s", ops->name, opts, error.text);
+	inst = conv_opts_create(ops, j, &r);
+	json_decref(j);
+	if ((inst == NULL) != (r.n != 0))
+		fail_msg("%s: create %s: returned %p after %zu errors",
+		    ops->name, opts, inst, r.n);
+	return (inst);
+}
+
 /*
  * Creates an instance of ops from opts, a JSON object, and returns it; the
  * caller frees it with ops->free.  Fails the test if create fails.
@@ -70,66 +139,46 @@ conv_test_show(size_t len)
 static inline void *
 conv_test_make(const struct converter_ops *ops, const char *opts)
 {
-	json_error_t	 error;
-	json_t		*j;
-	char		*cause = NULL;
-	const char	*badkey = NULL;
-	void		*inst;
+	struct conv_test_errors	 e;
+	void			*inst;
 
-	if ((j = json_loads(opts, 0, &error)) == NULL)
-		fail_msg("%s: options %s: %s", ops->name, opts, error.text);
-	inst = ops->create(j, &cause, &badkey);
-	json_decref(j);
-	if (inst == NULL) {
-		print_error("%s: create %s: %s (key %s)\n", ops->name, opts,
-		    cause, badkey != NULL ? badkey : "-");
-		free(cause);
+	if ((inst = conv_test_create(ops, opts, &e)) == NULL) {
+		print_error("%s: create %s:\n%s", ops->name, opts, e.msgs);
+		conv_test_errors_free(&e);
 		fail();
 	}
 	return (inst);
 }
 
 /*
- * Expects create to fail on opts and to blame badkey (NULL: the option as
- * a whole, which create must say by setting it to NULL), with a cause that
- * is not empty and holds what (NULL: any cause).
+ * Expects creating from opts to fail, the first error reported for badkey
+ * (NULL: the option as a whole) and holding what (NULL: any message).
  */
 static inline void
 conv_test_make_fails(const struct converter_ops *ops, const char *opts,
     const char *badkey, const char *what)
 {
-	json_error_t	 error;
-	json_t		*j;
-	char		*cause = NULL;
-	const char	*bk = "(not set)";
-	void		*inst;
+	struct conv_test_errors	 e;
+	void			*inst;
 
-	if ((j = json_loads(opts, 0, &error)) == NULL)
-		fail_msg("%s: options %s: %s", ops->name, opts, error.text);
-	inst = ops->create(j, &cause, &bk);
-	json_decref(j);
-	if (inst != NULL) {
+	if ((inst = conv_test_create(ops, opts, &e)) != NULL) {
 		ops->free(inst);
-		free(cause);
 		fail_msg("%s: create %s did not fail", ops->name, opts);
 	}
-	if (cause == NULL || *cause == '\0')
-		fail_msg("%s: create %s gave no cause", ops->name, opts);
-	if (badkey == NULL ? bk != NULL :
-	    bk == NULL || strcmp(bk, badkey) != 0) {
-		print_error("%s: create %s: blames key %s, want %s (%s)\n",
-		    ops->name, opts, bk != NULL ? bk : "NULL",
-		    badkey != NULL ? badkey : "NULL", cause);
-		free(cause);
+	if (strcmp(e.first_key, badkey != NULL ? badkey : "(none)") != 0) {
+		print_error("%s: create %s: blames key %s, want %s:\n%s",
+		    ops->name, opts, e.first_key,
+		    badkey != NULL ? badkey : "(none)", e.msgs);
+		conv_test_errors_free(&e);
 		fail();
 	}
-	if (what != NULL && strstr(cause, what) == NULL) {
-		print_error("%s: create %s: cause \"%s\" lacks \"%s\"\n",
-		    ops->name, opts, cause, what);
-		free(cause);
+	if (what != NULL && strstr(e.first, what) == NULL) {
+		print_error("%s: create %s: first error lacks \"%s\":\n%s",
+		    ops->name, opts, what, e.msgs);
+		conv_test_errors_free(&e);
 		fail();
 	}
-	free(cause);
+	conv_test_errors_free(&e);
 }
 
 /*

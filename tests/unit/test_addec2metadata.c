@@ -26,10 +26,9 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "conv_test.h"
 #include "converter.h"
 #include "ec2_metadata.h"
-
-extern const struct converter_ops addec2metadata_ops;
 
 static char	 errlog[] = "/tmp/test_addec2metadata.XXXXXX";
 
@@ -132,18 +131,7 @@ group_teardown(void **state)
 static void *
 make(const char *opts_json)
 {
-	json_t		*opts;
-	json_error_t	 err;
-	char		*cause = NULL;
-	const char	*badkey = NULL;
-	void		*inst;
-
-	assert_non_null(opts = json_loads(opts_json, 0, &err));
-	inst = addec2metadata_ops.create(opts, &cause, &badkey);
-	if (inst == NULL)
-		fail_msg("create: %s", cause);
-	json_decref(opts);
-	return (inst);
+	return (conv_test_make(&addec2metadata_ops, opts_json));
 }
 
 static enum conv_result
@@ -519,22 +507,14 @@ test_refresh(void **state)
 static void
 test_options(void **state)
 {
-	json_t		*opts;
-	char		*cause = NULL;
-	const char	*badkey = NULL;
-
 	(void)state;
-	opts = json_pack("{s:i}", "metadataTTL", 5);
-	assert_null(addec2metadata_ops.create(opts, &cause, &badkey));
-	assert_string_equal(badkey, "logFormat");
-	free(cause);
-	json_decref(opts);
-
-	opts = json_pack("{s:s,s:s}", "logFormat", "x", "jsonFormat", "FANCY");
-	assert_null(addec2metadata_ops.create(opts, &cause, &badkey));
-	assert_string_equal(badkey, "jsonFormat");
-	free(cause);
-	json_decref(opts);
+	conv_test_make_fails(&addec2metadata_ops, "{\"metadataTTL\":5}",
+	    "logFormat", "needs key \"logFormat\"");
+	conv_test_make_fails(&addec2metadata_ops, "{\"logFormat\":\"x\","
+	    "\"jsonFormat\":\"FANCY\"}", "jsonFormat",
+	    "expected one of COMPACT, PRETTYPRINT, got \"FANCY\"");
+	conv_test_make_fails(&addec2metadata_ops, "{\"logFormat\":\"x\","
+	    "\"metadataTTL\":\"soon\"}", "metadataTTL", "expected an integer");
 }
 
 int

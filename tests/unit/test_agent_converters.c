@@ -20,11 +20,6 @@
 #include "json_out.h"
 #include "conv_test.h"
 
-extern const struct converter_ops singleline_ops;
-extern const struct converter_ops addbrackets_ops;
-extern const struct converter_ops addmetadata_ops;
-extern const struct converter_ops csvtojson_ops;
-
 #define R	"\xef\xbf\xbd"		/* U+FFFD */
 
 #define nitems(a)	(sizeof (a) / sizeof (a)[0])

@@ -27,16 +27,13 @@ chain_from(const char *options)
 	json_error_t	 err;
 	struct chain	*c;
 	char		*cause = NULL;
-	const char	*badkey = NULL;
-	size_t		 index = 0;
 
 	o = json_loads(options, 0, &err);
 	assert_non_null(o);
-	c = chain_create(o, &cause, &index, &badkey);
+	c = chain_create(o, &cause);
 	json_decref(o);
 	if (c == NULL) {
-		print_error("chain %s: option %zu: %s\n", options, index,
-		    cause);
+		print_error("chain %s: %s\n", options, cause);
 		free(cause);
 		fail();
 	}

@@ -844,8 +844,8 @@ test_option_bad_values(void **state)
 	    "      - optionName: REGEXTOJSON\n"
 	    "        pattern: '(?<a>x)'\n"
 	    "        types: {a: int, a: float}\n"),
-	    "t.yaml:7:16: REGEXTOJSON key \"types\": expected a mapping of "
-	    "strings, got a mapping\n"
+	    "t.yaml:7:17: REGEXTOJSON key \"types\": a key must be a "
+	    "string\n"
 	    "t.yaml:10:25: REGEXTOJSON key \"types\": duplicate key \"a\"");
 	/* A NUL would cut a pattern short where the converter reads it. */
 	load_text_fails(FLOW_YAML(
@@ -855,6 +855,68 @@ test_option_bad_values(void **state)
 	    "        customFieldNames: [x]\n"),
 	    "t.yaml:7:23: LOGTOJSON key \"matchPattern\": value holds a NUL "
 	    "byte");
+}
+
+/*
+ * Within one option every bad key is reported, each at its line and
+ * column: an unknown key at the key, a bad type, value or bound at the
+ * value, a missing required key at the optionName.  The converter's own
+ * checks report each key too.
+ */
+static void
+test_option_all_bad_keys(void **state)
+{
+	(void)state;
+	load_text_fails(FLOW_YAML(
+	    "      - optionName: CSVTOJSON\n"
+	    "        delimeter: ','\n"
+	    "        jsonFormat: UGLY\n"
+	    "        ignoredFieldNames: x\n"
+	    "      - optionName: REGEXTOJSON\n"
+	    "        pattern: '(?<a>x)'\n"
+	    "        types: {a: long, b: int}\n"
+	    "        onMismatch: KEEP\n"
+	    "        timeFormat: '%s'\n"
+	    "      - optionName: SINGLELINE\n"
+	    "        parseOptions: [NO_TRIM, TRIM]\n"
+	    "      - optionName: ADDEC2METADATA\n"
+	    "        metadataTTL: soon\n"
+	    "        jsonFormat: [COMPACT]\n"),
+	    "t.yaml:5:21: optionName CSVTOJSON needs key \"customFieldNames\"\n"
+	    "t.yaml:6:9: unknown key \"delimeter\" for optionName CSVTOJSON "
+	    "(did you mean \"delimiter\"?)\n"
+	    "t.yaml:7:21: CSVTOJSON key \"jsonFormat\": expected one of "
+	    "COMPACT, PRETTYPRINT, got \"UGLY\"\n"
+	    "t.yaml:8:28: CSVTOJSON key \"ignoredFieldNames\": expected a "
+	    "list of strings, got \"x\"\n"
+	    "t.yaml:11:16: REGEXTOJSON key \"types\": \"a\": expected one of "
+	    "string, int, float, bool, got \"long\"\n"
+	    "t.yaml:12:21: REGEXTOJSON key \"onMismatch\": expected one of "
+	    "DROP, RAW, WRAP, got \"KEEP\"\n"
+	    "t.yaml:15:23: SINGLELINE key \"parseOptions\": an item: expected "
+	    "one of NO_TRIM, ESCAPE_NEW_LINE, got \"TRIM\"\n"
+	    "t.yaml:16:21: optionName ADDEC2METADATA needs key "
+	    "\"logFormat\"\n"
+	    "t.yaml:17:22: ADDEC2METADATA key \"metadataTTL\": expected an "
+	    "integer, got \"soon\"\n"
+	    "t.yaml:18:21: ADDEC2METADATA key \"jsonFormat\": expected one of "
+	    "COMPACT, PRETTYPRINT, got a list");
+
+	/* Past the walker, create reports each key it refuses. */
+	load_text_fails(FLOW_YAML(
+	    "      - optionName: REGEXTOJSON\n"
+	    "        pattern: '(?<a>x)'\n"
+	    "        types: {b: int}\n"
+	    "        timeFormat: '%s'\n"
+	    "      - optionName: PARSEJSON\n"
+	    "        renameFields: {a: '', b: c}\n"
+	    "        addFields: {x: '{{host}}'}\n"),
+	    "t.yaml:7:16: types: \"b\" is not a named group of the pattern\n"
+	    "t.yaml:8:21: timeFormat needs timeKey\n"
+	    "t.yaml:10:23: renameFields: \"a\": the new name must be a "
+	    "non-empty string\n"
+	    "t.yaml:11:20: addFields: \"x\": unknown placeholder {{host}} "
+	    "(expected {{hostname}}, {{file}}, {{flow}} or {{timestamp}})");
 }
 
 /*
@@ -984,6 +1046,7 @@ main(void)
 		cmocka_unit_test(test_option_numbers),
 		cmocka_unit_test(test_option_number_errors),
 		cmocka_unit_test(test_option_bad_values),
+		cmocka_unit_test(test_option_all_bad_keys),
 		cmocka_unit_test(test_option_errors_name_key),
 		cmocka_unit_test(test_option_empty_string),
 		cmocka_unit_test(test_help),

@@ -14,8 +14,6 @@
 
 #include "converter.h"
 
-extern const struct converter_ops logtojson_ops;
-
 static const struct conv_ctx ctx = { "web", "/var/log/x.log", "host", 0,
 				    NULL, NULL };
 
@@ -246,7 +244,7 @@ test_create_errors(void **state)
 	make_fails("{\"logFormat\":\"COMMONAPACHELOG\",\"matchPattern\":"
 	    "\"(\",\"customFieldNames\":[\"a\"]}", "matchPattern",
 	    "matchPattern: Unclosed group");
-	make_fails("{\"logFormat\":\"BOGUS\"}", "logFormat", "must be one of");
+	make_fails("{\"logFormat\":\"BOGUS\"}", "logFormat", "expected one of");
 	make_fails("{\"logFormat\":\"LTSV\",\"customFieldNames\":[\"a\"]}",
 	    "customFieldNames", "does not apply");
 	make_fails("{\"logFormat\":\"LOGFMT\",\"matchPattern\":\"(a)\","
@@ -431,9 +429,9 @@ test_rfc5424_timestamp_ranges(void **state)
 						    NULL };
 	struct chain			*c;
 	json_t				*opts;
-	const char			*badkey, *out;
+	const char			*out;
 	char				*cause = NULL, line[128], want[512];
-	size_t				 i, index, outlen;
+	size_t				 i, outlen;
 	void				*lj;
 
 	(void)state;
@@ -456,7 +454,7 @@ test_rfc5424_timestamp_ranges(void **state)
 	opts = json_loads("[{\"optionName\":\"LOGTOJSON\","
 	    "\"logFormat\":\"RFC5424SYSLOG\"}]", 0, NULL);
 	assert_non_null(opts);
-	c = chain_create(opts, &cause, &index, &badkey);
+	c = chain_create(opts, &cause);
 	json_decref(opts);
 	assert_non_null(c);
 	assert_int_equal(chain_run(c, "<34>1 2003-02-30T25:14:15Z h a p m - "

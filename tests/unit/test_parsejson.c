@@ -11,8 +11,6 @@
 
 #include "converter.h"
 
-extern const struct converter_ops parsejson_ops;
-
 /* 2023-11-14T22:13:20Z */
 static const struct conv_ctx ctx = {
 	"web", "/var/log/app.log", "host1", 1700000000, NULL, NULL
@@ -296,7 +294,7 @@ test_create_errors(void **state)
 	make_fails("{\"renameFields\": {\"a\": \"\"}}", "renameFields",
 	    "non-empty");
 	make_fails("{\"renameFields\": {\"a\": 1}}", "renameFields",
-	    "non-empty");
+	    "mapping of strings");
 	make_fails("{\"renameFields\": \"a\"}", "renameFields", "mapping");
 	make_fails("{\"removeFields\": \"a\"}", "removeFields", "list");
 	make_fails("{\"removeFields\": [1]}", "removeFields", "list");

@@ -15,8 +15,6 @@
 #include "converter.h"
 #include "json_out.h"
 
-extern const struct converter_ops regextojson_ops;
-
 /* 2023-11-14T22:13:20Z */
 static const struct conv_ctx ctx = {
 	"web", "/var/log/app.log", "host1", 1700000000, NULL, NULL
@@ -454,7 +452,7 @@ static void
 test_create_errors(void **state)
 {
 	(void)state;
-	make_fails("{}", "pattern", "required");
+	make_fails("{}", "pattern", "needs key \"pattern\"");
 	make_fails("{\"pattern\": \"(?<a>x\"}", "pattern", "offset");
 	make_fails("{\"pattern\": \"(\\\\d+) (x)\"}", "pattern", "named group");
 	make_fails("{\"pattern\": \"(?J)(?<a>x)|(?<a>y)\"}", "pattern",
@@ -462,9 +460,9 @@ test_create_errors(void **state)
 	make_fails("{\"pattern\": \"(?<a>x)\", \"types\": {\"b\": \"int\"}}",
 	    "types", "\"b\"");
 	make_fails("{\"pattern\": \"(?<a>x)\", \"types\": {\"a\": \"long\"}}",
-	    "types", "expected int");
+	    "types", "\"a\": expected one of string, int, float, bool");
 	make_fails("{\"pattern\": \"(?<a>x)\", \"types\": {\"a\": 1}}",
-	    "types", "expected int");
+	    "types", "expected a mapping of strings");
 	make_fails("{\"pattern\": \"(?<a>x)\", \"onMismatch\": \"KEEP\"}",
 	    "onMismatch", "DROP");
 	make_fails("{\"pattern\": \"(?<a>x)\", \"jsonFormat\": \"UGLY\"}",
