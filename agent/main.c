@@ -43,9 +43,6 @@
 #include "tailer.h"
 #include "xmalloc.h"
 
-#ifndef SLUICE_CONFIG_FILE
-#define SLUICE_CONFIG_FILE	"/etc/sluice/sluice.yaml"
-#endif
 #ifndef SLUICE_VERSION
 #define SLUICE_VERSION		"unknown"
 #endif
