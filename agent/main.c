@@ -238,7 +238,7 @@ flow_convert(struct flow *fl, const char *rec, size_t len, const char *file,
 		conv_buf_add(dst, term, tlen);
 		fl->truncated++;
 		if (fl->metrics != NULL)
-			fl->metrics->records_truncated++;
+			metrics_add(fl->metrics, METRICS_RECORDS_TRUNCATED, 1);
 	}
 	return (CONV_OK);
 }
@@ -257,14 +257,14 @@ flow_emit(void *arg, const char *rec, size_t len)
 		fl->out.len = 0;
 		if (flow_convert(fl, rec, len, fl->cur_path, &fl->out) ==
 		    CONV_DROP) {
-			fl->metrics->lines_read++;
-			fl->metrics->records_dropped++;
+			metrics_add(fl->metrics, METRICS_LINES_READ, 1);
+			metrics_add(fl->metrics, METRICS_RECORDS_DROPPED, 1);
 			return (0);
 		}
 		if ((failed = chain_failed(fl->cfg->chain)) !=
 		    fl->failed_seen) {
-			fl->metrics->records_unconverted += failed -
-			    fl->failed_seen;
+			metrics_add(fl->metrics, METRICS_RECORDS_UNCONVERTED,
+			    failed - fl->failed_seen);
 			fl->failed_seen = failed;
 		}
 		out = fl->out.data;
@@ -278,8 +278,8 @@ flow_emit(void *arg, const char *rec, size_t len)
 	/* A long record's buffer is not kept for the next short one. */
 	if (fl->out.cap > MAIN_OUT_KEEP)
 		conv_buf_free(&fl->out);
-	fl->metrics->lines_read++;
-	fl->metrics->records_spooled++;
+	metrics_add(fl->metrics, METRICS_LINES_READ, 1);
+	metrics_add(fl->metrics, METRICS_RECORDS_SPOOLED, 1);
 	if (!fl->appended) {
 		fl->appended = 1;
 		if (!loop_timer_is_armed(flush_timer))
@@ -333,8 +333,8 @@ flush_cb(void *arg)
 		if (spool_flush(flows[i].spool) == -1)
 			log_warn("flow=%s: spool flush", flows[i].name);
 		/* The sender updates it on acks; appends grow it here. */
-		flows[i].metrics->spool_bytes =
-		    spool_pending_bytes(flows[i].spool);
+		metrics_set(flows[i].metrics, METRICS_SPOOL_BYTES,
+		    spool_pending_bytes(flows[i].spool));
 		if (cfg->spool_fsync == CONFIG_FSYNC_ALWAYS)
 			flow_sync(&flows[i]);
 	}
@@ -444,7 +444,7 @@ flows_open(void)
 		if (fl->sender == NULL)
 			fatalx("flow=%s: %s", fl->name, cause);
 		log_info("flow=%s: %s stream %s, files %s, state %s",
-		    fl->name, fl->metrics->dest, fl->cfg->stream,
+		    fl->name, metrics_dest(fl->metrics), fl->cfg->stream,
 		    fl->cfg->file_pattern, fl->dir);
 	}
 }

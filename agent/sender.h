@@ -49,9 +49,6 @@ struct sender	*sender_create(struct loop *loop, struct http *http,
  */
 void		 sender_shutdown(struct sender *);
 
-/* Returns 1 if a request of the sender is in flight, else 0. */
-int		 sender_is_busy(struct sender *);
-
 /*
  * Frees the sender, abandoning requests in flight.  Call it on the loop's
  * thread or once that thread stopped.  NULL is allowed.

@@ -59,10 +59,4 @@ int		 tailer_checkpoint(struct tailer *);
 /* Publishes the list of files and offsets to the flow's metrics. */
 void		 tailer_publish(struct tailer *);
 
-/*
- * Reads every file to its current end now (used at shutdown and by -p).
- * Returns 0, or -1 if emitting paused.
- */
-int		 tailer_read_all(struct tailer *);
-
 #endif /* TAILER_H */

@@ -541,7 +541,7 @@ tick_cb(void *arg)
 {
 	struct run	*r = arg;
 
-	if (r->metrics->records_sent >= r->want) {
+	if (metrics_get(r->metrics, METRICS_RECORDS_SENT) >= r->want) {
 		loop_stop(r->loop);
 		return;
 	}
@@ -594,7 +594,7 @@ run_deliver(struct run *r, uint64_t want)
 	sender_free(s);
 	run_loop_free(r);
 	assert_false(r->timed_out);
-	assert_true(r->metrics->records_sent >= want);
+	assert_true(metrics_get(r->metrics, METRICS_RECORDS_SENT) >= want);
 }
 
 static void
@@ -656,15 +656,17 @@ test_kinesis_failures(void **state)
 	recs.n = total;
 	run_deliver(&r, first);
 	check_exactly_once(&f, 0, first);
-	assert_int_equal(r.metrics->records_sent, first);
-	assert_true(r.metrics->records_failed > 0);
-	assert_int_equal(r.metrics->records_failed, f.throttled);
-	assert_int_equal(r.metrics->requests_failed, f.whole_failures);
+	assert_int_equal(metrics_get(r.metrics, METRICS_RECORDS_SENT), first);
+	assert_true(metrics_get(r.metrics, METRICS_RECORDS_FAILED) > 0);
+	assert_int_equal(metrics_get(r.metrics, METRICS_RECORDS_FAILED),
+	    f.throttled);
+	assert_int_equal(metrics_get(r.metrics, METRICS_REQUESTS_FAILED),
+	    f.whole_failures);
 	assert_true(f.whole_failures >= 4);
 	assert_int_equal(f.bad, 0);
 	assert_true(f.max_entries <= 100);
 	assert_int_equal(spool_pending_bytes(r.spool), 0);
-	assert_int_equal(r.metrics->spool_bytes, 0);
+	assert_int_equal(metrics_get(r.metrics, METRICS_SPOOL_BYTES), 0);
 
 	/* Reopen the spool: the cursor survived, only new records go. */
 	spool_close(r.spool);
@@ -737,8 +739,8 @@ test_firehose_limits(void **state)
 	/* Only the lone oversized record may pass the byte limit. */
 	assert_true(f.max_bytes == 1024000);
 	assert_true(f.max_entries > 1 && f.max_entries <= 100);
-	assert_true(r.metrics->records_failed > 0);
-	assert_int_equal(r.metrics->requests_failed, 0);
+	assert_true(metrics_get(r.metrics, METRICS_RECORDS_FAILED) > 0);
+	assert_int_equal(metrics_get(r.metrics, METRICS_REQUESTS_FAILED), 0);
 	for (i = 0; i < n; i++)
 		assert_true(i == 400 || recs.len[i] < 2100);
 	run_teardown(&r);
@@ -790,10 +792,10 @@ test_unreachable(void **state)
 		sender_free(s);
 		run_loop_free(&r);
 	}
-	assert_int_equal(r.metrics->records_sent, 0);
-	assert_true(r.metrics->requests_failed >= 2);
+	assert_int_equal(metrics_get(r.metrics, METRICS_RECORDS_SENT), 0);
+	assert_true(metrics_get(r.metrics, METRICS_REQUESTS_FAILED) >= 2);
 	assert_true(spool_pending_bytes(r.spool) > 0);
-	assert_true(r.metrics->last_error[0] != '\0');
+	assert_true(metrics_last_error(r.metrics, NULL, 0) != 0);
 	run_teardown(&r);
 	records_free(&recs);
 }
@@ -868,7 +870,7 @@ test_fakeaws(void **state)
 	for (k = 0; k < n; k++)
 		assert_int_equal(seen[k], 1);
 	assert_int_equal(lines, n);
-	assert_true(r.metrics->records_failed > 0);
+	assert_true(metrics_get(r.metrics, METRICS_RECORDS_FAILED) > 0);
 	free(enc);
 	free(seen);
 	run_teardown(&r);
