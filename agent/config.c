@@ -7,8 +7,10 @@
  * struct config.  Errors are collected, not returned at the first, so that
  * one run of `sluiced -n` shows everything that is wrong with a file.
  *
- * The keys, meanings and defaults are the Kinesis Agent's (see
- * KINESIS-AGENT.md, section 1); config_agent_keys[] lists the keys of the
+ * The keys, meanings and defaults are the Kinesis Agent's (its
+ * config/AgentConfiguration.java and tailing/FileFlow.java, under
+ * src/com/amazon/kinesis/streaming/agent/ in awslabs/amazon-kinesis-agent);
+ * config_agent_keys[] lists the keys of the
  * agent that sluice accepts but does not act on, so that an agent.json loads
  * unchanged.
  */
@@ -236,7 +238,7 @@ static const struct config_key config_keys[] = {
 };
 
 /*
- * Kinesis Agent keys (KINESIS-AGENT.md 1.1 and 1.2) that sluice does not act
+ * Kinesis Agent keys (global and per flow, see above) that sluice does not act
  * on yet.  Their values are still checked against the agent's types, since
  * the agent rejects a bad one, and then a warning says they are ignored.
  */

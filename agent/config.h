@@ -66,7 +66,7 @@ struct config {
 	char			*aws_access_key_id;
 	char			*aws_secret_access_key;
 	char			*state_directory;	/* SLUICE_STATE_DIR */
-	char			*control_socket;	/* SLUICE_CONTROL_SOCKET */
+	char			*control_socket; /* SLUICE_CONTROL_SOCKET */
 	int64_t			 spool_max_bytes;	/* spool.maxBytes */
 	enum config_fsync	 spool_fsync;		/* spool.fsync */
 	int64_t			 spool_fsync_interval_ms; /* spool.fsyncIntervalMillis */

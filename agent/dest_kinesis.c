@@ -72,8 +72,9 @@ kinesis_key(char *key, uint64_t *rng)
 
 /*
  * DETERMINISTIC: the MD5 of the record, in lower-case hex, so that equal
- * records go to one shard.  The agent hashes its whole read buffer by
- * mistake (KINESIS-AGENT.md 3.6); sluice hashes the record, as intended.
+ * records go to one shard.  The Kinesis Agent hashes its whole read buffer
+ * by mistake (data.array() in tailing/KinesisSender.java, the agent's
+ * issue #266); sluice hashes the record, as intended.
  */
 static size_t
 kinesis_key_md5(char *key, const void *data, size_t len)

@@ -9,7 +9,7 @@
  * posted with http.h.  Entries the destination accepted are acknowledged;
  * only the failed ones are sent again, after a capped exponential backoff
  * (backoff.h).  A failed request (HTTP error, network, garbled answer) is
- * retried whole, forever: nothing is dropped (DESIGN.md invariant 3).  The
+ * retried whole, forever: nothing is dropped (README.md, invariant 3).  The
  * spool cursor moves only over the prefix of batches whose every record
  * was acknowledged, so a crash resends, and never loses.
  */

@@ -3,7 +3,7 @@
  * records) and the delivery thread (which reads them, sends them and
  * acknowledges them).  Records are kept until the destination acknowledged
  * them, so a crash, a slow destination or a long outage loses nothing: the
- * spool is the delivery promise (DESIGN.md, "Invariants").
+ * spool is the delivery promise (README.md, "What sluice promises").
  *
  * On disk, one directory per flow:
  *

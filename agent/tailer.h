@@ -6,7 +6,7 @@
  * anything inotify missed, and if inotify cannot be had the tailer polls.
  * Each file is known by (device, inode) and keeps its open descriptor, so a
  * file that is renamed or deleted while unread bytes remain is read to its
- * end first (DESIGN.md invariant 4).  A file truncated in place restarts at
+ * end first (README.md, invariant 4).  A file truncated in place restarts at
  * offset 0 and the bytes it lost are counted.
  *
  * Bytes go through a framer into records, handed to the emit callback.

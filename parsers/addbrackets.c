@@ -1,6 +1,6 @@
 /*
  * addbrackets: the Kinesis Agent's ADDBRACKETS converter
- * (BracketsDataConverter.java, KINESIS-AGENT.md §2): "{" + record + "}".
+ * (processing/processors/BracketsDataConverter.java): "{" + record + "}".
  * Nothing else changes, so the record's "\n" stays inside the brackets and
  * none follows the "}".  The agent builds a Java String from the record and
  * encodes it with the platform's default charset; sluice assumes that

@@ -10,7 +10,10 @@
  * converter can (a regex that does not compile, a field count that does
  * not fit) and compiles what it needs once per flow.
  *
- * The semantics are the Kinesis Agent's (KINESIS-AGENT.md §2): converters
+ * The semantics are the Kinesis Agent's (awslabs/amazon-kinesis-agent;
+ * its files are cited by their path under src/com/amazon/kinesis/
+ * streaming/agent/, here processing/processors/AgentDataConverterChain.java
+ * and tailing/AbstractParser.java, convertData): converters
  * run in list order on the record's bytes, which include the trailing
  * "\n"; a dropped record goes no further and is counted; a converter that
  * fails makes the chain send the unconverted record instead, and that is

@@ -1,6 +1,6 @@
 /*
  * singleline: the Kinesis Agent's SINGLELINE converter
- * (SingleLineDataConverter.java, KINESIS-AGENT.md §2), which folds a
+ * (processing/processors/SingleLineDataConverter.java), which folds a
  * multi-line record (from multiLineStartPattern) into one line.
  *
  * The agent splits the record with String.split("\n"), which drops the
