@@ -2,5 +2,5 @@
 # Generates ./configure from configure.ac and Makefile.am.
 set -e
 cd "$(dirname "$0")"
-mkdir -p etc/build-aux etc/m4
+mkdir -p build-aux m4
 exec autoreconf -fi

@@ -2,7 +2,7 @@
  * checkpoint: a flow's file offsets, so that a restart resumes each file
  * where the last durable state left it.  The ingest thread saves them only
  * after spool_sync, so an offset never runs ahead of the records in the
- * spool (DESIGN.md, invariant 1).  A file is known by (device, inode) plus
+ * spool (README.md, invariant 1).  A file is known by (device, inode) plus
  * a fingerprint of its first bytes, which tells a reused inode or a
  * replaced file from the one that was read.
  *

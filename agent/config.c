@@ -7,8 +7,10 @@
  * struct config.  Errors are collected, not returned at the first, so that
  * one run of `sluiced -n` shows everything that is wrong with a file.
  *
- * The keys, meanings and defaults are the Kinesis Agent's (see
- * KINESIS-AGENT.md, section 1); config_agent_keys[] lists the keys of the
+ * The keys, meanings and defaults are the Kinesis Agent's (its
+ * config/AgentConfiguration.java and tailing/FileFlow.java, under
+ * src/com/amazon/kinesis/streaming/agent/ in awslabs/amazon-kinesis-agent);
+ * config_agent_keys[] lists the keys of the
  * agent that sluice accepts but does not act on, so that an agent.json loads
  * unchanged.
  */
@@ -164,10 +166,10 @@ static const struct config_key config_keys[] = {
 	  NULL, "-", 0, 0, NULL, G(aws_secret_access_key), 0,
 	  "static secret access key, with awsAccessKeyId" },
 	{ "stateDirectory", CONFIG_SCOPE_GLOBAL, CONFIG_TYPE_STRING,
-	  "/var/lib/sluice", NULL, 0, 0, NULL, G(state_directory),
+	  SLUICE_STATE_DIR, NULL, 0, 0, NULL, G(state_directory),
 	  CONFIG_F_ABSOLUTE, "spool and checkpoints" },
 	{ "controlSocket", CONFIG_SCOPE_GLOBAL, CONFIG_TYPE_STRING,
-	  "/run/sluice/sluice.sock", NULL, 0, 0, NULL, G(control_socket),
+	  SLUICE_CONTROL_SOCKET, NULL, 0, 0, NULL, G(control_socket),
 	  CONFIG_F_ABSOLUTE|CONFIG_F_SOCKET, "Unix socket for sluicectl" },
 	{ "spool.maxBytes", CONFIG_SCOPE_GLOBAL, CONFIG_TYPE_SIZE,
 	  "1GiB", NULL, MiB, PiB, NULL, G(spool_max_bytes), 0,
@@ -248,7 +250,7 @@ static const struct config_key config_keys[] = {
 };
 
 /*
- * Kinesis Agent keys (KINESIS-AGENT.md 1.1 and 1.2) that sluice does not act
+ * Kinesis Agent keys (global and per flow, see above) that sluice does not act
  * on yet.  Their values are still checked against the agent's types, since
  * the agent rejects a bad one, and then a warning says they are ignored.
  */
@@ -889,73 +891,77 @@ config_type_error(struct config_ctx *ctx, const struct config_key *k,
 	free(got);
 }
 
-/*
- * Converts the value node v for key k.  Returns 1 and fills the outputs if
- * it holds a value, 0 if it means "not set", -1 after reporting an error.
- */
-static int
+/* What config_convert found in a value node. */
+enum config_value {
+	CONFIG_VALUE_SET,	/* a value: the outputs are filled */
+	CONFIG_VALUE_UNSET,	/* null or empty: the key's default applies */
+	CONFIG_VALUE_BAD	/* not a value of the key's type; reported */
+};
+
+/* Converts the value node v for key k. */
+static enum config_value
 config_convert(struct config_ctx *ctx, const struct config_key *k,
     const char *path, const struct config_node *v, int64_t *num, int *ival)
 {
 	if (k->type == CONFIG_TYPE_ANY)
-		return (1);
+		return (CONFIG_VALUE_SET);
 	if (config_node_is_unset(v))
-		return (0);
+		return (CONFIG_VALUE_UNSET);
 	if (k->type == CONFIG_TYPE_LIST || k->type == CONFIG_TYPE_OPTIONS) {
 		if (v->type == CONFIG_NODE_SEQUENCE)
-			return (1);
+			return (CONFIG_VALUE_SET);
 		config_type_error(ctx, k, path, v);
-		return (-1);
+		return (CONFIG_VALUE_BAD);
 	}
 	if (v->type != CONFIG_NODE_SCALAR) {
 		config_type_error(ctx, k, path, v);
-		return (-1);
+		return (CONFIG_VALUE_BAD);
 	}
 	if (strlen(v->value) != v->length) {
 		config_error(ctx, v, "key \"%s\": value holds a NUL byte",
 		    path);
-		return (-1);
+		return (CONFIG_VALUE_BAD);
 	}
 	switch (k->type) {
 	case CONFIG_TYPE_STRING:
 		if (v->length > CONFIG_MAX_STRING) {
 			config_error(ctx, v, "key \"%s\": longer than %d bytes",
 			    path, CONFIG_MAX_STRING);
-			return (-1);
+			return (CONFIG_VALUE_BAD);
 		}
-		return (1);
+		return (CONFIG_VALUE_SET);
 	case CONFIG_TYPE_INT:
 	case CONFIG_TYPE_DURATION:
 		if (config_parse_int(v->value, num) == 0)
 			break;
 		config_type_error(ctx, k, path, v);
-		return (-1);
+		return (CONFIG_VALUE_BAD);
 	case CONFIG_TYPE_SIZE:
 		if (config_parse_size(v->value, num) == 0)
 			break;
 		config_type_error(ctx, k, path, v);
-		return (-1);
+		return (CONFIG_VALUE_BAD);
 	case CONFIG_TYPE_BOOL:
 		if (config_parse_bool(v->value, ival) == 0)
-			return (1);
+			return (CONFIG_VALUE_SET);
 		config_type_error(ctx, k, path, v);
-		return (-1);
+		return (CONFIG_VALUE_BAD);
 	case CONFIG_TYPE_ENUM:
 		if (config_parse_enum(k->values, v->value, ival) == 0)
-			return (1);
+			return (CONFIG_VALUE_SET);
 		config_type_error(ctx, k, path, v);
-		return (-1);
+		return (CONFIG_VALUE_BAD);
 	default:
-		return (1);
+		return (CONFIG_VALUE_SET);
 	}
 	/* Integers: check the bounds, if the key has any. */
 	if (k->min != k->max && (*num < k->min || *num > k->max)) {
 		config_error(ctx, v, "key \"%s\" must be between %lld and "
 		    "%lld, got %lld", path, (long long)k->min,
 		    (long long)k->max, (long long)*num);
-		return (-1);
+		return (CONFIG_VALUE_BAD);
 	}
-	return (1);
+	return (CONFIG_VALUE_SET);
 }
 
 /* Checks a path-like string value against the key's flags. */
@@ -1051,14 +1057,16 @@ config_set(struct config_ctx *ctx, struct config_walk *w, size_t idx,
 	char			*field = (char *)w->base + k->offset;
 	char			**sp;
 	int64_t			 num;
-	int			 ival, r;
+	int			 ival;
 
-	r = config_convert(ctx, k, k->path, v, &num, &ival);
-	if (r <= 0) {
-		if (r == 0)
-			config_set_default(k, w->base);
-		else
-			w->bad[idx] = 1;
+	switch (config_convert(ctx, k, k->path, v, &num, &ival)) {
+	case CONFIG_VALUE_SET:
+		break;
+	case CONFIG_VALUE_UNSET:
+		config_set_default(k, w->base);
+		return;
+	case CONFIG_VALUE_BAD:
+		w->bad[idx] = 1;
 		return;
 	}
 	switch (k->type) {
@@ -1194,7 +1202,8 @@ config_agent_key(struct config_ctx *ctx, struct config_walk *w, size_t idx,
 		return;
 	}
 	w->seen_agent[idx] = key;
-	if (config_convert(ctx, k, k->path, v, &num, &ival) < 0)
+	if (config_convert(ctx, k, k->path, v, &num, &ival) ==
+	    CONFIG_VALUE_BAD)
 		return;
 	log_warnx("%s:%d:%d: key \"%s\" is a Kinesis Agent key that sluice "
 	    "ignores", ctx->path, key->line, key->column, k->path);

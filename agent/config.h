@@ -67,8 +67,8 @@ struct config {
 	char			*firehose_region;
 	char			*aws_access_key_id;
 	char			*aws_secret_access_key;
-	char			*state_directory;	/* /var/lib/sluice */
-	char			*control_socket;	/* /run/sluice/sluice.sock */
+	char			*state_directory;	/* SLUICE_STATE_DIR */
+	char			*control_socket; /* SLUICE_CONTROL_SOCKET */
 	int64_t			 spool_max_bytes;	/* spool.maxBytes */
 	enum config_fsync	 spool_fsync;		/* spool.fsync */
 	int64_t			 spool_fsync_interval_ms; /* spool.fsyncIntervalMillis */

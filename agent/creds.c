@@ -25,10 +25,10 @@ struct creds {
 	struct creds_value		 value;
 };
 
-static int	creds_config_load(const struct config *, struct creds_value *,
-		    char **);
-static int	creds_env_load(const struct config *, struct creds_value *,
-		    char **);
+static enum creds_result	creds_config_load(const struct config *,
+			    struct creds_value *, char **);
+static enum creds_result	creds_env_load(const struct config *,
+			    struct creds_value *, char **);
 
 static const struct creds_provider_ops creds_config_ops = {
 	"config", creds_config_load
@@ -94,41 +94,41 @@ creds_value_clear(struct creds_value *v)
  * Fills v from an access key id and a secret that are either both set or
  * both unset; origin names the pair in the messages.  Returns like load.
  */
-static int
+static enum creds_result
 creds_pair(const char *id, const char *secret, const char *token,
     const char *origin, const char *id_name, const char *secret_name,
     struct creds_value *v, char **cause)
 {
 	if (id == NULL && secret == NULL)
-		return (0);
+		return (CREDS_NONE);
 	if (id == NULL || secret == NULL) {
 		xasprintf(cause, "%s: %s is set but %s is not", origin,
 		    id != NULL ? id_name : secret_name,
 		    id != NULL ? secret_name : id_name);
-		return (-1);
+		return (CREDS_ERROR);
 	}
 	if (strlen(id) > CREDS_MAX_LEN || strlen(secret) > CREDS_MAX_LEN ||
 	    (token != NULL && strlen(token) > CREDS_MAX_LEN)) {
 		xasprintf(cause, "%s: credentials longer than %d bytes",
 		    origin, CREDS_MAX_LEN);
-		return (-1);
+		return (CREDS_ERROR);
 	}
 	v->access_key_id = xstrdup(id);
 	v->secret_access_key = xstrdup(secret);
 	v->session_token = token != NULL ? xstrdup(token) : NULL;
 	v->expiration = 0;
-	return (1);
+	return (CREDS_FOUND);
 }
 
-static int
+static enum creds_result
 creds_config_load(const struct config *cfg, struct creds_value *v,
     char **cause)
 {
-	char	*id, *secret;
-	int	 rc;
+	char			*id, *secret;
+	enum creds_result	 rc;
 
 	if (cfg == NULL)
-		return (0);
+		return (CREDS_NONE);
 	id = creds_trimmed(cfg->aws_access_key_id);
 	secret = creds_trimmed(cfg->aws_secret_access_key);
 	rc = creds_pair(id, secret, NULL, cfg->path != NULL ? cfg->path :
@@ -149,12 +149,12 @@ creds_getenv(const char *name, const char *alternate)
 	return (s);
 }
 
-static int
+static enum creds_result
 creds_env_load(const struct config *cfg, struct creds_value *v,
     char **cause)
 {
-	char	*id, *secret, *token;
-	int	 rc;
+	char			*id, *secret, *token;
+	enum creds_result	 rc;
 
 	(void)cfg;
 	id = creds_getenv("AWS_ACCESS_KEY_ID", "AWS_ACCESS_KEY");
@@ -173,17 +173,17 @@ creds_create(const struct config *cfg, char **cause)
 {
 	const struct creds_provider_ops	**p;
 	struct creds			 *c;
-	int				  rc;
+	enum creds_result		  rc;
 
 	c = xcalloc(1, sizeof *c);
 	for (p = creds_providers; *p != NULL; p++) {
 		*cause = NULL;
-		if ((rc = (*p)->load(cfg, &c->value, cause)) == 1) {
+		if ((rc = (*p)->load(cfg, &c->value, cause)) == CREDS_FOUND) {
 			c->provider = *p;
 			return (c);
 		}
 		creds_value_clear(&c->value);
-		if (rc == -1)
+		if (rc == CREDS_ERROR)
 			goto fail;
 	}
 	xasprintf(cause, "no AWS credentials found: set awsAccessKeyId and "

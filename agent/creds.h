@@ -1,9 +1,10 @@
 /*
  * creds: where the AWS credentials that sign each request come from.
  *
- * A chain of providers is tried in order, as the Kinesis Agent's
- * AgentAWSCredentialsProviderChain does (KINESIS-AGENT.md section 1.3):
- * the first provider that has credentials wins.  This milestone has two:
+ * A chain of providers is tried in order, as the Kinesis Agent's does
+ * (awslabs/amazon-kinesis-agent, src/com/amazon/kinesis/streaming/agent/
+ * AgentAWSCredentialsProviderChain.java): the first provider that has
+ * credentials wins.  There are two, in the agent's order:
  *   "config"       awsAccessKeyId / awsSecretAccessKey from sluice.yaml
  *                  (no session token: the agent has no key for one);
  *   "environment"  AWS_ACCESS_KEY_ID (or AWS_ACCESS_KEY),
@@ -34,16 +35,23 @@ struct creds_value {
 };
 
 /*
- * One credential provider.  load looks for credentials and returns 1 with
- * *out filled (strings allocated, the caller owns them), 0 if this source
- * has none so the chain goes on, or -1 with *cause set (the caller frees
- * it) if it has credentials that cannot be used, which stops the chain so
- * that a half-configured source is reported rather than silently skipped.
- * cfg may be NULL.
+ * What a provider's load found.  CREDS_ERROR stops the chain so that a
+ * half-configured source is reported rather than silently skipped.
+ */
+enum creds_result {
+	CREDS_FOUND,		/* *out is filled */
+	CREDS_NONE,		/* this source has none: the chain goes on */
+	CREDS_ERROR		/* unusable credentials; *cause is set */
+};
+
+/*
+ * One credential provider.  load looks for credentials.  On CREDS_FOUND,
+ * the strings of *out are allocated and the caller owns them; on
+ * CREDS_ERROR the caller frees *cause.  cfg may be NULL.
  */
 struct creds_provider_ops {
 	const char	*name;		/* what creds_source returns */
-	int		(*load)(const struct config *cfg,
+	enum creds_result (*load)(const struct config *cfg,
 			    struct creds_value *out, char **cause);
 };
 

@@ -114,8 +114,8 @@ void		 dest_limits(const struct dest_ops *ops,
 
 /*
  * Returns the largest body for requests within limits l to stream: the
- * maximum to give the request body's struct buf.  A batch holds one record at least, even
- * one longer than max_request_bytes.
+ * maximum to give the request body's struct buf.  A batch holds one
+ * record at least, even one longer than max_request_bytes.
  */
 size_t		 dest_body_max(const struct dest_ops *,
 		    const struct dest_limits *l, const char *stream);

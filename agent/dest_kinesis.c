@@ -8,7 +8,7 @@
  * "ErrorMessage"}, ...]} in request order.  Limits: 500 records, 1 MiB
  * per record counting its partition key, 5 MiB per request counting keys.
  * The Kinesis Agent's parser buffer for Kinesis is 5 MiB
- * (KINESIS-AGENT.md 1.2).  These are the defaults of a flow's limits.
+ * (tailing/KinesisConstants.java).  These are the defaults of a flow's limits.
  *
  * Partition keys are random, in the Kinesis Agent's RANDOM format: Java's
  * "" + ThreadLocalRandom.nextDouble(1000000), a decimal such as
@@ -74,8 +74,9 @@ kinesis_key(char *key, uint64_t *rng)
 
 /*
  * DETERMINISTIC: the MD5 of the record, in lower-case hex, so that equal
- * records go to one shard.  The agent hashes its whole read buffer by
- * mistake (KINESIS-AGENT.md 3.6); sluice hashes the record, as intended.
+ * records go to one shard.  The Kinesis Agent hashes its whole read buffer
+ * by mistake (data.array() in tailing/KinesisSender.java, the agent's
+ * issue #266); sluice hashes the record, as intended.
  */
 static size_t
 kinesis_key_md5(char *key, const void *data, size_t len)

@@ -149,7 +149,7 @@ flow_convert(struct flow *fl, const char *rec, size_t len, const char *file,
 		conv_buf_add(dst, term, tlen);
 		fl->truncated++;
 		if (fl->metrics != NULL)
-			fl->metrics->records_truncated++;
+			metrics_add(fl->metrics, METRICS_RECORDS_TRUNCATED, 1);
 	}
 	return (CONV_OK);
 }
@@ -167,13 +167,13 @@ flow_emit(void *arg, const char *path, const char *rec, size_t len)
 	if (!chain_is_empty(fl->fc->chain)) {
 		fl->out.len = 0;
 		if (flow_convert(fl, rec, len, path, &fl->out) == CONV_DROP) {
-			fl->metrics->lines_read++;
-			fl->metrics->records_dropped++;
+			metrics_add(fl->metrics, METRICS_LINES_READ, 1);
+			metrics_add(fl->metrics, METRICS_RECORDS_DROPPED, 1);
 			return (0);
 		}
 		if ((failed = chain_failed(fl->fc->chain)) != fl->failed_seen) {
-			fl->metrics->records_unconverted += failed -
-			    fl->failed_seen;
+			metrics_add(fl->metrics, METRICS_RECORDS_UNCONVERTED,
+			    failed - fl->failed_seen);
 			fl->failed_seen = failed;
 		}
 		out = fl->out.data;
@@ -187,8 +187,8 @@ flow_emit(void *arg, const char *path, const char *rec, size_t len)
 	/* A long record's buffer is not kept for the next short one. */
 	if (fl->out.cap > FLOW_OUT_KEEP)
 		conv_buf_free(&fl->out);
-	fl->metrics->lines_read++;
-	fl->metrics->records_spooled++;
+	metrics_add(fl->metrics, METRICS_LINES_READ, 1);
+	metrics_add(fl->metrics, METRICS_RECORDS_SPOOLED, 1);
 	if (!fl->appended) {
 		fl->appended = 1;
 		if (!loop_timer_is_armed(fl->flush_timer))
@@ -240,7 +240,8 @@ flow_flush_cb(void *arg)
 		if (spool_flush(fl->spool) == -1)
 			log_warn("flow=%s: spool flush", fl->name);
 		/* The sender updates it on acks; appends grow it here. */
-		fl->metrics->spool_bytes = spool_pending_bytes(fl->spool);
+		metrics_set(fl->metrics, METRICS_SPOOL_BYTES,
+		    spool_pending_bytes(fl->spool));
 		if (fl->cfg->spool_fsync == CONFIG_FSYNC_ALWAYS)
 			flow_sync(fl);
 	}
@@ -316,7 +317,7 @@ flow_create(const struct flow_env *env, const struct config_flow *fc,
 		goto fail;
 	free(ckpt);
 	log_info("flow=%s: %s stream %s, files %s, state %s", fl->name,
-	    fl->metrics->dest, fc->stream, fc->file_pattern, fl->dir);
+	    metrics_dest(fl->metrics), fc->stream, fc->file_pattern, fl->dir);
 	return (fl);
 
 fail:

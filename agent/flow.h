@@ -6,7 +6,7 @@
  * converter chain converts them, each is cut to the destination's record
  * limit (dest_limits) and appended to the flow's spool.  The spool is
  * flushed soon after appends and synced every spool.fsyncIntervalMillis,
- * and the file checkpoints move only after a sync (DESIGN.md invariant
+ * and the file checkpoints move only after a sync (README.md, invariant
  * 1).  The sender delivers the spool on the delivery thread.
  *
  * A flow lives on the ingest loop's thread, except its sender, which

@@ -1,6 +1,9 @@
 /*
  * framer: cuts a file's bytes into records, as the Kinesis Agent does
- * (KINESIS-AGENT.md §3.5), and says exactly which input bytes are settled
+ * (tailing/AbstractParser.java, SingleLineSplitter.java and
+ * RegexSplitter.java in awslabs/amazon-kinesis-agent, under
+ * src/com/amazon/kinesis/streaming/agent/), and says exactly which input
+ * bytes are settled
  * so that the tailer can checkpoint an offset from which a restart loses
  * no record.
  *

@@ -54,10 +54,7 @@ struct http {
 	struct loop_timer	*timer;
 	struct http_req		*active;	/* doubly linked */
 	struct http_req		*idle;		/* singly linked */
-	int			 nactive;
 	int			 nidle;
-	long			 connect_ms;
-	long			 total_ms;
 };
 
 static pthread_once_t	http_once = PTHREAD_ONCE_INIT;
@@ -216,8 +213,6 @@ http_create(struct loop *loop)
 	}
 	h = xcalloc(1, sizeof *h);
 	h->loop = loop;
-	h->connect_ms = HTTP_CONNECT_TIMEOUT_MS;
-	h->total_ms = HTTP_TIMEOUT_MS;
 	if ((h->multi = curl_multi_init()) == NULL ||
 	    (h->share = curl_share_init()) == NULL)
 		goto fail;
@@ -267,7 +262,6 @@ http_req_detach(struct http *h, struct http_req *r)
 	if (r->next != NULL)
 		r->next->prev = r->prev;
 	r->prev = r->next = NULL;
-	h->nactive--;
 }
 
 /* Puts a detached request on the free list, or frees it. */
@@ -312,15 +306,6 @@ http_free(struct http *h)
 	curl_share_cleanup(h->share);
 	loop_timer_free(h->timer);
 	free(h);
-}
-
-void
-http_set_timeouts(struct http *h, long connect_ms, long total_ms)
-{
-	if (connect_ms > 0)
-		h->connect_ms = connect_ms;
-	if (total_ms > 0)
-		h->total_ms = total_ms;
 }
 
 /* Reports every finished transfer to its owner. */
@@ -438,8 +423,9 @@ http_post(struct http *h, const char *url, struct curl_slist *headers,
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
 	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
-	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, h->connect_ms);
-	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, h->total_ms);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
+	    (long)HTTP_CONNECT_TIMEOUT_MS);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)HTTP_TIMEOUT_MS);
 
 	if (curl_multi_add_handle(h->multi, e) != CURLM_OK) {
 		r->headers = NULL;
@@ -452,7 +438,6 @@ http_post(struct http *h, const char *url, struct curl_slist *headers,
 	if (h->active != NULL)
 		h->active->prev = r;
 	h->active = r;
-	h->nactive++;
 	return (0);
 }
 
@@ -471,10 +456,4 @@ http_cancel(struct http *h, void *arg)
 		n++;
 	}
 	return (n);
-}
-
-int
-http_pending(struct http *h)
-{
-	return (h->nactive);
 }

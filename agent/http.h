@@ -16,7 +16,7 @@
 struct loop;
 struct http;
 
-/* Defaults; a slow endpoint or network fails the attempt, which is retried. */
+/* A slow endpoint or network fails the attempt, which is retried. */
 #define HTTP_CONNECT_TIMEOUT_MS	10000
 #define HTTP_TIMEOUT_MS		60000
 /* The largest response body kept; a longer one fails the request. */
@@ -52,10 +52,6 @@ struct http	*http_create(struct loop *loop);
  */
 void		 http_free(struct http *);
 
-/* Overrides the timeouts (milliseconds; 0 keeps the current value). */
-void		 http_set_timeouts(struct http *, long connect_ms,
-		    long total_ms);
-
 /*
  * Starts a POST of len bytes at body to url.  The body is not copied: it
  * must stay unchanged until cb runs or the request is cancelled.  Takes
@@ -72,8 +68,5 @@ int		 http_post(struct http *, const char *url,
  * callbacks are not called.  Returns the number cancelled.
  */
 int		 http_cancel(struct http *, void *arg);
-
-/* Returns the number of requests in flight. */
-int		 http_pending(struct http *);
 
 #endif /* HTTP_H */

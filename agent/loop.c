@@ -1,7 +1,13 @@
 /*
- * loop: see loop.h.  One epoll instance per loop, an eventfd for wake-ups
- * and loop_stop from other threads, and a short unsorted list of timers
- * (each loop has a handful: one or two per flow).
+ * loop: see loop.h.  One epoll instance per loop, an eventfd for loop_stop
+ * from other threads and signal handlers, and a short unsorted list of
+ * timers (each loop has a handful: one or two per flow).
+ *
+ * An fd's entry is what epoll hands back with each event.  loop_del_fd
+ * moves it to a dead list and loop_run frees that list after the round:
+ * an event already fetched for a deleted fd then finds a dead entry, not
+ * freed memory, nor the entry of a new fd that malloc placed at the same
+ * address.
  */
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -39,9 +45,8 @@ struct loop {
 	int		 evfd;
 	volatile int	 stopping;
 	struct loop_fd	*fds;
+	struct loop_fd	*dead;		/* deleted, freed after the round */
 	struct loop_timer *timers;
-	loop_timer_cb	 wake_cb;
-	void		*wake_arg;
 };
 
 uint64_t
@@ -67,7 +72,7 @@ loop_create(void)
 		goto fail;
 	memset(&ev, 0, sizeof ev);
 	ev.events = EPOLLIN;
-	ev.data.ptr = NULL;	/* NULL marks the wake-up eventfd */
+	ev.data.ptr = NULL;	/* NULL marks the eventfd */
 	if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, l->evfd, &ev) == -1)
 		goto fail;
 	return (l);
@@ -76,18 +81,26 @@ fail:
 	return (NULL);
 }
 
+static void
+loop_free_fds(struct loop_fd *f)
+{
+	struct loop_fd	*fn;
+
+	for (; f != NULL; f = fn) {
+		fn = f->next;
+		free(f);
+	}
+}
+
 void
 loop_free(struct loop *l)
 {
-	struct loop_fd		*f, *fn;
 	struct loop_timer	*t;
 
 	if (l == NULL)
 		return;
-	for (f = l->fds; f != NULL; f = fn) {
-		fn = f->next;
-		free(f);
-	}
+	loop_free_fds(l->fds);
+	loop_free_fds(l->dead);
 	for (t = l->timers; t != NULL; t = t->next)
 		t->loop = NULL;
 	if (l->evfd != -1)
@@ -161,15 +174,11 @@ loop_del_fd(struct loop *l, int fd)
 			continue;
 		*pp = f->next;
 		(void)epoll_ctl(l->epfd, EPOLL_CTL_DEL, fd, NULL);
-		/*
-		 * Events already fetched for this fd in the current round
-		 * must not reach a freed struct: mark it dead and free it
-		 * after the round (see loop_run).
-		 */
+		/* Events already fetched for fd find it dead (loop_run). */
 		f->cb = NULL;
-		f->next = NULL;
 		f->fd = -1;
-		free(f);
+		f->next = l->dead;
+		l->dead = f;
 		return;
 	}
 }
@@ -243,22 +252,6 @@ loop_stop(struct loop *l)
 		return;		/* the counter is already non-zero */
 }
 
-void
-loop_wake(struct loop *l)
-{
-	uint64_t	one = 1;
-
-	if (write(l->evfd, &one, sizeof one) == -1)
-		return;		/* the counter is already non-zero */
-}
-
-void
-loop_set_wake_cb(struct loop *l, loop_timer_cb cb, void *arg)
-{
-	l->wake_cb = cb;
-	l->wake_arg = arg;
-}
-
 /* Runs due timers; returns the ms until the next one, or -1 for none. */
 static int
 loop_run_timers(struct loop *l)
@@ -301,7 +294,7 @@ loop_run(struct loop *l)
 	struct epoll_event	 evs[LOOP_MAX_EVENTS];
 	struct loop_fd		*f;
 	uint64_t		 v;
-	int			 i, n, timeout, fd;
+	int			 i, n, timeout;
 
 	while (!l->stopping) {
 		timeout = loop_run_timers(l);
@@ -315,26 +308,18 @@ loop_run(struct loop *l)
 			return (-1);
 		}
 		for (i = 0; i < n && !l->stopping; i++) {
-			if (evs[i].data.ptr == NULL) {
+			if ((f = evs[i].data.ptr) == NULL) {
 				if (read(l->evfd, &v, sizeof v) == -1 &&
 				    errno != EAGAIN)
 					log_warn("eventfd read");
-				if (l->wake_cb != NULL)
-					l->wake_cb(l->wake_arg);
 				continue;
 			}
-			/*
-			 * A callback may delete other fds; look the entry up
-			 * again so a freed one is never touched.
-			 */
-			for (f = l->fds; f != NULL; f = f->next)
-				if (f == evs[i].data.ptr)
-					break;
-			if (f == NULL || f->cb == NULL)
-				continue;
-			fd = f->fd;
-			f->cb(fd, evs[i].events, f->arg);
+			if (f->cb == NULL)
+				continue;	/* deleted in this round */
+			f->cb(f->fd, evs[i].events, f->arg);
 		}
+		loop_free_fds(l->dead);
+		l->dead = NULL;
 	}
 	return (0);
 }

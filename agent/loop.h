@@ -25,7 +25,10 @@ int		 loop_add_fd(struct loop *, int fd, uint32_t events,
 		    loop_fd_cb, void *arg);
 /* Changes the events watched on fd.  Returns 0 or -1. */
 int		 loop_mod_fd(struct loop *, int fd, uint32_t events);
-/* Stops watching fd.  Safe to call from inside its own callback. */
+/*
+ * Stops watching fd.  Safe to call from any fd or timer callback, its own
+ * included: an event already fetched for fd in this round is dropped.
+ */
 void		 loop_del_fd(struct loop *, int fd);
 
 /* Creates a disarmed timer.  Free it with loop_timer_free. */
@@ -42,10 +45,6 @@ void		 loop_timer_free(struct loop_timer *);
 int		 loop_run(struct loop *);
 /* Makes loop_run return.  Safe from any thread and from signal handlers. */
 void		 loop_stop(struct loop *);
-/* Runs cb(arg) on the loop's thread soon.  Safe from any thread. */
-void		 loop_wake(struct loop *);
-/* Sets a callback run on the loop's thread after each loop_wake. */
-void		 loop_set_wake_cb(struct loop *, loop_timer_cb, void *arg);
 
 /* Monotonic milliseconds. */
 uint64_t	 loop_now_ms(void);

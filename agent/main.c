@@ -41,9 +41,6 @@
 #include "metrics.h"
 #include "xmalloc.h"
 
-#ifndef SLUICE_CONFIG_FILE
-#define SLUICE_CONFIG_FILE	"/etc/sluice/sluice.yaml"
-#endif
 #ifndef SLUICE_VERSION
 #define SLUICE_VERSION		"unknown"
 #endif

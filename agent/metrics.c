@@ -3,7 +3,9 @@
  * that paths and error messages are always escaped correctly.
  */
 #include <jansson.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +13,39 @@
 
 #include "metrics.h"
 #include "xmalloc.h"
+
+struct metrics {
+	char			*name;		/* flow name, for status */
+	char			*dest;		/* "kinesis" or "firehose" */
+	char			*stream;
+	char			*file_pattern;
+
+	_Atomic uint64_t	 counters[METRICS_NCOUNTERS];
+
+	pthread_mutex_t		 mtx;		/* guards what follows */
+	char			 last_error[512];
+	time_t			 last_error_time;
+	struct metrics_file	*files;
+	size_t			 nfiles;
+};
+
+/* The status document's keys, by enum metrics_counter. */
+static const char *const metrics_keys[METRICS_NCOUNTERS] = {
+	[METRICS_LINES_READ] = "linesRead",
+	[METRICS_BYTES_READ] = "bytesRead",
+	[METRICS_RECORDS_SPOOLED] = "recordsSpooled",
+	[METRICS_RECORDS_SENT] = "recordsSent",
+	[METRICS_RECORDS_FAILED] = "recordsFailed",
+	[METRICS_REQUESTS_SENT] = "requestsSent",
+	[METRICS_REQUESTS_FAILED] = "requestsFailed",
+	[METRICS_BYTES_LOST] = "bytesLost",
+	[METRICS_RECORDS_DROPPED] = "recordsDropped",
+	[METRICS_RECORDS_UNCONVERTED] = "recordsUnconverted",
+	[METRICS_RECORDS_TRUNCATED] = "recordsTruncated",
+	[METRICS_RECORDS_RUNAWAY] = "recordsLargerThanBuffer",
+	[METRICS_LINES_SKIPPED] = "linesSkipped",
+	[METRICS_SPOOL_BYTES] = "spoolBytes",
+};
 
 struct metrics *
 metrics_create(const char *name, const char *dest, const char *stream,
@@ -51,6 +86,36 @@ metrics_free(struct metrics *m)
 	free(m);
 }
 
+const char *
+metrics_name(struct metrics *m)
+{
+	return (m->name);
+}
+
+const char *
+metrics_dest(struct metrics *m)
+{
+	return (m->dest);
+}
+
+void
+metrics_add(struct metrics *m, enum metrics_counter c, uint64_t n)
+{
+	atomic_fetch_add(&m->counters[c], n);
+}
+
+void
+metrics_set(struct metrics *m, enum metrics_counter c, uint64_t v)
+{
+	atomic_store(&m->counters[c], v);
+}
+
+uint64_t
+metrics_get(struct metrics *m, enum metrics_counter c)
+{
+	return (atomic_load(&m->counters[c]));
+}
+
 void
 metrics_set_error(struct metrics *m, const char *fmt, ...)
 {
@@ -62,6 +127,19 @@ metrics_set_error(struct metrics *m, const char *fmt, ...)
 	va_end(ap);
 	m->last_error_time = time(NULL);
 	pthread_mutex_unlock(&m->mtx);
+}
+
+time_t
+metrics_last_error(struct metrics *m, char *buf, size_t len)
+{
+	time_t	when;
+
+	pthread_mutex_lock(&m->mtx);
+	if (len > 0)
+		snprintf(buf, len, "%s", m->last_error);
+	when = m->last_error[0] != '\0' ? m->last_error_time : 0;
+	pthread_mutex_unlock(&m->mtx);
+	return (when);
 }
 
 void
@@ -83,14 +161,12 @@ metrics_set_files(struct metrics *m, const struct metrics_file *files,
 	pthread_mutex_unlock(&m->mtx);
 }
 
-#define METRICS_COUNTER(o, m, key, field) \
-	json_object_set_new((o), (key), json_integer((json_int_t)(m)->field))
-
 static json_t *
 metrics_flow_json(struct metrics *m)
 {
-	json_t	*o, *files, *f;
-	size_t	 i;
+	json_t			*o, *files, *f;
+	size_t			 i;
+	enum metrics_counter	 c;
 
 	o = json_object();
 	json_object_set_new(o, "name", json_string(m->name));
@@ -120,20 +196,9 @@ metrics_flow_json(struct metrics *m)
 	}
 	pthread_mutex_unlock(&m->mtx);
 	json_object_set_new(o, "files", files);
-	METRICS_COUNTER(o, m, "linesRead", lines_read);
-	METRICS_COUNTER(o, m, "bytesRead", bytes_read);
-	METRICS_COUNTER(o, m, "recordsSpooled", records_spooled);
-	METRICS_COUNTER(o, m, "recordsSent", records_sent);
-	METRICS_COUNTER(o, m, "recordsFailed", records_failed);
-	METRICS_COUNTER(o, m, "requestsSent", requests_sent);
-	METRICS_COUNTER(o, m, "requestsFailed", requests_failed);
-	METRICS_COUNTER(o, m, "bytesLost", bytes_lost);
-	METRICS_COUNTER(o, m, "recordsDropped", records_dropped);
-	METRICS_COUNTER(o, m, "recordsUnconverted", records_unconverted);
-	METRICS_COUNTER(o, m, "recordsTruncated", records_truncated);
-	METRICS_COUNTER(o, m, "recordsLargerThanBuffer", records_runaway);
-	METRICS_COUNTER(o, m, "linesSkipped", lines_skipped);
-	METRICS_COUNTER(o, m, "spoolBytes", spool_bytes);
+	for (c = 0; c < METRICS_NCOUNTERS; c++)
+		json_object_set_new(o, metrics_keys[c],
+		    json_integer((json_int_t)metrics_get(m, c)));
 	return (o);
 }
 

@@ -6,11 +6,11 @@
 #ifndef METRICS_H
 #define METRICS_H
 
-#include <pthread.h>
-#include <stdatomic.h>
+#include <stddef.h>
 #include <stdint.h>
-#include <sys/types.h>
 #include <time.h>
+
+struct metrics;
 
 struct metrics_file {
 	char		*path;
@@ -18,32 +18,23 @@ struct metrics_file {
 	uint64_t	 size;		/* file size at last look */
 };
 
-struct metrics {
-	char			*name;		/* flow name, for status */
-	char			*dest;		/* "kinesis" or "firehose" */
-	char			*stream;
-	char			*file_pattern;
-
-	_Atomic uint64_t	 lines_read;
-	_Atomic uint64_t	 bytes_read;
-	_Atomic uint64_t	 records_spooled;
-	_Atomic uint64_t	 records_sent;		/* acknowledged */
-	_Atomic uint64_t	 records_failed;	/* entries with ErrorCode */
-	_Atomic uint64_t	 requests_sent;
-	_Atomic uint64_t	 requests_failed;	/* HTTP/network errors */
-	_Atomic uint64_t	 bytes_lost;		/* copytruncate losses */
-	_Atomic uint64_t	 records_dropped;	/* by a converter */
-	_Atomic uint64_t	 records_unconverted;	/* converter failed */
-	_Atomic uint64_t	 records_truncated;	/* cut to the limit */
-	_Atomic uint64_t	 records_runaway;	/* over the read buffer */
-	_Atomic uint64_t	 lines_skipped;	/* header lines and footers */
-	_Atomic uint64_t	 spool_bytes;		/* bytes not yet acked */
-
-	pthread_mutex_t		 mtx;		/* guards what follows */
-	char			 last_error[512];
-	time_t			 last_error_time;
-	struct metrics_file	*files;
-	size_t			 nfiles;
+/* A flow's counters, in the order of the status document. */
+enum metrics_counter {
+	METRICS_LINES_READ,
+	METRICS_BYTES_READ,
+	METRICS_RECORDS_SPOOLED,
+	METRICS_RECORDS_SENT,		/* acknowledged */
+	METRICS_RECORDS_FAILED,		/* entries with ErrorCode */
+	METRICS_REQUESTS_SENT,
+	METRICS_REQUESTS_FAILED,	/* HTTP/network errors */
+	METRICS_BYTES_LOST,		/* copytruncate losses */
+	METRICS_RECORDS_DROPPED,	/* by a converter */
+	METRICS_RECORDS_UNCONVERTED,	/* converter failed */
+	METRICS_RECORDS_TRUNCATED,	/* cut to the limit */
+	METRICS_RECORDS_RUNAWAY,	/* over the read buffer */
+	METRICS_LINES_SKIPPED,		/* header lines and footers */
+	METRICS_SPOOL_BYTES,		/* bytes not yet acked */
+	METRICS_NCOUNTERS
 };
 
 /* Creates a flow's metrics.  The strings are copied. */
@@ -51,9 +42,25 @@ struct metrics	*metrics_create(const char *name, const char *dest,
 		    const char *stream, const char *file_pattern);
 void		 metrics_free(struct metrics *);
 
+/* The flow's name and destination ("kinesis" or "firehose"). */
+const char	*metrics_name(struct metrics *);
+const char	*metrics_dest(struct metrics *);
+
+/* Adds n to a counter, sets it (for the gauges), reads it. */
+void		 metrics_add(struct metrics *, enum metrics_counter,
+		    uint64_t n);
+void		 metrics_set(struct metrics *, enum metrics_counter,
+		    uint64_t v);
+uint64_t	 metrics_get(struct metrics *, enum metrics_counter);
+
 /* Records the last error (and logs nothing: the caller logs). */
 void		 metrics_set_error(struct metrics *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
+/*
+ * Copies the last error, NUL-terminated, into buf (len bytes, "" if there
+ * is none) and returns when it was recorded, or 0.
+ */
+time_t		 metrics_last_error(struct metrics *, char *buf, size_t len);
 
 /* Replaces the list of tailed files (copies it). */
 void		 metrics_set_files(struct metrics *,

@@ -245,7 +245,8 @@ sender_ack(struct sender *s)
 		acked = 1;
 	}
 	if (acked) {
-		s->metrics->spool_bytes = spool_pending_bytes(s->spool);
+		metrics_set(s->metrics, METRICS_SPOOL_BYTES,
+		    spool_pending_bytes(s->spool));
 		/* spool_ack writes the cursor at most once a second. */
 		if (!loop_timer_is_armed(s->cursor))
 			loop_timer_set(s->cursor, SPOOL_CURSOR_MS + 10);
@@ -298,14 +299,14 @@ sender_done_cb(const struct http_response *resp, void *arg)
 	size_t			 n = b->n;
 
 	if (resp->status == 0) {
-		s->metrics->requests_failed++;
+		metrics_add(s->metrics, METRICS_REQUESTS_FAILED, 1);
 		sender_fail(s, 1, resp->error, "%s: %s", s->ops->api,
 		    resp->error);
 		sender_backoff(b, 1.0);
 		return;
 	}
 	if (resp->status != 200) {
-		s->metrics->requests_failed++;
+		metrics_add(s->metrics, METRICS_REQUESTS_FAILED, 1);
 		dest_describe_error(resp->status, resp->error_type, resp->body,
 		    resp->body_len, desc, sizeof desc);
 		sender_fail(s, 1, desc, "%s: %s", s->ops->api, desc);
@@ -314,16 +315,16 @@ sender_done_cb(const struct http_response *resp, void *arg)
 	}
 	if (s->ops->parse(resp->body, resp->body_len, n, b->failed, &res,
 	    &cause) == -1) {
-		s->metrics->requests_failed++;
+		metrics_add(s->metrics, METRICS_REQUESTS_FAILED, 1);
 		sender_fail(s, 1, "garbled", "%s: HTTP 200: %s", s->ops->api,
 		    cause);
 		free(cause);
 		sender_backoff(b, 1.0);
 		return;
 	}
-	s->metrics->records_sent += n - res.nfailed;
+	metrics_add(s->metrics, METRICS_RECORDS_SENT, n - res.nfailed);
 	if (res.nfailed > 0) {
-		s->metrics->records_failed += res.nfailed;
+		metrics_add(s->metrics, METRICS_RECORDS_FAILED, res.nfailed);
 		snprintf(desc, sizeof desc, "partial %s", res.code);
 		sender_fail(s, 0, desc, "%s: %zu of %zu records failed: %s%s%s",
 		    s->ops->api, res.nfailed, n, res.code,
@@ -422,7 +423,7 @@ sender_send(struct sender_batch *b)
 	free(auth);
 	auth = NULL;
 
-	s->metrics->requests_sent++;
+	metrics_add(s->metrics, METRICS_REQUESTS_SENT, 1);
 	/* http_post owns h from here, on failure too. */
 	if (http_post(s->http, s->ep.url, h, b->body.data, b->body.len,
 	    sender_done_cb, b) == -1) {
@@ -434,7 +435,7 @@ fail:
 	free(line);
 	free(auth);
 	curl_slist_free_all(h);
-	s->metrics->requests_failed++;
+	metrics_add(s->metrics, METRICS_REQUESTS_FAILED, 1);
 	sender_fail(s, 1, "post", "%s: cannot start the request", s->ops->api);
 	sender_backoff(b, 1.0);
 }
@@ -493,7 +494,7 @@ sender_fill(struct sender *s)
 	const void		*data;
 	size_t			 len, cost, off;
 	uint64_t		 now, age;
-	int			 r;
+	enum spool_read_result	 r;
 
 	if (atomic_load(&s->stopping))
 		return;
@@ -510,9 +511,9 @@ sender_fill(struct sender *s)
 			continue;
 		}
 		r = spool_read(s->spool, &s->pos, &data, &len, &next);
-		if (r == 0)
+		if (r == SPOOL_EMPTY)
 			break;
-		if (r == -1) {
+		if (r == SPOOL_ERROR) {
 			sender_fail(s, 1, "spool read", "spool read: %s",
 			    strerror(errno));
 			loop_timer_set(s->read_retry, SENDER_READ_RETRY_MS);
@@ -581,7 +582,7 @@ sender_create(struct loop *loop, struct http *http, const struct config *cfg,
 	s->spool = spool;
 	s->creds = creds;
 	s->metrics = metrics;
-	s->name = metrics->name;
+	s->name = metrics_name(metrics);
 	if ((s->ops = dest_find(flow->dest)) == NULL) {
 		xasprintf(cause, "flow %s: unknown destination", s->name);
 		free(s);
@@ -637,17 +638,6 @@ void
 sender_shutdown(struct sender *s)
 {
 	atomic_store(&s->stopping, 1);
-}
-
-int
-sender_is_busy(struct sender *s)
-{
-	size_t	i;
-
-	for (i = 0; i < SENDER_NBATCH; i++)
-		if (s->batches[i].state == SENDER_SENDING)
-			return (1);
-	return (0);
 }
 
 void

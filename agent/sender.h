@@ -9,7 +9,7 @@
  * posted with http.h.  Entries the destination accepted are acknowledged;
  * only the failed ones are sent again, after a capped exponential backoff
  * (backoff.h).  A failed request (HTTP error, network, garbled answer) is
- * retried whole, forever: nothing is dropped (DESIGN.md invariant 3).  The
+ * retried whole, forever: nothing is dropped (README.md, invariant 3).  The
  * spool cursor moves only over the prefix of batches whose every record
  * was acknowledged, so a crash resends, and never loses.
  */
@@ -48,9 +48,6 @@ struct sender	*sender_create(struct loop *loop, struct http *http,
  * records are sent again after a restart.
  */
 void		 sender_shutdown(struct sender *);
-
-/* Returns 1 if a request of the sender is in flight, else 0. */
-int		 sender_is_busy(struct sender *);
 
 /*
  * Frees the sender, abandoning requests in flight.  Call it on the loop's

@@ -5,8 +5,8 @@
  * Pure functions over libcrypto: no clock, no credentials lookup, no I/O.
  * The caller builds the request (method, path, query, the headers to sign,
  * body), picks the time and the credentials, and sends the Authorization
- * value this returns.  Checked step by step against the AWS test suite in
- * ../shared/testdata/sigv4 by tests/unit/test_sigv4.c.
+ * value this returns.  Checked step by step against the AWS test suite
+ * (aws-c-auth's, in tests/data/sigv4) by tests/unit/test_sigv4.c.
  *
  * Spec: "Create a signed AWS API request" and "Elements of an AWS API
  * request signature" in the IAM User Guide (docs.aws.amazon.com/IAM/latest/

@@ -932,7 +932,7 @@ spool_reader_refresh(struct spool *sp, uint64_t seg, uint64_t off)
 	return (rc);
 }
 
-int
+enum spool_read_result
 spool_read(struct spool *sp, const struct spool_pos *pos, const void **data,
     size_t *len, struct spool_pos *next)
 {
@@ -946,15 +946,15 @@ spool_read(struct spool *sp, const struct spool_pos *pos, const void **data,
 	for (;;) {
 		if (cur.off < SPOOL_HDR_SIZE) {
 			errno = EINVAL;
-			return (-1);
+			return (SPOOL_ERROR);
 		}
 		if (cur.seg != sp->rlim_seg || cur.off >= sp->rlim) {
 			if ((rc = spool_reader_refresh(sp, cur.seg,
 			    cur.off)) != 1)
-				return (rc);
+				return (rc == 0 ? SPOOL_EMPTY : SPOOL_ERROR);
 			if (cur.off > sp->rlim) {
 				errno = EINVAL;
-				return (-1);
+				return (SPOOL_ERROR);
 			}
 			if (cur.off == sp->rlim) {
 				/* Sealed and read to its end. */
@@ -974,24 +974,24 @@ spool_read(struct spool *sp, const struct spool_pos *pos, const void **data,
 		spool_seg_name(name, sizeof name, cur.seg);
 		if ((c->fd = openat(sp->dirfd, name, O_RDONLY|O_CLOEXEC)) ==
 		    -1)
-			return (-1);
+			return (SPOOL_ERROR);
 	}
 	if (sp->rlim - cur.off < SPOOL_FRAME_SIZE)
 		goto bad;
 	if (spool_chunk_get(c, cur.off, SPOOL_FRAME_SIZE, sp->rlim, &p) != 0)
-		return (-1);
+		return (SPOOL_ERROR);
 	rlen = spool_get32(p);
 	if (rlen > SPOOL_MAX_RECORD ||
 	    sp->rlim - cur.off - SPOOL_FRAME_SIZE < rlen)
 		goto bad;
 	if (spool_chunk_get(c, cur.off, SPOOL_FRAME_SIZE + rlen, sp->rlim,
 	    &p) != 0)
-		return (-1);
+		return (SPOOL_ERROR);
 	*data = p + SPOOL_FRAME_SIZE;
 	*len = rlen;
 	next->seg = cur.seg;
 	next->off = cur.off + SPOOL_FRAME_SIZE + rlen;
-	return (1);
+	return (SPOOL_RECORD);
 
 bad:
 	/* Checked at spool_open and written by us since: the disk lied. */
@@ -999,7 +999,7 @@ bad:
 	log_warnx("spool %s/%s: bad frame at offset %" PRIu64, sp->dir, name,
 	    cur.off);
 	errno = EBADMSG;
-	return (-1);
+	return (SPOOL_ERROR);
 }
 
 void

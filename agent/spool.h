@@ -3,7 +3,7 @@
  * records) and the delivery thread (which reads them, sends them and
  * acknowledges them).  Records are kept until the destination acknowledged
  * them, so a crash, a slow destination or a long outage loses nothing: the
- * spool is the delivery promise (DESIGN.md, "Invariants").
+ * spool is the delivery promise (README.md, "What sluice promises").
  *
  * On disk, one directory per flow:
  *
@@ -133,23 +133,31 @@ void		 spool_drain_space_fd(struct spool *);
 
 /*
  * Reader side.  An eventfd that becomes readable when new records became
- * visible after spool_read returned 0 (only then: a reader that stopped for
+ * visible after spool_read returned SPOOL_EMPTY (only then: a reader that
+ * stopped for
  * another reason resumes on its own); spool_drain_fd clears it.  Drain it
  * before reading, so that a wakeup is never lost.
  */
 int		 spool_fd(struct spool *);
 void		 spool_drain_fd(struct spool *);
 
+/* What spool_read found at a position. */
+enum spool_read_result {
+	SPOOL_RECORD,		/* a record: *data, *len and *next are set */
+	SPOOL_EMPTY,		/* no record is visible there yet */
+	SPOOL_ERROR		/* errno is set */
+};
+
 /*
- * Reads the record at *pos (start from spool_cursor).  Returns 1 with *data
- * and *len set to the record, which stays valid until the next spool_read
- * or spool_close, and *next set to the following position; 0 when no
- * record is visible at *pos yet; -1 with errno set on an error (EINVAL for
- * a position that is already deleted or past the tail, EBADMSG for a frame
- * that went bad on disk after spool_open).  Crosses into the next segment
+ * Reads the record at *pos (start from spool_cursor).  On SPOOL_RECORD,
+ * *data and *len are the record, which stays valid until the next
+ * spool_read or spool_close, and *next is the following position.  On
+ * SPOOL_ERROR, errno is EINVAL for a position that is already deleted or
+ * past the tail, EBADMSG for a frame that went bad on disk after
+ * spool_open, or that of a failed read.  Crosses into the next segment
  * transparently.  Reads the file in large chunks, not one call per record.
  */
-int		 spool_read(struct spool *, const struct spool_pos *pos,
+enum spool_read_result spool_read(struct spool *, const struct spool_pos *pos,
 		    const void **data, size_t *len, struct spool_pos *next);
 
 /* Sets *out to the first unacknowledged position. */

@@ -415,7 +415,7 @@ tailer_read_file(struct tailer *t, struct tailer_file *f)
 		    (unsigned long long)st.st_size,
 		    (unsigned long long)lost);
 		if (t->p.metrics != NULL)
-			t->p.metrics->bytes_lost += lost;
+			metrics_add(t->p.metrics, METRICS_BYTES_LOST, lost);
 		framer_reset(f->framer, 1);
 		f->consumed = f->read_off = 0;
 		f->fp = 0;
@@ -436,7 +436,7 @@ tailer_read_file(struct tailer *t, struct tailer_file *f)
 		    tailer_emit, f, &stopped);
 		f->consumed += settled;
 		if (t->p.metrics != NULL)
-			t->p.metrics->bytes_read += settled;
+			metrics_add(t->p.metrics, METRICS_BYTES_READ, settled);
 		if (stopped) {
 			/* The spool is full: re-read from here later. */
 			framer_reset(f->framer, f->consumed == 0);
@@ -686,7 +686,7 @@ tailer_checkpoint(struct tailer *t)
  */
 static void
 tailer_publish_cut(struct tailer *t, uint64_t n, uint64_t *seen,
-    _Atomic uint64_t *counter, const char *what)
+    enum metrics_counter counter, const char *what)
 {
 	if (n == *seen)
 		return;
@@ -694,7 +694,7 @@ tailer_publish_cut(struct tailer *t, uint64_t n, uint64_t *seen,
 	    t->flow, (unsigned long long)(n - *seen), n - *seen == 1 ? "" :
 	    "s", framer_conf_max_record(t->p.framer), what,
 	    (unsigned long long)n);
-	*counter += n - *seen;
+	metrics_add(t->p.metrics, counter, n - *seen);
 	*seen = n;
 }
 
@@ -709,12 +709,13 @@ tailer_publish(struct tailer *t)
 		return;
 	/* Once per publish (at most a second), not per record. */
 	tailer_publish_cut(t, t->stats.truncated, &t->truncated_seen,
-	    &t->p.metrics->records_truncated, "bytes cut with "
-	    "truncatedRecordTerminator");
+	    METRICS_RECORDS_TRUNCATED,
+	    "bytes cut with truncatedRecordTerminator");
 	tailer_publish_cut(t, t->stats.runaway, &t->runaway_seen,
-	    &t->p.metrics->records_runaway, "bytes (the read buffer) cut "
-	    "there, the rest discarded");
-	t->p.metrics->lines_skipped = t->stats.header_lines + t->stats.footers;
+	    METRICS_RECORDS_RUNAWAY,
+	    "bytes (the read buffer) cut there, the rest discarded");
+	metrics_set(t->p.metrics, METRICS_LINES_SKIPPED,
+	    t->stats.header_lines + t->stats.footers);
 	for (f = t->files; f != NULL; f = f->next)
 		n++;
 	mf = xcalloc(n, sizeof *mf);
@@ -725,16 +726,4 @@ tailer_publish(struct tailer *t)
 	}
 	metrics_set_files(t->p.metrics, mf, n);
 	free(mf);
-}
-
-int
-tailer_read_all(struct tailer *t)
-{
-	struct tailer_file	*f;
-
-	t->paused = 0;
-	for (f = t->files; f != NULL; f = f->next)
-		while (tailer_read_file(t, f))
-			;
-	return (t->paused ? -1 : 0);
 }

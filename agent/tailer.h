@@ -6,7 +6,7 @@
  * anything inotify missed, and if inotify cannot be had the tailer polls.
  * Each file is known by (device, inode) and keeps its open descriptor, so a
  * file that is renamed or deleted while unread bytes remain is read to its
- * end first (DESIGN.md invariant 4).  A file truncated in place restarts at
+ * end first (README.md, invariant 4).  A file truncated in place restarts at
  * offset 0 and the bytes it lost are counted.
  *
  * Bytes go through a framer into records, handed to the emit callback.
@@ -61,11 +61,5 @@ int		 tailer_checkpoint(struct tailer *);
 
 /* Publishes the list of files and offsets to the flow's metrics. */
 void		 tailer_publish(struct tailer *);
-
-/*
- * Reads every file to its current end now (used at shutdown and by -p).
- * Returns 0, or -1 if emitting paused.
- */
-int		 tailer_read_all(struct tailer *);
 
 #endif /* TAILER_H */

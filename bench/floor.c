@@ -1,6 +1,6 @@
 /*
  * floor: the lower bound that sluice's converters are measured against
- * (DESIGN.md "Performance targets").  It does the least work any log
+ * (bench/README.md, "Targets").  It does the least work any log
  * shipper must do to turn a file into matched lines: read(2) in big chunks,
  * split lines with memchr, and run one PCRE2-JIT pattern over each line
  * with pcre2_jit_match and a match data block allocated once.  Nothing is
@@ -10,7 +10,8 @@
  * converter); --json parses each line with jansson instead of matching a
  * pattern (the floor for PARSEJSON).  The presets are the patterns the
  * benchmark gives sluice: COMBINEDAPACHELOG is the Kinesis Agent's regex
- * (KINESIS-AGENT.md §2.1) with ".*" appended, matched whole as Java's
+ * (processing/parsers/PatternConstants.java in awslabs/amazon-kinesis-agent)
+ * with ".*" appended, matched whole as Java's
  * matches() does; REGEXTOJSON is bench/run.sh's named-group pattern, which
  * run.sh reads from here (--print-pattern) so the two cannot drift.
  *
@@ -36,7 +37,7 @@
 #define FLOOR_BUFSIZE	(4 * 1024 * 1024)	/* read buffer, max line */
 #define FLOOR_JITSTACK	(1024 * 1024)		/* most JIT stack */
 
-/* The Kinesis Agent's COMMONAPACHELOG, expanded (KINESIS-AGENT.md §2.1). */
+/* The Kinesis Agent's COMMONAPACHELOG (PatternConstants.java), expanded. */
 #define FLOOR_COMMONAPACHELOG						\
 	"^((?:(?:[\\w\\-]+)(?:\\.(?:[\\w\\-]+))*(?:\\.?|\\b)|"		\
 	"(?:[\\d\\.]+))) "						\

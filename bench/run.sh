@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# bench/run.sh [quick|full]: sluice's benchmark (DESIGN.md "Performance
-# targets"; bench/README.md says what each figure means).
+# bench/run.sh [quick|full]: sluice's benchmark (bench/README.md gives the
+# targets and says what each figure means).
 #
 #  a) Converters: `sluiced -c CONF -p FLOW < file > /dev/null` for no
 #     converter, LOGTOJSON COMBINEDAPACHELOG, REGEXTOJSON and PARSEJSON,

@@ -26,10 +26,6 @@
 #include "log.h"
 #include "xmalloc.h"
 
-#ifndef SLUICE_CONTROL_SOCKET
-#define SLUICE_CONTROL_SOCKET	"/run/sluice/sluice.sock"
-#endif
-
 #define EXIT_ANSWER		1	/* error answer, bad usage */
 #define EXIT_UNREACHABLE	2	/* no daemon to talk to */
 

@@ -1,6 +1,6 @@
 /*
  * addmetadata: the Kinesis Agent's ADDMETADATA converter
- * (AddMetadataConverter.java, KINESIS-AGENT.md §2).  Each record becomes
+ * (processing/processors/AddMetadataConverter.java).  Each record becomes
  *
  *   {"ts":"2024-05-01T12:00:00.123Z","metadata":<value>,"data":"<record>"}
  *

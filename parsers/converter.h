@@ -15,7 +15,10 @@
  * so `sluiced -n` can build every chain: what a converter needs from the
  * outside (EC2 metadata) comes through its context, from the agent.
  *
- * The semantics are the Kinesis Agent's (KINESIS-AGENT.md §2): converters
+ * The semantics are the Kinesis Agent's (awslabs/amazon-kinesis-agent;
+ * its files are cited by their path under src/com/amazon/kinesis/
+ * streaming/agent/, here processing/processors/AgentDataConverterChain.java
+ * and tailing/AbstractParser.java, convertData): converters
  * run in list order on the record's bytes, which include the trailing
  * "\n"; a dropped record goes no further and is counted; a converter that
  * fails makes the chain send the unconverted record instead, and that is

@@ -1,6 +1,6 @@
 /*
  * csvtojson: the Kinesis Agent's CSVTOJSON converter
- * (CSVToJSONDataConverter.java, KINESIS-AGENT.md §2).
+ * (processing/processors/CSVToJSONDataConverter.java).
  *
  * The agent strips one trailing "\n" (a "\r" stays, in the last column),
  * splits the rest with String.split(delimiter), where the delimiter is a

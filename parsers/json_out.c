@@ -1,7 +1,8 @@
 /*
  * json_out: a streaming JSON writer that produces the bytes the Kinesis
  * Agent's Jackson 2.x ObjectMapper produces, so that sluice's converters
- * and the agent's agree byte for byte (KINESIS-AGENT.md §2).
+ * and the agent's agree byte for byte (the agent's
+ * processing/utils/SimpleJSONPrinter.java and PrettyJSONPrinter.java).
  *
  * Layout.  COMPACT is writeValueAsString: no white space at all.
  * PRETTYPRINT is writerWithDefaultPrettyPrinter(), Jackson's

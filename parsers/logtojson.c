@@ -3,7 +3,8 @@
  * (LogToJSONDataConverter with ApacheLogParser and SysLogParser), plus
  * formats of sluice's own.
  *
- * Agent formats (KINESIS-AGENT.md §2, §2.1): the record minus one trailing
+ * Agent formats (processing/parsers/PatternConstants.java, with
+ * BaseLogParser.java): the record minus one trailing
  * "\n" is decoded as Java does (invalid UTF-8 becomes U+FFFD) and must
  * match the format's Java regex as a whole (Matcher.matches()).  The
  * groups become string fields, in order; a line that does not match, or

@@ -5,11 +5,9 @@
 # The last line is "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
-src=$(pwd)
 
 ./scripts/deps.sh || { echo "0 passed, 1 failed"; exit 1; }
 
-export SIGV4_TESTDATA=${SIGV4_TESTDATA:-$src/../shared/testdata/sigv4/aws-signing-test-suite/v4}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 

@@ -50,6 +50,7 @@
 #include <unistd.h>
 
 #include "base64.h"
+#include "httpd.h"
 #include "log.h"
 #include "xmalloc.h"
 
@@ -159,20 +160,13 @@ struct buf {
 	size_t	 cap;
 };
 
-/* The parts of a request head that matter here (copies, freed by req_clear). */
+/* A request head, and copies of the fields AWS reads (req_clear frees). */
 struct req {
-	char		*method;
+	struct httpd_req h;
 	char		*amz_target;
 	char		*authorization;
 	char		*amz_date;
 	char		*content_type;
-	uint64_t	 content_length;
-	int		 has_length;
-	int		 has_te;
-	int		 expect_continue;
-	int		 expect_other;
-	int		 keepalive;
-	int		 http10;
 };
 
 enum conn_state {
@@ -652,98 +646,10 @@ fake_stats_write(void)
 
 /* HTTP ------------------------------------------------------------------ */
 
-static const char *
-http_reason(int status)
-{
-	switch (status) {
-	case 100:
-		return ("Continue");
-	case 200:
-		return ("OK");
-	case 400:
-		return ("Bad Request");
-	case 405:
-		return ("Method Not Allowed");
-	case 411:
-		return ("Length Required");
-	case 413:
-		return ("Payload Too Large");
-	case 417:
-		return ("Expectation Failed");
-	case 431:
-		return ("Request Header Fields Too Large");
-	case 500:
-		return ("Internal Server Error");
-	case 503:
-		return ("Service Unavailable");
-	case 505:
-		return ("HTTP Version Not Supported");
-	}
-	return ("Unknown");
-}
-
-/* RFC 9110 section 5.6.2: token characters. */
-static int
-http_is_tchar(unsigned char ch)
-{
-	if ((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') ||
-	    (ch >= 'A' && ch <= 'Z'))
-		return (1);
-	return (ch != '\0' && strchr("!#$%&'*+-.^_`|~", ch) != NULL);
-}
-
-static int
-http_name_is(const char *name, size_t len, const char *want)
-{
-	return (strlen(want) == len && strncasecmp(name, want, len) == 0);
-}
-
-/* Returns 1 if the comma-separated list s (len bytes) holds token tok. */
-static int
-http_list_has(const char *s, size_t len, const char *tok)
-{
-	const char	*end = s + len, *e;
-	size_t		 n;
-
-	while (s < end) {
-		while (s < end && (*s == ' ' || *s == '\t' || *s == ','))
-			s++;
-		e = s;
-		while (e < end && *e != ',')
-			e++;
-		n = e - s;
-		while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-			n--;
-		if (n == strlen(tok) && strncasecmp(s, tok, n) == 0)
-			return (1);
-		s = e;
-	}
-	return (0);
-}
-
-/*
- * Parses a Content-Length value (1*DIGIT).  Values past FAKE_BODY_MAX
- * saturate: they are all answered 413, and cannot overflow.
- */
-static int
-http_parse_length(const char *s, const char *end, uint64_t *cl)
-{
-	*cl = 0;
-	if (s == end)
-		return (-1);
-	for (; s < end; s++) {
-		if (*s < '0' || *s > '9')
-			return (-1);
-		if (*cl <= FAKE_BODY_MAX)
-			*cl = *cl * 10 + (*s - '0');
-	}
-	return (0);
-}
-
 static void
 req_clear(struct req *r)
 {
-	free(r->method);
+	httpd_req_clear(&r->h);
 	free(r->amz_target);
 	free(r->authorization);
 	free(r->amz_date);
@@ -753,163 +659,34 @@ req_clear(struct req *r)
 
 /*
  * Parses the request head at p (n bytes, without the final empty line)
- * into r, after RFC 9112 sections 3 and 5.  Returns 0, or the HTTP status
- * to answer with and *why.  Connection-level framing is judged only; the
- * values that matter to AWS are checked later.
+ * into r with the shared parser (tests/lib/httpd.c), then takes the fields
+ * AWS reads, none of which is a list (RFC 9110 section 5.3).  Returns 0,
+ * or the HTTP status to answer with and *why.  Connection-level framing is
+ * judged only; the values that matter to AWS are checked later.
  */
 static int
-http_parse_head(struct req *r, const char *p, size_t n, const char **why)
+req_parse(struct req *r, const char *p, size_t n, const char **why)
 {
-	const char	*end = p + n, *line, *eol, *colon, *v, *ve, *sp;
-	size_t		 i, len;
-	uint64_t	 cl;
-	int		 first = 1, conn_close = 0, conn_keep = 0;
-	char		**dst;
+	static const struct {
+		const char	*name;
+		size_t		 off;
+	} fields[] = {
+		{ "x-amz-target", offsetof(struct req, amz_target) },
+		{ "authorization", offsetof(struct req, authorization) },
+		{ "x-amz-date", offsetof(struct req, amz_date) },
+		{ "content-type", offsetof(struct req, content_type) },
+	};
+	size_t	i;
+	int	status;
 
-	for (i = 0; i < n; i++) {
-		if (p[i] == '\0' || (p[i] == '\r' && (i + 1 == n ||
-		    p[i + 1] != '\n')) || (p[i] == '\n' && (i == 0 ||
-		    p[i - 1] != '\r'))) {
-			*why = "stray NUL, CR or LF in request head";
+	if ((status = httpd_parse_head(&r->h, p, n, FAKE_BODY_MAX, why)) != 0)
+		return (status);
+	for (i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+		if (httpd_header_dup(&r->h, fields[i].name,
+		    (char **)((char *)r + fields[i].off)) > 1) {
+			*why = "repeated header field";
 			return (400);
 		}
-	}
-	for (line = p;; line = eol + 2) {
-		eol = memmem(line, end - line, "\r\n", 2);
-		if (eol == NULL)
-			eol = end;
-		len = eol - line;
-		if (first) {
-			first = 0;
-			/* method SP request-target SP HTTP-version */
-			for (i = 0; i < len && http_is_tchar(line[i]); i++)
-				;
-			if (i == 0 || i == len || line[i] != ' ') {
-				*why = "malformed request line";
-				return (400);
-			}
-			r->method = xstrndup(line, i);
-			v = line + i + 1;
-			sp = memchr(v, ' ', eol - v);
-			if (sp == NULL || sp == v) {
-				*why = "malformed request line";
-				return (400);
-			}
-			for (; v < sp; v++) {
-				if ((unsigned char)*v <= ' ' ||
-				    (unsigned char)*v == 0x7f) {
-					*why = "malformed request target";
-					return (400);
-				}
-			}
-			v = sp + 1;
-			/* HTTP-version = "HTTP/" DIGIT "." DIGIT */
-			if ((size_t)(eol - v) != 8 ||
-			    strncmp(v, "HTTP/", 5) != 0 || v[5] < '0' ||
-			    v[5] > '9' || v[6] != '.' || v[7] < '0' ||
-			    v[7] > '9') {
-				*why = "malformed HTTP version";
-				return (400);
-			}
-			if (v[5] == '1' && v[7] == '0')
-				r->http10 = 1;
-			else if (v[5] != '1' || v[7] != '1') {
-				*why = "only HTTP/1.0 and HTTP/1.1 are spoken";
-				return (505);
-			}
-		} else {
-			if (len > 0 && (line[0] == ' ' || line[0] == '\t')) {
-				*why = "obsolete header line folding";
-				return (400);
-			}
-			colon = memchr(line, ':', len);
-			if (colon == NULL || colon == line) {
-				*why = "malformed header field";
-				return (400);
-			}
-			for (v = line; v < colon; v++) {
-				if (!http_is_tchar(*v)) {
-					*why = "malformed header field name";
-					return (400);
-				}
-			}
-			v = colon + 1;
-			ve = eol;
-			while (v < ve && (*v == ' ' || *v == '\t'))
-				v++;
-			while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t'))
-				ve--;
-			for (sp = v; sp < ve; sp++) {
-				if (((unsigned char)*sp < 0x20 && *sp != '\t')
-				    || *sp == 0x7f) {
-					*why = "control character in header";
-					return (400);
-				}
-			}
-			len = colon - line;
-			dst = NULL;
-			if (http_name_is(line, len, "content-length")) {
-				if (http_parse_length(v, ve, &cl) == -1) {
-					*why = "malformed Content-Length";
-					return (400);
-				}
-				if (r->has_length && cl != r->content_length) {
-					*why = "conflicting Content-Length";
-					return (400);
-				}
-				r->has_length = 1;
-				r->content_length = cl;
-			} else if (http_name_is(line, len, "transfer-encoding"))
-				r->has_te = 1;
-			else if (http_name_is(line, len, "expect")) {
-				if ((size_t)(ve - v) == 12 &&
-				    strncasecmp(v, "100-continue", 12) == 0)
-					r->expect_continue = 1;
-				else
-					r->expect_other = 1;
-			} else if (http_name_is(line, len, "connection")) {
-				if (http_list_has(v, ve - v, "close"))
-					conn_close = 1;
-				if (http_list_has(v, ve - v, "keep-alive"))
-					conn_keep = 1;
-			} else if (http_name_is(line, len, "x-amz-target"))
-				dst = &r->amz_target;
-			else if (http_name_is(line, len, "authorization"))
-				dst = &r->authorization;
-			else if (http_name_is(line, len, "x-amz-date"))
-				dst = &r->amz_date;
-			else if (http_name_is(line, len, "content-type"))
-				dst = &r->content_type;
-			if (dst != NULL) {
-				/* RFC 9110 section 5.3: not a list. */
-				if (*dst != NULL) {
-					*why = "repeated header field";
-					return (400);
-				}
-				*dst = xstrndup(v, ve - v);
-			}
-		}
-		if (eol == end)
-			break;
-	}
-
-	if (r->http10)
-		r->keepalive = conn_keep && !conn_close;
-	else
-		r->keepalive = !conn_close;
-	/* RFC 9112 section 6.3: no framing but Content-Length is spoken. */
-	if (r->has_te) {
-		*why = "Transfer-Encoding is not supported; "
-		    "send Content-Length";
-		return (411);
-	}
-	if (r->expect_other) {
-		*why = "unsupported Expect";
-		return (417);
-	}
-	if (r->content_length > FAKE_BODY_MAX) {
-		*why = "request body larger than 64 MiB";
-		return (413);
 	}
 	return (0);
 }
@@ -1002,7 +779,7 @@ conn_build_reply(struct conn *c, int status, const char *type,
 	c->held.len = 0;
 	buf_printf(&c->held, "HTTP/1.1 %d %s\r\nx-amzn-RequestId: "
 	    "%08lx-0000-4000-8000-%012" PRIx64 "\r\n", status,
-	    http_reason(status), (unsigned long)fake.start & 0xffffffffUL,
+	    httpd_reason(status), (unsigned long)fake.start & 0xffffffffUL,
 	    fake.serial);
 	if (type != NULL)
 		buf_printf(&c->held, "x-amzn-ErrorType: %s\r\n", type);
@@ -1010,7 +787,7 @@ conn_build_reply(struct conn *c, int status, const char *type,
 	    "Content-Length: %zu\r\nDate: %s\r\n", body->len, date);
 	if (c->close_after)
 		buf_printf(&c->held, "Connection: close\r\n");
-	else if (c->req.http10)
+	else if (c->req.h.http10)
 		buf_printf(&c->held, "Connection: keep-alive\r\n");
 	buf_add(&c->held, "\r\n", 2);
 	if (body->len > 0)
@@ -1076,7 +853,7 @@ conn_http_error(struct conn *c, int status, const char *why)
 static int
 conn_parse_head(struct conn *c)
 {
-	const char	*end, *why = NULL;
+	const char	*why = NULL;
 	size_t		 skip = 0;
 	int		 status;
 
@@ -1089,9 +866,8 @@ conn_parse_head(struct conn *c)
 	if (skip > 0)
 		buf_consume(&c->in, skip);
 
-	end = memmem(c->in.p, c->in.len < FAKE_HEAD_MAX ? c->in.len :
-	    FAKE_HEAD_MAX, "\r\n\r\n", 4);
-	if (end == NULL) {
+	c->head_len = httpd_head_len(c->in.p, c->in.len, FAKE_HEAD_MAX);
+	if (c->head_len == 0) {
 		if (c->in.len >= FAKE_HEAD_MAX) {
 			conn_http_error(c, 431, "request head larger than "
 			    "64 KiB");
@@ -1099,17 +875,16 @@ conn_parse_head(struct conn *c)
 		}
 		return (0);
 	}
-	c->head_len = end - c->in.p + 4;
 	req_clear(&c->req);
-	status = http_parse_head(&c->req, c->in.p, end - c->in.p, &why);
+	status = req_parse(&c->req, c->in.p, c->head_len - 4, &why);
 	if (status != 0) {
 		conn_http_error(c, status, why);
 		return (1);
 	}
-	c->close_after = !c->req.keepalive;
+	c->close_after = !c->req.h.keepalive;
 	c->state = CONN_BODY;
-	if (c->req.expect_continue &&
-	    c->in.len < c->head_len + c->req.content_length)
+	if (c->req.h.expect_continue &&
+	    c->in.len < c->head_len + c->req.h.content_length)
 		buf_add(&c->out, "HTTP/1.1 100 Continue\r\n\r\n", 25);
 	return (1);
 }
@@ -1782,7 +1557,7 @@ conn_handle(struct conn *c)
 	fake_control_reload();
 	fake.st.requests++;
 
-	if (strcmp(q->method, "POST") != 0) {
+	if (strcmp(q->h.method, "POST") != 0) {
 		reply_error(&r, 405, "UnknownOperationException",
 		    "Only POST is supported");
 		goto reply;
@@ -1847,9 +1622,9 @@ conn_handle(struct conn *c)
 		goto reply;
 	}
 
-	req = fj_parse(c->in.p + c->head_len, q->content_length);
+	req = fj_parse(c->in.p + c->head_len, q->h.content_length);
 	if (req == NULL)
-		req = json_loadb(c->in.p + c->head_len, q->content_length,
+		req = json_loadb(c->in.p + c->head_len, q->h.content_length,
 		    JSON_REJECT_DUPLICATES, &jerr);
 	if (req == NULL || !json_is_object(req)) {
 		reply_error(&r, 400, "SerializationException",
@@ -1873,7 +1648,7 @@ reply:
 	} else
 		conn_release(c);
 out:
-	buf_consume(&c->in, c->head_len + q->content_length);
+	buf_consume(&c->in, c->head_len + q->h.content_length);
 	c->head_len = 0;
 	fake_stats_write();
 	json_decref(req);
@@ -1895,7 +1670,7 @@ conn_advance(struct conn *c)
 				goto out;
 			break;
 		case CONN_BODY:
-			if (c->in.len < c->head_len + c->req.content_length) {
+			if (c->in.len < c->head_len + c->req.h.content_length) {
 				if (conn_flush(c) == -1)
 					return (-1);
 				goto out;
@@ -2116,28 +1891,12 @@ fake_run_timers(void)
 static void
 fake_listen(unsigned int port, const char *port_file)
 {
-	struct sockaddr_in	 sin;
 	struct epoll_event	 ev;
-	socklen_t		 len = sizeof sin;
 	sigset_t		 set;
-	char			*s;
-	int			 one = 1;
 
-	fake.lfd = socket(AF_INET, SOCK_STREAM|SOCK_NONBLOCK|SOCK_CLOEXEC, 0);
+	fake.lfd = httpd_listen(port, SOCK_NONBLOCK|SOCK_CLOEXEC, &fake.port);
 	if (fake.lfd == -1)
-		fatal("socket");
-	setsockopt(fake.lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-	memset(&sin, 0, sizeof sin);
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	sin.sin_port = htons(port);
-	if (bind(fake.lfd, (struct sockaddr *)&sin, sizeof sin) == -1)
-		fatal("bind 127.0.0.1:%u", port);
-	if (listen(fake.lfd, SOMAXCONN) == -1)
-		fatal("listen");
-	if (getsockname(fake.lfd, (struct sockaddr *)&sin, &len) == -1)
-		fatal("getsockname");
-	fake.port = ntohs(sin.sin_port);
+		fatal("listen on 127.0.0.1:%u", port);
 
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
@@ -2160,12 +1919,8 @@ fake_listen(unsigned int port, const char *port_file)
 	if (epoll_ctl(fake.epfd, EPOLL_CTL_ADD, fake.sfd, &ev) == -1)
 		fatal("epoll_ctl");
 
-	if (port_file != NULL) {
-		xasprintf(&s, "%u\n", fake.port);
-		if (write_atomic(port_file, s, strlen(s)) == -1)
-			fatalx("cannot write port file %s", port_file);
-		free(s);
-	}
+	if (port_file != NULL && httpd_write_port(port_file, fake.port) == -1)
+		fatal("cannot write port file %s", port_file);
 	printf("fakeaws listening on 127.0.0.1:%u\n", fake.port);
 	fflush(stdout);
 }

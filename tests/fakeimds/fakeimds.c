@@ -51,6 +51,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "httpd.h"
+
 #define FAKE_HEAD_MAX		(64 * 1024)
 #define FAKE_BODY_MAX		(64 * 1024)
 #define FAKE_OUT_MAX		(256 * 1024)
@@ -81,11 +83,12 @@ struct fake_state {
 };
 
 struct fake_req {
-	char	method[16];
-	char	path[1024];
-	char	head[FAKE_HEAD_MAX + 1];
-	char	body[FAKE_BODY_MAX + 1];
-	size_t	body_len;
+	struct httpd_req h;
+	const char	*method;	/* h's */
+	const char	*path;
+	char		 head[FAKE_HEAD_MAX + 1];
+	char		 body[FAKE_BODY_MAX + 1];
+	size_t		 body_len;
 };
 
 static const char *control_path;
@@ -205,28 +208,12 @@ fake_field(const struct fake_state *st, const char *key)
 	return (NULL);
 }
 
-/* The value of header name (case-insensitive), copied into out. */
+/* The value of header name, copied into out: 0, or -1 if absent. */
 static int
-fake_header(const char *head, const char *name, char *out, size_t outlen)
+fake_header(const struct fake_req *rq, const char *name, char *out,
+    size_t outlen)
 {
-	const char	*p = head;
-	size_t		 n = strlen(name), len;
-
-	while ((p = strstr(p, "\r\n")) != NULL) {
-		p += 2;
-		if (strncasecmp(p, name, n) != 0 || p[n] != ':')
-			continue;
-		p += n + 1;
-		while (*p == ' ' || *p == '\t')
-			p++;
-		len = strcspn(p, "\r\n");
-		if (len >= outlen)
-			return (-1);
-		memcpy(out, p, len);
-		out[len] = '\0';
-		return (0);
-	}
-	return (-1);
+	return (httpd_header(&rq->h, name, out, outlen) > 0 ? 0 : -1);
 }
 
 static void
@@ -239,14 +226,7 @@ fake_send(int fd, struct fake_req *rq, int status, const char *ctype,
 	ssize_t		 n;
 	int		 hl;
 
-	switch (status) {
-	case 200: reason = "OK"; break;
-	case 400: reason = "Bad Request"; break;
-	case 401: reason = "Unauthorized"; break;
-	case 403: reason = "Forbidden"; break;
-	case 404: reason = "Not Found"; break;
-	default: reason = "Error"; break;
-	}
+	reason = httpd_reason(status);
 	hl = snprintf(out, sizeof out, "HTTP/1.1 %d %s\r\nContent-Type: %s\r\n"
 	    "Content-Length: %zu\r\nConnection: close\r\n\r\n", status, reason,
 	    ctype, len);
@@ -358,8 +338,8 @@ fake_describe_tags(int fd, struct fake_req *rq, const struct fake_state *st)
 		    "bad DescribeTags form");
 		return;
 	}
-	if (fake_header(rq->head, "Authorization", auth, sizeof auth) != 0 ||
-	    fake_header(rq->head, "X-Amz-Date", date, sizeof date) != 0 ||
+	if (fake_header(rq, "Authorization", auth, sizeof auth) != 0 ||
+	    fake_header(rq, "X-Amz-Date", date, sizeof date) != 0 ||
 	    strlen(date) != 16) {
 		fake_ec2_error(fd, rq, 401, "AuthFailure",
 		    "missing Authorization or X-Amz-Date");
@@ -381,7 +361,7 @@ fake_describe_tags(int fd, struct fake_req *rq, const struct fake_state *st)
 	    strstr(signed_hdrs, "x-amz-date") == NULL ||
 	    strstr(auth, "Signature=") == NULL ||
 	    (use_token && (strstr(signed_hdrs, "x-amz-security-token") ==
-	    NULL || fake_header(rq->head, "X-Amz-Security-Token", tok,
+	    NULL || fake_header(rq, "X-Amz-Security-Token", tok,
 	    sizeof tok) != 0 || strcmp(tok, FAKE_ROLE_TOKEN) != 0))) {
 		fake_ec2_error(fd, rq, 401, "AuthFailure",
 		    "bad signed headers or session token");
@@ -436,7 +416,7 @@ fake_imds(int fd, struct fake_req *rq, const struct fake_state *st)
 			fake_send(fd, rq, 404, "text/plain", "Not Found");
 			return;
 		}
-		if (fake_header(rq->head,
+		if (fake_header(rq,
 		    "X-aws-ec2-metadata-token-ttl-seconds", hdr,
 		    sizeof hdr) != 0 || atoi(hdr) < 1 ||
 		    atoi(hdr) > 21600) {
@@ -451,7 +431,7 @@ fake_imds(int fd, struct fake_req *rq, const struct fake_state *st)
 		fake_send(fd, rq, 405, "text/plain", "Method Not Allowed");
 		return;
 	}
-	if (!v1 && (fake_header(rq->head, "X-aws-ec2-metadata-token", hdr,
+	if (!v1 && (fake_header(rq, "X-aws-ec2-metadata-token", hdr,
 	    sizeof hdr) != 0 || strncmp(hdr, "FAKETOKEN-", 10) != 0)) {
 		fake_send(fd, rq, 401, "text/plain", "Unauthorized");
 		return;
@@ -490,16 +470,20 @@ fake_imds(int fd, struct fake_req *rq, const struct fake_state *st)
 		fake_send(fd, rq, 404, "text/plain", "Not Found");
 }
 
-/* Reads one request; returns 0, or -1 (the connection is dropped). */
+/*
+ * Reads one request; returns 0, or -1 (the connection is dropped, as it
+ * is for any head the shared parser refuses).
+ */
 static int
 fake_read(int fd, struct fake_req *rq)
 {
-	char		 cl[32], *end;
+	const char	*why;
 	size_t		 have = 0, hlen, need;
 	ssize_t		 n;
-	long		 clen = 0;
 
-	memset(rq, 0, sizeof *rq);
+	httpd_req_clear(&rq->h);
+	rq->method = rq->path = NULL;
+	rq->body_len = 0;
 	for (;;) {
 		if (have == FAKE_HEAD_MAX)
 			return (-1);
@@ -508,17 +492,15 @@ fake_read(int fd, struct fake_req *rq)
 			return (-1);
 		have += n;
 		rq->head[have] = '\0';
-		if ((end = memmem(rq->head, have, "\r\n\r\n", 4)) != NULL)
+		if ((hlen = httpd_head_len(rq->head, have, have)) != 0)
 			break;
 	}
-	hlen = end - rq->head + 4;
-	if (sscanf(rq->head, "%15s %1023s", rq->method, rq->path) != 2)
+	if (httpd_parse_head(&rq->h, rq->head, hlen - 4, FAKE_BODY_MAX,
+	    &why) != 0)
 		return (-1);
-	if (fake_header(rq->head, "Content-Length", cl, sizeof cl) == 0)
-		clen = atol(cl);
-	if (clen < 0 || clen > FAKE_BODY_MAX)
-		return (-1);
-	need = clen;
+	rq->method = rq->h.method;
+	rq->path = rq->h.target;
+	need = rq->h.content_length;
 	rq->body_len = have - hlen < need ? have - hlen : need;
 	memcpy(rq->body, rq->head + hlen, rq->body_len);
 	while (rq->body_len < need) {
@@ -528,7 +510,6 @@ fake_read(int fd, struct fake_req *rq)
 		rq->body_len += n;
 	}
 	rq->body[rq->body_len] = '\0';
-	end[2] = '\0';	/* keep the last header's CRLF for fake_header */
 	return (0);
 }
 
@@ -545,12 +526,10 @@ main(int argc, char **argv)
 {
 	static struct fake_req	 rq;
 	struct fake_state	 st;
-	struct sockaddr_in	 sin;
 	struct timeval		 tv = { 2, 0 };
-	socklen_t		 slen = sizeof sin;
 	const char		*portfile = NULL;
-	FILE			*fp;
-	int			 ch, s, fd, port = 0, one = 1;
+	unsigned int		 bound;
+	int			 ch, s, fd, port = 0;
 
 	while ((ch = getopt(argc, argv, "c:o:p:P:")) != -1) {
 		switch (ch) {
@@ -574,38 +553,18 @@ main(int argc, char **argv)
 		}
 	}
 	signal(SIGPIPE, SIG_IGN);
-	if ((s = socket(AF_INET, SOCK_STREAM, 0)) == -1) {
-		perror("socket");
-		return (1);
-	}
-	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-	memset(&sin, 0, sizeof sin);
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	sin.sin_port = htons(port);
-	if (bind(s, (struct sockaddr *)&sin, sizeof sin) == -1 ||
-	    listen(s, 64) == -1 ||
-	    getsockname(s, (struct sockaddr *)&sin, &slen) == -1) {
-		perror("bind");
+	if ((s = httpd_listen(port, 0, &bound)) == -1) {
+		perror("listen on 127.0.0.1");
 		return (1);
 	}
 	if (portfile != NULL) {
-		char	tmp[4096];
-
 		/* Written whole, then renamed: readers never see half. */
-		snprintf(tmp, sizeof tmp, "%s.tmp", portfile);
-		if ((fp = fopen(tmp, "w")) == NULL) {
-			perror(tmp);
-			return (1);
-		}
-		fprintf(fp, "%d\n", ntohs(sin.sin_port));
-		fclose(fp);
-		if (rename(tmp, portfile) == -1) {
+		if (httpd_write_port(portfile, bound) == -1) {
 			perror(portfile);
 			return (1);
 		}
 	} else
-		printf("%d\n", ntohs(sin.sin_port));
+		printf("%u\n", bound);
 	fflush(stdout);
 
 	for (;;) {

@@ -1,26 +1,24 @@
 #!/bin/sh
 #
-# run.sh: builds the libFuzzer targets with clang (ASan + UBSan) and runs
-# each for FUZZ_SECONDS, with a seed corpus made from the converter test
-# cases (tests/data/converters/*/input).  Fails if a target does not build
-# or finds a crash, a leak or a broken invariant.
+# run.sh: builds the libFuzzer targets (make check in a build directory
+# configured with CC=clang --enable-fuzzing: ASan + UBSan, see
+# Makefile.am) and runs each for FUZZ_SECONDS, with a seed corpus made from
+# the converter test cases (tests/data/converters/*/input).  Fails if a
+# target does not build or finds a crash, a leak or a broken invariant.
 #
 #	tests/fuzz/run.sh		# from anywhere; FUZZ_SECONDS=20
 #	FUZZ_SECONDS=5 FUZZ_JOBS=2 CC=clang-14 tests/fuzz/run.sh
 #
-# Targets: fuzz_framer, fuzz_converter once per converter of the list
-# below whose source file exists in parsers/, fuzz_options (Java regexes
-# through jregex, and option objects through every converter's create,
-# linked with all of those converters), and fuzz_addec2metadata for
-# ADDEC2METADATA fed by the agent's metadata client (agent/imds.c, whose
-# DescribeTags parser it fuzzes too), which talks to
-# tests/fakeimds/fakeimds, built here with the same compiler and started
-# by the target on 127.0.0.1.  Each converter is linked with the helper
-# files of parsers/, not with the other converters.  Sources of common/
-# and parsers/, and the converter targets, are compiled without agent/ on
-# the include path, as the Makefile builds them.
-# Crash inputs are kept in $FUZZ_OUT (default: a temp dir, printed), and
-# a crash is replayed with: $FUZZ_OUT/<target> <crash-file>.
+# Targets (Makefile.am's FUZZ_TARGETS): fuzz_framer, fuzz_<converter> for
+# each converter of parsers/ but ADDEC2METADATA, linked alone
+# (fuzz_converter.c), fuzz_options (Java regexes through jregex, and
+# option objects through every converter's create), and
+# fuzz_addec2metadata for ADDEC2METADATA (also agent/imds.c's DescribeTags
+# parser), which starts tests/fakeimds/fakeimds on 127.0.0.1.
+# The build directory is $FUZZ_BUILD (default build-fuzz at the top of the
+# tree).  Crash inputs are kept in $FUZZ_OUT (default: a temp dir,
+# printed), and a crash is replayed with:
+#	$FUZZ_BUILD/tests/fuzz/<target> <crash-file>
 
 set -u
 
@@ -28,151 +26,34 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 secs=${FUZZ_SECONDS:-20}
 jobs=${FUZZ_JOBS:-$(nproc 2>/dev/null || echo 2)}
 cc=${CC:-clang}
+build=${FUZZ_BUILD:-$top/build-fuzz}
 out=${FUZZ_OUT:-$(mktemp -d "${TMPDIR:-/tmp}/sluice-fuzz.XXXXXX")}
 mkdir -p "$out" || exit 1
 
-# optionName:file (parsers/<file>.c):ops symbol
-converters="
-SINGLELINE:singleline:singleline_ops
-CSVTOJSON:csvtojson:csvtojson_ops
-LOGTOJSON:logtojson:logtojson_ops
-ADDMETADATA:addmetadata:addmetadata_ops
-ADDBRACKETS:addbrackets:addbrackets_ops
-REGEXTOJSON:regextojson:regextojson_ops
-PARSEJSON:parsejson:parsejson_ops
-"
-# Converter files, and files that need the network; never helpers.
-# ADDEC2METADATA has a target of its own (fuzz_addec2metadata.c).
-notlib="registry chain addec2metadata"
-for c in $converters; do
-	notlib="$notlib $(echo "$c" | cut -d: -f2)"
-done
-
-san="address,undefined"
-cflags="-g -O1 -fno-sanitize-recover=all -std=gnu11"
-# Dependencies point one way, agent -> parsers -> common.
-inc_parsers="-I$top/common -I$top/parsers"
-inc_agent="$inc_parsers -I$top/agent"
-libs="-lpcre2-8 -ljansson -lm"
+# Configures only when the compiler changes; make check with no TESTS
+# builds the check programs and runs nothing.
+fuzz_build() {
+	[ -x "$top/configure" ] || "$top/autogen.sh" || return 1
+	mkdir -p "$build" || return 1
+	if [ ! -f "$build/Makefile" ] ||
+	    [ "$(cat "$build/.sluice-flags" 2>/dev/null)" != "fuzz CC=$cc" ]
+	then
+		(cd "$build" && "$top/configure" CC="$cc" CFLAGS="-g -O1" \
+		    --enable-fuzzing) || return 1
+		echo "fuzz CC=$cc" >"$build/.sluice-flags"
+	fi
+	make -C "$build" -j"$jobs" check TESTS=
+}
 
 fail=0
-targets=""
-xlibs=""	# more libraries for the target being built
-maininc=$inc_parsers	# include path of the target being built
-
-# Each source is compiled once; the targets are linked from the objects.
-obj() {		# source -> prints its object
-	d=$(basename "$(dirname "$1")")
-	o=$out/obj/$d-$(basename "$1" .c).o
-	inc=$inc_parsers
-	[ "$d" = agent ] && inc=$inc_agent
-	if [ ! -f "$o" ]; then
-		mkdir -p "$out/obj"
-		# shellcheck disable=SC2086
-		$cc $cflags $inc -fsanitize=fuzzer-no-link,$san -c -o "$o" \
-		    "$1" >>"$out/obj.log" 2>&1 || o=FAILED:$1
-	fi
-	echo "$o"
-}
-
-helpers=""
-for f in "$top"/parsers/*.c; do
-	b=$(basename "$f" .c)
-	case " $notlib " in
-	*" $b "*) ;;
-	*) helpers="$helpers $f" ;;
-	esac
-done
-common=$(ls "$top"/common/*.c)
-
-build() {	# name, two -D flags (or ""), the target's source, other sources
-	name=$1
-	d1=$2
-	d2=$3
-	main=$4
-	shift 4
-	objs=""
-	for src in "$@"; do
-		objs="$objs $(obj "$src")"
-	done
-	echo "fuzz: building $name"
-	case $objs in
-	*FAILED:*)
-		echo "fuzz: FAIL: $name: a source does not compile:"
-		sed 's/^/    /' "$out/obj.log" | head -40
-		fail=1
-		return
-		;;
-	esac
-	# shellcheck disable=SC2086
-	if ! $cc $cflags $maininc -fsanitize=fuzzer,$san \
-	    ${d1:+"$d1"} ${d2:+"$d2"} \
-	    -o "$out/$name" "$main" $objs $libs $xlibs \
-	    >"$out/$name.build.log" 2>&1
-	then
-		echo "fuzz: FAIL: $name does not build:"
-		sed 's/^/    /' "$out/$name.build.log" | head -40
-		fail=1
-		return
-	fi
-	targets="$targets $name"
-}
-
-maininc=$inc_agent
-# shellcheck disable=SC2086
-build fuzz_framer "" "" "$top/tests/fuzz/fuzz_framer.c" "$top/agent/framer.c" \
-    "$top/parsers/jregex.c" $common
-maininc=$inc_parsers
-
-for c in $converters; do
-	opt=$(echo "$c" | cut -d: -f1)
-	file=$(echo "$c" | cut -d: -f2)
-	sym=$(echo "$c" | cut -d: -f3)
-	if [ ! -f "$top/parsers/$file.c" ]; then
-		echo "fuzz: skipping $opt (no parsers/$file.c)"
-		continue
-	fi
-	# shellcheck disable=SC2086
-	build "fuzz_$file" "-DFUZZ_CONVERTER=\"$opt\"" "-DFUZZ_OPS=$sym" \
-	    "$top/tests/fuzz/fuzz_converter.c" "$top/parsers/$file.c" \
-	    $helpers $common
-done
-
-# Java regexes and option objects: every converter above that exists.
-convsrcs=""
-for c in $converters; do
-	file=$(echo "$c" | cut -d: -f2)
-	if [ -f "$top/parsers/$file.c" ]; then
-		convsrcs="$convsrcs $top/parsers/$file.c"
-	fi
-done
-# shellcheck disable=SC2086
-build fuzz_options "" "" "$top/tests/fuzz/fuzz_options.c" $convsrcs \
-    $helpers $common
-
-# ADDEC2METADATA, against the fake IMDS (plain C, no sanitizer: it is the
-# test's server, not the code under test).  The target kills it at exit.
-if [ -f "$top/parsers/addec2metadata.c" ]; then
-	echo "fuzz: building fakeimds"
-	fake=$out/fakeimds
-	if $cc -g -O1 -std=gnu11 -o "$fake" "$top/tests/fakeimds/fakeimds.c" \
-	    >"$out/fakeimds.build.log" 2>&1
-	then
-		xlibs="-lcurl -lcrypto -lpthread"
-		maininc=$inc_agent
-		# shellcheck disable=SC2086
-		build fuzz_addec2metadata "-DFUZZ_FAKEIMDS=\"$fake\"" "" \
-		    "$top/tests/fuzz/fuzz_addec2metadata.c" \
-		    "$top/parsers/addec2metadata.c" "$top/agent/imds.c" \
-		    "$top/agent/creds.c" "$top/agent/sigv4.c" $helpers $common
-		xlibs=""
-		maininc=$inc_parsers
-	else
-		echo "fuzz: FAIL: fakeimds does not build:"
-		sed 's/^/    /' "$out/fakeimds.build.log" | head -40
-		fail=1
-	fi
+echo "fuzz: building in $build (CC=$cc)"
+if ! fuzz_build >"$out/build.log" 2>&1; then
+	echo "fuzz: FAIL: the targets do not build:"
+	grep -E 'error|Error' "$out/build.log" | head -40 | sed 's/^/    /'
+	exit 1
 fi
+targets=$(make -s --no-print-directory -C "$build" fuzz-list |
+    sed 's|tests/fuzz/||g')
 
 # Seeds: each case's input, behind the option bytes the targets expect.
 seeds="$out/seeds"
@@ -275,7 +156,7 @@ run() {		# name
 	esac
 	mkdir -p "$out/corpus-$name"
 	# A fixed seed (FUZZ_SEED) makes a run reproducible.
-	"$out/$name" -max_total_time="$secs" -seed="${FUZZ_SEED:-1}" \
+	"$build/tests/fuzz/$name" -max_total_time="$secs" -seed="${FUZZ_SEED:-1}" \
 	    -max_len=65536 -timeout=10 \
 	    -rss_limit_mb=2048 -close_fd_mask=1 -print_final_stats=1 \
 	    -artifact_prefix="$out/$name-" "$out/corpus-$name" "$seed" \
@@ -283,7 +164,7 @@ run() {		# name
 	echo $? >"$out/$name.rc"
 }
 
-echo "fuzz: running$targets for ${secs}s each, $jobs at a time"
+echo "fuzz: running $targets for ${secs}s each, $jobs at a time"
 running=0
 for t in $targets; do
 	run "$t" &

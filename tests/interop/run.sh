@@ -9,7 +9,7 @@
 #
 # Env: SLUICED, SLUICECTL (default: the binaries at the top of the tree),
 # INTEROP_LINES (default 100000), INTEROP_KEEP=1 keeps the temp dir.
-# Bounded to 240 s; exits 77 (skip) when sluiced is not built.
+# Bounded to 240 s; fails when sluiced is not built.
 
 if [ -z "${INTEROP_TIMEOUT_SET:-}" ]; then
 	export INTEROP_TIMEOUT_SET=1
@@ -25,8 +25,8 @@ chunks=20
 chunk=$(( (lines + chunks - 1) / chunks ))
 
 if [ ! -x "$SLUICED" ]; then
-	echo "SKIP: no sluiced at $SLUICED (build it, or set SLUICED)"
-	exit 77
+	echo "FAIL: no sluiced at $SLUICED (build it, or set SLUICED)"
+	exit 1
 fi
 
 sluiced_pid=""

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Crash safety (DESIGN.md invariant 5): sluiced is killed with SIGKILL
+# Crash safety (README.md, invariant 5): sluiced is killed with SIGKILL
 # twice while it reads and sends, and the endpoint drops connections and
 # fails requests meanwhile.  After a last clean run every line must have
 # arrived, byte for byte; duplicates are allowed and counted.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Rotation, deletion and truncation while sluiced runs (DESIGN.md invariant
+# Rotation, deletion and truncation while sluiced runs (README.md, invariant
 # 4): a file renamed away is read to its end, including lines its writer
 # adds after the rename; a file deleted with unread bytes is read to its
 # end; a file truncated in place after it was read starts again at 0.

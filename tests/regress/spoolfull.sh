@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A full spool pauses reading and never discards (DESIGN.md invariant 3):
+# A full spool pauses reading and never discards (README.md, invariant 3):
 # with the stream missing (ResourceNotFoundException) the spool fills to
 # spool.maxBytes and reading stops; once the stream exists, everything is
 # delivered, byte for byte.

@@ -3,7 +3,7 @@
  * ADDMETADATA and CSVTOJSON converters, driven through their ops.  The
  * expected bytes come from the agent's DataConverterTest (marked "agent
  * test") and from reading its converters and Java's String.split,
- * String.trim and UTF-8 decoder (KINESIS-AGENT.md §2).
+ * String.trim and UTF-8 decoder (the agent's processing/processors/).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE

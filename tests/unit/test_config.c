@@ -541,8 +541,8 @@ test_defaults(void **state)
 	assert_null(c->firehose_region);
 	assert_null(c->aws_access_key_id);
 	assert_null(c->aws_secret_access_key);
-	assert_string_equal(c->state_directory, "/var/lib/sluice");
-	assert_string_equal(c->control_socket, "/run/sluice/sluice.sock");
+	assert_string_equal(c->state_directory, SLUICE_STATE_DIR);
+	assert_string_equal(c->control_socket, SLUICE_CONTROL_SOCKET);
 	assert_int_equal(c->spool_max_bytes, 1024 * 1024 * 1024);
 	assert_int_equal(c->spool_fsync, CONFIG_FSYNC_INTERVAL);
 	assert_int_equal(c->spool_fsync_interval_ms, 1000);
@@ -574,7 +574,7 @@ test_empty_strings(void **state)
 	c = load_ok("config/empty-strings.json");
 	assert_null(c->kinesis_endpoint);
 	assert_null(c->kinesis_region);
-	assert_string_equal(c->state_directory, "/var/lib/sluice");
+	assert_string_equal(c->state_directory, SLUICE_STATE_DIR);
 	assert_int_equal(c->flows[0].initial_position,
 	    CONFIG_POSITION_END_OF_FILE);
 	config_free(c);
@@ -1013,7 +1013,7 @@ test_help(void **state)
 	assert_non_null(strstr(buf, " 1000..900000 "));
 	assert_non_null(strstr(buf, "\n  spool.fsync "));
 	assert_non_null(strstr(buf, " interval|always|never "));
-	assert_non_null(strstr(buf, "/run/sluice/sluice.sock"));
+	assert_non_null(strstr(buf, SLUICE_CONTROL_SOCKET));
 	assert_non_null(strstr(buf, "cloudwatch.emitMetrics"));
 	/* Top-level keys come before flow keys. */
 	assert_true(strstr(buf, "\n  flows ") <

@@ -1,14 +1,13 @@
 /*
  * test_sigv4: runs every case of the AWS SigV4 test suite (aws-c-auth's
- * aws-signing-test-suite/v4, see ../shared/testdata/sigv4/README.txt)
+ * aws-signing-test-suite/v4, copied in tests/data/sigv4, see its README)
  * through sigv4.c and compares the canonical request, the string to sign,
  * the signature and the Authorization value byte for byte, then checks a
  * few behaviours the suite does not cover.
  *
- * The suite's directory comes from $SIGV4_TESTDATA, else from
- * SIGV4_TESTDATA_DIR given at compile time, else from a path relative to
- * the source tree.  A missing or empty directory is a failure, never a
- * skip.  Each case's query-*.txt files are for presigned URLs (query-string
+ * The suite's directory comes from $SIGV4_TESTDATA (make check sets it to
+ * tests/data/sigv4/v4).  A missing or empty directory is a failure, never
+ * a skip.  Each case's query-*.txt files are for presigned URLs (query-string
  * signing), which sluice does not do; the header-*.txt files are all
  * checked.
  */
@@ -30,10 +29,6 @@
 
 #include "sigv4.h"
 #include "xmalloc.h"
-
-#ifndef SIGV4_TESTDATA_DIR
-#define SIGV4_TESTDATA_DIR "../shared/testdata/sigv4/aws-signing-test-suite/v4"
-#endif
 
 /* The suite's files are small; anything bigger is a broken checkout. */
 #define TEST_FILE_MAX		(256 * 1024)
@@ -543,8 +538,11 @@ main(void)
 	int			 rc;
 
 	if ((vector_dir = getenv("SIGV4_TESTDATA")) == NULL ||
-	    *vector_dir == '\0')
-		vector_dir = SIGV4_TESTDATA_DIR;
+	    *vector_dir == '\0') {
+		fprintf(stderr, "test_sigv4: SIGV4_TESTDATA is not set (make "
+		    "check sets it to tests/data/sigv4/v4)\n");
+		return (1);
+	}
 	find_cases();
 	printf("test_sigv4: %zu cases in %s (header signing; the query-*.txt "
 	    "presigned-URL files are not used)\n", ncases, vector_dir);

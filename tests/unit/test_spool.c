@@ -142,14 +142,15 @@ read_range(struct spool *sp, struct spool_pos *pos, uint64_t first,
 	uint64_t		 i;
 
 	for (i = first; i < last; i++) {
-		if (spool_read(sp, pos, &data, &len, &next) != 1)
+		if (spool_read(sp, pos, &data, &len, &next) != SPOOL_RECORD)
 			fail_msg("record %llu missing", (unsigned long long)i);
 		assert_int_equal(len, rec_len(i, mod));
 		assert_true(rec_check(data, i, len));
 		*pos = next;
 	}
 	if (at_end)
-		assert_int_equal(spool_read(sp, pos, &data, &len, &next), 0);
+		assert_int_equal(spool_read(sp, pos, &data, &len, &next),
+		    SPOOL_EMPTY);
 }
 
 static int
@@ -222,9 +223,10 @@ test_round_trip(void **state)
 	/* A buffered record is not visible before a flush. */
 	assert_int_equal(spool_append(sp, big, 0), 0);
 	spool_cursor(sp, &pos);
-	assert_int_equal(spool_read(sp, &pos, &data, &len, &next), 0);
+	assert_int_equal(spool_read(sp, &pos, &data, &len, &next), SPOOL_EMPTY);
 	assert_int_equal(spool_flush(sp), 0);
-	assert_int_equal(spool_read(sp, &pos, &data, &len, &next), 1);
+	assert_int_equal(spool_read(sp, &pos, &data, &len, &next),
+	    SPOOL_RECORD);
 	assert_int_equal(len, 0);
 	pos = next;
 	for (i = 0; i < nsizes; i++) {
@@ -234,12 +236,13 @@ test_round_trip(void **state)
 	assert_int_equal(spool_flush(sp), 0);
 
 	for (i = 0; i < nsizes; i++) {
-		assert_int_equal(spool_read(sp, &pos, &data, &len, &next), 1);
+		assert_int_equal(spool_read(sp, &pos, &data, &len, &next),
+		    SPOOL_RECORD);
 		assert_int_equal(len, sizes[i]);
 		assert_true(rec_check(data, i, len));
 		pos = next;
 	}
-	assert_int_equal(spool_read(sp, &pos, &data, &len, &next), 0);
+	assert_int_equal(spool_read(sp, &pos, &data, &len, &next), SPOOL_EMPTY);
 
 	/* Many small records after the big ones, in the same segment. */
 	append_range(sp, 1000, 6000, 3000);
@@ -291,7 +294,7 @@ test_rotation_and_deletion(void **state)
 		struct spool_pos	 next;
 
 		assert_int_equal(spool_read(sp, &pos, &data, &len, &next),
-		    -1);
+		    SPOOL_ERROR);
 		assert_int_equal(errno, EINVAL);
 	}
 
@@ -426,12 +429,13 @@ read_forty(struct spool *sp, int n)
 
 	spool_cursor(sp, &pos);
 	for (i = 0; i < n; i++) {
-		assert_int_equal(spool_read(sp, &pos, &data, &len, &next), 1);
+		assert_int_equal(spool_read(sp, &pos, &data, &len, &next),
+		    SPOOL_RECORD);
 		assert_int_equal(len, 100 + i);
 		assert_true(rec_check(data, i, len));
 		pos = next;
 	}
-	assert_int_equal(spool_read(sp, &pos, &data, &len, &next), 0);
+	assert_int_equal(spool_read(sp, &pos, &data, &len, &next), SPOOL_EMPTY);
 }
 
 static void
@@ -609,7 +613,8 @@ test_full_spool(void **state)
 	assert_int_equal(spool_flush(sp), 0);
 	spool_cursor(sp, &pos);
 	for (i = 0; i < 3; i++) {
-		assert_int_equal(spool_read(sp, &pos, &data, &len, &next), 1);
+		assert_int_equal(spool_read(sp, &pos, &data, &len, &next),
+		    SPOOL_RECORD);
 		pos = next;
 	}
 	assert_int_equal(spool_ack(sp, &pos), 0);
@@ -634,7 +639,7 @@ test_full_spool(void **state)
 	/* An empty spool takes a record bigger than the limit. */
 	sp = open_spool(10, 4096);
 	spool_cursor(sp, &pos);
-	while (spool_read(sp, &pos, &data, &len, &next) == 1)
+	while (spool_read(sp, &pos, &data, &len, &next) == SPOOL_RECORD)
 		pos = next;
 	assert_int_equal(spool_ack(sp, &pos), 0);
 	assert_int_equal(spool_append(sp, buf, 100), 0);
@@ -680,7 +685,8 @@ test_kill9(void **state)
 			_exit(4);
 		spool_cursor(sp, &pos);
 		for (i = 0; i < 200; i++) {
-			if (spool_read(sp, &pos, &data, &len, &next) != 1)
+			if (spool_read(sp, &pos, &data, &len, &next) !=
+			    SPOOL_RECORD)
 				_exit(5);
 			pos = next;
 		}
@@ -764,7 +770,7 @@ conc_reader(void *arg)
 	const void		*data;
 	size_t			 len;
 	uint64_t		 i = 0;
-	int			 rc;
+	enum spool_read_result	 rc;
 
 	pfd.fd = spool_fd(c->sp);
 	pfd.events = POLLIN;
@@ -772,7 +778,7 @@ conc_reader(void *arg)
 	while (i < CONC_RECORDS) {
 		spool_drain_fd(c->sp);
 		while ((rc = spool_read(c->sp, &pos, &data, &len,
-		    &next)) == 1) {
+		    &next)) == SPOOL_RECORD) {
 			if (len != rec_len(i, CONC_MOD) ||
 			    !rec_check(data, i, len)) {
 				c->fail = 10;
@@ -784,7 +790,7 @@ conc_reader(void *arg)
 				return (NULL);
 			}
 		}
-		if (rc == -1) {
+		if (rc == SPOOL_ERROR) {
 			c->fail = 12;
 			return (NULL);
 		}
@@ -798,7 +804,7 @@ conc_reader(void *arg)
 			return (NULL);
 		}
 	}
-	if (spool_read(c->sp, &pos, &data, &len, &next) != 0)
+	if (spool_read(c->sp, &pos, &data, &len, &next) != SPOOL_EMPTY)
 		c->fail = 15;
 	return (NULL);
 }
