@@ -488,6 +488,56 @@ test_payload_and_errors(void **state)
 	    "20150830T123600Z"));
 }
 
+/*
+ * The canonical request is bounded: a request whose path, query or
+ * headers would take it past 1 MiB is refused, not signed; just under
+ * that, it is signed.
+ */
+static void
+test_canonical_bound(void **state)
+{
+	struct sigv4_header	 h[2] = {
+		{ "Host", "kinesis.us-east-1.amazonaws.com" },
+		{ "X-Amz-Date", "20150830T123600Z" },
+	};
+	struct sigv4_credentials creds = { "AKIDEXAMPLE",
+	    "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", NULL };
+	struct sigv4_request	 req;
+	char			*value, *creq, *sh = NULL, *auth;
+	size_t			 n;
+
+	(void)state;
+	memset(&req, 0, sizeof req);
+	req.method = "POST";
+	req.path = "/";
+	req.headers = h;
+	req.nheaders = 2;
+	for (n = 1024 * 1024 - 4096; n <= 1024 * 1024; n += 4096) {
+		value = malloc(n + 1);
+		assert_non_null(value);
+		memset(value, 'v', n);
+		value[n] = '\0';
+		h[0].value = value;
+		creq = sigv4_canonical_request(&req, &sh);
+		auth = sigv4_authorization(&req, &creds, "us-east-1",
+		    "kinesis", "20150830T123600Z");
+		if (n < 1024 * 1024 - 1024) {
+			assert_non_null(creq);
+			assert_non_null(strstr(creq, value));
+			assert_string_equal(sh, "host;x-amz-date");
+			assert_non_null(auth);
+		} else {
+			assert_null(creq);
+			assert_null(auth);
+		}
+		free(auth);
+		free(creq);
+		free(sh);
+		sh = NULL;
+		free(value);
+	}
+}
+
 static int
 name_cmp(const void *a, const void *b)
 {
@@ -532,6 +582,7 @@ main(void)
 		cmocka_unit_test(test_paths),
 		cmocka_unit_test(test_queries),
 		cmocka_unit_test(test_payload_and_errors),
+		cmocka_unit_test(test_canonical_bound),
 	};
 	struct CMUnitTest	*tests;
 	size_t			 nfixed = sizeof fixed / sizeof fixed[0], i;
