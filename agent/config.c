@@ -760,22 +760,6 @@ out:
 	return (buf);
 }
 
-static int
-config_parse_int(const char *s, int64_t *out)
-{
-	char		*end;
-	long long	 v;
-
-	if (!(*s >= '0' && *s <= '9') && *s != '-' && *s != '+')
-		return (-1);
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0')
-		return (-1);
-	*out = v;
-	return (0);
-}
-
 /* A plain integer, or one with a unit: 1000, 512MiB, 100MB, 1G (= 1GiB). */
 static int
 config_parse_size(const char *s, int64_t *out)
@@ -811,27 +795,6 @@ config_parse_size(const char *s, int64_t *out)
 			return (-1);
 		*out = v * units[i].mult;
 		return (0);
-	}
-	return (-1);
-}
-
-/* Booleans as the agent's BooleanConverter reads them. */
-static int
-config_parse_bool(const char *s, int *out)
-{
-	static const char *const yes[] = { "true", "yes", "t", "y", "1" };
-	static const char *const no[] = { "false", "no", "f", "n", "0" };
-	size_t	i;
-
-	for (i = 0; i < nitems(yes); i++) {
-		if (strcasecmp(s, yes[i]) == 0) {
-			*out = 1;
-			return (0);
-		}
-		if (strcasecmp(s, no[i]) == 0) {
-			*out = 0;
-			return (0);
-		}
 	}
 	return (-1);
 }
@@ -932,7 +895,7 @@ config_convert(struct config_ctx *ctx, const struct config_key *k,
 		return (CONFIG_VALUE_SET);
 	case CONFIG_TYPE_INT:
 	case CONFIG_TYPE_DURATION:
-		if (config_parse_int(v->value, num) == 0)
+		if (conv_opts_parse_int(v->value, num) == 0)
 			break;
 		config_type_error(ctx, k, path, v);
 		return (CONFIG_VALUE_BAD);
@@ -942,7 +905,7 @@ config_convert(struct config_ctx *ctx, const struct config_key *k,
 		config_type_error(ctx, k, path, v);
 		return (CONFIG_VALUE_BAD);
 	case CONFIG_TYPE_BOOL:
-		if (config_parse_bool(v->value, ival) == 0)
+		if (conv_opts_parse_bool(v->value, ival) == 0)
 			return (CONFIG_VALUE_SET);
 		config_type_error(ctx, k, path, v);
 		return (CONFIG_VALUE_BAD);
@@ -1005,7 +968,7 @@ config_set_default(const struct config_key *k, void *base)
 		break;
 	case CONFIG_TYPE_INT:
 	case CONFIG_TYPE_DURATION:
-		if (k->def != NULL && config_parse_int(k->def, &num) != 0)
+		if (k->def != NULL && conv_opts_parse_int(k->def, &num) != 0)
 			fatalx("config: bad default for %s", k->path);
 		memcpy((char *)base + k->offset, &num, sizeof num);
 		break;
@@ -1015,7 +978,7 @@ config_set_default(const struct config_key *k, void *base)
 		memcpy((char *)base + k->offset, &num, sizeof num);
 		break;
 	case CONFIG_TYPE_BOOL:
-		if (k->def != NULL && config_parse_bool(k->def, &ival) != 0)
+		if (k->def != NULL && conv_opts_parse_bool(k->def, &ival) != 0)
 			fatalx("config: bad default for %s", k->path);
 		memcpy((char *)base + k->offset, &ival, sizeof ival);
 		break;
@@ -1370,7 +1333,7 @@ config_scalar_json(const struct config_node *v)
 		return (json_null());
 	if (!config_is_json_number(v->value, &integer))
 		return (json_stringn(v->value, v->length));
-	if (integer && config_parse_int(v->value, &num) == 0)
+	if (integer && conv_opts_parse_int(v->value, &num) == 0)
 		return (json_integer((json_int_t)num));
 	d = strtod(v->value, &end);
 	if (*end != '\0' || !isfinite(d))

@@ -54,22 +54,6 @@
 /* DescribeTags: "Version" of the EC2 Query API this was written against. */
 #define IMDS_EC2_VERSION	"2016-11-15"
 
-/* The identity document's fields, and where a snapshot keeps them. */
-static const struct {
-	const char	*doc;	/* the identity document's key */
-	size_t		 off;	/* a const char * in struct ec2_metadata */
-} imds_fields[] = {
-	{ "privateIp",		offsetof(struct ec2_metadata, private_ip) },
-	{ "availabilityZone",	offsetof(struct ec2_metadata,
-				    availability_zone) },
-	{ "instanceId",		offsetof(struct ec2_metadata, instance_id) },
-	{ "instanceType",	offsetof(struct ec2_metadata, instance_type) },
-	{ "accountId",		offsetof(struct ec2_metadata, account_id) },
-	{ "imageId",		offsetof(struct ec2_metadata, ami_id) },
-	{ "region",		offsetof(struct ec2_metadata, region) },
-};
-#define IMDS_NFIELDS	(sizeof imds_fields / sizeof imds_fields[0])
-
 /*
  * A snapshot: md first, so that a reader's pointer is the snapshot's.  Its
  * tags and strings follow it in the same allocation.
@@ -553,7 +537,7 @@ imds_snap_make(const char *error, const json_t *doc, time_t fetched,
 {
 	struct imds_snap	*s;
 	struct ec2_metadata_tag	*t;
-	const char		*f[IMDS_NFIELDS], *k;
+	const char		*f[EC2_METADATA_NFIELDS], *k;
 	json_t			*v;
 	size_t			 size, ntags, i, len;
 	char			*p;
@@ -562,9 +546,9 @@ imds_snap_make(const char *error, const json_t *doc, time_t fetched,
 	size = sizeof *s + ntags * sizeof *t;
 	if (error != NULL)
 		size += strlen(error) + 1;
-	for (i = 0; i < IMDS_NFIELDS; i++) {
+	for (i = 0; i < EC2_METADATA_NFIELDS; i++) {
 		f[i] = error == NULL ? json_string_value(json_object_get(doc,
-		    imds_fields[i].doc)) : NULL;
+		    ec2_metadata_fields[i].doc)) : NULL;
 		if (f[i] != NULL)
 			size += strlen(f[i]) + 1;
 	}
@@ -582,11 +566,11 @@ imds_snap_make(const char *error, const json_t *doc, time_t fetched,
 		s->md.error = memcpy(p, error, len);
 		return (s);
 	}
-	for (i = 0; i < IMDS_NFIELDS; i++) {
+	for (i = 0; i < EC2_METADATA_NFIELDS; i++) {
 		if (f[i] == NULL)
 			continue;
 		len = strlen(f[i]) + 1;
-		*(const char **)((char *)&s->md + imds_fields[i].off) =
+		*(const char **)((char *)&s->md + ec2_metadata_fields[i].off) =
 		    memcpy(p, f[i], len);
 		p += len;
 	}

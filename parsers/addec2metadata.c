@@ -60,19 +60,16 @@ static const struct conv_key addec2metadata_keys[] = {
 	{ .name = NULL }
 };
 
-/* The members added, in this order, and where a snapshot has them. */
-static const struct {
-	const char	*key;
-	size_t		 off;	/* a const char * in struct ec2_metadata */
-} addec2metadata_fields[] = {
-	{ "privateIp",		offsetof(struct ec2_metadata, private_ip) },
-	{ "availabilityZone",	offsetof(struct ec2_metadata,
-				    availability_zone) },
-	{ "instanceId",		offsetof(struct ec2_metadata, instance_id) },
-	{ "instanceType",	offsetof(struct ec2_metadata, instance_type) },
-	{ "accountId",		offsetof(struct ec2_metadata, account_id) },
-	{ "amiId",		offsetof(struct ec2_metadata, ami_id) },
-	{ "region",		offsetof(struct ec2_metadata, region) },
+const struct ec2_metadata_field ec2_metadata_fields[EC2_METADATA_NFIELDS] = {
+#define F(f)	offsetof(struct ec2_metadata, f)
+	{ "privateIp",		"privateIp",		F(private_ip) },
+	{ "availabilityZone",	"availabilityZone",	F(availability_zone) },
+	{ "instanceId",		"instanceId",		F(instance_id) },
+	{ "instanceType",	"instanceType",		F(instance_type) },
+	{ "accountId",		"accountId",		F(account_id) },
+	{ "imageId",		"amiId",		F(ami_id) },
+	{ "region",		"region",		F(region) },
+#undef F
 };
 
 struct addec2metadata {
@@ -128,12 +125,11 @@ addec2metadata_members(const struct ec2_metadata *md)
 	size_t		 i;
 
 	o = json_object();
-	for (i = 0; i < sizeof addec2metadata_fields /
-	    sizeof addec2metadata_fields[0]; i++) {
+	for (i = 0; i < EC2_METADATA_NFIELDS; i++) {
 		s = *(const char *const *)((const char *)md +
-		    addec2metadata_fields[i].off);
+		    ec2_metadata_fields[i].off);
 		v = s != NULL ? json_string(s) : NULL;
-		json_object_set_new(o, addec2metadata_fields[i].key,
+		json_object_set_new(o, ec2_metadata_fields[i].key,
 		    v != NULL ? v : json_null());
 	}
 	json_object_set_new(o, "metadataTimestamp",

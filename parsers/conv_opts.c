@@ -182,7 +182,7 @@ conv_opts_lookup(const char *const *values, const char *s)
 }
 
 /* An integer as the agent's readInt takes it from a string: "+5", "007". */
-static int
+int
 conv_opts_parse_int(const char *s, int64_t *out)
 {
 	char		*end;
@@ -199,7 +199,7 @@ conv_opts_parse_int(const char *s, int64_t *out)
 }
 
 /* Booleans as the agent's BooleanConverter reads them. */
-static int
+int
 conv_opts_parse_bool(const char *s, int *out)
 {
 	static const char *const yes[] = { "true", "yes", "t", "y", "1" };

@@ -254,6 +254,15 @@ void	*conv_opts_create(const struct converter_ops *, const json_t *obj,
 	    struct conv_report *);
 
 /*
+ * The agent's number and boolean rules, shared by the config loader: an
+ * integer is decimal digits with an optional sign (Guava's
+ * Longs.stringConverter); a boolean is true/yes/t/y/1 or false/no/f/n/0
+ * in any case (BooleanConverter).  Each returns 0 with *out set, or -1.
+ */
+int	conv_opts_parse_int(const char *s, int64_t *out);
+int	conv_opts_parse_bool(const char *s, int *out);
+
+/*
  * A short, printable copy of s for a message, quoted: control characters
  * become '?' and a long string is cut with "...".  The caller frees it.
  */

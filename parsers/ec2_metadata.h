@@ -54,4 +54,19 @@ struct ec2_metadata {
 	size_t				 ntags;
 };
 
+/*
+ * The identity fields, in the order ADDEC2METADATA adds them: doc is the
+ * key in IMDS's instance identity document, key the member the record
+ * gets (the agent's names; they differ for the AMI), and off where struct
+ * ec2_metadata keeps the value (a const char *, or NULL).
+ */
+struct ec2_metadata_field {
+	const char	*doc;
+	const char	*key;
+	size_t		 off;
+};
+#define EC2_METADATA_NFIELDS	7
+extern const struct ec2_metadata_field
+		ec2_metadata_fields[EC2_METADATA_NFIELDS];
+
 #endif /* EC2_METADATA_H */
