@@ -36,11 +36,11 @@ fuzz_build() {
 	[ -x "$top/configure" ] || "$top/autogen.sh" || return 1
 	mkdir -p "$build" || return 1
 	if [ ! -f "$build/Makefile" ] ||
-	    [ "$(cat "$build/.sluice-flags" 2>/dev/null)" != "fuzz CC=$cc" ]
+	    [ "$(cat "$build/.sluice-flags" 2>/dev/null)" != "fuzz-debug CC=$cc" ]
 	then
 		(cd "$build" && "$top/configure" CC="$cc" CFLAGS="-g -O1" \
-		    --enable-fuzzing) || return 1
-		echo "fuzz CC=$cc" >"$build/.sluice-flags"
+		    --enable-fuzzing --enable-debug) || return 1
+		echo "fuzz-debug CC=$cc" >"$build/.sluice-flags"
 	fi
 	make -C "$build" -j"$jobs" check TESTS=
 }
