@@ -586,7 +586,7 @@ imds_snap_make(const char *error, const json_t *doc, time_t fetched,
 		if (f[i] == NULL)
 			continue;
 		len = strlen(f[i]) + 1;
-		*(const char **)((char *)&s->md + imds_fields[i].off) =
+		*(const char **)(void *)((char *)&s->md + imds_fields[i].off) =
 		    memcpy(p, f[i], len);
 		p += len;
 	}

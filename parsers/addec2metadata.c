@@ -130,7 +130,7 @@ addec2metadata_members(const struct ec2_metadata *md)
 	o = json_object();
 	for (i = 0; i < sizeof addec2metadata_fields /
 	    sizeof addec2metadata_fields[0]; i++) {
-		s = *(const char *const *)((const char *)md +
+		s = *(const char *const *)(const void *)((const char *)md +
 		    addec2metadata_fields[i].off);
 		v = s != NULL ? json_string(s) : NULL;
 		json_object_set_new(o, addec2metadata_fields[i].key,
