@@ -335,6 +335,8 @@ struct config_walk {
 	unsigned char		  bad[CONFIG_NKEYS];	/* invalid value */
 };
 
+static void	config_error_at(struct config_ctx *, int, int, const char *,
+		    va_list) __attribute__((format(printf, 4, 0)));
 static void	config_error(struct config_ctx *, const struct config_node *,
 		    const char *, ...) __attribute__((format(printf, 3, 4)));
 static void	config_walk_mapping(struct config_ctx *, struct config_walk *,
@@ -962,7 +964,7 @@ config_set_default(const struct config_key *k, void *base)
 
 	switch (k->type) {
 	case CONFIG_TYPE_STRING:
-		sp = (char **)((char *)base + k->offset);
+		sp = (void *)((char *)base + k->offset);
 		free(*sp);
 		*sp = k->def != NULL ? xstrdup(k->def) : NULL;
 		break;
@@ -1017,7 +1019,7 @@ config_set(struct config_ctx *ctx, struct config_walk *w, size_t idx,
     const struct config_node *v)
 {
 	const struct config_key	*k = &config_keys[idx];
-	char			*field = (char *)w->base + k->offset;
+	void			*field = (char *)w->base + k->offset;
 	char			**sp;
 	int64_t			 num;
 	int			 ival;
@@ -1038,7 +1040,7 @@ config_set(struct config_ctx *ctx, struct config_walk *w, size_t idx,
 			w->bad[idx] = 1;
 			return;
 		}
-		sp = (char **)field;
+		sp = field;
 		free(*sp);
 		*sp = xstrdup(v->value);
 		break;

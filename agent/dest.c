@@ -277,6 +277,28 @@ dest_endpoint_clear(struct dest_endpoint *ep)
 	memset(ep, 0, sizeof *ep);
 }
 
+/*
+ * The region that signs for the endpoint's host: the given one, else the
+ * environment's, else the one in host, else the default.  Returns it
+ * allocated.
+ */
+static char *
+dest_endpoint_region(const char *region, const char *host)
+{
+	const char	*env;
+	char		*r;
+
+	if (region != NULL && *region != '\0')
+		return (xstrdup(region));
+	if ((env = getenv("AWS_REGION")) != NULL && *env != '\0')
+		return (xstrdup(env));
+	if ((env = getenv("AWS_DEFAULT_REGION")) != NULL && *env != '\0')
+		return (xstrdup(env));
+	if ((r = dest_region_from_host(host)) == NULL)
+		r = xstrdup(DEST_DEFAULT_REGION);
+	return (r);
+}
+
 int
 dest_endpoint_make(struct dest_endpoint *ep, const struct dest_ops *ops,
     const char *endpoint, const char *region, char **cause)
@@ -286,7 +308,6 @@ dest_endpoint_make(struct dest_endpoint *ep, const struct dest_ops *ops,
 	char		*url = NULL, *scheme = NULL, *host = NULL;
 	char		*port = NULL;
 	char		*path = NULL;
-	const char	*env;
 	int		 rv = -1;
 
 	memset(ep, 0, sizeof *ep);
@@ -341,14 +362,7 @@ dest_endpoint_make(struct dest_endpoint *ep, const struct dest_ops *ops,
 	curl_free(url);
 	url = NULL;
 
-	if (region != NULL && *region != '\0')
-		ep->region = xstrdup(region);
-	else if ((env = getenv("AWS_REGION")) != NULL && *env != '\0')
-		ep->region = xstrdup(env);
-	else if ((env = getenv("AWS_DEFAULT_REGION")) != NULL && *env != '\0')
-		ep->region = xstrdup(env);
-	else if ((ep->region = dest_region_from_host(host)) == NULL)
-		ep->region = xstrdup(DEST_DEFAULT_REGION);
+	ep->region = dest_endpoint_region(region, host);
 	rv = 0;
 out:
 	if (rv == -1)

@@ -383,6 +383,121 @@ imds_form_escape(const char *s)
 }
 
 /*
+ * The credentials that sign DescribeTags: the environment's, else the
+ * instance role's, fetched into *rolecreds (the caller clears it).
+ */
+static int
+imds_tags_creds(struct imds *m, const char *token,
+    struct sigv4_credentials *creds, struct creds_value *rolecreds,
+    char **cause)
+{
+	if (m->envcreds != NULL) {
+		if (creds_get(m->envcreds, creds) != 0) {
+			*cause = xstrdup("credentials expired");
+			return (-1);
+		}
+		return (0);
+	}
+	if (token == NULL && m->imds_disabled) {
+		*cause = xstrdup("no credentials");
+		return (-1);
+	}
+	if (imds_role_creds(m, token, rolecreds, cause) != 0)
+		return (-1);
+	creds->access_key_id = rolecreds->access_key_id;
+	creds->secret_access_key = rolecreds->secret_access_key;
+	creds->session_token = rolecreds->session_token;
+	return (0);
+}
+
+/*
+ * The EC2 endpoint, m's or the region's: *url (scheme, host and path,
+ * which ends in '/'), *host and *path, each the caller's to free.
+ */
+static int
+imds_tags_endpoint(struct imds *m, const char *region, char **url,
+    char **host, char **path, char **cause)
+{
+	const char	*hostp, *pathp;
+	char		*base, *prefix;
+	size_t		 n;
+
+	if (m->ec2_url != NULL)
+		base = xstrdup(m->ec2_url);
+	else
+		xasprintf(&base, "https://ec2.%s.amazonaws.com", region);
+	if ((hostp = strstr(base, "://")) == NULL) {
+		xasprintf(cause, "bad EC2 endpoint %s", base);
+		free(base);
+		return (-1);
+	}
+	hostp += 3;
+	n = strcspn(hostp, "/?#");
+	*host = xstrndup(hostp, n);
+	pathp = hostp + n;
+	xasprintf(path, "%.*s/", (int)strcspn(pathp, "?#"), pathp);
+	xasprintf(&prefix, "%.*s%s", (int)(hostp - base), base, *host);
+	xasprintf(url, "%s%s", prefix, *path);
+	free(prefix);
+	free(base);
+	return (0);
+}
+
+/*
+ * Signs the DescribeTags POST of body to host and path and appends its
+ * headers, Authorization included, to *hp.
+ */
+static int
+imds_tags_headers(const struct sigv4_credentials *creds, const char *region,
+    const char *host, const char *path, const char *body,
+    struct curl_slist **hp, char **cause)
+{
+	struct sigv4_header	 sh[4];
+	struct sigv4_request	 req;
+	char			 date[SIGV4_DATE_LEN + 1];
+	char			*auth, *line;
+	size_t			 n;
+
+	sigv4_amz_date(time(NULL), date);
+	n = 0;
+	sh[n].name = "Host";
+	sh[n++].value = host;
+	sh[n].name = "Content-Type";
+	sh[n++].value = "application/x-www-form-urlencoded; charset=utf-8";
+	sh[n].name = "X-Amz-Date";
+	sh[n++].value = date;
+	if (creds->session_token != NULL) {
+		sh[n].name = "X-Amz-Security-Token";
+		sh[n++].value = creds->session_token;
+	}
+	memset(&req, 0, sizeof req);
+	req.method = "POST";
+	req.path = path;
+	req.query = "";
+	req.headers = sh;
+	req.nheaders = n;
+	req.body = body;
+	req.body_len = strlen(body);
+	if ((auth = sigv4_authorization(&req, creds, region, "ec2",
+	    date)) == NULL) {
+		*cause = xstrdup("cannot sign the request");
+		return (-1);
+	}
+	for (n = 0; n < req.nheaders; n++) {
+		xasprintf(&line, "%s: %s", sh[n].name, sh[n].value);
+		*hp = curl_slist_append(*hp, line);
+		explicit_bzero(line, strlen(line));
+		free(line);
+	}
+	xasprintf(&line, "Authorization: %s", auth);
+	*hp = curl_slist_append(*hp, line);
+	free(line);
+	*hp = curl_slist_append(*hp, "Expect:");
+	free(auth);
+	return (0);
+}
+
+/*
  * Calls DescribeTags for the instance.  Returns the tags object, or NULL
  * with *cause.
  */
@@ -392,17 +507,12 @@ imds_tags(struct imds *m, const char *token, const char *instance_id,
 {
 	struct sigv4_credentials creds;
 	struct creds_value	 rolecreds;
-	struct sigv4_header	 sh[4];
-	struct sigv4_request	 req;
 	struct imds_resp	 r;
 	struct curl_slist	*h = NULL;
-	const char		*region, *hostp, *pathp;
-	char			 date[SIGV4_DATE_LEN + 1];
-	char			*base = NULL, *host = NULL, *path = NULL;
-	char			*body = NULL, *id = NULL, *auth = NULL;
-	char			*url = NULL, *line;
+	const char		*region;
+	char			*host = NULL, *path = NULL;
+	char			*body = NULL, *id = NULL, *url = NULL;
 	json_t			*tags = NULL;
-	size_t			 n;
 
 	memset(&rolecreds, 0, sizeof rolecreds);
 	memset(&r, 0, sizeof r);
@@ -413,82 +523,17 @@ imds_tags(struct imds *m, const char *token, const char *instance_id,
 		*cause = xstrdup("no usable region");
 		goto out;
 	}
-	if (m->envcreds != NULL) {
-		if (creds_get(m->envcreds, &creds) != 0) {
-			*cause = xstrdup("credentials expired");
-			goto out;
-		}
-	} else {
-		if (token == NULL && m->imds_disabled) {
-			*cause = xstrdup("no credentials");
-			goto out;
-		}
-		if (imds_role_creds(m, token, &rolecreds, cause) != 0)
-			goto out;
-		creds.access_key_id = rolecreds.access_key_id;
-		creds.secret_access_key = rolecreds.secret_access_key;
-		creds.session_token = rolecreds.session_token;
-	}
-
-	if (m->ec2_url != NULL)
-		base = xstrdup(m->ec2_url);
-	else
-		xasprintf(&base, "https://ec2.%s.amazonaws.com", region);
-	if ((hostp = strstr(base, "://")) == NULL) {
-		xasprintf(cause, "bad EC2 endpoint %s", base);
+	if (imds_tags_creds(m, token, &creds, &rolecreds, cause) != 0)
 		goto out;
-	}
-	hostp += 3;
-	n = strcspn(hostp, "/?#");
-	host = xstrndup(hostp, n);
-	pathp = hostp + n;
-	xasprintf(&path, "%.*s/", (int)strcspn(pathp, "?#"), pathp);
-	xasprintf(&url, "%.*s%s", (int)(hostp - base), base, host);
-	free(base);
-	xasprintf(&base, "%s%s", url, path);
-	free(url);
-	url = base;
-	base = NULL;
+	if (imds_tags_endpoint(m, region, &url, &host, &path, cause) != 0)
+		goto out;
 
 	id = imds_form_escape(instance_id);
 	xasprintf(&body, "Action=DescribeTags&Version=" IMDS_EC2_VERSION
 	    "&Filter.1.Name=resource-id&Filter.1.Value.1=%s", id);
-	sigv4_amz_date(time(NULL), date);
-	n = 0;
-	sh[n].name = "Host";
-	sh[n++].value = host;
-	sh[n].name = "Content-Type";
-	sh[n++].value = "application/x-www-form-urlencoded; charset=utf-8";
-	sh[n].name = "X-Amz-Date";
-	sh[n++].value = date;
-	if (creds.session_token != NULL) {
-		sh[n].name = "X-Amz-Security-Token";
-		sh[n++].value = creds.session_token;
-	}
-	memset(&req, 0, sizeof req);
-	req.method = "POST";
-	req.path = path;
-	req.query = "";
-	req.headers = sh;
-	req.nheaders = n;
-	req.body = body;
-	req.body_len = strlen(body);
-	if ((auth = sigv4_authorization(&req, &creds, region, "ec2",
-	    date)) == NULL) {
-		*cause = xstrdup("cannot sign the request");
+	if (imds_tags_headers(&creds, region, host, path, body, &h,
+	    cause) != 0)
 		goto out;
-	}
-	for (n = 0; n < req.nheaders; n++) {
-		xasprintf(&line, "%s: %s", sh[n].name, sh[n].value);
-		h = curl_slist_append(h, line);
-		explicit_bzero(line, strlen(line));
-		free(line);
-	}
-	xasprintf(&line, "Authorization: %s", auth);
-	h = curl_slist_append(h, line);
-	free(line);
-	h = curl_slist_append(h, "Expect:");
-
 	if (imds_http(m, "POST", url, h, body, IMDS_TAGS_MAX, 0, &r,
 	    cause) != 0)
 		goto out;
@@ -515,13 +560,11 @@ out:
 			explicit_bzero(s->data, strlen(s->data));
 		curl_slist_free_all(h);
 	}
-	free(auth);
 	free(body);
 	free(id);
 	free(url);
 	free(path);
 	free(host);
-	free(base);
 	creds_value_clear(&rolecreds);
 	return (tags);
 }
@@ -570,7 +613,8 @@ imds_snap_make(const char *error, const json_t *doc, time_t fetched,
 		if (f[i] == NULL)
 			continue;
 		len = strlen(f[i]) + 1;
-		*(const char **)((char *)&s->md + ec2_metadata_fields[i].off) =
+		*(const char **)(void *)((char *)&s->md +
+		    ec2_metadata_fields[i].off) =
 		    memcpy(p, f[i], len);
 		p += len;
 	}

@@ -515,7 +515,9 @@ tailer_inotify_cb(int fd, uint32_t events, void *arg)
 	struct tailer			*t = arg;
 	struct tailer_file		*f;
 	const struct inotify_event	*ev;
-	char				 buf[64 * 1024], path[PATH_MAX];
+	char				 buf[64 * 1024]
+	    __attribute__((aligned(__alignof__(struct inotify_event))));
+	char				 path[PATH_MAX];
 	const char			*dir;
 	ssize_t				 n, i;
 	int				 rescan = 0, found, readall = 0;
@@ -526,7 +528,7 @@ tailer_inotify_cb(int fd, uint32_t events, void *arg)
 		if (n <= 0)
 			break;
 		for (i = 0; i < n; i += sizeof *ev + ev->len) {
-			ev = (const struct inotify_event *)(buf + i);
+			ev = (const void *)(buf + i);
 			if (ev->mask & IN_Q_OVERFLOW) {
 				log_warnx("flow=%s: inotify queue overflow; "
 				    "rescanning", t->flow);

@@ -76,18 +76,18 @@ utf8_is_ascii(const char *s, size_t len)
 		for (; len - i >= 64; i += 64) {
 			v = _mm_or_si128(v, _mm_or_si128(
 			    _mm_or_si128(_mm_loadu_si128(
-			    (const __m128i *)(p + i)), _mm_loadu_si128(
-			    (const __m128i *)(p + i + 16))),
+			    (const void *)(p + i)), _mm_loadu_si128(
+			    (const void *)(p + i + 16))),
 			    _mm_or_si128(_mm_loadu_si128(
-			    (const __m128i *)(p + i + 32)), _mm_loadu_si128(
-			    (const __m128i *)(p + i + 48)))));
+			    (const void *)(p + i + 32)), _mm_loadu_si128(
+			    (const void *)(p + i + 48)))));
 		}
 		for (; len - i >= 16; i += 16)
 			v = _mm_or_si128(v, _mm_loadu_si128(
-			    (const __m128i *)(p + i)));
+			    (const void *)(p + i)));
 		if (i < len)
 			v = _mm_or_si128(v, _mm_loadu_si128(
-			    (const __m128i *)(p + len - 16)));
+			    (const void *)(p + len - 16)));
 		return (_mm_movemask_epi8(v) == 0);
 	}
 #endif

@@ -126,7 +126,7 @@ addec2metadata_members(const struct ec2_metadata *md)
 
 	o = json_object();
 	for (i = 0; i < EC2_METADATA_NFIELDS; i++) {
-		s = *(const char *const *)((const char *)md +
+		s = *(const char *const *)(const void *)((const char *)md +
 		    ec2_metadata_fields[i].off);
 		v = s != NULL ? json_string(s) : NULL;
 		json_object_set_new(o, ec2_metadata_fields[i].key,

@@ -45,6 +45,10 @@ static const char *const conv_opts_expected[] = {
 
 static void
 conv_opts_vreport(struct conv_report *r, const char *key, enum conv_at at,
+    const char *fmt, va_list ap) __attribute__((format(printf, 4, 0)));
+
+static void
+conv_opts_vreport(struct conv_report *r, const char *key, enum conv_at at,
     const char *fmt, va_list ap)
 {
 	char	*msg;

@@ -567,93 +567,65 @@ jx_group_name(struct jx *x, char *name, size_t size)
 }
 
 /*
- * Java's escape(): the backslash has been read.  A single character is
- * returned in *cp (return 1).  Otherwise the construct is written to b
- * (class items when inclass, else a pattern atom) and 0 is returned.
+ * A back reference \<digits> whose first digit, first, has been read:
+ * written to b.
  */
 static int
-jx_escape(struct jx *x, int inclass, struct buf *b, int32_t *cp)
+jx_escape_backref(struct jx *x, int32_t first, struct buf *b)
 {
-	int32_t	 ch, ref, d;
+	int32_t	 ref, d;
+
+	ref = first - '0';
+	/* Java takes more digits while the group exists so far. */
+	while (jx_is_digit(d = jx_peek(x))) {
+		if (x->ngroups < ref * 10 + (d - '0'))
+			break;
+		ref = ref * 10 + (d - '0');
+		x->c++;
+	}
+	if (x->total >= 0 && ref > x->total)
+		return (jx_error(x, "back reference to a group that "
+		    "does not exist"));
+	if (x->flags & JX_I)
+		buf_printf(b, "(?i:\\g{%d})", ref);
+	else
+		buf_printf(b, "\\g{%d}", ref);
+	return (0);
+}
+
+/* A named back reference \k<name>, the k read: written to b. */
+static int
+jx_escape_named(struct jx *x, struct buf *b)
+{
 	char	 name[64];
 
-	ch = jx_raw(x, x->c++);
+	if (jx_raw(x, x->c++) != '<')
+		return (jx_error(x, "\\k is not followed by '<' for "
+		    "named capturing group"));
+	if (jx_group_name(x, name, sizeof name) == -1)
+		return (-1);
+	if (!jx_name_known(x, name))
+		return (jx_error(x, "named capturing group does not "
+		    "exist"));
+	if (x->flags & JX_I)
+		buf_printf(b, "(?i:\\k<%s>)", name);
+	else
+		buf_printf(b, "\\k<%s>", name);
+	return (0);
+}
+
+/*
+ * An escape that stands for one character, ch read (0 a e f n r t c u x):
+ * the character in *cp, return 1.
+ */
+static int
+jx_escape_char(struct jx *x, int32_t ch, int32_t *cp)
+{
 	switch (ch) {
-	case -1:
-		return (jx_error(x, "Unexpected internal error"));
 	case '0':
 		if ((*cp = jx_octal(x)) < 0)
 			return (-1);
 		return (1);
-	case '1': case '2': case '3': case '4': case '5':
-	case '6': case '7': case '8': case '9':
-		if (inclass)
-			break;
-		ref = ch - '0';
-		/* Java takes more digits while the group exists so far. */
-		while (jx_is_digit(d = jx_peek(x))) {
-			if (x->ngroups < ref * 10 + (d - '0'))
-				break;
-			ref = ref * 10 + (d - '0');
-			x->c++;
-		}
-		if (x->total >= 0 && ref > x->total)
-			return (jx_error(x, "back reference to a group that "
-			    "does not exist"));
-		if (x->flags & JX_I)
-			buf_printf(b, "(?i:\\g{%d})", ref);
-		else
-			buf_printf(b, "\\g{%d}", ref);
-		return (0);
-	case 'A':
-		if (inclass)
-			break;
-		buf_adds(b, "\\A");
-		return (0);
-	case 'B':
-		if (inclass)
-			break;
-		buf_adds(b, "(?:(?<=" JX_WORD ")(?=" JX_WORD ")|(?<!" JX_WORD
-		    ")(?!" JX_WORD "))");
-		return (0);
-	case 'b':
-		if (inclass)
-			break;
-		if (jx_raw(x, x->c) == '{')
-			return (jx_error(x, "\\b{...} is not supported"));
-		buf_adds(b, "(?:(?<=" JX_WORD ")(?!" JX_WORD ")|(?<!" JX_WORD
-		    ")(?=" JX_WORD "))");
-		return (0);
-	case 'D': case 'd': case 'S': case 's': case 'W': case 'w':
-	case 'H': case 'h': case 'V': case 'v':
-		/* Java 8's meanings equal PCRE2's in UTF mode without UCP. */
-		buf_printf(b, "\\%c", (char)ch);
-		return (0);
-	case 'G':
-		if (inclass)
-			break;
-		buf_adds(b, "\\G");
-		return (0);
-	case 'R':
-		if (inclass)
-			break;
-		buf_adds(b, "\\R");
-		return (0);
-	case 'X':
-		if (inclass)
-			break;
-		buf_adds(b, "\\X");
-		return (0);
-	case 'Z':
-		if (inclass)
-			break;
-		jx_emit_dollar(x, 0);
-		return (0);
-	case 'z':
-		if (inclass)
-			break;
-		buf_adds(b, "\\z");
-		return (0);
 	case 'a':
 		*cp = 0x07;
 		return (1);
@@ -682,29 +654,72 @@ jx_escape(struct jx *x, int inclass, struct buf *b, int32_t *cp)
 		if ((*cp = jx_unicode(x)) < 0)
 			return (-1);
 		return (1);
-	case 'x':
+	default:	/* 'x' */
 		if ((*cp = jx_hex(x)) < 0)
 			return (-1);
 		if (*cp >= 0xd800 && *cp <= 0xdfff)
 			return (jx_error(x, "A lone surrogate never matches "
 			    "UTF-8 input"));
 		return (1);
+	}
+}
+
+/*
+ * Java's escape(): the backslash has been read.  A single character is
+ * returned in *cp (return 1).  Otherwise the construct is written to b
+ * (class items when inclass, else a pattern atom) and 0 is returned.
+ */
+static int
+jx_escape(struct jx *x, int inclass, struct buf *b, int32_t *cp)
+{
+	int32_t	 ch;
+
+	ch = jx_raw(x, x->c++);
+	switch (ch) {
+	case -1:
+		return (jx_error(x, "Unexpected internal error"));
+	case '0': case 'a': case 'e': case 'f': case 'n': case 'r':
+	case 't': case 'c': case 'u': case 'x':
+		return (jx_escape_char(x, ch, cp));
+	case '1': case '2': case '3': case '4': case '5':
+	case '6': case '7': case '8': case '9':
+		if (inclass)
+			break;
+		return (jx_escape_backref(x, ch, b));
+	case 'A': case 'G': case 'R': case 'X': case 'z':
+		/* The same in PCRE2. */
+		if (inclass)
+			break;
+		buf_printf(b, "\\%c", (char)ch);
+		return (0);
+	case 'B':
+		if (inclass)
+			break;
+		buf_adds(b, "(?:(?<=" JX_WORD ")(?=" JX_WORD ")|(?<!" JX_WORD
+		    ")(?!" JX_WORD "))");
+		return (0);
+	case 'b':
+		if (inclass)
+			break;
+		if (jx_raw(x, x->c) == '{')
+			return (jx_error(x, "\\b{...} is not supported"));
+		buf_adds(b, "(?:(?<=" JX_WORD ")(?!" JX_WORD ")|(?<!" JX_WORD
+		    ")(?=" JX_WORD "))");
+		return (0);
+	case 'D': case 'd': case 'S': case 's': case 'W': case 'w':
+	case 'H': case 'h': case 'V': case 'v':
+		/* Java 8's meanings equal PCRE2's in UTF mode without UCP. */
+		buf_printf(b, "\\%c", (char)ch);
+		return (0);
+	case 'Z':
+		if (inclass)
+			break;
+		jx_emit_dollar(x, 0);
+		return (0);
 	case 'k':
 		if (inclass)
 			break;
-		if (jx_raw(x, x->c++) != '<')
-			return (jx_error(x, "\\k is not followed by '<' for "
-			    "named capturing group"));
-		if (jx_group_name(x, name, sizeof name) == -1)
-			return (-1);
-		if (!jx_name_known(x, name))
-			return (jx_error(x, "named capturing group does not "
-			    "exist"));
-		if (x->flags & JX_I)
-			buf_printf(b, "(?i:\\k<%s>)", name);
-		else
-			buf_printf(b, "\\k<%s>", name);
-		return (0);
+		return (jx_escape_named(x, b));
 	case 'N':
 		return (jx_error(x, "\\N{...} is not supported"));
 	default:

@@ -76,7 +76,7 @@ json_out_plain(const uint8_t *p, size_t len)
 	unsigned	m;
 
 	for (; len - i >= 16; i += 16) {
-		m = json_out_mask16(_mm_loadu_si128((const __m128i *)(p + i)));
+		m = json_out_mask16(_mm_loadu_si128((const void *)(p + i)));
 		if (m != 0)
 			return (i + (size_t)__builtin_ctz(m));
 	}

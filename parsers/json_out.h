@@ -177,14 +177,14 @@ json_out_put_quoted(char *w, const char *s, size_t len)
 #ifdef __SSE2__
 	if (len >= 16) {
 		for (; len - i > 16; i += 16) {
-			v = _mm_loadu_si128((const __m128i *)(p + i));
-			_mm_storeu_si128((__m128i *)(w + i), v);
+			v = _mm_loadu_si128((const void *)(p + i));
+			_mm_storeu_si128((void *)(w + i), v);
 			if ((m = json_out_mask16(v)) != 0)
 				return (json_out_put_escaped(w, s, len,
 				    i + (size_t)__builtin_ctz(m)));
 		}
-		v = _mm_loadu_si128((const __m128i *)(p + len - 16));
-		_mm_storeu_si128((__m128i *)(w + len - 16), v);
+		v = _mm_loadu_si128((const void *)(p + len - 16));
+		_mm_storeu_si128((void *)(w + len - 16), v);
 		m = json_out_mask16(v) >> (i - (len - 16));
 		if (m != 0)
 			return (json_out_put_escaped(w, s, len,

@@ -488,7 +488,7 @@ knob_set(struct fake_settings *s, const struct knob *k, const char *value,
 			    k->name, value);
 			return (-1);
 		}
-		*(double *)((char *)s + k->off) = d;
+		*(double *)(void *)((char *)s + k->off) = d;
 		return (0);
 	case KNOB_UINT:
 	case KNOB_BOOL:
@@ -497,7 +497,7 @@ knob_set(struct fake_settings *s, const struct knob *k, const char *value,
 			    ": %s", k->name, k->max, value);
 			return (-1);
 		}
-		*(uint64_t *)((char *)s + k->off) = u;
+		*(uint64_t *)(void *)((char *)s + k->off) = u;
 		return (0);
 	}
 	xasprintf(cause, "%s: unknown type", k->name);
@@ -683,7 +683,7 @@ req_parse(struct req *r, const char *p, size_t n, const char **why)
 		return (status);
 	for (i = 0; i < sizeof fields / sizeof fields[0]; i++) {
 		if (httpd_header_dup(&r->h, fields[i].name,
-		    (char **)((char *)r + fields[i].off)) > 1) {
+		    (char **)(void *)((char *)r + fields[i].off)) > 1) {
 			*why = "repeated header field";
 			return (400);
 		}

@@ -275,6 +275,10 @@ fake_xml_escape(char *out, size_t *len, const char *s)
 
 static void
 fake_append(char *out, size_t *len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+fake_append(char *out, size_t *len, const char *fmt, ...)
 {
 	va_list	ap;
 	int	n;

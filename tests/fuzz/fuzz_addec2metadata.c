@@ -164,8 +164,8 @@ fuzz_fake_start(void)
 	if (pipe2(fds, O_CLOEXEC) == -1)
 		fuzz_fail("pipe2: %s", strerror(errno));
 	argv[0] = (char *)bin;
-	argv[1] = "-p";
-	argv[2] = "0";
+	argv[1] = (char *)"-p";
+	argv[2] = (char *)"0";
 	argv[3] = NULL;
 	switch (fuzz_fake_pid = fork()) {
 	case -1:

@@ -1,10 +1,11 @@
 #!/bin/sh
 #
 # run.sh: builds the libFuzzer targets (make check in a build directory
-# configured with CC=clang --enable-fuzzing: ASan + UBSan, see
-# Makefile.am) and runs each for FUZZ_SECONDS, with a seed corpus made from
-# the converter test cases (tests/data/converters/*/input).  Fails if a
-# target does not build or finds a crash, a leak or a broken invariant.
+# configured with CC=clang --enable-fuzzing --enable-debug: ASan + UBSan
+# and the debug warnings as errors, see Makefile.am) and runs each for
+# FUZZ_SECONDS, with a seed corpus made from the converter test cases
+# (tests/data/converters/*/input).  Fails if a target does not build or
+# finds a crash, a leak or a broken invariant.
 #
 #	tests/fuzz/run.sh		# from anywhere; FUZZ_SECONDS=20
 #	FUZZ_SECONDS=5 FUZZ_JOBS=2 CC=clang-14 tests/fuzz/run.sh
@@ -36,11 +37,12 @@ fuzz_build() {
 	[ -x "$top/configure" ] || "$top/autogen.sh" || return 1
 	mkdir -p "$build" || return 1
 	if [ ! -f "$build/Makefile" ] ||
-	    [ "$(cat "$build/.sluice-flags" 2>/dev/null)" != "fuzz CC=$cc" ]
+	    [ "$(cat "$build/.sluice-flags" 2>/dev/null)" != \
+	    "fuzz-debug CC=$cc" ]
 	then
 		(cd "$build" && "$top/configure" CC="$cc" CFLAGS="-g -O1" \
-		    --enable-fuzzing) || return 1
-		echo "fuzz CC=$cc" >"$build/.sluice-flags"
+		    --enable-fuzzing --enable-debug) || return 1
+		echo "fuzz-debug CC=$cc" >"$build/.sluice-flags"
 	fi
 	make -C "$build" -j"$jobs" check TESTS=
 }

@@ -16,10 +16,11 @@
  * option object against the converter's key table, then create, as a
  * flow's chain_add does.
  *
- * Only test programs include this.  Everything is static inline so that a
- * program that does not use a helper is not warned about it.  A test group
- * that converts through here passes conv_test_teardown() as its group
- * teardown, which frees the output buffer.
+ * Only test programs include this.  Everything is static and marked unused
+ * so that a program that does not use a helper is not warned about it (not
+ * static inline: gcc's -Winline would warn of each it does not inline).  A
+ * test group that converts through here passes conv_test_teardown() as its
+ * group teardown, which frees the output buffer.
  */
 #ifndef CONV_TEST_H
 #define CONV_TEST_H
@@ -46,7 +47,7 @@
 static struct conv_buf	conv_test_out;
 
 /* The name of a conversion result, for messages. */
-static inline const char *
+static __attribute__((__unused__)) const char *
 conv_test_result_name(enum conv_result r)
 {
 	switch (r) {
@@ -61,7 +62,7 @@ conv_test_result_name(enum conv_result r)
 }
 
 /* The printf precision that prints at most CONV_TEST_SHOW of len bytes. */
-static inline int
+static __attribute__((__unused__)) int
 conv_test_show(size_t len)
 {
 	return ((int)(len > CONV_TEST_SHOW ? CONV_TEST_SHOW : len));
@@ -75,7 +76,7 @@ struct conv_test_errors {
 	size_t	 n;
 };
 
-static inline void
+static __attribute__((__unused__)) void
 conv_test_collect(void *arg, const char *key, enum conv_at at,
     const char *msg)
 {
@@ -95,7 +96,7 @@ conv_test_collect(void *arg, const char *key, enum conv_at at,
 	}
 }
 
-static inline void
+static __attribute__((__unused__)) void
 conv_test_errors_free(struct conv_test_errors *e)
 {
 	free(e->msgs);
@@ -109,7 +110,7 @@ conv_test_errors_free(struct conv_test_errors *e)
  * the walker checks and fills the options struct, then create.  Returns
  * NULL with what was reported in *e.
  */
-static inline void *
+static __attribute__((__unused__)) void *
 conv_test_create(const struct converter_ops *ops, const char *opts,
     struct conv_test_errors *e)
 {
@@ -136,7 +137,7 @@ conv_test_create(const struct converter_ops *ops, const char *opts,
  * Creates an instance of ops from opts, a JSON object, and returns it; the
  * caller frees it with ops->free.  Fails the test if create fails.
  */
-static inline void *
+static __attribute__((__unused__)) void *
 conv_test_make(const struct converter_ops *ops, const char *opts)
 {
 	struct conv_test_errors	 e;
@@ -154,7 +155,7 @@ conv_test_make(const struct converter_ops *ops, const char *opts)
  * Expects creating from opts to fail, the first error reported for badkey
  * (NULL: the option as a whole) and holding what (NULL: any message).
  */
-static inline void
+static __attribute__((__unused__)) void
 conv_test_make_fails(const struct converter_ops *ops, const char *opts,
     const char *badkey, const char *what)
 {
@@ -182,20 +183,20 @@ conv_test_make_fails(const struct converter_ops *ops, const char *opts,
 }
 
 /*
- * Converts in[0..len) with ctx and expects want; with CONV_OK the output
+ * Converts in[0..len) with cctx and expects want; with CONV_OK the output
  * must also be wantout[0..wantlen) to the byte.  Returns 0 if so, else
  * prints what differs and returns -1, for the caller to fail with what it
  * knows of the case.
  */
-static inline int
+static __attribute__((__unused__)) int
 conv_test_convert(const struct converter_ops *ops, void *inst,
-    const struct conv_ctx *ctx, const char *in, size_t len,
+    const struct conv_ctx *cctx, const char *in, size_t len,
     enum conv_result want, const char *wantout, size_t wantlen)
 {
 	struct conv_buf		*out = &conv_test_out;
 	enum conv_result	 r;
 
-	r = ops->convert(inst, in, len, out, ctx);
+	r = ops->convert(inst, in, len, out, cctx);
 	if (r != want) {
 		print_error("%s: in [%.*s] (%zu)\ngot %s, want %s\n",
 		    ops->name, conv_test_show(len), in, len,
@@ -216,12 +217,12 @@ conv_test_convert(const struct converter_ops *ops, void *inst,
 }
 
 /* As conv_test_convert, but fails the test on a mismatch. */
-static inline void
+static __attribute__((__unused__)) void
 conv_test_check(const struct converter_ops *ops, void *inst,
-    const struct conv_ctx *ctx, const char *in, size_t len,
+    const struct conv_ctx *cctx, const char *in, size_t len,
     enum conv_result want, const char *wantout, size_t wantlen)
 {
-	if (conv_test_convert(ops, inst, ctx, in, len, want, wantout,
+	if (conv_test_convert(ops, inst, cctx, in, len, want, wantout,
 	    wantlen) != 0)
 		fail();
 }
@@ -231,9 +232,9 @@ conv_test_check(const struct converter_ops *ops, void *inst,
  * keys[0..nkeys) all hold the whole line (nested groups), and expects the
  * COMPACT object with each value escaped to six times its length.
  */
-static inline void
+static __attribute__((__unused__)) void
 conv_test_nested(const struct converter_ops *ops, void *inst,
-    const struct conv_ctx *ctx, const char *const *keys, size_t nkeys,
+    const struct conv_ctx *cctx, const char *const *keys, size_t nkeys,
     size_t n)
 {
 	struct conv_buf	 want = { 0 };
@@ -253,14 +254,14 @@ conv_test_nested(const struct converter_ops *ops, void *inst,
 		conv_buf_add(&want, "\"", 1);
 	}
 	conv_buf_add(&want, "}\n", 2);
-	conv_test_check(ops, inst, ctx, line, n + 1, CONV_OK, want.data,
+	conv_test_check(ops, inst, cctx, line, n + 1, CONV_OK, want.data,
 	    want.len);
 	free(line);
 	conv_buf_free(&want);
 }
 
 /* A cmocka group teardown: frees conv_test_out. */
-static inline int
+static __attribute__((__unused__)) int
 conv_test_teardown(void **state)
 {
 	(void)state;
@@ -270,19 +271,19 @@ conv_test_teardown(void **state)
 
 #ifdef CONV_TEST_OPS
 /* The short forms for a test of one converter: see the top of the file. */
-static inline void *
+static __attribute__((__unused__)) void *
 make(const char *opts)
 {
 	return (conv_test_make(&CONV_TEST_OPS, opts));
 }
 
-static inline void
+static __attribute__((__unused__)) void
 make_fails(const char *opts, const char *badkey, const char *what)
 {
 	conv_test_make_fails(&CONV_TEST_OPS, opts, badkey, what);
 }
 
-static inline void
+static __attribute__((__unused__)) void
 check_len(void *inst, const char *in, size_t len, enum conv_result want,
     const char *wantout, size_t wantlen)
 {
@@ -291,7 +292,7 @@ check_len(void *inst, const char *in, size_t len, enum conv_result want,
 }
 
 /* in and wantout are strings; wantout is NULL where want is not CONV_OK. */
-static inline void
+static __attribute__((__unused__)) void
 check(void *inst, const char *in, enum conv_result want, const char *wantout)
 {
 	check_len(inst, in, strlen(in), want, wantout,

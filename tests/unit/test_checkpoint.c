@@ -160,7 +160,7 @@ test_corrupt(void **state)
 	e.fplen = 4;
 	e.offset = 5;
 	e.updated = 6;
-	e.path = "/a b";
+	e.path = (char *)"/a b";
 	assert_int_equal(checkpoint_save(cpath, &e, 1, &cause), 0);
 	assert_int_equal(stat(cpath, &sb), 0);
 	text = calloc(1, sb.st_size + 1);

@@ -526,8 +526,8 @@ test_endpoint(void **state)
 	assert_string_equal(ep.url, "https://kinesis.us-west-2.amazonaws.com/");
 	assert_string_equal(ep.region, "us-west-2");
 	dest_endpoint_clear(&ep);
-	cfg.firehose_endpoint = "http://127.0.0.1:1234";
-	cfg.firehose_region = "eu-west-3";
+	cfg.firehose_endpoint = (char *)"http://127.0.0.1:1234";
+	cfg.firehose_region = (char *)"eu-west-3";
 	assert_int_equal(dest_endpoint_init(&ep, f, &cfg, &cause), 0);
 	assert_string_equal(ep.url, "http://127.0.0.1:1234/");
 	assert_string_equal(ep.host, "127.0.0.1:1234");

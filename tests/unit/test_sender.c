@@ -467,9 +467,9 @@ run_setup(struct run *r, enum config_dest dest, const char *endpoint)
 		;
 	if (i < 8)
 		memcpy(tmpdirs[i], r->dir, sizeof r->dir);
-	r->flow.file_pattern = "/nonexistent/*.log";
+	r->flow.file_pattern = (char *)"/nonexistent/*.log";
 	r->flow.dest = dest;
-	r->flow.stream = "test-stream";
+	r->flow.stream = (char *)"test-stream";
 	r->flow.max_buffer_age_ms = 20;
 	r->flow.max_buffer_size_records = 100;
 	r->flow.max_buffer_size_bytes = dest == CONFIG_DEST_KINESIS ?
@@ -480,8 +480,8 @@ run_setup(struct run *r, enum config_dest dest, const char *endpoint)
 		r->cfg.kinesis_endpoint = (char *)endpoint;
 	else
 		r->cfg.firehose_endpoint = (char *)endpoint;
-	r->cfg.aws_access_key_id = "AKIDTEST";
-	r->cfg.aws_secret_access_key = "secret";
+	r->cfg.aws_access_key_id = (char *)"AKIDTEST";
+	r->cfg.aws_secret_access_key = (char *)"secret";
 	r->metrics = metrics_create("t", dest == CONFIG_DEST_KINESIS ?
 	    "kinesis" : "firehose", r->flow.stream, r->flow.file_pattern);
 	r->spool = spool_open(r->dir, 256ULL << 20, 256 * 1024,
