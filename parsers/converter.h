@@ -41,14 +41,14 @@
  * to record; the caller gives it a maximum.  Per field it calls
  * buf_reserve or buf_add, whose growth check is one compare, and does not
  * check for failure after each: an append past the maximum marks the
- * buffer failed, and the chain checks that once per record and sends the
- * raw record instead (as for CONV_ERROR).  After buf_reserve returns -1 a
- * converter must not write into the room it asked for.
+ * buffer failed, and the chain checks that once per converter and sends
+ * the raw record instead (as for CONV_ERROR).  After buf_reserve returns
+ * -1 a converter must not write into the room it asked for.
  *
- * CONV_BUF_MAX: the maximum of a converter's own scratch buffers and of a
- * chain's until chain_set_max: a record is at most a flow's read buffer
- * (1 MiB by default), and JSON escaping makes at most 6 bytes of one, plus
- * indentation and metadata.
+ * CONV_BUF_MAX: the maximum of a converter's own scratch buffers (what
+ * they hold comes from one record) and of a chain's until chain_set_max.
+ * The agent gives a chain 8 x its read buffer + 1 MiB, 41 MiB for the
+ * largest default read buffer (5 MiB): this is above that.
  */
 #define CONV_BUF_MAX	((size_t)64 * 1024 * 1024)
 
