@@ -34,6 +34,7 @@
 
 #define FLOW_SEGMENT_BYTES	(64ULL * 1024 * 1024)
 #define FLOW_PIPE_BUF		(1024 * 1024)	/* -p reads and writes */
+#define FLOW_CONV_SLACK		(1024 * 1024)	/* see flow_conv_max */
 /* A flow's conversion buffer is freed after a record that grew it past this. */
 #define FLOW_OUT_KEEP		(256 * 1024)
 
@@ -52,7 +53,7 @@ struct flow {
 	struct sender		 *sender;
 	struct loop_timer	 *flush_timer;	/* soon after appends */
 	struct loop_timer	 *sync_timer;	/* spool.fsyncIntervalMillis */
-	struct conv_buf		  out;		/* the record being spooled */
+	struct buf		  out;		/* the record being spooled */
 	uint64_t		  truncated;	/* after conversion */
 	uint64_t		  truncated_logged;
 	uint64_t		  failed_seen;	/* chain_failed, counted */
@@ -85,6 +86,18 @@ flow_dir_name(const struct config_flow *fc)
 }
 
 /*
+ * The most a converted record may take: JSON escaping makes at most 6
+ * bytes of one byte of a record (which is at most the read buffer, the
+ * framer's cut), and PRETTYPRINT indentation and metadata add a little.
+ * A record that would pass it is sent unconverted.
+ */
+static size_t
+flow_conv_max(const struct flow *fl)
+{
+	return (8 * fl->limits.read_buffer + FLOW_CONV_SLACK);
+}
+
+/*
  * Sets what a flow needs to convert records (the -p mode needs no more):
  * its config, name and limits, and the framer conf that its files share.
  */
@@ -111,6 +124,8 @@ flow_init(struct flow *fl, const struct flow_env *env,
 		fp.max_record = fl->limits.read_buffer;
 		fp.runaway = 1;
 	}
+	chain_set_max(fc->chain, flow_conv_max(fl));
+	buf_init(&fl->out, flow_conv_max(fl));
 	fp.start_pattern = fc->multiline_start_pattern;
 	fp.flush_ms = (uint64_t)fc->multiline_flush_ms;
 	fp.max_lines = (uint64_t)fc->multiline_max_lines;
@@ -128,7 +143,7 @@ flow_init(struct flow *fl, const struct flow_env *env,
  */
 static enum conv_result
 flow_convert(struct flow *fl, const char *rec, size_t len, const char *file,
-    struct conv_buf *dst)
+    struct buf *dst)
 {
 	struct conv_ctx	 ctx;
 	const char	*term;
@@ -146,7 +161,7 @@ flow_convert(struct flow *fl, const char *rec, size_t len, const char *file,
 		term = fl->fc->truncated_record_terminator;
 		tlen = strlen(term);
 		dst->len = start + fl->limits.max_record - tlen;
-		conv_buf_add(dst, term, tlen);
+		buf_add(dst, term, tlen);
 		fl->truncated++;
 		if (fl->metrics != NULL)
 			metrics_add(fl->metrics, METRICS_RECORDS_TRUNCATED, 1);
@@ -165,7 +180,7 @@ flow_emit(void *arg, const char *path, const char *rec, size_t len)
 
 	/* With no converters the framer has already cut the record. */
 	if (!chain_is_empty(fl->fc->chain)) {
-		fl->out.len = 0;
+		buf_reset(&fl->out);
 		if (flow_convert(fl, rec, len, path, &fl->out) == CONV_DROP) {
 			metrics_add(fl->metrics, METRICS_LINES_READ, 1);
 			metrics_add(fl->metrics, METRICS_RECORDS_DROPPED, 1);
@@ -185,8 +200,7 @@ flow_emit(void *arg, const char *path, const char *rec, size_t len)
 		return (-1);	/* pause reading; nothing is lost */
 	}
 	/* A long record's buffer is not kept for the next short one. */
-	if (fl->out.cap > FLOW_OUT_KEEP)
-		conv_buf_free(&fl->out);
+	buf_shrink(&fl->out, FLOW_OUT_KEEP);
 	metrics_add(fl->metrics, METRICS_LINES_READ, 1);
 	metrics_add(fl->metrics, METRICS_RECORDS_SPOOLED, 1);
 	if (!fl->appended) {
@@ -358,7 +372,7 @@ flow_free(struct flow *fl)
 	framer_conf_free(fl->framer);
 	spool_close(fl->spool);
 	metrics_free(fl->metrics);
-	conv_buf_free(&fl->out);
+	buf_free(&fl->out);
 	free(fl->dir);
 	free(fl->name);
 	free(fl);
@@ -368,7 +382,7 @@ flow_free(struct flow *fl)
 struct flow_pipe {
 	struct flow	*fl;
 	struct framer	*fr;
-	struct conv_buf	 buf;		/* records not yet written */
+	struct buf	 buf;		/* records not yet written */
 	uint64_t	 records;
 	uint64_t	 dropped;
 	int		 failed;	/* writing stdout failed */
@@ -382,7 +396,7 @@ flow_pipe_write(struct flow_pipe *po)
 	size_t		 left = po->buf.len;
 	ssize_t		 n;
 
-	po->buf.len = 0;
+	buf_reset(&po->buf);
 	while (left > 0) {
 		if ((n = write(STDOUT_FILENO, p, left)) == -1) {
 			if (errno == EINTR)
@@ -500,7 +514,9 @@ flow_pipe(const struct flow_env *env, const char *name)
 	}
 	po.fl = &fl;
 	po.fr = framer_create(fl.framer, 1, NULL);
-	conv_buf_reserve(&po.buf, 2 * FLOW_PIPE_BUF);
+	/* Written out once past FLOW_PIPE_BUF: room for one record more. */
+	buf_init(&po.buf, FLOW_PIPE_BUF + flow_conv_max(&fl));
+	(void)buf_reserve(&po.buf, 2 * FLOW_PIPE_BUF);
 	if (flow_pipe_read(&po) == -1)
 		rv = 1;
 	if (!po.failed)
@@ -522,7 +538,7 @@ flow_pipe(const struct flow_env *env, const char *name)
 	    (unsigned long long)(st->truncated + fl.truncated));
 	framer_free(po.fr);
 	framer_conf_free(fl.framer);
-	conv_buf_free(&po.buf);
+	buf_free(&po.buf);
 	free(fl.name);
 	return (rv);
 }

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "buf.h"
 #include "http.h"
 #include "log.h"
 #include "loop.h"
@@ -37,10 +38,7 @@ struct http_req {
 	struct curl_slist	*headers;
 	http_done_cb		 cb;
 	void			*arg;
-	char			*resp;
-	size_t			 resp_len;
-	size_t			 resp_cap;
-	int			 too_large;
+	struct buf		 resp;		/* at most HTTP_MAX_RESPONSE */
 	char			 error_type[128];
 	char			 errbuf[CURL_ERROR_SIZE];
 	struct http_req		*prev;
@@ -155,21 +153,11 @@ static size_t
 http_write_cb(char *ptr, size_t size, size_t nmemb, void *userp)
 {
 	struct http_req	*r = userp;
-	size_t		 n = size * nmemb, cap;
+	size_t		 n = size * nmemb;
 
-	if (n > HTTP_MAX_RESPONSE - r->resp_len) {
-		r->too_large = 1;
-		return (0);	/* aborts the transfer: CURLE_WRITE_ERROR */
-	}
-	if (r->resp_len + n + 1 > r->resp_cap) {
-		cap = r->resp_cap == 0 ? 4096 : r->resp_cap;
-		while (cap < r->resp_len + n + 1)
-			cap *= 2;
-		r->resp = xrealloc(r->resp, cap);
-		r->resp_cap = cap;
-	}
-	memcpy(r->resp + r->resp_len, ptr, n);
-	r->resp_len += n;
+	/* Past the maximum: 0 aborts the transfer (CURLE_WRITE_ERROR). */
+	if (buf_add(&r->resp, ptr, n) == -1)
+		return (0);
 	return (n);
 }
 
@@ -246,7 +234,7 @@ http_req_destroy(struct http_req *r)
 	if (r->easy != NULL)
 		curl_easy_cleanup(r->easy);
 	curl_slist_free_all(r->headers);
-	free(r->resp);
+	buf_free(&r->resp);
 	free(r);
 }
 
@@ -276,11 +264,7 @@ http_req_release(struct http *h, struct http_req *r)
 		http_req_destroy(r);
 		return;
 	}
-	if (r->resp_cap > HTTP_KEEP_RESPONSE) {
-		free(r->resp);
-		r->resp = NULL;
-		r->resp_cap = 0;
-	}
+	buf_shrink(&r->resp, HTTP_KEEP_RESPONSE);
 	r->next = h->idle;
 	h->idle = r;
 	h->nidle++;
@@ -337,17 +321,12 @@ http_check(struct http *h)
 
 		memset(&resp, 0, sizeof resp);
 		resp.status = rc == CURLE_OK ? status : 0;
-		if (r->resp == NULL) {
-			r->resp = xmalloc(1);
-			r->resp_cap = 1;
-		}
-		r->resp[r->resp_len] = '\0';
-		resp.body = r->resp;
-		resp.body_len = r->resp_len;
+		resp.body = buf_cstr(&r->resp);
+		resp.body_len = r->resp.len;
 		resp.error_type = r->error_type;
 		if (rc == CURLE_OK)
 			resp.error = "";
-		else if (r->too_large)
+		else if (buf_has_failed(&r->resp))
 			resp.error = "response body too large";
 		else if (r->errbuf[0] != '\0')
 			resp.error = r->errbuf;
@@ -380,6 +359,7 @@ http_post(struct http *h, const char *url, struct curl_slist *headers,
 		curl_easy_reset(r->easy);
 	} else {
 		r = xcalloc(1, sizeof *r);
+		buf_init(&r->resp, HTTP_MAX_RESPONSE);
 		r->http = h;
 		if ((r->easy = curl_easy_init()) == NULL) {
 			free(r);
@@ -390,8 +370,7 @@ http_post(struct http *h, const char *url, struct curl_slist *headers,
 	r->headers = headers;
 	r->cb = cb;
 	r->arg = arg;
-	r->resp_len = 0;
-	r->too_large = 0;
+	buf_reset(&r->resp);
 	r->error_type[0] = '\0';
 	r->errbuf[0] = '\0';
 

@@ -37,21 +37,23 @@ addbrackets_create(const void *opts, struct conv_report *r)
 
 static enum conv_result
 addbrackets_convert(void *inst, const char *in, size_t len,
-    struct conv_buf *out, const struct conv_ctx *ctx)
+    struct buf *out, const struct conv_ctx *ctx)
 {
 	(void)inst;
 	(void)ctx;
 	out->len = 0;
 	if (utf8_is_valid(in, len)) {
-		conv_buf_reserve(out, len + 2);
+		if (buf_reserve(out, len + 2) == -1)
+			return (CONV_ERROR);
 		out->data[out->len++] = '{';
-		conv_buf_add(out, in, len);
+		buf_add(out, in, len);
 	} else {
-		conv_buf_reserve(out, UTF8_REPAIR_MAX(len) + 2);
+		if (buf_reserve(out, UTF8_REPAIR_MAX(len) + 2) == -1)
+			return (CONV_ERROR);
 		out->data[out->len++] = '{';
 		out->len += utf8_repair(out->data + out->len, in, len);
 	}
-	conv_buf_add(out, "}", 1);
+	buf_add(out, "}", 1);
 	return (CONV_OK);
 }
 

@@ -78,7 +78,7 @@ struct addec2metadata {
 	uint64_t	 gen;		/* the snapshot members came from */
 	json_t		*members;	/* made from it, or NULL */
 	int		 warned;	/* since metadata went missing */
-	struct conv_buf	 fixed;		/* the record with U+FFFD repairs */
+	struct buf	 fixed;		/* the record with U+FFFD repairs */
 };
 
 static void *
@@ -98,6 +98,7 @@ addec2metadata_create(const void *arg, struct conv_report *r)
 	if (ttl > ADDEC2METADATA_TTL_MAX)
 		ttl = ADDEC2METADATA_TTL_MAX;
 	a = xcalloc(1, sizeof *a);
+	buf_init(&a->fixed, CONV_BUF_MAX);
 	a->ttl = (unsigned int)ttl;
 	a->pretty = o->json_format;
 	return (a);
@@ -154,15 +155,15 @@ addec2metadata_members(const struct ec2_metadata *md)
  * follows it, so cutting runs there changes nothing.
  */
 static void
-addec2metadata_repair(struct conv_buf *buf, const char *in, size_t len)
+addec2metadata_repair(struct buf *buf, const char *in, size_t len)
 {
 	size_t	i = 0, j;
 
-	buf->len = 0;
+	buf_reset(buf);
 	while (i < len) {
 		for (j = i; j < len && (unsigned char)in[j] < 0x80; j++)
 			;
-		conv_buf_add(buf, in + i, j - i);
+		buf_add(buf, in + i, j - i);
 		for (i = j; j < len && (unsigned char)in[j] >= 0x80; j++)
 			;
 		if (j > i)
@@ -173,7 +174,7 @@ addec2metadata_repair(struct conv_buf *buf, const char *in, size_t len)
 
 static enum conv_result
 addec2metadata_convert(void *inst, const char *in, size_t len,
-    struct conv_buf *out, const struct conv_ctx *ctx)
+    struct buf *out, const struct conv_ctx *ctx)
 {
 	struct addec2metadata		*a = inst;
 	const struct ec2_metadata	*md = NULL;
@@ -202,7 +203,7 @@ addec2metadata_convert(void *inst, const char *in, size_t len,
 			    why);
 		a->warned = 1;
 		out->len = 0;
-		conv_buf_add(out, in, len);
+		buf_add(out, in, len);
 		return (CONV_OK);
 	}
 	a->warned = 0;
@@ -217,6 +218,8 @@ addec2metadata_convert(void *inst, const char *in, size_t len,
 	obj = json_loadb(in, n, flags, &jerr);
 	if (obj == NULL && json_error_code(&jerr) == json_error_invalid_utf8) {
 		addec2metadata_repair(&a->fixed, in, n);
+		if (buf_has_failed(&a->fixed))
+			return (CONV_ERROR);
 		obj = json_loadb(a->fixed.data, a->fixed.len, flags, &jerr);
 	}
 	if (obj == NULL || !json_is_object(obj)) {
@@ -228,7 +231,7 @@ addec2metadata_convert(void *inst, const char *in, size_t len,
 	out->len = 0;
 	json_out_init(&jo, out, a->pretty);
 	json_out_json(&jo, obj);
-	conv_buf_add(out, "\n", 1);
+	buf_add(out, "\n", 1);
 	json_decref(obj);
 	return (CONV_OK);
 }
@@ -241,7 +244,7 @@ addec2metadata_free(void *inst)
 	if (a == NULL)
 		return;
 	json_decref(a->members);
-	conv_buf_free(&a->fixed);
+	buf_free(&a->fixed);
 	free(a);
 }
 

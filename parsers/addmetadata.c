@@ -99,7 +99,7 @@ addmetadata_create(const void *arg, struct conv_report *r)
 
 static enum conv_result
 addmetadata_convert(void *inst, const char *in, size_t len,
-    struct conv_buf *out, const struct conv_ctx *ctx)
+    struct buf *out, const struct conv_ctx *ctx)
 {
 	struct addmetadata	*a = inst;
 	struct json_out		 jo;
@@ -132,7 +132,7 @@ addmetadata_convert(void *inst, const char *in, size_t len,
 	json_out_key(&jo, "data", 4);
 	json_out_string(&jo, in, len);
 	json_out_object_end(&jo);
-	conv_buf_add(out, "\n", 1);
+	buf_add(out, "\n", 1);
 	return (CONV_OK);
 }
 

@@ -7,7 +7,11 @@
  * so a record is not copied on its way out.  A converter
  * that fails makes the chain fall back to the raw record, as the agent's
  * AbstractParser.convertData does, and one that drops ends the chain.
+ * Every buffer has the chain's maximum (chain_set_max); a conversion that
+ * passes it fails like a converter that returns CONV_ERROR, checked once
+ * per converter, not per append.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,6 +21,8 @@
 
 /* Spare room chain_run_append makes in dst beyond twice the input. */
 #define CHAIN_ROOM	4096
+/* What a buffer that ran into its maximum keeps of its memory. */
+#define CHAIN_KEEP	(1024 * 1024)
 /* Most converters in the registry, for a list of their names. */
 #define CHAIN_MAX_CONVERTERS	64
 
@@ -28,8 +34,9 @@ struct chain_link {
 struct chain {
 	struct chain_link	*links;
 	size_t			 n;
-	struct conv_buf		 buf[2];	/* between converters */
-	struct conv_buf		 out;		/* chain_run's output */
+	struct buf		 buf[2];	/* between converters */
+	struct buf		 out;		/* chain_run's output */
+	size_t			 max;		/* of each buffer */
 	uint64_t		 dropped;
 	uint64_t		 failed;
 };
@@ -37,7 +44,23 @@ struct chain {
 struct chain *
 chain_new(void)
 {
-	return (xcalloc(1, sizeof (struct chain)));
+	struct chain	*c;
+
+	c = xcalloc(1, sizeof *c);
+	chain_set_max(c, CONV_BUF_MAX);
+	return (c);
+}
+
+void
+chain_set_max(struct chain *c, size_t max)
+{
+	c->max = max;
+	buf_free(&c->buf[0]);
+	buf_free(&c->buf[1]);
+	buf_free(&c->out);
+	buf_init(&c->buf[0], max);
+	buf_init(&c->buf[1], max);
+	buf_init(&c->out, max);
 }
 
 /* "unknown optionName X (expected one of ...)" for the option's name. */
@@ -139,9 +162,9 @@ chain_free(struct chain *c)
 	for (i = 0; i < c->n; i++)
 		c->links[i].ops->free(c->links[i].inst);
 	free(c->links);
-	conv_buf_free(&c->buf[0]);
-	conv_buf_free(&c->buf[1]);
-	conv_buf_free(&c->out);
+	buf_free(&c->buf[0]);
+	buf_free(&c->buf[1]);
+	buf_free(&c->out);
 	free(c);
 }
 
@@ -152,51 +175,65 @@ chain_is_empty(const struct chain *c)
 }
 
 /*
- * Runs one converter with dst's free space as its output, so that the
- * record is written where the caller keeps it.  A converter that needs more
- * room than dst has moves its output into a buffer of its own
- * (conv_buf_grow), which is then appended to dst.
+ * Runs one converter with dst's free space as its output (buf_lend), so
+ * that the record is written where the caller keeps it.  A converter that
+ * needs more room than dst has moves its output into a buffer of its own,
+ * which is then appended to dst.  The window holds at most what dst has
+ * left, so passing the maximum there is passing it in dst: CONV_ERROR.
  */
 static enum conv_result
-chain_link_into(const struct chain_link *l, const char *in, size_t len,
-    struct conv_buf *dst, const struct conv_ctx *ctx)
+chain_link_into(const struct chain *c, const struct chain_link *l,
+    const char *in, size_t len, struct buf *dst, const struct conv_ctx *ctx)
 {
-	struct conv_buf		win;
+	struct buf		win;
 	enum conv_result	rc;
+	size_t			max;
 
-	win.data = dst->data + dst->len;
-	win.len = 0;
-	win.cap = dst->cap - dst->len;
-	win.borrowed = 1;
+	max = dst->max - dst->len;
+	if (max > c->max)
+		max = c->max;
+	buf_init(&win, max);
+	if (dst->data != NULL)
+		buf_lend(&win, dst->data + dst->len, dst->cap - dst->len + 1);
 	rc = l->ops->convert(l->inst, in, len, &win, ctx);
-	if (win.borrowed) {
+	if (rc == CONV_OK && buf_has_failed(&win))
+		rc = CONV_ERROR;
+	if (win.lent) {
 		if (rc == CONV_OK)
 			dst->len += win.len;
 		return (rc);
 	}
-	if (rc == CONV_OK)
-		conv_buf_add(dst, win.data, win.len);
-	conv_buf_free(&win);
+	if (rc == CONV_OK && buf_add(dst, win.data, win.len) == -1)
+		rc = CONV_ERROR;	/* not reached: win.max fits in dst */
+	buf_free(&win);
 	return (rc);
 }
 
 enum conv_result
 chain_run_append(struct chain *c, const char *in, size_t len,
-    struct conv_buf *dst, const struct conv_ctx *ctx)
+    struct buf *dst, const struct conv_ctx *ctx)
 {
-	const char	*cur = in;
-	size_t		 curlen = len, i;
-	int		 which = 0;
+	const char		*cur = in;
+	size_t			 curlen = len, i, room;
+	int			 which = 0;
+	enum conv_result	 rc;
 
 	if (c->n == 0) {
-		conv_buf_add(dst, in, len);
+		buf_add(dst, in, len);
 		return (CONV_OK);
 	}
-	/* Room for the usual record, so the window rarely overflows. */
-	conv_buf_reserve(dst, 2 * len + CHAIN_ROOM);
+	/*
+	 * Room for the usual record, so the window rarely overflows; near
+	 * dst's maximum only what is left, so this never marks dst failed.
+	 */
+	room = len < (SIZE_MAX - CHAIN_ROOM) / 2 ? 2 * len + CHAIN_ROOM :
+	    SIZE_MAX;
+	if (room > dst->max - dst->len)
+		room = dst->max - dst->len;
+	(void)buf_reserve(dst, room);
 	for (i = 0; i < c->n; i++) {
 		if (i == c->n - 1) {
-			switch (chain_link_into(&c->links[i], cur, curlen,
+			switch (chain_link_into(c, &c->links[i], cur, curlen,
 			    dst, ctx)) {
 			case CONV_OK:
 				return (CONV_OK);
@@ -207,9 +244,15 @@ chain_run_append(struct chain *c, const char *in, size_t len,
 				break;
 			}
 		} else {
-			c->buf[which].len = 0;
-			switch (c->links[i].ops->convert(c->links[i].inst,
-			    cur, curlen, &c->buf[which], ctx)) {
+			buf_reset(&c->buf[which]);
+			rc = c->links[i].ops->convert(c->links[i].inst,
+			    cur, curlen, &c->buf[which], ctx);
+			if (rc == CONV_OK && buf_has_failed(&c->buf[which])) {
+				/* Not kept at the maximum it ran into. */
+				buf_shrink(&c->buf[which], CHAIN_KEEP);
+				rc = CONV_ERROR;
+			}
+			switch (rc) {
 			case CONV_OK:
 				cur = c->buf[which].data != NULL ?
 				    c->buf[which].data : "";
@@ -225,7 +268,7 @@ chain_run_append(struct chain *c, const char *in, size_t len,
 		}
 		/* The agent sends the unconverted record. */
 		c->failed++;
-		conv_buf_add(dst, in, len);
+		buf_add(dst, in, len);
 		return (CONV_OK);
 	}
 	return (CONV_OK);	/* not reached */
@@ -240,7 +283,7 @@ chain_run(struct chain *c, const char *in, size_t len, const char **out,
 		*outlen = len;
 		return (CONV_OK);
 	}
-	c->out.len = 0;
+	buf_reset(&c->out);
 	if (chain_run_append(c, in, len, &c->out, ctx) == CONV_DROP)
 		return (CONV_DROP);
 	*out = c->out.data != NULL ? c->out.data : "";

@@ -34,38 +34,23 @@
 
 #include <jansson.h>
 
-/* A growable output buffer, reused from record to record. */
-struct conv_buf {
-	char	*data;
-	size_t	 len;
-	size_t	 cap;
-	int	 borrowed;	/* data is someone else's: never freed */
-};
-
-/* Grows the buffer so that more bytes fit after len (out of line). */
-void	conv_buf_grow(struct conv_buf *, size_t more);
-void	conv_buf_free(struct conv_buf *);
+#include "buf.h"
 
 /*
- * The two calls every converter makes per field, inline: the growth check
- * is one compare, so that writing a record costs little beyond the copy.
+ * A converter writes into a struct buf (common/buf.h), reused from record
+ * to record; the caller gives it a maximum.  Per field it calls
+ * buf_reserve or buf_add, whose growth check is one compare, and does not
+ * check for failure after each: an append past the maximum marks the
+ * buffer failed, and the chain checks that once per converter and sends
+ * the raw record instead (as for CONV_ERROR).  After buf_reserve returns
+ * -1 a converter must not write into the room it asked for.
+ *
+ * CONV_BUF_MAX: the maximum of a converter's own scratch buffers (what
+ * they hold comes from one record) and of a chain's until chain_set_max.
+ * The agent gives a chain 8 x its read buffer + 1 MiB, 41 MiB for the
+ * largest default read buffer (5 MiB): this is above that.
  */
-static inline void
-conv_buf_reserve(struct conv_buf *b, size_t more)
-{
-	if (more > b->cap - b->len)
-		conv_buf_grow(b, more);
-}
-
-static inline void
-conv_buf_add(struct conv_buf *b, const void *p, size_t len)
-{
-	if (len == 0)
-		return;
-	conv_buf_reserve(b, len);
-	memcpy(b->data + b->len, p, len);
-	b->len += len;
-}
+#define CONV_BUF_MAX	((size_t)64 * 1024 * 1024)
 
 enum conv_result {
 	CONV_OK,	/* out holds the converted record */
@@ -195,9 +180,11 @@ struct converter_ops {
 	/*
 	 * Converts in[0..len) into out (whose len the converter sets; its
 	 * data may be reallocated).  Must not keep pointers to in or out.
+	 * If out passes its maximum (buf_has_failed) the caller treats the
+	 * result as CONV_ERROR, whatever is returned.
 	 */
 	enum conv_result	 (*convert)(void *inst, const char *in,
-				    size_t len, struct conv_buf *out,
+				    size_t len, struct buf *out,
 				    const struct conv_ctx *);
 
 	void			 (*free)(void *inst);
@@ -304,6 +291,14 @@ void		 chain_free(struct chain *);
 int		 chain_is_empty(const struct chain *);
 
 /*
+ * Sets the most bytes each of the chain's buffers may hold (CONV_BUF_MAX
+ * until then): a record whose conversion would pass it is sent raw and
+ * counted as failed.  The caller bounds its input records; a multiple of
+ * that, for escaping and metadata, is the right maximum.
+ */
+void		 chain_set_max(struct chain *, size_t max);
+
+/*
  * Runs the chain on one record.  On CONV_OK, *out and *outlen are the record to
  * send: in itself if the chain is empty, else a buffer owned by the chain,
  * valid until the next call.  CONV_DROP: skip it.  A converter's CONV_ERROR
@@ -314,12 +309,12 @@ enum conv_result chain_run(struct chain *, const char *in, size_t len,
 		    const char **out, size_t *outlen, const struct conv_ctx *);
 
 /*
- * The same, but the record is appended to dst (which must not be borrowed),
+ * The same, but the record is appended to dst (which must not be lent),
  * written there by the last converter, not copied: for a caller that
  * collects records in a buffer of its own.  On CONV_DROP, dst is unchanged.
  */
 enum conv_result chain_run_append(struct chain *, const char *in, size_t len,
-		    struct conv_buf *dst, const struct conv_ctx *);
+		    struct buf *dst, const struct conv_ctx *);
 
 /* Counters since creation. */
 uint64_t	 chain_dropped(const struct chain *);

@@ -94,7 +94,7 @@ struct csvtojson {
 	int			 jit;
 
 	size_t			*span;	/* column starts, ends */
-	struct conv_buf		 fixed;	/* record with repairs */
+	struct buf		 fixed;	/* record with repairs */
 };
 
 static void	csvtojson_free(void *);
@@ -166,6 +166,7 @@ csvtojson_create(const void *arg, struct conv_report *r)
 	size_t				 i, j, n = o->names.n;
 
 	c = xcalloc(1, sizeof *c);
+	buf_init(&c->fixed, CONV_BUF_MAX);
 	c->names = xcalloc(n + 1, sizeof *c->names);
 	c->ncols = n;
 	c->span = xreallocarray(NULL, n + 1, 2 * sizeof *c->span);
@@ -248,7 +249,7 @@ csvtojson_find(struct csvtojson *c, const char *s, size_t n, size_t from,
 
 static enum conv_result
 csvtojson_convert(void *inst, const char *in, size_t len,
-    struct conv_buf *out, const struct conv_ctx *ctx)
+    struct buf *out, const struct conv_ctx *ctx)
 {
 	struct csvtojson	*c = inst;
 	struct json_out		 jo;
@@ -262,8 +263,9 @@ csvtojson_convert(void *inst, const char *in, size_t len,
 	if (c->ncols == 0)
 		len = 0;	/* nothing to split for */
 	if (c->re != NULL && !utf8_is_valid(in, len)) {
-		c->fixed.len = 0;
-		conv_buf_reserve(&c->fixed, UTF8_REPAIR_MAX(len));
+		buf_reset(&c->fixed);
+		if (buf_reserve(&c->fixed, UTF8_REPAIR_MAX(len)) == -1)
+			return (CONV_ERROR);
 		c->fixed.len = utf8_repair(c->fixed.data, in, len);
 		in = c->fixed.data;
 		len = c->fixed.len;
@@ -332,7 +334,7 @@ csvtojson_convert(void *inst, const char *in, size_t len,
 			json_out_null(&jo);
 	}
 	json_out_object_end(&jo);
-	conv_buf_add(out, "\n", 1);
+	buf_add(out, "\n", 1);
 	return (CONV_OK);
 }
 
@@ -352,7 +354,7 @@ csvtojson_free(void *inst)
 	for (i = 0; c->names != NULL && i < c->ncols; i++)
 		free(c->names[i]);
 	free(c->names);
-	conv_buf_free(&c->fixed);
+	buf_free(&c->fixed);
 	free(c);
 }
 

@@ -139,12 +139,13 @@ json_out_escape_raw(char *w, const uint8_t *p, size_t len)
 }
 
 void
-json_out_escape(struct conv_buf *buf, const char *s, size_t len)
+json_out_escape(struct buf *buf, const char *s, size_t len)
 {
 	char	*w;
 
-	/* Never NULL afterwards, even for an empty string. */
-	conv_buf_reserve(buf, 6 * len + 1);
+	/* Never NULL afterwards, even for an empty string, unless failed. */
+	if (buf_reserve(buf, 6 * len + 1) == -1)
+		return;
 	w = json_out_escape_raw(buf->data + buf->len, (const uint8_t *)s,
 	    len);
 	buf->len = w - buf->data;
@@ -160,17 +161,18 @@ json_out_put_escaped(char *w, const char *s, size_t len, size_t done)
 }
 
 void
-json_out_quoted(struct conv_buf *buf, const char *s, size_t len)
+json_out_quoted(struct buf *buf, const char *s, size_t len)
 {
 	char	*w;
 
-	conv_buf_reserve(buf, JSON_OUT_QUOTED_MAX(len));
+	if (buf_reserve(buf, JSON_OUT_QUOTED_MAX(len)) == -1)
+		return;
 	w = json_out_put_quoted(buf->data + buf->len, s, len);
 	buf->len = w - buf->data;
 }
 
 void
-json_out_init(struct json_out *j, struct conv_buf *buf, int pretty)
+json_out_init(struct json_out *j, struct buf *buf, int pretty)
 {
 	memset(j, 0, sizeof *j);
 	j->buf = buf;
@@ -193,7 +195,8 @@ json_out_newline(struct json_out *j)
 		if (!j->in_array[i])
 			n += 2;
 
-	conv_buf_reserve(j->buf, n);
+	if (buf_reserve(j->buf, n) == -1)
+		return;
 	j->buf->data[j->buf->len] = '\n';
 	memset(j->buf->data + j->buf->len + 1, ' ', n - 1);
 	j->buf->len += n;
@@ -212,18 +215,18 @@ json_out_before_value(struct json_out *j)
 	if (j->first[j->depth]) {
 		j->first[j->depth] = 0;
 		if (j->pretty)
-			conv_buf_add(j->buf, " ", 1);
+			buf_add(j->buf, " ", 1);
 	} else if (j->pretty)
-		conv_buf_add(j->buf, ", ", 2);
+		buf_add(j->buf, ", ", 2);
 	else
-		conv_buf_add(j->buf, ",", 1);
+		buf_add(j->buf, ",", 1);
 }
 
 static void
 json_out_open(struct json_out *j, char c, int array)
 {
 	json_out_before_value(j);
-	conv_buf_add(j->buf, &c, 1);
+	buf_add(j->buf, &c, 1);
 	j->depth++;
 	j->first[j->depth] = 1;
 	j->in_array[j->depth] = array;
@@ -243,11 +246,11 @@ json_out_object_end(struct json_out *j)
 	j->depth--;
 	if (j->pretty) {
 		if (empty)
-			conv_buf_add(j->buf, " ", 1);
+			buf_add(j->buf, " ", 1);
 		else
 			json_out_newline(j);
 	}
-	conv_buf_add(j->buf, "}", 1);
+	buf_add(j->buf, "}", 1);
 }
 
 void
@@ -262,9 +265,9 @@ json_out_array_end(struct json_out *j)
 	/* FixedSpaceIndenter: one space whether or not there were values. */
 	j->depth--;
 	if (j->pretty)
-		conv_buf_add(j->buf, " ]", 2);
+		buf_add(j->buf, " ]", 2);
 	else
-		conv_buf_add(j->buf, "]", 1);
+		buf_add(j->buf, "]", 1);
 }
 
 void
@@ -273,14 +276,14 @@ json_out_key(struct json_out *j, const char *key, size_t len)
 	if (j->first[j->depth])
 		j->first[j->depth] = 0;
 	else
-		conv_buf_add(j->buf, ",", 1);
+		buf_add(j->buf, ",", 1);
 	if (j->pretty)
 		json_out_newline(j);
 	json_out_quoted(j->buf, key, len);
 	if (j->pretty)
-		conv_buf_add(j->buf, " : ", 3);
+		buf_add(j->buf, " : ", 3);
 	else
-		conv_buf_add(j->buf, ":", 1);
+		buf_add(j->buf, ":", 1);
 	j->after_key = 1;
 }
 
@@ -295,7 +298,7 @@ void
 json_out_null(struct json_out *j)
 {
 	json_out_before_value(j);
-	conv_buf_add(j->buf, "null", 4);
+	buf_add(j->buf, "null", 4);
 }
 
 void
@@ -303,9 +306,9 @@ json_out_bool(struct json_out *j, int v)
 {
 	json_out_before_value(j);
 	if (v)
-		conv_buf_add(j->buf, "true", 4);
+		buf_add(j->buf, "true", 4);
 	else
-		conv_buf_add(j->buf, "false", 5);
+		buf_add(j->buf, "false", 5);
 }
 
 /* Writes the decimal digits of u ending at end; returns where they start. */
@@ -329,7 +332,7 @@ json_out_int(struct json_out *j, int64_t v)
 	    (uint64_t)v);
 	if (v < 0)
 		*--p = '-';
-	conv_buf_add(j->buf, p, (size_t)(tmp + sizeof tmp - p));
+	buf_add(j->buf, p, (size_t)(tmp + sizeof tmp - p));
 }
 
 /*
@@ -480,18 +483,18 @@ json_out_double(struct json_out *j, double v)
 	json_out_before_value(j);
 	/* Jackson's QUOTE_NON_NUMERIC_NUMBERS, on by default. */
 	if (isnan(v)) {
-		conv_buf_add(j->buf, "\"NaN\"", 5);
+		buf_add(j->buf, "\"NaN\"", 5);
 		return;
 	}
 	if (isinf(v)) {
 		if (v > 0)
-			conv_buf_add(j->buf, "\"Infinity\"", 10);
+			buf_add(j->buf, "\"Infinity\"", 10);
 		else
-			conv_buf_add(j->buf, "\"-Infinity\"", 11);
+			buf_add(j->buf, "\"-Infinity\"", 11);
 		return;
 	}
 	n = json_out_format_double(tmp, v);
-	conv_buf_add(j->buf, tmp, n);
+	buf_add(j->buf, tmp, n);
 }
 
 void

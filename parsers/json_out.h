@@ -53,7 +53,7 @@ extern const char *const json_out_formats[];
 }
 
 struct json_out {
-	struct conv_buf	*buf;
+	struct buf	*buf;
 	int		 pretty;
 	int		 depth;
 	uint8_t		 first[JSON_OUT_MAX_DEPTH];	/* no member yet */
@@ -62,7 +62,7 @@ struct json_out {
 };
 
 /* Starts writing into buf (appending); pretty is 1 for PRETTYPRINT. */
-void	json_out_init(struct json_out *, struct conv_buf *buf, int pretty);
+void	json_out_init(struct json_out *, struct buf *buf, int pretty);
 
 void	json_out_object_begin(struct json_out *);
 void	json_out_object_end(struct json_out *);
@@ -85,14 +85,14 @@ void	json_out_json(struct json_out *, const json_t *);
  * Appends the JSON string escaping of s (without quotes) to buf, repairing
  * invalid UTF-8.  Exposed for converters that build strings by hand.
  */
-void	json_out_escape(struct conv_buf *buf, const char *s, size_t len);
+void	json_out_escape(struct buf *buf, const char *s, size_t len);
 
 /*
  * Appends s as a quoted JSON string, as json_out_string writes it, without
  * the layout state: for converters that write COMPACT objects by hand.
  * It is json_out_put_quoted after one reservation.
  */
-void	json_out_quoted(struct conv_buf *buf, const char *s, size_t len);
+void	json_out_quoted(struct buf *buf, const char *s, size_t len);
 
 /* The most bytes json_out_put_quoted writes for len input bytes. */
 #define JSON_OUT_QUOTED_MAX(len)	(6 * (size_t)(len) + 2)

@@ -270,7 +270,7 @@ struct logtojson {
 	 * COMPACT output of the regex formats, the hot path: each key's
 	 * '{"name":' or ',"name":' is escaped once and kept here.
 	 */
-	struct conv_buf		 cpre;
+	struct buf		 cpre;
 	pcre2_code		*re_ascii;	/* byte-mode twin of re */
 	struct logtojson_ckey	*ckeys;		/* nkeys, into cpre */
 };
@@ -439,6 +439,7 @@ logtojson_create(const void *arg, struct conv_report *r)
 	const char			*java = NULL;
 
 	lj = xcalloc(1, sizeof *lj);
+	buf_init(&lj->cpre, CONV_BUF_MAX);
 	lj->format = (enum logtojson_format)o->log_format;
 	lj->dash_null = logtojson_builtin[o->log_format].dash_null;
 	lj->pretty = o->json_format;
@@ -466,7 +467,7 @@ logtojson_free(void *arg)
 	for (i = 0; i < lj->nkeys; i++)
 		free(lj->keys[i].name);
 	free(lj->keys);
-	conv_buf_free(&lj->cpre);
+	buf_free(&lj->cpre);
 	free(lj->ckeys);
 	if (lj->stack != NULL)
 		pcre2_jit_stack_free(lj->stack);
@@ -517,7 +518,7 @@ logtojson_is_set(const PCRE2_SIZE *ov, int rc, uint32_t g)
  */
 static inline __attribute__((always_inline)) char *
 logtojson_members(const struct logtojson *lj, const char *s,
-    const PCRE2_SIZE *ov, int rc, struct conv_buf *out, size_t slack,
+    const PCRE2_SIZE *ov, int rc, struct buf *out, size_t slack,
     int checked)
 {
 	const struct logtojson_ckey	*k, *kend;
@@ -546,8 +547,9 @@ logtojson_members(const struct logtojson *lj, const char *s,
 		if (checked &&
 		    (size_t)(end - w) < JSON_OUT_QUOTED_MAX(vlen) + slack) {
 			out->len = w - out->data;
-			conv_buf_reserve(out, JSON_OUT_QUOTED_MAX(vlen) +
-			    slack);
+			if (buf_reserve(out, JSON_OUT_QUOTED_MAX(vlen) +
+			    slack) == -1)
+				return (NULL);
 			w = out->data + out->len;
 			end = out->data + out->cap;
 		}
@@ -564,7 +566,7 @@ logtojson_members(const struct logtojson *lj, const char *s,
  */
 static void
 logtojson_compact(struct logtojson *lj, const char *s, size_t len,
-    const PCRE2_SIZE *ov, int rc, struct conv_buf *out)
+    const PCRE2_SIZE *ov, int rc, struct buf *out)
 {
 	char	*w;
 	size_t	 i, slack, all;
@@ -573,13 +575,15 @@ logtojson_compact(struct logtojson *lj, const char *s, size_t len,
 		lj->ckeys = xcalloc(lj->nkeys + 1, sizeof *lj->ckeys);
 		for (i = 0; i < lj->nkeys; i++) {
 			lj->ckeys[i].prelen = lj->cpre.len;
-			conv_buf_add(&lj->cpre, i == 0 ? "{\"" : ",\"", 2);
+			buf_add(&lj->cpre, i == 0 ? "{\"" : ",\"", 2);
 			json_out_escape(&lj->cpre, lj->keys[i].name,
 			    lj->keys[i].len);
-			conv_buf_add(&lj->cpre, "\":", 2);
+			buf_add(&lj->cpre, "\":", 2);
 			lj->ckeys[i].g = lj->keys[i].src;
 		}
-		conv_buf_reserve(&lj->cpre, 16);
+		/* The keys come from the configuration: never near max. */
+		if (buf_reserve(&lj->cpre, 16) == -1)
+			fatalx("logtojson: keys too long");
 		memset(lj->cpre.data + lj->cpre.len, 0, 16);
 		/* Offsets become pointers now that cpre is complete. */
 		for (i = 0; i < lj->nkeys; i++) {
@@ -599,11 +603,16 @@ logtojson_compact(struct logtojson *lj, const char *s, size_t len,
 	slack = lj->cpre.len + 18 + 6 * lj->nkeys;
 	all = lj->nkeys * JSON_OUT_QUOTED_MAX(len);
 	if (all <= LOGTOJSON_ROOM_MAX) {
-		conv_buf_reserve(out, slack + all);
+		if (buf_reserve(out, slack + all) == -1)
+			return;
 		w = logtojson_members(lj, s, ov, rc, out, slack, 0);
 	} else {
-		conv_buf_reserve(out, slack + JSON_OUT_QUOTED_MAX(len));
-		w = logtojson_members(lj, s, ov, rc, out, slack, 1);
+		if (buf_reserve(out, slack + JSON_OUT_QUOTED_MAX(len)) == -1)
+			return;
+		/* NULL: out passed its maximum (a failure that sticks). */
+		if ((w = logtojson_members(lj, s, ov, rc, out, slack,
+		    1)) == NULL)
+			return;
 	}
 	*w++ = '}';
 	out->len = w - out->data;
@@ -611,7 +620,7 @@ logtojson_compact(struct logtojson *lj, const char *s, size_t len,
 
 static enum conv_result
 logtojson_regex(struct logtojson *lj, const char *line, size_t len,
-    struct conv_buf *out)
+    struct buf *out)
 {
 	struct json_out	 jo;
 	const PCRE2_SIZE *ov;
@@ -724,7 +733,7 @@ logtojson_emit_pairs(struct logtojson *lj, struct json_out *jo,
 /* LTSV and LOGFMT: the pairs found, as one object; none is a drop. */
 static enum conv_result
 logtojson_pairs_object(struct logtojson *lj, const char *line,
-    struct conv_buf *out)
+    struct buf *out)
 {
 	struct json_out	jo;
 
@@ -739,7 +748,7 @@ logtojson_pairs_object(struct logtojson *lj, const char *line,
 
 static enum conv_result
 logtojson_ltsv(struct logtojson *lj, const char *line, size_t len,
-    struct conv_buf *out)
+    struct buf *out)
 {
 	const char	*f, *end = line + len, *tab, *colon;
 
@@ -874,7 +883,7 @@ logtojson_logfmt_quoted(struct logtojson *lj, const char **pp,
 
 static enum conv_result
 logtojson_logfmt(struct logtojson *lj, const char *line, size_t len,
-    struct conv_buf *out)
+    struct buf *out)
 {
 	const char	*p = line, *end = line + len, *k;
 	size_t		 klen, woff = 0, start;
@@ -1106,7 +1115,7 @@ logtojson_nilable(struct json_out *jo, const char *s, size_t len)
 
 static enum conv_result
 logtojson_rfc5424(struct logtojson *lj, const char *line, size_t len,
-    struct conv_buf *out)
+    struct buf *out)
 {
 	struct json_out	 jo;
 	const char	*p = line, *end = line + len, *pri, *ver;
@@ -1277,7 +1286,7 @@ logtojson_nginx_context_parse(struct logtojson *lj, const char *p,
 
 static enum conv_result
 logtojson_nginx(struct logtojson *lj, const char *line, size_t len,
-    struct conv_buf *out)
+    struct buf *out)
 {
 	struct json_out	 jo;
 	const PCRE2_SIZE *ov;
@@ -1332,7 +1341,7 @@ logtojson_nginx(struct logtojson *lj, const char *line, size_t len,
 
 static enum conv_result
 logtojson_convert(void *arg, const char *in, size_t len,
-    struct conv_buf *out, const struct conv_ctx *ctx)
+    struct buf *out, const struct conv_ctx *ctx)
 {
 	struct logtojson	*lj = arg;
 	enum conv_result	 r;
@@ -1363,7 +1372,7 @@ logtojson_convert(void *arg, const char *in, size_t len,
 		break;
 	}
 	if (r == CONV_OK)
-		conv_buf_add(out, "\n", 1);
+		buf_add(out, "\n", 1);
 	else
 		out->len = 0;
 	return (r);

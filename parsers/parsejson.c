@@ -133,7 +133,7 @@ struct parsejson {
 
 	struct parsejson_member	*members;	/* reused per record */
 	size_t			 membercap;
-	struct conv_buf		 scratch;	/* an add's value */
+	struct buf		 scratch;	/* an add's value */
 	time_t			 stamp_time;	/* of stamp */
 	char			 stamp[32];
 };
@@ -242,6 +242,7 @@ parsejson_create(const void *arg, struct conv_report *r)
 	size_t				 i, before = r->n;
 
 	pj = xcalloc(1, sizeof *pj);
+	buf_init(&pj->scratch, CONV_BUF_MAX);
 	pj->stamp_time = (time_t)-1;
 	pj->policy = (enum parsejson_policy)o->on_invalid;
 
@@ -308,7 +309,7 @@ parsejson_free(void *inst)
 	}
 	free(pj->adds);
 	free(pj->members);
-	conv_buf_free(&pj->scratch);
+	buf_free(&pj->scratch);
 	free(pj);
 }
 
@@ -400,8 +401,11 @@ parsejson_too_deep(json_t *v, int max)
 	return (0);
 }
 
-/* Writes an addFields value with its placeholders expanded. */
-static void
+/*
+ * Writes an addFields value with its placeholders expanded.  Returns 0, or
+ * -1 if the value passed the scratch buffer's maximum.
+ */
+static int
 parsejson_add_value(struct parsejson *pj, const struct parsejson_add *add,
     struct json_out *jo, const struct conv_ctx *ctx)
 {
@@ -413,15 +417,15 @@ parsejson_add_value(struct parsejson *pj, const struct parsejson_add *add,
 
 	if (add->segs == NULL) {
 		json_out_string(jo, add->value, add->valuelen);
-		return;
+		return (0);
 	}
-	pj->scratch.len = 0;
+	buf_reset(&pj->scratch);
 	for (i = 0; i < add->nsegs; i++) {
 		seg = &add->segs[i];
 		s = NULL;
 		switch (seg->kind) {
 		case PARSEJSON_LITERAL:
-			conv_buf_add(&pj->scratch, add->value + seg->off,
+			buf_add(&pj->scratch, add->value + seg->off,
 			    seg->len);
 			continue;
 		case PARSEJSON_HOSTNAME:
@@ -446,15 +450,18 @@ parsejson_add_value(struct parsejson *pj, const struct parsejson_add *add,
 			break;
 		}
 		if (s != NULL)
-			conv_buf_add(&pj->scratch, s, strlen(s));
+			buf_add(&pj->scratch, s, strlen(s));
 	}
+	if (buf_has_failed(&pj->scratch))
+		return (-1);
 	json_out_string(jo, pj->scratch.data != NULL ? pj->scratch.data : "",
 	    pj->scratch.len);
+	return (0);
 }
 
 static enum conv_result
 parsejson_convert(void *inst, const char *in, size_t len,
-    struct conv_buf *out, const struct conv_ctx *ctx)
+    struct buf *out, const struct conv_ctx *ctx)
 {
 	struct parsejson	*pj = inst;
 	struct parsejson_member	*m;
@@ -489,7 +496,7 @@ parsejson_convert(void *inst, const char *in, size_t len,
 		case PARSEJSON_DROP:
 			return (CONV_DROP);
 		case PARSEJSON_RAW:
-			conv_buf_add(out, in, len);
+			buf_add(out, in, len);
 			return (CONV_OK);
 		case PARSEJSON_WRAP:
 			parsejson_push(pj, &n, "message", 7, NULL);
@@ -512,10 +519,13 @@ parsejson_convert(void *inst, const char *in, size_t len,
 	}
 	for (i = 0; i < pj->nadds; i++) {
 		json_out_key(&jo, pj->adds[i].name, pj->adds[i].namelen);
-		parsejson_add_value(pj, &pj->adds[i], &jo, ctx);
+		if (parsejson_add_value(pj, &pj->adds[i], &jo, ctx) == -1) {
+			json_decref(root);
+			return (CONV_ERROR);
+		}
 	}
 	json_out_object_end(&jo);
-	conv_buf_add(out, "\n", 1);
+	buf_add(out, "\n", 1);
 	json_decref(root);
 	return (CONV_OK);
 }

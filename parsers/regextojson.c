@@ -137,7 +137,7 @@ struct regextojson {
 	enum regextojson_policy		 policy;
 	int				 pretty;
 	char				*timefmt;	/* or NULL */
-	struct conv_buf			 keys;	/* for COMPACT */
+	struct buf			 keys;	/* for COMPACT */
 };
 
 struct regextojson_opts {
@@ -238,14 +238,16 @@ regextojson_compile(struct regextojson *rj, const char *pattern,
 	    regextojson_field_cmp);
 	for (j = 0; j < rj->nfields; j++) {
 		rj->fields[j].keyoff = rj->keys.len;
-		conv_buf_add(&rj->keys, j == 0 ? "{\"" : ",\"", 2);
+		buf_add(&rj->keys, j == 0 ? "{\"" : ",\"", 2);
 		json_out_escape(&rj->keys, rj->fields[j].name,
 		    rj->fields[j].namelen);
-		conv_buf_add(&rj->keys, "\":", 2);
+		buf_add(&rj->keys, "\":", 2);
 		rj->fields[j].keylen = rj->keys.len - rj->fields[j].keyoff;
 	}
 	/* Padding: a key is copied 16 bytes at a time (json_out_put16). */
-	conv_buf_reserve(&rj->keys, 16);
+	/* The keys come from the pattern: never near max. */
+	if (buf_reserve(&rj->keys, 16) == -1)
+		fatalx("regextojson: keys too long");
 	memset(rj->keys.data + rj->keys.len, 0, 16);
 
 	/* Out of memory is fatal, as with xmalloc. */
@@ -300,6 +302,7 @@ regextojson_create(const void *arg, struct conv_report *r)
 	size_t				 j, before = r->n;
 
 	rj = xcalloc(1, sizeof *rj);
+	buf_init(&rj->keys, CONV_BUF_MAX);
 	rj->policy = (enum regextojson_policy)o->on_mismatch;
 	rj->pretty = o->json_format;
 	if (regextojson_compile(rj, o->pattern, &cause) == -1) {
@@ -332,7 +335,7 @@ regextojson_free(void *inst)
 	for (i = 0; i < rj->nfields; i++)
 		free(rj->fields[i].name);
 	free(rj->fields);
-	conv_buf_free(&rj->keys);
+	buf_free(&rj->keys);
 	pcre2_jit_stack_free(rj->stack);
 	pcre2_match_context_free(rj->mctx);
 	pcre2_match_data_free(rj->md);
@@ -627,7 +630,7 @@ regextojson_classify(const struct regextojson *rj,
  */
 static inline __attribute__((always_inline)) char *
 regextojson_members(const struct regextojson *rj, const char *in,
-    const PCRE2_SIZE *ov, int rc, struct conv_buf *out, char *w,
+    const PCRE2_SIZE *ov, int rc, struct buf *out, char *w,
     size_t slack, time_t now, int checked)
 {
 	const struct regextojson_field	*f, *fend;
@@ -653,7 +656,9 @@ regextojson_members(const struct regextojson *rj, const char *in,
 		if (checked &&
 		    (size_t)(end - w) < JSON_OUT_QUOTED_MAX(len) + slack) {
 			out->len = w - out->data;
-			conv_buf_reserve(out, JSON_OUT_QUOTED_MAX(len) + slack);
+			if (buf_reserve(out, JSON_OUT_QUOTED_MAX(len) +
+			    slack) == -1)
+				return (NULL);
 			w = out->data + out->len;
 			end = out->data + out->cap;
 		}
@@ -683,7 +688,7 @@ regextojson_members(const struct regextojson *rj, const char *in,
  */
 static void
 regextojson_compact(const struct regextojson *rj, const char *in,
-    size_t linelen, const PCRE2_SIZE *ov, int rc, struct conv_buf *out,
+    size_t linelen, const PCRE2_SIZE *ov, int rc, struct buf *out,
     time_t now)
 {
 	struct regextojson_val	 v;
@@ -700,13 +705,18 @@ regextojson_compact(const struct regextojson *rj, const char *in,
 	slack = rj->keys.len + 18 + rj->nfields * (sizeof v.tmp + 2);
 	all = rj->nfields * JSON_OUT_QUOTED_MAX(linelen);
 	if (all <= REGEXTOJSON_ROOM_MAX) {
-		conv_buf_reserve(out, slack + all);
+		if (buf_reserve(out, slack + all) == -1)
+			return;
 		w = regextojson_members(rj, in, ov, rc, out,
 		    out->data + out->len, slack, now, 0);
 	} else {
-		conv_buf_reserve(out, slack + JSON_OUT_QUOTED_MAX(linelen));
-		w = regextojson_members(rj, in, ov, rc, out,
-		    out->data + out->len, slack, now, 1);
+		if (buf_reserve(out, slack + JSON_OUT_QUOTED_MAX(linelen)) ==
+		    -1)
+			return;
+		/* NULL: out passed its maximum (a failure that sticks). */
+		if ((w = regextojson_members(rj, in, ov, rc, out,
+		    out->data + out->len, slack, now, 1)) == NULL)
+			return;
 	}
 	memcpy(w, "}\n", 2);
 	out->len = w + 2 - out->data;
@@ -719,7 +729,7 @@ regextojson_compact(const struct regextojson *rj, const char *in,
  */
 static void
 regextojson_pretty(const struct regextojson *rj, const char *in,
-    const PCRE2_SIZE *ov, int rc, struct conv_buf *out, time_t now)
+    const PCRE2_SIZE *ov, int rc, struct buf *out, time_t now)
 {
 	const struct regextojson_field	*f;
 	struct regextojson_val		 v;
@@ -740,15 +750,17 @@ regextojson_pretty(const struct regextojson *rj, const char *in,
 		    ov[2 * f->group + 1] - ov[2 * f->group], now, &v);
 		if (v.kind == REGEXTOJSON_V_LITERAL) {
 			json_out_null(&jo);
+			if (buf_has_failed(out))
+				return;		/* no "null" to replace */
 			out->len -= 4;
 			if (v.neg)
-				conv_buf_add(out, "-", 1);
-			conv_buf_add(out, v.s, v.len);
+				buf_add(out, "-", 1);
+			buf_add(out, v.s, v.len);
 		} else
 			json_out_string(&jo, v.s, v.len);
 	}
 	json_out_object_end(&jo);
-	conv_buf_add(out, "\n", 1);
+	buf_add(out, "\n", 1);
 }
 
 /* Matches the line, growing the JIT stack once if the default was short. */
@@ -776,7 +788,7 @@ regextojson_match(struct regextojson *rj, const char *in, size_t len)
 
 static enum conv_result
 regextojson_convert(void *inst, const char *in, size_t len,
-    struct conv_buf *out, const struct conv_ctx *ctx)
+    struct buf *out, const struct conv_ctx *ctx)
 {
 	struct regextojson		*rj = inst;
 	struct json_out			 jo;
@@ -798,7 +810,7 @@ regextojson_convert(void *inst, const char *in, size_t len,
 		case REGEXTOJSON_DROP:
 			return (CONV_DROP);
 		case REGEXTOJSON_RAW:
-			conv_buf_add(out, in, len);
+			buf_add(out, in, len);
 			return (CONV_OK);
 		case REGEXTOJSON_WRAP:
 			json_out_init(&jo, out, rj->pretty);
@@ -806,7 +818,7 @@ regextojson_convert(void *inst, const char *in, size_t len,
 			json_out_key(&jo, "message", 7);
 			json_out_string(&jo, in, linelen);
 			json_out_object_end(&jo);
-			conv_buf_add(out, "\n", 1);
+			buf_add(out, "\n", 1);
 			return (CONV_OK);
 		}
 	}

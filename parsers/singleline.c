@@ -51,7 +51,7 @@ static const struct conv_key singleline_keys[] = {
 struct singleline {
 	int		 trim;
 	int		 escape;
-	struct conv_buf	 fixed;	/* record with U+FFFD repairs */
+	struct buf	 fixed;	/* record with U+FFFD repairs */
 };
 
 static void *
@@ -62,6 +62,7 @@ singleline_create(const void *arg, struct conv_report *r)
 
 	(void)r;
 	s = xcalloc(1, sizeof *s);
+	buf_init(&s->fixed, CONV_BUF_MAX);
 	s->trim = !(o->parse_options & SINGLELINE_NO_TRIM);
 	s->escape = !!(o->parse_options & SINGLELINE_ESCAPE_NEW_LINE);
 	return (s);
@@ -69,7 +70,7 @@ singleline_create(const void *arg, struct conv_report *r)
 
 static enum conv_result
 singleline_convert(void *inst, const char *in, size_t len,
-    struct conv_buf *out, const struct conv_ctx *ctx)
+    struct buf *out, const struct conv_ctx *ctx)
 {
 	struct singleline	*s = inst;
 	const char		*p, *end, *nl, *a, *b;
@@ -77,8 +78,9 @@ singleline_convert(void *inst, const char *in, size_t len,
 
 	(void)ctx;
 	if (!utf8_is_valid(in, len)) {
-		s->fixed.len = 0;
-		conv_buf_reserve(&s->fixed, UTF8_REPAIR_MAX(len));
+		buf_reset(&s->fixed);
+		if (buf_reserve(&s->fixed, UTF8_REPAIR_MAX(len)) == -1)
+			return (CONV_ERROR);
 		s->fixed.len = utf8_repair(s->fixed.data, in, len);
 		in = s->fixed.data;
 		len = s->fixed.len;
@@ -90,7 +92,7 @@ singleline_convert(void *inst, const char *in, size_t len,
 		end--;
 
 	out->len = 0;
-	conv_buf_reserve(out, len + 1);
+	(void)buf_reserve(out, len + 1);	/* a failure sticks */
 	for (p = in; p < end || first; p = nl + 1) {
 		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
 			nl = end;
@@ -103,13 +105,13 @@ singleline_convert(void *inst, const char *in, size_t len,
 				b--;
 		}
 		if (!first && s->escape)
-			conv_buf_add(out, "\\\\n", 3);
-		conv_buf_add(out, a, (size_t)(b - a));
+			buf_add(out, "\\\\n", 3);
+		buf_add(out, a, (size_t)(b - a));
 		first = 0;
 		if (nl == end)
 			break;
 	}
-	conv_buf_add(out, "\n", 1);
+	buf_add(out, "\n", 1);
 	return (CONV_OK);
 }
 
@@ -120,7 +122,7 @@ singleline_free(void *inst)
 
 	if (s == NULL)
 		return;
-	conv_buf_free(&s->fixed);
+	buf_free(&s->fixed);
 	free(s);
 }
 

@@ -111,8 +111,8 @@ static const char *const fuzz_meta_keys[] = {
 
 static pid_t		 fuzz_fake_pid = -1;
 static json_t		*fuzz_meta;	/* what "{}" becomes */
-static struct conv_buf	 fuzz_out;
-static struct conv_buf	 fuzz_xml;
+static struct buf	 fuzz_out = BUF_INIT(CONV_BUF_MAX);
+static struct buf	 fuzz_xml = BUF_INIT(CONV_BUF_MAX);
 
 static void fuzz_fail(const char *, ...)
     __attribute__((format(printf, 1, 2), noreturn));
@@ -220,8 +220,8 @@ fuzz_free(void)
 	}
 	json_decref(fuzz_meta);
 	fuzz_meta = NULL;
-	conv_buf_free(&fuzz_out);
-	conv_buf_free(&fuzz_xml);
+	buf_free(&fuzz_out);
+	buf_free(&fuzz_xml);
 }
 
 /* "yyyy-MM-dd'T'HH:mm:ssZ", e.g. "2024-05-01T12:00:00+0000". */
@@ -415,7 +415,7 @@ fuzz_record(struct fuzz_inst *fi, const char *rec, size_t len)
 	size_t				 n = len;
 	int				 badutf8;
 
-	fuzz_out.len = 0;
+	buf_reset(&fuzz_out);
 	r = addec2metadata_ops.convert(fi->inst, rec, len, &fuzz_out, &ctx);
 	if (r != CONV_OK && r != CONV_ERROR)
 		fuzz_fail("result %d", (int)r);
@@ -462,23 +462,23 @@ fuzz_record(struct fuzz_inst *fi, const char *rec, size_t len)
 
 /* Appends s[0..len) with XML's specials escaped. */
 static void
-fuzz_xml_escape(struct conv_buf *b, const char *s, size_t len)
+fuzz_xml_escape(struct buf *b, const char *s, size_t len)
 {
 	size_t	i;
 
 	for (i = 0; i < len; i++) {
 		switch (s[i]) {
 		case '&':
-			conv_buf_add(b, "&amp;", 5);
+			buf_add(b, "&amp;", 5);
 			break;
 		case '<':
-			conv_buf_add(b, "&lt;", 4);
+			buf_add(b, "&lt;", 4);
 			break;
 		case '>':
-			conv_buf_add(b, "&gt;", 4);
+			buf_add(b, "&gt;", 4);
 			break;
 		default:
-			conv_buf_add(b, s + i, 1);
+			buf_add(b, s + i, 1);
 			break;
 		}
 	}
@@ -506,22 +506,22 @@ fuzz_tags(const char *xml, size_t len)
 		fuzz_fail("not an object of at most %d tags",
 		    IMDS_MAX_TAGS);
 
-	fuzz_xml.len = 0;
-	conv_buf_add(&fuzz_xml, head, sizeof head - 1);
+	buf_reset(&fuzz_xml);
+	buf_add(&fuzz_xml, head, sizeof head - 1);
 	json_object_foreach(t, k, v) {
 		if (!json_is_string(v))
 			fuzz_fail("tag %s: not a string", k);
 		for (i = 0; k[i] != '\0'; i++)
 			if (k[i] >= 'A' && k[i] <= 'Z')
 				fuzz_fail("tag %s: not lower-cased", k);
-		conv_buf_add(&fuzz_xml, "<item><key>", 11);
+		buf_add(&fuzz_xml, "<item><key>", 11);
 		fuzz_xml_escape(&fuzz_xml, k, strlen(k));
-		conv_buf_add(&fuzz_xml, "</key><value>", 13);
+		buf_add(&fuzz_xml, "</key><value>", 13);
 		fuzz_xml_escape(&fuzz_xml, json_string_value(v),
 		    json_string_length(v));
-		conv_buf_add(&fuzz_xml, "</value></item>", 15);
+		buf_add(&fuzz_xml, "</value></item>", 15);
 	}
-	conv_buf_add(&fuzz_xml, tail, sizeof tail - 1);
+	buf_add(&fuzz_xml, tail, sizeof tail - 1);
 	if ((again = imds_parse_tags(fuzz_xml.data, fuzz_xml.len,
 	    &cause)) == NULL)
 		fuzz_fail("written again, the tags fail: %s", cause);
@@ -552,7 +552,7 @@ fuzz_first_meta(struct fuzz_inst *fi)
 	int				 waited;
 
 	for (waited = 0; waited < FUZZ_FETCH_MS; waited += 100) {
-		fuzz_out.len = 0;
+		buf_reset(&fuzz_out);
 		if (addec2metadata_ops.convert(fi->inst, "{}\n", 3, &fuzz_out,
 		    &ctx) != CONV_OK)
 			fuzz_fail("%s: \"{}\" failed", fi->opts);

@@ -90,7 +90,7 @@ static const struct fuzz_opts fuzz_table[] = {
 static const struct fuzz_opts	*fuzz_sets[FUZZ_MAXSETS];
 static void			*fuzz_inst[FUZZ_MAXSETS];
 static size_t			 fuzz_nsets;
-static struct conv_buf		 fuzz_out;
+static struct buf		 fuzz_out = BUF_INIT(CONV_BUF_MAX);
 static char			*fuzz_json;	/* copy for jansson */
 static size_t			 fuzz_jcap;
 
@@ -154,7 +154,7 @@ fuzz_record(size_t set, const char *rec, size_t len)
 	json_t				*j;
 	size_t				 i;
 
-	fuzz_out.len = 0;
+	buf_reset(&fuzz_out);
 	r = FUZZ_OPS.convert(fuzz_inst[set], rec, len, &fuzz_out, &ctx);
 	if (r != CONV_OK && r != CONV_DROP && r != CONV_ERROR)
 		abort();

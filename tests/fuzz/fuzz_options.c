@@ -36,7 +36,7 @@
 static const struct converter_ops	*fuzz_ops[8];
 static size_t				 fuzz_nops;
 static pcre2_match_context		*fuzz_mctx;
-static struct conv_buf			 fuzz_out;
+static struct buf			 fuzz_out = BUF_INIT(CONV_BUF_MAX);
 
 static void
 fuzz_init(void)
@@ -197,7 +197,7 @@ fuzz_options(uint8_t sel, const char *text, size_t tlen, const char *line,
 		abort();
 	if (inst == NULL)
 		return;
-	fuzz_out.len = 0;
+	buf_reset(&fuzz_out);
 	res = fc.ops->convert(inst, line, len, &fuzz_out, &ctx);
 	if (res != CONV_OK && res != CONV_DROP && res != CONV_ERROR)
 		abort();

@@ -44,7 +44,7 @@
  * The buffer every conversion here writes into, kept from one record to
  * the next as the chain keeps its own: a converter must set its length.
  */
-static struct conv_buf	conv_test_out;
+static struct buf	conv_test_out = BUF_INIT(CONV_BUF_MAX);
 
 /* The name of a conversion result, for messages. */
 static __attribute__((__unused__)) const char *
@@ -193,7 +193,7 @@ conv_test_convert(const struct converter_ops *ops, void *inst,
     const struct conv_ctx *cctx, const char *in, size_t len,
     enum conv_result want, const char *wantout, size_t wantlen)
 {
-	struct conv_buf		*out = &conv_test_out;
+	struct buf		*out = &conv_test_out;
 	enum conv_result	 r;
 
 	r = ops->convert(inst, in, len, out, cctx);
@@ -237,7 +237,7 @@ conv_test_nested(const struct converter_ops *ops, void *inst,
     const struct conv_ctx *cctx, const char *const *keys, size_t nkeys,
     size_t n)
 {
-	struct conv_buf	 want = { 0 };
+	struct buf	 want = BUF_INIT(CONV_BUF_MAX);
 	char		*line;
 	size_t		 k, j;
 
@@ -246,18 +246,18 @@ conv_test_nested(const struct converter_ops *ops, void *inst,
 	memset(line, 1, n);
 	line[n] = '\n';
 	for (k = 0; k < nkeys; k++) {
-		conv_buf_add(&want, k == 0 ? "{\"" : ",\"", 2);
-		conv_buf_add(&want, keys[k], strlen(keys[k]));
-		conv_buf_add(&want, "\":\"", 3);
+		buf_add(&want, k == 0 ? "{\"" : ",\"", 2);
+		buf_add(&want, keys[k], strlen(keys[k]));
+		buf_add(&want, "\":\"", 3);
 		for (j = 0; j < n; j++)
-			conv_buf_add(&want, "\\u0001", 6);
-		conv_buf_add(&want, "\"", 1);
+			buf_add(&want, "\\u0001", 6);
+		buf_add(&want, "\"", 1);
 	}
-	conv_buf_add(&want, "}\n", 2);
+	buf_add(&want, "}\n", 2);
 	conv_test_check(ops, inst, cctx, line, n + 1, CONV_OK, want.data,
 	    want.len);
 	free(line);
-	conv_buf_free(&want);
+	buf_free(&want);
 }
 
 /* A cmocka group teardown: frees conv_test_out. */
@@ -265,7 +265,7 @@ static __attribute__((__unused__)) int
 conv_test_teardown(void **state)
 {
 	(void)state;
-	conv_buf_free(&conv_test_out);
+	buf_free(&conv_test_out);
 	return (0);
 }
 

@@ -135,7 +135,7 @@ make(const char *opts_json)
 }
 
 static enum conv_result
-run(void *inst, const char *in, size_t len, struct conv_buf *out)
+run(void *inst, const char *in, size_t len, struct buf *out)
 {
 	struct conv_ctx	ctx = { "web", "/var/log/app.json", "host1", 0,
 			    get_md, &cur };
@@ -149,7 +149,7 @@ run(void *inst, const char *in, size_t len, struct conv_buf *out)
  * as "TS".  Returns the NUL-terminated result (static).
  */
 static const char *
-mask_ts(const struct conv_buf *out, const char *tz)
+mask_ts(const struct buf *out, const char *tz)
 {
 	static char	 buf[8192];
 	const char	*key = "\"metadataTimestamp\"";
@@ -229,7 +229,7 @@ stderr_restore(int saved)
 static void
 test_compact(void **state)
 {
-	struct conv_buf	 out = { 0 };
+	struct buf	 out = BUF_INIT(CONV_BUF_MAX);
 	const char	*in = "{\"msg\":\"hi\",\"region\":\"old\",\"n\":[1,2.5,"
 	    "true,null]}\n";
 	void		*inst;
@@ -253,13 +253,13 @@ test_compact(void **state)
 	    "}\n");
 	assert_int_equal(asked, 2);
 	addec2metadata_ops.free(inst);
-	conv_buf_free(&out);
+	buf_free(&out);
 }
 
 static void
 test_pretty(void **state)
 {
-	struct conv_buf	 out = { 0 };
+	struct buf	 out = BUF_INIT(CONV_BUF_MAX);
 	const char	*in = "{\"a\":{\"b\":[]}}\n";
 	void		*inst;
 
@@ -290,14 +290,14 @@ test_pretty(void **state)
 	    "  }\n"
 	    "}\n");
 	addec2metadata_ops.free(inst);
-	conv_buf_free(&out);
+	buf_free(&out);
 }
 
 /* metadataTTL is clamped to 1 s .. a week before it is asked for. */
 static void
 test_ttl(void **state)
 {
-	struct conv_buf	 out = { 0 };
+	struct buf	 out = BUF_INIT(CONV_BUF_MAX);
 	void		*inst;
 
 	(void)state;
@@ -309,7 +309,7 @@ test_ttl(void **state)
 	assert_int_equal(run(inst, "{}\n", 3, &out), CONV_OK);
 	assert_int_equal(asked_age, 7 * 24 * 3600);
 	addec2metadata_ops.free(inst);
-	conv_buf_free(&out);
+	buf_free(&out);
 }
 
 static void
@@ -319,7 +319,7 @@ test_not_object(void **state)
 		"[1,2]\n", "\"s\"\n", "42\n", "null\n", "not json\n", "\n",
 		"", "{\"a\":\n", "{\"a\":1,}\n", "{\"a\":\"\x01\"}\n",
 	};
-	struct conv_buf	 out = { 0 };
+	struct buf	 out = BUF_INIT(CONV_BUF_MAX);
 	const char	*trail = "{\"a\":1} trailing\n";
 	const char	*bad8 = "{\"m\":\"a\xff" "b\xe2\x82\"}\n";
 	void		*inst;
@@ -340,7 +340,7 @@ test_not_object(void **state)
 	assert_memory_equal(out.data, "{\"m\":\"a\xef\xbf\xbd" "b\xef\xbf\xbd"
 	    "\",", 16);
 	addec2metadata_ops.free(inst);
-	conv_buf_free(&out);
+	buf_free(&out);
 }
 
 /*
@@ -355,7 +355,7 @@ passthrough(void *inst, int no_source)
 	};
 	struct conv_ctx	 ctx = { "web", "/var/log/app.json", "host1", 0,
 			    get_md, &cur };
-	struct conv_buf	 out = { 0 };
+	struct buf	 out = BUF_INIT(CONV_BUF_MAX);
 	size_t		 i;
 	int		 saved;
 
@@ -369,7 +369,7 @@ passthrough(void *inst, int no_source)
 		assert_memory_equal(out.data, recs[i], out.len);
 	}
 	stderr_restore(saved);
-	conv_buf_free(&out);
+	buf_free(&out);
 	assert_int_equal(count(errlog, "flow=web file=/var/log/app.json: "
 	    "ADDEC2METADATA: no EC2 metadata, records pass through "
 	    "unchanged"), count(errlog, "\n"));
@@ -410,7 +410,7 @@ static void
 test_no_tags(void **state)
 {
 	struct ec2_metadata	 md = fake_md;
-	struct conv_buf		 out = { 0 };
+	struct buf		 out = BUF_INIT(CONV_BUF_MAX);
 	void			*inst;
 
 	(void)state;
@@ -433,14 +433,14 @@ test_no_tags(void **state)
 	assert_non_null(strstr(mask_ts(&out, "+0000"),
 	    "\"metadataTimestamp\":\"TS\",\"tags\":{}}\n"));
 	addec2metadata_ops.free(inst);
-	conv_buf_free(&out);
+	buf_free(&out);
 }
 
 /* metadataTimestamp is local time, with Java's "Z" offset. */
 static void
 test_timezone(void **state)
 {
-	struct conv_buf	 out = { 0 };
+	struct buf	 out = BUF_INIT(CONV_BUF_MAX);
 	void		*inst;
 
 	(void)state;
@@ -456,7 +456,7 @@ test_timezone(void **state)
 	assert_int_equal(run(inst, "{}\n", 3, &out), CONV_OK);
 	addec2metadata_ops.free(inst);
 	mask_ts(&out, "-0300");
-	conv_buf_free(&out);
+	buf_free(&out);
 }
 
 /*
@@ -470,7 +470,7 @@ test_refresh(void **state)
 	struct ec2_metadata	 md = fake_md;
 	struct ec2_metadata	 down = { .error = "imds down" };
 	struct ec2_metadata_tag	 tag = { "name", "web-2", 5 };
-	struct conv_buf		 out = { 0 };
+	struct buf		 out = BUF_INIT(CONV_BUF_MAX);
 	void			*inst;
 	int			 i;
 
@@ -501,7 +501,7 @@ test_refresh(void **state)
 	set_md(&down);
 	assert_int_equal(passthrough(inst, 0), 1);
 	addec2metadata_ops.free(inst);
-	conv_buf_free(&out);
+	buf_free(&out);
 }
 
 static void

@@ -273,7 +273,7 @@ now_ms(void)
 static void
 test_addmetadata_timestamp(void **state)
 {
-	struct conv_buf	*out = &conv_test_out;
+	struct buf	*out = &conv_test_out;
 	regex_t		 re;
 	regmatch_t	 m[2];
 	struct tm	 tm;
@@ -293,7 +293,7 @@ test_addmetadata_timestamp(void **state)
 		assert_int_equal(addmetadata_ops.convert(a, "line\n", 5, out,
 		    &ctx), CONV_OK);
 		after = now_ms();
-		conv_buf_add(out, "", 1);	/* NUL for regexec */
+		buf_add(out, "", 1);	/* NUL for regexec */
 		assert_int_equal(regcomp(&re, pretty ?
 		    "^\\{\n  \"ts\" : \"([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:"
 		    "[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z)\",\n  \"metadata\" : \\{\n"
@@ -522,7 +522,7 @@ test_csvtojson_errors(void **state)
 static void
 test_big_line(void **state)
 {
-	struct conv_buf	*out = &conv_test_out;
+	struct buf	*out = &conv_test_out;
 	size_t		 n = 1 << 20, i;
 	char		*in;
 	void		*inst;

@@ -1,8 +1,9 @@
 /*
- * test_chain: a flow's converter chain (parsers/chain.c) and the buffer
- * converters write into (parsers/conv_buf.c): records appended in place
- * with chain_run_append, a converter that outgrows the room it was lent,
- * drops and failures, and chains of several converters.
+ * test_chain: a flow's converter chain (parsers/chain.c) and its buffers
+ * (common/buf.h): records appended in place with chain_run_append, a
+ * converter that outgrows the room it was lent, drops and failures, a
+ * conversion that passes the chain's maximum, and chains of several
+ * converters.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -44,7 +45,7 @@ static const struct conv_ctx ctx = { "flow", "/var/log/x.log", "host", 0,
 				    NULL, NULL };
 
 static void
-assert_buf(const struct conv_buf *b, const char *want)
+assert_buf(const struct buf *b, const char *want)
 {
 	if (b->len != strlen(want) || memcmp(b->data, want, b->len) != 0)
 		print_error("got %zu bytes, want %zu: got ends \"%.*s\"\n",
@@ -59,18 +60,18 @@ static void
 test_append_in_place(void **state)
 {
 	struct chain	*c;
-	struct conv_buf	 dst = { 0 };
+	struct buf	 dst = BUF_INIT(CONV_BUF_MAX);
 
 	(void)state;
 	c = chain_from("[{\"optionName\":\"ADDBRACKETS\"}]");
-	conv_buf_add(&dst, "head|", 5);
+	buf_add(&dst, "head|", 5);
 	assert_int_equal(chain_run_append(c, "{\"a\":1}\n", 8, &dst, &ctx),
 	    CONV_OK);
 	assert_int_equal(chain_run_append(c, "{\"b\":2}", 7, &dst, &ctx),
 	    CONV_OK);
 	assert_buf(&dst, "head|{{\"a\":1}\n}{{\"b\":2}}");
-	assert_false(dst.borrowed);
-	conv_buf_free(&dst);
+	assert_false(dst.lent);
+	buf_free(&dst);
 	chain_free(c);
 }
 
@@ -83,7 +84,7 @@ static void
 test_window_outgrown(void **state)
 {
 	struct chain	*c;
-	struct conv_buf	 dst = { 0 };
+	struct buf	 dst = BUF_INIT(CONV_BUF_MAX);
 	char		*opts, *big, *want;
 	size_t		 n = 20000;
 
@@ -97,15 +98,15 @@ test_window_outgrown(void **state)
 	assert_true(asprintf(&want,
 	    "x{\"metadata\":{\"k\":\"%s\"},\"data\":\"1\"}\n", big) > 0);
 	c = chain_from(opts);
-	conv_buf_add(&dst, "x", 1);
+	buf_add(&dst, "x", 1);
 	assert_int_equal(chain_run_append(c, "1", 1, &dst, &ctx), CONV_OK);
 	assert_buf(&dst, want);
-	assert_false(dst.borrowed);
+	assert_false(dst.lent);
 	/* And once more, now that dst has grown. */
 	dst.len = 1;
 	assert_int_equal(chain_run_append(c, "1", 1, &dst, &ctx), CONV_OK);
 	assert_buf(&dst, want);
-	conv_buf_free(&dst);
+	buf_free(&dst);
 	chain_free(c);
 	free(opts);
 	free(want);
@@ -117,13 +118,13 @@ static void
 test_drop(void **state)
 {
 	struct chain	*c;
-	struct conv_buf	 dst = { 0 };
+	struct buf	 dst = BUF_INIT(CONV_BUF_MAX);
 
 	(void)state;
 	c = chain_from("[{\"optionName\":\"REGEXTOJSON\","
 	    "\"pattern\":\"^(?<n>\\\\d+)$\",\"onMismatch\":\"DROP\"},"
 	    "{\"optionName\":\"ADDBRACKETS\"}]");
-	conv_buf_add(&dst, "keep", 4);
+	buf_add(&dst, "keep", 4);
 	assert_int_equal(chain_run_append(c, "abc\n", 4, &dst, &ctx),
 	    CONV_DROP);
 	assert_buf(&dst, "keep");
@@ -132,7 +133,7 @@ test_drop(void **state)
 	assert_int_equal(chain_dropped(c), 1);
 	assert_int_equal(chain_failed(c), 0);
 	chain_free(c);
-	conv_buf_free(&dst);
+	buf_free(&dst);
 }
 
 /*
@@ -144,7 +145,7 @@ static void
 test_failure_sends_raw(void **state)
 {
 	struct chain	*c;
-	struct conv_buf	 dst = { 0 };
+	struct buf	 dst = BUF_INIT(CONV_BUF_MAX);
 	size_t		 n = 1024 * 1024;
 	char		*line;
 
@@ -156,7 +157,7 @@ test_failure_sends_raw(void **state)
 	c = chain_from("[{\"optionName\":\"SINGLELINE\"},"
 	    "{\"optionName\":\"REGEXTOJSON\",\"pattern\":\"(?<a>(x|y)*)z\","
 	    "\"onMismatch\":\"RAW\"},{\"optionName\":\"ADDBRACKETS\"}]");
-	conv_buf_add(&dst, "h", 1);
+	buf_add(&dst, "h", 1);
 	assert_int_equal(chain_run_append(c, line, n + 1, &dst, &ctx),
 	    CONV_OK);
 	assert_int_equal(dst.len, 1 + n + 1);
@@ -164,7 +165,7 @@ test_failure_sends_raw(void **state)
 	assert_memory_equal(dst.data + 1, line, n + 1);
 	assert_int_equal(chain_failed(c), 1);
 	chain_free(c);
-	conv_buf_free(&dst);
+	buf_free(&dst);
 	free(line);
 }
 
@@ -173,7 +174,7 @@ static void
 test_empty_chain(void **state)
 {
 	struct chain	*c;
-	struct conv_buf	 dst = { 0 };
+	struct buf	 dst = BUF_INIT(CONV_BUF_MAX);
 	const char	*out;
 	size_t		 outlen;
 
@@ -187,39 +188,53 @@ test_empty_chain(void **state)
 	assert_int_equal(outlen, 4);
 	assert_memory_equal(out, "raw\n", 4);
 	chain_free(c);
-	conv_buf_free(&dst);
+	buf_free(&dst);
 }
 
 /*
- * conv_buf itself: growing a borrowed window copies what it holds into a
- * buffer of its own, and freeing a borrowed one leaves the owner's memory
- * alone (ASan would report a bad free).
+ * A record whose conversion passes the chain's maximum is sent raw and
+ * counted as failed, whether the converter that passes it writes into the
+ * caller's buffer (the last) or into one of the chain's (not the last);
+ * the next record converts as usual.
  */
 static void
-test_conv_buf_borrowed(void **state)
+test_max_sends_raw(void **state)
 {
-	char		 owner[8] = "abcdefg";
-	struct conv_buf	 b;
+	struct chain	*c;
+	struct buf	 dst = BUF_INIT(CONV_BUF_MAX);
+	char		 line[1001];
+	const char	*chains[] = {
+		"[{\"optionName\":\"CSVTOJSON\",\"customFieldNames\":"
+		    "[\"f\"]}]",
+		"[{\"optionName\":\"CSVTOJSON\",\"customFieldNames\":"
+		    "[\"f\"]},{\"optionName\":\"ADDBRACKETS\"}]",
+	};
+	size_t		 i;
 
 	(void)state;
-	b.data = owner + 2;
-	b.len = 3;
-	b.cap = 6;
-	b.borrowed = 1;
-	conv_buf_free(&b);
-	assert_string_equal(owner, "abcdefg");
-
-	b.data = owner + 2;
-	b.len = 3;
-	b.cap = 6;
-	b.borrowed = 1;
-	conv_buf_add(&b, "XYZW", 4);	/* 7 > 6: moves out */
-	assert_false(b.borrowed);
-	assert_ptr_not_equal(b.data, owner + 2);
-	assert_int_equal(b.len, 7);
-	assert_memory_equal(b.data, "cdeXYZW", 7);
-	assert_string_equal(owner, "abcdefg");
-	conv_buf_free(&b);
+	/* 1000 control characters escape to 6000 bytes: past 4096. */
+	memset(line, 1, sizeof line - 1);
+	line[sizeof line - 1] = '\n';
+	for (i = 0; i < sizeof chains / sizeof chains[0]; i++) {
+		c = chain_from(chains[i]);
+		chain_set_max(c, 4096);
+		buf_add(&dst, "h", 1);
+		assert_int_equal(chain_run_append(c, line, sizeof line, &dst,
+		    &ctx), CONV_OK);
+		assert_int_equal(dst.len, 1 + sizeof line);
+		assert_memory_equal(dst.data + 1, line, sizeof line);
+		assert_int_equal(chain_failed(c), 1);
+		assert_false(buf_has_failed(&dst));
+		buf_reset(&dst);
+		assert_int_equal(chain_run_append(c, "a\n", 2, &dst, &ctx),
+		    CONV_OK);
+		assert_buf(&dst, i == 0 ? "{\"f\":\"a\"}\n" :
+		    "{{\"f\":\"a\"}\n}");
+		assert_int_equal(chain_failed(c), 1);
+		chain_free(c);
+		buf_reset(&dst);
+	}
+	buf_free(&dst);
 }
 
 int
@@ -231,7 +246,7 @@ main(void)
 		cmocka_unit_test(test_drop),
 		cmocka_unit_test(test_failure_sends_raw),
 		cmocka_unit_test(test_empty_chain),
-		cmocka_unit_test(test_conv_buf_borrowed),
+		cmocka_unit_test(test_max_sends_raw),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));

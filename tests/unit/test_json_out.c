@@ -20,13 +20,13 @@
 #include "converter.h"
 #include "json_out.h"
 
-static struct conv_buf	buf;
+static struct buf	buf = BUF_INIT(CONV_BUF_MAX);
 
 #define nitems(a)	(sizeof (a) / sizeof (a)[0])
 
 /* Returns 0 if b holds want[0..wantlen), else prints both and returns -1. */
 static int
-compare_mem(const struct conv_buf *b, const char *want, size_t wantlen)
+compare_mem(const struct buf *b, const char *want, size_t wantlen)
 {
 	if (b->len != wantlen || memcmp(b->data, want, wantlen) != 0) {
 		print_error("got  [%.*s] (%zu)\nwant [%.*s] (%zu)\n",
@@ -90,22 +90,22 @@ run_json(const struct json_case *c, size_t n, int pretty)
 }
 
 static void
-test_conv_buf(void **state)
+test_buf_growth(void **state)
 {
-	struct conv_buf	b = { 0 };
+	struct buf	b = BUF_INIT(CONV_BUF_MAX);
 	size_t		i;
 
 	(void)state;
-	conv_buf_add(&b, "", 0);
+	buf_add(&b, "", 0);
 	assert_int_equal(b.len, 0);
 	for (i = 0; i < 100000; i++)
-		conv_buf_add(&b, "ab", 2);
+		buf_add(&b, "ab", 2);
 	assert_int_equal(b.len, 200000);
 	assert_true(b.cap >= b.len);
 	assert_memory_equal(b.data + 199998, "ab", 2);
-	conv_buf_reserve(&b, 1 << 20);
+	assert_int_equal(buf_reserve(&b, 1 << 20), 0);
 	assert_true(b.cap >= b.len + (1 << 20));
-	conv_buf_free(&b);
+	buf_free(&b);
 	assert_null(b.data);
 	assert_int_equal(b.cap, 0);
 }
@@ -377,7 +377,7 @@ static int
 teardown(void **state)
 {
 	(void)state;
-	conv_buf_free(&buf);
+	buf_free(&buf);
 	return (0);
 }
 
@@ -385,7 +385,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_conv_buf),
+		cmocka_unit_test(test_buf_growth),
 		cmocka_unit_test(test_escape_ascii),
 		cmocka_unit_test(test_escape_all_controls),
 		cmocka_unit_test(test_escape_utf8_valid),

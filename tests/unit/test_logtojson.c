@@ -312,7 +312,7 @@ test_escapes_and_utf8(void **state)
 static void
 test_long_line(void **state)
 {
-	struct conv_buf		 out = { 0 };
+	struct buf		 out = BUF_INIT(CONV_BUF_MAX);
 	const char		*head = "Mar 12 12:01:02 h p: ";
 	char			*in;
 	size_t			 hl = strlen(head), n = 1024 * 1024;
@@ -341,7 +341,7 @@ test_long_line(void **state)
 	    CONV_OK);
 	assert_non_null(memmem(out.data, out.len, "xx\xef\xbf\xbdxx", 7));
 	free(in);
-	conv_buf_free(&out);
+	buf_free(&out);
 	logtojson_ops.free(lj);
 }
 

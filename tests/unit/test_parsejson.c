@@ -174,7 +174,7 @@ test_invalid(void **state)
 		"{\"a\":1e999}\n", "{\"a\\u0000\":1}\n", "{\"a\":\"\xff\"}\n",
 		"{\"a\":\"\xc3\"}\n"
 	};
-	struct conv_buf	 out = { 0 };
+	struct buf	 out = BUF_INIT(CONV_BUF_MAX);
 	void		*drop, *raw, *wrap;
 	size_t		 i;
 
@@ -190,7 +190,7 @@ test_invalid(void **state)
 		    strlen(bad[i]), &out, &ctx), CONV_OK);
 		assert_memory_equal(out.data, "{\"message\":\"", 12);
 	}
-	conv_buf_free(&out);
+	buf_free(&out);
 	check(wrap, "not json\n", CONV_OK, "{\"message\":\"not json\"}\n");
 	check(wrap, "\n", CONV_OK, "{\"message\":\"\"}\n");
 	check(wrap, "x\r\n", CONV_OK, "{\"message\":\"x\\r\"}\n");
@@ -251,7 +251,7 @@ test_depth(void **state)
 static void
 test_long_line(void **state)
 {
-	struct conv_buf	 out = { 0 };
+	struct buf	 out = BUF_INIT(CONV_BUF_MAX);
 	const size_t	 n = 1024 * 1024;
 	char		*line;
 	size_t		 cap;
@@ -275,7 +275,7 @@ test_long_line(void **state)
 	    CONV_OK);
 	assert_int_equal(out.cap, cap);
 	parsejson_ops.free(p);
-	conv_buf_free(&out);
+	buf_free(&out);
 	free(line);
 }
 

@@ -359,8 +359,8 @@ test_escape_like_json_out(void **state)
 {
 	static const char	 alphabet[] = "ab \"\\\x01\x1f\x7f\xc3\xa9\xff"
 				    "\xe2\x82\xac\n\t\xed\xa0\x80\xf0\x9f";
-	struct conv_buf		 out = { 0 };
-	struct conv_buf		 want = { 0 };
+	struct buf		 out = BUF_INIT(CONV_BUF_MAX);
+	struct buf		 want = BUF_INIT(CONV_BUF_MAX);
 	struct json_out		 jo;
 	char			 in[48];
 	uint32_t		 seed = 12345;
@@ -384,7 +384,7 @@ test_escape_like_json_out(void **state)
 			json_out_key(&jo, "m", 1);
 			json_out_string(&jo, in, len);
 			json_out_object_end(&jo);
-			conv_buf_add(&want, "\n", 1);
+			buf_add(&want, "\n", 1);
 			out.len = 0;
 			assert_int_equal(regextojson_ops.convert(r, in, len + 1,
 			    &out, &ctx), CONV_OK);
@@ -393,14 +393,14 @@ test_escape_like_json_out(void **state)
 		}
 	}
 	regextojson_ops.free(r);
-	conv_buf_free(&out);
-	conv_buf_free(&want);
+	buf_free(&out);
+	buf_free(&want);
 }
 
 static void
 test_long_line(void **state)
 {
-	struct conv_buf	 out = { 0 };
+	struct buf	 out = BUF_INIT(CONV_BUF_MAX);
 	const size_t	 n = 1024 * 1024;
 	char		*line;
 	size_t		 cap;
@@ -444,7 +444,7 @@ test_long_line(void **state)
 	assert_int_equal(regextojson_ops.convert(r, line, n + 1, &out, &ctx),
 	    CONV_ERROR);
 	regextojson_ops.free(r);
-	conv_buf_free(&out);
+	buf_free(&out);
 	free(line);
 }
 

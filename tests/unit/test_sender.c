@@ -7,9 +7,10 @@
  * throttles a share of entries and answers some requests with 500, 400,
  * garbage or the wrong number of entries, so that partial failures and
  * whole-batch retries are both exercised deterministically.  It also
- * checks the batch limits and the signed headers on every request.  The
- * last test runs tests/fakeaws/fakeaws (or $FAKEAWS), and fails if it was
- * not built (tests/README.md).  Every test is bounded by a deadline.
+ * checks the batch limits and the signed headers on every request.
+ * test_fakeaws runs tests/fakeaws/fakeaws (or $FAKEAWS), and fails if it
+ * was not built (tests/README.md).  The last test checks http.c's limit on
+ * a response body.  Every test is bounded by a deadline.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE	/* asprintf, memmem, nftw */
@@ -849,6 +850,121 @@ test_fakeaws(void **state)
 	records_free(&recs);
 }
 
+/*
+ * http.c's response body is a struct buf of HTTP_MAX_RESPONSE: a body of
+ * exactly that many bytes is delivered whole and NUL-terminated, and one
+ * byte more fails the request with "response body too large".
+ */
+struct big {
+	int	 lfd;
+	size_t	 sizes[2];
+};
+
+static void *
+big_main(void *arg)
+{
+	struct big	*b = arg;
+	char		 req[4096], head[128], *body;
+	size_t		 i, len, off;
+	ssize_t		 n;
+	int		 fd, hl;
+
+	body = malloc(HTTP_MAX_RESPONSE + 1);
+	if (body == NULL)
+		return (NULL);
+	memset(body, 'b', HTTP_MAX_RESPONSE + 1);
+	for (i = 0; i < 2; i++) {
+		if ((fd = accept(b->lfd, NULL, NULL)) == -1)
+			break;
+		/* The request: its head and its one-byte body. */
+		len = 0;
+		while (len < sizeof req) {
+			if ((n = read(fd, req + len, sizeof req - len)) <= 0)
+				break;
+			len += (size_t)n;
+			if (len > 4 && memmem(req, len, "\r\n\r\n", 4) !=
+			    NULL && req[len - 1] == 'x')
+				break;
+		}
+		hl = snprintf(head, sizeof head, "HTTP/1.1 200 OK\r\n"
+		    "Content-Length: %zu\r\nConnection: close\r\n\r\n",
+		    b->sizes[i]);
+		(void)send(fd, head, (size_t)hl, MSG_NOSIGNAL);
+		/* The client stops reading past its maximum: no SIGPIPE. */
+		for (off = 0; off < b->sizes[i]; off += (size_t)n)
+			if ((n = send(fd, body + off, b->sizes[i] - off,
+			    MSG_NOSIGNAL)) <= 0)
+				break;
+		close(fd);
+	}
+	free(body);
+	return (NULL);
+}
+
+struct big_result {
+	struct loop	*loop;
+	long		 status;
+	size_t		 body_len;
+	int		 terminated;
+	char		 error[256];
+};
+
+static void
+big_done(const struct http_response *resp, void *arg)
+{
+	struct big_result	*res = arg;
+
+	res->status = resp->status;
+	res->body_len = resp->body_len;
+	res->terminated = resp->body[resp->body_len] == '\0';
+	snprintf(res->error, sizeof res->error, "%s", resp->error);
+	loop_stop(res->loop);
+}
+
+static void
+test_http_response_max(void **state)
+{
+	struct big		 b;
+	struct big_result	 res;
+	struct http		*h;
+	pthread_t		 thr;
+	unsigned int		 port;
+	char			 url[64];
+	int			 i;
+
+	(void)state;
+	b.sizes[0] = HTTP_MAX_RESPONSE + 1;
+	b.sizes[1] = HTTP_MAX_RESPONSE;
+	b.lfd = httpd_listen(0, 0, &port);
+	assert_true(b.lfd >= 0);
+	snprintf(url, sizeof url, "http://127.0.0.1:%u/", port);
+	assert_int_equal(pthread_create(&thr, NULL, big_main, &b), 0);
+	for (i = 0; i < 2; i++) {
+		memset(&res, 0, sizeof res);
+		res.loop = loop_create();
+		assert_non_null(res.loop);
+		h = http_create(res.loop);
+		assert_non_null(h);
+		assert_int_equal(http_post(h, url, NULL, "x", 1, big_done,
+		    &res), 0);
+		loop_run(res.loop);
+		http_free(h);
+		loop_free(res.loop);
+		if (i == 0) {
+			assert_int_equal(res.status, 0);
+			assert_string_equal(res.error,
+			    "response body too large");
+		} else {
+			assert_int_equal(res.status, 200);
+			assert_string_equal(res.error, "");
+			assert_int_equal(res.body_len, HTTP_MAX_RESPONSE);
+			assert_true(res.terminated);
+		}
+	}
+	pthread_join(thr, NULL);
+	close(b.lfd);
+}
+
 int
 main(void)
 {
@@ -857,6 +973,7 @@ main(void)
 		cmocka_unit_test(test_firehose_limits),
 		cmocka_unit_test(test_unreachable),
 		cmocka_unit_test(test_fakeaws),
+		cmocka_unit_test(test_http_response_max),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
