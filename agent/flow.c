@@ -43,8 +43,8 @@ struct flow {
 	const struct config_flow *fc;
 	char			 *name;
 	char			 *dir;
-	const char		 *hostname;
-	struct imds		 *imds;
+	struct conv_ctx		  ctx;		/* what converters know; */
+						/* file and now per record */
 	struct dest_limits	  limits;
 	struct framer_conf	 *framer;	/* shared by its files */
 	struct spool		 *spool;
@@ -109,8 +109,10 @@ flow_init(struct flow *fl, const struct flow_env *env,
 
 	fl->fc = fc;
 	fl->name = xstrdup(name);
-	fl->hostname = env->hostname;
-	fl->imds = env->imds;
+	fl->ctx.flow = fl->name;
+	fl->ctx.hostname = env->hostname;
+	fl->ctx.ec2 = imds_conv_get;
+	fl->ctx.ec2_arg = env->imds;
 	dest_limits(dest_find(fc->dest), fc, &fl->limits);
 	memset(&fp, 0, sizeof fp);
 	fp.max_record = fl->limits.max_record;
@@ -145,17 +147,13 @@ static enum conv_result
 flow_convert(struct flow *fl, const char *rec, size_t len, const char *file,
     struct buf *dst)
 {
-	struct conv_ctx	 ctx;
 	const char	*term;
 	size_t		 start = dst->len, tlen;
 
-	ctx.flow = fl->name;
-	ctx.file = file;
-	ctx.hostname = fl->hostname;
-	ctx.now = time(NULL);
-	ctx.ec2 = imds_conv_get;
-	ctx.ec2_arg = fl->imds;
-	if (chain_run_append(fl->fc->chain, rec, len, dst, &ctx) == CONV_DROP)
+	fl->ctx.file = file;
+	fl->ctx.now = time(NULL);
+	if (chain_run_append(fl->fc->chain, rec, len, dst, &fl->ctx) ==
+	    CONV_DROP)
 		return (CONV_DROP);
 	if (dst->len - start > fl->limits.max_record) {
 		term = fl->fc->truncated_record_terminator;

@@ -84,7 +84,6 @@ struct imds {
 	const struct ec2_metadata *conv_held;
 
 	/* Set at creation, read-only afterwards. */
-	int			 curl_failed;
 	int			 imds_disabled;
 	char			*imds_url;	/* without a trailing '/' */
 	char			*ec2_url;	/* override, or NULL */
@@ -774,8 +773,6 @@ imds_create(void)
 	char			*v, *ccause = NULL;
 
 	m = xcalloc(1, sizeof *m);
-	/* Thread-safe from libcurl 7.84 on; a no-op after the first. */
-	m->curl_failed = curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK;
 	m->ttl = 1;
 	if ((v = imds_env("AWS_EC2_METADATA_DISABLED")) != NULL) {
 		m->imds_disabled = strcasecmp(v, "true") == 0;
@@ -813,7 +810,12 @@ imds_start(struct imds *m)
 	char		*cause = NULL;
 	int		 rc;
 
-	if (m->curl_failed) {
+	/*
+	 * Here, not in imds_create, so that a process with no ADDEC2METADATA
+	 * (sluiced -p among them) never loads TLS.  Thread-safe from libcurl
+	 * 7.84 on; a no-op after the first.
+	 */
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		m->snap = imds_snap_make("curl_global_init failed", NULL, 0,
 		    NULL);
 		return;
