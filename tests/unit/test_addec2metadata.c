@@ -27,6 +27,7 @@
 #include <jansson.h>
 
 #include "conv_test.h"
+#include "test_util.h"
 #include "converter.h"
 #include "ec2_metadata.h"
 
@@ -186,46 +187,6 @@ mask_ts(const struct buf *out, const char *tz)
 	return (buf);
 }
 
-static int
-count(const char *path, const char *needle)
-{
-	char	 buf[65536];
-	FILE	*fp;
-	size_t	 n;
-	int	 c = 0;
-	char	*p;
-
-	if ((fp = fopen(path, "r")) == NULL)
-		return (0);
-	n = fread(buf, 1, sizeof buf - 1, fp);
-	fclose(fp);
-	buf[n] = '\0';
-	for (p = buf; (p = strstr(p, needle)) != NULL; p++)
-		c++;
-	return (c);
-}
-
-/* Sends stderr to errlog until stderr_restore. */
-static int
-stderr_capture(void)
-{
-	int	saved, fd;
-
-	saved = dup(STDERR_FILENO);
-	assert_true((fd = open(errlog, O_WRONLY | O_CREAT | O_TRUNC,
-	    0600)) >= 0);
-	dup2(fd, STDERR_FILENO);
-	close(fd);
-	return (saved);
-}
-
-static void
-stderr_restore(int saved)
-{
-	dup2(saved, STDERR_FILENO);
-	close(saved);
-}
-
 static void
 test_compact(void **state)
 {
@@ -361,19 +322,19 @@ passthrough(void *inst, int no_source)
 
 	if (no_source)
 		ctx.ec2 = NULL;
-	saved = stderr_capture();
+	saved = test_stderr_capture(errlog);
 	for (i = 0; i < sizeof recs / sizeof recs[0]; i++) {
 		assert_int_equal(addec2metadata_ops.convert(inst, recs[i],
 		    strlen(recs[i]), &out, &ctx), CONV_OK);
 		assert_int_equal(out.len, strlen(recs[i]));
 		assert_memory_equal(out.data, recs[i], out.len);
 	}
-	stderr_restore(saved);
+	test_stderr_restore(saved);
 	buf_free(&out);
-	assert_int_equal(count(errlog, "flow=web file=/var/log/app.json: "
+	assert_int_equal(test_count(errlog, "flow=web file=/var/log/app.json: "
 	    "ADDEC2METADATA: no EC2 metadata, records pass through "
-	    "unchanged"), count(errlog, "\n"));
-	return (count(errlog, "\n"));
+	    "unchanged"), test_count(errlog, "\n"));
+	return (test_count(errlog, "\n"));
 }
 
 static void
@@ -387,21 +348,21 @@ test_unavailable(void **state)
 	set_md(&down);
 	inst = make("{\"logFormat\":\"x\"}");
 	assert_int_equal(passthrough(inst, 0), 1);
-	assert_int_equal(count(errlog, ": GET /x: HTTP 500\n"), 1);
+	assert_int_equal(test_count(errlog, ": GET /x: HTTP 500\n"), 1);
 	addec2metadata_ops.free(inst);
 
 	/* None yet. */
 	set_md(NULL);
 	inst = make("{\"logFormat\":\"x\"}");
 	assert_int_equal(passthrough(inst, 0), 1);
-	assert_int_equal(count(errlog, "not fetched yet"), 1);
+	assert_int_equal(test_count(errlog, "not fetched yet"), 1);
 	addec2metadata_ops.free(inst);
 
 	/* A context without metadata. */
 	set_md(&fake_md);
 	inst = make("{\"logFormat\":\"x\"}");
 	assert_int_equal(passthrough(inst, 1), 1);
-	assert_int_equal(count(errlog, "no metadata source"), 1);
+	assert_int_equal(test_count(errlog, "no metadata source"), 1);
 	addec2metadata_ops.free(inst);
 }
 
@@ -492,7 +453,7 @@ test_refresh(void **state)
 	for (i = 0; i < 2; i++) {
 		assert_int_equal(passthrough(inst, 0), 1 - i);
 		if (i == 0)
-			assert_int_equal(count(errlog, "imds down"), 1);
+			assert_int_equal(test_count(errlog, "imds down"), 1);
 	}
 	set_md(&fake_md);
 	assert_int_equal(run(inst, "{}\n", 3, &out), CONV_OK);

@@ -36,6 +36,7 @@
 
 #include "ec2_metadata.h"
 #include "imds.h"
+#include "test_util.h"
 
 static char	 tmpdir[] = "/tmp/test_imds.XXXXXX";
 static char	 control[256], reqlog[256], errlog[256];
@@ -63,8 +64,7 @@ group_setup(void **state)
 {
 	const char	*bin;
 	char		 portfile[300];
-	FILE		*fp;
-	int		 port = 0, i;
+	int		 port;
 
 	(void)state;
 	if ((bin = getenv("FAKEIMDS")) == NULL)
@@ -88,16 +88,7 @@ group_setup(void **state)
 	}
 	if (fake_pid == -1)
 		return (-1);
-	for (i = 0; i < 500 && port == 0; i++) {
-		if ((fp = fopen(portfile, "r")) != NULL) {
-			if (fscanf(fp, "%d", &port) != 1)
-				port = 0;
-			fclose(fp);
-		}
-		if (port == 0)
-			usleep(10000);
-	}
-	if (port == 0)
+	if ((port = test_wait_port(portfile)) == 0)
 		return (-1);
 	snprintf(endpoint, sizeof endpoint, "http://127.0.0.1:%d", port);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -138,46 +129,6 @@ setup(void **state)
 	write_control("");
 	assert_int_equal(truncate(reqlog, 0), 0);
 	return (0);
-}
-
-static int
-count(const char *path, const char *needle)
-{
-	char	 buf[65536];
-	FILE	*fp;
-	size_t	 n;
-	int	 c = 0;
-	char	*p;
-
-	if ((fp = fopen(path, "r")) == NULL)
-		return (0);
-	n = fread(buf, 1, sizeof buf - 1, fp);
-	fclose(fp);
-	buf[n] = '\0';
-	for (p = buf; (p = strstr(p, needle)) != NULL; p++)
-		c++;
-	return (c);
-}
-
-/* Sends stderr to errlog until stderr_restore. */
-static int
-stderr_capture(void)
-{
-	int	saved, fd;
-
-	saved = dup(STDERR_FILENO);
-	assert_true((fd = open(errlog, O_WRONLY | O_CREAT | O_TRUNC,
-	    0600)) >= 0);
-	dup2(fd, STDERR_FILENO);
-	close(fd);
-	return (saved);
-}
-
-static void
-stderr_restore(int saved)
-{
-	dup2(saved, STDERR_FILENO);
-	close(saved);
 }
 
 /* Checks md holds the fake's identity, fetched within the last minute. */
@@ -245,13 +196,13 @@ test_fetch(void **state)
 	imds_release(md);
 
 	/* IMDSv2 all the way, and the role's credentials for DescribeTags. */
-	assert_int_equal(count(reqlog, "PUT /latest/api/token 200"), 1);
-	assert_int_equal(count(reqlog,
+	assert_int_equal(test_count(reqlog, "PUT /latest/api/token 200"), 1);
+	assert_int_equal(test_count(reqlog,
 	    "GET /latest/dynamic/instance-identity/document 200"), 1);
-	assert_int_equal(count(reqlog,
+	assert_int_equal(test_count(reqlog,
 	    "GET /latest/meta-data/iam/security-credentials/fake-role 200"), 1);
-	assert_int_equal(count(reqlog, "POST / 200"), 1);
-	assert_int_equal(count(reqlog, " 401"), 0);
+	assert_int_equal(test_count(reqlog, "POST / 200"), 1);
+	assert_int_equal(test_count(reqlog, " 401"), 0);
 }
 
 /* A client nobody asks starts nothing: no thread, no request. */
@@ -264,7 +215,7 @@ test_unused(void **state)
 	m = imds_create();
 	usleep(200000);
 	imds_free(m);
-	assert_int_equal(count(reqlog, "/"), 0);
+	assert_int_equal(test_count(reqlog, "/"), 0);
 }
 
 static size_t
@@ -306,7 +257,7 @@ get_error(const char *why)
 	struct imds			*m;
 	int				 saved;
 
-	saved = stderr_capture();
+	saved = test_stderr_capture(errlog);
 	m = imds_create();
 	md = imds_get(m, 1);
 	assert_non_null(md);
@@ -317,9 +268,9 @@ get_error(const char *why)
 	snprintf(buf, sizeof buf, "%s", md->error);
 	imds_release(md);
 	imds_free(m);
-	stderr_restore(saved);
+	test_stderr_restore(saved);
 	/* The client does not warn: its user does. */
-	assert_int_equal(count(errlog, "\n"), 0);
+	assert_int_equal(test_count(errlog, "\n"), 0);
 	return (buf);
 }
 
@@ -351,7 +302,7 @@ test_tags_denied(void **state)
 
 	(void)state;
 	write_control("tags deny\n");
-	saved = stderr_capture();
+	saved = test_stderr_capture(errlog);
 	m = imds_create();
 	md = imds_get(m, 3600);
 	check_identity(md);
@@ -359,10 +310,10 @@ test_tags_denied(void **state)
 	assert_int_equal(md->ntags, 0);
 	imds_release(md);
 	imds_free(m);
-	stderr_restore(saved);
-	assert_int_equal(count(errlog, "\n"), 1);
-	assert_int_equal(count(errlog, "cannot read the instance's tags"), 1);
-	assert_int_equal(count(errlog, "UnauthorizedOperation"), 1);
+	test_stderr_restore(saved);
+	assert_int_equal(test_count(errlog, "\n"), 1);
+	assert_int_equal(test_count(errlog, "cannot read the instance's tags"), 1);
+	assert_int_equal(test_count(errlog, "UnauthorizedOperation"), 1);
 }
 
 /* Keys from the environment: no role lookup, signed with that key. */
@@ -385,22 +336,22 @@ test_env_creds(void **state)
 	check_tags(md, "env=staging;other=x;");
 	imds_release(md);
 	imds_free(m);
-	assert_int_equal(count(reqlog, "security-credentials"), 0);
-	assert_int_equal(count(reqlog, "POST / 200"), 1);
+	assert_int_equal(test_count(reqlog, "security-credentials"), 0);
+	assert_int_equal(test_count(reqlog, "POST / 200"), 1);
 
 	/* The wrong key is refused by the fake: no tags. */
 	write_control("access_key AKIDOTHER\n");
 	assert_int_equal(truncate(reqlog, 0), 0);
-	saved = stderr_capture();
+	saved = test_stderr_capture(errlog);
 	m = imds_create();
 	md = imds_get(m, 3600);
 	check_identity(md);
 	assert_false(md->has_tags);
 	imds_release(md);
 	imds_free(m);
-	stderr_restore(saved);
-	assert_int_equal(count(errlog, "HTTP 401 AuthFailure"), 1);
-	assert_int_equal(count(reqlog, "POST / 401"), 1);
+	test_stderr_restore(saved);
+	assert_int_equal(test_count(errlog, "HTTP 401 AuthFailure"), 1);
+	assert_int_equal(test_count(reqlog, "POST / 401"), 1);
 }
 
 /* A service without the token API is read the IMDSv1 way. */
@@ -422,7 +373,7 @@ test_imds_v1(void **state)
 	check_tags(md, FAKE_TAGS);
 	imds_release(md);
 	imds_free(m);
-	assert_int_equal(count(reqlog, "PUT /latest/api/token 404"), 1);
+	assert_int_equal(test_count(reqlog, "PUT /latest/api/token 404"), 1);
 }
 
 /*
@@ -491,7 +442,7 @@ test_ttl_shrinks(void **state)
 	    "t3.micro");
 	wait_for(m, 1, "m5.large");
 	imds_free(m);
-	assert_true(count(reqlog,
+	assert_true(test_count(reqlog,
 	    "GET /latest/dynamic/instance-identity/document 200") >= 2);
 }
 
@@ -522,7 +473,7 @@ test_stalled(void **state)
 	snprintf(url, sizeof url, "http://127.0.0.1:%d", ntohs(sin.sin_port));
 	setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", url, 1);
 
-	saved = stderr_capture();
+	saved = test_stderr_capture(errlog);
 	m = imds_create();
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	md = imds_conv_get(m, 3600);
@@ -530,7 +481,7 @@ test_stalled(void **state)
 	assert_true(md == NULL || md->error != NULL);
 	imds_free(m);
 	clock_gettime(CLOCK_MONOTONIC, &t2);
-	stderr_restore(saved);
+	test_stderr_restore(saved);
 	close(s);
 	dc = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
 	df = (t2.tv_sec - t1.tv_sec) + (t2.tv_nsec - t1.tv_nsec) / 1e9;

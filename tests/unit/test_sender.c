@@ -52,6 +52,7 @@
 #include "metrics.h"
 #include "sender.h"
 #include "spool.h"
+#include "test_util.h"
 
 #define DEADLINE_MS	30000
 #define FAKE_MAXCONN	8
@@ -785,7 +786,7 @@ test_fakeaws(void **state)
 	unsigned	*seen;
 	FILE		*fp;
 	pid_t		 pid;
-	int		 port = 0, i, status;
+	int		 port, status;
 	size_t		 n = 2000, k, lines = 0, el;
 
 	(void)state;
@@ -804,15 +805,7 @@ test_fakeaws(void **state)
 		_exit(127);
 	}
 	assert_true(pid > 0);
-	for (i = 0; i < 500 && port == 0; i++) {
-		if ((fp = fopen(portfile, "r")) != NULL) {
-			if (fscanf(fp, "%d", &port) != 1)
-				port = 0;
-			fclose(fp);
-		}
-		if (port == 0)
-			usleep(10000);
-	}
+	port = test_wait_port(portfile);
 	assert_true(port > 0);
 	snprintf(url, sizeof url, "http://127.0.0.1:%d", port);
 	r.cfg.kinesis_endpoint = url;
