@@ -31,32 +31,24 @@
 /* A buffer grown past this is freed once it is empty again. */
 #define FRAMER_KEEP	(256 * 1024)
 
-/* Read-only once made; framer_create copies its fields into a framer. */
+/* Read-only once made, and shared by every framer of the flow. */
 struct framer_conf {
 	int			 refs;		/* creator and framers */
 	size_t			 max_record;
 	char			*term;
 	size_t			 termlen;
-	int			 runaway;
-	pcre2_code		*start;
-	pcre2_code		*footer;
+	int			 runaway;	/* framer_params.runaway */
+	pcre2_code		*start;		/* multiLineStartPattern */
+	pcre2_code		*footer;	/* fileFooterPattern */
 	uint64_t		 flush_ms;
-	uint64_t		 max_lines;
+	uint64_t		 max_lines;	/* 1 without a start pattern */
 	uint64_t		 skip_header;
 };
 
 struct framer {
-	struct framer_conf	*conf;
-	size_t			 max_record;
-	const char		*term;
-	size_t			 termlen;
-	pcre2_code		*start;		/* multiLineStartPattern */
-	pcre2_code		*footer;	/* fileFooterPattern */
+	struct framer_conf	*conf;		/* the flow's, shared */
 	pcre2_match_data	*md;
 	struct buf		 fix;		/* a line repaired to UTF-8 */
-	uint64_t		 flush_ms;
-	uint64_t		 max_lines;	/* 1 without a start pattern */
-	uint64_t		 skip_header;
 	struct framer_stats	 own;
 	struct framer_stats	*stats;
 
@@ -68,7 +60,6 @@ struct framer {
 
 	int			 rec_open;
 	int			 rec_cut;	/* emitted truncated */
-	int			 runaway;	/* framer_params.runaway */
 	uint64_t		 rec_lines;
 	uint64_t		 rec_bytes;	/* input bytes of the record */
 	const char		*rec_ptr;	/* record in the caller's buffer */
@@ -123,7 +114,7 @@ framer_is_footer(struct framer *f, const char *p, size_t len)
 		p++;
 		len--;
 	}
-	return (framer_match(f, f->footer, p, len));
+	return (framer_match(f, f->conf->footer, p, len));
 }
 
 struct framer_conf *
@@ -200,18 +191,9 @@ framer_create(struct framer_conf *c, int at_start, struct framer_stats *stats)
 	f = xcalloc(1, sizeof *f);
 	c->refs++;
 	f->conf = c;
-	f->max_record = c->max_record;
-	f->term = c->term;
-	f->termlen = c->termlen;
-	f->runaway = c->runaway;
-	f->start = c->start;
-	f->footer = c->footer;
-	f->flush_ms = c->flush_ms;
-	f->max_lines = c->max_lines;
-	f->skip_header = c->skip_header;
-	buf_init(&f->part, f->max_record);
-	buf_init(&f->lbuf, f->max_record);
-	buf_init(&f->fix, UTF8_REPAIR_MAX(f->max_record));
+	buf_init(&f->part, f->conf->max_record);
+	buf_init(&f->lbuf, f->conf->max_record);
+	buf_init(&f->fix, UTF8_REPAIR_MAX(f->conf->max_record));
 	/* Matching writes to its match data: one per framer. */
 	f->md = pcre2_match_data_create(1, NULL);
 	if (f->md == NULL)
@@ -252,7 +234,7 @@ void
 framer_reset(struct framer *f, int at_start)
 {
 	f->unsettled = 0;
-	f->skip_left = at_start ? f->skip_header : 0;
+	f->skip_left = at_start ? f->conf->skip_header : 0;
 	f->hdr_bytes = 0;
 	f->hdr_ln = 0;
 	f->finished = 0;
@@ -321,11 +303,13 @@ framer_rec_unplace(struct framer *f)
 static int
 framer_rec_cut(struct framer *f)
 {
-	memcpy(f->part.data + f->max_record - f->termlen, f->term, f->termlen);
-	if (f->emit(f->arg, f->part.data, f->max_record) == -1)
+	const struct framer_conf	*c = f->conf;
+
+	memcpy(f->part.data + c->max_record - c->termlen, c->term, c->termlen);
+	if (f->emit(f->arg, f->part.data, c->max_record) == -1)
 		return (-1);
 	f->stats->records++;
-	if (f->runaway)
+	if (f->conf->runaway)
 		f->stats->runaway++;
 	else
 		f->stats->truncated++;
@@ -350,7 +334,7 @@ framer_rec_add(struct framer *f, const char *p, size_t n, int inplace)
 	if (f->rec_cut)
 		return (0);
 	stored = f->rec_ptr != NULL ? f->rec_len : f->part.len;
-	if (stored + n <= f->max_record) {
+	if (stored + n <= f->conf->max_record) {
 		if (inplace && stored == 0) {
 			f->rec_ptr = p;
 			f->rec_len = n;
@@ -390,7 +374,7 @@ framer_rec_finish(struct framer *f)
 		f->stats->records++;
 	} else
 		f->stats->discarded_bytes += f->rec_bytes -
-		    (f->max_record - f->termlen);
+		    (f->conf->max_record - f->conf->termlen);
 	framer_settle(f, f->rec_bytes);
 	framer_rec_clear(f);
 	return (0);
@@ -400,7 +384,7 @@ framer_rec_finish(struct framer *f)
 static int
 framer_line(struct framer *f, const char *p, size_t len, int inplace)
 {
-	if (f->footer != NULL && framer_is_footer(f, p, len)) {
+	if (f->conf->footer != NULL && framer_is_footer(f, p, len)) {
 		if (framer_rec_finish(f) == -1)
 			return (-1);
 		/* The footer and what follows stay unsettled: see framer.h. */
@@ -408,15 +392,15 @@ framer_line(struct framer *f, const char *p, size_t len, int inplace)
 		f->finished = 1;
 		return (0);
 	}
-	if (f->start != NULL && f->rec_open &&
-	    framer_match(f, f->start, p, len)) {
+	if (f->conf->start != NULL && f->rec_open &&
+	    framer_match(f, f->conf->start, p, len)) {
 		if (framer_rec_finish(f) == -1)
 			return (-1);
 	}
 	if (framer_rec_add(f, p, len, inplace) == -1)
 		return (-1);
 	f->rec_lines++;
-	if (f->max_lines != 0 && f->rec_lines >= f->max_lines)
+	if (f->conf->max_lines != 0 && f->rec_lines >= f->conf->max_lines)
 		return (framer_rec_finish(f));
 	return (0);
 }
@@ -428,8 +412,8 @@ framer_line(struct framer *f, const char *p, size_t len, int inplace)
 static int
 framer_line_head(struct framer *f, const char *p, size_t len)
 {
-	if (f->start != NULL && f->rec_open &&
-	    framer_match(f, f->start, p, len)) {
+	if (f->conf->start != NULL && f->rec_open &&
+	    framer_match(f, f->conf->start, p, len)) {
 		if (framer_rec_finish(f) == -1)
 			return (-1);
 	}
@@ -451,7 +435,7 @@ framer_line_long_end(struct framer *f)
 {
 	f->ln_long = 0;
 	f->ln_len = 0;
-	if (f->max_lines != 0 && f->rec_lines >= f->max_lines)
+	if (f->conf->max_lines != 0 && f->rec_lines >= f->conf->max_lines)
 		return (framer_rec_finish(f));
 	return (0);
 }
@@ -469,19 +453,19 @@ framer_line_part(struct framer *f, const char *p, size_t n, int nl)
 	}
 	framer_append(&f->lbuf, p, n);
 	f->ln_len += n;
-	if (nl && f->ln_len <= f->max_record) {
+	if (nl && f->ln_len <= f->conf->max_record) {
 		len = f->lbuf.len;
 		f->lbuf.len = 0;
 		f->ln_len = 0;
 		return (framer_line(f, f->lbuf.data, len, 0));
 	}
-	if (f->lbuf.len < f->max_record)
+	if (f->lbuf.len < f->conf->max_record)
 		return (0);
 	/* max_record bytes without an end: the line is longer. */
 	f->lbuf.len = 0;
-	if (framer_line_head(f, f->lbuf.data, f->max_record) == -1)
+	if (framer_line_head(f, f->lbuf.data, f->conf->max_record) == -1)
 		return (-1);
-	f->rec_bytes += f->ln_len - f->max_record;
+	f->rec_bytes += f->ln_len - f->conf->max_record;
 	return (nl ? framer_line_long_end(f) : 0);
 }
 
@@ -517,13 +501,13 @@ framer_feed(struct framer *f, const char *buf, size_t len, uint64_t now_ms,
 		 * each whole line goes straight out, as framer_line would
 		 * send it.
 		 */
-		if (f->start == NULL && f->footer == NULL &&
+		if (f->conf->start == NULL && f->conf->footer == NULL &&
 		    f->skip_left == 0 && f->ln_len == 0 && !f->rec_open) {
 			while (p < end) {
 				if ((nl = memchr(p, '\n', end - p)) == NULL)
 					break;
 				n = nl + 1 - p;
-				if (n > f->max_record)
+				if (n > f->conf->max_record)
 					break;
 				if (emit(arg, p, n) == -1) {
 					/* Held as framer_rec_finish
@@ -561,7 +545,7 @@ framer_feed(struct framer *f, const char *buf, size_t len, uint64_t now_ms,
 				}
 			}
 		} else if (f->ln_len == 0 && nl != NULL &&
-		    n <= f->max_record) {
+		    n <= f->conf->max_record) {
 			if (framer_line(f, p, n, 1) == -1)
 				goto stop;
 		} else if (framer_line_part(f, p, n, nl != NULL) == -1)
@@ -570,8 +554,8 @@ framer_feed(struct framer *f, const char *buf, size_t len, uint64_t now_ms,
 	}
 	/* Nothing may point into buf after this call. */
 	framer_rec_unplace(f);
-	if (f->rec_open && f->start != NULL && f->flush_ms != 0 && len > 0)
-		f->deadline = now_ms + f->flush_ms;
+	if (f->rec_open && f->conf->start != NULL && f->conf->flush_ms != 0 && len > 0)
+		f->deadline = now_ms + f->conf->flush_ms;
 	framer_trim(f);
 	*stopped = 0;
 	return (f->settled);
