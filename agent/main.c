@@ -7,7 +7,8 @@
  * start the delivery thread (senders and the control socket), run the
  * ingest loop until a signal, then shut down in reverse order.  The two
  * threads share only the spools (and the metrics, which are atomics and
- * mutexes).
+ * mutexes); ADDEC2METADATA's fetcher (imds.c) has a thread of its own,
+ * which hands out refcounted snapshots.
  */
 #include <sys/signalfd.h>
 #include <sys/socket.h>

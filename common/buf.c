@@ -94,7 +94,7 @@ buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 		b->failed = 1;
 		return (-1);
 	}
-	if (b->data != NULL && (size_t)n <= b->cap - b->len) {
+	if (n == 0 || (b->data != NULL && (size_t)n <= b->cap - b->len)) {
 		b->len += n;		/* it fitted the first time */
 		return (0);
 	}
@@ -132,7 +132,11 @@ buf_take(struct buf *b)
 	char	*s;
 
 	if (b->data == NULL || b->lent) {
-		s = xstrndup(b->data == NULL ? "" : b->data, b->len);
+		/* A copy of all len bytes: the contents may hold NULs. */
+		s = xmalloc(b->len + 1);
+		if (b->len > 0)
+			memcpy(s, b->data, b->len);
+		s[b->len] = '\0';
 		buf_free(b);
 		return (s);
 	}

@@ -90,6 +90,13 @@ test_printf(void **state)
 	assert_int_equal(b.len, 4 + 1 + sizeof big - 1);
 	buf_free(&b);
 
+	/* Nothing to print into a buffer with no memory yet. */
+	buf_init(&b, 16);
+	assert_int_equal(buf_printf(&b, "%s", ""), 0);
+	assert_int_equal(b.len, 0);
+	assert_string_equal(buf_cstr(&b), "");
+	buf_free(&b);
+
 	/* Exactly max, with vsnprintf's NUL beyond it. */
 	buf_init(&b, 4);
 	assert_int_equal(buf_printf(&b, "%d", 1234), 0);
@@ -139,9 +146,9 @@ test_lend(void **state)
 
 	/* Taking from a window copies: the window is not the caller's. */
 	buf_lend(&b, window, sizeof window);
-	buf_adds(&b, "xyz");
+	buf_add(&b, "x\0z", 3);
 	s = buf_take(&b);
-	assert_string_equal(s, "xyz");
+	assert_memory_equal(s, "x\0z", 4);	/* all of it, and a NUL */
 	assert_ptr_not_equal(s, window);
 	free(s);
 	buf_free(&b);
