@@ -801,20 +801,6 @@ config_parse_size(const char *s, int64_t *out)
 	return (-1);
 }
 
-static int
-config_parse_enum(const char *const *values, const char *s, int *out)
-{
-	int	i;
-
-	for (i = 0; values[i] != NULL; i++) {
-		if (strcmp(values[i], s) == 0) {
-			*out = i;
-			return (0);
-		}
-	}
-	return (-1);
-}
-
 static const char *
 config_expected(const struct config_key *k)
 {
@@ -912,7 +898,7 @@ config_convert(struct config_ctx *ctx, const struct config_key *k,
 		config_type_error(ctx, k, path, v);
 		return (CONFIG_VALUE_BAD);
 	case CONFIG_TYPE_ENUM:
-		if (config_parse_enum(k->values, v->value, ival) == 0)
+		if ((*ival = conv_opts_lookup(k->values, v->value)) != -1)
 			return (CONFIG_VALUE_SET);
 		config_type_error(ctx, k, path, v);
 		return (CONFIG_VALUE_BAD);
@@ -986,7 +972,7 @@ config_set_default(const struct config_key *k, void *base)
 		break;
 	case CONFIG_TYPE_ENUM:
 		if (k->def != NULL &&
-		    config_parse_enum(k->values, k->def, &ival) != 0)
+		    (ival = conv_opts_lookup(k->values, k->def)) == -1)
 			fatalx("config: bad default for %s", k->path);
 		memcpy((char *)base + k->offset, &ival, sizeof ival);
 		break;

@@ -174,7 +174,7 @@ conv_opts_type_error(const struct converter_ops *ops,
 	free(names);
 }
 
-static int
+int
 conv_opts_lookup(const char *const *values, const char *s)
 {
 	int	i;

@@ -247,6 +247,8 @@ void	*conv_opts_create(const struct converter_ops *, const json_t *obj,
  * in any case (BooleanConverter).  Each returns 0 with *out set, or -1.
  */
 int	conv_opts_parse_int(const char *s, int64_t *out);
+/* The index of s in values (NULL-terminated, case-sensitive), or -1. */
+int	conv_opts_lookup(const char *const *values, const char *s);
 int	conv_opts_parse_bool(const char *s, int *out);
 
 /*
