@@ -48,6 +48,10 @@ hard=$(ulimit -Hn)
 if [ "$hard" = unlimited ] || [ "$hard" -gt 4096 ]; then
 	hard=4096
 fi
+if [ "$hard" -le 256 ]; then
+	echo "SKIP: the hard limit on open files is $hard, not over 256"
+	exit 77
+fi
 mkdir -p "$tmp/none"
 {
 	config_head
