@@ -53,6 +53,7 @@ struct config_flow {
 	int64_t			 multiline_max_lines;	/* 500 */
 	int64_t			 skip_header_lines;	/* 0 */
 	char			*file_footer_pattern;	/* or NULL */
+	int64_t			 close_inactive_ms;	/* 300000 */
 	char			*truncated_record_terminator; /* "\n" */
 	struct chain		*chain;		/* dataProcessingOptions */
 	int			 line;		/* where the flow starts */
@@ -72,6 +73,7 @@ struct config {
 	int64_t			 spool_max_bytes;	/* spool.maxBytes */
 	enum config_fsync	 spool_fsync;		/* spool.fsync */
 	int64_t			 spool_fsync_interval_ms; /* spool.fsyncIntervalMillis */
+	int64_t			 max_open_files;	/* 0: half the limit */
 	struct config_flow	*flows;
 	size_t			 nflows;
 };

@@ -321,6 +321,8 @@ flow_create(const struct flow_env *env, const struct config_flow *fc,
 	tp.emit = flow_emit;
 	tp.arg = fl;
 	tp.metrics = fl->metrics;
+	tp.max_open = env->max_open;
+	tp.close_inactive_ms = (uint64_t)fc->close_inactive_ms;
 	if ((fl->tailer = tailer_create(env->ingest, &tp, cause)) == NULL)
 		goto fail;
 	fl->sender = sender_create(env->delivery, env->http, env->cfg, fc,
@@ -336,6 +338,12 @@ fail:
 	free(ckpt);
 	flow_free(fl);
 	return (NULL);
+}
+
+void
+flow_start(struct flow *fl)
+{
+	tailer_start(fl->tailer);
 }
 
 const char *

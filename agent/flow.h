@@ -33,18 +33,22 @@ struct flow_env {
 	struct creds		*creds;
 	const char		*hostname;	/* for converters */
 	struct imds		*imds;		/* ADDEC2METADATA's source */
+	size_t			 max_open;	/* files each flow holds open */
 };
 
 /*
  * Creates the flow of fc under the name name (unique among the flows):
- * opens its spool and checkpoints under the state directory, starts
- * tailing its files on env->ingest and creates its sender on
- * env->delivery.  fc and env must outlive the flow; name is copied.
- * Returns NULL with *cause set (caller frees) on failure.
+ * opens its spool and checkpoints under the state directory, creates its
+ * tailer on env->ingest (which opens no file until flow_start) and its
+ * sender on env->delivery.  fc and env must outlive the flow; name is
+ * copied.  Returns NULL with *cause set (caller frees) on failure.
  */
 struct flow	*flow_create(const struct flow_env *env,
 		    const struct config_flow *fc, const char *name,
 		    char **cause);
+
+/* Starts tailing the flow's files. */
+void		 flow_start(struct flow *);
 
 /* The flow's name, and its counters (owned by the flow). */
 const char	*flow_name(struct flow *);

@@ -4,12 +4,17 @@
  *
  * This file reads as the daemon's lifecycle: parse arguments, load the
  * config, create the flows (flow.c: each one's tailer, spool and sender),
- * start the delivery thread (senders and the control socket), run the
- * ingest loop until a signal, then shut down in reverse order.  The two
+ * open the control socket, start the delivery thread (senders and the
+ * control socket), start tailing, run the ingest loop until a signal,
+ * then shut down in reverse order.  The control socket and the state are
+ * opened before any log file, so that files cannot take their
+ * descriptors: a daemon that exits for want of one would restart into the
+ * same state, forever.  The two
  * threads share only the spools (and the metrics, which are atomics and
  * mutexes); ADDEC2METADATA's fetcher (imds.c) has a thread of its own,
  * which hands out refcounted snapshots.
  */
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -71,6 +76,7 @@ struct sluiced {
 	struct flow	**flows;
 	struct metrics	**metrics;	/* each flow's, for status */
 	size_t		  nflows;
+	size_t		  max_open;	/* log files per flow */
 	time_t		  started;
 	int		  sigfd;
 	int		  lockfd;
@@ -207,6 +213,50 @@ delivery_main(void *arg)
 }
 
 /*
+ * Each tailed file holds a descriptor, so the soft limit (1024 by default)
+ * is raised to the hard one.  maxOpenFiles, by default half of it, leaves
+ * the rest to the spools, sockets and glob(3).  Returns how many files
+ * each flow may hold open.
+ */
+static size_t
+sluiced_raise_nofile(const struct config *cfg)
+{
+	struct rlimit	rl;
+	rlim_t		was;
+	uint64_t	max;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1) {
+		log_warn("getrlimit");
+		rl.rlim_cur = 1024;
+	} else if (rl.rlim_cur < rl.rlim_max) {
+		was = rl.rlim_cur;
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) == -1) {
+			log_warn("setrlimit RLIMIT_NOFILE %llu",
+			    (unsigned long long)rl.rlim_max);
+			rl.rlim_cur = was;
+		} else
+			log_debug("open files limit raised from %llu to %llu",
+			    (unsigned long long)was,
+			    (unsigned long long)rl.rlim_cur);
+	} else
+		log_debug("open files limit %llu",
+		    (unsigned long long)rl.rlim_cur);
+	if (cfg->max_open_files > 0)
+		max = (uint64_t)cfg->max_open_files;
+	else if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > SIZE_MAX)
+		max = SIZE_MAX / 2;
+	else
+		max = rl.rlim_cur / 2;
+	max /= cfg->nflows > 0 ? cfg->nflows : 1;
+	if (max == 0)
+		max = 1;
+	log_debug("maxOpenFiles: %llu log files per flow",
+	    (unsigned long long)max);
+	return ((size_t)max);
+}
+
+/*
  * Sets up what the flows share: signals, the two loops, the locked state
  * directory, credentials and the HTTP client.
  */
@@ -224,6 +274,7 @@ sluiced_init(struct sluiced *sd)
 	pthread_sigmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	sd->started = time(NULL);
+	sd->max_open = sluiced_raise_nofile(sd->cfg);
 
 	if ((sd->ingest = loop_create()) == NULL ||
 	    (sd->delivery = loop_create()) == NULL)
@@ -253,11 +304,13 @@ sluiced_env(struct sluiced *sd, struct flow_env *env)
 	env->creds = sd->creds;
 	env->hostname = sd->hostname;
 	env->imds = sd->imds;
+	env->max_open = sd->max_open;
 }
 
 /*
- * Creates every flow.  Two unnamed flows to one stream share a name, so
- * the later one is told apart by its place in the file ("s#2").
+ * Creates every flow, which opens no log file yet (sluiced_start_flows).
+ * Two unnamed flows to one stream share a name, so the later one is told
+ * apart by its place in the file ("s#2").
  */
 static void
 sluiced_create_flows(struct sluiced *sd)
@@ -323,6 +376,7 @@ main(int argc, char *argv[])
 	struct sluiced	 sd;
 	struct flow_env	 env;
 	char		*errors = NULL, *cause = NULL;
+	size_t		 i;
 	int		 rv;
 
 	log_init("sluiced", 0);
@@ -360,6 +414,9 @@ main(int argc, char *argv[])
 	if (pthread_create(&sd.delivery_thread, NULL, delivery_main,
 	    &sd) != 0)
 		fatalx("cannot start the delivery thread");
+	/* Status answers while the first scans open the files. */
+	for (i = 0; i < sd.nflows; i++)
+		flow_start(sd.flows[i]);
 	log_info("started (version %s, config %s, %zu flow%s)",
 	    SLUICE_VERSION, args.conffile, sd.nflows,
 	    sd.nflows == 1 ? "" : "s");

@@ -45,6 +45,8 @@ static const char *const metrics_keys[METRICS_NCOUNTERS] = {
 	[METRICS_RECORDS_RUNAWAY] = "recordsLargerThanBuffer",
 	[METRICS_LINES_SKIPPED] = "linesSkipped",
 	[METRICS_SPOOL_BYTES] = "spoolBytes",
+	[METRICS_FILES_OPEN] = "filesOpen",
+	[METRICS_FILES_WAITING] = "filesWaiting",
 };
 
 struct metrics *
@@ -183,6 +185,9 @@ metrics_flow_json(struct metrics *m)
 		    json_integer((json_int_t)m->files[i].offset));
 		json_object_set_new(f, "size",
 		    json_integer((json_int_t)m->files[i].size));
+		if (m->files[i].state != NULL)
+			json_object_set_new(f, "state",
+			    json_string(m->files[i].state));
 		json_array_append_new(files, f);
 	}
 	if (m->last_error[0] != '\0') {

@@ -16,6 +16,7 @@ struct metrics_file {
 	char		*path;
 	uint64_t	 offset;	/* bytes read */
 	uint64_t	 size;		/* file size at last look */
+	const char	*state;		/* "open", "closed", "waiting" */
 };
 
 /* A flow's counters, in the order of the status document. */
@@ -34,6 +35,8 @@ enum metrics_counter {
 	METRICS_RECORDS_RUNAWAY,	/* over the read buffer */
 	METRICS_LINES_SKIPPED,		/* header lines and footers */
 	METRICS_SPOOL_BYTES,		/* bytes not yet acked */
+	METRICS_FILES_OPEN,		/* holding a descriptor */
+	METRICS_FILES_WAITING,		/* for a descriptor */
 	METRICS_NCOUNTERS
 };
 
@@ -62,7 +65,7 @@ void		 metrics_set_error(struct metrics *, const char *, ...)
  */
 time_t		 metrics_last_error(struct metrics *, char *buf, size_t len);
 
-/* Replaces the list of tailed files (copies it). */
+/* Replaces the list of tailed files (copies it; state is static). */
 void		 metrics_set_files(struct metrics *,
 		    const struct metrics_file *, size_t);
 

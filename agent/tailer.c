@@ -6,9 +6,17 @@
  * cost one watch).  IN_MODIFY names the file that grew; directory changes
  * (create, move, delete) trigger a rescan.  Reading is bounded per pass so
  * that one busy file never starves the others or the loop.
+ *
+ * Descriptors: a file is open, closed (idle: its offset and identity kept,
+ * reopened when it changes) or waiting (on waitq, for a descriptor under
+ * max_open, or because open failed for want of one).  A waiting file that
+ * was never opened has its identity from stat(2) and starts where an open
+ * one would have.  When files wait, files read to their end are closed to
+ * make room, so every file is read in turn.
  */
 #include <sys/epoll.h>
 #include <sys/inotify.h>
+#include <sys/queue.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -39,6 +47,7 @@
 #define TAILER_POLL_MS		1000
 #define TAILER_PAUSE_MS		100
 #define TAILER_ROTATE_GRACE_MS	5000	/* keep a rotated file this long */
+#define TAILER_SUMMARY_MS	60000	/* a lasting condition's log line */
 
 struct tailer_file {
 	struct tailer		*t;
@@ -54,6 +63,12 @@ struct tailer_file {
 	uint32_t		 fplen;
 	int			 matched;	/* matched the last scan */
 	uint64_t		 unmatched_since;
+	struct timespec		 mtime;		/* at the last look */
+	uint64_t		 active_ms;	/* when it last grew */
+	int			 opened;	/* had a descriptor once */
+	int			 first;		/* found by the first scan */
+	int			 waiting;	/* on waitq */
+	TAILQ_ENTRY(tailer_file) wentry;
 	struct framer		*framer;
 	struct tailer_file	*next;
 };
@@ -77,6 +92,18 @@ struct tailer {
 	struct tailer_dir	*dirs;
 	size_t			 ndirs;
 	struct tailer_file	*files;
+	TAILQ_HEAD(, tailer_file) waitq;	/* for a descriptor, in turn */
+	size_t			 nopen;
+	size_t			 nwaiting;
+	size_t			 limit;		/* max_open, or less: */
+						/* lowered at EMFILE */
+	uint64_t		 nofd_since;	/* out of descriptors, or 0 */
+	uint64_t		 nofd_logged;
+	uint64_t		 nofd_failures;
+	int			 nofd_now;	/* in this scan */
+	uint64_t		 cap_since;	/* files wait at max_open, or 0 */
+	uint64_t		 cap_logged;
+	uint64_t		 cap_last;	/* when files last waited */
 	char			*buf;
 	struct loop_timer	*scan_timer;
 	struct loop_timer	*work_timer;
@@ -90,6 +117,7 @@ struct tailer {
 static void	tailer_scan(struct tailer *);
 static int	tailer_read_file(struct tailer *, struct tailer_file *);
 static void	tailer_arm_expire(struct tailer *, struct tailer_file *);
+static size_t	tailer_close_idle(struct tailer *, size_t, uint64_t, int);
 
 /* The framer's callback: a record, and the file it came from. */
 static int
@@ -120,11 +148,35 @@ tailer_is_compressed(const char *path)
 	return (0);
 }
 
+/* Puts f at the end of the queue for a descriptor. */
+static void
+tailer_wait(struct tailer *t, struct tailer_file *f)
+{
+	if (f->waiting)
+		return;
+	TAILQ_INSERT_TAIL(&t->waitq, f, wentry);
+	f->waiting = 1;
+	t->nwaiting++;
+}
+
+static void
+tailer_unwait(struct tailer *t, struct tailer_file *f)
+{
+	if (!f->waiting)
+		return;
+	TAILQ_REMOVE(&t->waitq, f, wentry);
+	f->waiting = 0;
+	t->nwaiting--;
+}
+
 static void
 tailer_file_free(struct tailer_file *f)
 {
-	if (f->fd != -1)
+	if (f->fd != -1) {
 		close(f->fd);
+		f->t->nopen--;
+	}
+	tailer_unwait(f->t, f);
 	framer_free(f->framer);
 	free(f->path);
 	free(f);
@@ -172,7 +224,8 @@ tailer_start_offset(struct tailer *t, struct tailer_file *f)
 		    t->flow, f->path, (unsigned long long)e->offset);
 		return (e->offset);
 	}
-	if (t->first_scan && t->p.start_at_end)
+	/* f->size is still the size the first scan saw. */
+	if (f->first && t->p.start_at_end)
 		return (f->size);
 	return (0);
 }
@@ -188,43 +241,284 @@ tailer_find(struct tailer *t, dev_t dev, ino_t ino)
 	return (NULL);
 }
 
+/* Whether an errno means "no descriptor (or memory) now": retry later. */
+static int
+tailer_errno_is_nofd(int e)
+{
+	return (e == EMFILE || e == ENFILE || e == ENOMEM);
+}
+
+/*
+ * Out of descriptors or memory: the files wait and are retried, at the
+ * latest at the next scan.  Logged when it starts, as a summary while it
+ * lasts and when it ends (tailer_nofd_end): never per file or per scan.
+ */
 static void
-tailer_add_file(struct tailer *t, const char *path)
+tailer_nofd(struct tailer *t, const char *what, const char *path, int err)
+{
+	uint64_t	now = loop_now_ms();
+
+	t->nofd_now = 1;
+	t->nofd_failures++;
+	/*
+	 * The spool, the control socket and the other flows need some too:
+	 * hold fewer (a quarter less, grown back one a scan once it passes)
+	 * and close files read to their end to be under it.
+	 */
+	if (t->limit > t->nopen * 3 / 4) {
+		t->limit = t->nopen * 3 / 4 > 0 ? t->nopen * 3 / 4 : 1;
+		if (t->nopen > t->limit)
+			tailer_close_idle(t, t->nopen - t->limit, 0, 1);
+	}
+	if (t->nofd_since == 0) {
+		t->nofd_since = t->nofd_logged = now;
+		log_warnx("flow=%s: %s %s: %s; files wait for a descriptor "
+		    "and none is skipped", t->flow, what, path,
+		    strerror(err));
+	} else if (now - t->nofd_logged >= TAILER_SUMMARY_MS) {
+		t->nofd_logged = now;
+		log_warnx("flow=%s: still out of descriptors: %llu failures "
+		    "in %llu s, %zu files waiting, %zu open", t->flow,
+		    (unsigned long long)t->nofd_failures,
+		    (unsigned long long)(now - t->nofd_since) / 1000,
+		    t->nwaiting, t->nopen);
+	}
+}
+
+static void
+tailer_nofd_end(struct tailer *t)
+{
+	if (t->nofd_since == 0)
+		return;
+	log_info("flow=%s: descriptors available again after %llu s "
+	    "(%llu failures), %zu files waiting", t->flow,
+	    (unsigned long long)(loop_now_ms() - t->nofd_since) / 1000,
+	    (unsigned long long)t->nofd_failures, t->nwaiting);
+	t->nofd_since = 0;
+	t->nofd_failures = 0;
+}
+
+/*
+ * Files waiting at max_open: logged when it starts, as a summary while it
+ * lasts, and when none has waited for a summary period (with many busy
+ * files it comes and goes with every burst of writes).
+ */
+static void
+tailer_log_cap(struct tailer *t, uint64_t now)
+{
+	if (t->nwaiting > 0 && t->nopen >= t->limit) {
+		t->cap_last = now;
+		if (t->cap_since == 0) {
+			t->cap_since = t->cap_logged = now;
+			log_info("flow=%s: %zu files open (maxOpenFiles); "
+			    "%zu more wait their turn", t->flow, t->nopen,
+			    t->nwaiting);
+		} else if (now - t->cap_logged >= TAILER_SUMMARY_MS) {
+			t->cap_logged = now;
+			log_info("flow=%s: files still wait for a descriptor "
+			    "(%zu now, %zu open)", t->flow, t->nwaiting,
+			    t->nopen);
+		}
+	} else if (t->cap_since != 0 && t->nwaiting == 0 &&
+	    now - t->cap_last >= TAILER_SUMMARY_MS) {
+		log_info("flow=%s: no file has waited for a descriptor for "
+		    "%d s (it lasted %llu s)", t->flow,
+		    TAILER_SUMMARY_MS / 1000,
+		    (unsigned long long)(t->cap_last - t->cap_since) / 1000);
+		t->cap_since = 0;
+	}
+}
+
+/* Whether a closed file changed since it was closed. */
+static int
+tailer_has_changed(const struct tailer_file *f, const struct stat *st)
+{
+	return ((uint64_t)st->st_size != f->size ||
+	    st->st_mtim.tv_sec != f->mtime.tv_sec ||
+	    st->st_mtim.tv_nsec != f->mtime.tv_nsec);
+}
+
+/*
+ * A file the scan found.  It is known by its stat until it gets a
+ * descriptor (tailer_open): it waits for one.
+ */
+static void
+tailer_add_file(struct tailer *t, const char *path, const struct stat *st)
 {
 	struct tailer_file	*f;
-	struct stat		 st;
-	int			 fd;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1) {
-		if (errno != ENOENT)
-			log_warn("flow=%s file=%s: open", t->flow, path);
-		return;
-	}
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return;
-	}
-	if ((f = tailer_find(t, st.st_dev, st.st_ino)) != NULL) {
-		/* Renamed between glob and open; already ours. */
-		close(fd);
-		f->matched = 1;
-		return;
-	}
 	f = xcalloc(1, sizeof *f);
 	f->t = t;
 	f->path = xstrdup(path);
-	f->fd = fd;
-	f->dev = st.st_dev;
-	f->ino = st.st_ino;
-	f->size = st.st_size;
+	f->fd = -1;
+	f->dev = st->st_dev;
+	f->ino = st->st_ino;
+	f->size = st->st_size;
+	f->mtime = st->st_mtim;
 	f->matched = 1;
-	f->consumed = f->read_off = f->saved = tailer_start_offset(t, f);
-	f->framer = framer_create(t->p.framer, f->consumed == 0, &t->stats);
-	tailer_update_fp(f);
+	f->first = t->first_scan;
+	f->active_ms = loop_now_ms();
+	f->framer = framer_create(t->p.framer, 1, &t->stats);
 	f->next = t->files;
 	t->files = f;
-	log_info("flow=%s file=%s: tailing from offset %llu", t->flow, path,
-	    (unsigned long long)f->consumed);
+	tailer_wait(t, f);
+}
+
+/* The first open: where to start, as if it had been open all along. */
+static void
+tailer_open_new(struct tailer *t, struct tailer_file *f,
+    const struct stat *st)
+{
+	f->consumed = f->read_off = f->saved = tailer_start_offset(t, f);
+	framer_reset(f->framer, f->consumed == 0);
+	f->size = st->st_size;
+	tailer_update_fp(f);
+	log_info("flow=%s file=%s: tailing from offset %llu", t->flow,
+	    f->path, (unsigned long long)f->consumed);
+}
+
+/*
+ * A reopen, of the same inode: unless its first bytes changed too (a
+ * reused inode, or truncated and rewritten while closed), it goes on from
+ * its offset.
+ */
+static void
+tailer_open_again(struct tailer *t, struct tailer_file *f)
+{
+	uint64_t	fp;
+	uint32_t	len;
+
+	if (f->fplen == 0)
+		return;
+	if (checkpoint_fingerprint_n(f->fd, f->fplen, &fp, &len) == 0 &&
+	    len == f->fplen && fp == f->fp)
+		return;
+	log_warnx("flow=%s file=%s: its first bytes changed while it was "
+	    "closed; reading from 0", t->flow, f->path);
+	framer_reset(f->framer, 1);
+	f->consumed = f->read_off = 0;
+	f->fp = 0;
+	f->fplen = 0;
+}
+
+/*
+ * Gives f, which waits, a descriptor.  Returns -1 if there is none to be
+ * had (f waits on), or 0: f is open, or it could not be opened, or its
+ * path names another file now (the next scan finds it under its new name,
+ * or finds it gone).
+ */
+static int
+tailer_open(struct tailer *t, struct tailer_file *f)
+{
+	struct stat	st;
+	int		fd;
+
+	if ((fd = open(f->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1) {
+		if (tailer_errno_is_nofd(errno)) {
+			tailer_nofd(t, "open", f->path, errno);
+			return (-1);
+		}
+		if (errno != ENOENT)
+			log_warn("flow=%s file=%s: open", t->flow, f->path);
+		tailer_unwait(t, f);	/* the next scan tries again */
+		return (0);
+	}
+	if (fstat(fd, &st) == -1 || st.st_dev != f->dev ||
+	    st.st_ino != f->ino) {
+		close(fd);
+		tailer_unwait(t, f);
+		loop_timer_set(t->scan_timer, 0);
+		return (0);
+	}
+	tailer_unwait(t, f);
+	f->fd = fd;
+	t->nopen++;
+	f->mtime = st.st_mtim;
+	f->active_ms = loop_now_ms();
+	if (f->opened)
+		tailer_open_again(t, f);
+	else
+		tailer_open_new(t, f, &st);
+	f->opened = 1;
+	return (0);
+}
+
+/*
+ * Closes f, read to its end, to free its descriptor.  A partial last line
+ * is read again from its start when f reopens.
+ */
+static void
+tailer_close(struct tailer *t, struct tailer_file *f, const struct stat *st)
+{
+	f->size = st->st_size;
+	f->mtime = st->st_mtim;
+	framer_reset(f->framer, f->consumed == 0);
+	f->read_off = f->consumed;
+	close(f->fd);
+	f->fd = -1;
+	t->nopen--;
+	log_debug("flow=%s file=%s: closed at offset %llu until it changes",
+	    t->flow, f->path, (unsigned long long)f->consumed);
+}
+
+/*
+ * Closes up to need files (still matched: rotated ones are
+ * tailer_may_close's) that were read to their end and have not grown for
+ * min_idle ms.  Files whose bytes are all settled go first; with partial,
+ * so do files that end in a partial line.  Returns how many it closed.
+ */
+static size_t
+tailer_close_idle(struct tailer *t, size_t need, uint64_t min_idle,
+    int partial)
+{
+	struct tailer_file	*f;
+	struct stat		 st;
+	uint64_t		 now = loop_now_ms();
+	size_t			 closed = 0;
+	int			 pass;
+
+	for (pass = 0; pass < (partial ? 2 : 1); pass++) {
+		for (f = t->files; f != NULL && closed < need; f = f->next) {
+			if (f->fd == -1 || !f->matched ||
+			    now - f->active_ms < min_idle)
+				continue;
+			/* A multi-line record waits for its flush. */
+			if (framer_deadline(f->framer) != 0)
+				continue;
+			if (pass == 0 && f->consumed != f->read_off)
+				continue;
+			if (fstat(f->fd, &st) == -1 ||
+			    (uint64_t)st.st_size != f->read_off)
+				continue;
+			tailer_close(t, f, &st);
+			closed++;
+		}
+	}
+	return (closed);
+}
+
+/*
+ * Gives descriptors to the waiting files, in turn, first closing files
+ * read to their end if max_open leaves too few.  The files it opens are
+ * read by the caller; if more wait, the next turn comes on the work timer.
+ */
+static void
+tailer_open_waiting(struct tailer *t)
+{
+	struct tailer_file	*f;
+	int			 opened = 0;
+
+	if (t->nopen + t->nwaiting > t->limit)
+		tailer_close_idle(t, t->nopen + t->nwaiting - t->limit, 0, 1);
+	while ((f = TAILQ_FIRST(&t->waitq)) != NULL && t->nopen < t->limit) {
+		if (tailer_open(t, f) == -1)
+			break;		/* retried at the next scan */
+		if (f->fd != -1)
+			opened = 1;
+	}
+	if (opened && t->nwaiting > 0)
+		loop_timer_set(t->work_timer, 0);
+	tailer_log_cap(t, loop_now_ms());
 }
 
 static void
@@ -286,6 +580,17 @@ tailer_may_close(struct tailer *t, struct tailer_file *f, uint64_t now)
 
 	if (f->matched)
 		return (0);
+	if (f->fd == -1) {
+		/* Closed, it had been read to its end: nothing is left. */
+		if (f->opened)
+			return (1);
+		log_warnx("flow=%s file=%s: gone before a descriptor was "
+		    "free for it; %llu bytes not read", t->flow, f->path,
+		    (unsigned long long)f->size);
+		if (t->p.metrics != NULL)
+			metrics_add(t->p.metrics, METRICS_BYTES_LOST, f->size);
+		return (1);
+	}
 	if (f->unmatched_since == 0)
 		f->unmatched_since = now;
 	if (now - f->unmatched_since < TAILER_ROTATE_GRACE_MS)
@@ -305,41 +610,79 @@ tailer_may_close(struct tailer *t, struct tailer_file *f, uint64_t now)
 	return (1);
 }
 
+/*
+ * glob(3) calls this for a directory it cannot open.  Without it, glob
+ * skips the directory, may answer "no match", and every file in it would
+ * look deleted: running out of descriptors aborts the glob instead.  glob
+ * passes errfunc no argument, hence the static (the ingest thread's).
+ */
+static int	tailer_glob_errno;
+
+static int
+tailer_glob_err(const char *path, int err)
+{
+	(void)path;
+	if (!tailer_errno_is_nofd(err))
+		return (0);	/* unreadable: skipped */
+	tailer_glob_errno = err;
+	return (1);
+}
+
+/* Reconciles the known files with what the glob found. */
+static void
+tailer_match(struct tailer *t, glob_t *g)
+{
+	struct tailer_file	*f;
+	struct stat		 st;
+	size_t			 i;
+
+	for (f = t->files; f != NULL; f = f->next)
+		f->matched = 0;
+	for (i = 0; i < g->gl_pathc; i++) {
+		if (tailer_is_compressed(g->gl_pathv[i]))
+			continue;
+		if (stat(g->gl_pathv[i], &st) == -1 || !S_ISREG(st.st_mode))
+			continue;
+		if ((f = tailer_find(t, st.st_dev, st.st_ino)) == NULL) {
+			tailer_add_file(t, g->gl_pathv[i], &st);
+			continue;
+		}
+		f->matched = 1;
+		f->unmatched_since = 0;
+		if (strcmp(f->path, g->gl_pathv[i]) != 0) {
+			free(f->path);
+			f->path = xstrdup(g->gl_pathv[i]);
+		}
+		/* Never opened yet, or closed and changed since. */
+		if (f->fd == -1 && (!f->opened || tailer_has_changed(f, &st)))
+			tailer_wait(t, f);
+	}
+}
+
 static void
 tailer_scan(struct tailer *t)
 {
 	struct tailer_file	*f, **pp;
-	struct stat		 st;
 	glob_t			 g;
 	uint64_t		 now;
-	size_t			 i;
 	int			 rv;
 
-	for (f = t->files; f != NULL; f = f->next)
-		f->matched = 0;
+	t->nofd_now = 0;
 	memset(&g, 0, sizeof g);
-	rv = glob(t->pattern, GLOB_BRACE | GLOB_NOSORT, NULL, &g);
-	if (rv != 0 && rv != GLOB_NOMATCH)
-		log_warnx("flow=%s: glob %s failed", t->flow, t->pattern);
-	for (i = 0; rv == 0 && i < g.gl_pathc; i++) {
-		if (tailer_is_compressed(g.gl_pathv[i]))
-			continue;
-		if (stat(g.gl_pathv[i], &st) == -1 || !S_ISREG(st.st_mode))
-			continue;
-		if ((f = tailer_find(t, st.st_dev, st.st_ino)) != NULL) {
-			f->matched = 1;
-			f->unmatched_since = 0;
-			if (strcmp(f->path, g.gl_pathv[i]) != 0) {
-				free(f->path);
-				f->path = xstrdup(g.gl_pathv[i]);
-			}
-			continue;
-		}
-		tailer_add_file(t, g.gl_pathv[i]);
+	tailer_glob_errno = 0;
+	rv = glob(t->pattern, GLOB_BRACE | GLOB_NOSORT, tailer_glob_err, &g);
+	if (rv == 0 || rv == GLOB_NOMATCH) {
+		tailer_match(t, &g);
+		t->first_scan = 0;
+	} else {
+		/* What is known stays known, with its offset: retried. */
+		tailer_nofd(t, "glob", t->pattern, rv == GLOB_ABORTED &&
+		    tailer_glob_errno != 0 ? tailer_glob_errno : ENOMEM);
 	}
 	globfree(&g);
 	tailer_watch_dirs(t);
-	t->first_scan = 0;
+	tailer_close_idle(t, SIZE_MAX, t->p.close_inactive_ms, 0);
+	tailer_open_waiting(t);
 
 	now = loop_now_ms();
 	for (pp = &t->files; (f = *pp) != NULL;) {
@@ -351,6 +694,17 @@ tailer_scan(struct tailer *t)
 			continue;
 		}
 		pp = &f->next;
+	}
+	if (!t->nofd_now) {
+		tailer_nofd_end(t);
+		if (t->limit < t->p.max_open)
+			t->limit++;
+	}
+	if (t->nwaiting == 0 && t->saved != NULL) {
+		/* The checkpoints matched what they could; forget the rest. */
+		checkpoint_free_entries(t->saved, t->nsaved);
+		t->saved = NULL;
+		t->nsaved = 0;
 	}
 	tailer_publish(t);
 }
@@ -400,7 +754,7 @@ tailer_read_file(struct tailer *t, struct tailer_file *f)
 	ssize_t		 n;
 	int		 stopped;
 
-	if (t->paused)
+	if (t->paused || f->fd == -1)
 		return (0);
 	if (fstat(f->fd, &st) == -1) {
 		log_warn("flow=%s file=%s: fstat", t->flow, f->path);
@@ -421,6 +775,8 @@ tailer_read_file(struct tailer *t, struct tailer_file *f)
 		f->fp = 0;
 		f->fplen = 0;
 	}
+	if ((uint64_t)st.st_size != f->size)
+		f->active_ms = loop_now_ms();
 	f->size = st.st_size;
 	while (budget > 0 && f->read_off < f->size) {
 		n = pread(f->fd, t->buf, TAILER_READ_SIZE, f->read_off);
@@ -467,6 +823,8 @@ tailer_work(void *arg)
 	int			 more = 0;
 
 	t->paused = 0;
+	if (t->nwaiting > 0)
+		tailer_open_waiting(t);
 	for (f = t->files; f != NULL; f = f->next)
 		more |= tailer_read_file(t, f);
 	if (more && !t->paused)
@@ -553,7 +911,11 @@ tailer_inotify_cb(int fd, uint32_t events, void *arg)
 			for (f = t->files; f != NULL; f = f->next) {
 				if (strcmp(f->path, path) == 0) {
 					found = 1;
-					if (tailer_read_file(t, f))
+					if (f->fd == -1) {
+						/* Closed: reopened in turn. */
+						tailer_wait(t, f);
+						readall = 1;
+					} else if (tailer_read_file(t, f))
 						loop_timer_set(t->work_timer,
 						    0);
 				}
@@ -583,6 +945,10 @@ tailer_create(struct loop *loop, const struct tailer_params *p,
 	t->first_scan = 1;
 	t->buf = xmalloc(TAILER_READ_SIZE);
 	t->ifd = -1;
+	if (t->p.max_open == 0)
+		t->p.max_open = SIZE_MAX;
+	t->limit = t->p.max_open;
+	TAILQ_INIT(&t->waitq);
 	durable_remove_leftovers(t->checkpoint_path);
 	if (checkpoint_load(t->checkpoint_path, &t->saved, &t->nsaved,
 	    cause) == -1)
@@ -601,17 +967,18 @@ tailer_create(struct loop *loop, const struct tailer_params *p,
 	t->scan_timer = loop_timer_new(loop, tailer_scan_cb, t);
 	t->work_timer = loop_timer_new(loop, tailer_work, t);
 	t->expire_timer = loop_timer_new(loop, tailer_expire_cb, t);
-	tailer_scan(t);
-	loop_timer_set(t->scan_timer, t->polling ? TAILER_POLL_MS :
-	    TAILER_RESCAN_MS);
-	/* The checkpoints matched what they could; forget the rest. */
-	checkpoint_free_entries(t->saved, t->nsaved);
-	t->saved = NULL;
-	t->nsaved = 0;
 	return (t);
 fail:
 	tailer_free(t);
 	return (NULL);
+}
+
+void
+tailer_start(struct tailer *t)
+{
+	tailer_scan(t);
+	loop_timer_set(t->scan_timer, t->polling ? TAILER_POLL_MS :
+	    TAILER_RESCAN_MS);
 }
 
 void
@@ -661,7 +1028,10 @@ tailer_checkpoint(struct tailer *t)
 	if (!changed)
 		return (0);
 	e = xcalloc(n, sizeof *e);
-	for (i = 0, f = t->files; f != NULL; f = f->next, i++) {
+	for (i = 0, f = t->files; f != NULL; f = f->next) {
+		/* Never opened: nothing read, no fingerprint to match. */
+		if (!f->opened)
+			continue;
 		e[i].dev = f->dev;
 		e[i].ino = f->ino;
 		e[i].fp = f->fp;
@@ -669,8 +1039,9 @@ tailer_checkpoint(struct tailer *t)
 		e[i].offset = f->consumed;
 		e[i].updated = time(NULL);
 		e[i].path = f->path;
+		i++;
 	}
-	if (checkpoint_save(t->checkpoint_path, e, n, &cause) == -1) {
+	if (checkpoint_save(t->checkpoint_path, e, i, &cause) == -1) {
 		log_warnx("flow=%s: %s", t->flow, cause);
 		free(cause);
 		rv = -1;
@@ -725,7 +1096,11 @@ tailer_publish(struct tailer *t)
 		mf[i].path = f->path;
 		mf[i].offset = f->consumed;
 		mf[i].size = f->size;
+		mf[i].state = f->fd != -1 ? "open" : f->waiting ? "waiting" :
+		    "closed";
 	}
 	metrics_set_files(t->p.metrics, mf, n);
 	free(mf);
+	metrics_set(t->p.metrics, METRICS_FILES_OPEN, t->nopen);
+	metrics_set(t->p.metrics, METRICS_FILES_WAITING, t->nwaiting);
 }

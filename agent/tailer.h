@@ -9,6 +9,13 @@
  * end first (README.md, invariant 4).  A file truncated in place restarts at
  * offset 0 and the bytes it lost are counted.
  *
+ * Descriptors are bounded (max_open): a file found when the tailer holds
+ * that many waits for one, in turn, and is never skipped; files read to
+ * their end give theirs back first.  A file idle for close_inactive_ms is
+ * closed and reopened when it changes, if it is still the same file
+ * (device, inode and first bytes).  Running out of descriptors (EMFILE
+ * from glob or open) is retried, never taken for "no file".
+ *
  * Bytes go through a framer into records, handed to the emit callback.
  * Offsets are checkpointed only when the owner says the records are
  * durable (tailer_checkpoint after spool_sync: invariant 1).
@@ -40,15 +47,24 @@ struct tailer_params {
 	tailer_emit_cb	 emit;
 	void		*arg;
 	struct metrics	*metrics;
+	size_t		 max_open;	/* files held open; 0: no cap */
+	uint64_t	 close_inactive_ms; /* closeInactiveMillis */
 };
 
 /*
- * Creates the tailer, loads its checkpoints, runs the first scan and starts
- * watching on loop.  The strings of params are copied; params->framer
- * must outlive the tailer.  Returns NULL with *cause set on failure.
+ * Creates the tailer and loads its checkpoints; it opens no file until
+ * tailer_start.  The strings of params are copied; params->framer must
+ * outlive the tailer.  Returns NULL with *cause set on failure.
  */
 struct tailer	*tailer_create(struct loop *, const struct tailer_params *,
 		    char **cause);
+
+/*
+ * Runs the first scan and starts watching on the loop.  Called once the
+ * daemon's own descriptors (the control socket) are open, so that files
+ * cannot take them.
+ */
+void		 tailer_start(struct tailer *);
 
 /* Closes every file and frees the tailer.  Does not checkpoint. */
 void		 tailer_free(struct tailer *);

@@ -251,7 +251,8 @@ print_padded(const char *s, size_t width)
 
 /*
  * Prints one line per tailed file, in aligned columns: path, bytes read,
- * file size, and how much of it was read.
+ * file size, how much of it was read, and its state unless it is open
+ * ("closed" while idle, "waiting" for a descriptor).
  */
 static void
 print_files(json_t *files)
@@ -261,6 +262,7 @@ print_files(json_t *files)
 		char	 read[FMT_BYTES_MAX];
 		char	 size[FMT_BYTES_MAX];
 		char	 pct[16];
+		char	*state;
 	}		*rows;
 	json_t		*f;
 	size_t		 i, n, wpath = 0, wread = 0, wsize = 0;
@@ -270,6 +272,7 @@ print_files(json_t *files)
 	rows = xcalloc(n == 0 ? 1 : n, sizeof *rows);
 	json_array_foreach(files, i, f) {
 		rows[i].path = get_string(f, "path", "?");
+		rows[i].state = get_string(f, "state", "open");
 		show_bytes(rows[i].read, sizeof rows[i].read, f, "offset");
 		show_bytes(rows[i].size, sizeof rows[i].size, f, "size");
 		off = get_count(f, "offset");
@@ -292,8 +295,12 @@ print_files(json_t *files)
 	for (i = 0; i < n; i++) {
 		printf("    ");
 		print_padded(rows[i].path, wpath);
-		printf("  %*s / %-*s  %6s\n", (int)wread, rows[i].read,
+		printf("  %*s / %-*s  %6s", (int)wread, rows[i].read,
 		    (int)wsize, rows[i].size, rows[i].pct);
+		if (strcmp(rows[i].state, "open") != 0)
+			printf("  %s", rows[i].state);
+		printf("\n");
+		free(rows[i].state);
 		free(rows[i].path);
 	}
 	free(rows);
@@ -316,7 +323,12 @@ print_flow(json_t *flow, time_t now)
 	files = json_object_get(flow, "files");
 	if (json_array_size(files) == 0)
 		printf("  files       none match yet\n");
-	else {
+	else if (get_count(flow, "filesWaiting") > 0) {
+		printf("  files       %s open, %s waiting for a descriptor\n",
+		    show_count(b1, sizeof b1, flow, "filesOpen"),
+		    show_count(b2, sizeof b2, flow, "filesWaiting"));
+		print_files(files);
+	} else {
 		printf("  files\n");
 		print_files(files);
 	}
