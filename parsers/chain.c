@@ -6,7 +6,8 @@
  * converter writes straight into the caller's buffer (chain_run_append),
  * so a record is not copied on its way out.  A converter
  * that fails makes the chain fall back to the raw record, as the agent's
- * AbstractParser.convertData does, and one that drops ends the chain.
+ * AbstractParser.convertData does, and one that drops ends the chain; the
+ * result says which, and the caller counts it once it keeps the record.
  * Every buffer has the chain's maximum (chain_set_max); a conversion that
  * passes it fails like a converter that returns CONV_ERROR, checked once
  * per converter, not per append.
@@ -37,8 +38,6 @@ struct chain {
 	struct buf		 buf[2];	/* between converters */
 	struct buf		 out;		/* chain_run's output */
 	size_t			 max;		/* of each buffer */
-	uint64_t		 dropped;
-	uint64_t		 failed;
 };
 
 struct chain *
@@ -238,7 +237,6 @@ chain_run_append(struct chain *c, const char *in, size_t len,
 			case CONV_OK:
 				return (CONV_OK);
 			case CONV_DROP:
-				c->dropped++;
 				return (CONV_DROP);
 			case CONV_ERROR:
 				break;
@@ -260,16 +258,14 @@ chain_run_append(struct chain *c, const char *in, size_t len,
 				which ^= 1;
 				continue;
 			case CONV_DROP:
-				c->dropped++;
 				return (CONV_DROP);
 			case CONV_ERROR:
 				break;
 			}
 		}
 		/* The agent sends the unconverted record. */
-		c->failed++;
 		buf_add(dst, in, len);
-		return (CONV_OK);
+		return (CONV_ERROR);
 	}
 	return (CONV_OK);	/* not reached */
 }
@@ -289,16 +285,4 @@ chain_run(struct chain *c, const char *in, size_t len, const char **out,
 	*out = c->out.data != NULL ? c->out.data : "";
 	*outlen = c->out.len;
 	return (CONV_OK);
-}
-
-uint64_t
-chain_dropped(const struct chain *c)
-{
-	return (c->dropped);
-}
-
-uint64_t
-chain_failed(const struct chain *c)
-{
-	return (c->failed);
 }

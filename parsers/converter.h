@@ -22,7 +22,7 @@
  * run in list order on the record's bytes, which include the trailing
  * "\n"; a dropped record goes no further and is counted; a converter that
  * fails makes the chain send the unconverted record instead, and that is
- * counted too.
+ * counted too (by the caller, from the chain's result).
  */
 #ifndef CONVERTER_H
 #define CONVERTER_H
@@ -55,7 +55,8 @@
 enum conv_result {
 	CONV_OK,	/* out holds the converted record */
 	CONV_DROP,	/* filtered out: counted, not sent */
-	CONV_ERROR	/* failed: the raw record is sent instead, counted */
+	CONV_ERROR	/* failed: the raw record is sent instead, counted;
+			   from chain_run_append: the raw record is in dst */
 };
 
 struct ec2_metadata;
@@ -311,13 +312,14 @@ enum conv_result chain_run(struct chain *, const char *in, size_t len,
 /*
  * The same, but the record is appended to dst (which must not be lent),
  * written there by the last converter, not copied: for a caller that
- * collects records in a buffer of its own.  On CONV_DROP, dst is unchanged.
+ * collects records in a buffer of its own.  Returns CONV_OK with the
+ * converted record appended; CONV_DROP with dst unchanged; or CONV_ERROR
+ * when a converter failed and the raw record was appended instead, as the
+ * agent sends it.  The chain counts nothing: the caller counts drops and
+ * failures from the result, once it has kept the record (a record it
+ * offers again is not counted twice).
  */
 enum conv_result chain_run_append(struct chain *, const char *in, size_t len,
 		    struct buf *dst, const struct conv_ctx *);
-
-/* Counters since creation. */
-uint64_t	 chain_dropped(const struct chain *);
-uint64_t	 chain_failed(const struct chain *);
 
 #endif /* CONVERTER_H */
