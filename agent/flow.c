@@ -181,7 +181,6 @@ flow_emit(void *arg, const char *path, const char *rec, size_t len)
 		buf_reset(&fl->out);
 		rc = flow_convert(fl, rec, len, path, &fl->out, &cut);
 		if (rc == CONV_DROP) {
-			metrics_add(fl->metrics, METRICS_LINES_READ, 1);
 			metrics_add(fl->metrics, METRICS_RECORDS_DROPPED, 1);
 			return (0);
 		}
@@ -202,7 +201,6 @@ flow_emit(void *arg, const char *path, const char *rec, size_t len)
 	}
 	/* A long record's buffer is not kept for the next short one. */
 	buf_shrink(&fl->out, FLOW_OUT_KEEP);
-	metrics_add(fl->metrics, METRICS_LINES_READ, 1);
 	metrics_add(fl->metrics, METRICS_RECORDS_SPOOLED, 1);
 	if (!fl->appended) {
 		fl->appended = 1;

@@ -1,7 +1,8 @@
 /*
  * metrics: per-flow counters shared by the ingest thread, the delivery
  * thread and the control socket.  Counters are atomics; the last error and
- * the list of tailed files sit behind a mutex.
+ * the list of tailed files sit behind a mutex.  A counter publishes
+ * nothing but itself: readers must not infer other state from it.
  */
 #ifndef METRICS_H
 #define METRICS_H
@@ -18,9 +19,11 @@ struct metrics_file {
 	uint64_t	 size;		/* file size at last look */
 };
 
-/* A flow's counters, in the order of the status document. */
+/*
+ * A flow's counters, in the order of the status document, which first
+ * shows linesRead: recordsSpooled + recordsDropped.
+ */
 enum metrics_counter {
-	METRICS_LINES_READ,
 	METRICS_BYTES_READ,
 	METRICS_RECORDS_SPOOLED,
 	METRICS_RECORDS_SENT,		/* acknowledged */
