@@ -54,8 +54,9 @@ struct flow {
 	struct loop_timer	 *flush_timer;	/* soon after appends */
 	struct loop_timer	 *sync_timer;	/* spool.fsyncIntervalMillis */
 	struct buf		  out;		/* the record being spooled */
+	size_t			  term_len;	/* of the terminator */
 	uint64_t		  truncated;	/* after conversion */
-	uint64_t		  truncated_logged;
+	uint64_t		  truncated_logged; /* and counted in metrics */
 	int			  appended;	/* since the last flush */
 	int			  unsynced;	/* since the last sync */
 };
@@ -116,6 +117,7 @@ flow_init(struct flow *fl, const struct flow_env *env,
 	memset(&fp, 0, sizeof fp);
 	fp.max_record = fl->limits.max_record;
 	fp.terminator = fc->truncated_record_terminator;
+	fl->term_len = strlen(fc->truncated_record_terminator);
 	/*
 	 * The agent converts a record before it truncates it, and holds up to
 	 * its read buffer of a record: a longer one is cut there, the rest
@@ -148,8 +150,7 @@ static enum conv_result
 flow_convert(struct flow *fl, const char *rec, size_t len, const char *file,
     struct buf *dst, int *cut)
 {
-	const char		*term;
-	size_t			 start = dst->len, tlen;
+	size_t			 start = dst->len;
 	enum conv_result	 rc;
 
 	fl->ctx.file = file;
@@ -157,10 +158,9 @@ flow_convert(struct flow *fl, const char *rec, size_t len, const char *file,
 	*cut = 0;
 	rc = chain_run_append(fl->fc->chain, rec, len, dst, &fl->ctx);
 	if (rc != CONV_DROP && dst->len - start > fl->limits.max_record) {
-		term = fl->fc->truncated_record_terminator;
-		tlen = strlen(term);
-		dst->len = start + fl->limits.max_record - tlen;
-		buf_add(dst, term, tlen);
+		dst->len = start + fl->limits.max_record - fl->term_len;
+		buf_add(dst, fl->fc->truncated_record_terminator,
+		    fl->term_len);
 		*cut = 1;
 	}
 	return (rc);
@@ -192,13 +192,13 @@ flow_emit(void *arg, const char *path, const char *rec, size_t len)
 			log_warn("flow=%s: spool append", fl->name);
 		return (-1);	/* pause reading; nothing is lost */
 	}
-	/* Counted now that it is kept: the tailer offers it again on -1. */
+	/*
+	 * Counted now that it is kept: the tailer offers it again on -1.
+	 * Cuts are logged and published by flow_sync.
+	 */
 	if (rc == CONV_ERROR)
 		metrics_add(fl->metrics, METRICS_RECORDS_UNCONVERTED, 1);
-	if (cut) {
-		fl->truncated++;
-		metrics_add(fl->metrics, METRICS_RECORDS_TRUNCATED, 1);
-	}
+	fl->truncated += cut;
 	/* A long record's buffer is not kept for the next short one. */
 	buf_shrink(&fl->out, FLOW_OUT_KEEP);
 	metrics_add(fl->metrics, METRICS_RECORDS_SPOOLED, 1);
@@ -214,7 +214,8 @@ flow_emit(void *arg, const char *path, const char *rec, size_t len)
 static void
 flow_sync(struct flow *fl)
 {
-	int	rv;
+	uint64_t	n;
+	int		rv;
 
 	if (!fl->unsynced)
 		return;
@@ -229,12 +230,14 @@ flow_sync(struct flow *fl)
 		return;		/* checkpoints stay where they were */
 	}
 	fl->unsynced = 0;
+	/* Once per sync, as the tailer publishes its cuts, not per record. */
 	if (fl->truncated != fl->truncated_logged) {
+		n = fl->truncated - fl->truncated_logged;
 		log_warnx("flow=%s: %llu converted record%s longer than %zu "
 		    "bytes cut with truncatedRecordTerminator", fl->name,
-		    (unsigned long long)(fl->truncated - fl->truncated_logged),
-		    fl->truncated - fl->truncated_logged == 1 ? "" : "s",
+		    (unsigned long long)n, n == 1 ? "" : "s",
 		    fl->limits.max_record);
+		metrics_add(fl->metrics, METRICS_RECORDS_TRUNCATED, n);
 		fl->truncated_logged = fl->truncated;
 	}
 	tailer_checkpoint(fl->tailer);
