@@ -135,19 +135,6 @@ metrics_set_error(struct metrics *m, const char *fmt, ...)
 	pthread_mutex_unlock(&m->mtx);
 }
 
-time_t
-metrics_last_error(struct metrics *m, char *buf, size_t len)
-{
-	time_t	when;
-
-	pthread_mutex_lock(&m->mtx);
-	if (len > 0)
-		snprintf(buf, len, "%s", m->last_error);
-	when = m->last_error[0] != '\0' ? m->last_error_time : 0;
-	pthread_mutex_unlock(&m->mtx);
-	return (when);
-}
-
 void
 metrics_set_files(struct metrics *m, const struct metrics_file *files,
     size_t n)

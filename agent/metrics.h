@@ -56,14 +56,12 @@ void		 metrics_set(struct metrics *, enum metrics_counter,
 		    uint64_t v);
 uint64_t	 metrics_get(struct metrics *, enum metrics_counter);
 
-/* Records the last error (and logs nothing: the caller logs). */
+/*
+ * Records the last error (and logs nothing: the caller logs); the status
+ * document shows it.
+ */
 void		 metrics_set_error(struct metrics *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
-/*
- * Copies the last error, NUL-terminated, into buf (len bytes, "" if there
- * is none) and returns when it was recorded, or 0.
- */
-time_t		 metrics_last_error(struct metrics *, char *buf, size_t len);
 
 /* Replaces the list of tailed files (copies it). */
 void		 metrics_set_files(struct metrics *,

@@ -226,17 +226,9 @@ const struct conv_key *conv_opts_key(const struct converter_ops *,
  * Checks obj, a json object of option keys ("optionName" is skipped),
  * against ops's key table: unknown keys, types, values, bounds, required
  * keys; every error is reported, not only the first.  null, and "" for a
- * key that is not a string, mean "not set".  Returns the options struct
- * (ops->opts_size bytes, defaults applied; free with conv_opts_free), or
- * NULL if an error was reported.
- */
-void	*conv_opts_new(const struct converter_ops *, const json_t *obj,
-	    struct conv_report *);
-void	 conv_opts_free(const struct converter_ops *, void *opts);
-
-/*
- * conv_opts_new, then ops->create.  Returns the instance (free with
- * ops->free), or NULL if an error was reported.
+ * key that is not a string, mean "not set".  Then fills the options
+ * struct (defaults applied) and calls ops->create with it.  Returns the
+ * instance (free with ops->free), or NULL if an error was reported.
  */
 void	*conv_opts_create(const struct converter_ops *, const json_t *obj,
 	    struct conv_report *);
@@ -267,13 +259,6 @@ size_t	 conv_opts_distance(const char *a, const char *b);
 
 struct chain;
 
-/*
- * Builds a chain from options, a json array of objects each with
- * "optionName" (NULL or an empty array: no conversion).  Returns NULL on
- * error with *cause (caller frees): the first error, as "option N: ...".
- */
-struct chain	*chain_create(const json_t *options, char **cause);
-
 /* An empty chain, to which chain_add appends options one by one. */
 struct chain	*chain_new(void);
 
@@ -300,19 +285,9 @@ int		 chain_is_empty(const struct chain *);
 void		 chain_set_max(struct chain *, size_t max);
 
 /*
- * Runs the chain on one record.  On CONV_OK, *out and *outlen are the record to
- * send: in itself if the chain is empty, else a buffer owned by the chain,
- * valid until the next call.  CONV_DROP: skip it.  A converter's CONV_ERROR
- * is handled here as the agent does (the raw input record is sent): the
- * chain returns CONV_OK with a copy of in, and counts it.
- */
-enum conv_result chain_run(struct chain *, const char *in, size_t len,
-		    const char **out, size_t *outlen, const struct conv_ctx *);
-
-/*
- * The same, but the record is appended to dst (which must not be lent),
- * written there by the last converter, not copied: for a caller that
- * collects records in a buffer of its own.  Returns CONV_OK with the
+ * Runs the chain on one record and appends the record to send to dst
+ * (which must not be lent), written there by the last converter, not
+ * copied; an empty chain appends in as it is.  Returns CONV_OK with the
  * converted record appended; CONV_DROP with dst unchanged; or CONV_ERROR
  * when a converter failed and the raw record was appended instead, as the
  * agent sends it.  The chain counts nothing: the caller counts drops and
