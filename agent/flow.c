@@ -54,9 +54,9 @@ struct flow {
 	struct loop_timer	 *flush_timer;	/* soon after appends */
 	struct loop_timer	 *sync_timer;	/* spool.fsyncIntervalMillis */
 	struct buf		  out;		/* the record being spooled */
+	size_t			  term_len;	/* of the terminator */
 	uint64_t		  truncated;	/* after conversion */
-	uint64_t		  truncated_logged;
-	uint64_t		  failed_seen;	/* chain_failed, counted */
+	uint64_t		  truncated_logged; /* and counted in metrics */
 	int			  appended;	/* since the last flush */
 	int			  unsynced;	/* since the last sync */
 };
@@ -117,6 +117,7 @@ flow_init(struct flow *fl, const struct flow_env *env,
 	memset(&fp, 0, sizeof fp);
 	fp.max_record = fl->limits.max_record;
 	fp.terminator = fc->truncated_record_terminator;
+	fl->term_len = strlen(fc->truncated_record_terminator);
 	/*
 	 * The agent converts a record before it truncates it, and holds up to
 	 * its read buffer of a record: a longer one is cut there, the rest
@@ -140,54 +141,48 @@ flow_init(struct flow *fl, const struct flow_env *env,
 /*
  * Runs a framed record through the flow's converters and appends the
  * result to dst, then cuts it to the destination's record limit: the agent
- * converts before it truncates.  Returns CONV_DROP for a record a converter
- * filtered out (dst is unchanged).
+ * converts before it truncates.  Returns the chain's result (CONV_DROP: dst
+ * is unchanged; CONV_ERROR: dst holds the raw record) and sets *cut when
+ * the record was cut.  It counts nothing: the caller counts a record once
+ * it keeps it, and one offered again after a full spool is not kept yet.
  */
 static enum conv_result
 flow_convert(struct flow *fl, const char *rec, size_t len, const char *file,
-    struct buf *dst)
+    struct buf *dst, int *cut)
 {
-	const char	*term;
-	size_t		 start = dst->len, tlen;
+	size_t			 start = dst->len;
+	enum conv_result	 rc;
 
 	fl->ctx.file = file;
 	fl->ctx.now = time(NULL);
-	if (chain_run_append(fl->fc->chain, rec, len, dst, &fl->ctx) ==
-	    CONV_DROP)
-		return (CONV_DROP);
-	if (dst->len - start > fl->limits.max_record) {
-		term = fl->fc->truncated_record_terminator;
-		tlen = strlen(term);
-		dst->len = start + fl->limits.max_record - tlen;
-		buf_add(dst, term, tlen);
-		fl->truncated++;
-		if (fl->metrics != NULL)
-			metrics_add(fl->metrics, METRICS_RECORDS_TRUNCATED, 1);
+	*cut = 0;
+	rc = chain_run_append(fl->fc->chain, rec, len, dst, &fl->ctx);
+	if (rc != CONV_DROP && dst->len - start > fl->limits.max_record) {
+		dst->len = start + fl->limits.max_record - fl->term_len;
+		buf_add(dst, fl->fc->truncated_record_terminator,
+		    fl->term_len);
+		*cut = 1;
 	}
-	return (CONV_OK);
+	return (rc);
 }
 
 /* The tailer's callback: one record of the file at path into the spool. */
 static int
 flow_emit(void *arg, const char *path, const char *rec, size_t len)
 {
-	struct flow	*fl = arg;
-	const char	*out = rec;
-	size_t		 outlen = len;
-	uint64_t	 failed;
+	struct flow		*fl = arg;
+	const char		*out = rec;
+	size_t			 outlen = len;
+	enum conv_result	 rc = CONV_OK;
+	int			 cut = 0;
 
 	/* With no converters the framer has already cut the record. */
 	if (!chain_is_empty(fl->fc->chain)) {
 		buf_reset(&fl->out);
-		if (flow_convert(fl, rec, len, path, &fl->out) == CONV_DROP) {
-			metrics_add(fl->metrics, METRICS_LINES_READ, 1);
+		rc = flow_convert(fl, rec, len, path, &fl->out, &cut);
+		if (rc == CONV_DROP) {
 			metrics_add(fl->metrics, METRICS_RECORDS_DROPPED, 1);
 			return (0);
-		}
-		if ((failed = chain_failed(fl->fc->chain)) != fl->failed_seen) {
-			metrics_add(fl->metrics, METRICS_RECORDS_UNCONVERTED,
-			    failed - fl->failed_seen);
-			fl->failed_seen = failed;
 		}
 		out = fl->out.data;
 		outlen = fl->out.len;
@@ -197,9 +192,15 @@ flow_emit(void *arg, const char *path, const char *rec, size_t len)
 			log_warn("flow=%s: spool append", fl->name);
 		return (-1);	/* pause reading; nothing is lost */
 	}
+	/*
+	 * Counted now that it is kept: the tailer offers it again on -1.
+	 * Cuts are logged and published by flow_sync.
+	 */
+	if (rc == CONV_ERROR)
+		metrics_add(fl->metrics, METRICS_RECORDS_UNCONVERTED, 1);
+	fl->truncated += cut;
 	/* A long record's buffer is not kept for the next short one. */
 	buf_shrink(&fl->out, FLOW_OUT_KEEP);
-	metrics_add(fl->metrics, METRICS_LINES_READ, 1);
 	metrics_add(fl->metrics, METRICS_RECORDS_SPOOLED, 1);
 	if (!fl->appended) {
 		fl->appended = 1;
@@ -213,7 +214,8 @@ flow_emit(void *arg, const char *path, const char *rec, size_t len)
 static void
 flow_sync(struct flow *fl)
 {
-	int	rv;
+	uint64_t	n;
+	int		rv;
 
 	if (!fl->unsynced)
 		return;
@@ -228,12 +230,14 @@ flow_sync(struct flow *fl)
 		return;		/* checkpoints stay where they were */
 	}
 	fl->unsynced = 0;
+	/* Once per sync, as the tailer publishes its cuts, not per record. */
 	if (fl->truncated != fl->truncated_logged) {
+		n = fl->truncated - fl->truncated_logged;
 		log_warnx("flow=%s: %llu converted record%s longer than %zu "
 		    "bytes cut with truncatedRecordTerminator", fl->name,
-		    (unsigned long long)(fl->truncated - fl->truncated_logged),
-		    fl->truncated - fl->truncated_logged == 1 ? "" : "s",
+		    (unsigned long long)n, n == 1 ? "" : "s",
 		    fl->limits.max_record);
+		metrics_add(fl->metrics, METRICS_RECORDS_TRUNCATED, n);
 		fl->truncated_logged = fl->truncated;
 	}
 	tailer_checkpoint(fl->tailer);
@@ -391,6 +395,7 @@ struct flow_pipe {
 	struct buf	 buf;		/* records not yet written */
 	uint64_t	 records;
 	uint64_t	 dropped;
+	uint64_t	 unconverted;
 	int		 failed;	/* writing stdout failed */
 };
 
@@ -425,12 +430,18 @@ static int
 flow_pipe_emit(void *arg, const char *rec, size_t len)
 {
 	struct flow_pipe	*po = arg;
+	enum conv_result	 rc;
+	int			 cut;
 
-	if (flow_convert(po->fl, rec, len, "-", &po->buf) == CONV_DROP) {
+	rc = flow_convert(po->fl, rec, len, "-", &po->buf, &cut);
+	if (rc == CONV_DROP) {
 		po->dropped++;
 		return (0);
 	}
 	po->records++;
+	if (rc == CONV_ERROR)
+		po->unconverted++;
+	po->fl->truncated += cut;
 	if (po->buf.len >= FLOW_PIPE_BUF)
 		return (flow_pipe_write(po));
 	return (0);
@@ -540,7 +551,7 @@ flow_pipe(const struct flow_env *env, const char *name)
 	fprintf(stderr, "records=%llu dropped=%llu failed=%llu "
 	    "truncated=%llu\n", (unsigned long long)po.records,
 	    (unsigned long long)po.dropped,
-	    (unsigned long long)chain_failed(fc->chain),
+	    (unsigned long long)po.unconverted,
 	    (unsigned long long)(st->truncated + fl.truncated));
 	framer_free(po.fr);
 	framer_conf_free(fl.framer);

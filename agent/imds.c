@@ -7,7 +7,9 @@
  * stop, so freeing never waits for a slow network.  Each fetch makes a new
  * snapshot, one allocation that is never written again once published;
  * readers take the lock only to take a reference, whose count is atomic so
- * that the last holder, on whichever thread, frees it.
+ * that the last holder, on whichever thread, frees it.  The converting
+ * thread keeps its reference from record to record and takes the lock
+ * only when a newer snapshot was published (imds_conv_get).
  *
  * References: "Use the Instance Metadata Service to access instance
  * metadata" (IMDSv2 session tokens) and "Instance identity documents" in
@@ -80,8 +82,13 @@ struct imds {
 	unsigned int		 ttl;		/* refresh interval, >= 1 */
 	struct imds_snap	*snap;		/* the latest, or NULL */
 
-	/* The converting thread's reference (imds_conv_get). */
-	const struct ec2_metadata *conv_held;
+	/* snap's gen (0: none), stored under lock, read without it. */
+	atomic_uint_fast64_t	 published;
+
+	/* The converting thread's own (imds_conv_get). */
+	const struct ec2_metadata *conv_held;	/* its reference */
+	unsigned int		 conv_age;	/* least max_age it gave
+						   imds_get; 0: none yet */
 
 	/* Set at creation, read-only afterwards. */
 	int			 imds_disabled;
@@ -713,6 +720,21 @@ imds_release(const struct ec2_metadata *md)
 		free(s);
 }
 
+/*
+ * Makes snap the latest, with m->lock held, taking over the caller's
+ * reference; returns the one it replaces, for the caller to release.
+ */
+static struct imds_snap *
+imds_set_snap(struct imds *m, struct imds_snap *snap)
+{
+	struct imds_snap	*old = m->snap;
+
+	m->snap = snap;
+	atomic_store_explicit(&m->published, snap->md.gen,
+	    memory_order_release);
+	return (old);
+}
+
 /* Publishes a snapshot, taking over the caller's reference. */
 static void
 imds_publish(struct imds *m, struct imds_snap *snap)
@@ -720,8 +742,7 @@ imds_publish(struct imds *m, struct imds_snap *snap)
 	struct imds_snap	*old;
 
 	pthread_mutex_lock(&m->lock);
-	old = m->snap;
-	m->snap = snap;
+	old = imds_set_snap(m, snap);
 	m->fetched = 1;
 	pthread_cond_broadcast(&m->ready);
 	pthread_mutex_unlock(&m->lock);
@@ -816,8 +837,9 @@ imds_start(struct imds *m)
 	 * 7.84 on; a no-op after the first.
 	 */
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		m->snap = imds_snap_make("curl_global_init failed", NULL, 0,
-		    NULL);
+		/* The first snapshot: it replaces none. */
+		(void)imds_set_snap(m, imds_snap_make("curl_global_init "
+		    "failed", NULL, 0, NULL));
 		return;
 	}
 	/*
@@ -832,7 +854,7 @@ imds_start(struct imds *m)
 		xasprintf(&cause, "pthread_create: %s", strerror(rc));
 		log_warnx("ADDEC2METADATA: cannot start the metadata thread: "
 		    "%s", cause);
-		m->snap = imds_snap_make(cause, NULL, 0, NULL);
+		(void)imds_set_snap(m, imds_snap_make(cause, NULL, 0, NULL));
 		free(cause);
 		return;
 	}
@@ -877,11 +899,26 @@ const struct ec2_metadata *
 imds_conv_get(void *arg, unsigned int max_age)
 {
 	struct imds			*m = arg;
-	const struct ec2_metadata	*md;
+	const struct ec2_metadata	*md = m->conv_held;
+	uint64_t			 gen;
 
+	if (max_age < 1)
+		max_age = 1;
+	/*
+	 * The common case takes no lock: the snapshot held is still the
+	 * latest, and the fetcher already refreshes as often as max_age
+	 * asks (imds_get lowered its TTL), so a younger one would show as
+	 * a new generation.  A stale load only defers the change a record.
+	 */
+	gen = md != NULL ? md->gen : 0;
+	if (m->conv_age != 0 && max_age >= m->conv_age &&
+	    atomic_load_explicit(&m->published, memory_order_acquire) == gen)
+		return (md);
 	md = imds_get(m, max_age);
 	imds_release(m->conv_held);
 	m->conv_held = md;
+	if (m->conv_age == 0 || max_age < m->conv_age)
+		m->conv_age = max_age;
 	return (md);
 }
 

@@ -69,7 +69,8 @@ void		 imds_release(const struct ec2_metadata *);
 /*
  * imds_get for struct conv_ctx's ec2 member, arg being the struct imds:
  * the client keeps the reference, and the snapshot stays valid until the
- * next call or imds_free.  For the one thread that converts records.
+ * next call or imds_free.  For the one thread that converts records; it
+ * takes no lock while the snapshot it holds is the latest.
  */
 const struct ec2_metadata *imds_conv_get(void *arg, unsigned int max_age);
 

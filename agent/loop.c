@@ -4,15 +4,17 @@
  * timers (each loop has a handful: one or two per flow).
  *
  * An fd's entry is what epoll hands back with each event.  loop_del_fd
- * moves it to a dead list and loop_run frees that list after the round:
- * an event already fetched for a deleted fd then finds a dead entry, not
- * freed memory, nor the entry of a new fd that malloc placed at the same
- * address.
+ * during a round of events moves it to a dead list and loop_run frees
+ * that list after the round: an event already fetched for a deleted fd
+ * then finds a dead entry, not freed memory, nor the entry of a new fd
+ * that malloc placed at the same address.  Outside a round no event is
+ * held, and the entry is freed at once.
  */
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -43,7 +45,8 @@ struct loop_timer {
 struct loop {
 	int		 epfd;
 	int		 evfd;
-	volatile int	 stopping;
+	atomic_int	 stopping;	/* loop_stop, from any thread */
+	int		 in_round;	/* loop_run dispatches events */
 	struct loop_fd	*fds;
 	struct loop_fd	*dead;		/* deleted, freed after the round */
 	struct loop_timer *timers;
@@ -174,6 +177,10 @@ loop_del_fd(struct loop *l, int fd)
 			continue;
 		*pp = f->next;
 		(void)epoll_ctl(l->epfd, EPOLL_CTL_DEL, fd, NULL);
+		if (!l->in_round) {
+			free(f);
+			return;
+		}
 		/* Events already fetched for fd find it dead (loop_run). */
 		f->cb = NULL;
 		f->fd = -1;
@@ -247,7 +254,7 @@ loop_stop(struct loop *l)
 {
 	uint64_t	one = 1;
 
-	l->stopping = 1;
+	atomic_store(&l->stopping, 1);
 	if (write(l->evfd, &one, sizeof one) == -1)
 		return;		/* the counter is already non-zero */
 }
@@ -272,7 +279,7 @@ loop_run_timers(struct loop *l)
 				break;
 			}
 		}
-	} while (fired && !l->stopping);
+	} while (fired && !atomic_load(&l->stopping));
 
 	next = UINT64_MAX;
 	for (t = l->timers; t != NULL; t = t->next)
@@ -296,9 +303,9 @@ loop_run(struct loop *l)
 	uint64_t		 v;
 	int			 i, n, timeout;
 
-	while (!l->stopping) {
+	while (!atomic_load(&l->stopping)) {
 		timeout = loop_run_timers(l);
-		if (l->stopping)
+		if (atomic_load(&l->stopping))
 			break;
 		n = epoll_wait(l->epfd, evs, LOOP_MAX_EVENTS, timeout);
 		if (n == -1) {
@@ -307,7 +314,8 @@ loop_run(struct loop *l)
 			log_warn("epoll_wait");
 			return (-1);
 		}
-		for (i = 0; i < n && !l->stopping; i++) {
+		l->in_round = 1;
+		for (i = 0; i < n && !atomic_load(&l->stopping); i++) {
 			if ((f = evs[i].data.ptr) == NULL) {
 				if (read(l->evfd, &v, sizeof v) == -1 &&
 				    errno != EAGAIN)
@@ -318,6 +326,7 @@ loop_run(struct loop *l)
 				continue;	/* deleted in this round */
 			f->cb(f->fd, evs[i].events, f->arg);
 		}
+		l->in_round = 0;
 		loop_free_fds(l->dead);
 		l->dead = NULL;
 	}

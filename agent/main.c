@@ -74,7 +74,6 @@ struct sluiced {
 	struct imds	 *imds;		/* ADDEC2METADATA's, started on use */
 	struct ctl	 *ctl;
 	struct flow	**flows;
-	struct metrics	**metrics;	/* each flow's, for status */
 	size_t		  nflows;
 	size_t		  max_open;	/* log files per flow */
 	time_t		  started;
@@ -197,9 +196,17 @@ signal_cb(int fd, uint32_t events, void *arg)
 static char *
 status_cb(void *arg)
 {
-	struct sluiced	*sd = arg;
+	struct sluiced	 *sd = arg;
+	struct metrics	**ms;
+	char		 *s;
+	size_t		  i;
 
-	return (metrics_status_json(sd->metrics, sd->nflows, sd->started));
+	ms = xcalloc(sd->nflows, sizeof *ms);
+	for (i = 0; i < sd->nflows; i++)
+		ms[i] = flow_metrics(sd->flows[i]);
+	s = metrics_status_json(ms, sd->nflows, sd->started);
+	free(ms);
+	return (s);
 }
 
 static void *
@@ -322,7 +329,6 @@ sluiced_create_flows(struct sluiced *sd)
 
 	sluiced_env(sd, &env);
 	sd->flows = xcalloc(sd->cfg->nflows, sizeof *sd->flows);
-	sd->metrics = xcalloc(sd->cfg->nflows, sizeof *sd->metrics);
 	for (i = 0; i < sd->cfg->nflows; i++) {
 		fc = &sd->cfg->flows[i];
 		name = xstrdup(fc->name);
@@ -336,7 +342,6 @@ sluiced_create_flows(struct sluiced *sd)
 		if ((sd->flows[i] = flow_create(&env, fc, name, &cause)) ==
 		    NULL)
 			fatalx("flow=%s: %s", name, cause);
-		sd->metrics[i] = flow_metrics(sd->flows[i]);
 		sd->nflows++;
 		free(name);
 	}
@@ -357,7 +362,6 @@ sluiced_shutdown(struct sluiced *sd)
 	for (i = 0; i < sd->nflows; i++)
 		flow_free(sd->flows[i]);
 	free(sd->flows);
-	free(sd->metrics);
 	imds_free(sd->imds);
 	http_free(sd->http);
 	creds_free(sd->creds);

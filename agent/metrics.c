@@ -31,7 +31,6 @@ struct metrics {
 
 /* The status document's keys, by enum metrics_counter. */
 static const char *const metrics_keys[METRICS_NCOUNTERS] = {
-	[METRICS_LINES_READ] = "linesRead",
 	[METRICS_BYTES_READ] = "bytesRead",
 	[METRICS_RECORDS_SPOOLED] = "recordsSpooled",
 	[METRICS_RECORDS_SENT] = "recordsSent",
@@ -100,22 +99,29 @@ metrics_dest(struct metrics *m)
 	return (m->dest);
 }
 
+/*
+ * Relaxed: each counter is added to by one thread (the ingest thread's
+ * tailer and flow, or the delivery thread's sender) and only read by the
+ * status reader, and no other memory is published through it.  The one
+ * gauge that two threads set, METRICS_SPOOL_BYTES, is a plain store of a
+ * whole value, which needs no ordering either.
+ */
 void
 metrics_add(struct metrics *m, enum metrics_counter c, uint64_t n)
 {
-	atomic_fetch_add(&m->counters[c], n);
+	atomic_fetch_add_explicit(&m->counters[c], n, memory_order_relaxed);
 }
 
 void
 metrics_set(struct metrics *m, enum metrics_counter c, uint64_t v)
 {
-	atomic_store(&m->counters[c], v);
+	atomic_store_explicit(&m->counters[c], v, memory_order_relaxed);
 }
 
 uint64_t
 metrics_get(struct metrics *m, enum metrics_counter c)
 {
-	return (atomic_load(&m->counters[c]));
+	return (atomic_load_explicit(&m->counters[c], memory_order_relaxed));
 }
 
 void
@@ -129,19 +135,6 @@ metrics_set_error(struct metrics *m, const char *fmt, ...)
 	va_end(ap);
 	m->last_error_time = time(NULL);
 	pthread_mutex_unlock(&m->mtx);
-}
-
-time_t
-metrics_last_error(struct metrics *m, char *buf, size_t len)
-{
-	time_t	when;
-
-	pthread_mutex_lock(&m->mtx);
-	if (len > 0)
-		snprintf(buf, len, "%s", m->last_error);
-	when = m->last_error[0] != '\0' ? m->last_error_time : 0;
-	pthread_mutex_unlock(&m->mtx);
-	return (when);
 }
 
 void
@@ -201,6 +194,10 @@ metrics_flow_json(struct metrics *m)
 	}
 	pthread_mutex_unlock(&m->mtx);
 	json_object_set_new(o, "files", files);
+	/* Every record read is either spooled or dropped. */
+	json_object_set_new(o, "linesRead", json_integer((json_int_t)
+	    (metrics_get(m, METRICS_RECORDS_SPOOLED) +
+	    metrics_get(m, METRICS_RECORDS_DROPPED))));
 	for (c = 0; c < METRICS_NCOUNTERS; c++)
 		json_object_set_new(o, metrics_keys[c],
 		    json_integer((json_int_t)metrics_get(m, c)));

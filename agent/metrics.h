@@ -1,7 +1,8 @@
 /*
  * metrics: per-flow counters shared by the ingest thread, the delivery
  * thread and the control socket.  Counters are atomics; the last error and
- * the list of tailed files sit behind a mutex.
+ * the list of tailed files sit behind a mutex.  A counter publishes
+ * nothing but itself: readers must not infer other state from it.
  */
 #ifndef METRICS_H
 #define METRICS_H
@@ -19,9 +20,11 @@ struct metrics_file {
 	const char	*state;		/* "open", "closed", "waiting" */
 };
 
-/* A flow's counters, in the order of the status document. */
+/*
+ * A flow's counters, in the order of the status document, which first
+ * shows linesRead: recordsSpooled + recordsDropped.
+ */
 enum metrics_counter {
-	METRICS_LINES_READ,
 	METRICS_BYTES_READ,
 	METRICS_RECORDS_SPOOLED,
 	METRICS_RECORDS_SENT,		/* acknowledged */
@@ -56,14 +59,12 @@ void		 metrics_set(struct metrics *, enum metrics_counter,
 		    uint64_t v);
 uint64_t	 metrics_get(struct metrics *, enum metrics_counter);
 
-/* Records the last error (and logs nothing: the caller logs). */
+/*
+ * Records the last error (and logs nothing: the caller logs); the status
+ * document shows it.
+ */
 void		 metrics_set_error(struct metrics *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
-/*
- * Copies the last error, NUL-terminated, into buf (len bytes, "" if there
- * is none) and returns when it was recorded, or 0.
- */
-time_t		 metrics_last_error(struct metrics *, char *buf, size_t len);
 
 /* Replaces the list of tailed files (copies it; state is static). */
 void		 metrics_set_files(struct metrics *,

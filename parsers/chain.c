@@ -6,7 +6,8 @@
  * converter writes straight into the caller's buffer (chain_run_append),
  * so a record is not copied on its way out.  A converter
  * that fails makes the chain fall back to the raw record, as the agent's
- * AbstractParser.convertData does, and one that drops ends the chain.
+ * AbstractParser.convertData does, and one that drops ends the chain; the
+ * result says which, and the caller counts it once it keeps the record.
  * Every buffer has the chain's maximum (chain_set_max); a conversion that
  * passes it fails like a converter that returns CONV_ERROR, checked once
  * per converter, not per append.
@@ -35,10 +36,7 @@ struct chain {
 	struct chain_link	*links;
 	size_t			 n;
 	struct buf		 buf[2];	/* between converters */
-	struct buf		 out;		/* chain_run's output */
 	size_t			 max;		/* of each buffer */
-	uint64_t		 dropped;
-	uint64_t		 failed;
 };
 
 struct chain *
@@ -57,10 +55,8 @@ chain_set_max(struct chain *c, size_t max)
 	c->max = max;
 	buf_free(&c->buf[0]);
 	buf_free(&c->buf[1]);
-	buf_free(&c->out);
 	buf_init(&c->buf[0], max);
 	buf_init(&c->buf[1], max);
-	buf_init(&c->out, max);
 }
 
 /* "unknown optionName X (expected one of ...)" for the option's name. */
@@ -115,43 +111,6 @@ chain_add(struct chain *c, const json_t *opt, struct conv_report *r)
 	return (0);
 }
 
-/* chain_create's report: keeps the first error. */
-static void
-chain_first_error(void *arg, const char *key, enum conv_at at,
-    const char *msg)
-{
-	char	**cause = arg;
-
-	(void)key;
-	(void)at;
-	if (*cause == NULL)
-		*cause = xstrdup(msg);
-}
-
-struct chain *
-chain_create(const json_t *options, char **cause)
-{
-	struct chain		*c;
-	struct conv_report	 r;
-	char			*first = NULL;
-	size_t			 i, n;
-
-	memset(&r, 0, sizeof r);
-	r.fn = chain_first_error;
-	r.arg = &first;
-	c = chain_new();
-	n = options != NULL ? json_array_size(options) : 0;
-	for (i = 0; i < n; i++) {
-		if (chain_add(c, json_array_get(options, i), &r) == -1) {
-			xasprintf(cause, "option %zu: %s", i, first);
-			free(first);
-			chain_free(c);
-			return (NULL);
-		}
-	}
-	return (c);
-}
-
 void
 chain_free(struct chain *c)
 {
@@ -164,7 +123,6 @@ chain_free(struct chain *c)
 	free(c->links);
 	buf_free(&c->buf[0]);
 	buf_free(&c->buf[1]);
-	buf_free(&c->out);
 	free(c);
 }
 
@@ -238,7 +196,6 @@ chain_run_append(struct chain *c, const char *in, size_t len,
 			case CONV_OK:
 				return (CONV_OK);
 			case CONV_DROP:
-				c->dropped++;
 				return (CONV_DROP);
 			case CONV_ERROR:
 				break;
@@ -260,45 +217,14 @@ chain_run_append(struct chain *c, const char *in, size_t len,
 				which ^= 1;
 				continue;
 			case CONV_DROP:
-				c->dropped++;
 				return (CONV_DROP);
 			case CONV_ERROR:
 				break;
 			}
 		}
 		/* The agent sends the unconverted record. */
-		c->failed++;
 		buf_add(dst, in, len);
-		return (CONV_OK);
+		return (CONV_ERROR);
 	}
 	return (CONV_OK);	/* not reached */
-}
-
-enum conv_result
-chain_run(struct chain *c, const char *in, size_t len, const char **out,
-    size_t *outlen, const struct conv_ctx *ctx)
-{
-	if (c->n == 0) {
-		*out = in;
-		*outlen = len;
-		return (CONV_OK);
-	}
-	buf_reset(&c->out);
-	if (chain_run_append(c, in, len, &c->out, ctx) == CONV_DROP)
-		return (CONV_DROP);
-	*out = c->out.data != NULL ? c->out.data : "";
-	*outlen = c->out.len;
-	return (CONV_OK);
-}
-
-uint64_t
-chain_dropped(const struct chain *c)
-{
-	return (c->dropped);
-}
-
-uint64_t
-chain_failed(const struct chain *c)
-{
-	return (c->failed);
 }

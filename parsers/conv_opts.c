@@ -542,7 +542,26 @@ conv_opts_is_unset(const struct conv_key *k, const json_t *v)
 	    json_string_length(v) == 0);
 }
 
-void *
+/* An options struct the walker filled, and what its fields hold. */
+static void
+conv_opts_free(const struct converter_ops *ops, void *opts)
+{
+	const struct conv_key	*k;
+
+	if (opts == NULL)
+		return;
+	for (k = ops->keys; k != NULL && k->name != NULL; k++)
+		conv_opts_free_field(k, (char *)opts + k->offset);
+	free(opts);
+}
+
+/*
+ * The walker: checks obj against ops's key table (converter.h,
+ * conv_opts_create) and returns the options struct, ops->opts_size bytes
+ * with defaults applied (free with conv_opts_free), or NULL if an error
+ * was reported.
+ */
+static void *
 conv_opts_new(const struct converter_ops *ops, const json_t *obj,
     struct conv_report *r)
 {
@@ -583,18 +602,6 @@ conv_opts_new(const struct converter_ops *ops, const json_t *obj,
 		return (NULL);
 	}
 	return (opts);
-}
-
-void
-conv_opts_free(const struct converter_ops *ops, void *opts)
-{
-	const struct conv_key	*k;
-
-	if (opts == NULL)
-		return;
-	for (k = ops->keys; k != NULL && k->name != NULL; k++)
-		conv_opts_free_field(k, (char *)opts + k->offset);
-	free(opts);
 }
 
 void *

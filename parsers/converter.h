@@ -22,7 +22,7 @@
  * run in list order on the record's bytes, which include the trailing
  * "\n"; a dropped record goes no further and is counted; a converter that
  * fails makes the chain send the unconverted record instead, and that is
- * counted too.
+ * counted too (by the caller, from the chain's result).
  */
 #ifndef CONVERTER_H
 #define CONVERTER_H
@@ -55,7 +55,8 @@
 enum conv_result {
 	CONV_OK,	/* out holds the converted record */
 	CONV_DROP,	/* filtered out: counted, not sent */
-	CONV_ERROR	/* failed: the raw record is sent instead, counted */
+	CONV_ERROR	/* failed: the raw record is sent instead, counted;
+			   from chain_run_append: the raw record is in dst */
 };
 
 struct ec2_metadata;
@@ -225,17 +226,9 @@ const struct conv_key *conv_opts_key(const struct converter_ops *,
  * Checks obj, a json object of option keys ("optionName" is skipped),
  * against ops's key table: unknown keys, types, values, bounds, required
  * keys; every error is reported, not only the first.  null, and "" for a
- * key that is not a string, mean "not set".  Returns the options struct
- * (ops->opts_size bytes, defaults applied; free with conv_opts_free), or
- * NULL if an error was reported.
- */
-void	*conv_opts_new(const struct converter_ops *, const json_t *obj,
-	    struct conv_report *);
-void	 conv_opts_free(const struct converter_ops *, void *opts);
-
-/*
- * conv_opts_new, then ops->create.  Returns the instance (free with
- * ops->free), or NULL if an error was reported.
+ * key that is not a string, mean "not set".  Then fills the options
+ * struct (defaults applied) and calls ops->create with it.  Returns the
+ * instance (free with ops->free), or NULL if an error was reported.
  */
 void	*conv_opts_create(const struct converter_ops *, const json_t *obj,
 	    struct conv_report *);
@@ -268,13 +261,6 @@ size_t	 conv_opts_distance(const char *a, const char *b);
 
 struct chain;
 
-/*
- * Builds a chain from options, a json array of objects each with
- * "optionName" (NULL or an empty array: no conversion).  Returns NULL on
- * error with *cause (caller frees): the first error, as "option N: ...".
- */
-struct chain	*chain_create(const json_t *options, char **cause);
-
 /* An empty chain, to which chain_add appends options one by one. */
 struct chain	*chain_new(void);
 
@@ -301,25 +287,16 @@ int		 chain_is_empty(const struct chain *);
 void		 chain_set_max(struct chain *, size_t max);
 
 /*
- * Runs the chain on one record.  On CONV_OK, *out and *outlen are the record to
- * send: in itself if the chain is empty, else a buffer owned by the chain,
- * valid until the next call.  CONV_DROP: skip it.  A converter's CONV_ERROR
- * is handled here as the agent does (the raw input record is sent): the
- * chain returns CONV_OK with a copy of in, and counts it.
- */
-enum conv_result chain_run(struct chain *, const char *in, size_t len,
-		    const char **out, size_t *outlen, const struct conv_ctx *);
-
-/*
- * The same, but the record is appended to dst (which must not be lent),
- * written there by the last converter, not copied: for a caller that
- * collects records in a buffer of its own.  On CONV_DROP, dst is unchanged.
+ * Runs the chain on one record and appends the record to send to dst
+ * (which must not be lent), written there by the last converter, not
+ * copied; an empty chain appends in as it is.  Returns CONV_OK with the
+ * converted record appended; CONV_DROP with dst unchanged; or CONV_ERROR
+ * when a converter failed and the raw record was appended instead, as the
+ * agent sends it.  The chain counts nothing: the caller counts drops and
+ * failures from the result, once it has kept the record (a record it
+ * offers again is not counted twice).
  */
 enum conv_result chain_run_append(struct chain *, const char *in, size_t len,
 		    struct buf *dst, const struct conv_ctx *);
-
-/* Counters since creation. */
-uint64_t	 chain_dropped(const struct chain *);
-uint64_t	 chain_failed(const struct chain *);
 
 #endif /* CONVERTER_H */

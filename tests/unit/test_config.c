@@ -172,17 +172,25 @@ load_text_fails(const char *text, const char *want)
 	free(errors);
 }
 
-/* Runs flow 0's chain on in. */
+/* flow_run's output, kept from one record to the next as a flow does. */
+static struct buf	flow_out = BUF_INIT(CONV_BUF_MAX);
+
+/* Runs flow 0's chain on in; *out is valid until the next call. */
 static enum conv_result
 flow_run(struct config *c, const char *in, const char **out, size_t *outlen)
 {
 	static const struct conv_ctx	 ctx = { "f", "/var/log/a.log", "h",
 					    0, NULL, NULL };
+	enum conv_result		 rc;
 
 	assert_true(c->nflows >= 1);
 	assert_non_null(c->flows[0].chain);
-	return (chain_run(c->flows[0].chain, in, strlen(in), out, outlen,
-	    &ctx));
+	buf_reset(&flow_out);
+	rc = chain_run_append(c->flows[0].chain, in, strlen(in), &flow_out,
+	    &ctx);
+	*out = flow_out.data != NULL ? flow_out.data : "";
+	*outlen = flow_out.len;
+	return (rc);
 }
 
 /* Runs flow 0's chain on in; the record must come out as want. */
@@ -990,9 +998,7 @@ test_option_empty_string(void **state)
 	    "        matchPattern: ''\n"
 	    "        customFieldNames: []\n"));
 	flow_converts(c, "\n", "{}\n");
-	assert_int_equal(chain_dropped(c->flows[0].chain), 0);
 	flow_drops(c, "Mar 12 12:10:00 h p: x\n");
-	assert_int_equal(chain_dropped(c->flows[0].chain), 1);
 	config_free(c);
 }
 
@@ -1019,6 +1025,14 @@ test_help(void **state)
 	assert_true(strstr(buf, "\n  flows ") <
 	    strstr(buf, "\n  filePattern "));
 	free(buf);
+}
+
+static int
+group_teardown(void **state)
+{
+	(void)state;
+	buf_free(&flow_out);
+	return (0);
 }
 
 int
@@ -1053,5 +1067,5 @@ main(void)
 	};
 
 	log_init("test_config", 0);
-	return (cmocka_run_group_tests(tests, NULL, NULL));
+	return (cmocka_run_group_tests(tests, NULL, group_teardown));
 }

@@ -731,7 +731,8 @@ test_unreachable(void **state)
 	struct run	 r;
 	struct sockaddr_in sin;
 	socklen_t	 slen = sizeof sin;
-	char		 url[64];
+	json_t		*doc, *flow;
+	char		 url[64], *status;
 	int		 fd;
 
 	(void)state;
@@ -770,7 +771,15 @@ test_unreachable(void **state)
 	assert_int_equal(metrics_get(r.metrics, METRICS_RECORDS_SENT), 0);
 	assert_true(metrics_get(r.metrics, METRICS_REQUESTS_FAILED) >= 2);
 	assert_true(spool_pending_bytes(r.spool) > 0);
-	assert_true(metrics_last_error(r.metrics, NULL, 0) != 0);
+	/* The status document shows the last error, and when. */
+	status = metrics_status_json(&r.metrics, 1, time(NULL));
+	assert_non_null(doc = json_loads(status, 0, NULL));
+	flow = json_array_get(json_object_get(doc, "flows"), 0);
+	assert_true(json_is_string(json_object_get(flow, "lastError")));
+	assert_true(json_integer_value(json_object_get(flow,
+	    "lastErrorTime")) != 0);
+	json_decref(doc);
+	free(status);
 	run_teardown(&r);
 	records_free(&recs);
 }
