@@ -199,8 +199,14 @@ flow_emit(void *arg, const char *path, const char *rec, size_t len)
 	if (rc == CONV_ERROR)
 		metrics_add(fl->metrics, METRICS_RECORDS_UNCONVERTED, 1);
 	fl->truncated += cut;
-	/* A long record's buffer is not kept for the next short one. */
-	buf_shrink(&fl->out, FLOW_OUT_KEEP);
+	/*
+	 * A long record's buffer is not kept for the next short one.  On its
+	 * length, not the buffer's size: chain_run_append reserves twice the
+	 * input, and a size test would free and grow again for every record
+	 * of a steady stream of long ones.
+	 */
+	if (fl->out.len > FLOW_OUT_KEEP)
+		buf_free(&fl->out);
 	metrics_add(fl->metrics, METRICS_RECORDS_SPOOLED, 1);
 	if (!fl->appended) {
 		fl->appended = 1;

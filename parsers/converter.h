@@ -66,7 +66,7 @@ struct conv_ctx {
 	const char	*flow;		/* flow name */
 	const char	*file;		/* path of the file it came from */
 	const char	*hostname;
-	time_t		 now;		/* wall clock, read once per batch */
+	time_t		 now;		/* wall clock, read per record */
 
 	/*
 	 * The EC2 instance's metadata (ec2_metadata.h), for ADDEC2METADATA:
