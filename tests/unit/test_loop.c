@@ -5,7 +5,8 @@
  * own fd from inside its callback is safe; fds and timers run their
  * callbacks; loop_free frees entries deleted during the last round.  A
  * timer that re-arms itself for 0 ms (a tailer with a backlog) starves
- * neither an fd nor another timer, and due timers fire in deadline order.
+ * neither an fd nor another timer, two such timers take turns, and due
+ * timers fire in deadline order.
  */
 #include <sys/epoll.h>
 
@@ -284,6 +285,57 @@ test_busy_starves_nothing(void **state)
 	test_close(&b.fd);
 }
 
+/* Two flows' tailers, each with a backlog. */
+struct test_pair {
+	struct loop		*loop;
+	struct loop_timer	*t[2];
+	int			 turns[2];
+};
+
+static void
+test_pair_turn(struct test_pair *p, int i)
+{
+	p->turns[i]++;
+	if (p->turns[0] + p->turns[1] >= 100) {
+		loop_stop(p->loop);
+		return;
+	}
+	loop_timer_set(p->t[i], 0);
+}
+
+static void
+test_pair_cb0(void *arg)
+{
+	test_pair_turn(arg, 0);
+}
+
+static void
+test_pair_cb1(void *arg)
+{
+	test_pair_turn(arg, 1);
+}
+
+static void
+test_busy_take_turns(void **state)
+{
+	struct test_pair	p;
+
+	(void)state;
+	p.turns[0] = p.turns[1] = 0;
+	assert_non_null(p.loop = loop_create());
+	p.t[0] = loop_timer_new(p.loop, test_pair_cb0, &p);
+	p.t[1] = loop_timer_new(p.loop, test_pair_cb1, &p);
+	loop_timer_set(p.t[0], 0);
+	loop_timer_set(p.t[1], 0);
+	assert_int_equal(loop_run(p.loop), 0);
+	/* Each had a turn in every round. */
+	assert_true(p.turns[0] - p.turns[1] <= 1);
+	assert_true(p.turns[1] - p.turns[0] <= 1);
+	loop_timer_free(p.t[0]);
+	loop_timer_free(p.t[1]);
+	loop_free(p.loop);
+}
+
 /* Records the order in which timers fire. */
 struct test_order {
 	int	 fired[3];
@@ -346,6 +398,7 @@ main(void)
 		cmocka_unit_test(test_delete_self),
 		cmocka_unit_test(test_timer_fires),
 		cmocka_unit_test(test_busy_starves_nothing),
+		cmocka_unit_test(test_busy_take_turns),
 		cmocka_unit_test(test_deadline_order),
 	};
 
