@@ -3,6 +3,13 @@
  * from other threads and signal handlers, and a short unsorted list of
  * timers (each loop has a handful: one or two per flow).
  *
+ * A round runs the timers that were due when it began, each once, in
+ * deadline order, then polls the fds (without waiting while a timer is
+ * due).  A timer that re-arms itself for 0 ms to come back for more work
+ * (a tailer reading a backlog) therefore runs once a round, after every
+ * timer whose deadline came first, and never keeps the loop from epoll:
+ * signals, inotify, flushes and syncs all get their turn.
+ *
  * An fd's entry is what epoll hands back with each event.  loop_del_fd
  * during a round of events moves it to a dead list and loop_run frees
  * that list after the round: an event already fetched for a deleted fd
@@ -39,6 +46,7 @@ struct loop_timer {
 	void		*arg;
 	int		 armed;
 	uint64_t	 when;
+	uint64_t	 round;		/* the round it was armed in */
 	struct loop_timer *next;
 };
 
@@ -47,6 +55,7 @@ struct loop {
 	int		 evfd;
 	atomic_int	 stopping;	/* loop_stop, from any thread */
 	int		 in_round;	/* loop_run dispatches events */
+	uint64_t	 round;		/* rounds run, for loop_timer_set */
 	struct loop_fd	*fds;
 	struct loop_fd	*dead;		/* deleted, freed after the round */
 	struct loop_timer *timers;
@@ -209,6 +218,8 @@ loop_timer_set(struct loop_timer *t, uint64_t ms)
 {
 	t->armed = 1;
 	t->when = loop_now_ms() + ms;
+	/* Armed from a callback of this round, it waits for the next. */
+	t->round = t->loop != NULL ? t->loop->round : 0;
 }
 
 void
@@ -259,27 +270,41 @@ loop_stop(struct loop *l)
 		return;		/* the counter is already non-zero */
 }
 
-/* Runs due timers; returns the ms until the next one, or -1 for none. */
+/* The armed timer with the earliest deadline, armed before this round. */
+static struct loop_timer *
+loop_next_timer(struct loop *l)
+{
+	struct loop_timer	*t, *first = NULL;
+
+	for (t = l->timers; t != NULL; t = t->next) {
+		if (!t->armed || t->round == l->round)
+			continue;
+		if (first == NULL || t->when < first->when)
+			first = t;
+	}
+	return (first);
+}
+
+/*
+ * Runs the timers that were due when the round began, once each and in
+ * deadline order; returns the ms until the next one is due, or -1 for
+ * none.
+ */
 static int
 loop_run_timers(struct loop *l)
 {
 	struct loop_timer	*t;
 	uint64_t		 now, next;
-	int			 fired;
 
-	do {
-		fired = 0;
-		now = loop_now_ms();
-		for (t = l->timers; t != NULL; t = t->next) {
-			if (t->armed && t->when <= now) {
-				t->armed = 0;
-				t->cb(t->arg);
-				fired = 1;
-				/* The callback may have changed the list. */
-				break;
-			}
-		}
-	} while (fired && !atomic_load(&l->stopping));
+	now = loop_now_ms();
+	l->round++;
+	while (!atomic_load(&l->stopping)) {
+		/* Callbacks may free or arm timers: look again each time. */
+		if ((t = loop_next_timer(l)) == NULL || t->when > now)
+			break;
+		t->armed = 0;
+		t->cb(t->arg);
+	}
 
 	next = UINT64_MAX;
 	for (t = l->timers; t != NULL; t = t->next)

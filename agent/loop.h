@@ -33,7 +33,13 @@ void		 loop_del_fd(struct loop *, int fd);
 
 /* Creates a disarmed timer.  Free it with loop_timer_free. */
 struct loop_timer *loop_timer_new(struct loop *, loop_timer_cb, void *arg);
-/* Arms the timer to fire once, ms milliseconds from now (re-arms). */
+/*
+ * Arms the timer to fire once, ms milliseconds from now (re-arms).  Due
+ * timers fire in deadline order, each at most once a round, and between
+ * rounds the loop polls its fds.  So a callback that re-arms its own timer
+ * for 0 ms to do more work (a bounded part of a backlog per turn) starves
+ * neither fds nor other timers: all get their turn in every round.
+ */
 void		 loop_timer_set(struct loop_timer *, uint64_t ms);
 void		 loop_timer_cancel(struct loop_timer *);
 int		 loop_timer_is_armed(struct loop_timer *);

@@ -4,8 +4,16 @@
  * One inotify descriptor per tailer watches the directories of its pattern
  * (one watch per directory, not per file, so 10,000 files in one directory
  * cost one watch).  IN_MODIFY names the file that grew; directory changes
- * (create, move, delete) trigger a rescan.  Reading is bounded per pass so
- * that one busy file never starves the others or the loop.
+ * (create, move, delete) trigger a rescan.
+ *
+ * Reading happens in turns, one per loop round (tailer_work): events and
+ * scans only mark a file ready and schedule a turn.  A turn reads at most
+ * TAILER_FILE_TURN bytes of each ready file, and ends after
+ * TAILER_TURN_BYTES or TAILER_TURN_MS; the files it did not reach come
+ * first in the next turn (a cycle serves each ready file once).  So a
+ * backlog of any size is read a bounded slice at a time, and between
+ * slices the loop handles signals, inotify, other flows, flushes, syncs
+ * and checkpoints (loop.h).
  *
  * Descriptors: a file is open, closed (idle: its offset and identity kept,
  * reopened when it changes) or waiting (on waitq, for a descriptor under
@@ -42,7 +50,9 @@
 #include "xmalloc.h"
 
 #define TAILER_READ_SIZE	(256 * 1024)
-#define TAILER_PASS_BUDGET	(8 * 1024 * 1024)	/* bytes per file per pass */
+#define TAILER_FILE_TURN	(1024 * 1024)	/* bytes per file per turn */
+#define TAILER_TURN_BYTES	(4 * 1024 * 1024)	/* per turn, all files */
+#define TAILER_TURN_MS		10	/* a turn stops reading after this */
 #define TAILER_RESCAN_MS	5000
 #define TAILER_POLL_MS		1000
 #define TAILER_PAUSE_MS		100
@@ -69,6 +79,8 @@ struct tailer_file {
 	int			 first;		/* found by the first scan */
 	int			 waiting;	/* on waitq */
 	TAILQ_ENTRY(tailer_file) wentry;
+	int			 ready;		/* may have bytes to read */
+	uint64_t		 cycle;		/* last read in this cycle */
 	struct framer		*framer;
 	struct tailer_file	*next;
 };
@@ -108,6 +120,8 @@ struct tailer {
 	struct loop_timer	*scan_timer;
 	struct loop_timer	*work_timer;
 	struct loop_timer	*expire_timer;	/* multi-line flush */
+	uint64_t		 cycle;		/* see tailer_work */
+	uint64_t		 turn_end;	/* when this turn stops */
 	int			 paused;
 	int			 first_scan;
 	struct checkpoint_entry	*saved;		/* loaded at start */
@@ -115,9 +129,18 @@ struct tailer {
 };
 
 static void	tailer_scan(struct tailer *);
-static int	tailer_read_file(struct tailer *, struct tailer_file *);
 static void	tailer_arm_expire(struct tailer *, struct tailer_file *);
 static size_t	tailer_close_idle(struct tailer *, size_t, uint64_t, int);
+
+/* Marks f as having bytes to read, and asks for a turn (tailer_work). */
+static void
+tailer_wake(struct tailer *t, struct tailer_file *f)
+{
+	f->ready = 1;
+	/* While paused, the pause timer is the next turn. */
+	if (!t->paused && !loop_timer_is_armed(t->work_timer))
+		loop_timer_set(t->work_timer, 0);
+}
 
 /* The framer's callback: a record, and the file it came from. */
 static int
@@ -513,8 +536,10 @@ tailer_open_waiting(struct tailer *t)
 	while ((f = TAILQ_FIRST(&t->waitq)) != NULL && t->nopen < t->limit) {
 		if (tailer_open(t, f) == -1)
 			break;		/* retried at the next scan */
-		if (f->fd != -1)
+		if (f->fd != -1) {
+			f->ready = 1;
 			opened = 1;
+		}
 	}
 	if (opened && t->nwaiting > 0)
 		loop_timer_set(t->work_timer, 0);
@@ -686,8 +711,8 @@ tailer_scan(struct tailer *t)
 
 	now = loop_now_ms();
 	for (pp = &t->files; (f = *pp) != NULL;) {
-		if (tailer_read_file(t, f))
-			loop_timer_set(t->work_timer, 0);	/* more */
+		/* A change that inotify missed is read in the next turn. */
+		tailer_wake(t, f);
 		if (!t->paused && tailer_may_close(t, f, now)) {
 			*pp = f->next;
 			tailer_file_free(f);
@@ -734,6 +759,12 @@ tailer_expire_cb(void *arg)
 	uint64_t		 now = loop_now_ms();
 
 	for (f = t->files; f != NULL; f = f->next) {
+		/*
+		 * Unread bytes may continue the record: it is not quiet.
+		 * The read that empties the file arms the timer again.
+		 */
+		if (f->ready)
+			continue;
 		settled = framer_expire(f->framer, now, tailer_emit, f);
 		if (settled == -1) {
 			loop_timer_set(t->expire_timer, TAILER_PAUSE_MS);
@@ -744,12 +775,15 @@ tailer_expire_cb(void *arg)
 	}
 }
 
-/* Reads what a file has, bounded.  Returns 1 if more remains. */
+/*
+ * Reads what a file has, at most TAILER_FILE_TURN bytes and not past the
+ * turn's end.  Returns 1 if more remains.
+ */
 static int
 tailer_read_file(struct tailer *t, struct tailer_file *f)
 {
 	struct stat	 st;
-	uint64_t	 budget = TAILER_PASS_BUDGET, lost;
+	uint64_t	 budget = TAILER_FILE_TURN, lost;
 	int64_t		 settled;
 	ssize_t		 n;
 	int		 stopped;
@@ -807,6 +841,8 @@ tailer_read_file(struct tailer *t, struct tailer_file *f)
 			if (fstat(f->fd, &st) == 0)
 				f->size = st.st_size;
 		}
+		if (loop_now_ms() >= t->turn_end)
+			break;
 	}
 	if (f->fplen < CHECKPOINT_FP_MAX)
 		tailer_update_fp(f);
@@ -814,20 +850,46 @@ tailer_read_file(struct tailer *t, struct tailer_file *f)
 	return (f->read_off < f->size);
 }
 
-/* Reads every file once; re-arms itself while any has more. */
+/*
+ * One turn: reads a slice of each ready file not yet read in this cycle,
+ * until the turn's bytes or time run out.  A cycle ends when a turn got
+ * through the list; the next one serves every ready file again.  Files
+ * are never skipped, so the list order gives round-robin across turns,
+ * whatever files come and go.  Re-arms itself while any file is ready.
+ */
 static void
 tailer_work(void *arg)
 {
 	struct tailer		*t = arg;
 	struct tailer_file	*f;
+	uint64_t		 read = 0, before;
 	int			 more = 0;
 
 	t->paused = 0;
 	if (t->nwaiting > 0)
 		tailer_open_waiting(t);
-	for (f = t->files; f != NULL; f = f->next)
-		more |= tailer_read_file(t, f);
-	if (more && !t->paused)
+	t->turn_end = loop_now_ms() + TAILER_TURN_MS;
+	for (f = t->files; f != NULL; f = f->next) {
+		if (!f->ready || f->cycle == t->cycle)
+			continue;
+		if (read >= TAILER_TURN_BYTES ||
+		    loop_now_ms() >= t->turn_end) {
+			more = 1;	/* the rest, next turn */
+			break;
+		}
+		f->cycle = t->cycle;
+		before = f->read_off;
+		/* A paused file keeps its place; the pause timer retries. */
+		f->ready = tailer_read_file(t, f) || t->paused;
+		if (t->paused)
+			return;
+		read += f->read_off > before ? f->read_off - before : 0;
+	}
+	if (f == NULL)
+		t->cycle++;
+	for (f = t->files; f != NULL && !more; f = f->next)
+		more = f->ready;
+	if (more)
 		loop_timer_set(t->work_timer, 0);
 }
 
@@ -911,21 +973,18 @@ tailer_inotify_cb(int fd, uint32_t events, void *arg)
 			for (f = t->files; f != NULL; f = f->next) {
 				if (strcmp(f->path, path) == 0) {
 					found = 1;
-					if (f->fd == -1) {
-						/* Closed: reopened in turn. */
+					/* A closed one is reopened in turn. */
+					if (f->fd == -1)
 						tailer_wait(t, f);
-						readall = 1;
-					} else if (tailer_read_file(t, f))
-						loop_timer_set(t->work_timer,
-						    0);
+					tailer_wake(t, f);
 				}
 			}
 			if (!found)
 				readall = 1;	/* a renamed file grew */
 		}
 	}
-	if (readall)
-		loop_timer_set(t->work_timer, 0);
+	for (f = t->files; readall && f != NULL; f = f->next)
+		tailer_wake(t, f);
 	if (rescan)
 		loop_timer_set(t->scan_timer, 0);
 }
@@ -943,6 +1002,7 @@ tailer_create(struct loop *loop, const struct tailer_params *p,
 	t->checkpoint_path = xstrdup(p->checkpoint_path);
 	t->loop = loop;
 	t->first_scan = 1;
+	t->cycle = 1;		/* a new file's 0 is not the current cycle */
 	t->buf = xmalloc(TAILER_READ_SIZE);
 	t->ifd = -1;
 	if (t->p.max_open == 0)

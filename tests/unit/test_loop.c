@@ -3,7 +3,10 @@
  * round (and adds a new fd, whose entry may take the freed address) never
  * gets the deleted fd's pending event delivered to anyone; deleting its
  * own fd from inside its callback is safe; fds and timers run their
- * callbacks; loop_free frees entries deleted during the last round.
+ * callbacks; loop_free frees entries deleted during the last round.  A
+ * timer that re-arms itself for 0 ms (a tailer with a backlog) starves
+ * neither an fd nor another timer, two such timers take turns, and due
+ * timers fire in deadline order.
  */
 #include <sys/epoll.h>
 
@@ -11,6 +14,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -18,6 +22,7 @@
 #include "loop.h"
 
 #define TEST_ROUNDS	50
+#define TEST_BUSY_TURNS	2000	/* 0.4 s of work at least */
 
 struct test_fd {
 	int		 p[2];		/* a pipe; p[0] is watched */
@@ -185,6 +190,206 @@ test_timer_fires(void **state)
 	loop_free(l);
 }
 
+/* Always has more work: re-arms itself for 0 ms, like a backlog. */
+struct test_busy {
+	struct loop		*loop;
+	struct loop_timer	*busy, *other, *stop;
+	struct test_fd		 fd;
+	int			 turns;
+	int			 turns_at_fd;	/* when the fd's callback ran */
+	int			 turns_at_other;
+	uint64_t		 other_at;	/* when the other timer ran */
+};
+
+static void
+test_busy_check_done(struct test_busy *b)
+{
+	if (b->turns_at_fd != -1 && b->turns_at_other != -1 &&
+	    !loop_timer_is_armed(b->stop))
+		loop_timer_set(b->stop, 0);
+}
+
+static void
+test_busy_cb(void *arg)
+{
+	struct test_busy	*b = arg;
+	struct timespec		 ts = { 0, 200 * 1000 };	/* 0.2 ms */
+
+	b->turns++;
+	nanosleep(&ts, NULL);		/* a bounded slice of work */
+	/* A loop that starves the others fails the test, not hangs it. */
+	if (b->turns == TEST_BUSY_TURNS) {
+		loop_stop(b->loop);
+		return;
+	}
+	loop_timer_set(b->busy, 0);
+}
+
+static void
+test_busy_fd_cb(int fd, uint32_t events, void *arg)
+{
+	struct test_busy	*b = arg;
+	char			 c;
+
+	(void)events;
+	assert_int_equal(read(fd, &c, 1), 1);
+	b->fd.calls++;
+	b->turns_at_fd = b->turns;
+	test_busy_check_done(b);
+}
+
+static void
+test_busy_other_cb(void *arg)
+{
+	struct test_busy	*b = arg;
+
+	b->other_at = loop_now_ms();
+	b->turns_at_other = b->turns;
+	test_busy_check_done(b);
+}
+
+static void
+test_busy_starves_nothing(void **state)
+{
+	struct test_busy	 b;
+	uint64_t		 start;
+
+	(void)state;
+	b.turns = 0;
+	b.turns_at_fd = b.turns_at_other = -1;
+	assert_non_null(b.loop = loop_create());
+	b.busy = loop_timer_new(b.loop, test_busy_cb, &b);
+	b.other = loop_timer_new(b.loop, test_busy_other_cb, &b);
+	b.stop = loop_timer_new(b.loop, test_stop_cb, b.loop);
+	test_pipe(&b.fd, NULL, 1);
+	assert_int_equal(loop_add_fd(b.loop, b.fd.p[0], EPOLLIN,
+	    test_busy_fd_cb, &b), 0);
+	start = loop_now_ms();
+	loop_timer_set(b.busy, 0);
+	loop_timer_set(b.other, 20);
+	assert_int_equal(loop_run(b.loop), 0);
+
+	/* The readable fd ran after the first turn, not after the work. */
+	assert_int_equal(b.fd.calls, 1);
+	assert_in_range(b.turns_at_fd, 0, 1);
+	/* The 20 ms timer ran on time, between turns. */
+	assert_true(b.other_at - start >= 20);
+	assert_true(b.other_at - start < 200);
+	assert_true(b.turns_at_other > 1);
+	/* Work was still pending: the stop timer got its turn, too. */
+	assert_true(loop_timer_is_armed(b.busy));
+	loop_timer_free(b.busy);
+	loop_timer_free(b.other);
+	loop_timer_free(b.stop);
+	loop_free(b.loop);
+	test_close(&b.fd);
+}
+
+/* Two flows' tailers, each with a backlog. */
+struct test_pair {
+	struct loop		*loop;
+	struct loop_timer	*t[2];
+	int			 turns[2];
+};
+
+static void
+test_pair_turn(struct test_pair *p, int i)
+{
+	p->turns[i]++;
+	if (p->turns[0] + p->turns[1] >= 100) {
+		loop_stop(p->loop);
+		return;
+	}
+	loop_timer_set(p->t[i], 0);
+}
+
+static void
+test_pair_cb0(void *arg)
+{
+	test_pair_turn(arg, 0);
+}
+
+static void
+test_pair_cb1(void *arg)
+{
+	test_pair_turn(arg, 1);
+}
+
+static void
+test_busy_take_turns(void **state)
+{
+	struct test_pair	p;
+
+	(void)state;
+	p.turns[0] = p.turns[1] = 0;
+	assert_non_null(p.loop = loop_create());
+	p.t[0] = loop_timer_new(p.loop, test_pair_cb0, &p);
+	p.t[1] = loop_timer_new(p.loop, test_pair_cb1, &p);
+	loop_timer_set(p.t[0], 0);
+	loop_timer_set(p.t[1], 0);
+	assert_int_equal(loop_run(p.loop), 0);
+	/* Each had a turn in every round. */
+	assert_true(p.turns[0] - p.turns[1] <= 1);
+	assert_true(p.turns[1] - p.turns[0] <= 1);
+	loop_timer_free(p.t[0]);
+	loop_timer_free(p.t[1]);
+	loop_free(p.loop);
+}
+
+/* Records the order in which timers fire. */
+struct test_order {
+	int	 fired[3];
+	int	 n;
+};
+
+struct test_order_timer {
+	struct test_order	*o;
+	int			 id;
+};
+
+static void
+test_order_cb(void *arg)
+{
+	struct test_order_timer	*ot = arg;
+
+	ot->o->fired[ot->o->n++] = ot->id;
+}
+
+static void
+test_deadline_order(void **state)
+{
+	struct test_order	 o = { { 0, 0, 0 }, 0 };
+	struct test_order_timer	 ot[3];
+	struct loop		*l;
+	struct loop_timer	*t[3], *stop;
+	struct timespec		 ts = { 0, 40 * 1000 * 1000 };
+	int			 i;
+
+	(void)state;
+	assert_non_null(l = loop_create());
+	/* Created in one order, armed in another, all due at the start. */
+	for (i = 0; i < 3; i++) {
+		ot[i].o = &o;
+		ot[i].id = i;
+		t[i] = loop_timer_new(l, test_order_cb, &ot[i]);
+	}
+	loop_timer_set(t[1], 30);
+	loop_timer_set(t[2], 1);
+	loop_timer_set(t[0], 15);
+	stop = loop_timer_new(l, test_stop_cb, l);
+	loop_timer_set(stop, 35);
+	nanosleep(&ts, NULL);
+	assert_int_equal(loop_run(l), 0);
+	assert_int_equal(o.n, 3);
+	assert_int_equal(o.fired[0], 2);
+	assert_int_equal(o.fired[1], 0);
+	assert_int_equal(o.fired[2], 1);
+	for (i = 0; i < 3; i++)
+		loop_timer_free(t[i]);
+	loop_timer_free(stop);
+	loop_free(l);
+}
+
 int
 main(void)
 {
@@ -192,6 +397,9 @@ main(void)
 		cmocka_unit_test(test_stale_event),
 		cmocka_unit_test(test_delete_self),
 		cmocka_unit_test(test_timer_fires),
+		cmocka_unit_test(test_busy_starves_nothing),
+		cmocka_unit_test(test_busy_take_turns),
+		cmocka_unit_test(test_deadline_order),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
