@@ -262,8 +262,7 @@ struct logtojson {
 	size_t			 nfields;	/* names given or default */
 	struct logtojson_key	*keys;		/* in output order */
 	size_t			 nkeys;
-	char			*scratch;	/* repaired or unescaped text */
-	size_t			 scratchcap;
+	struct buf		 scratch;	/* repaired or unescaped text */
 	struct logtojson_pair	 pairs[LOGTOJSON_MAX_PAIRS];
 	size_t			 npairs;
 	/*
@@ -303,14 +302,17 @@ logtojson_set_keys(struct logtojson *lj, const char *const *names,
 	}
 }
 
-static void
+/*
+ * Empties scratch and makes room for need bytes there.  Returns its
+ * memory, or NULL if need passes its maximum.
+ */
+static char *
 logtojson_scratch(struct logtojson *lj, size_t need)
 {
-	if (need <= lj->scratchcap)
-		return;
-	free(lj->scratch);
-	lj->scratch = xmalloc(need);
-	lj->scratchcap = need;
+	buf_reset(&lj->scratch);
+	if (buf_reserve(&lj->scratch, need) == -1)
+		return (NULL);
+	return (lj->scratch.data);
 }
 
 /*
@@ -440,6 +442,7 @@ logtojson_create(const void *arg, struct conv_report *r)
 
 	lj = xcalloc(1, sizeof *lj);
 	buf_init(&lj->cpre, CONV_BUF_MAX);
+	buf_init(&lj->scratch, CONV_BUF_MAX);
 	lj->format = (enum logtojson_format)o->log_format;
 	lj->dash_null = logtojson_builtin[o->log_format].dash_null;
 	lj->pretty = o->json_format;
@@ -479,7 +482,7 @@ logtojson_free(void *arg)
 		pcre2_code_free(lj->re);
 	if (lj->re_ascii != NULL)
 		pcre2_code_free(lj->re_ascii);
-	free(lj->scratch);
+	buf_free(&lj->scratch);
 	free(lj);
 }
 
@@ -632,9 +635,10 @@ logtojson_regex(struct logtojson *lj, const char *line, size_t len,
 	/* Java matches the decoded String: repair as its decoder does. */
 	ascii = utf8_is_ascii(line, len);
 	if (!ascii && !utf8_is_valid(line, len)) {
-		logtojson_scratch(lj, UTF8_REPAIR_MAX(len) + 1);
-		len = utf8_repair(lj->scratch, line, len);
-		s = lj->scratch;
+		if (logtojson_scratch(lj, UTF8_REPAIR_MAX(len)) == NULL)
+			return (CONV_ERROR);
+		len = utf8_repair(lj->scratch.data, line, len);
+		s = lj->scratch.data;
 	}
 	rc = logtojson_match(lj, s, len, ascii);
 	if (rc == PCRE2_ERROR_NOMATCH)
@@ -717,7 +721,7 @@ logtojson_emit_pairs(struct logtojson *lj, struct json_out *jo,
 			json_out_string(jo, line + last->off, last->len);
 			break;
 		case LOGTOJSON_V_SCRATCH:
-			json_out_string(jo, lj->scratch + last->off,
+			json_out_string(jo, lj->scratch.data + last->off,
 			    last->len);
 			break;
 		case LOGTOJSON_V_TRUE:
@@ -822,7 +826,7 @@ logtojson_logfmt_quoted(struct logtojson *lj, const char **pp,
     const char *end, size_t *woff)
 {
 	const char	*p = *pp;
-	char		*w = lj->scratch + *woff;
+	char		*w = lj->scratch.data + *woff;
 	int		 c, lo;
 
 	while (p < end && *p != '"') {
@@ -877,7 +881,7 @@ logtojson_logfmt_quoted(struct logtojson *lj, const char **pp,
 	if (p == end)
 		return (-1);
 	*pp = p + 1;
-	*woff = w - lj->scratch;
+	*woff = w - lj->scratch.data;
 	return (0);
 }
 
@@ -889,7 +893,8 @@ logtojson_logfmt(struct logtojson *lj, const char *line, size_t len,
 	size_t		 klen, woff = 0, start;
 
 	lj->npairs = 0;
-	logtojson_scratch(lj, len + 1);
+	if (logtojson_scratch(lj, len + 1) == NULL)
+		return (CONV_ERROR);
 	for (;;) {
 		while (p < end && (*p == ' ' || *p == '\t'))
 			p++;
@@ -1077,7 +1082,7 @@ logtojson_sd(struct logtojson *lj, const char **pp, const char *end)
 				return (-1);
 			p += 2;
 			start = woff;
-			w = lj->scratch + woff;
+			w = lj->scratch.data + woff;
 			while (p < end && *p != '"') {
 				if (*p == '\\' && p + 1 < end &&
 				    (p[1] == '"' || p[1] == '\\' ||
@@ -1090,7 +1095,7 @@ logtojson_sd(struct logtojson *lj, const char **pp, const char *end)
 			if (p == end)
 				return (-1);
 			p++;
-			woff = w - lj->scratch;
+			woff = w - lj->scratch.data;
 			if (logtojson_add_pair(lj, name, nlen,
 			    LOGTOJSON_V_SCRATCH, start, woff - start,
 			    (int)lj->npairs) == -1)
@@ -1125,7 +1130,8 @@ logtojson_rfc5424(struct logtojson *lj, const char *line, size_t len,
 	int		 nil_sd = 0, prival;
 
 	lj->npairs = 0;
-	logtojson_scratch(lj, len + 1);
+	if (logtojson_scratch(lj, len + 1) == NULL)
+		return (CONV_ERROR);
 	if (p == end || *p++ != '<')
 		return (CONV_DROP);
 	pri = p;
@@ -1296,9 +1302,10 @@ logtojson_nginx(struct logtojson *lj, const char *line, size_t len,
 	int		 rc;
 
 	if (!utf8_is_valid(line, len)) {
-		logtojson_scratch(lj, UTF8_REPAIR_MAX(len) + 1);
-		len = utf8_repair(lj->scratch, line, len);
-		line = lj->scratch;
+		if (logtojson_scratch(lj, UTF8_REPAIR_MAX(len)) == NULL)
+			return (CONV_ERROR);
+		len = utf8_repair(lj->scratch.data, line, len);
+		line = lj->scratch.data;
 	}
 	rc = logtojson_match(lj, line, len, utf8_is_ascii(line, len));
 	if (rc == PCRE2_ERROR_NOMATCH)
