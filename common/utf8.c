@@ -13,6 +13,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "buf.h"
 #include "utf8.h"
 
 int
@@ -156,4 +157,15 @@ utf8_repair(char *dst, const char *s, size_t len)
 		i += -n;
 	}
 	return (o);
+}
+
+const char *
+utf8_repair_copy(struct buf *scratch, const char *s, size_t *len)
+{
+	buf_reset(scratch);
+	if (buf_reserve(scratch, UTF8_REPAIR_MAX(*len)) == -1)
+		return (NULL);
+	scratch->len = utf8_repair(scratch->data, s, *len);
+	*len = scratch->len;
+	return (scratch->data);
 }

@@ -634,12 +634,8 @@ logtojson_regex(struct logtojson *lj, const char *line, size_t len,
 
 	/* Java matches the decoded String: repair as its decoder does. */
 	ascii = utf8_is_ascii(line, len);
-	if (!ascii && !utf8_is_valid(line, len)) {
-		if (logtojson_scratch(lj, UTF8_REPAIR_MAX(len)) == NULL)
-			return (CONV_ERROR);
-		len = utf8_repair(lj->scratch.data, line, len);
-		s = lj->scratch.data;
-	}
+	if (!ascii && (s = utf8_repair_buf(&lj->scratch, line, &len)) == NULL)
+		return (CONV_ERROR);
 	rc = logtojson_match(lj, s, len, ascii);
 	if (rc == PCRE2_ERROR_NOMATCH)
 		return (CONV_DROP);
@@ -1301,12 +1297,8 @@ logtojson_nginx(struct logtojson *lj, const char *line, size_t len,
 	uint32_t	 g;
 	int		 rc;
 
-	if (!utf8_is_valid(line, len)) {
-		if (logtojson_scratch(lj, UTF8_REPAIR_MAX(len)) == NULL)
-			return (CONV_ERROR);
-		len = utf8_repair(lj->scratch.data, line, len);
-		line = lj->scratch.data;
-	}
+	if ((line = utf8_repair_buf(&lj->scratch, line, &len)) == NULL)
+		return (CONV_ERROR);
 	rc = logtojson_match(lj, line, len, utf8_is_ascii(line, len));
 	if (rc == PCRE2_ERROR_NOMATCH)
 		return (CONV_DROP);
