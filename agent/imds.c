@@ -42,6 +42,7 @@
 #include "imds.h"
 #include "log.h"
 #include "sigv4.h"
+#include "utf8.h"
 #include "xmalloc.h"
 
 #define IMDS_DEFAULT_URL	"http://169.254.169.254"
@@ -911,32 +912,6 @@ imds_free(struct imds *m)
 
 /* XML ------------------------------------------------------------------ */
 
-/* Appends code point cp as UTF-8. */
-static size_t
-imds_put_utf8(char *p, unsigned long cp)
-{
-	if (cp < 0x80) {
-		p[0] = cp;
-		return (1);
-	}
-	if (cp < 0x800) {
-		p[0] = 0xc0 | (cp >> 6);
-		p[1] = 0x80 | (cp & 0x3f);
-		return (2);
-	}
-	if (cp < 0x10000) {
-		p[0] = 0xe0 | (cp >> 12);
-		p[1] = 0x80 | ((cp >> 6) & 0x3f);
-		p[2] = 0x80 | (cp & 0x3f);
-		return (3);
-	}
-	p[0] = 0xf0 | (cp >> 18);
-	p[1] = 0x80 | ((cp >> 12) & 0x3f);
-	p[2] = 0x80 | ((cp >> 6) & 0x3f);
-	p[3] = 0x80 | (cp & 0x3f);
-	return (4);
-}
-
 /*
  * Decodes the character data s[0..len) (entities, CDATA sections) into a
  * new string; its length goes in *outlen.  Returns NULL on a bad entity.
@@ -1011,7 +986,7 @@ imds_xml_text(const char *s, size_t len, size_t *outlen)
 		/* "&#N;" takes at least 4 bytes: room for 4 of UTF-8. */
 		if (cp == 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
 			goto bad;
-		p += imds_put_utf8(p, cp);
+		p += utf8_encode(p, (uint32_t)cp);
 		s = semi + 1;
 	}
 	*p = '\0';
@@ -1104,7 +1079,7 @@ imds_lower(locale_t loc, const char *s, size_t len)
 			cp = (cp << 6) | (u[i + k] & 0x3f);
 		if (loc != (locale_t)0)
 			cp = towlower_l((wint_t)cp, loc);
-		p += imds_put_utf8(p, cp);
+		p += utf8_encode(p, (uint32_t)cp);
 		i += n;
 	}
 	*p = '\0';

@@ -39,6 +39,12 @@ int	utf8_is_valid(const char *s, size_t len);
 size_t	utf8_repair(char *dst, const char *s, size_t len);
 
 /*
+ * Writes code point cp (at most U+10FFFF, no surrogate: the caller checks)
+ * as UTF-8 at dst, which has room for 4 bytes.  Returns the length.
+ */
+size_t	utf8_encode(char *dst, uint32_t cp);
+
+/*
  * The slow half of utf8_repair_buf: empties scratch and writes the repair
  * of s[0..*len) there.  Returns scratch's data with *len set to the
  * repaired length, or NULL (scratch marked failed) if

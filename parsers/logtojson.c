@@ -787,31 +787,6 @@ logtojson_hex4(const char *p)
 	return (v);
 }
 
-static size_t
-logtojson_put_utf8(char *w, uint32_t c)
-{
-	if (c < 0x80) {
-		w[0] = (char)c;
-		return (1);
-	}
-	if (c < 0x800) {
-		w[0] = (char)(0xc0 | (c >> 6));
-		w[1] = (char)(0x80 | (c & 0x3f));
-		return (2);
-	}
-	if (c < 0x10000) {
-		w[0] = (char)(0xe0 | (c >> 12));
-		w[1] = (char)(0x80 | ((c >> 6) & 0x3f));
-		w[2] = (char)(0x80 | (c & 0x3f));
-		return (3);
-	}
-	w[0] = (char)(0xf0 | (c >> 18));
-	w[1] = (char)(0x80 | ((c >> 12) & 0x3f));
-	w[2] = (char)(0x80 | ((c >> 6) & 0x3f));
-	w[3] = (char)(0x80 | (c & 0x3f));
-	return (4);
-}
-
 /*
  * A logfmt quoted value at *pp (after the opening quote), unescaped into
  * scratch at *woff.  The unescaped text is never longer than the source.
@@ -864,7 +839,7 @@ logtojson_logfmt_quoted(struct logtojson *lj, const char **pp,
 				p += 6;
 			} else if (c >= 0xd800 && c <= 0xdfff)
 				c = 0xfffd;
-			w += logtojson_put_utf8(w, (uint32_t)c);
+			w += utf8_encode(w, (uint32_t)c);
 			break;
 		default:
 			/* Unknown escapes are kept as they are. */

@@ -557,6 +557,28 @@ test_utf8(void **state)
 	assert_memory_equal(p, RC "z", 4);
 	buf_free(&small);
 	buf_free(&scratch);
+
+	/* utf8_encode at each length's edges. */
+	assert_int_equal(utf8_encode(out, 0x41), 1);
+	assert_memory_equal(out, "A", 1);
+	assert_int_equal(utf8_encode(out, 0x7f), 1);
+	assert_memory_equal(out, "\x7f", 1);
+	assert_int_equal(utf8_encode(out, 0x80), 2);
+	assert_memory_equal(out, "\xc2\x80", 2);
+	assert_int_equal(utf8_encode(out, 0xe9), 2);
+	assert_memory_equal(out, "\xc3\xa9", 2);
+	assert_int_equal(utf8_encode(out, 0x7ff), 2);
+	assert_memory_equal(out, "\xdf\xbf", 2);
+	assert_int_equal(utf8_encode(out, 0x800), 3);
+	assert_memory_equal(out, "\xe0\xa0\x80", 3);
+	assert_int_equal(utf8_encode(out, 0xfffd), 3);
+	assert_memory_equal(out, RC, 3);
+	assert_int_equal(utf8_encode(out, 0x10000), 4);
+	assert_memory_equal(out, "\xf0\x90\x80\x80", 4);
+	assert_int_equal(utf8_encode(out, 0x1f600), 4);
+	assert_memory_equal(out, "\xf0\x9f\x98\x80", 4);
+	assert_int_equal(utf8_encode(out, 0x10ffff), 4);
+	assert_memory_equal(out, "\xf4\x8f\xbf\xbf", 4);
 	/* A repaired subject matches as Java's String would. */
 	assert_int_equal(run("a.b", "a" RC "b", 5, MATCHES), 1);
 }
