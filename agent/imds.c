@@ -54,6 +54,10 @@
 #define IMDS_URL_MAX		2048
 /* DescribeTags: "Version" of the EC2 Query API this was written against. */
 #define IMDS_EC2_VERSION	"2016-11-15"
+/* Its form body, up to the percent-encoded instance id. */
+#define IMDS_TAGS_FORM		"Action=DescribeTags&Version="		\
+				IMDS_EC2_VERSION			\
+				"&Filter.1.Name=resource-id&Filter.1.Value.1="
 
 /*
  * A snapshot: md first, so that a reader's pointer is the snapshot's.  Its
@@ -358,30 +362,6 @@ out:
 	return (ret);
 }
 
-/* Percent-encodes s for a form body (RFC 3986 unreserved stay). */
-static char *
-imds_form_escape(const char *s)
-{
-	static const char	 hex[] = "0123456789ABCDEF";
-	char			*out, *p;
-
-	p = out = xmalloc(strlen(s) * 3 + 1);
-	for (; *s != '\0'; s++) {
-		unsigned char	c = *s;
-
-		if (isalnum(c) || c == '-' || c == '_' || c == '.' ||
-		    c == '~')
-			*p++ = c;
-		else {
-			*p++ = '%';
-			*p++ = hex[c >> 4];
-			*p++ = hex[c & 15];
-		}
-	}
-	*p = '\0';
-	return (out);
-}
-
 /*
  * The credentials that sign DescribeTags: the environment's, else the
  * instance role's, fetched into *rolecreds (the caller clears it).
@@ -511,7 +491,8 @@ imds_tags(struct imds *m, const char *token, const char *instance_id,
 	struct curl_slist	*h = NULL;
 	const char		*region;
 	char			*host = NULL, *path = NULL;
-	char			*body = NULL, *id = NULL, *url = NULL;
+	struct buf		 form;
+	char			*body = NULL, *url = NULL;
 	json_t			*tags = NULL;
 
 	memset(&rolecreds, 0, sizeof rolecreds);
@@ -528,9 +509,11 @@ imds_tags(struct imds *m, const char *token, const char *instance_id,
 	if (imds_tags_endpoint(m, region, &url, &host, &path, cause) != 0)
 		goto out;
 
-	id = imds_form_escape(instance_id);
-	xasprintf(&body, "Action=DescribeTags&Version=" IMDS_EC2_VERSION
-	    "&Filter.1.Name=resource-id&Filter.1.Value.1=%s", id);
+	/* A form body: the id percent-encoded, 3 bytes a byte at most. */
+	buf_init(&form, sizeof IMDS_TAGS_FORM + 3 * strlen(instance_id));
+	buf_adds(&form, IMDS_TAGS_FORM);
+	sigv4_uri_encode(&form, instance_id, strlen(instance_id));
+	body = buf_take(&form);
 	if (imds_tags_headers(&creds, region, host, path, body, &h,
 	    cause) != 0)
 		goto out;
@@ -561,7 +544,6 @@ out:
 		curl_slist_free_all(h);
 	}
 	free(body);
-	free(id);
 	free(url);
 	free(path);
 	free(host);
