@@ -311,17 +311,6 @@ json_out_bool(struct json_out *j, int v)
 		buf_add(j->buf, "false", 5);
 }
 
-/* Writes the decimal digits of u ending at end; returns where they start. */
-static char *
-json_out_utoa(char *end, uint64_t u)
-{
-	do {
-		*--end = (char)('0' + u % 10);
-		u /= 10;
-	} while (u != 0);
-	return (end);
-}
-
 void
 json_out_int(struct json_out *j, int64_t v)
 {

@@ -82,6 +82,20 @@ void	json_out_double(struct json_out *, double);
 void	json_out_json(struct json_out *, const json_t *);
 
 /*
+ * Writes the decimal digits of u so that they end at end (20 bytes at
+ * most) and returns where they start.
+ */
+static inline char *
+json_out_utoa(char *end, uint64_t u)
+{
+	do {
+		*--end = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	return (end);
+}
+
+/*
  * Appends the JSON string escaping of s (without quotes) to buf, repairing
  * invalid UTF-8.  Exposed for converters that build strings by hand.
  */

@@ -562,33 +562,15 @@ regextojson_time(const struct regextojson *rj, const char *s, size_t len,
 	return (n > 0 && (size_t)n < isolen ? 0 : -1);
 }
 
-/* Writes an int64 in decimal into buf (24 bytes); returns its length. */
-static size_t
-regextojson_itoa(char *buf, int64_t v)
-{
-	char		 tmp[24];
-	uint64_t	 u = v < 0 ? -(uint64_t)v : (uint64_t)v;
-	size_t		 n = 0, len = 0;
-
-	do {
-		tmp[n++] = (char)('0' + u % 10);
-		u /= 10;
-	} while (u != 0);
-	if (v < 0)
-		buf[len++] = '-';
-	while (n > 0)
-		buf[len++] = tmp[--n];
-	return (len);
-}
-
 /* Decides what a matched field is written as. */
 static void
 regextojson_classify(const struct regextojson *rj,
     const struct regextojson_field *f, const char *s, size_t len,
     time_t now, struct regextojson_val *v)
 {
-	int64_t	iv;
-	int	b;
+	int64_t	 iv;
+	char	*p, *end = v->tmp + sizeof v->tmp;
+	int	 b;
 
 	v->kind = REGEXTOJSON_V_STRING;
 	v->s = s;
@@ -598,8 +580,12 @@ regextojson_classify(const struct regextojson *rj,
 	case REGEXTOJSON_INT:
 		if (regextojson_parse_int(s, len, &iv) == 0) {
 			v->kind = REGEXTOJSON_V_LITERAL;
-			v->len = regextojson_itoa(v->tmp, iv);
-			v->s = v->tmp;
+			p = json_out_utoa(end, iv < 0 ? -(uint64_t)iv :
+			    (uint64_t)iv);
+			if (iv < 0)
+				*--p = '-';
+			v->s = p;
+			v->len = (size_t)(end - p);
 		}
 		break;
 	case REGEXTOJSON_FLOAT:
