@@ -312,6 +312,13 @@ json_out_bool(struct json_out *j, int v)
 }
 
 void
+json_out_raw(struct json_out *j, const char *s, size_t len)
+{
+	json_out_before_value(j);
+	buf_add(j->buf, s, len);
+}
+
+void
 json_out_int(struct json_out *j, int64_t v)
 {
 	char	 tmp[24], *p;

@@ -78,6 +78,11 @@ void	json_out_null(struct json_out *);
 void	json_out_bool(struct json_out *, int);
 void	json_out_int(struct json_out *, int64_t);
 void	json_out_double(struct json_out *, double);
+/*
+ * A value that is already JSON text (a number kept as the input wrote
+ * it), written as it is: the separators and layout, then s[0..len).
+ */
+void	json_out_raw(struct json_out *, const char *s, size_t len);
 /* A jansson value (object, array or scalar), laid out the same way. */
 void	json_out_json(struct json_out *, const json_t *);
 

@@ -708,11 +708,7 @@ regextojson_compact(const struct regextojson *rj, const char *in,
 	out->len = w + 2 - out->data;
 }
 
-/*
- * PRETTYPRINT through json_out.  json_out has no call for a number kept
- * in its text form, so null is written for the separators and layout, and
- * its four bytes are replaced by the literal.
- */
+/* PRETTYPRINT through json_out; a literal is written as its text. */
 static void
 regextojson_pretty(const struct regextojson *rj, const char *in,
     const PCRE2_SIZE *ov, int rc, struct buf *out, time_t now)
@@ -734,15 +730,13 @@ regextojson_pretty(const struct regextojson *rj, const char *in,
 		}
 		regextojson_classify(rj, f, in + ov[2 * f->group],
 		    ov[2 * f->group + 1] - ov[2 * f->group], now, &v);
-		if (v.kind == REGEXTOJSON_V_LITERAL) {
-			json_out_null(&jo);
-			if (buf_has_failed(out))
-				return;		/* no "null" to replace */
-			out->len -= 4;
-			if (v.neg)
-				buf_add(out, "-", 1);
+		if (v.kind == REGEXTOJSON_V_LITERAL && v.neg) {
+			/* Apart in the line: "-007.5" is written -7.5. */
+			json_out_raw(&jo, "-", 1);
 			buf_add(out, v.s, v.len);
-		} else
+		} else if (v.kind == REGEXTOJSON_V_LITERAL)
+			json_out_raw(&jo, v.s, v.len);
+		else
 			json_out_string(&jo, v.s, v.len);
 	}
 	json_out_object_end(&jo);
