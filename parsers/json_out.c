@@ -33,6 +33,7 @@
 
 #include "converter.h"
 #include "json_out.h"
+#include "log.h"
 #include "utf8.h"
 
 const char *const json_out_formats[] = { "COMPACT", "PRETTYPRINT", NULL };
@@ -169,6 +170,19 @@ json_out_quoted(struct buf *buf, const char *s, size_t len)
 		return;
 	w = json_out_put_quoted(buf->data + buf->len, s, len);
 	buf->len = w - buf->data;
+}
+
+size_t
+json_out_prefix(struct buf *b, const char *key, size_t len, size_t *off)
+{
+	*off = b->len;
+	buf_addc(b, b->len == 0 ? '{' : ',');
+	json_out_quoted(b, key, len);
+	buf_addc(b, ':');
+	if (buf_reserve(b, 16) == -1 || buf_has_failed(b))
+		fatalx("json_out: keys past %zu bytes", b->max);
+	memset(b->data + b->len, 0, 16);
+	return (b->len - *off);
 }
 
 void

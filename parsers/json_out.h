@@ -113,6 +113,18 @@ void	json_out_escape(struct buf *buf, const char *s, size_t len);
  */
 void	json_out_quoted(struct buf *buf, const char *s, size_t len);
 
+/*
+ * For converters that write COMPACT objects by hand, copying each key's
+ * prefix with json_out_put16: appends the next member's prefix to the
+ * table b, '{"key":' if b is empty (the first member) and ',"key":' after
+ * it, escaped as json_out_key does.  b always keeps 16 zero bytes after
+ * its contents for json_out_put16 to read.  Sets *off to where the prefix
+ * starts in b->data and returns its length.  Keys come from the
+ * configuration, so going past b's maximum is fatal.
+ */
+size_t	json_out_prefix(struct buf *b, const char *key, size_t len,
+	    size_t *off);
+
 /* The most bytes json_out_put_quoted writes for len input bytes. */
 #define JSON_OUT_QUOTED_MAX(len)	(6 * (size_t)(len) + 2)
 

@@ -226,8 +226,9 @@ struct logtojson_key {
 
 /* A key of the COMPACT writer: its prefix in cpre, and its group. */
 struct logtojson_ckey {
-	const char	*pre;
-	size_t		 prelen;
+	const char	*pre;		/* cpre.data + off: {"name": */
+	size_t		 len;
+	size_t		 off;
 	uint32_t	 g;
 };
 
@@ -433,6 +434,26 @@ logtojson_prepare(struct logtojson *lj, const char *java)
 	}
 }
 
+/*
+ * COMPACT output of the regex formats, the hot path: each key's
+ * '{"name":' or ',"name":' is escaped once, here.
+ */
+static void
+logtojson_compact_keys(struct logtojson *lj)
+{
+	size_t	i;
+
+	lj->ckeys = xcalloc(lj->nkeys + 1, sizeof *lj->ckeys);
+	for (i = 0; i < lj->nkeys; i++) {
+		lj->ckeys[i].len = json_out_prefix(&lj->cpre,
+		    lj->keys[i].name, lj->keys[i].len, &lj->ckeys[i].off);
+		lj->ckeys[i].g = lj->keys[i].src;
+	}
+	/* Pointers, now that cpre is complete: one load less per key. */
+	for (i = 0; i < lj->nkeys; i++)
+		lj->ckeys[i].pre = lj->cpre.data + lj->ckeys[i].off;
+}
+
 static void *
 logtojson_create(const void *arg, struct conv_report *r)
 {
@@ -453,6 +474,8 @@ logtojson_create(const void *arg, struct conv_report *r)
 		goto fail;
 	if (lj->re != NULL)
 		logtojson_prepare(lj, java);
+	if (!lj->pretty && lj->format <= LOGTOJSON_RFC3339SYSLOG)
+		logtojson_compact_keys(lj);
 	return (lj);
 fail:
 	logtojson_free(lj);
@@ -534,7 +557,7 @@ logtojson_members(const struct logtojson *lj, const char *s,
 	end = out->data + out->cap;
 	kend = lj->ckeys + lj->nkeys;
 	for (k = lj->ckeys; k < kend; k++) {
-		w = json_out_put16(w, k->pre, k->prelen);
+		w = json_out_put16(w, k->pre, k->len);
 		if ((int)k->g >= rc || ov[2 * k->g] == PCRE2_UNSET) {
 			memcpy(w, "null", 4);
 			w += 4;
@@ -563,39 +586,17 @@ logtojson_members(const struct logtojson *lj, const char *s,
 
 /*
  * The same bytes json_out writes in COMPACT mode, with each key's prefix
- * written once at the first record (and followed by 16 bytes of padding,
- * for json_out_put16): a converted line then costs the match, one
- * reservation, one move per key and one copy-and-check per value.
+ * written once at create (json_out_prefix): a converted line then costs
+ * the match, one reservation, one move per key and one copy-and-check
+ * per value.
  */
 static void
 logtojson_compact(struct logtojson *lj, const char *s, size_t len,
     const PCRE2_SIZE *ov, int rc, struct buf *out)
 {
 	char	*w;
-	size_t	 i, slack, all;
+	size_t	 slack, all;
 
-	if (lj->ckeys == NULL) {
-		lj->ckeys = xcalloc(lj->nkeys + 1, sizeof *lj->ckeys);
-		for (i = 0; i < lj->nkeys; i++) {
-			lj->ckeys[i].prelen = lj->cpre.len;
-			buf_add(&lj->cpre, i == 0 ? "{\"" : ",\"", 2);
-			json_out_escape(&lj->cpre, lj->keys[i].name,
-			    lj->keys[i].len);
-			buf_add(&lj->cpre, "\":", 2);
-			lj->ckeys[i].g = lj->keys[i].src;
-		}
-		/* The keys come from the configuration: never near max. */
-		if (buf_reserve(&lj->cpre, 16) == -1)
-			fatalx("logtojson: keys too long");
-		memset(lj->cpre.data + lj->cpre.len, 0, 16);
-		/* Offsets become pointers now that cpre is complete. */
-		for (i = 0; i < lj->nkeys; i++) {
-			lj->ckeys[i].pre = lj->cpre.data + lj->ckeys[i].prelen;
-			lj->ckeys[i].prelen = (i + 1 < lj->nkeys ?
-			    lj->ckeys[i + 1].prelen : lj->cpre.len) -
-			    lj->ckeys[i].prelen;
-		}
-	}
 	/*
 	 * Room for the prefixes, "null"s, "}\n" and 16 spare bytes (slack).
 	 * Values can be no longer than the line, but groups can nest: when

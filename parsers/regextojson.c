@@ -236,19 +236,10 @@ regextojson_compile(struct regextojson *rj, const char *pattern,
 	}
 	qsort(rj->fields, rj->nfields, sizeof *rj->fields,
 	    regextojson_field_cmp);
-	for (j = 0; j < rj->nfields; j++) {
-		rj->fields[j].keyoff = rj->keys.len;
-		buf_add(&rj->keys, j == 0 ? "{\"" : ",\"", 2);
-		json_out_escape(&rj->keys, rj->fields[j].name,
-		    rj->fields[j].namelen);
-		buf_add(&rj->keys, "\":", 2);
-		rj->fields[j].keylen = rj->keys.len - rj->fields[j].keyoff;
-	}
-	/* Padding: a key is copied 16 bytes at a time (json_out_put16). */
-	/* The keys come from the pattern: never near max. */
-	if (buf_reserve(&rj->keys, 16) == -1)
-		fatalx("regextojson: keys too long");
-	memset(rj->keys.data + rj->keys.len, 0, 16);
+	for (j = 0; j < rj->nfields; j++)
+		rj->fields[j].keylen = json_out_prefix(&rj->keys,
+		    rj->fields[j].name, rj->fields[j].namelen,
+		    &rj->fields[j].keyoff);
 
 	/* Out of memory is fatal, as with xmalloc. */
 	rj->md = pcre2_match_data_create_from_pattern(rj->re, NULL);
