@@ -14,6 +14,7 @@
 
 #include "base64.h"
 #include "dest.h"
+#include "json_out.h"
 #include "log.h"
 #include "xmalloc.h"
 
@@ -90,29 +91,11 @@ dest_body_reserve(struct buf *b, size_t n)
 void
 dest_body_json_string(struct buf *b, const char *s)
 {
-	static const char	 hex[] = "0123456789abcdef";
-	const unsigned char	*p;
-	char			*o;
+	size_t	n = strlen(s);
 
-	dest_body_reserve(b, 2 + 6 * strlen(s));
-	o = b->data + b->len;
-	*o++ = '"';
-	for (p = (const unsigned char *)s; *p != '\0'; p++) {
-		if (*p == '"' || *p == '\\') {
-			*o++ = '\\';
-			*o++ = (char)*p;
-		} else if (*p < 0x20 || *p == 0x7f) {
-			*o++ = '\\';
-			*o++ = 'u';
-			*o++ = '0';
-			*o++ = '0';
-			*o++ = hex[*p >> 4];
-			*o++ = hex[*p & 15];
-		} else
-			*o++ = (char)*p;
-	}
-	*o++ = '"';
-	b->len = (size_t)(o - b->data);
+	dest_body_reserve(b, JSON_OUT_QUOTED_MAX(n));
+	b->len = (size_t)(json_out_put_quoted(b->data + b->len, s, n) -
+	    b->data);
 }
 
 /* Copies a JSON string member (or "") into buf, bounded, printable only. */

@@ -127,7 +127,10 @@ size_t		 dest_body_max(const struct dest_ops *,
  */
 void		 dest_body_reserve(struct buf *b, size_t n);
 
-/* Appends s as a JSON string, quotes included (RFC 8259 section 7). */
+/*
+ * Appends s as a JSON string, quotes included, escaped as json_out writes
+ * strings (invalid UTF-8 repaired).
+ */
 void		 dest_body_json_string(struct buf *b, const char *s);
 
 /*

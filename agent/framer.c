@@ -88,13 +88,9 @@ framer_match(struct framer *f, pcre2_code *re, const char *s, size_t len)
 {
 	int	rc;
 
-	if (!utf8_is_valid(s, len)) {
-		/* A line is at most max_record, which fix's maximum allows. */
-		if (buf_reserve(&f->fix, UTF8_REPAIR_MAX(len)) == -1)
-			return (0);
-		len = utf8_repair(f->fix.data, s, len);
-		s = f->fix.data;
-	}
+	/* A line is at most max_record, which fix's maximum allows. */
+	if ((s = utf8_repair_buf(&f->fix, s, &len)) == NULL)
+		return (0);
 	if (jregex_is_jit(re))
 		rc = pcre2_jit_match(re, (PCRE2_SPTR)s, len, 0, 0, f->md,
 		    NULL);

@@ -44,6 +44,7 @@
 #include "imds.h"
 #include "log.h"
 #include "sigv4.h"
+#include "utf8.h"
 #include "xmalloc.h"
 
 #define IMDS_DEFAULT_URL	"http://169.254.169.254"
@@ -55,6 +56,10 @@
 #define IMDS_URL_MAX		2048
 /* DescribeTags: "Version" of the EC2 Query API this was written against. */
 #define IMDS_EC2_VERSION	"2016-11-15"
+/* Its form body, up to the percent-encoded instance id. */
+#define IMDS_TAGS_FORM		"Action=DescribeTags&Version="		\
+				IMDS_EC2_VERSION			\
+				"&Filter.1.Name=resource-id&Filter.1.Value.1="
 
 /*
  * A snapshot: md first, so that a reader's pointer is the snapshot's.  Its
@@ -364,30 +369,6 @@ out:
 	return (ret);
 }
 
-/* Percent-encodes s for a form body (RFC 3986 unreserved stay). */
-static char *
-imds_form_escape(const char *s)
-{
-	static const char	 hex[] = "0123456789ABCDEF";
-	char			*out, *p;
-
-	p = out = xmalloc(strlen(s) * 3 + 1);
-	for (; *s != '\0'; s++) {
-		unsigned char	c = *s;
-
-		if (isalnum(c) || c == '-' || c == '_' || c == '.' ||
-		    c == '~')
-			*p++ = c;
-		else {
-			*p++ = '%';
-			*p++ = hex[c >> 4];
-			*p++ = hex[c & 15];
-		}
-	}
-	*p = '\0';
-	return (out);
-}
-
 /*
  * The credentials that sign DescribeTags: the environment's, else the
  * instance role's, fetched into *rolecreds (the caller clears it).
@@ -517,7 +498,8 @@ imds_tags(struct imds *m, const char *token, const char *instance_id,
 	struct curl_slist	*h = NULL;
 	const char		*region;
 	char			*host = NULL, *path = NULL;
-	char			*body = NULL, *id = NULL, *url = NULL;
+	struct buf		 form;
+	char			*body = NULL, *url = NULL;
 	json_t			*tags = NULL;
 
 	memset(&rolecreds, 0, sizeof rolecreds);
@@ -534,9 +516,11 @@ imds_tags(struct imds *m, const char *token, const char *instance_id,
 	if (imds_tags_endpoint(m, region, &url, &host, &path, cause) != 0)
 		goto out;
 
-	id = imds_form_escape(instance_id);
-	xasprintf(&body, "Action=DescribeTags&Version=" IMDS_EC2_VERSION
-	    "&Filter.1.Name=resource-id&Filter.1.Value.1=%s", id);
+	/* A form body: the id percent-encoded, 3 bytes a byte at most. */
+	buf_init(&form, sizeof IMDS_TAGS_FORM + 3 * strlen(instance_id));
+	buf_adds(&form, IMDS_TAGS_FORM);
+	sigv4_uri_encode(&form, instance_id, strlen(instance_id));
+	body = buf_take(&form);
 	if (imds_tags_headers(&creds, region, host, path, body, &h,
 	    cause) != 0)
 		goto out;
@@ -567,7 +551,6 @@ out:
 		curl_slist_free_all(h);
 	}
 	free(body);
-	free(id);
 	free(url);
 	free(path);
 	free(host);
@@ -948,32 +931,6 @@ imds_free(struct imds *m)
 
 /* XML ------------------------------------------------------------------ */
 
-/* Appends code point cp as UTF-8. */
-static size_t
-imds_put_utf8(char *p, unsigned long cp)
-{
-	if (cp < 0x80) {
-		p[0] = cp;
-		return (1);
-	}
-	if (cp < 0x800) {
-		p[0] = 0xc0 | (cp >> 6);
-		p[1] = 0x80 | (cp & 0x3f);
-		return (2);
-	}
-	if (cp < 0x10000) {
-		p[0] = 0xe0 | (cp >> 12);
-		p[1] = 0x80 | ((cp >> 6) & 0x3f);
-		p[2] = 0x80 | (cp & 0x3f);
-		return (3);
-	}
-	p[0] = 0xf0 | (cp >> 18);
-	p[1] = 0x80 | ((cp >> 12) & 0x3f);
-	p[2] = 0x80 | ((cp >> 6) & 0x3f);
-	p[3] = 0x80 | (cp & 0x3f);
-	return (4);
-}
-
 /*
  * Decodes the character data s[0..len) (entities, CDATA sections) into a
  * new string; its length goes in *outlen.  Returns NULL on a bad entity.
@@ -1048,7 +1005,7 @@ imds_xml_text(const char *s, size_t len, size_t *outlen)
 		/* "&#N;" takes at least 4 bytes: room for 4 of UTF-8. */
 		if (cp == 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
 			goto bad;
-		p += imds_put_utf8(p, cp);
+		p += utf8_encode(p, (uint32_t)cp);
 		s = semi + 1;
 	}
 	*p = '\0';
@@ -1141,7 +1098,7 @@ imds_lower(locale_t loc, const char *s, size_t len)
 			cp = (cp << 6) | (u[i + k] & 0x3f);
 		if (loc != (locale_t)0)
 			cp = towlower_l((wint_t)cp, loc);
-		p += imds_put_utf8(p, cp);
+		p += utf8_encode(p, (uint32_t)cp);
 		i += n;
 	}
 	*p = '\0';

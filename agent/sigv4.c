@@ -95,10 +95,17 @@ sigv4_hexval(char c)
 	return (-1);
 }
 
+void
+sigv4_uri_encode(struct buf *b, const char *s, size_t n)
+{
+	sigv4_encode(b, s, n, 0);
+}
+
 /*
  * Percent-decodes n bytes then encodes them again, so that a parameter
  * sent raw and one sent already encoded sign the same.  A '%' not followed
- * by two hex digits stands for itself.
+ * by two hex digits stands for itself.  Returns the string (the caller
+ * frees it), or NULL if it would pass SIGV4_CANONICAL_MAX.
  */
 static char *
 sigv4_reencode(const char *s, size_t n)
@@ -120,6 +127,10 @@ sigv4_reencode(const char *s, size_t n)
 	}
 	sigv4_encode(&out, raw, len, 0);
 	free(raw);
+	if (buf_has_failed(&out)) {
+		buf_free(&out);
+		return (NULL);
+	}
 	return (buf_take(&out));
 }
 
@@ -190,16 +201,20 @@ sigv4_param_cmp(const void *a, const void *b)
 	return (strcmp(pa->value, pb->value));
 }
 
-/* Appends the canonical query string for the raw query q (may be NULL). */
-static void
+/*
+ * Appends the canonical query string for the raw query q (may be NULL).
+ * Returns 0, or -1 if a parameter would pass SIGV4_CANONICAL_MAX.
+ */
+static int
 sigv4_canonical_query(struct buf *b, const char *q)
 {
 	struct sigv4_param	*params = NULL;
 	const char		*p, *amp, *eq;
 	size_t			 n = 0, max = 1, i;
+	int			 ret = -1;
 
 	if (q == NULL || *q == '\0')
-		return;
+		return (0);
 	for (p = q; *p != '\0'; p++) {
 		if (*p == '&')
 			max++;
@@ -220,6 +235,8 @@ sigv4_canonical_query(struct buf *b, const char *q)
 			    (size_t)(amp - eq - 1));
 		}
 		n++;
+		if (params[n - 1].key == NULL || params[n - 1].value == NULL)
+			goto out;
 	}
 	qsort(params, n, sizeof *params, sigv4_param_cmp);
 	for (i = 0; i < n; i++) {
@@ -228,10 +245,15 @@ sigv4_canonical_query(struct buf *b, const char *q)
 		buf_adds(b, params[i].key);
 		buf_addc(b, '=');
 		buf_adds(b, params[i].value);
+	}
+	ret = 0;
+out:
+	for (i = 0; i < n; i++) {
 		free(params[i].key);
 		free(params[i].value);
 	}
 	free(params);
+	return (ret);
 }
 
 static int
@@ -412,7 +434,8 @@ sigv4_canonical_request(const struct sigv4_request *req,
 	buf_addc(&b, '\n');
 	sigv4_canonical_uri(&b, path, pathlen, req->keep_path);
 	buf_addc(&b, '\n');
-	sigv4_canonical_query(&b, query);
+	if (sigv4_canonical_query(&b, query) == -1)
+		goto fail;
 	buf_addc(&b, '\n');
 	sigv4_canonical_headers(&b, &sh, req->headers, req->nheaders);
 	buf_addc(&b, '\n');
@@ -425,16 +448,17 @@ sigv4_canonical_request(const struct sigv4_request *req,
 		buf_adds(&b, hash);
 	}
 
-	if (buf_has_failed(&b) || buf_has_failed(&sh)) {
-		buf_free(&sh);
-		buf_free(&b);
-		return (NULL);
-	}
+	if (buf_has_failed(&b) || buf_has_failed(&sh))
+		goto fail;
 	if (signed_headers != NULL)
 		*signed_headers = buf_take(&sh);
 	else
 		buf_free(&sh);
 	return (buf_take(&b));
+fail:
+	buf_free(&sh);
+	buf_free(&b);
+	return (NULL);
 }
 
 char *

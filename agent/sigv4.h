@@ -30,6 +30,8 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "buf.h"
+
 /* "YYYYMMDDTHHMMSSZ" and a hex SHA-256, without their NUL. */
 #define SIGV4_DATE_LEN		16
 #define SIGV4_HASH_HEX_LEN	64
@@ -72,6 +74,14 @@ struct sigv4_credentials {
 	const char	*secret_access_key;
 	const char	*session_token;	/* NULL unless temporary */
 };
+
+/*
+ * Appends the n bytes at s to b URI-encoded as the spec asks (RFC 3986
+ * unreserved characters as they are, every other byte, '/' too, as %XX
+ * with upper-case hex): what a query parameter or form value is.  Past
+ * b's maximum b is marked failed (buf_has_failed).
+ */
+void	 sigv4_uri_encode(struct buf *b, const char *s, size_t n);
 
 /* Writes t (UTC) as "YYYYMMDDTHHMMSSZ" and a NUL into out. */
 void	 sigv4_amz_date(time_t t, char out[SIGV4_DATE_LEN + 1]);

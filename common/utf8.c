@@ -13,6 +13,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "buf.h"
 #include "utf8.h"
 
 int
@@ -156,4 +157,40 @@ utf8_repair(char *dst, const char *s, size_t len)
 		i += -n;
 	}
 	return (o);
+}
+
+size_t
+utf8_encode(char *dst, uint32_t cp)
+{
+	if (cp < 0x80) {
+		dst[0] = (char)cp;
+		return (1);
+	}
+	if (cp < 0x800) {
+		dst[0] = (char)(0xc0 | (cp >> 6));
+		dst[1] = (char)(0x80 | (cp & 0x3f));
+		return (2);
+	}
+	if (cp < 0x10000) {
+		dst[0] = (char)(0xe0 | (cp >> 12));
+		dst[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		dst[2] = (char)(0x80 | (cp & 0x3f));
+		return (3);
+	}
+	dst[0] = (char)(0xf0 | (cp >> 18));
+	dst[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+	dst[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+	dst[3] = (char)(0x80 | (cp & 0x3f));
+	return (4);
+}
+
+const char *
+utf8_repair_copy(struct buf *scratch, const char *s, size_t *len)
+{
+	buf_reset(scratch);
+	if (buf_reserve(scratch, UTF8_REPAIR_MAX(*len)) == -1)
+		return (NULL);
+	scratch->len = utf8_repair(scratch->data, s, *len);
+	*len = scratch->len;
+	return (scratch->data);
 }

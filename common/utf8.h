@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
+
 /*
  * Looks at the sequence at p (r >= 1 bytes left, p[0] >= 0x80).  Returns
  * its length if it is a valid UTF-8 character, or minus the number of
@@ -35,5 +37,34 @@ int	utf8_is_valid(const char *s, size_t len);
  */
 #define UTF8_REPAIR_MAX(len)	((len) * 3)
 size_t	utf8_repair(char *dst, const char *s, size_t len);
+
+/*
+ * Writes code point cp (at most U+10FFFF, no surrogate: the caller checks)
+ * as UTF-8 at dst, which has room for 4 bytes.  Returns the length.
+ */
+size_t	utf8_encode(char *dst, uint32_t cp);
+
+/*
+ * The slow half of utf8_repair_buf: empties scratch and writes the repair
+ * of s[0..*len) there.  Returns scratch's data with *len set to the
+ * repaired length, or NULL (scratch marked failed) if
+ * UTF8_REPAIR_MAX(*len) bytes would pass scratch's maximum.
+ */
+const char *utf8_repair_copy(struct buf *scratch, const char *s,
+	    size_t *len);
+
+/*
+ * s[0..*len) as Java decodes it: s itself when it is valid UTF-8 (the
+ * common case, one scan and no copy), else its repair in scratch, as
+ * utf8_repair_copy.  Returns NULL only if the repair passes scratch's
+ * maximum.  What it returns in scratch stays there until scratch changes.
+ */
+static inline const char *
+utf8_repair_buf(struct buf *scratch, const char *s, size_t *len)
+{
+	if (utf8_is_valid(s, *len))
+		return (s);
+	return (utf8_repair_copy(scratch, s, len));
+}
 
 #endif /* UTF8_H */

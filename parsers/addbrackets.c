@@ -22,37 +22,37 @@ static const struct conv_key addbrackets_keys[] = {
 	{ .name = NULL }
 };
 
-/* No options; the instance is a token for the chain. */
+/* No options; the instance holds the repaired record. */
 struct addbrackets {
-	int	unused;
+	struct buf	fixed;
 };
 
 static void *
 addbrackets_create(const void *opts, struct conv_report *r)
 {
+	struct addbrackets	*ab;
+
 	(void)opts;
 	(void)r;
-	return (xcalloc(1, sizeof(struct addbrackets)));
+	ab = xcalloc(1, sizeof *ab);
+	buf_init(&ab->fixed, CONV_BUF_MAX);
+	return (ab);
 }
 
 static enum conv_result
 addbrackets_convert(void *inst, const char *in, size_t len,
     struct buf *out, const struct conv_ctx *ctx)
 {
-	(void)inst;
+	struct addbrackets	*ab = inst;
+
 	(void)ctx;
+	if ((in = utf8_repair_buf(&ab->fixed, in, &len)) == NULL)
+		return (CONV_ERROR);
 	out->len = 0;
-	if (utf8_is_valid(in, len)) {
-		if (buf_reserve(out, len + 2) == -1)
-			return (CONV_ERROR);
-		out->data[out->len++] = '{';
-		buf_add(out, in, len);
-	} else {
-		if (buf_reserve(out, UTF8_REPAIR_MAX(len) + 2) == -1)
-			return (CONV_ERROR);
-		out->data[out->len++] = '{';
-		out->len += utf8_repair(out->data + out->len, in, len);
-	}
+	if (buf_reserve(out, len + 2) == -1)
+		return (CONV_ERROR);
+	out->data[out->len++] = '{';
+	buf_add(out, in, len);
 	buf_add(out, "}", 1);
 	return (CONV_OK);
 }
@@ -60,7 +60,12 @@ addbrackets_convert(void *inst, const char *in, size_t len,
 static void
 addbrackets_free(void *inst)
 {
-	free(inst);
+	struct addbrackets	*ab = inst;
+
+	if (ab == NULL)
+		return;
+	buf_free(&ab->fixed);
+	free(ab);
 }
 
 const struct converter_ops addbrackets_ops = {

@@ -39,6 +39,7 @@
 #include "ec2_metadata.h"
 #include "json_out.h"
 #include "log.h"
+#include "utf8.h"
 #include "xmalloc.h"
 
 #define ADDEC2METADATA_TTL_MAX	(7 * 24 * 3600)
@@ -147,31 +148,6 @@ addec2metadata_members(const struct ec2_metadata *md)
 	return (o);
 }
 
-/*
- * Copies in[0..len) to buf with each invalid UTF-8 sequence replaced by
- * U+FFFD as Java decodes it.  Runs of bytes >= 0x80 go through
- * json_out_escape, which repairs them and escapes nothing else (only ASCII
- * is escaped); its rule treats the end of a run like the ASCII byte that
- * follows it, so cutting runs there changes nothing.
- */
-static void
-addec2metadata_repair(struct buf *buf, const char *in, size_t len)
-{
-	size_t	i = 0, j;
-
-	buf_reset(buf);
-	while (i < len) {
-		for (j = i; j < len && (unsigned char)in[j] < 0x80; j++)
-			;
-		buf_add(buf, in + i, j - i);
-		for (i = j; j < len && (unsigned char)in[j] >= 0x80; j++)
-			;
-		if (j > i)
-			json_out_escape(buf, in + i, j - i);
-		i = j;
-	}
-}
-
 static enum conv_result
 addec2metadata_convert(void *inst, const char *in, size_t len,
     struct buf *out, const struct conv_ctx *ctx)
@@ -217,10 +193,9 @@ addec2metadata_convert(void *inst, const char *in, size_t len,
 		n--;
 	obj = json_loadb(in, n, flags, &jerr);
 	if (obj == NULL && json_error_code(&jerr) == json_error_invalid_utf8) {
-		addec2metadata_repair(&a->fixed, in, n);
-		if (buf_has_failed(&a->fixed))
+		if ((in = utf8_repair_buf(&a->fixed, in, &n)) == NULL)
 			return (CONV_ERROR);
-		obj = json_loadb(a->fixed.data, a->fixed.len, flags, &jerr);
+		obj = json_loadb(in, n, flags, &jerr);
 	}
 	if (obj == NULL || !json_is_object(obj)) {
 		json_decref(obj);

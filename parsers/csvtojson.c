@@ -262,14 +262,9 @@ csvtojson_convert(void *inst, const char *in, size_t len,
 		len--;
 	if (c->ncols == 0)
 		len = 0;	/* nothing to split for */
-	if (c->re != NULL && !utf8_is_valid(in, len)) {
-		buf_reset(&c->fixed);
-		if (buf_reserve(&c->fixed, UTF8_REPAIR_MAX(len)) == -1)
-			return (CONV_ERROR);
-		c->fixed.len = utf8_repair(c->fixed.data, in, len);
-		in = c->fixed.data;
-		len = c->fixed.len;
-	}
+	if (c->re != NULL && (in = utf8_repair_buf(&c->fixed, in, &len)) ==
+	    NULL)
+		return (CONV_ERROR);
 
 	/*
 	 * Pattern.split with limit 0.  Only the first ncols pieces are kept,

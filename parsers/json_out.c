@@ -33,6 +33,7 @@
 
 #include "converter.h"
 #include "json_out.h"
+#include "log.h"
 #include "utf8.h"
 
 const char *const json_out_formats[] = { "COMPACT", "PRETTYPRINT", NULL };
@@ -169,6 +170,19 @@ json_out_quoted(struct buf *buf, const char *s, size_t len)
 		return;
 	w = json_out_put_quoted(buf->data + buf->len, s, len);
 	buf->len = w - buf->data;
+}
+
+size_t
+json_out_prefix(struct buf *b, const char *key, size_t len, size_t *off)
+{
+	*off = b->len;
+	buf_addc(b, b->len == 0 ? '{' : ',');
+	json_out_quoted(b, key, len);
+	buf_addc(b, ':');
+	if (buf_reserve(b, 16) == -1 || buf_has_failed(b))
+		fatalx("json_out: keys past %zu bytes", b->max);
+	memset(b->data + b->len, 0, 16);
+	return (b->len - *off);
 }
 
 void
@@ -311,15 +325,11 @@ json_out_bool(struct json_out *j, int v)
 		buf_add(j->buf, "false", 5);
 }
 
-/* Writes the decimal digits of u ending at end; returns where they start. */
-static char *
-json_out_utoa(char *end, uint64_t u)
+void
+json_out_raw(struct json_out *j, const char *s, size_t len)
 {
-	do {
-		*--end = (char)('0' + u % 10);
-		u /= 10;
-	} while (u != 0);
-	return (end);
+	json_out_before_value(j);
+	buf_add(j->buf, s, len);
 }
 
 void

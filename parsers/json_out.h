@@ -78,8 +78,27 @@ void	json_out_null(struct json_out *);
 void	json_out_bool(struct json_out *, int);
 void	json_out_int(struct json_out *, int64_t);
 void	json_out_double(struct json_out *, double);
+/*
+ * A value that is already JSON text (a number kept as the input wrote
+ * it), written as it is: the separators and layout, then s[0..len).
+ */
+void	json_out_raw(struct json_out *, const char *s, size_t len);
 /* A jansson value (object, array or scalar), laid out the same way. */
 void	json_out_json(struct json_out *, const json_t *);
+
+/*
+ * Writes the decimal digits of u so that they end at end (20 bytes at
+ * most) and returns where they start.
+ */
+static inline char *
+json_out_utoa(char *end, uint64_t u)
+{
+	do {
+		*--end = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	return (end);
+}
 
 /*
  * Appends the JSON string escaping of s (without quotes) to buf, repairing
@@ -93,6 +112,18 @@ void	json_out_escape(struct buf *buf, const char *s, size_t len);
  * It is json_out_put_quoted after one reservation.
  */
 void	json_out_quoted(struct buf *buf, const char *s, size_t len);
+
+/*
+ * For converters that write COMPACT objects by hand, copying each key's
+ * prefix with json_out_put16: appends the next member's prefix to the
+ * table b, '{"key":' if b is empty (the first member) and ',"key":' after
+ * it, escaped as json_out_key does.  b always keeps 16 zero bytes after
+ * its contents for json_out_put16 to read.  Sets *off to where the prefix
+ * starts in b->data and returns its length.  Keys come from the
+ * configuration, so going past b's maximum is fatal.
+ */
+size_t	json_out_prefix(struct buf *b, const char *key, size_t len,
+	    size_t *off);
 
 /* The most bytes json_out_put_quoted writes for len input bytes. */
 #define JSON_OUT_QUOTED_MAX(len)	(6 * (size_t)(len) + 2)

@@ -226,8 +226,9 @@ struct logtojson_key {
 
 /* A key of the COMPACT writer: its prefix in cpre, and its group. */
 struct logtojson_ckey {
-	const char	*pre;
-	size_t		 prelen;
+	const char	*pre;		/* cpre.data + off: {"name": */
+	size_t		 len;
+	size_t		 off;
 	uint32_t	 g;
 };
 
@@ -262,8 +263,7 @@ struct logtojson {
 	size_t			 nfields;	/* names given or default */
 	struct logtojson_key	*keys;		/* in output order */
 	size_t			 nkeys;
-	char			*scratch;	/* repaired or unescaped text */
-	size_t			 scratchcap;
+	struct buf		 scratch;	/* repaired or unescaped text */
 	struct logtojson_pair	 pairs[LOGTOJSON_MAX_PAIRS];
 	size_t			 npairs;
 	/*
@@ -303,14 +303,17 @@ logtojson_set_keys(struct logtojson *lj, const char *const *names,
 	}
 }
 
-static void
+/*
+ * Empties scratch and makes room for need bytes there.  Returns its
+ * memory, or NULL if need passes its maximum.
+ */
+static char *
 logtojson_scratch(struct logtojson *lj, size_t need)
 {
-	if (need <= lj->scratchcap)
-		return;
-	free(lj->scratch);
-	lj->scratch = xmalloc(need);
-	lj->scratchcap = need;
+	buf_reset(&lj->scratch);
+	if (buf_reserve(&lj->scratch, need) == -1)
+		return (NULL);
+	return (lj->scratch.data);
 }
 
 /*
@@ -431,6 +434,26 @@ logtojson_prepare(struct logtojson *lj, const char *java)
 	}
 }
 
+/*
+ * COMPACT output of the regex formats, the hot path: each key's
+ * '{"name":' or ',"name":' is escaped once, here.
+ */
+static void
+logtojson_compact_keys(struct logtojson *lj)
+{
+	size_t	i;
+
+	lj->ckeys = xcalloc(lj->nkeys + 1, sizeof *lj->ckeys);
+	for (i = 0; i < lj->nkeys; i++) {
+		lj->ckeys[i].len = json_out_prefix(&lj->cpre,
+		    lj->keys[i].name, lj->keys[i].len, &lj->ckeys[i].off);
+		lj->ckeys[i].g = lj->keys[i].src;
+	}
+	/* Pointers, now that cpre is complete: one load less per key. */
+	for (i = 0; i < lj->nkeys; i++)
+		lj->ckeys[i].pre = lj->cpre.data + lj->ckeys[i].off;
+}
+
 static void *
 logtojson_create(const void *arg, struct conv_report *r)
 {
@@ -440,6 +463,7 @@ logtojson_create(const void *arg, struct conv_report *r)
 
 	lj = xcalloc(1, sizeof *lj);
 	buf_init(&lj->cpre, CONV_BUF_MAX);
+	buf_init(&lj->scratch, CONV_BUF_MAX);
 	lj->format = (enum logtojson_format)o->log_format;
 	lj->dash_null = logtojson_builtin[o->log_format].dash_null;
 	lj->pretty = o->json_format;
@@ -450,6 +474,8 @@ logtojson_create(const void *arg, struct conv_report *r)
 		goto fail;
 	if (lj->re != NULL)
 		logtojson_prepare(lj, java);
+	if (!lj->pretty && lj->format <= LOGTOJSON_RFC3339SYSLOG)
+		logtojson_compact_keys(lj);
 	return (lj);
 fail:
 	logtojson_free(lj);
@@ -479,7 +505,7 @@ logtojson_free(void *arg)
 		pcre2_code_free(lj->re);
 	if (lj->re_ascii != NULL)
 		pcre2_code_free(lj->re_ascii);
-	free(lj->scratch);
+	buf_free(&lj->scratch);
 	free(lj);
 }
 
@@ -531,7 +557,7 @@ logtojson_members(const struct logtojson *lj, const char *s,
 	end = out->data + out->cap;
 	kend = lj->ckeys + lj->nkeys;
 	for (k = lj->ckeys; k < kend; k++) {
-		w = json_out_put16(w, k->pre, k->prelen);
+		w = json_out_put16(w, k->pre, k->len);
 		if ((int)k->g >= rc || ov[2 * k->g] == PCRE2_UNSET) {
 			memcpy(w, "null", 4);
 			w += 4;
@@ -560,39 +586,17 @@ logtojson_members(const struct logtojson *lj, const char *s,
 
 /*
  * The same bytes json_out writes in COMPACT mode, with each key's prefix
- * written once at the first record (and followed by 16 bytes of padding,
- * for json_out_put16): a converted line then costs the match, one
- * reservation, one move per key and one copy-and-check per value.
+ * written once at create (json_out_prefix): a converted line then costs
+ * the match, one reservation, one move per key and one copy-and-check
+ * per value.
  */
 static void
 logtojson_compact(struct logtojson *lj, const char *s, size_t len,
     const PCRE2_SIZE *ov, int rc, struct buf *out)
 {
 	char	*w;
-	size_t	 i, slack, all;
+	size_t	 slack, all;
 
-	if (lj->ckeys == NULL) {
-		lj->ckeys = xcalloc(lj->nkeys + 1, sizeof *lj->ckeys);
-		for (i = 0; i < lj->nkeys; i++) {
-			lj->ckeys[i].prelen = lj->cpre.len;
-			buf_add(&lj->cpre, i == 0 ? "{\"" : ",\"", 2);
-			json_out_escape(&lj->cpre, lj->keys[i].name,
-			    lj->keys[i].len);
-			buf_add(&lj->cpre, "\":", 2);
-			lj->ckeys[i].g = lj->keys[i].src;
-		}
-		/* The keys come from the configuration: never near max. */
-		if (buf_reserve(&lj->cpre, 16) == -1)
-			fatalx("logtojson: keys too long");
-		memset(lj->cpre.data + lj->cpre.len, 0, 16);
-		/* Offsets become pointers now that cpre is complete. */
-		for (i = 0; i < lj->nkeys; i++) {
-			lj->ckeys[i].pre = lj->cpre.data + lj->ckeys[i].prelen;
-			lj->ckeys[i].prelen = (i + 1 < lj->nkeys ?
-			    lj->ckeys[i + 1].prelen : lj->cpre.len) -
-			    lj->ckeys[i].prelen;
-		}
-	}
 	/*
 	 * Room for the prefixes, "null"s, "}\n" and 16 spare bytes (slack).
 	 * Values can be no longer than the line, but groups can nest: when
@@ -631,11 +635,8 @@ logtojson_regex(struct logtojson *lj, const char *line, size_t len,
 
 	/* Java matches the decoded String: repair as its decoder does. */
 	ascii = utf8_is_ascii(line, len);
-	if (!ascii && !utf8_is_valid(line, len)) {
-		logtojson_scratch(lj, UTF8_REPAIR_MAX(len) + 1);
-		len = utf8_repair(lj->scratch, line, len);
-		s = lj->scratch;
-	}
+	if (!ascii && (s = utf8_repair_buf(&lj->scratch, line, &len)) == NULL)
+		return (CONV_ERROR);
 	rc = logtojson_match(lj, s, len, ascii);
 	if (rc == PCRE2_ERROR_NOMATCH)
 		return (CONV_DROP);
@@ -717,7 +718,7 @@ logtojson_emit_pairs(struct logtojson *lj, struct json_out *jo,
 			json_out_string(jo, line + last->off, last->len);
 			break;
 		case LOGTOJSON_V_SCRATCH:
-			json_out_string(jo, lj->scratch + last->off,
+			json_out_string(jo, lj->scratch.data + last->off,
 			    last->len);
 			break;
 		case LOGTOJSON_V_TRUE:
@@ -787,31 +788,6 @@ logtojson_hex4(const char *p)
 	return (v);
 }
 
-static size_t
-logtojson_put_utf8(char *w, uint32_t c)
-{
-	if (c < 0x80) {
-		w[0] = (char)c;
-		return (1);
-	}
-	if (c < 0x800) {
-		w[0] = (char)(0xc0 | (c >> 6));
-		w[1] = (char)(0x80 | (c & 0x3f));
-		return (2);
-	}
-	if (c < 0x10000) {
-		w[0] = (char)(0xe0 | (c >> 12));
-		w[1] = (char)(0x80 | ((c >> 6) & 0x3f));
-		w[2] = (char)(0x80 | (c & 0x3f));
-		return (3);
-	}
-	w[0] = (char)(0xf0 | (c >> 18));
-	w[1] = (char)(0x80 | ((c >> 12) & 0x3f));
-	w[2] = (char)(0x80 | ((c >> 6) & 0x3f));
-	w[3] = (char)(0x80 | (c & 0x3f));
-	return (4);
-}
-
 /*
  * A logfmt quoted value at *pp (after the opening quote), unescaped into
  * scratch at *woff.  The unescaped text is never longer than the source.
@@ -822,7 +798,7 @@ logtojson_logfmt_quoted(struct logtojson *lj, const char **pp,
     const char *end, size_t *woff)
 {
 	const char	*p = *pp;
-	char		*w = lj->scratch + *woff;
+	char		*w = lj->scratch.data + *woff;
 	int		 c, lo;
 
 	while (p < end && *p != '"') {
@@ -864,7 +840,7 @@ logtojson_logfmt_quoted(struct logtojson *lj, const char **pp,
 				p += 6;
 			} else if (c >= 0xd800 && c <= 0xdfff)
 				c = 0xfffd;
-			w += logtojson_put_utf8(w, (uint32_t)c);
+			w += utf8_encode(w, (uint32_t)c);
 			break;
 		default:
 			/* Unknown escapes are kept as they are. */
@@ -877,7 +853,7 @@ logtojson_logfmt_quoted(struct logtojson *lj, const char **pp,
 	if (p == end)
 		return (-1);
 	*pp = p + 1;
-	*woff = w - lj->scratch;
+	*woff = w - lj->scratch.data;
 	return (0);
 }
 
@@ -889,7 +865,8 @@ logtojson_logfmt(struct logtojson *lj, const char *line, size_t len,
 	size_t		 klen, woff = 0, start;
 
 	lj->npairs = 0;
-	logtojson_scratch(lj, len + 1);
+	if (logtojson_scratch(lj, len + 1) == NULL)
+		return (CONV_ERROR);
 	for (;;) {
 		while (p < end && (*p == ' ' || *p == '\t'))
 			p++;
@@ -1077,7 +1054,7 @@ logtojson_sd(struct logtojson *lj, const char **pp, const char *end)
 				return (-1);
 			p += 2;
 			start = woff;
-			w = lj->scratch + woff;
+			w = lj->scratch.data + woff;
 			while (p < end && *p != '"') {
 				if (*p == '\\' && p + 1 < end &&
 				    (p[1] == '"' || p[1] == '\\' ||
@@ -1090,7 +1067,7 @@ logtojson_sd(struct logtojson *lj, const char **pp, const char *end)
 			if (p == end)
 				return (-1);
 			p++;
-			woff = w - lj->scratch;
+			woff = w - lj->scratch.data;
 			if (logtojson_add_pair(lj, name, nlen,
 			    LOGTOJSON_V_SCRATCH, start, woff - start,
 			    (int)lj->npairs) == -1)
@@ -1125,7 +1102,8 @@ logtojson_rfc5424(struct logtojson *lj, const char *line, size_t len,
 	int		 nil_sd = 0, prival;
 
 	lj->npairs = 0;
-	logtojson_scratch(lj, len + 1);
+	if (logtojson_scratch(lj, len + 1) == NULL)
+		return (CONV_ERROR);
 	if (p == end || *p++ != '<')
 		return (CONV_DROP);
 	pri = p;
@@ -1295,11 +1273,8 @@ logtojson_nginx(struct logtojson *lj, const char *line, size_t len,
 	uint32_t	 g;
 	int		 rc;
 
-	if (!utf8_is_valid(line, len)) {
-		logtojson_scratch(lj, UTF8_REPAIR_MAX(len) + 1);
-		len = utf8_repair(lj->scratch, line, len);
-		line = lj->scratch;
-	}
+	if ((line = utf8_repair_buf(&lj->scratch, line, &len)) == NULL)
+		return (CONV_ERROR);
 	rc = logtojson_match(lj, line, len, utf8_is_ascii(line, len));
 	if (rc == PCRE2_ERROR_NOMATCH)
 		return (CONV_DROP);

@@ -236,19 +236,10 @@ regextojson_compile(struct regextojson *rj, const char *pattern,
 	}
 	qsort(rj->fields, rj->nfields, sizeof *rj->fields,
 	    regextojson_field_cmp);
-	for (j = 0; j < rj->nfields; j++) {
-		rj->fields[j].keyoff = rj->keys.len;
-		buf_add(&rj->keys, j == 0 ? "{\"" : ",\"", 2);
-		json_out_escape(&rj->keys, rj->fields[j].name,
-		    rj->fields[j].namelen);
-		buf_add(&rj->keys, "\":", 2);
-		rj->fields[j].keylen = rj->keys.len - rj->fields[j].keyoff;
-	}
-	/* Padding: a key is copied 16 bytes at a time (json_out_put16). */
-	/* The keys come from the pattern: never near max. */
-	if (buf_reserve(&rj->keys, 16) == -1)
-		fatalx("regextojson: keys too long");
-	memset(rj->keys.data + rj->keys.len, 0, 16);
+	for (j = 0; j < rj->nfields; j++)
+		rj->fields[j].keylen = json_out_prefix(&rj->keys,
+		    rj->fields[j].name, rj->fields[j].namelen,
+		    &rj->fields[j].keyoff);
 
 	/* Out of memory is fatal, as with xmalloc. */
 	rj->md = pcre2_match_data_create_from_pattern(rj->re, NULL);
@@ -562,33 +553,15 @@ regextojson_time(const struct regextojson *rj, const char *s, size_t len,
 	return (n > 0 && (size_t)n < isolen ? 0 : -1);
 }
 
-/* Writes an int64 in decimal into buf (24 bytes); returns its length. */
-static size_t
-regextojson_itoa(char *buf, int64_t v)
-{
-	char		 tmp[24];
-	uint64_t	 u = v < 0 ? -(uint64_t)v : (uint64_t)v;
-	size_t		 n = 0, len = 0;
-
-	do {
-		tmp[n++] = (char)('0' + u % 10);
-		u /= 10;
-	} while (u != 0);
-	if (v < 0)
-		buf[len++] = '-';
-	while (n > 0)
-		buf[len++] = tmp[--n];
-	return (len);
-}
-
 /* Decides what a matched field is written as. */
 static void
 regextojson_classify(const struct regextojson *rj,
     const struct regextojson_field *f, const char *s, size_t len,
     time_t now, struct regextojson_val *v)
 {
-	int64_t	iv;
-	int	b;
+	int64_t	 iv;
+	char	*p, *end = v->tmp + sizeof v->tmp;
+	int	 b;
 
 	v->kind = REGEXTOJSON_V_STRING;
 	v->s = s;
@@ -598,8 +571,12 @@ regextojson_classify(const struct regextojson *rj,
 	case REGEXTOJSON_INT:
 		if (regextojson_parse_int(s, len, &iv) == 0) {
 			v->kind = REGEXTOJSON_V_LITERAL;
-			v->len = regextojson_itoa(v->tmp, iv);
-			v->s = v->tmp;
+			p = json_out_utoa(end, iv < 0 ? -(uint64_t)iv :
+			    (uint64_t)iv);
+			if (iv < 0)
+				*--p = '-';
+			v->s = p;
+			v->len = (size_t)(end - p);
 		}
 		break;
 	case REGEXTOJSON_FLOAT:
@@ -722,11 +699,7 @@ regextojson_compact(const struct regextojson *rj, const char *in,
 	out->len = w + 2 - out->data;
 }
 
-/*
- * PRETTYPRINT through json_out.  json_out has no call for a number kept
- * in its text form, so null is written for the separators and layout, and
- * its four bytes are replaced by the literal.
- */
+/* PRETTYPRINT through json_out; a literal is written as its text. */
 static void
 regextojson_pretty(const struct regextojson *rj, const char *in,
     const PCRE2_SIZE *ov, int rc, struct buf *out, time_t now)
@@ -748,15 +721,13 @@ regextojson_pretty(const struct regextojson *rj, const char *in,
 		}
 		regextojson_classify(rj, f, in + ov[2 * f->group],
 		    ov[2 * f->group + 1] - ov[2 * f->group], now, &v);
-		if (v.kind == REGEXTOJSON_V_LITERAL) {
-			json_out_null(&jo);
-			if (buf_has_failed(out))
-				return;		/* no "null" to replace */
-			out->len -= 4;
-			if (v.neg)
-				buf_add(out, "-", 1);
+		if (v.kind == REGEXTOJSON_V_LITERAL && v.neg) {
+			/* Apart in the line: "-007.5" is written -7.5. */
+			json_out_raw(&jo, "-", 1);
 			buf_add(out, v.s, v.len);
-		} else
+		} else if (v.kind == REGEXTOJSON_V_LITERAL)
+			json_out_raw(&jo, v.s, v.len);
+		else
 			json_out_string(&jo, v.s, v.len);
 	}
 	json_out_object_end(&jo);

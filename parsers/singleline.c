@@ -77,14 +77,8 @@ singleline_convert(void *inst, const char *in, size_t len,
 	int			 first = 1;
 
 	(void)ctx;
-	if (!utf8_is_valid(in, len)) {
-		buf_reset(&s->fixed);
-		if (buf_reserve(&s->fixed, UTF8_REPAIR_MAX(len)) == -1)
-			return (CONV_ERROR);
-		s->fixed.len = utf8_repair(s->fixed.data, in, len);
-		in = s->fixed.data;
-		len = s->fixed.len;
-	}
+	if ((in = utf8_repair_buf(&s->fixed, in, &len)) == NULL)
+		return (CONV_ERROR);
 
 	/* split("\n") drops the trailing empty pieces: cut them first. */
 	end = in + len;

@@ -517,6 +517,9 @@ static void
 test_utf8(void **state)
 {
 	const struct repair_case	*c;
+	struct buf			 scratch = BUF_INIT(64);
+	struct buf			 small = BUF_INIT(8);
+	const char			*p;
 	char				 out[64];
 	size_t				 i, n;
 
@@ -531,7 +534,51 @@ test_utf8(void **state)
 			fail_msg("utf8_repairs[%zu]: got [%.*s] (%zu), want "
 			    "[%s] (%zu)", i, (int)n, out, n, c->want,
 			    strlen(c->want));
+		/* The same through scratch; valid text is not copied. */
+		n = c->len;
+		if ((p = utf8_repair_buf(&scratch, c->in, &n)) == NULL)
+			fail_msg("utf8_repairs[%zu]: utf8_repair_buf NULL", i);
+		if (n != strlen(c->want) || memcmp(p, c->want, n) != 0)
+			fail_msg("utf8_repairs[%zu]: utf8_repair_buf got "
+			    "[%.*s]", i, (int)n, p);
+		if ((p == c->in) != c->valid)
+			fail_msg("utf8_repairs[%zu]: copied %d", i,
+			    p != c->in);
 	}
+	/* Past the scratch's maximum (3 bytes a byte, worst case): NULL. */
+	n = 3;
+	assert_ptr_equal(utf8_repair_buf(&small, "\xff\xff\xff", &n), NULL);
+	assert_int_equal(n, 3);
+	assert_true(buf_has_failed(&small));
+	n = 2;
+	p = utf8_repair_buf(&small, "\xffz", &n);
+	assert_non_null(p);
+	assert_int_equal(n, 4);
+	assert_memory_equal(p, RC "z", 4);
+	buf_free(&small);
+	buf_free(&scratch);
+
+	/* utf8_encode at each length's edges. */
+	assert_int_equal(utf8_encode(out, 0x41), 1);
+	assert_memory_equal(out, "A", 1);
+	assert_int_equal(utf8_encode(out, 0x7f), 1);
+	assert_memory_equal(out, "\x7f", 1);
+	assert_int_equal(utf8_encode(out, 0x80), 2);
+	assert_memory_equal(out, "\xc2\x80", 2);
+	assert_int_equal(utf8_encode(out, 0xe9), 2);
+	assert_memory_equal(out, "\xc3\xa9", 2);
+	assert_int_equal(utf8_encode(out, 0x7ff), 2);
+	assert_memory_equal(out, "\xdf\xbf", 2);
+	assert_int_equal(utf8_encode(out, 0x800), 3);
+	assert_memory_equal(out, "\xe0\xa0\x80", 3);
+	assert_int_equal(utf8_encode(out, 0xfffd), 3);
+	assert_memory_equal(out, RC, 3);
+	assert_int_equal(utf8_encode(out, 0x10000), 4);
+	assert_memory_equal(out, "\xf0\x90\x80\x80", 4);
+	assert_int_equal(utf8_encode(out, 0x1f600), 4);
+	assert_memory_equal(out, "\xf0\x9f\x98\x80", 4);
+	assert_int_equal(utf8_encode(out, 0x10ffff), 4);
+	assert_memory_equal(out, "\xf4\x8f\xbf\xbf", 4);
 	/* A repaired subject matches as Java's String would. */
 	assert_int_equal(run("a.b", "a" RC "b", 5, MATCHES), 1);
 }

@@ -264,6 +264,35 @@ test_compact(void **state)
 		fail();
 }
 
+/* A raw value takes a value's separators and layout, in both formats. */
+static void
+test_raw(void **state)
+{
+	struct json_out	 j;
+	const char	*want;
+	int		 pretty;
+
+	(void)state;
+	for (pretty = 0; pretty <= 1; pretty++) {
+		buf.len = 0;
+		json_out_init(&j, &buf, pretty);
+		json_out_object_begin(&j);
+		json_out_key(&j, "a", 1);
+		json_out_raw(&j, "1.50", 4);
+		json_out_key(&j, "b", 1);
+		json_out_array_begin(&j);
+		json_out_raw(&j, "-0", 2);
+		json_out_raw(&j, "7e3", 3);
+		json_out_array_end(&j);
+		json_out_object_end(&j);
+		want = pretty ?
+		    "{\n  \"a\" : 1.50,\n  \"b\" : [ -0, 7e3 ]\n}" :
+		    "{\"a\":1.50,\"b\":[-0,7e3]}";
+		if (compare_mem(&buf, want, strlen(want)) != 0)
+			fail();
+	}
+}
+
 static const struct json_case pretty_cases[] = {
 	{ "{}", "{ }" },
 	{ "[]", "[ ]" },
@@ -391,6 +420,7 @@ main(void)
 		cmocka_unit_test(test_escape_utf8_valid),
 		cmocka_unit_test(test_escape_utf8_invalid),
 		cmocka_unit_test(test_compact),
+		cmocka_unit_test(test_raw),
 		cmocka_unit_test(test_pretty),
 		cmocka_unit_test(test_json_values),
 		cmocka_unit_test(test_depth_limit),

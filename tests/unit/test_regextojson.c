@@ -307,6 +307,10 @@ test_pretty(void **state)
 	check(r, "s 1.5 -3 yes\n", CONV_OK,
 	    "{\n  \"a\" : \"s\",\n  \"f\" : 1.5,\n  \"i\" : -3,\n"
 	    "  \"b\" : true,\n  \"z\" : null\n}\n");
+	/* A sign apart from its digits, and one dropped. */
+	check(r, "s -007.50 +3 no\n", CONV_OK,
+	    "{\n  \"a\" : \"s\",\n  \"f\" : -7.50,\n  \"i\" : 3,\n"
+	    "  \"b\" : false,\n  \"z\" : null\n}\n");
 	regextojson_ops.free(r);
 
 	r = make("{\"pattern\": \"(?<a>.*)\", \"jsonFormat\": \"COMPACT\"}");

@@ -536,6 +536,44 @@ test_canonical_bound(void **state)
 		sh = NULL;
 		free(value);
 	}
+
+	/*
+	 * A query parameter is bounded as it is re-encoded: 300 KiB of
+	 * spaces is 900 KiB of "%20" and signs, 400 KiB would be 1.2 MiB.
+	 */
+	h[0].value = "kinesis.us-east-1.amazonaws.com";
+	for (n = 300 * 1024; n <= 400 * 1024; n += 100 * 1024) {
+		value = malloc(n + 3);
+		assert_non_null(value);
+		memcpy(value, "k=", 2);
+		memset(value + 2, ' ', n);
+		value[n + 2] = '\0';
+		req.query = value;
+		creq = sigv4_canonical_request(&req, NULL);
+		if (n == 300 * 1024)
+			assert_non_null(creq);
+		else
+			assert_null(creq);
+		free(creq);
+		free(value);
+	}
+}
+
+/* What a form body or a query parameter holds: '/' is encoded too. */
+static void
+test_uri_encode(void **state)
+{
+	struct buf	b = BUF_INIT(64);
+	struct buf	small = BUF_INIT(4);
+
+	(void)state;
+	sigv4_uri_encode(&b, "i-0aZ9_.~- /+%\xe9", 15);
+	assert_string_equal(buf_cstr(&b), "i-0aZ9_.~-%20%2F%2B%25%E9");
+	assert_false(buf_has_failed(&b));
+	sigv4_uri_encode(&small, "a b", 3);
+	assert_true(buf_has_failed(&small));
+	buf_free(&small);
+	buf_free(&b);
 }
 
 static int
@@ -583,6 +621,7 @@ main(void)
 		cmocka_unit_test(test_queries),
 		cmocka_unit_test(test_payload_and_errors),
 		cmocka_unit_test(test_canonical_bound),
+		cmocka_unit_test(test_uri_encode),
 	};
 	struct CMUnitTest	*tests;
 	size_t			 nfixed = sizeof fixed / sizeof fixed[0], i;
