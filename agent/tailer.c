@@ -779,6 +779,24 @@ tailer_expire_cb(void *arg)
  * Reads what a file has, at most TAILER_FILE_TURN bytes and not past the
  * turn's end.  Returns 1 if more remains.
  */
+/*
+ * Whether f's first bytes differ from those its fingerprint was taken of:
+ * the file was truncated and written again, whatever its size now.  One
+ * pread of at most CHECKPOINT_FP_MAX bytes per turn of a woken file.
+ */
+static int
+tailer_head_changed(struct tailer_file *f)
+{
+	uint64_t	fp;
+	uint32_t	len;
+
+	if (f->fplen == 0 || f->fp == 0)
+		return (0);
+	if (checkpoint_fingerprint_n(f->fd, f->fplen, &fp, &len) == -1)
+		return (0);
+	return (len < f->fplen || fp != f->fp);
+}
+
 static int
 tailer_read_file(struct tailer *t, struct tailer_file *f)
 {
@@ -794,8 +812,12 @@ tailer_read_file(struct tailer *t, struct tailer_file *f)
 		log_warn("flow=%s file=%s: fstat", t->flow, f->path);
 		return (0);
 	}
-	if ((uint64_t)st.st_size < f->read_off) {
-		/* Truncated in place (copytruncate): invariant 4. */
+	if ((uint64_t)st.st_size < f->read_off || tailer_head_changed(f)) {
+		/*
+		 * Truncated in place (copytruncate): invariant 4.  Also when
+		 * it has grown back past the offset before this read, or to
+		 * the same size: its first bytes are not those read.
+		 */
 		lost = f->size > f->read_off ? f->size - f->read_off : 0;
 		log_warnx("flow=%s file=%s: truncated from %llu to %llu "
 		    "bytes; reading from 0 (%llu unread bytes lost)", t->flow,
