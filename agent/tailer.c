@@ -911,7 +911,11 @@ tailer_work(void *arg)
 		t->cycle++;
 	for (f = t->files; f != NULL && !more; f = f->next)
 		more = f->ready;
-	if (more)
+	/*
+	 * Files wait for descriptors held by files this turn read: read to
+	 * their end now, they make room in the next turn.
+	 */
+	if (more || (t->nwaiting > 0 && read > 0))
 		loop_timer_set(t->work_timer, 0);
 }
 
