@@ -36,7 +36,7 @@ checkpoint_must_escape(unsigned char c)
 	return (c == '%' || c <= ' ' || c == 0x7f);
 }
 
-static void
+void
 checkpoint_put_path(struct buf *b, const char *path)
 {
 	static const char	 hex[] = "0123456789ABCDEF";
@@ -124,8 +124,7 @@ checkpoint_hexval(char c)
 	return (-1);
 }
 
-/* Decodes a path; returns it (caller frees) or NULL if malformed. */
-static char *
+char *
 checkpoint_get_path(const char *s, const char *end)
 {
 	char	*out, *o;

@@ -33,6 +33,8 @@
 
 #define CHECKPOINT_FP_MAX	1024	/* bytes hashed for the fingerprint */
 
+struct buf;
+
 struct checkpoint_entry {
 	uint64_t	 dev;
 	uint64_t	 ino;
@@ -83,5 +85,17 @@ int	checkpoint_fingerprint_n(int fd, uint32_t len, uint64_t *fp,
  * fingerprint over them; 0 otherwise (or on a read error).
  */
 int	checkpoint_is_same_file(int fd, const struct checkpoint_entry *e);
+
+/*
+ * Appends path to b, percent-encoded as described above, so that it fits
+ * on one line; the registry file (registry.h) encodes paths the same way.
+ */
+void	checkpoint_put_path(struct buf *b, const char *path);
+
+/*
+ * Decodes the encoded path from s to end.  Returns it (caller frees), or
+ * NULL if it is malformed, empty or longer than PATH_MAX.
+ */
+char	*checkpoint_get_path(const char *s, const char *end);
 
 #endif /* CHECKPOINT_H */

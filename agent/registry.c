@@ -1,0 +1,597 @@
+/*
+ * registry: see registry.h for the file format.  The file is small (a line
+ * per file a flow knows), so it is built and parsed whole in memory, within
+ * REGISTRY_MAX_FILE.  Entries are allocated one by one so that the tailer
+ * can hold a pointer to its file's entry while others come and go.
+ *
+ * Lookups are linear: they run when a file is opened, not per line, and
+ * the tailer's own file list is searched the same way.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "checkpoint.h"
+#include "crc32c.h"
+#include "durable.h"
+#include "log.h"
+#include "registry.h"
+#include "xmalloc.h"
+
+#define REGISTRY_FILE		"registry"
+#define REGISTRY_OLD_FILE	"checkpoints"	/* checkpoint.h */
+#define REGISTRY_MIGRATED	".migrated"
+#define REGISTRY_CORRUPT	".corrupt."	/* registry.corrupt.<time> */
+#define REGISTRY_TAG		"sluice-registry"
+#define REGISTRY_VERSION	1
+#define REGISTRY_END		"end"
+#define REGISTRY_MAX_FILE	(64 * 1024 * 1024)
+
+struct registry {
+	char			 *flow;
+	char			 *path;		/* <dir>/registry */
+	char			 *old_path;	/* imported, to rename on save */
+	struct registry_entry	**v;
+	size_t			  n;
+	int			  is_new;
+	int			  dirty;
+};
+
+static const char *const registry_state_names[] = {
+	"active", "rotated", "finished", NULL
+};
+
+/* What parsing found, when the file is not a registry this code reads. */
+enum registry_parse {
+	REGISTRY_PARSE_OK,
+	REGISTRY_PARSE_CORRUPT,
+	REGISTRY_PARSE_NEWER
+};
+
+static void
+registry_entry_free(struct registry_entry *e)
+{
+	if (e == NULL)
+		return;
+	free(e->path);
+	free(e);
+}
+
+static void
+registry_append(struct registry *r, struct registry_entry *e)
+{
+	r->v = xreallocarray(r->v, r->n + 1, sizeof *r->v);
+	r->v[r->n++] = e;
+}
+
+/* Reads the whole file; *data is NULL if it does not exist. */
+static int
+registry_slurp(const char *path, char **data, size_t *len, char **cause)
+{
+	struct stat	 sb;
+	ssize_t		 r;
+	int		 fd, rc = -1;
+
+	*data = NULL;
+	*len = 0;
+	if ((fd = open(path, O_RDONLY|O_CLOEXEC)) == -1) {
+		if (errno == ENOENT)
+			return (0);
+		xasprintf(cause, "open: %s", strerror(errno));
+		return (-1);
+	}
+	if (fstat(fd, &sb) == -1) {
+		xasprintf(cause, "stat: %s", strerror(errno));
+		goto out;
+	}
+	if (sb.st_size > REGISTRY_MAX_FILE) {
+		xasprintf(cause, "too large (%jd bytes)", (intmax_t)sb.st_size);
+		goto out;
+	}
+	*data = xmalloc(sb.st_size + 1);
+	while (*len < (size_t)sb.st_size) {
+		r = read(fd, *data + *len, sb.st_size - *len);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == -1) {
+			xasprintf(cause, "read: %s", strerror(errno));
+			free(*data);
+			*data = NULL;
+			goto out;
+		}
+		if (r == 0)
+			break;
+		*len += r;
+	}
+	(*data)[*len] = '\0';
+	rc = 0;
+out:
+	close(fd);
+	return (rc);
+}
+
+/*
+ * Parses digits in base (10 or 16) up to a space or end; advances *s past
+ * the space, or to end.
+ */
+static int
+registry_get_num(const char **s, const char *end, int base, uint64_t *v)
+{
+	const char	*p = *s;
+	uint64_t	 x = 0;
+	unsigned int	 d;
+
+	if (p == end || *p == ' ')
+		return (-1);
+	for (; p < end && *p != ' '; p++) {
+		if (*p >= '0' && *p <= '9')
+			d = *p - '0';
+		else if (base == 16 && *p >= 'a' && *p <= 'f')
+			d = *p - 'a' + 10;
+		else
+			return (-1);
+		if (x > (UINT64_MAX - d) / base)
+			return (-1);
+		x = x * base + d;
+	}
+	*s = p < end ? p + 1 : p;
+	*v = x;
+	return (0);
+}
+
+static int
+registry_get_state(const char **s, const char *end, enum registry_state *st)
+{
+	size_t	len;
+	int	i;
+
+	for (i = 0; registry_state_names[i] != NULL; i++) {
+		len = strlen(registry_state_names[i]);
+		if ((size_t)(end - *s) > len &&
+		    memcmp(*s, registry_state_names[i], len) == 0 &&
+		    (*s)[len] == ' ') {
+			*s += len + 1;
+			*st = i;
+			return (0);
+		}
+	}
+	return (-1);
+}
+
+/* Parses one entry line, s to eol (the newline). */
+static struct registry_entry *
+registry_parse_entry(const char *s, const char *eol)
+{
+	struct registry_entry	*e;
+	enum registry_state	 st;
+	uint64_t		 v[6], updated;
+	int			 i;
+
+	for (i = 0; i < 6; i++) {
+		if (registry_get_num(&s, eol, i == 2 ? 16 : 10, &v[i]) != 0)
+			return (NULL);
+	}
+	if (registry_get_state(&s, eol, &st) != 0 ||
+	    registry_get_num(&s, eol, 10, &updated) != 0)
+		return (NULL);
+	if (v[3] > CHECKPOINT_FP_MAX || updated > INT64_MAX)
+		return (NULL);
+	e = xcalloc(1, sizeof *e);
+	if ((e->path = checkpoint_get_path(s, eol)) == NULL) {
+		free(e);
+		return (NULL);
+	}
+	e->dev = v[0];
+	e->ino = v[1];
+	e->fp = v[2];
+	e->fplen = v[3];
+	e->offset = v[4];
+	e->size = v[5];
+	e->state = st;
+	e->updated = updated;
+	return (e);
+}
+
+/*
+ * Parses data (len bytes, NUL-terminated) into r's entries.  On
+ * REGISTRY_PARSE_NEWER, *version is the file's; on REGISTRY_PARSE_CORRUPT,
+ * *why says what is wrong.
+ */
+static enum registry_parse
+registry_parse(struct registry *r, char *data, size_t len, uint64_t *version,
+    const char **why)
+{
+	struct registry_entry	*e;
+	const char		*s, *endtag = REGISTRY_END " ";
+	char			*line, *eol;
+	uint64_t		 count, crc;
+	size_t			 hlen = strlen(REGISTRY_TAG);
+
+	line = data;
+	if ((eol = memchr(line, '\n', len)) == NULL ||
+	    (size_t)(eol - line) <= hlen + 1 ||
+	    memcmp(line, REGISTRY_TAG " ", hlen + 1) != 0) {
+		*why = "not a sluice registry";
+		return (REGISTRY_PARSE_CORRUPT);
+	}
+	s = line + hlen + 1;
+	if (registry_get_num(&s, eol, 10, version) != 0 || s != eol) {
+		*why = "bad version line";
+		return (REGISTRY_PARSE_CORRUPT);
+	}
+	if (*version > REGISTRY_VERSION)
+		return (REGISTRY_PARSE_NEWER);
+	if (*version != REGISTRY_VERSION) {
+		*why = "unknown version";
+		return (REGISTRY_PARSE_CORRUPT);
+	}
+	for (line = eol + 1; line < data + len; line = eol + 1) {
+		if ((eol = memchr(line, '\n', data + len - line)) == NULL) {
+			*why = "line without a newline (file cut short?)";
+			return (REGISTRY_PARSE_CORRUPT);
+		}
+		if ((size_t)(eol - line) > strlen(endtag) &&
+		    memcmp(line, endtag, strlen(endtag)) == 0)
+			break;
+		if ((e = registry_parse_entry(line, eol)) == NULL) {
+			*why = "malformed entry";
+			return (REGISTRY_PARSE_CORRUPT);
+		}
+		registry_append(r, e);
+	}
+	if (line >= data + len) {
+		*why = "no end line (file cut short?)";
+		return (REGISTRY_PARSE_CORRUPT);
+	}
+	s = line + strlen(endtag);
+	if (registry_get_num(&s, eol, 10, &count) != 0 || s == eol ||
+	    registry_get_num(&s, eol, 16, &crc) != 0 || s != eol ||
+	    eol + 1 != data + len) {
+		*why = "malformed end line";
+		return (REGISTRY_PARSE_CORRUPT);
+	}
+	if (crc != crc32c(0, data, line - data)) {
+		*why = "checksum mismatch";
+		return (REGISTRY_PARSE_CORRUPT);
+	}
+	if (count != r->n) {
+		*why = "end line does not match the entries";
+		return (REGISTRY_PARSE_CORRUPT);
+	}
+	return (REGISTRY_PARSE_OK);
+}
+
+static void
+registry_clear(struct registry *r)
+{
+	size_t	i;
+
+	for (i = 0; i < r->n; i++)
+		registry_entry_free(r->v[i]);
+	free(r->v);
+	r->v = NULL;
+	r->n = 0;
+}
+
+/* Renames a damaged state file out of the way, with one log line. */
+static void
+registry_move_aside(struct registry *r, const char *path, const char *why)
+{
+	char	*aside;
+
+	xasprintf(&aside, "%s%s%lld", path, REGISTRY_CORRUPT,
+	    (long long)time(NULL));
+	if (rename(path, aside) == -1)
+		log_warnx("flow=%s: %s is corrupt (%s) and cannot be moved "
+		    "aside (%s); starting with an empty registry: files are "
+		    "read from their start", r->flow, path, why,
+		    strerror(errno));
+	else
+		log_warnx("flow=%s: %s is corrupt (%s); moved to %s; starting "
+		    "with an empty registry: files are read from their start",
+		    r->flow, path, why, aside);
+	free(aside);
+	registry_clear(r);
+	r->dirty = 1;
+}
+
+/* Imports the checkpoint file of earlier versions, if there is one. */
+static void
+registry_migrate(struct registry *r, const char *old)
+{
+	struct checkpoint_entry	*ce = NULL;
+	struct registry_entry	*e;
+	struct stat		 sb;
+	char			*cause = NULL;
+	size_t			 n = 0, i;
+
+	if (stat(old, &sb) == -1) {
+		r->is_new = 1;
+		r->dirty = 1;
+		return;
+	}
+	if (checkpoint_load(old, &ce, &n, &cause) == -1) {
+		registry_move_aside(r, old, cause);
+		free(cause);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		e = xcalloc(1, sizeof *e);
+		e->dev = ce[i].dev;
+		e->ino = ce[i].ino;
+		e->fp = ce[i].fp;
+		e->fplen = ce[i].fplen;
+		e->offset = ce[i].offset;
+		e->size = ce[i].offset;		/* not recorded there */
+		e->state = REGISTRY_ACTIVE;
+		e->updated = ce[i].updated;
+		e->path = ce[i].path;
+		ce[i].path = NULL;
+		registry_append(r, e);
+	}
+	checkpoint_free_entries(ce, n);
+	r->old_path = xstrdup(old);
+	r->dirty = 1;
+	log_info("flow=%s: imported %zu file offset%s from %s", r->flow, n,
+	    n == 1 ? "" : "s", old);
+}
+
+struct registry *
+registry_load(const char *dir, const char *flow, char **cause)
+{
+	struct registry		*r;
+	enum registry_parse	 rv;
+	const char		*why = NULL;
+	char			*data = NULL, *err = NULL, *old;
+	size_t			 len;
+	uint64_t		 version = 0;
+
+	r = xcalloc(1, sizeof *r);
+	r->flow = xstrdup(flow);
+	xasprintf(&r->path, "%s/%s", dir, REGISTRY_FILE);
+	xasprintf(&old, "%s/%s", dir, REGISTRY_OLD_FILE);
+	durable_remove_leftovers(r->path);
+	durable_remove_leftovers(old);
+	if (registry_slurp(r->path, &data, &len, &err) == -1) {
+		registry_move_aside(r, r->path, err);
+		goto out;
+	}
+	if (data == NULL) {
+		registry_migrate(r, old);
+		goto out;
+	}
+	rv = registry_parse(r, data, len, &version, &why);
+	if (rv == REGISTRY_PARSE_NEWER) {
+		xasprintf(cause, "%s has version %llu, and this sluiced reads "
+		    "version %d at most: not reading this flow's files, and "
+		    "leaving the file as it is (run the newer sluiced, or "
+		    "move the file away to start afresh)", r->path,
+		    (unsigned long long)version, REGISTRY_VERSION);
+		registry_free(r);
+		r = NULL;
+	} else if (rv == REGISTRY_PARSE_CORRUPT)
+		registry_move_aside(r, r->path, why);
+out:
+	free(err);
+	free(old);
+	free(data);
+	return (r);
+}
+
+int
+registry_save(struct registry *r, char **cause)
+{
+	struct buf		 b = BUF_INIT(REGISTRY_MAX_FILE);
+	struct registry_entry	*e;
+	char			*moved;
+	size_t			 i, head;
+	int			 rc = -1;
+
+	if (!r->dirty)
+		return (0);
+	buf_printf(&b, "%s %d\n", REGISTRY_TAG, REGISTRY_VERSION);
+	for (i = 0; i < r->n; i++) {
+		e = r->v[i];
+		buf_printf(&b, "%" PRIu64 " %" PRIu64 " %016" PRIx64
+		    " %" PRIu32 " %" PRIu64 " %" PRIu64 " %s %" PRId64 " ",
+		    e->dev, e->ino, e->fp, e->fplen, e->offset, e->size,
+		    registry_state_names[e->state],
+		    e->updated < 0 ? 0 : e->updated);
+		checkpoint_put_path(&b, e->path);
+		buf_addc(&b, '\n');
+	}
+	head = b.len;
+	if (!buf_has_failed(&b))
+		buf_printf(&b, "%s %zu %08" PRIx32 "\n", REGISTRY_END, r->n,
+		    crc32c(0, b.data, head));
+	if (buf_has_failed(&b)) {
+		xasprintf(cause, "%s: %zu entries would pass %d MiB", r->path,
+		    r->n, REGISTRY_MAX_FILE / (1024 * 1024));
+		goto out;
+	}
+	if (durable_write_file(r->path, b.data, b.len, cause) == -1)
+		goto out;
+	r->dirty = 0;
+	if (r->old_path != NULL) {
+		/* The registry is durable: the old file is history now. */
+		xasprintf(&moved, "%s%s", r->old_path, REGISTRY_MIGRATED);
+		if (rename(r->old_path, moved) == -1)
+			log_warn("flow=%s: rename %s to %s", r->flow,
+			    r->old_path, moved);
+		free(moved);
+		free(r->old_path);
+		r->old_path = NULL;
+	}
+	rc = 0;
+out:
+	buf_free(&b);
+	return (rc);
+}
+
+void
+registry_free(struct registry *r)
+{
+	if (r == NULL)
+		return;
+	registry_clear(r);
+	free(r->old_path);
+	free(r->path);
+	free(r->flow);
+	free(r);
+}
+
+int
+registry_is_new(struct registry *r)
+{
+	return (r->is_new);
+}
+
+size_t
+registry_count(struct registry *r)
+{
+	return (r->n);
+}
+
+struct registry_entry *
+registry_entry_at(struct registry *r, size_t i)
+{
+	return (i < r->n ? r->v[i] : NULL);
+}
+
+int
+registry_entry_is_file(const struct registry_entry *e, int fd, int same_id)
+{
+	struct stat	sb;
+	uint64_t	fp;
+	uint32_t	fplen;
+
+	if (same_id && (fstat(fd, &sb) == -1 ||
+	    (uint64_t)sb.st_dev != e->dev || (uint64_t)sb.st_ino != e->ino))
+		return (0);
+	if (checkpoint_fingerprint_n(fd, e->fplen, &fp, &fplen) == -1)
+		return (0);
+	return (fplen == e->fplen && fp == e->fp);
+}
+
+struct registry_entry *
+registry_lookup(struct registry *r, int fd)
+{
+	struct stat	sb;
+	size_t		i;
+
+	if (fstat(fd, &sb) == -1)
+		return (NULL);
+	for (i = 0; i < r->n; i++) {
+		if (r->v[i]->dev != (uint64_t)sb.st_dev ||
+		    r->v[i]->ino != (uint64_t)sb.st_ino)
+			continue;
+		/* One entry per inode: another head is another file. */
+		if (registry_entry_is_file(r->v[i], fd, 0))
+			return (r->v[i]);
+		return (NULL);
+	}
+	return (NULL);
+}
+
+struct registry_entry *
+registry_lookup_fp(struct registry *r, int fd)
+{
+	struct registry_entry	*e;
+	uint64_t		 fp = 0;
+	uint32_t		 fplen = 0, want = UINT32_MAX;
+	size_t			 i;
+
+	for (i = 0; i < r->n; i++) {
+		e = r->v[i];
+		if (e->fplen == 0)
+			continue;
+		/* Most entries hash CHECKPOINT_FP_MAX bytes: hash once. */
+		if (e->fplen != want) {
+			want = e->fplen;
+			if (checkpoint_fingerprint_n(fd, want, &fp,
+			    &fplen) == -1)
+				return (NULL);
+		}
+		if (fplen == e->fplen && fp == e->fp)
+			return (e);
+	}
+	return (NULL);
+}
+
+struct registry_entry *
+registry_add(struct registry *r, uint64_t dev, uint64_t ino, uint64_t fp,
+    uint32_t fplen, uint64_t offset, uint64_t size, const char *path)
+{
+	struct registry_entry	*e;
+	size_t			 i;
+
+	e = xcalloc(1, sizeof *e);
+	e->dev = dev;
+	e->ino = ino;
+	e->fp = fp;
+	e->fplen = fplen;
+	e->offset = offset;
+	e->size = size;
+	e->state = REGISTRY_ACTIVE;
+	e->updated = time(NULL);
+	e->path = xstrdup(path);
+	r->dirty = 1;
+	for (i = 0; i < r->n; i++) {
+		if (r->v[i]->dev == dev && r->v[i]->ino == ino) {
+			registry_entry_free(r->v[i]);
+			r->v[i] = e;
+			return (e);
+		}
+	}
+	registry_append(r, e);
+	return (e);
+}
+
+void
+registry_update(struct registry *r, struct registry_entry *e, uint64_t fp,
+    uint32_t fplen, uint64_t offset, uint64_t size, enum registry_state st,
+    const char *path)
+{
+	if (e->fp == fp && e->fplen == fplen && e->offset == offset &&
+	    e->size == size && e->state == st && strcmp(e->path, path) == 0)
+		return;
+	e->fp = fp;
+	e->fplen = fplen;
+	e->offset = offset;
+	e->size = size;
+	e->state = st;
+	if (strcmp(e->path, path) != 0) {
+		free(e->path);
+		e->path = xstrdup(path);
+	}
+	e->updated = time(NULL);
+	r->dirty = 1;
+}
+
+size_t
+registry_prune(struct registry *r, int64_t now, int64_t ttl)
+{
+	size_t	i, kept = 0, removed;
+
+	for (i = 0; i < r->n; i++) {
+		if (r->v[i]->state == REGISTRY_FINISHED &&
+		    now - r->v[i]->updated >= ttl) {
+			registry_entry_free(r->v[i]);
+			continue;
+		}
+		r->v[kept++] = r->v[i];
+	}
+	removed = r->n - kept;
+	r->n = kept;
+	if (removed > 0)
+		r->dirty = 1;
+	return (removed);
+}
