@@ -184,6 +184,9 @@ static const struct config_key config_keys[] = {
 	{ "maxOpenFiles", CONFIG_SCOPE_GLOBAL, CONFIG_TYPE_INT,
 	  NULL, "half the fd limit", 1, 100000000, NULL, G(max_open_files), 0,
 	  "most log files held open, shared equally by the flows" },
+	{ "checkpointTimeToLiveDays", CONFIG_SCOPE_GLOBAL, CONFIG_TYPE_INT,
+	  "7", NULL, 1, 36500, NULL, G(checkpoint_ttl_days), 0,
+	  "days a finished file is remembered" },
 	{ "flows", CONFIG_SCOPE_GLOBAL, CONFIG_TYPE_LIST,
 	  NULL, "-", 0, 0, NULL, G(flows), CONFIG_F_REQUIRED,
 	  "the flows, one mapping each" },
@@ -266,7 +269,6 @@ static const struct config_key config_keys[] = {
 
 static const struct config_key config_agent_keys[] = {
 	AGENT("checkpointFile", GLOBAL, STRING),
-	AGENT("checkpointTimeToLiveDays", GLOBAL, INT),
 	AGENT("checkpoints.queryTimeoutSeconds", GLOBAL, INT),
 	AGENT("checkpoints.connectionTimeoutSeconds", GLOBAL, INT),
 	AGENT("shutdownTimeoutMillis", GLOBAL, INT),

@@ -74,6 +74,7 @@ struct config {
 	enum config_fsync	 spool_fsync;		/* spool.fsync */
 	int64_t			 spool_fsync_interval_ms; /* spool.fsyncIntervalMillis */
 	int64_t			 max_open_files;	/* 0: half the limit */
+	int64_t			 checkpoint_ttl_days;	/* checkpointTimeToLiveDays */
 	struct config_flow	*flows;
 	size_t			 nflows;
 };

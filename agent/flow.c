@@ -311,7 +311,6 @@ flow_create(const struct flow_env *env, const struct config_flow *fc,
 {
 	struct flow		*fl;
 	struct tailer_params	 tp;
-	char			*ckpt = NULL;
 
 	fl = xcalloc(1, sizeof *fl);
 	fl->cfg = env->cfg;
@@ -321,12 +320,12 @@ flow_create(const struct flow_env *env, const struct config_flow *fc,
 	fl->flush_timer = loop_timer_new(env->ingest, flow_flush_cb, fl);
 	fl->sync_timer = loop_timer_new(env->ingest, flow_sync_cb, fl);
 
-	xasprintf(&ckpt, "%s/checkpoints", fl->dir);
 	memset(&tp, 0, sizeof tp);
 	tp.flow = fl->name;
 	tp.pattern = fc->file_pattern;
 	tp.start_at_end = fc->initial_position == CONFIG_POSITION_END_OF_FILE;
-	tp.checkpoint_path = ckpt;
+	tp.state_dir = fl->dir;
+	tp.ttl_days = env->cfg->checkpoint_ttl_days;
 	tp.framer = fl->framer;
 	tp.emit = flow_emit;
 	tp.arg = fl;
@@ -339,13 +338,11 @@ flow_create(const struct flow_env *env, const struct config_flow *fc,
 	    fl->spool, env->creds, fl->metrics, cause);
 	if (fl->sender == NULL)
 		goto fail;
-	free(ckpt);
 	log_info("flow=%s: %s stream %s, files %s, state %s", fl->name,
 	    metrics_dest(fl->metrics), fc->stream, fc->file_pattern, fl->dir);
 	return (fl);
 
 fail:
-	free(ckpt);
 	flow_free(fl);
 	return (NULL);
 }

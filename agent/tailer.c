@@ -27,6 +27,7 @@
 #include <sys/queue.h>
 #include <sys/stat.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <glob.h>
@@ -41,11 +42,11 @@
 #include <unistd.h>
 
 #include "checkpoint.h"
-#include "durable.h"
 #include "framer.h"
 #include "log.h"
 #include "loop.h"
 #include "metrics.h"
+#include "registry.h"
 #include "tailer.h"
 #include "xmalloc.h"
 
@@ -68,7 +69,7 @@ struct tailer_file {
 	uint64_t		 consumed;	/* end of settled bytes */
 	uint64_t		 read_off;	/* next byte to read */
 	uint64_t		 size;		/* at the last fstat */
-	uint64_t		 saved;		/* offset in the checkpoint */
+	struct registry_entry	*re;		/* its entry, saved offset */
 	uint64_t		 fp;		/* fingerprint of the head */
 	uint32_t		 fplen;
 	int			 matched;	/* matched the last scan */
@@ -77,6 +78,7 @@ struct tailer_file {
 	uint64_t		 active_ms;	/* when it last grew */
 	int			 opened;	/* had a descriptor once */
 	int			 first;		/* found by the first scan */
+	int			 resumed;	/* unfinished, found at start */
 	int			 waiting;	/* on waitq */
 	TAILQ_ENTRY(tailer_file) wentry;
 	int			 ready;		/* may have bytes to read */
@@ -94,7 +96,6 @@ struct tailer {
 	struct tailer_params	 p;
 	char			*flow;
 	char			*pattern;
-	char			*checkpoint_path;
 	struct framer_stats	 stats;		/* all files' framers */
 	uint64_t		 truncated_seen;	/* published */
 	uint64_t		 runaway_seen;		/* published */
@@ -124,8 +125,9 @@ struct tailer {
 	uint64_t		 turn_end;	/* when this turn stops */
 	int			 paused;
 	int			 first_scan;
-	struct checkpoint_entry	*saved;		/* loaded at start */
-	size_t			 nsaved;
+	struct registry		*reg;
+	int			 first_start;	/* no registry: initialPosition */
+	int			 refused;	/* a newer registry: read nothing */
 };
 
 static void	tailer_scan(struct tailer *);
@@ -224,31 +226,33 @@ tailer_update_fp(struct tailer_file *f)
 	}
 }
 
-/* Finds where a file starts: its checkpoint, or initialPosition. */
+/* Where a file known to the registry resumes: its offset, if it fits. */
+static uint64_t
+tailer_resume_offset(struct tailer *t, const char *path,
+    const struct registry_entry *e, uint64_t size)
+{
+	if (e->offset > size) {
+		log_warnx("flow=%s file=%s: saved offset %llu is past the end "
+		    "(%llu bytes); reading from 0", t->flow, path,
+		    (unsigned long long)e->offset, (unsigned long long)size);
+		return (0);
+	}
+	return (e->offset);
+}
+
+/*
+ * Finds where a file starts: its registry entry (same inode and first
+ * bytes; else a reused inode), or initialPosition on the flow's very first
+ * scan, or 0: a file that appeared later, or was rotated in while sluiced
+ * was stopped, is read whole.
+ */
 static uint64_t
 tailer_start_offset(struct tailer *t, struct tailer_file *f)
 {
-	struct checkpoint_entry	*e;
-	size_t			 i;
-
-	for (i = 0; i < t->nsaved; i++) {
-		e = &t->saved[i];
-		/* Same inode and same first bytes; else a reused inode. */
-		if (!checkpoint_is_same_file(f->fd, e))
-			continue;
-		if (e->offset > f->size) {
-			log_warnx("flow=%s file=%s: checkpoint offset %llu "
-			    "is past the end (%llu bytes); reading from 0",
-			    t->flow, f->path, (unsigned long long)e->offset,
-			    (unsigned long long)f->size);
-			return (0);
-		}
-		log_info("flow=%s file=%s: resuming at offset %llu",
-		    t->flow, f->path, (unsigned long long)e->offset);
-		return (e->offset);
-	}
+	if ((f->re = registry_lookup(t->reg, f->fd)) != NULL)
+		return (tailer_resume_offset(t, f->path, f->re, f->size));
 	/* f->size is still the size the first scan saw. */
-	if (f->first && t->p.start_at_end)
+	if (f->first && t->first_start && t->p.start_at_end)
 		return (f->size);
 	return (0);
 }
@@ -262,6 +266,31 @@ tailer_find(struct tailer *t, dev_t dev, ino_t ino)
 		if (f->dev == dev && f->ino == ino)
 			return (f);
 	return (NULL);
+}
+
+/*
+ * A new tailer_file for path, known by its stat until it gets a
+ * descriptor (tailer_open): it waits for one, at the list's head.
+ */
+static struct tailer_file *
+tailer_file_new(struct tailer *t, const char *path, const struct stat *st)
+{
+	struct tailer_file	*f;
+
+	f = xcalloc(1, sizeof *f);
+	f->t = t;
+	f->path = xstrdup(path);
+	f->fd = -1;
+	f->dev = st->st_dev;
+	f->ino = st->st_ino;
+	f->size = st->st_size;
+	f->mtime = st->st_mtim;
+	f->active_ms = loop_now_ms();
+	f->framer = framer_create(t->p.framer, 1, &t->stats);
+	f->next = t->files;
+	t->files = f;
+	tailer_wait(t, f);
+	return (f);
 }
 
 /* Whether an errno means "no descriptor (or memory) now": retry later. */
@@ -362,29 +391,27 @@ tailer_has_changed(const struct tailer_file *f, const struct stat *st)
 }
 
 /*
- * A file the scan found.  It is known by its stat until it gets a
- * descriptor (tailer_open): it waits for one.
+ * A file the scan found.  On the flow's very first start with
+ * initialPosition END_OF_FILE, a file of the first scan starts at the
+ * size seen now; it gets its registry entry at once (identity by inode
+ * alone: the fingerprint needs a descriptor), so that a restart before
+ * it is opened still starts it there, not at 0.
  */
 static void
 tailer_add_file(struct tailer *t, const char *path, const struct stat *st)
 {
 	struct tailer_file	*f;
+	uint64_t		 fp;
+	uint32_t		 fplen;
 
-	f = xcalloc(1, sizeof *f);
-	f->t = t;
-	f->path = xstrdup(path);
-	f->fd = -1;
-	f->dev = st->st_dev;
-	f->ino = st->st_ino;
-	f->size = st->st_size;
-	f->mtime = st->st_mtim;
+	f = tailer_file_new(t, path, st);
 	f->matched = 1;
 	f->first = t->first_scan;
-	f->active_ms = loop_now_ms();
-	f->framer = framer_create(t->p.framer, 1, &t->stats);
-	f->next = t->files;
-	t->files = f;
-	tailer_wait(t, f);
+	/* The fingerprint of no bytes: it reads nothing. */
+	if (f->first && t->first_start && t->p.start_at_end &&
+	    checkpoint_fingerprint_n(-1, 0, &fp, &fplen) == 0)
+		f->re = registry_add(t->reg, f->dev, f->ino, fp, fplen,
+		    f->size, f->size, path);
 }
 
 /* The first open: where to start, as if it had been open all along. */
@@ -392,10 +419,13 @@ static void
 tailer_open_new(struct tailer *t, struct tailer_file *f,
     const struct stat *st)
 {
-	f->consumed = f->read_off = f->saved = tailer_start_offset(t, f);
+	f->consumed = f->read_off = tailer_start_offset(t, f);
 	framer_reset(f->framer, f->consumed == 0);
 	f->size = st->st_size;
 	tailer_update_fp(f);
+	if (f->re == NULL)
+		f->re = registry_add(t->reg, f->dev, f->ino, f->fp, f->fplen,
+		    f->consumed, f->size, f->path);
 	log_info("flow=%s file=%s: tailing from offset %llu", t->flow,
 	    f->path, (unsigned long long)f->consumed);
 }
@@ -596,12 +626,335 @@ tailer_watch_dirs(struct tailer *t)
 	free(copy);
 }
 
+/*
+ * At start, the search for the registry's unfinished files: a directory
+ * searched, and a regular file in one.
+ */
+struct tailer_sdir {
+	char		*path;
+	int		 pattern;	/* one of the pattern's directories */
+};
+
+struct tailer_cand {
+	char		*path;
+	size_t		 dir;		/* index in the tailer_sdir array */
+	uint64_t	 dev;
+	uint64_t	 ino;
+	int		 taken;
+};
+
+struct tailer_search {
+	struct registry_entry	**lost;	/* unfinished, not found by glob */
+	size_t			  nlost;
+	int			  nofd;	/* an open failed for want of fds */
+	struct tailer_sdir	 *dirs;
+	size_t			  ndirs;
+	struct tailer_cand	 *cands;
+	size_t			  ncands;
+};
+
+/* The identity of a file the glob found. */
+struct tailer_id {
+	uint64_t	dev;
+	uint64_t	ino;
+};
+
+static int
+tailer_cmp_id(const void *a, const void *b)
+{
+	const struct tailer_id	*ia = a, *ib = b;
+
+	if (ia->dev != ib->dev)
+		return (ia->dev < ib->dev ? -1 : 1);
+	return (ia->ino < ib->ino ? -1 : ia->ino > ib->ino);
+}
+
+/* Returns the index of dir in the search, adding it (listed) if new. */
+static size_t
+tailer_search_dir(struct tailer *t, struct tailer_search *s, const char *dir,
+    int pattern)
+{
+	struct tailer_cand	*c;
+	struct dirent		*de;
+	struct stat		 st;
+	DIR			*d;
+	size_t			 i;
+
+	for (i = 0; i < s->ndirs; i++) {
+		if (strcmp(s->dirs[i].path, dir) == 0) {
+			s->dirs[i].pattern |= pattern;
+			return (i);
+		}
+	}
+	s->dirs = xreallocarray(s->dirs, s->ndirs + 1, sizeof *s->dirs);
+	s->dirs[i].path = xstrdup(dir);
+	s->dirs[i].pattern = pattern;
+	s->ndirs++;
+	if ((d = opendir(dir)) == NULL) {
+		if (errno != ENOENT)
+			log_warn("flow=%s dir=%s: opendir", t->flow, dir);
+		return (i);
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		s->cands = xreallocarray(s->cands, s->ncands + 1,
+		    sizeof *s->cands);
+		c = &s->cands[s->ncands];
+		xasprintf(&c->path, "%s/%s", dir, de->d_name);
+		if (stat(c->path, &st) == -1 || !S_ISREG(st.st_mode)) {
+			free(c->path);
+			continue;
+		}
+		c->dir = i;
+		c->dev = st.st_dev;
+		c->ino = st.st_ino;
+		c->taken = tailer_find(t, st.st_dev, st.st_ino) != NULL;
+		s->ncands++;
+	}
+	closedir(d);
+	return (i);
+}
+
+/*
+ * Opens path (a candidate c) if it still is c's file, for as long as its
+ * fingerprint takes.  Returns fd or -1.
+ */
+static int
+tailer_open_cand(struct tailer_search *s, const struct tailer_cand *c,
+    struct stat *st)
+{
+	int	fd;
+
+	if ((fd = open(c->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1) {
+		if (tailer_errno_is_nofd(errno))
+			s->nofd = 1;
+		return (-1);
+	}
+	if (fstat(fd, st) == -1 || (uint64_t)st->st_dev != c->dev ||
+	    (uint64_t)st->st_ino != c->ino) {
+		close(fd);
+		return (-1);
+	}
+	return (fd);
+}
+
+/*
+ * Reads an unfinished file of the registry, found at path, to its end:
+ * it is followed as a rotated file, whatever its name.  Its descriptor
+ * (fd, which was only for its fingerprint) is closed: it waits for one
+ * like any other file, and tailer_open_new finds e again by identity.
+ */
+static void
+tailer_resume_rotated(struct tailer *t, const char *path, int fd,
+    const struct stat *st, struct registry_entry *e)
+{
+	struct tailer_file	*f;
+
+	close(fd);
+	f = tailer_file_new(t, path, st);
+	f->re = e;
+	f->resumed = 1;
+	log_info("flow=%s file=%s: was %s; to be read to its end from "
+	    "offset %llu (%llu bytes)", t->flow, path, e->path,
+	    (unsigned long long)e->offset, (unsigned long long)f->size);
+}
+
+/* Finds e by its identity among the files of its last directory. */
+static int
+tailer_find_by_id(struct tailer *t, struct tailer_search *s,
+    struct registry_entry *e, size_t dir)
+{
+	struct tailer_cand	*c;
+	struct stat		 st;
+	size_t			 i;
+	int			 fd;
+
+	for (i = 0; i < s->ncands; i++) {
+		c = &s->cands[i];
+		if (c->taken || c->dir != dir || c->dev != e->dev ||
+		    c->ino != e->ino)
+			continue;
+		if ((fd = tailer_open_cand(s, c, &st)) == -1)
+			continue;
+		if (!registry_entry_is_file(e, fd, 1)) {
+			close(fd);	/* a reused inode */
+			continue;
+		}
+		c->taken = 1;
+		tailer_resume_rotated(t, c->path, fd, &st, e);
+		return (1);
+	}
+	return (0);
+}
+
+/* Returns 1 if a candidate's identity is that of an entry still looked for. */
+static int
+tailer_is_lost_id(struct tailer_search *s, const struct tailer_cand *c)
+{
+	size_t	i;
+
+	for (i = 0; i < s->nlost; i++)
+		if (s->lost[i] != NULL && s->lost[i]->dev == c->dev &&
+		    s->lost[i]->ino == c->ino)
+			return (1);
+	return (0);
+}
+
+/*
+ * Finds e's content by its fingerprint (a copy, a move to another
+ * filesystem) in its last directory and the pattern's.  The copy gets an
+ * entry of its own, at e's offset, and e is finished.
+ */
+static int
+tailer_find_by_fp(struct tailer *t, struct tailer_search *s,
+    struct registry_entry *e, size_t dir)
+{
+	struct registry_entry	*ne;
+	struct tailer_cand	*c;
+	struct stat		 st;
+	size_t			 i;
+	int			 fd;
+
+	if (e->fplen == 0)
+		return (0);
+	for (i = 0; i < s->ncands; i++) {
+		c = &s->cands[i];
+		if (c->taken || (c->dir != dir && !s->dirs[c->dir].pattern) ||
+		    tailer_is_compressed(c->path) || tailer_is_lost_id(s, c))
+			continue;
+		if ((fd = tailer_open_cand(s, c, &st)) == -1)
+			continue;
+		if (!registry_entry_is_file(e, fd, 0)) {
+			close(fd);
+			continue;
+		}
+		c->taken = 1;
+		ne = registry_add(t->reg, c->dev, c->ino, e->fp, e->fplen,
+		    e->offset, st.st_size, c->path);
+		registry_update(t->reg, e, e->fp, e->fplen, e->offset,
+		    e->size, REGISTRY_FINISHED, e->path);
+		tailer_resume_rotated(t, c->path, fd, &st, ne);
+		return (1);
+	}
+	return (0);
+}
+
+/*
+ * At start, after the first glob: every registry entry that was still
+ * being read and that the glob did not find is looked for, and read to
+ * its end whatever its name is now; one that cannot be found is finished,
+ * and the bytes it was known to have unread are counted as lost.
+ */
+static void
+tailer_find_unfinished(struct tailer *t)
+{
+	struct tailer_search	 s;
+	struct registry_entry	*e;
+	struct tailer_file	*f;
+	struct tailer_id	*held, id;
+	char			*copy;
+	glob_t			 g;
+	size_t			 i, n, nheld = 0, nleft = 0, *dir;
+
+	/*
+	 * The glob's files have no descriptor yet: an entry is theirs if it
+	 * has their inode (tailer_open_new checks the first bytes).
+	 */
+	memset(&s, 0, sizeof s);
+	for (f = t->files; f != NULL; f = f->next)
+		nheld++;
+	held = xcalloc(nheld + 1, sizeof *held);
+	for (nheld = 0, f = t->files; f != NULL; f = f->next, nheld++) {
+		held[nheld].dev = f->dev;
+		held[nheld].ino = f->ino;
+	}
+	qsort(held, nheld, sizeof *held, tailer_cmp_id);
+	n = registry_count(t->reg);
+	s.lost = xcalloc(n + 1, sizeof *s.lost);
+	for (i = 0; i < n; i++) {
+		e = registry_entry_at(t->reg, i);
+		id.dev = e->dev;
+		id.ino = e->ino;
+		if (e->state != REGISTRY_FINISHED &&
+		    bsearch(&id, held, nheld, sizeof *held,
+		    tailer_cmp_id) == NULL)
+			s.lost[s.nlost++] = e;
+	}
+	free(held);
+	if (s.nlost == 0) {
+		free(s.lost);
+		return;
+	}
+
+	copy = xstrdup(t->pattern);
+	memset(&g, 0, sizeof g);
+	if (glob(dirname(copy), GLOB_ONLYDIR | GLOB_BRACE | GLOB_NOSORT,
+	    NULL, &g) == 0) {
+		for (i = 0; i < g.gl_pathc; i++)
+			tailer_search_dir(t, &s, g.gl_pathv[i], 1);
+	}
+	globfree(&g);
+	free(copy);
+	dir = xcalloc(s.nlost, sizeof *dir);
+	for (i = 0; i < s.nlost; i++) {
+		copy = xstrdup(s.lost[i]->path);
+		dir[i] = tailer_search_dir(t, &s, dirname(copy), 0);
+		free(copy);
+	}
+
+	/* By identity first, so that a copy never wins over the file. */
+	for (i = 0; i < s.nlost; i++)
+		if (tailer_find_by_id(t, &s, s.lost[i], dir[i]))
+			s.lost[i] = NULL;
+	for (i = 0; i < s.nlost; i++) {
+		if ((e = s.lost[i]) == NULL)
+			continue;
+		s.lost[i] = NULL;	/* its id may be taken by a copy */
+		if (tailer_find_by_fp(t, &s, e, dir[i]))
+			continue;
+		if (s.nofd) {
+			/* Not looked at everywhere: kept for the next start. */
+			nleft++;
+			continue;
+		}
+		if (e->size > e->offset) {
+			log_warnx("flow=%s file=%s: gone while sluiced was "
+			    "stopped, with at least %llu unread bytes; they "
+			    "are lost", t->flow, e->path,
+			    (unsigned long long)(e->size - e->offset));
+			if (t->p.metrics != NULL)
+				metrics_add(t->p.metrics, METRICS_BYTES_LOST,
+				    e->size - e->offset);
+		} else
+			log_info("flow=%s file=%s: gone, and read to its "
+			    "end before", t->flow, e->path);
+		registry_update(t->reg, e, e->fp, e->fplen, e->offset,
+		    e->size, REGISTRY_FINISHED, e->path);
+	}
+	if (nleft > 0)
+		log_warnx("flow=%s: out of descriptors while looking for %zu "
+		    "unfinished files; they are looked for again at the next "
+		    "start", t->flow, nleft);
+
+	for (i = 0; i < s.ncands; i++)
+		free(s.cands[i].path);
+	for (i = 0; i < s.ndirs; i++)
+		free(s.dirs[i].path);
+	free(s.cands);
+	free(s.dirs);
+	free(dir);
+	free(s.lost);
+}
+
 /* Closes a rotated-away or deleted file once it is read and quiet. */
 static int
 tailer_may_close(struct tailer *t, struct tailer_file *f, uint64_t now)
 {
 	struct stat	st;
 	int64_t		settled;
+	uint64_t	lost;
 
 	if (f->matched)
 		return (0);
@@ -609,11 +962,16 @@ tailer_may_close(struct tailer *t, struct tailer_file *f, uint64_t now)
 		/* Closed, it had been read to its end: nothing is left. */
 		if (f->opened)
 			return (1);
+		/* Found at start under a name off the pattern: its turn. */
+		if (f->resumed && f->waiting)
+			return (0);
+		lost = f->re == NULL ? f->size : f->size > f->re->offset ?
+		    f->size - f->re->offset : 0;
 		log_warnx("flow=%s file=%s: gone before a descriptor was "
 		    "free for it; %llu bytes not read", t->flow, f->path,
-		    (unsigned long long)f->size);
+		    (unsigned long long)lost);
 		if (t->p.metrics != NULL)
-			metrics_add(t->p.metrics, METRICS_BYTES_LOST, f->size);
+			metrics_add(t->p.metrics, METRICS_BYTES_LOST, lost);
 		return (1);
 	}
 	if (f->unmatched_since == 0)
@@ -651,6 +1009,47 @@ tailer_glob_err(const char *path, int err)
 		return (0);	/* unreadable: skipped */
 	tailer_glob_errno = err;
 	return (1);
+}
+
+/*
+ * After the first glob: the files the registry says are unfinished are
+ * looked for (they wait for a descriptor like the glob's), then the
+ * registry is saved.  It exists from now on, so initialPosition never
+ * applies again.  Its offsets are still those it was loaded with, or
+ * where the first scan's files start: none counts a record not yet
+ * durable.
+ */
+static void
+tailer_first_scan_done(struct tailer *t)
+{
+	char	*err = NULL;
+
+	tailer_find_unfinished(t);
+	t->first_scan = 0;
+	if (registry_save(t->reg, &err) == -1) {
+		log_warnx("flow=%s: %s", t->flow, err);
+		free(err);
+	}
+}
+
+/*
+ * f is done with: its entry is finished, saved by the next
+ * tailer_checkpoint, once durable.  A file never opened keeps the offset
+ * its entry had.
+ */
+static void
+tailer_finish(struct tailer *t, struct tailer_file *f)
+{
+	struct registry_entry	*e = f->re;
+
+	if (e == NULL)
+		return;
+	if (f->opened)
+		registry_update(t->reg, e, f->fp, f->fplen, f->consumed,
+		    f->size, REGISTRY_FINISHED, f->path);
+	else
+		registry_update(t->reg, e, e->fp, e->fplen, e->offset,
+		    e->size, REGISTRY_FINISHED, e->path);
 }
 
 /* Reconciles the known files with what the glob found. */
@@ -698,7 +1097,8 @@ tailer_scan(struct tailer *t)
 	rv = glob(t->pattern, GLOB_BRACE | GLOB_NOSORT, tailer_glob_err, &g);
 	if (rv == 0 || rv == GLOB_NOMATCH) {
 		tailer_match(t, &g);
-		t->first_scan = 0;
+		if (t->first_scan)
+			tailer_first_scan_done(t);
 	} else {
 		/* What is known stays known, with its offset: retried. */
 		tailer_nofd(t, "glob", t->pattern, rv == GLOB_ABORTED &&
@@ -714,6 +1114,7 @@ tailer_scan(struct tailer *t)
 		/* A change that inotify missed is read in the next turn. */
 		tailer_wake(t, f);
 		if (!t->paused && tailer_may_close(t, f, now)) {
+			tailer_finish(t, f);
 			*pp = f->next;
 			tailer_file_free(f);
 			continue;
@@ -724,12 +1125,6 @@ tailer_scan(struct tailer *t)
 		tailer_nofd_end(t);
 		if (t->limit < t->p.max_open)
 			t->limit++;
-	}
-	if (t->nwaiting == 0 && t->saved != NULL) {
-		/* The checkpoints matched what they could; forget the rest. */
-		checkpoint_free_entries(t->saved, t->nsaved);
-		t->saved = NULL;
-		t->nsaved = 0;
 	}
 	tailer_publish(t);
 }
@@ -1020,12 +1415,12 @@ tailer_create(struct loop *loop, const struct tailer_params *p,
     char **cause)
 {
 	struct tailer	*t;
+	char		*err = NULL;
 
 	t = xcalloc(1, sizeof *t);
 	t->p = *p;
 	t->flow = xstrdup(p->flow);
 	t->pattern = xstrdup(p->pattern);
-	t->checkpoint_path = xstrdup(p->checkpoint_path);
 	t->loop = loop;
 	t->first_scan = 1;
 	t->cycle = 1;		/* a new file's 0 is not the current cycle */
@@ -1035,10 +1430,16 @@ tailer_create(struct loop *loop, const struct tailer_params *p,
 		t->p.max_open = SIZE_MAX;
 	t->limit = t->p.max_open;
 	TAILQ_INIT(&t->waitq);
-	durable_remove_leftovers(t->checkpoint_path);
-	if (checkpoint_load(t->checkpoint_path, &t->saved, &t->nsaved,
-	    cause) == -1)
-		goto fail;
+	if ((t->reg = registry_load(p->state_dir, t->flow, &err)) == NULL) {
+		/* Overwriting it would lose what a newer sluice knew. */
+		log_warnx("flow=%s: %s", t->flow, err);
+		if (t->p.metrics != NULL)
+			metrics_set_error(t->p.metrics, "%s", err);
+		free(err);
+		t->refused = 1;
+		return (t);
+	}
+	t->first_start = registry_is_new(t->reg);
 	t->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (t->ifd == -1) {
 		log_warn("flow=%s: inotify_init1 failed; polling every %d ms",
@@ -1062,6 +1463,8 @@ fail:
 void
 tailer_start(struct tailer *t)
 {
+	if (t->refused)
+		return;
 	tailer_scan(t);
 	loop_timer_set(t->scan_timer, t->polling ? TAILER_POLL_MS :
 	    TAILER_RESCAN_MS);
@@ -1089,54 +1492,36 @@ tailer_free(struct tailer *t)
 	loop_timer_free(t->scan_timer);
 	loop_timer_free(t->work_timer);
 	loop_timer_free(t->expire_timer);
-	checkpoint_free_entries(t->saved, t->nsaved);
+	registry_free(t->reg);
 	free(t->buf);
 	free(t->flow);
 	free(t->pattern);
-	free(t->checkpoint_path);
 	free(t);
 }
 
 int
 tailer_checkpoint(struct tailer *t)
 {
-	struct checkpoint_entry	*e;
 	struct tailer_file	*f;
 	char			*cause = NULL;
-	size_t			 n = 0, i;
-	int			 changed = 0, rv = 0;
 
-	for (f = t->files; f != NULL; f = f->next) {
-		n++;
-		if (f->saved != f->consumed)
-			changed = 1;
-	}
-	if (!changed)
+	if (t->refused)
 		return (0);
-	e = xcalloc(n, sizeof *e);
-	for (i = 0, f = t->files; f != NULL; f = f->next) {
-		/* Never opened: nothing read, no fingerprint to match. */
-		if (!f->opened)
+	for (f = t->files; f != NULL; f = f->next) {
+		/* Never opened: its entry, if any, is as it was added. */
+		if (!f->opened || f->re == NULL)
 			continue;
-		e[i].dev = f->dev;
-		e[i].ino = f->ino;
-		e[i].fp = f->fp;
-		e[i].fplen = f->fplen;
-		e[i].offset = f->consumed;
-		e[i].updated = time(NULL);
-		e[i].path = f->path;
-		i++;
+		registry_update(t->reg, f->re, f->fp, f->fplen, f->consumed,
+		    f->size, f->matched ? REGISTRY_ACTIVE : REGISTRY_ROTATED,
+		    f->path);
 	}
-	if (checkpoint_save(t->checkpoint_path, e, i, &cause) == -1) {
+	registry_prune(t->reg, time(NULL), t->p.ttl_days * 24 * 60 * 60);
+	if (registry_save(t->reg, &cause) == -1) {
 		log_warnx("flow=%s: %s", t->flow, cause);
 		free(cause);
-		rv = -1;
-	} else {
-		for (f = t->files; f != NULL; f = f->next)
-			f->saved = f->consumed;
+		return (-1);
 	}
-	free(e);
-	return (rv);
+	return (0);
 }
 
 /*

@@ -16,14 +16,23 @@
  * (device, inode and first bytes).  Running out of descriptors (EMFILE
  * from glob or open) is retried, never taken for "no file".
  *
+ * Every file read is in the flow's registry (registry.h), so a restart
+ * finds each file by identity whatever its name is now: at start, every
+ * entry that was still being read is looked for in its last directory
+ * (by inode, then fingerprint) and among the pattern's directories (by
+ * fingerprint), and read to its end even if its name no longer matches.
+ * initialPosition applies only to a flow's very first start, when it has
+ * no registry; any file met later is read from its start.
+ *
  * Bytes go through a framer into records, handed to the emit callback.
- * Offsets are checkpointed only when the owner says the records are
- * durable (tailer_checkpoint after spool_sync: invariant 1).
+ * Offsets are saved only when the owner says the records are durable
+ * (tailer_checkpoint after spool_sync: invariant 1).
  */
 #ifndef TAILER_H
 #define TAILER_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "framer.h"
 
@@ -41,8 +50,9 @@ typedef int	(*tailer_emit_cb)(void *arg, const char *path, const char *rec,
 struct tailer_params {
 	const char	*flow;		/* flow name, for messages */
 	const char	*pattern;	/* filePattern */
-	int		 start_at_end;	/* initialPosition END_OF_FILE */
-	const char	*checkpoint_path;
+	int		 start_at_end;	/* END_OF_FILE, on the first start */
+	const char	*state_dir;	/* the flow's, for its registry */
+	int64_t		 ttl_days;	/* checkpointTimeToLiveDays */
 	struct framer_conf *framer;	/* shared by every file's framer */
 	tailer_emit_cb	 emit;
 	void		*arg;
@@ -52,15 +62,19 @@ struct tailer_params {
 };
 
 /*
- * Creates the tailer and loads its checkpoints; it opens no file until
- * tailer_start.  The strings of params are copied; params->framer must
- * outlive the tailer.  Returns NULL with *cause set on failure.
+ * Creates the tailer and loads its registry; it opens no file until
+ * tailer_start.  A registry written by a newer sluice is logged and left
+ * alone, and the tailer then reads nothing.  The strings of params are
+ * copied; params->framer must outlive the tailer.  Returns NULL with *cause
+ * set on failure.
  */
 struct tailer	*tailer_create(struct loop *, const struct tailer_params *,
 		    char **cause);
 
 /*
- * Runs the first scan and starts watching on the loop.  Called once the
+ * Runs the first scan (which also looks for the files the registry says
+ * are unfinished, and then saves the registry: initialPosition never
+ * applies again) and starts watching on the loop.  Called once the
  * daemon's own descriptors (the control socket) are open, so that files
  * cannot take them.
  */
@@ -70,8 +84,9 @@ void		 tailer_start(struct tailer *);
 void		 tailer_free(struct tailer *);
 
 /*
- * Saves the consumed offset of every file.  Call only once every record
- * emitted so far is durable.  Returns 0, or -1 (logged) on failure.
+ * Saves the registry: the consumed offset of every file, and the files
+ * finished since.  Call only once every record emitted so far is durable.
+ * Returns 0, or -1 (logged) on failure.
  */
 int		 tailer_checkpoint(struct tailer *);
 
