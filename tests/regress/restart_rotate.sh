@@ -15,7 +15,8 @@
 #    sluiced is stopped, app.log renamed, and restarted with fakeaws
 #    accepting again.  app.log.1's unread megabytes must be found and sent.
 # 3. A corrupt registry: sluiced starts, says so once, moves it aside and
-#    reads the files again from their start (duplicates, no loss).
+#    reads the files again from their start (duplicates, no loss).  One
+#    from a newer sluice is left alone, and sluiced keeps running.
 #
 # Each part checks that every line written reached fakeaws, byte for byte,
 # and prints the duplicates.
@@ -176,6 +177,16 @@ ls "$(dirname "$registry")"/registry.corrupt.* >/dev/null 2>&1 ||
 check c2 c3
 wait_for 10 grep -q "^sluice-registry " "$registry" ||
     fail "c3: no new registry"
+stop_sluiced
+
+# A registry from a newer sluice: that flow reads nothing, the file stays.
+echo "sluice-registry 9" >"$registry"
+start_sluiced "$tmp/c2.yaml"
+wait_for 10 grep -q "has version 9, and this sluiced reads version 1" \
+    "$tmp/sluiced.log" || fail "c3: a newer registry was not refused"
+kill -0 "$sluiced_pid" || fail "c3: sluiced did not survive a newer registry"
+[ "$(cat "$registry")" = "sluice-registry 9" ] ||
+    fail "c3: the newer registry was overwritten"
 stop_sluiced
 fi
 echo "PASS: restart_rotate"
