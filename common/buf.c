@@ -14,17 +14,6 @@
 /* Smallest allocation: one typical log line and its JSON. */
 #define BUF_MIN	1024
 
-void
-buf_init(struct buf *b, size_t max)
-{
-	b->data = NULL;
-	b->len = 0;
-	b->cap = 0;
-	b->max = max;
-	b->lent = 0;
-	b->failed = 0;
-}
-
 /*
  * Gives b cap bytes of its own memory, keeping its contents, plus one for
  * the NUL of buf_cstr and vsnprintf, which cap does not count: cap never
@@ -175,15 +164,4 @@ buf_free(struct buf *b)
 	b->cap = 0;
 	b->lent = 0;
 	b->failed = 0;
-}
-
-void
-buf_lend(struct buf *b, char *data, size_t cap)
-{
-	buf_free(b);
-	if (cap == 0)
-		return;
-	b->data = data;
-	b->cap = cap - 1 < b->max ? cap - 1 : b->max;
-	b->lent = 1;
 }

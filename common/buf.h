@@ -35,8 +35,20 @@ struct buf {
 /* A static initializer: struct buf b = BUF_INIT(1024 * 1024); */
 #define BUF_INIT(max)	{ NULL, 0, 0, (max), 0, 0 }
 
-/* Makes b empty, with no memory, holding at most max bytes. */
-void	buf_init(struct buf *b, size_t max);
+/*
+ * Makes b empty, with no memory, holding at most max bytes.  Inline, as
+ * buf_lend: the chain makes a window for every record it converts.
+ */
+static inline void
+buf_init(struct buf *b, size_t max)
+{
+	b->data = NULL;
+	b->len = 0;
+	b->cap = 0;
+	b->max = max;
+	b->lent = 0;
+	b->failed = 0;
+}
 
 /*
  * Makes room for more bytes after len (out of line; see buf_reserve).
@@ -119,6 +131,18 @@ void	buf_free(struct buf *b);
  * there until they need more room, when the contents move to memory of
  * b's own.  Frees what b held before; max is kept.
  */
-void	buf_lend(struct buf *b, char *data, size_t cap);
+static inline void
+buf_lend(struct buf *b, char *data, size_t cap)
+{
+	if (b->data != NULL)
+		buf_free(b);
+	b->len = 0;
+	b->failed = 0;
+	if (cap == 0)
+		return;
+	b->data = data;
+	b->cap = cap - 1 < b->max ? cap - 1 : b->max;
+	b->lent = 1;
+}
 
 #endif /* BUF_H */
