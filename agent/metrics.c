@@ -68,8 +68,10 @@ metrics_free_files(struct metrics_file *files, size_t n)
 {
 	size_t	i;
 
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		free(files[i].path);
+		free(files[i].reason);
+	}
 	free(files);
 }
 
@@ -148,6 +150,8 @@ metrics_set_files(struct metrics *m, const struct metrics_file *files,
 	for (i = 0; i < n; i++) {
 		copy[i] = files[i];
 		copy[i].path = xstrdup(files[i].path);
+		if (files[i].reason != NULL)
+			copy[i].reason = xstrdup(files[i].reason);
 	}
 	pthread_mutex_lock(&m->mtx);
 	metrics_free_files(m->files, m->nfiles);
@@ -159,7 +163,7 @@ metrics_set_files(struct metrics *m, const struct metrics_file *files,
 static json_t *
 metrics_flow_json(struct metrics *m)
 {
-	json_t			*o, *files, *f;
+	json_t			*o, *files, *problems, *f;
 	size_t			 i;
 	enum metrics_counter	 c;
 
@@ -169,8 +173,21 @@ metrics_flow_json(struct metrics *m)
 	json_object_set_new(o, "stream", json_string(m->stream));
 	json_object_set_new(o, "filePattern", json_string(m->file_pattern));
 	files = json_array();
+	problems = json_array();
 	pthread_mutex_lock(&m->mtx);
 	for (i = 0; i < m->nfiles; i++) {
+		if (m->files[i].reason != NULL) {
+			f = json_object();
+			json_object_set_new(f, "path",
+			    json_string(m->files[i].path));
+			json_object_set_new(f, "type", json_string(
+			    m->files[i].dir ? "directory" : "file"));
+			json_object_set_new(f, "reason",
+			    json_string(m->files[i].reason));
+			json_array_append_new(problems, f);
+		}
+		if (m->files[i].dir)
+			continue;
 		f = json_object();
 		json_object_set_new(f, "path",
 		    json_string(m->files[i].path));
@@ -181,6 +198,9 @@ metrics_flow_json(struct metrics *m)
 		if (m->files[i].state != NULL)
 			json_object_set_new(f, "state",
 			    json_string(m->files[i].state));
+		if (m->files[i].reason != NULL)
+			json_object_set_new(f, "reason",
+			    json_string(m->files[i].reason));
 		json_array_append_new(files, f);
 	}
 	if (m->last_error[0] != '\0') {
@@ -194,6 +214,8 @@ metrics_flow_json(struct metrics *m)
 	}
 	pthread_mutex_unlock(&m->mtx);
 	json_object_set_new(o, "files", files);
+	/* What cannot be read, files and directories, and the fix. */
+	json_object_set_new(o, "problems", problems);
 	/* Every record read is either spooled or dropped. */
 	json_object_set_new(o, "linesRead", json_integer((json_int_t)
 	    (metrics_get(m, METRICS_RECORDS_SPOOLED) +

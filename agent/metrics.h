@@ -13,11 +13,20 @@
 
 struct metrics;
 
+/*
+ * A tailed file, or a directory of the pattern that cannot be read (dir
+ * set: only path and reason count).  reason, when not NULL, says why it
+ * cannot be read and what fixes it; such an entry is also listed in the
+ * flow's "problems".
+ */
 struct metrics_file {
 	char		*path;
 	uint64_t	 offset;	/* bytes read */
 	uint64_t	 size;		/* file size at last look */
-	const char	*state;		/* "open", "closed", "waiting" */
+	const char	*state;		/* "open", "closed", "waiting", */
+					/* "unreadable" */
+	char		*reason;	/* or NULL */
+	int		 dir;		/* a directory */
 };
 
 /*
@@ -66,7 +75,10 @@ uint64_t	 metrics_get(struct metrics *, enum metrics_counter);
 void		 metrics_set_error(struct metrics *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
 
-/* Replaces the list of tailed files (copies it; state is static). */
+/*
+ * Replaces the list of tailed files and unreadable directories (copies
+ * path and reason; state is static).
+ */
 void		 metrics_set_files(struct metrics *,
 		    const struct metrics_file *, size_t);
 

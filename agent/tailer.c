@@ -31,8 +31,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glob.h>
+#include <grp.h>
 #include <libgen.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,6 +82,7 @@ struct tailer_file {
 	int			 first;		/* found by the first scan */
 	int			 resumed;	/* unfinished, found at start */
 	int			 waiting;	/* on waitq */
+	char			*unreadable;	/* why open fails, or NULL */
 	TAILQ_ENTRY(tailer_file) wentry;
 	int			 ready;		/* may have bytes to read */
 	uint64_t		 cycle;		/* last read in this cycle */
@@ -90,6 +93,13 @@ struct tailer_file {
 struct tailer_dir {
 	int	 wd;
 	char	*path;
+};
+
+/* A directory of the pattern that cannot be read or watched. */
+struct tailer_baddir {
+	char	*path;
+	char	*reason;
+	int	 seen;		/* in this scan */
 };
 
 struct tailer {
@@ -104,6 +114,10 @@ struct tailer {
 	int			 polling;
 	struct tailer_dir	*dirs;
 	size_t			 ndirs;
+	struct tailer_baddir	*baddirs;
+	size_t			 nbaddirs;
+	uint64_t		 unr_since;	/* something unreadable, or 0 */
+	uint64_t		 unr_logged;
 	struct tailer_file	*files;
 	TAILQ_HEAD(, tailer_file) waitq;	/* for a descriptor, in turn */
 	size_t			 nopen;
@@ -203,6 +217,7 @@ tailer_file_free(struct tailer_file *f)
 	}
 	tailer_unwait(f->t, f);
 	framer_free(f->framer);
+	free(f->unreadable);
 	free(f->path);
 	free(f);
 }
@@ -455,6 +470,121 @@ tailer_open_again(struct tailer *t, struct tailer_file *f)
 }
 
 /*
+ * Why path, a file or a directory, cannot be read, and what fixes it: for
+ * a permission, the group that may read it if there is one (not root's),
+ * else its permissions to check.  Returns a new string.
+ */
+static char *
+tailer_reason(const char *path, int err, int dir)
+{
+	struct stat	 st;
+	struct group	 gr, *grp = NULL;
+	struct passwd	 pw, *pwp = NULL;
+	char		 gbuf[4096], pbuf[4096], *r;
+	mode_t		 need = dir ? S_IRGRP | S_IXGRP : S_IRGRP;
+
+	if (err != EACCES && err != EPERM) {
+		xasprintf(&r, "%s", strerror(err));
+		return (r);
+	}
+	if (stat(path, &st) == 0 && st.st_gid != 0 &&
+	    (st.st_mode & need) == need &&
+	    getgrgid_r(st.st_gid, &gr, gbuf, sizeof gbuf, &grp) == 0 &&
+	    grp != NULL) {
+		if (getpwuid_r(geteuid(), &pw, pbuf, sizeof pbuf, &pwp) != 0)
+			pwp = NULL;
+		xasprintf(&r, "permission denied: add the sluice user%s%s%s "
+		    "to group %s", pwp != NULL ? " (" : "",
+		    pwp != NULL ? pwp->pw_name : "", pwp != NULL ? ")" : "",
+		    grp->gr_name);
+	} else if (dir || stat(path, &st) == -1)
+		xasprintf(&r, "permission denied: check the permissions of %s",
+		    path);
+	else
+		xasprintf(&r, "permission denied: check the permissions of %s "
+		    "(mode %04o, uid %lu, gid %lu)", path,
+		    (unsigned int)(st.st_mode & 07777),
+		    (unsigned long)st.st_uid, (unsigned long)st.st_gid);
+	return (r);
+}
+
+/*
+ * f could not be opened, for err: it stays listed, with the reason, and
+ * is retried at each scan.  Logged when it starts (here), as a summary
+ * while anything stays unreadable (tailer_log_unreadable), and when it
+ * ends (tailer_open): never per scan.
+ */
+static void
+tailer_unreadable(struct tailer *t, struct tailer_file *f, int err)
+{
+	if (f->unreadable != NULL)
+		return;
+	f->unreadable = tailer_reason(f->path, err, 0);
+	log_warnx("flow=%s file=%s: cannot open: %s; retried at each scan",
+	    t->flow, f->path, f->unreadable);
+}
+
+/* Like tailer_unreadable, for a directory of the pattern. */
+static void
+tailer_baddir(struct tailer *t, const char *dir, int err)
+{
+	struct tailer_baddir	*b;
+	size_t			 i;
+
+	for (i = 0; i < t->nbaddirs; i++) {
+		if (strcmp(t->baddirs[i].path, dir) == 0) {
+			t->baddirs[i].seen = 1;
+			return;
+		}
+	}
+	t->baddirs = xreallocarray(t->baddirs, t->nbaddirs + 1,
+	    sizeof *t->baddirs);
+	b = &t->baddirs[t->nbaddirs++];
+	b->path = xstrdup(dir);
+	b->reason = tailer_reason(dir, err, 1);
+	b->seen = 1;
+	log_warnx("flow=%s dir=%s: cannot read: %s; retried at each scan",
+	    t->flow, dir, b->reason);
+}
+
+/*
+ * After a scan: the directories it could read again are logged and
+ * forgotten, and a summary is logged while anything stays unreadable.
+ */
+static void
+tailer_log_unreadable(struct tailer *t, uint64_t now)
+{
+	struct tailer_file	*f;
+	size_t			 i, nfiles = 0;
+
+	for (i = 0; i < t->nbaddirs;) {
+		if (t->baddirs[i].seen) {
+			i++;
+			continue;
+		}
+		log_info("flow=%s dir=%s: readable again", t->flow,
+		    t->baddirs[i].path);
+		free(t->baddirs[i].path);
+		free(t->baddirs[i].reason);
+		t->baddirs[i] = t->baddirs[--t->nbaddirs];
+	}
+	for (f = t->files; f != NULL; f = f->next)
+		if (f->unreadable != NULL)
+			nfiles++;
+	if (nfiles == 0 && t->nbaddirs == 0)
+		t->unr_since = 0;
+	else if (t->unr_since == 0)
+		t->unr_since = t->unr_logged = now;
+	else if (now - t->unr_logged >= TAILER_SUMMARY_MS) {
+		t->unr_logged = now;
+		log_warnx("flow=%s: still unreadable after %llu s: %zu "
+		    "files, %zu directories (sluicectl files lists them)",
+		    t->flow, (unsigned long long)(now - t->unr_since) / 1000,
+		    nfiles, t->nbaddirs);
+	}
+}
+
+/*
  * Gives f, which waits, a descriptor.  Returns -1 if there is none to be
  * had (f waits on), or 0: f is open, or it could not be opened, or its
  * path names another file now (the next scan finds it under its new name,
@@ -472,7 +602,7 @@ tailer_open(struct tailer *t, struct tailer_file *f)
 			return (-1);
 		}
 		if (errno != ENOENT)
-			log_warn("flow=%s file=%s: open", t->flow, f->path);
+			tailer_unreadable(t, f, errno);
 		tailer_unwait(t, f);	/* the next scan tries again */
 		return (0);
 	}
@@ -484,6 +614,11 @@ tailer_open(struct tailer *t, struct tailer_file *f)
 		return (0);
 	}
 	tailer_unwait(t, f);
+	if (f->unreadable != NULL) {
+		log_info("flow=%s file=%s: readable again", t->flow, f->path);
+		free(f->unreadable);
+		f->unreadable = NULL;
+	}
 	f->fd = fd;
 	t->nopen++;
 	f->mtime = st.st_mtim;
@@ -593,6 +728,11 @@ tailer_watch_dir(struct tailer *t, const char *dir)
 	if (wd == -1) {
 		if (errno == ENOENT || errno == ENOTDIR)
 			return;
+		/* Not a reason to poll: the scan cannot read it either. */
+		if (errno == EACCES || errno == EPERM) {
+			tailer_baddir(t, dir, errno);
+			return;
+		}
 		/* Out of watches (ENOSPC) or similar: poll, lose nothing. */
 		log_warn("flow=%s dir=%s: inotify_add_watch failed; "
 		    "polling every %d ms instead", t->flow, dir,
@@ -999,14 +1139,18 @@ tailer_may_close(struct tailer *t, struct tailer_file *f, uint64_t now)
  * look deleted: running out of descriptors aborts the glob instead.  glob
  * passes errfunc no argument, hence the static (the ingest thread's).
  */
-static int	tailer_glob_errno;
+static int		 tailer_glob_errno;
+static struct tailer	*tailer_glob_t;	/* whose scan, or NULL */
 
 static int
 tailer_glob_err(const char *path, int err)
 {
-	(void)path;
-	if (!tailer_errno_is_nofd(err))
-		return (0);	/* unreadable: skipped */
+	if (!tailer_errno_is_nofd(err)) {
+		/* Skipped, and listed with the reason. */
+		if (tailer_glob_t != NULL && err != ENOENT && err != ENOTDIR)
+			tailer_baddir(tailer_glob_t, path, err);
+		return (0);
+	}
 	tailer_glob_errno = err;
 	return (1);
 }
@@ -1078,7 +1222,8 @@ tailer_match(struct tailer *t, glob_t *g)
 			f->path = xstrdup(g->gl_pathv[i]);
 		}
 		/* Never opened yet, or closed and changed since. */
-		if (f->fd == -1 && (!f->opened || tailer_has_changed(f, &st)))
+		if (f->fd == -1 && (!f->opened || f->unreadable != NULL ||
+		    tailer_has_changed(f, &st)))
 			tailer_wait(t, f);
 	}
 }
@@ -1089,12 +1234,17 @@ tailer_scan(struct tailer *t)
 	struct tailer_file	*f, **pp;
 	glob_t			 g;
 	uint64_t		 now;
+	size_t			 i;
 	int			 rv;
 
 	t->nofd_now = 0;
+	for (i = 0; i < t->nbaddirs; i++)
+		t->baddirs[i].seen = 0;
 	memset(&g, 0, sizeof g);
 	tailer_glob_errno = 0;
+	tailer_glob_t = t;
 	rv = glob(t->pattern, GLOB_BRACE | GLOB_NOSORT, tailer_glob_err, &g);
+	tailer_glob_t = NULL;
 	if (rv == 0 || rv == GLOB_NOMATCH) {
 		tailer_match(t, &g);
 		if (t->first_scan)
@@ -1126,6 +1276,7 @@ tailer_scan(struct tailer *t)
 		if (t->limit < t->p.max_open)
 			t->limit++;
 	}
+	tailer_log_unreadable(t, now);
 	tailer_publish(t);
 }
 
@@ -1489,6 +1640,11 @@ tailer_free(struct tailer *t)
 	for (i = 0; i < t->ndirs; i++)
 		free(t->dirs[i].path);
 	free(t->dirs);
+	for (i = 0; i < t->nbaddirs; i++) {
+		free(t->baddirs[i].path);
+		free(t->baddirs[i].reason);
+	}
+	free(t->baddirs);
 	loop_timer_free(t->scan_timer);
 	loop_timer_free(t->work_timer);
 	loop_timer_free(t->expire_timer);
@@ -1547,7 +1703,7 @@ tailer_publish(struct tailer *t)
 {
 	struct metrics_file	*mf;
 	struct tailer_file	*f;
-	size_t			 n = 0, i;
+	size_t			 n = 0, i, j;
 
 	if (t->p.metrics == NULL)
 		return;
@@ -1562,13 +1718,20 @@ tailer_publish(struct tailer *t)
 	    t->stats.header_lines + t->stats.footers);
 	for (f = t->files; f != NULL; f = f->next)
 		n++;
-	mf = xcalloc(n, sizeof *mf);
+	mf = xcalloc(n + t->nbaddirs, sizeof *mf);
 	for (i = 0, f = t->files; f != NULL; f = f->next, i++) {
 		mf[i].path = f->path;
 		mf[i].offset = f->consumed;
 		mf[i].size = f->size;
-		mf[i].state = f->fd != -1 ? "open" : f->waiting ? "waiting" :
-		    "closed";
+		mf[i].state = f->fd != -1 ? "open" : f->unreadable != NULL ?
+		    "unreadable" : f->waiting ? "waiting" : "closed";
+		mf[i].reason = f->unreadable;
+	}
+	for (j = 0; j < t->nbaddirs; j++, i++, n++) {
+		mf[i].path = t->baddirs[j].path;
+		mf[i].state = "unreadable";
+		mf[i].reason = t->baddirs[j].reason;
+		mf[i].dir = 1;
 	}
 	metrics_set_files(t->p.metrics, mf, n);
 	free(mf);

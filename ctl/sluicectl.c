@@ -40,10 +40,13 @@ struct sluicectl_cmd {
 };
 
 static int	cmd_status(const char *, int, char **);
+static int	cmd_files(const char *, int, char **);
 
 static const struct sluicectl_cmd commands[] = {
 	{ "status", "[-j]", "show flows, tailed files and delivery counters",
 	    cmd_status },
+	{ "files", "[-j]", "list each flow's files, and what cannot be read",
+	    cmd_files },
 	{ NULL, NULL, NULL, NULL }
 };
 
@@ -252,7 +255,8 @@ print_padded(const char *s, size_t width)
 /*
  * Prints one line per tailed file, in aligned columns: path, bytes read,
  * file size, how much of it was read, and its state unless it is open
- * ("closed" while idle, "waiting" for a descriptor).
+ * ("closed" while idle, "waiting" for a descriptor, "unreadable" with the
+ * reason and the fix).
  */
 static void
 print_files(json_t *files)
@@ -263,6 +267,7 @@ print_files(json_t *files)
 		char	 size[FMT_BYTES_MAX];
 		char	 pct[16];
 		char	*state;
+		char	*reason;
 	}		*rows;
 	json_t		*f;
 	size_t		 i, n, wpath = 0, wread = 0, wsize = 0;
@@ -273,6 +278,7 @@ print_files(json_t *files)
 	json_array_foreach(files, i, f) {
 		rows[i].path = get_string(f, "path", "?");
 		rows[i].state = get_string(f, "state", "open");
+		rows[i].reason = get_string(f, "reason", NULL);
 		show_bytes(rows[i].read, sizeof rows[i].read, f, "offset");
 		show_bytes(rows[i].size, sizeof rows[i].size, f, "size");
 		off = get_count(f, "offset");
@@ -299,11 +305,36 @@ print_files(json_t *files)
 		    (int)wsize, rows[i].size, rows[i].pct);
 		if (strcmp(rows[i].state, "open") != 0)
 			printf("  %s", rows[i].state);
+		if (rows[i].reason != NULL)
+			printf(": %s", rows[i].reason);
 		printf("\n");
+		free(rows[i].reason);
 		free(rows[i].state);
 		free(rows[i].path);
 	}
 	free(rows);
+}
+
+/* Prints the directories of the pattern that cannot be read. */
+static void
+print_bad_dirs(json_t *problems)
+{
+	json_t	*p;
+	char	*type, *path, *reason;
+	size_t	 i;
+
+	json_array_foreach(problems, i, p) {
+		type = get_string(p, "type", "?");
+		if (strcmp(type, "directory") == 0) {
+			path = get_string(p, "path", "?");
+			reason = get_string(p, "reason", "?");
+			printf("    %s/  unreadable directory: %s\n", path,
+			    reason);
+			free(reason);
+			free(path);
+		}
+		free(type);
+	}
 }
 
 static void
@@ -332,6 +363,7 @@ print_flow(json_t *flow, time_t now)
 		printf("  files\n");
 		print_files(files);
 	}
+	print_bad_dirs(json_object_get(flow, "problems"));
 	printf("  read        %s lines, ",
 	    show_count(b1, sizeof b1, flow, "linesRead"));
 	printf("%s, ", show_bytes(b1, sizeof b1, flow, "bytesRead"));
@@ -430,6 +462,74 @@ cmd_status(const char *path, int argc, char **argv)
 			putchar('\n');
 	} else
 		print_status(st);
+	json_decref(st);
+	return (0);
+}
+
+/*
+ * The files part of the status document: per flow, its files (as status
+ * shows them) and what cannot be read.  With -j, {"flows": [{"name",
+ * "filePattern", "files", "problems"}]}.
+ */
+static int
+cmd_files(const char *path, int argc, char **argv)
+{
+	json_t	*st, *flows, *flow, *out, *oflows, *o;
+	char	*name, *pattern;
+	size_t	 i;
+	int	 ch, json = 0, rc;
+
+	opterr = 0;
+	while ((ch = getopt(argc, argv, "+j")) != -1) {
+		switch (ch) {
+		case 'j':
+			json = 1;
+			break;
+		default:
+			warnx("%s: unknown option -%c", argv[0], optopt);
+			usage(stderr);
+			return (EXIT_ANSWER);
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return (EXIT_ANSWER);
+	}
+	if ((rc = sluicectl_request(path, CTL_CMD_STATUS, &st)) != 0)
+		return (rc);
+	flows = json_object_get(st, "flows");
+	out = json_object();
+	oflows = json_array();
+	json_array_foreach(flows, i, flow) {
+		if (!json_is_object(flow))
+			continue;
+		if (json) {
+			o = json_object();
+			json_object_set(o, "name",
+			    json_object_get(flow, "name"));
+			json_object_set(o, "filePattern",
+			    json_object_get(flow, "filePattern"));
+			json_object_set(o, "files",
+			    json_object_get(flow, "files"));
+			json_object_set(o, "problems",
+			    json_object_get(flow, "problems"));
+			json_array_append_new(oflows, o);
+			continue;
+		}
+		name = get_string(flow, "name", "?");
+		pattern = get_string(flow, "filePattern", "?");
+		printf("%sflow %s (%s)\n", i > 0 ? "\n" : "", name, pattern);
+		if (json_array_size(json_object_get(flow, "files")) == 0)
+			printf("    none match yet\n");
+		print_files(json_object_get(flow, "files"));
+		print_bad_dirs(json_object_get(flow, "problems"));
+		free(pattern);
+		free(name);
+	}
+	json_object_set_new(out, "flows", oflows);
+	if (json && json_dumpf(out, stdout, JSON_COMPACT) == 0)
+		putchar('\n');
+	json_decref(out);
 	json_decref(st);
 	return (0);
 }
