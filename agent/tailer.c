@@ -57,7 +57,6 @@
 #define TAILER_RESCAN_MS	5000
 #define TAILER_POLL_MS		1000
 #define TAILER_PAUSE_MS		100
-#define TAILER_ROTATE_GRACE_MS	5000	/* keep a rotated file this long */
 #define TAILER_SUMMARY_MS	60000	/* a lasting condition's log line */
 #define TAILER_HEADS		8	/* heads of recent truncations */
 #define TAILER_COPY_WAIT_MS	2000	/* for cp to reach the offset */
@@ -133,6 +132,7 @@ struct tailer {
 	struct registry		*reg;
 	int			 first_start;	/* no registry: initialPosition */
 	int			 refused;	/* a newer registry: read nothing */
+	uint64_t		 rotcap_since;	/* at max_rotated, or 0 */
 	struct {				/* see tailer_copy_offset */
 		uint64_t	 fp;		/* of CHECKPOINT_FP_MAX bytes */
 		uint64_t	 offset;	/* read before the truncation */
@@ -675,12 +675,50 @@ tailer_close_idle(struct tailer *t, size_t need, uint64_t min_idle,
  * read to their end if max_open leaves too few.  The files it opens are
  * read by the caller; if more wait, the next turn comes on the work timer.
  */
+/*
+ * Whether max_rotated rotated files (renamed out of the pattern or
+ * deleted, still read while they grow) are open: then no other file is
+ * opened until one is finished, so that they drain first; none is closed
+ * unread.  Logged when it starts and when it ends.
+ */
+static int
+tailer_rotated_cap(struct tailer *t)
+{
+	struct tailer_file	*f;
+	size_t			 n = 0;
+
+	if (t->p.max_rotated == 0)
+		return (0);
+	for (f = t->files; f != NULL; f = f->next)
+		if (!f->matched && f->fd != -1)
+			n++;
+	if (n >= t->p.max_rotated) {
+		if (t->rotcap_since == 0) {
+			t->rotcap_since = loop_now_ms();
+			log_info("flow=%s: %zu rotated files open "
+			    "(maxOpenRotatedFiles); other files wait until "
+			    "they are read and closed", t->flow, n);
+		}
+		return (1);
+	}
+	if (t->rotcap_since != 0) {
+		log_info("flow=%s: fewer than %zu rotated files open after "
+		    "%llu s; files are opened again", t->flow,
+		    t->p.max_rotated, (unsigned long long)(loop_now_ms() -
+		    t->rotcap_since) / 1000);
+		t->rotcap_since = 0;
+	}
+	return (0);
+}
+
 static void
 tailer_open_waiting(struct tailer *t)
 {
 	struct tailer_file	*f;
 	int			 opened = 0;
 
+	if (tailer_rotated_cap(t))
+		return;
 	if (t->nopen + t->nwaiting > t->limit)
 		tailer_close_idle(t, t->nopen + t->nwaiting - t->limit, 0, 1);
 	while ((f = TAILQ_FIRST(&t->waitq)) != NULL && t->nopen < t->limit) {
@@ -1096,9 +1134,20 @@ tailer_may_close(struct tailer *t, struct tailer_file *f, uint64_t now)
 	}
 	if (f->unmatched_since == 0)
 		f->unmatched_since = now;
-	if (now - f->unmatched_since < TAILER_ROTATE_GRACE_MS)
+	/*
+	 * The application may write to it until it reopens its log: it is
+	 * read while it grows, and closed only once read to its end and
+	 * quiet for rotated_quiet_ms.
+	 */
+	if (fstat(f->fd, &st) == -1)
 		return (0);
-	if (fstat(f->fd, &st) == -1 || (uint64_t)st.st_size > f->read_off)
+	if ((uint64_t)st.st_size != f->size) {
+		f->active_ms = now;
+		return (0);
+	}
+	if ((uint64_t)st.st_size > f->read_off ||
+	    now - f->active_ms < t->p.rotated_quiet_ms ||
+	    now - f->unmatched_since < t->p.rotated_quiet_ms)
 		return (0);
 	/* A last line without a newline is shipped, not lost. */
 	if ((settled = framer_flush(f->framer, tailer_emit, f)) == -1) {
@@ -1237,6 +1286,9 @@ tailer_scan(struct tailer *t)
 			tailer_finish(t, f);
 			*pp = f->next;
 			tailer_file_free(f);
+			/* Files held back by maxOpenRotatedFiles: a turn. */
+			if (t->nwaiting > 0)
+				loop_timer_set(t->work_timer, 0);
 			continue;
 		}
 		pp = &f->next;
