@@ -253,6 +253,13 @@ static const struct config_key config_keys[] = {
 	{ "closeInactiveMillis", CONFIG_SCOPE_FLOW, CONFIG_TYPE_DURATION,
 	  "300000", NULL, 100, 604800000, NULL, F(close_inactive_ms), 0,
 	  "close a file read to its end that has not grown for this long" },
+	{ "rotatedFileQuietMillis", CONFIG_SCOPE_FLOW, CONFIG_TYPE_DURATION,
+	  "10000", NULL, 100, 604800000, NULL, F(rotated_quiet_ms), 0,
+	  "close a rotated file read to its end that has not grown for this "
+	  "long" },
+	{ "maxOpenRotatedFiles", CONFIG_SCOPE_FLOW, CONFIG_TYPE_INT,
+	  "64", NULL, 1, 1000000, NULL, F(max_open_rotated), 0,
+	  "most rotated files held open; past it, new files wait" },
 	{ "truncatedRecordTerminator", CONFIG_SCOPE_FLOW, CONFIG_TYPE_STRING,
 	  "\n", "\\n", 0, 0, NULL, F(truncated_record_terminator), 0,
 	  "written over the end of a record cut to the maximum size" },

@@ -54,6 +54,8 @@ struct config_flow {
 	int64_t			 skip_header_lines;	/* 0 */
 	char			*file_footer_pattern;	/* or NULL */
 	int64_t			 close_inactive_ms;	/* 300000 */
+	int64_t			 rotated_quiet_ms;	/* 10000 */
+	int64_t			 max_open_rotated;	/* 64 */
 	char			*truncated_record_terminator; /* "\n" */
 	struct chain		*chain;		/* dataProcessingOptions */
 	int			 line;		/* where the flow starts */

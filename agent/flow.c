@@ -332,6 +332,8 @@ flow_create(const struct flow_env *env, const struct config_flow *fc,
 	tp.metrics = fl->metrics;
 	tp.max_open = env->max_open;
 	tp.close_inactive_ms = (uint64_t)fc->close_inactive_ms;
+	tp.rotated_quiet_ms = (uint64_t)fc->rotated_quiet_ms;
+	tp.max_rotated = (size_t)fc->max_open_rotated;
 	if ((fl->tailer = tailer_create(env->ingest, &tp, cause)) == NULL)
 		goto fail;
 	fl->sender = sender_create(env->delivery, env->http, env->cfg, fc,

@@ -59,8 +59,9 @@
 #define TAILER_RESCAN_MS	5000
 #define TAILER_POLL_MS		1000
 #define TAILER_PAUSE_MS		100
-#define TAILER_ROTATE_GRACE_MS	5000	/* keep a rotated file this long */
 #define TAILER_SUMMARY_MS	60000	/* a lasting condition's log line */
+#define TAILER_HEADS		8	/* heads of recent truncations */
+#define TAILER_COPY_WAIT_MS	2000	/* for cp to reach the offset */
 
 struct tailer_file {
 	struct tailer		*t;
@@ -83,6 +84,9 @@ struct tailer_file {
 	int			 resumed;	/* unfinished, found at start */
 	int			 waiting;	/* on waitq */
 	char			*unreadable;	/* why open fails, or NULL */
+	int			 copycheck;	/* see tailer_copy_start */
+	uint64_t		 copyoff;
+	uint64_t		 copy_since;
 	TAILQ_ENTRY(tailer_file) wentry;
 	int			 ready;		/* may have bytes to read */
 	uint64_t		 cycle;		/* last read in this cycle */
@@ -142,6 +146,12 @@ struct tailer {
 	struct registry		*reg;
 	int			 first_start;	/* no registry: initialPosition */
 	int			 refused;	/* a newer registry: read nothing */
+	uint64_t		 rotcap_since;	/* at max_rotated, or 0 */
+	struct {				/* see tailer_copy_offset */
+		uint64_t	 fp;		/* of CHECKPOINT_FP_MAX bytes */
+		uint64_t	 offset;	/* read before the truncation */
+	}			 heads[TAILER_HEADS];
+	size_t			 nexthead;
 };
 
 static void	tailer_scan(struct tailer *);
@@ -261,11 +271,121 @@ tailer_resume_offset(struct tailer *t, const char *path,
  * scan, or 0: a file that appeared later, or was rotated in while sluiced
  * was stopped, is read whole.
  */
+/*
+ * Whether a head of fplen bytes that a file of fsize bytes shares with a
+ * file of esize bytes makes it a copy of that file.  Two files of a flow
+ * may well start with the same bytes (a header line each program writes
+ * first): a short head proves nothing.  A full CHECKPOINT_FP_MAX bytes
+ * does, as does a head that is the whole of both files so far (a copy of
+ * a short file, which has nothing else to go by).  A wrong match would
+ * skip bytes; a missed one only sends the copy again.
+ */
+static int
+tailer_is_copy(uint32_t fplen, uint64_t esize, uint64_t fsize)
+{
+	return (fplen >= CHECKPOINT_FP_MAX ||
+	    (fplen > 0 && esize == fplen && fsize == fplen));
+}
+
+/*
+ * Where a file that has no entry of its own starts if it is a copy of one
+ * whose bytes were read (copytruncate with a pattern such as app.log*
+ * that matches the copy too): the offset already reached, or 0.  Looked
+ * for among the files open now (their offset is the latest), the heads
+ * of files truncated since (the copy may be found after the truncation),
+ * and the registry (a copy made while sluiced was stopped).
+ */
+static uint64_t
+tailer_copy_offset(struct tailer *t, struct tailer_file *f)
+{
+	struct tailer_file	*g;
+	struct registry_entry	*e;
+	uint64_t		 fp, off;
+	uint32_t		 len;
+	size_t			 i;
+
+	if (checkpoint_fingerprint_n(f->fd, CHECKPOINT_FP_MAX, &fp,
+	    &len) == -1)
+		return (0);
+	for (g = t->files; g != NULL; g = g->next) {
+		if (g == f || g->consumed == 0 || g->fp == 0 ||
+		    g->fplen != len || !tailer_is_copy(len, g->size, f->size) ||
+		    g->fp != fp)
+			continue;
+		off = g->consumed;
+		goto found;
+	}
+	for (i = 0; i < TAILER_HEADS && len == CHECKPOINT_FP_MAX; i++) {
+		if (t->heads[i].offset == 0 || t->heads[i].fp != fp)
+			continue;
+		off = t->heads[i].offset;
+		goto found;
+	}
+	/*
+	 * Not registry_lookup_fp: its first match may be a short head that
+	 * proves nothing while a later entry has the full one.
+	 */
+	for (i = 0; i < registry_count(t->reg); i++) {
+		e = registry_entry_at(t->reg, i);
+		if (e->fplen == 0 || e->offset == 0 ||
+		    !tailer_is_copy(e->fplen, e->size, f->size) ||
+		    !registry_entry_is_file(e, f->fd, 0))
+			continue;
+		off = e->offset;
+		goto found;
+	}
+	return (0);
+found:
+	return (off);
+}
+
+/*
+ * A new file's first read, once it has bytes (f->copycheck): a copy of a
+ * file already read goes on from the offset reached there.  cp may still
+ * be writing it: until it has that many bytes, or stops growing for
+ * TAILER_PAUSE_MS (the original had grown after the copy), or
+ * TAILER_COPY_WAIT_MS pass, nothing is read (a copy is read from where
+ * cp stood, not after it).  Returns 1 while it waits.
+ */
+static int
+tailer_copy_start(struct tailer *t, struct tailer_file *f)
+{
+	uint64_t	now = loop_now_ms(), off;
+
+	if (f->read_off != 0) {
+		f->copycheck = 0;
+		return (0);
+	}
+	if (f->copy_since == 0) {
+		f->copy_since = now;
+		f->copyoff = tailer_copy_offset(t, f);
+	}
+	off = f->copyoff;
+	if (off > f->size && now - f->active_ms < TAILER_PAUSE_MS &&
+	    now - f->copy_since < TAILER_COPY_WAIT_MS)
+		return (1);
+	f->copycheck = 0;
+	if (off == 0)
+		return (0);
+	if (off > f->size)
+		off = f->size;
+	log_info("flow=%s file=%s: a copy of a file read to offset %llu; "
+	    "going on from there", t->flow, f->path, (unsigned long long)off);
+	framer_reset(f->framer, 0);
+	f->consumed = f->read_off = off;
+	return (0);
+}
+
 static uint64_t
 tailer_start_offset(struct tailer *t, struct tailer_file *f)
 {
 	if ((f->re = registry_lookup(t->reg, f->fd)) != NULL)
 		return (tailer_resume_offset(t, f->path, f->re, f->size));
+	/*
+	 * It may be a copy of a file already read, being written by cp
+	 * still: tailer_read_file looks once it has bytes.
+	 */
+	f->copycheck = 1;
 	/* f->size is still the size the first scan saw. */
 	if (f->first && t->first_start && t->p.start_at_end)
 		return (f->size);
@@ -690,12 +810,50 @@ tailer_close_idle(struct tailer *t, size_t need, uint64_t min_idle,
  * read to their end if max_open leaves too few.  The files it opens are
  * read by the caller; if more wait, the next turn comes on the work timer.
  */
+/*
+ * Whether max_rotated rotated files (renamed out of the pattern or
+ * deleted, still read while they grow) are open: then no other file is
+ * opened until one is finished, so that they drain first; none is closed
+ * unread.  Logged when it starts and when it ends.
+ */
+static int
+tailer_rotated_cap(struct tailer *t)
+{
+	struct tailer_file	*f;
+	size_t			 n = 0;
+
+	if (t->p.max_rotated == 0)
+		return (0);
+	for (f = t->files; f != NULL; f = f->next)
+		if (!f->matched && f->fd != -1)
+			n++;
+	if (n >= t->p.max_rotated) {
+		if (t->rotcap_since == 0) {
+			t->rotcap_since = loop_now_ms();
+			log_info("flow=%s: %zu rotated files open "
+			    "(maxOpenRotatedFiles); other files wait until "
+			    "they are read and closed", t->flow, n);
+		}
+		return (1);
+	}
+	if (t->rotcap_since != 0) {
+		log_info("flow=%s: fewer than %zu rotated files open after "
+		    "%llu s; files are opened again", t->flow,
+		    t->p.max_rotated, (unsigned long long)(loop_now_ms() -
+		    t->rotcap_since) / 1000);
+		t->rotcap_since = 0;
+	}
+	return (0);
+}
+
 static void
 tailer_open_waiting(struct tailer *t)
 {
 	struct tailer_file	*f;
 	int			 opened = 0;
 
+	if (tailer_rotated_cap(t))
+		return;
 	if (t->nopen + t->nwaiting > t->limit)
 		tailer_close_idle(t, t->nopen + t->nwaiting - t->limit, 0, 1);
 	while ((f = TAILQ_FIRST(&t->waitq)) != NULL && t->nopen < t->limit) {
@@ -1116,9 +1274,20 @@ tailer_may_close(struct tailer *t, struct tailer_file *f, uint64_t now)
 	}
 	if (f->unmatched_since == 0)
 		f->unmatched_since = now;
-	if (now - f->unmatched_since < TAILER_ROTATE_GRACE_MS)
+	/*
+	 * The application may write to it until it reopens its log: it is
+	 * read while it grows, and closed only once read to its end and
+	 * quiet for rotated_quiet_ms.
+	 */
+	if (fstat(f->fd, &st) == -1)
 		return (0);
-	if (fstat(f->fd, &st) == -1 || (uint64_t)st.st_size > f->read_off)
+	if ((uint64_t)st.st_size != f->size) {
+		f->active_ms = now;
+		return (0);
+	}
+	if ((uint64_t)st.st_size > f->read_off ||
+	    now - f->active_ms < t->p.rotated_quiet_ms ||
+	    now - f->unmatched_since < t->p.rotated_quiet_ms)
 		return (0);
 	/* A last line without a newline is shipped, not lost. */
 	if ((settled = framer_flush(f->framer, tailer_emit, f)) == -1) {
@@ -1267,6 +1436,9 @@ tailer_scan(struct tailer *t)
 			tailer_finish(t, f);
 			*pp = f->next;
 			tailer_file_free(f);
+			/* Files held back by maxOpenRotatedFiles: a turn. */
+			if (t->nwaiting > 0)
+				loop_timer_set(t->work_timer, 0);
 			continue;
 		}
 		pp = &f->next;
@@ -1372,6 +1544,13 @@ tailer_read_file(struct tailer *t, struct tailer_file *f)
 		    (unsigned long long)lost);
 		if (t->p.metrics != NULL)
 			metrics_add(t->p.metrics, METRICS_BYTES_LOST, lost);
+		/* A copy of the old bytes, found later, goes on from here. */
+		if (f->fplen == CHECKPOINT_FP_MAX && f->fp != 0 &&
+		    f->consumed > 0) {
+			t->heads[t->nexthead].fp = f->fp;
+			t->heads[t->nexthead].offset = f->consumed;
+			t->nexthead = (t->nexthead + 1) % TAILER_HEADS;
+		}
 		framer_reset(f->framer, 1);
 		f->consumed = f->read_off = 0;
 		f->fp = 0;
@@ -1380,6 +1559,8 @@ tailer_read_file(struct tailer *t, struct tailer_file *f)
 	if ((uint64_t)st.st_size != f->size)
 		f->active_ms = loop_now_ms();
 	f->size = st.st_size;
+	if (f->copycheck && f->size > 0 && tailer_copy_start(t, f))
+		return (1);
 	while (budget > 0 && f->read_off < f->size) {
 		n = pread(f->fd, t->buf, TAILER_READ_SIZE, f->read_off);
 		if (n == -1) {

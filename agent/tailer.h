@@ -59,6 +59,8 @@ struct tailer_params {
 	struct metrics	*metrics;
 	size_t		 max_open;	/* files held open; 0: no cap */
 	uint64_t	 close_inactive_ms; /* closeInactiveMillis */
+	uint64_t	 rotated_quiet_ms; /* rotatedFileQuietMillis */
+	size_t		 max_rotated;	/* maxOpenRotatedFiles; 0: no cap */
 };
 
 /*
