@@ -58,7 +58,7 @@ usage(FILE *f)
 	fprintf(f, "usage: sluicectl [-h] [-s socket] command [argument ...]"
 	    "\ncommands:\n");
 	for (c = commands; c->name != NULL; c++)
-		fprintf(f, "  %s %-8s %s\n", c->name, c->args, c->help);
+		fprintf(f, "  %-6s %-8s %s\n", c->name, c->args, c->help);
 }
 
 static int64_t
@@ -433,28 +433,43 @@ print_status(json_t *st)
 	}
 }
 
+/*
+ * A command's arguments: only -j (JSON).  Returns 0, or -1 after printing
+ * the usage.
+ */
 static int
-cmd_status(const char *path, int argc, char **argv)
+cmd_args_json(int argc, char **argv, int *json)
 {
-	json_t	*st;
-	int	 ch, json = 0, rc;
+	int	ch;
 
+	*json = 0;
 	opterr = 0;
 	while ((ch = getopt(argc, argv, "+j")) != -1) {
 		switch (ch) {
 		case 'j':
-			json = 1;
+			*json = 1;
 			break;
 		default:
 			warnx("%s: unknown option -%c", argv[0], optopt);
 			usage(stderr);
-			return (EXIT_ANSWER);
+			return (-1);
 		}
 	}
 	if (optind != argc) {
 		usage(stderr);
-		return (EXIT_ANSWER);
+		return (-1);
 	}
+	return (0);
+}
+
+static int
+cmd_status(const char *path, int argc, char **argv)
+{
+	json_t	*st;
+	int	 json, rc;
+
+	if (cmd_args_json(argc, argv, &json) == -1)
+		return (EXIT_ANSWER);
 	if ((rc = sluicectl_request(path, CTL_CMD_STATUS, &st)) != 0)
 		return (rc);
 	if (json) {
@@ -477,24 +492,10 @@ cmd_files(const char *path, int argc, char **argv)
 	json_t	*st, *flows, *flow, *out, *oflows, *o;
 	char	*name, *pattern;
 	size_t	 i;
-	int	 ch, json = 0, rc;
+	int	 json, rc;
 
-	opterr = 0;
-	while ((ch = getopt(argc, argv, "+j")) != -1) {
-		switch (ch) {
-		case 'j':
-			json = 1;
-			break;
-		default:
-			warnx("%s: unknown option -%c", argv[0], optopt);
-			usage(stderr);
-			return (EXIT_ANSWER);
-		}
-	}
-	if (optind != argc) {
-		usage(stderr);
+	if (cmd_args_json(argc, argv, &json) == -1)
 		return (EXIT_ANSWER);
-	}
 	if ((rc = sluicectl_request(path, CTL_CMD_STATUS, &st)) != 0)
 		return (rc);
 	flows = json_object_get(st, "flows");
