@@ -77,6 +77,8 @@ struct config {
 	int64_t			 spool_fsync_interval_ms; /* spool.fsyncIntervalMillis */
 	int64_t			 max_open_files;	/* 0: half the limit */
 	int64_t			 checkpoint_ttl_days;	/* checkpointTimeToLiveDays */
+	int64_t			 shutdown_timeout_ms;	/* shutdownTimeoutMillis */
+	int64_t			 status_period_s; /* log.statusReportingPeriodSeconds */
 	struct config_flow	*flows;
 	size_t			 nflows;
 };
