@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -31,6 +32,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
 #include <yaml.h>
 
 #include "config.h"
@@ -106,6 +108,16 @@ enum config_scope {
 #define CONFIG_F_ABSOLUTE	0x2	/* an absolute path */
 #define CONFIG_F_NOSLASH	0x4	/* must not end in '/' */
 #define CONFIG_F_SOCKET		0x8	/* fits in sun_path */
+#define CONFIG_F_URL		0x10	/* an http:// or https:// URL */
+#define CONFIG_F_KSTREAM	0x20	/* a Kinesis stream name */
+#define CONFIG_F_FSTREAM	0x40	/* a Firehose stream name */
+
+/*
+ * Stream names, as the APIs' StreamName and DeliveryStreamName patterns
+ * say: [a-zA-Z0-9_.-]+, of at most this many bytes.
+ */
+#define CONFIG_KSTREAM_MAX	128
+#define CONFIG_FSTREAM_MAX	64
 
 struct config_key {
 	const char		*path;		/* dotted name */
@@ -148,13 +160,13 @@ _Static_assert(sizeof (enum config_partition) == sizeof (int), "enum size");
  */
 static const struct config_key config_keys[] = {
 	{ "kinesis.endpoint", CONFIG_SCOPE_GLOBAL, CONFIG_TYPE_STRING,
-	  NULL, "-", 0, 0, NULL, G(kinesis_endpoint), 0,
+	  NULL, "-", 0, 0, NULL, G(kinesis_endpoint), CONFIG_F_URL,
 	  "Kinesis endpoint URL (default: from the region)" },
 	{ "kinesis.region", CONFIG_SCOPE_GLOBAL, CONFIG_TYPE_STRING,
 	  NULL, "-", 0, 0, NULL, G(kinesis_region), 0,
 	  "Kinesis region (default: AWS_REGION)" },
 	{ "firehose.endpoint", CONFIG_SCOPE_GLOBAL, CONFIG_TYPE_STRING,
-	  NULL, "-", 0, 0, NULL, G(firehose_endpoint), 0,
+	  NULL, "-", 0, 0, NULL, G(firehose_endpoint), CONFIG_F_URL,
 	  "Firehose endpoint URL (default: from the region)" },
 	{ "firehose.region", CONFIG_SCOPE_GLOBAL, CONFIG_TYPE_STRING,
 	  NULL, "-", 0, 0, NULL, G(firehose_region), 0,
@@ -165,6 +177,22 @@ static const struct config_key config_keys[] = {
 	{ "awsSecretAccessKey", CONFIG_SCOPE_GLOBAL, CONFIG_TYPE_STRING,
 	  NULL, "-", 0, 0, NULL, G(aws_secret_access_key), 0,
 	  "static secret access key, with awsAccessKeyId" },
+	{ "caFile", CONFIG_SCOPE_GLOBAL, CONFIG_TYPE_STRING,
+	  NULL, "AWS_CA_BUNDLE, else the system's", 0, 0, NULL, G(ca_file),
+	  CONFIG_F_ABSOLUTE, "CA certificates (PEM) that HTTPS endpoints are "
+	  "checked against" },
+	{ "connectionTimeoutMillis", CONFIG_SCOPE_GLOBAL, CONFIG_TYPE_DURATION,
+	  "10000", NULL, 1, 3600000, NULL, G(connection_timeout_ms), 0,
+	  "most time to connect to an endpoint (TCP and TLS)" },
+	{ "socketTimeoutMillis", CONFIG_SCOPE_GLOBAL, CONFIG_TYPE_DURATION,
+	  "50000", NULL, 1000, 3600000, NULL, G(socket_timeout_ms), 0,
+	  "most time an answer may send no byte" },
+	{ "userAgent", CONFIG_SCOPE_GLOBAL, CONFIG_TYPE_STRING,
+	  NULL, "-", 0, 0, NULL, G(user_agent), 0,
+	  "added after sluice/VERSION in the User-Agent" },
+	{ "userAgentOverride", CONFIG_SCOPE_GLOBAL, CONFIG_TYPE_STRING,
+	  NULL, "-", 0, 0, NULL, G(user_agent_override), 0,
+	  "the whole User-Agent, instead of sluice/VERSION" },
 	{ "stateDirectory", CONFIG_SCOPE_GLOBAL, CONFIG_TYPE_STRING,
 	  SLUICE_STATE_DIR, NULL, 0, 0, NULL, G(state_directory),
 	  CONFIG_F_ABSOLUTE, "spool and checkpoints" },
@@ -206,10 +234,10 @@ static const struct config_key config_keys[] = {
 	  CONFIG_F_REQUIRED|CONFIG_F_ABSOLUTE|CONFIG_F_NOSLASH,
 	  "files to tail, a glob (required)" },
 	{ "kinesisStream", CONFIG_SCOPE_FLOW, CONFIG_TYPE_STRING,
-	  NULL, "-", 0, 0, NULL, F(stream), 0,
+	  NULL, "-", 0, 0, NULL, F(stream), CONFIG_F_KSTREAM,
 	  "Kinesis data stream name" },
 	{ "deliveryStream", CONFIG_SCOPE_FLOW, CONFIG_TYPE_STRING,
-	  NULL, "-", 0, 0, NULL, F(stream), 0,
+	  NULL, "-", 0, 0, NULL, F(stream), CONFIG_F_FSTREAM,
 	  "Firehose stream name (wins over kinesisStream)" },
 	{ "partitionKeyOption", CONFIG_SCOPE_FLOW, CONFIG_TYPE_ENUM,
 	  "RANDOM", NULL, 0, 0, config_partition_names, F(partition_key), 0,
@@ -290,13 +318,9 @@ static const struct config_key config_agent_keys[] = {
 	AGENT("sendingThreadsKeepAliveMillis", GLOBAL, INT),
 	AGENT("sendingThreadsMaxQueueSize", GLOBAL, INT),
 	AGENT("maxConnections", GLOBAL, INT),
-	AGENT("connectionTimeoutMillis", GLOBAL, INT),
-	AGENT("socketTimeoutMillis", GLOBAL, INT),
 	AGENT("connectionTTLMillis", GLOBAL, INT),
 	AGENT("useTcpKeepAlive", GLOBAL, BOOL),
 	AGENT("useHttpGzip", GLOBAL, BOOL),
-	AGENT("userAgent", GLOBAL, STRING),
-	AGENT("userAgentOverride", GLOBAL, STRING),
 	AGENT("assumeRoleARN", GLOBAL, STRING),
 	AGENT("assumeRoleExternalId", GLOBAL, STRING),
 	AGENT("sts.endpoint", GLOBAL, STRING),
@@ -935,12 +959,93 @@ config_convert(struct config_ctx *ctx, const struct config_key *k,
 	return (CONFIG_VALUE_SET);
 }
 
-/* Checks a path-like string value against the key's flags. */
+/*
+ * Checks an endpoint URL as the sender will use it: a scheme that must be
+ * written (libcurl would guess https for "127.0.0.1:4567", and every
+ * request would then time out in the TLS handshake), http or https, a
+ * host, and a port if any.
+ */
+static int
+config_check_url(struct config_ctx *ctx, const struct config_key *k,
+    const struct config_node *v)
+{
+	CURLU		*u;
+	CURLUcode	 uc;
+	char		*scheme = NULL, *host = NULL;
+	int		 rv = -1;
+
+	if ((u = curl_url()) == NULL)
+		fatalx("config: curl_url");
+	if (strstr(v->value, "://") == NULL) {
+		config_error(ctx, v, "key \"%s\" must be a URL that starts "
+		    "with http:// or https://, got \"%s\" (for a local "
+		    "endpoint: \"http://%s\")", k->path, v->value, v->value);
+		goto out;
+	}
+	if ((uc = curl_url_set(u, CURLUPART_URL, v->value,
+	    CURLU_NON_SUPPORT_SCHEME)) != CURLUE_OK) {
+		config_error(ctx, v, "key \"%s\" is not a URL (%s): \"%s\"",
+		    k->path, curl_url_strerror(uc), v->value);
+		goto out;
+	}
+	if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0)) {
+		config_error(ctx, v, "key \"%s\" must use http:// or "
+		    "https://, got \"%s\"", k->path, v->value);
+		goto out;
+	}
+	if (curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+	    *host == '\0') {
+		config_error(ctx, v, "key \"%s\" has no host: \"%s\"",
+		    k->path, v->value);
+		goto out;
+	}
+	rv = 0;
+out:
+	curl_free(scheme);
+	curl_free(host);
+	curl_url_cleanup(u);
+	return (rv);
+}
+
+/* Checks a stream name against the API's pattern and length. */
+static int
+config_check_stream(struct config_ctx *ctx, const struct config_key *k,
+    const struct config_node *v)
+{
+	size_t	max, i;
+
+	max = (k->flags & CONFIG_F_KSTREAM) ? CONFIG_KSTREAM_MAX :
+	    CONFIG_FSTREAM_MAX;
+	if (v->length > max) {
+		config_error(ctx, v, "key \"%s\" is a stream name of at most "
+		    "%zu characters, got %zu", k->path, max, v->length);
+		return (-1);
+	}
+	for (i = 0; i < v->length; i++) {
+		if (isalnum((unsigned char)v->value[i]) ||
+		    strchr("_.-", v->value[i]) != NULL)
+			continue;
+		config_error(ctx, v, "key \"%s\": stream names have only "
+		    "letters, digits, \"_\", \".\" and \"-\", got \"%s\"",
+		    k->path, v->value);
+		return (-1);
+	}
+	return (0);
+}
+
+/* Checks a string value against the key's flags. */
 static int
 config_check_path(struct config_ctx *ctx, const struct config_key *k,
     const struct config_node *v)
 {
 	struct sockaddr_un	sun;
+
+	if ((k->flags & CONFIG_F_URL) && config_check_url(ctx, k, v) == -1)
+		return (-1);
+	if ((k->flags & (CONFIG_F_KSTREAM|CONFIG_F_FSTREAM)) &&
+	    config_check_stream(ctx, k, v) == -1)
+		return (-1);
 
 	if ((k->flags & CONFIG_F_ABSOLUTE) && v->value[0] != '/') {
 		config_error(ctx, v, "key \"%s\" must be an absolute path, "
@@ -1852,6 +1957,9 @@ config_free(struct config *conf)
 	free(conf->firehose_region);
 	free(conf->aws_access_key_id);
 	free(conf->aws_secret_access_key);
+	free(conf->ca_file);
+	free(conf->user_agent);
+	free(conf->user_agent_override);
 	free(conf->state_directory);
 	free(conf->control_socket);
 	free(conf);

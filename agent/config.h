@@ -70,6 +70,11 @@ struct config {
 	char			*firehose_region;
 	char			*aws_access_key_id;
 	char			*aws_secret_access_key;
+	char			*ca_file;		/* NULL if not set */
+	int64_t			 connection_timeout_ms;
+	int64_t			 socket_timeout_ms;
+	char			*user_agent;		/* NULL if not set */
+	char			*user_agent_override;	/* NULL if not set */
 	char			*state_directory;	/* SLUICE_STATE_DIR */
 	char			*control_socket; /* SLUICE_CONTROL_SOCKET */
 	int64_t			 spool_max_bytes;	/* spool.maxBytes */

@@ -18,7 +18,6 @@
 #include "log.h"
 #include "xmalloc.h"
 
-#define DEST_DEFAULT_REGION	"us-east-1"
 
 const struct dest_ops *dest_registry[] = {
 	&dest_kinesis_ops,
@@ -260,28 +259,6 @@ dest_endpoint_clear(struct dest_endpoint *ep)
 	memset(ep, 0, sizeof *ep);
 }
 
-/*
- * The region that signs for the endpoint's host: the given one, else the
- * environment's, else the one in host, else the default.  Returns it
- * allocated.
- */
-static char *
-dest_endpoint_region(const char *region, const char *host)
-{
-	const char	*env;
-	char		*r;
-
-	if (region != NULL && *region != '\0')
-		return (xstrdup(region));
-	if ((env = getenv("AWS_REGION")) != NULL && *env != '\0')
-		return (xstrdup(env));
-	if ((env = getenv("AWS_DEFAULT_REGION")) != NULL && *env != '\0')
-		return (xstrdup(env));
-	if ((r = dest_region_from_host(host)) == NULL)
-		r = xstrdup(DEST_DEFAULT_REGION);
-	return (r);
-}
-
 int
 dest_endpoint_make(struct dest_endpoint *ep, const struct dest_ops *ops,
     const char *endpoint, const char *region, char **cause)
@@ -294,18 +271,23 @@ dest_endpoint_make(struct dest_endpoint *ep, const struct dest_ops *ops,
 	int		 rv = -1;
 
 	memset(ep, 0, sizeof *ep);
+	if (region != NULL && *region == '\0')
+		region = NULL;
 	if (endpoint != NULL && *endpoint != '\0')
 		url = xstrdup(endpoint);
 	else {
-		if (region == NULL || *region == '\0')
-			region = DEST_DEFAULT_REGION;
+		if (region == NULL) {
+			xasprintf(cause, "%s: no region, and no endpoint",
+			    ops->name);
+			goto out;
+		}
 		xasprintf(&url, "https://%s.%s.amazonaws.com%s", ops->service,
 		    region, strncmp(region, "cn-", 3) == 0 ? ".cn" : "");
 	}
 
 	if ((u = curl_url()) == NULL)
 		fatalx("dest: curl_url");
-	uc = curl_url_set(u, CURLUPART_URL, url, CURLU_DEFAULT_SCHEME);
+	uc = curl_url_set(u, CURLUPART_URL, url, 0);
 	if (uc != CURLUE_OK) {
 		xasprintf(cause, "endpoint %s: %s", url, curl_url_strerror(uc));
 		goto out;
@@ -345,7 +327,13 @@ dest_endpoint_make(struct dest_endpoint *ep, const struct dest_ops *ops,
 	curl_free(url);
 	url = NULL;
 
-	ep->region = dest_endpoint_region(region, host);
+	if (region != NULL)
+		ep->region = xstrdup(region);
+	else if ((ep->region = dest_region_from_host(host)) == NULL) {
+		xasprintf(cause, "endpoint %s: no region to sign for: set "
+		    "the region", ep->url);
+		goto out;
+	}
 	rv = 0;
 out:
 	if (rv == -1)
@@ -363,30 +351,9 @@ int
 dest_endpoint_init(struct dest_endpoint *ep, const struct dest_ops *ops,
     const struct config *cfg, char **cause)
 {
-	const char	*endpoint, *region;
-	char		*envregion = NULL;
-	int		 rv;
-
-	if (ops->kind == CONFIG_DEST_FIREHOSE) {
-		endpoint = cfg->firehose_endpoint;
-		region = cfg->firehose_region;
-	} else {
-		endpoint = cfg->kinesis_endpoint;
-		region = cfg->kinesis_region;
-	}
-	/*
-	 * Without an endpoint, the environment's region picks the default
-	 * endpoint as well as the signing region.
-	 */
-	if ((region == NULL || *region == '\0') &&
-	    (endpoint == NULL || *endpoint == '\0')) {
-		if ((region = getenv("AWS_REGION")) == NULL || *region == '\0')
-			region = getenv("AWS_DEFAULT_REGION");
-		if (region != NULL && *region != '\0')
-			envregion = xstrdup(region);
-		region = envregion;
-	}
-	rv = dest_endpoint_make(ep, ops, endpoint, region, cause);
-	free(envregion);
-	return (rv);
+	if (ops->kind == CONFIG_DEST_FIREHOSE)
+		return (dest_endpoint_make(ep, ops, cfg->firehose_endpoint,
+		    cfg->firehose_region, cause));
+	return (dest_endpoint_make(ep, ops, cfg->kinesis_endpoint,
+	    cfg->kinesis_region, cause));
 }

@@ -160,12 +160,13 @@ struct dest_endpoint {
 
 /*
  * Fills ep for ops from the config: the URL is the configured endpoint
- * (https:// is assumed without a scheme), else https://SERVICE.REGION.
- * amazonaws.com.  The region is the configured one, else $AWS_REGION,
- * else $AWS_DEFAULT_REGION, else the one in an amazonaws.com endpoint's
- * host name, else us-east-1.  Host carries the port only when it is not
- * the scheme's default, as libcurl sends it.  Returns 0, or -1 with
- * *cause set (caller frees).  Release with dest_endpoint_clear.
+ * (with its http:// or https:// scheme), else https://SERVICE.REGION.
+ * amazonaws.com.  The region is the configured one (region.h fills it at
+ * start from the environment, the profile or the instance), else the one
+ * in an amazonaws.com endpoint's host name; with neither, it is an error.
+ * Host carries the port only when it is not the scheme's default, as
+ * libcurl sends it.  Returns 0, or -1 with *cause set (caller frees).
+ * Release with dest_endpoint_clear.
  */
 int		 dest_endpoint_init(struct dest_endpoint *ep,
 		    const struct dest_ops *ops, const struct config *cfg,

@@ -27,6 +27,10 @@
 #include "loop.h"
 #include "xmalloc.h"
 
+#ifndef SLUICE_VERSION
+#define SLUICE_VERSION		"unknown"
+#endif
+
 /* Reused requests keep a response buffer up to this size; larger is freed. */
 #define HTTP_KEEP_RESPONSE	(64 * 1024)
 /* Idle requests (easy handles) kept for reuse. */
@@ -53,6 +57,11 @@ struct http {
 	struct http_req		*active;	/* doubly linked */
 	struct http_req		*idle;		/* singly linked */
 	int			 nidle;
+	char			*user_agent;
+	char			*ca_file;	/* NULL: the system's */
+	char			*http_proxy;	/* HTTP_PROXY, or NULL */
+	long			 connect_timeout_ms;
+	long			 socket_timeout_ms;
 };
 
 static pthread_once_t	http_once = PTHREAD_ONCE_INIT;
@@ -201,6 +210,7 @@ http_create(struct loop *loop)
 	}
 	h = xcalloc(1, sizeof *h);
 	h->loop = loop;
+	http_set_options(h, NULL);
 	if ((h->multi = curl_multi_init()) == NULL ||
 	    (h->share = curl_share_init()) == NULL)
 		goto fail;
@@ -289,7 +299,41 @@ http_free(struct http *h)
 	curl_multi_cleanup(h->multi);
 	curl_share_cleanup(h->share);
 	loop_timer_free(h->timer);
+	free(h->user_agent);
+	free(h->ca_file);
+	free(h->http_proxy);
 	free(h);
+}
+
+void
+http_set_options(struct http *h, const struct http_options *o)
+{
+	static const struct http_options	 none;
+	const char				*v;
+
+	if (o == NULL)
+		o = &none;
+	free(h->user_agent);
+	free(h->ca_file);
+	free(h->http_proxy);
+	if (o->user_agent != NULL)
+		h->user_agent = xstrdup(o->user_agent);
+	else
+		h->user_agent = xstrdup("sluice/" SLUICE_VERSION);
+	h->ca_file = o->ca_file != NULL ? xstrdup(o->ca_file) : NULL;
+	h->connect_timeout_ms = o->connect_timeout_ms > 0 ?
+	    o->connect_timeout_ms : HTTP_CONNECT_TIMEOUT_MS;
+	h->socket_timeout_ms = o->socket_timeout_ms > 0 ?
+	    o->socket_timeout_ms : HTTP_SOCKET_TIMEOUT_MS;
+	/*
+	 * libcurl reads only the lower-case http_proxy (an upper-case one
+	 * may come from a CGI request's Proxy header); a daemon has no such
+	 * risk, and the AWS SDKs read HTTP_PROXY.
+	 */
+	h->http_proxy = NULL;
+	if (getenv("http_proxy") == NULL &&
+	    (v = getenv("HTTP_PROXY")) != NULL && *v != '\0')
+		h->http_proxy = xstrdup(v);
 }
 
 /* Reports every finished transfer to its owner. */
@@ -393,7 +437,11 @@ http_post(struct http *h, const char *url, struct curl_slist *headers,
 	curl_easy_setopt(e, CURLOPT_POSTFIELDS, body);
 	curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers);
-	curl_easy_setopt(e, CURLOPT_USERAGENT, "sluice");
+	curl_easy_setopt(e, CURLOPT_USERAGENT, h->user_agent);
+	if (h->ca_file != NULL)
+		curl_easy_setopt(e, CURLOPT_CAINFO, h->ca_file);
+	if (h->http_proxy != NULL && strncasecmp(url, "http:", 5) == 0)
+		curl_easy_setopt(e, CURLOPT_PROXY, h->http_proxy);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, http_write_cb);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
 	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, http_header_cb);
@@ -402,8 +450,11 @@ http_post(struct http *h, const char *url, struct curl_slist *headers,
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
 	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
-	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
-	    (long)HTTP_CONNECT_TIMEOUT_MS);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, h->connect_timeout_ms);
+	/* No byte for socket_timeout_ms fails the request, as the SDK's. */
+	curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME,
+	    (h->socket_timeout_ms + 999) / 1000);
 	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)HTTP_TIMEOUT_MS);
 
 	if (curl_multi_add_handle(h->multi, e) != CURLM_OK) {

@@ -16,9 +16,15 @@
 struct loop;
 struct http;
 
-/* A slow endpoint or network fails the attempt, which is retried. */
+/*
+ * A slow endpoint or network fails the attempt, which is retried.  The
+ * first two are the defaults of struct http_options (the AWS SDK for
+ * Java's, which the Kinesis Agent's connectionTimeoutMillis and
+ * socketTimeoutMillis default to); the last bounds a whole request.
+ */
 #define HTTP_CONNECT_TIMEOUT_MS	10000
-#define HTTP_TIMEOUT_MS		60000
+#define HTTP_SOCKET_TIMEOUT_MS	50000
+#define HTTP_TIMEOUT_MS		120000
 /* The largest response body kept; a longer one fails the request. */
 #define HTTP_MAX_RESPONSE	(8 * 1024 * 1024)
 
@@ -45,6 +51,25 @@ typedef void	(*http_done_cb)(const struct http_response *, void *arg);
  * http_free.
  */
 struct http	*http_create(struct loop *loop);
+
+/*
+ * How requests are made; NULL or 0 members keep the defaults.  Proxies
+ * come from the environment as libcurl reads it (https_proxy, HTTPS_PROXY,
+ * http_proxy, ALL_PROXY, NO_PROXY), plus HTTP_PROXY for http URLs, which
+ * libcurl leaves out and the AWS SDKs read.
+ */
+struct http_options {
+	const char	*user_agent;	/* default "sluice/VERSION" */
+	const char	*ca_file;	/* PEM bundle; default the system's */
+	long		 connect_timeout_ms; /* TCP and TLS handshake */
+	long		 socket_timeout_ms;  /* longest wait for data */
+};
+
+/*
+ * Sets the options of the requests started from now on; strings are
+ * copied.  Call it before the first http_post.
+ */
+void		 http_set_options(struct http *, const struct http_options *);
 
 /*
  * Abandons every request in flight (their callbacks are not called) and

@@ -45,6 +45,7 @@
 #include "log.h"
 #include "loop.h"
 #include "metrics.h"
+#include "region.h"
 #include "xmalloc.h"
 
 #ifndef SLUICE_VERSION
@@ -264,6 +265,37 @@ sluiced_raise_nofile(const struct config *cfg)
 }
 
 /*
+ * The HTTP client's options from the config: the User-Agent is sluice's,
+ * then userAgent, unless userAgentOverride replaces it; the CA bundle is
+ * caFile, else AWS_CA_BUNDLE as the AWS SDKs read it.
+ */
+static void
+sluiced_http_options(struct sluiced *sd)
+{
+	const struct config	*cfg = sd->cfg;
+	struct http_options	 o;
+	const char		*ca;
+	char			*ua = NULL;
+
+	memset(&o, 0, sizeof o);
+	if (cfg->user_agent_override != NULL)
+		o.user_agent = cfg->user_agent_override;
+	else if (cfg->user_agent != NULL) {
+		xasprintf(&ua, "sluice/%s %s", SLUICE_VERSION,
+		    cfg->user_agent);
+		o.user_agent = ua;
+	}
+	if ((ca = cfg->ca_file) == NULL &&
+	    (ca = getenv("AWS_CA_BUNDLE")) != NULL && *ca == '\0')
+		ca = NULL;
+	o.ca_file = ca;
+	o.connect_timeout_ms = (long)cfg->connection_timeout_ms;
+	o.socket_timeout_ms = (long)cfg->socket_timeout_ms;
+	http_set_options(sd->http, &o);
+	free(ua);
+}
+
+/*
  * Sets up what the flows share: signals, the two loops, the locked state
  * directory, credentials and the HTTP client.
  */
@@ -297,6 +329,7 @@ sluiced_init(struct sluiced *sd)
 		fatalx("credentials: %s", cause);
 	if ((sd->http = http_create(sd->delivery)) == NULL)
 		fatalx("cannot initialise HTTP client");
+	sluiced_http_options(sd);
 }
 
 /* What the flows share, as flow_create and flow_pipe take it. */
@@ -394,6 +427,7 @@ main(int argc, char *argv[])
 		return (1);
 	}
 	if (args.checkonly) {
+		(void)region_resolve(sd.cfg, NULL, NULL);
 		printf("configuration OK\n");
 		config_free(sd.cfg);
 		return (0);
@@ -410,6 +444,8 @@ main(int argc, char *argv[])
 		return (rv);
 	}
 
+	if (region_resolve(sd.cfg, sd.imds, &cause) == -1)
+		fatalx("%s", cause);
 	sluiced_init(&sd);
 	sluiced_create_flows(&sd);
 	if ((sd.ctl = ctl_open(sd.delivery, sd.cfg->control_socket,

@@ -1035,6 +1035,47 @@ group_teardown(void **state)
 	return (0);
 }
 
+/* Endpoints need a scheme and a host; stream names the APIs' pattern. */
+static void
+test_endpoint_and_stream_checks(void **state)
+{
+	struct config	*conf;
+
+	(void)state;
+	load_text_fails("kinesis.endpoint: 127.0.0.1:4567\n"
+	    "flows:\n  - filePattern: /tmp/a.log\n    kinesisStream: s\n",
+	    "t.yaml:1:19: key \"kinesis.endpoint\" must be a URL that "
+	    "starts with http:// or https://, got \"127.0.0.1:4567\" (for a "
+	    "local endpoint: \"http://127.0.0.1:4567\")");
+	load_text_fails("firehose.endpoint: htp://example.com\n"
+	    "flows:\n  - filePattern: /tmp/a.log\n    kinesisStream: s\n",
+	    "t.yaml:1:20: key \"firehose.endpoint\" must use http:// or "
+	    "https://, got \"htp://example.com\"");
+	load_text_fails("kinesis.endpoint: \"http://\"\n"
+	    "flows:\n  - filePattern: /tmp/a.log\n    kinesisStream: s\n",
+	    "t.yaml:1:19: key \"kinesis.endpoint\" is not a URL (No host "
+	    "part in the URL): \"http://\"");
+	load_text_fails("flows:\n  - filePattern: /tmp/a.log\n"
+	    "    kinesisStream: web access!\n",
+	    "t.yaml:3:20: key \"kinesisStream\": stream names have only "
+	    "letters, digits, \"_\", \".\" and \"-\", got \"web access!\"");
+	load_text_fails("flows:\n  - filePattern: /tmp/a.log\n"
+	    "    deliveryStream: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaaaaaaaaaa\n",
+	    "t.yaml:3:21: key \"deliveryStream\" is a stream name of at most "
+	    "64 characters, got 65");
+	/* An empty endpoint is unset, as in the agent's documented file. */
+	conf = load_text_ok("kinesis.endpoint: \"\"\n"
+	    "flows:\n  - filePattern: /tmp/a.log\n"
+	    "    kinesisStream: Web_1.log-x");
+	assert_null(conf->kinesis_endpoint);
+	config_free(conf);
+	conf = load_text_ok("kinesis.endpoint: https://[::1]:8443/x\n"
+	    "flows:\n  - filePattern: /tmp/a.log\n    kinesisStream: s");
+	assert_string_equal(conf->kinesis_endpoint, "https://[::1]:8443/x");
+	config_free(conf);
+}
+
 int
 main(void)
 {
@@ -1064,6 +1105,7 @@ main(void)
 		cmocka_unit_test(test_option_errors_name_key),
 		cmocka_unit_test(test_option_empty_string),
 		cmocka_unit_test(test_help),
+		cmocka_unit_test(test_endpoint_and_stream_checks),
 	};
 
 	log_init("test_config", 0);

@@ -475,10 +475,7 @@ test_endpoint(void **state)
 	char			*cause = NULL, *r;
 
 	(void)state;
-	unsetenv("AWS_REGION");
-	unsetenv("AWS_DEFAULT_REGION");
-
-	check_endpoint(k, NULL, NULL,
+	check_endpoint(k, NULL, "us-east-1",
 	    "https://kinesis.us-east-1.amazonaws.com/",
 	    "kinesis.us-east-1.amazonaws.com", "/", "us-east-1");
 	check_endpoint(f, NULL, "eu-west-1",
@@ -491,41 +488,43 @@ test_endpoint(void **state)
 	check_endpoint(k, "https://kinesis.ap-south-1.amazonaws.com", NULL,
 	    "https://kinesis.ap-south-1.amazonaws.com/",
 	    "kinesis.ap-south-1.amazonaws.com", "/", "ap-south-1");
-	check_endpoint(k, "kinesis.us-west-2.amazonaws.com:443", NULL,
+	check_endpoint(k, "https://kinesis.us-west-2.amazonaws.com:443", NULL,
 	    "https://kinesis.us-west-2.amazonaws.com:443/",
 	    "kinesis.us-west-2.amazonaws.com", "/", "us-west-2");
-	check_endpoint(k, "http://127.0.0.1:4567", NULL,
+	check_endpoint(k, "http://127.0.0.1:4567", "us-east-1",
 	    "http://127.0.0.1:4567/", "127.0.0.1:4567", "/", "us-east-1");
 	check_endpoint(f, "http://localhost:80/", "us-west-1",
 	    "http://localhost:80/", "localhost", "/", "us-west-1");
-	check_endpoint(f, "https://localhost:80", NULL,
-	    "https://localhost:80/", "localhost:80", "/", "us-east-1");
-	check_endpoint(k, "http://[::1]:9000", NULL, "http://[::1]:9000/",
-	    "[::1]:9000", "/", "us-east-1");
+	check_endpoint(f, "https://localhost:80", "us-east-2",
+	    "https://localhost:80/", "localhost:80", "/", "us-east-2");
+	check_endpoint(k, "http://[::1]:9000", "eu-west-2",
+	    "http://[::1]:9000/", "[::1]:9000", "/", "eu-west-2");
 	check_endpoint(k, "https://vpce-0ab-cd.kinesis.eu-central-1.vpce."
 	    "amazonaws.com", NULL, "https://vpce-0ab-cd.kinesis.eu-central-1."
 	    "vpce.amazonaws.com/", "vpce-0ab-cd.kinesis.eu-central-1.vpce."
 	    "amazonaws.com", "/", "eu-central-1");
-
-	/* The environment comes after the config and before the host. */
-	setenv("AWS_DEFAULT_REGION", "sa-east-1", 1);
-	check_endpoint(k, "https://kinesis.ap-south-1.amazonaws.com", NULL,
-	    "https://kinesis.ap-south-1.amazonaws.com/",
-	    "kinesis.ap-south-1.amazonaws.com", "/", "sa-east-1");
-	setenv("AWS_REGION", "us-west-2", 1);
-	check_endpoint(k, "https://kinesis.ap-south-1.amazonaws.com", NULL,
-	    "https://kinesis.ap-south-1.amazonaws.com/",
-	    "kinesis.ap-south-1.amazonaws.com", "/", "us-west-2");
+	/* The configured region wins over the host's. */
 	check_endpoint(k, "https://kinesis.ap-south-1.amazonaws.com",
 	    "eu-north-1", "https://kinesis.ap-south-1.amazonaws.com/",
 	    "kinesis.ap-south-1.amazonaws.com", "/", "eu-north-1");
 
-	/* From a config: the env region also picks the default endpoint. */
+	/*
+	 * No region is an error, never us-east-1 (region.c finds it from
+	 * the environment before this runs), and the environment is not
+	 * read here.
+	 */
+	setenv("AWS_REGION", "us-west-2", 1);
 	memset(&cfg, 0, sizeof cfg);
-	assert_int_equal(dest_endpoint_init(&ep, k, &cfg, &cause), 0);
-	assert_string_equal(ep.url, "https://kinesis.us-west-2.amazonaws.com/");
-	assert_string_equal(ep.region, "us-west-2");
-	dest_endpoint_clear(&ep);
+	assert_int_equal(dest_endpoint_init(&ep, k, &cfg, &cause), -1);
+	assert_non_null(strstr(cause, "no region"));
+	free(cause);
+	cause = NULL;
+	cfg.kinesis_endpoint = (char *)"http://127.0.0.1:4567";
+	assert_int_equal(dest_endpoint_init(&ep, k, &cfg, &cause), -1);
+	assert_non_null(strstr(cause, "no region"));
+	free(cause);
+	cause = NULL;
+	unsetenv("AWS_REGION");
 	cfg.firehose_endpoint = (char *)"http://127.0.0.1:1234";
 	cfg.firehose_region = (char *)"eu-west-3";
 	assert_int_equal(dest_endpoint_init(&ep, f, &cfg, &cause), 0);
@@ -533,9 +532,13 @@ test_endpoint(void **state)
 	assert_string_equal(ep.host, "127.0.0.1:1234");
 	assert_string_equal(ep.region, "eu-west-3");
 	dest_endpoint_clear(&ep);
-	unsetenv("AWS_REGION");
-	unsetenv("AWS_DEFAULT_REGION");
 
+	/* A scheme must be written: libcurl would guess https. */
+	assert_int_equal(dest_endpoint_make(&ep, k, "127.0.0.1:4567",
+	    "us-east-1", &cause), -1);
+	assert_non_null(cause);
+	free(cause);
+	cause = NULL;
 	assert_int_equal(dest_endpoint_make(&ep, k, "ftp://example.com", NULL,
 	    &cause), -1);
 	assert_non_null(cause);

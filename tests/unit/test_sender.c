@@ -482,6 +482,8 @@ run_setup(struct run *r, enum config_dest dest, const char *endpoint)
 		r->cfg.kinesis_endpoint = (char *)endpoint;
 	else
 		r->cfg.firehose_endpoint = (char *)endpoint;
+	r->cfg.kinesis_region = (char *)"us-east-1";
+	r->cfg.firehose_region = (char *)"us-east-1";
 	r->cfg.aws_access_key_id = (char *)"AKIDTEST";
 	r->cfg.aws_secret_access_key = (char *)"secret";
 	r->metrics = metrics_create("t", dest == CONFIG_DEST_KINESIS ?
