@@ -228,7 +228,7 @@ static const struct config_key config_keys[] = {
 
 	{ "name", CONFIG_SCOPE_FLOW, CONFIG_TYPE_STRING,
 	  NULL, "the stream", 0, 0, NULL, F(name), 0,
-	  "the flow's name, for logs, status and sluiced -p" },
+	  "the flow's name: its state, logs, status, sluiced -p" },
 	{ "filePattern", CONFIG_SCOPE_FLOW, CONFIG_TYPE_STRING,
 	  NULL, "-", 0, 0, NULL, F(file_pattern),
 	  CONFIG_F_REQUIRED|CONFIG_F_ABSOLUTE|CONFIG_F_NOSLASH,
@@ -1688,12 +1688,49 @@ config_check_regex(struct config_ctx *ctx, struct config_walk *w,
 	pcre2_code_free(re);
 }
 
+/*
+ * A flow's name names its state directory (state.h), so it must be one
+ * safe path component: a leading '.' is refused too, which keeps "." and
+ * "..", and the directories state.c works in, out of reach.
+ */
+static void
+config_check_name(struct config_ctx *ctx, const struct config_node *v)
+{
+	const unsigned char	*p;
+
+	if (v->length == 0)
+		config_error(ctx, v, "key \"name\": a flow's name must not be "
+		    "empty");
+	else if (strlen(v->value) != v->length)
+		config_error(ctx, v, "key \"name\": a flow's name must not "
+		    "hold a NUL byte");
+	else if (v->length > CONFIG_NAME_MAX)
+		config_error(ctx, v, "key \"name\": a flow's name is at most "
+		    "%d bytes (it names its state directory)",
+		    CONFIG_NAME_MAX);
+	else if (v->value[0] == '.')
+		config_error(ctx, v, "key \"name\": a flow's name must not "
+		    "start with '.' (it names its state directory)");
+	else if (strchr(v->value, '/') != NULL)
+		config_error(ctx, v, "key \"name\": a flow's name must not "
+		    "hold '/' (it names its state directory)");
+	else {
+		for (p = (const unsigned char *)v->value; *p != '\0'; p++) {
+			if (*p < 0x20 || *p == 0x7f) {
+				config_error(ctx, v, "key \"name\": a flow's "
+				    "name must not hold a control character");
+				break;
+			}
+		}
+	}
+}
+
 /* Checks that need the whole flow: destination, required keys, limits. */
 static void
 config_flow_finish(struct config_ctx *ctx, struct config_walk *w,
     struct config_flow *flow, const struct config_node *item)
 {
-	const struct config_node	*ks, *ds;
+	const struct config_node	*ks, *ds, *v;
 	int				 fp, ki, di;
 
 	fp = config_index("filePattern");
@@ -1719,8 +1756,11 @@ config_flow_finish(struct config_ctx *ctx, struct config_walk *w,
 		config_error(ctx, item, "flow has neither kinesisStream nor "
 		    "deliveryStream");
 
-	if (flow->name == NULL && flow->stream != NULL)
-		flow->name = xstrdup(flow->stream);
+	if ((v = w->set[config_index("name")]) != NULL) {
+		flow->named = 1;
+		config_check_name(ctx, v);
+	} else if (flow->stream != NULL)
+		flow->name = xstrdup(flow->stream);	/* see config_names */
 	config_check_regex(ctx, w, "multiLineStartPattern");
 	config_check_regex(ctx, w, "fileFooterPattern");
 	if (flow->chain == NULL && !w->bad[config_index(
@@ -1772,6 +1812,84 @@ config_str_eq(const char *a, const char *b)
 	return (strcmp(a, b) == 0);
 }
 
+static int
+config_flow_is_same(const struct config_flow *a, const struct config_flow *b)
+{
+	return (a->dest == b->dest && config_str_eq(a->stream, b->stream) &&
+	    config_str_eq(a->file_pattern, b->file_pattern));
+}
+
+/* FNV-1a 32 of s: stable across versions, as state directories must be. */
+static uint32_t
+config_hash(const char *s)
+{
+	uint32_t	h = 2166136261u;
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return (h);
+}
+
+/*
+ * Gives every flow its identity (config.h) and checks that no two share
+ * one.  An unnamed flow alone on its stream goes by the stream; unnamed
+ * flows that share a stream (an agent.json often sends two patterns to
+ * one) go by the stream and a hash of their pattern, never by their
+ * place in the file, which changes when flows are reordered.  Such a
+ * name changes with the pattern, and the state with it: the warning says
+ * so.  Kinesis and Firehose stream names have no '@', so a derived name
+ * never equals a stream's.
+ */
+static void
+config_names(struct config_ctx *ctx)
+{
+	struct config		*conf = ctx->conf;
+	struct config_flow	*a, *b;
+	size_t			 i, j;
+	int			 shared;
+
+	for (i = 0; i < conf->nflows; i++) {
+		a = &conf->flows[i];
+		if (a->named || a->stream == NULL || a->file_pattern == NULL)
+			continue;
+		shared = 0;
+		for (j = 0; j < conf->nflows && !shared; j++) {
+			b = &conf->flows[j];
+			shared = j != i && !b->named &&
+			    config_str_eq(a->stream, b->stream);
+		}
+		if (!shared)
+			continue;
+		free(a->name);
+		xasprintf(&a->name, "%s@%08x", a->stream,
+		    config_hash(a->file_pattern));
+		log_warnx("%s:%d:%d: flow has no name and shares stream \"%s\" "
+		    "with another unnamed flow: it goes by \"%s\", from its "
+		    "filePattern; give it a name to keep its state when the "
+		    "pattern is edited", ctx->path, a->line, a->column,
+		    a->stream, a->name);
+	}
+	for (i = 0; i < conf->nflows; i++) {
+		a = &conf->flows[i];
+		if (a->name == NULL)
+			continue;
+		for (j = 0; j < conf->nflows; j++) {
+			b = &conf->flows[j];
+			if (j == i || !config_str_eq(a->name, b->name))
+				continue;
+			if (config_flow_is_same(a, b))
+				break;	/* "duplicate flow" said it */
+			config_error_pos(ctx, a->line, a->column,
+			    "duplicate flow name \"%s\" (also the flow at "
+			    "line %d column %d)%s", a->name, b->line,
+			    b->column, a->named && b->named ? "" :
+			    "; an unnamed flow goes by its stream: give it a "
+			    "name");
+			break;
+		}
+	}
+}
+
 /* Checks that need the whole file. */
 static void
 config_finish(struct config_ctx *ctx, struct config_walk *w,
@@ -1804,23 +1922,6 @@ config_finish(struct config_ctx *ctx, struct config_walk *w,
 			    "dataProcessingOptions could not be set up");
 	}
 
-	/* Flow names pick a flow for sluiced -p and name it in status. */
-	for (i = 0; i < conf->nflows; i++) {
-		a = &conf->flows[i];
-		if (a->name == NULL || config_str_eq(a->name, a->stream))
-			continue;
-		for (j = 0; j < conf->nflows; j++) {
-			b = &conf->flows[j];
-			if (j != i && config_str_eq(a->name, b->name)) {
-				config_error_pos(ctx, a->line, a->column,
-				    "duplicate flow name \"%s\" (also the "
-				    "flow at line %d column %d)", a->name,
-				    b->line, b->column);
-				break;
-			}
-		}
-	}
-
 	/* The agent's flow id is destination, stream and pattern. */
 	for (i = 0; i < conf->nflows; i++) {
 		a = &conf->flows[i];
@@ -1828,9 +1929,7 @@ config_finish(struct config_ctx *ctx, struct config_walk *w,
 			continue;
 		for (j = 0; j < i; j++) {
 			b = &conf->flows[j];
-			if (a->dest == b->dest &&
-			    config_str_eq(a->stream, b->stream) &&
-			    config_str_eq(a->file_pattern, b->file_pattern)) {
+			if (config_flow_is_same(a, b)) {
 				config_error_pos(ctx, a->line, a->column,
 				    "duplicate flow (same as the flow at line "
 				    "%d column %d)", b->line, b->column);
@@ -1838,6 +1937,7 @@ config_finish(struct config_ctx *ctx, struct config_walk *w,
 			}
 		}
 	}
+	config_names(ctx);
 }
 
 /*

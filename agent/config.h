@@ -34,8 +34,21 @@ enum config_fsync {
 
 struct chain;
 
+/*
+ * A flow's identity, its name, is also the name of its state directory
+ * (state.h): at most CONFIG_NAME_MAX bytes, with no '/', no control
+ * character, and not starting with '.'.
+ */
+#define CONFIG_NAME_MAX		128
+
 struct config_flow {
-	char			*name;		/* name, else the stream */
+	/*
+	 * The flow's identity: `name`, else its stream, else, when several
+	 * unnamed flows send to one stream, "STREAM@HASH" with HASH the
+	 * 8 hex digits of FNV-1a 32 of its filePattern.  Unique.
+	 */
+	char			*name;
+	int			 named;		/* `name` was given */
 	char			*file_pattern;	/* filePattern (required) */
 	enum config_dest	 dest;		/* deliveryStream wins */
 	char			*stream;	/* kinesisStream/deliveryStream */

@@ -61,6 +61,8 @@ struct ctl {
 	uid_t			 uid;		/* the daemon's */
 	ctl_status_fn		 status;
 	void			*arg;
+	ctl_state_fn		 state;
+	void			*state_arg;
 	LIST_HEAD(, ctl_client)	 clients;
 	size_t			 nclients;
 	struct loop_timer	*accept_timer;
@@ -77,9 +79,15 @@ struct ctl_command {
 };
 
 static char	*ctl_cmd_status(struct ctl *, int, char **, char **);
+static char	*ctl_cmd_state(struct ctl *, int, char **, char **);
+static char	*ctl_cmd_adopt(struct ctl *, int, char **, char **);
+static char	*ctl_cmd_discard(struct ctl *, int, char **, char **);
 
 static const struct ctl_command ctl_commands[] = {
 	{ CTL_CMD_STATUS,	0,	ctl_cmd_status },
+	{ CTL_CMD_STATE,	0,	ctl_cmd_state },
+	{ CTL_CMD_ADOPT,	CTL_CMD_PRIVILEGED, ctl_cmd_adopt },
+	{ CTL_CMD_DISCARD,	CTL_CMD_PRIVILEGED, ctl_cmd_discard },
 	{ NULL,			0,	NULL }
 };
 
@@ -128,6 +136,42 @@ ctl_cmd_status(struct ctl *c, int argc, char **argv, char **cause)
 		return (NULL);
 	}
 	return (doc);
+}
+
+static char *
+ctl_state_call(struct ctl *c, const char *cmd, int argc, char **argv,
+    char **cause)
+{
+	if (c->state == NULL) {
+		*cause = xstrdup("no state to show yet");
+		return (NULL);
+	}
+	return (c->state(c->state_arg, cmd, argc, argv, cause));
+}
+
+static char *
+ctl_cmd_state(struct ctl *c, int argc, char **argv, char **cause)
+{
+	return (ctl_state_call(c, CTL_CMD_STATE, argc, argv, cause));
+}
+
+static char *
+ctl_cmd_adopt(struct ctl *c, int argc, char **argv, char **cause)
+{
+	return (ctl_state_call(c, CTL_CMD_ADOPT, argc, argv, cause));
+}
+
+static char *
+ctl_cmd_discard(struct ctl *c, int argc, char **argv, char **cause)
+{
+	return (ctl_state_call(c, CTL_CMD_DISCARD, argc, argv, cause));
+}
+
+void
+ctl_set_state(struct ctl *c, ctl_state_fn fn, void *arg)
+{
+	c->state = fn;
+	c->state_arg = arg;
 }
 
 /*

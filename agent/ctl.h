@@ -37,6 +37,14 @@ struct loop;
 typedef char	*(*ctl_status_fn)(void *arg);
 
 /*
+ * Runs a state command (state.h's state_ctl): cmd is CTL_CMD_STATE,
+ * CTL_CMD_ADOPT or CTL_CMD_DISCARD, argv its arguments.  Returns the
+ * reply (malloc'd JSON, which ctl frees), or NULL with *cause set.
+ */
+typedef char	*(*ctl_state_fn)(void *arg, const char *cmd, int argc,
+		    char **argv, char **cause);
+
+/*
  * Creates the control socket at socket_path and serves it in loop (call it
  * on the loop's thread, or before the loop runs).  The parent directory is
  * created with mode 0755 if missing.  If a daemon already answers on the
@@ -48,6 +56,13 @@ typedef char	*(*ctl_status_fn)(void *arg);
  */
 struct ctl	*ctl_open(struct loop *, const char *socket_path,
 		    ctl_status_fn status, void *arg, char **cause);
+
+/*
+ * Serves the state commands with fn(arg, ...) on the loop's thread; until
+ * then they answer that there is no state to show.  Call before the loop
+ * runs.
+ */
+void		 ctl_set_state(struct ctl *, ctl_state_fn fn, void *arg);
 
 /*
  * Disconnects every client, stops listening and unlinks the socket if it

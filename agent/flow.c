@@ -29,6 +29,7 @@
 #include "metrics.h"
 #include "sender.h"
 #include "spool.h"
+#include "state.h"
 #include "tailer.h"
 #include "xmalloc.h"
 
@@ -60,30 +61,6 @@ struct flow {
 	int			  appended;	/* since the last flush */
 	int			  unsynced;	/* since the last sync */
 };
-
-/* A stable directory name for a flow: its destination, stream and pattern. */
-static char *
-flow_dir_name(const struct config_flow *fc)
-{
-	const char	*kind, *s;
-	char		*id, *name, *clean, *p;
-	uint32_t	 h = 2166136261u;
-
-	kind = fc->dest == CONFIG_DEST_FIREHOSE ? "fh" : "kinesis";
-	xasprintf(&id, "%s:%s:%s", kind, fc->stream, fc->file_pattern);
-	for (s = id; *s != '\0'; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	clean = xstrdup(fc->stream);
-	for (p = clean; *p != '\0'; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' ||
-		    *p == '.'))
-			*p = '_';
-	xasprintf(&name, "%s-%s-%08x", kind, clean, h);
-	free(clean);
-	free(id);
-	return (name);
-}
 
 /*
  * The most a converted record may take: JSON escaping makes at most 6
@@ -283,11 +260,11 @@ static int
 flow_open_spool(struct flow *fl, char **cause)
 {
 	const struct config_flow *fc = fl->fc;
-	char			 *dirname, *spooldir;
+	char			 *spooldir;
 	int			  rv = -1;
 
-	dirname = flow_dir_name(fc);
-	xasprintf(&fl->dir, "%s/%s", fl->cfg->state_directory, dirname);
+	/* The state belongs to the flow's name (state.h). */
+	fl->dir = state_flow_dir(fl->cfg->state_directory, fl->name);
 	xasprintf(&spooldir, "%s/spool", fl->dir);
 	if (durable_mkdirs(spooldir, 0750, cause) == -1)
 		goto out;
@@ -301,7 +278,6 @@ flow_open_spool(struct flow *fl, char **cause)
 	rv = 0;
 out:
 	free(spooldir);
-	free(dirname);
 	return (rv);
 }
 
@@ -373,6 +349,23 @@ flow_stop(struct flow *fl)
 	fl->unsynced = 1;
 	flow_sync(fl);
 	sender_shutdown(fl->sender);
+}
+
+struct spool *
+flow_spool(struct flow *fl)
+{
+	return (fl->spool);
+}
+
+int
+flow_adopt_registry(struct flow *fl, const char *dir, char **cause)
+{
+	if (tailer_merge_registry(fl->tailer, dir, cause) == -1)
+		return (-1);
+	/* Saved with the flow's own offsets, once its records are durable. */
+	fl->unsynced = 1;
+	flow_sync(fl);
+	return (0);
 }
 
 void
@@ -459,22 +452,24 @@ flow_pipe_find(const struct config *cfg, const char *name)
 	const struct config_flow	*fc = NULL;
 	size_t				 i;
 
-	/* An unnamed flow's name is its stream's (config.c). */
+	/* Names are unique (config.c): an unnamed flow goes by its stream. */
+	for (i = 0; i < cfg->nflows && fc == NULL; i++)
+		if (strcmp(cfg->flows[i].name, name) == 0)
+			fc = &cfg->flows[i];
+	if (fc != NULL)
+		return (fc);
 	for (i = 0; i < cfg->nflows; i++) {
-		if (strcmp(cfg->flows[i].name, name) != 0)
-			continue;
-		if (fc != NULL) {
+		if (!cfg->flows[i].named &&
+		    strcmp(cfg->flows[i].stream, name) == 0) {
 			log_warnx("%s: more than one unnamed flow sends to "
-			    "\"%s\": give them names to pick one", cfg->path,
-			    name);
+			    "\"%s\": pick one by its name (sluiced -n lists "
+			    "them), or give them names", cfg->path, name);
 			return (NULL);
 		}
-		fc = &cfg->flows[i];
 	}
-	if (fc == NULL)
-		log_warnx("no flow named \"%s\" in %s (an unnamed flow goes "
-		    "by its stream)", name, cfg->path);
-	return (fc);
+	log_warnx("no flow named \"%s\" in %s (an unnamed flow goes by its "
+	    "stream)", name, cfg->path);
+	return (NULL);
 }
 
 /* Reads standard input to its end through the framer; 0 or -1. */

@@ -23,6 +23,7 @@ struct imds;
 struct loop;
 struct metrics;
 struct flow;
+struct spool;
 
 /* What the flows share; main.c owns it all, for longer than the flows. */
 struct flow_env {
@@ -38,7 +39,7 @@ struct flow_env {
 
 /*
  * Creates the flow of fc under the name name (unique among the flows):
- * opens its spool and checkpoints under the state directory, creates its
+ * opens its spool and registry in its state directory (state.h), creates its
  * tailer on env->ingest (which opens no file until flow_start) and its
  * sender on env->delivery.  fc and env must outlive the flow; name is
  * copied.  Returns NULL with *cause set (caller frees) on failure.
@@ -55,6 +56,20 @@ const char	*flow_name(struct flow *);
 struct metrics	*flow_metrics(struct flow *);
 
 /*
+ * The flow's spool (owned by the flow), for state.c's adopt on the
+ * ingest thread: what it appends goes after what the flow holds.
+ */
+struct spool	*flow_spool(struct flow *);
+
+/*
+ * On the ingest thread: merges the file registry kept in dir into the
+ * flow's (tailer_merge_registry), then syncs the flow's spool and saves
+ * its registry.  Returns 0, or -1 with *cause set (caller frees).
+ */
+int		 flow_adopt_registry(struct flow *, const char *dir,
+		    char **cause);
+
+/*
  * At shutdown, on the ingest thread once its loop stopped: makes the
  * spooled records durable, moves the checkpoints and tells the sender to
  * start no more requests.
@@ -69,7 +84,7 @@ void		 flow_free(struct flow *);
 
 /*
  * sluiced -p NAME: reads standard input as a file of the flow named name
- * (an unnamed flow goes by its stream), through its framer and
+ * (its identity, config.h), through its framer and
  * converters, and writes each record to standard output exactly as it
  * would be sent, then a line of counts to standard error.  Only env's cfg,
  * hostname and imds are used.  Returns the exit status: 0, or 1 after an

@@ -25,6 +25,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <jansson.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stddef.h>
@@ -46,6 +47,7 @@
 #include "loop.h"
 #include "metrics.h"
 #include "region.h"
+#include "state.h"
 #include "xmalloc.h"
 
 #ifndef SLUICE_VERSION
@@ -74,6 +76,7 @@ struct sluiced {
 	struct creds	 *creds;
 	struct imds	 *imds;		/* ADDEC2METADATA's, started on use */
 	struct ctl	 *ctl;
+	struct state	 *state;	/* layout, orphans, refused flows */
 	struct flow	**flows;
 	size_t		  nflows;
 	size_t		  max_open;	/* log files per flow */
@@ -199,14 +202,22 @@ status_cb(void *arg)
 {
 	struct sluiced	 *sd = arg;
 	struct metrics	**ms;
+	json_t		 *o;
 	char		 *s;
 	size_t		  i;
 
-	ms = xcalloc(sd->nflows, sizeof *ms);
+	ms = xcalloc(sd->nflows > 0 ? sd->nflows : 1, sizeof *ms);
 	for (i = 0; i < sd->nflows; i++)
 		ms[i] = flow_metrics(sd->flows[i]);
 	s = metrics_status_json(ms, sd->nflows, sd->started);
 	free(ms);
+	/* State that does not run shows beside the flows that do. */
+	if (s == NULL || (o = json_loads(s, 0, NULL)) == NULL)
+		return (s);
+	free(s);
+	state_status(sd->state, o);
+	s = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
 	return (s);
 }
 
@@ -348,36 +359,39 @@ sluiced_env(struct sluiced *sd, struct flow_env *env)
 }
 
 /*
- * Creates every flow, which opens no log file yet (sluiced_start_flows).
- * Two unnamed flows to one stream share a name, so the later one is told
- * apart by its place in the file ("s#2").
+ * Finds the state (state.h: migrates the old layout, finds orphans), then
+ * creates every flow, which opens no log file yet (sluiced_start_flows).
+ * A flow whose state cannot be opened (a newer spool format, say) is
+ * refused with the reason, shown in status, and the others run: one
+ * flow's state must not stop them all.
  */
 static void
 sluiced_create_flows(struct sluiced *sd)
 {
 	const struct config_flow	*fc;
 	struct flow_env			 env;
-	char				*name, *cause = NULL;
-	size_t				 i, j;
+	struct flow			*fl;
+	char				*cause = NULL;
+	size_t				 i;
 
+	sd->state = state_open(sd->cfg);
 	sluiced_env(sd, &env);
 	sd->flows = xcalloc(sd->cfg->nflows, sizeof *sd->flows);
 	for (i = 0; i < sd->cfg->nflows; i++) {
 		fc = &sd->cfg->flows[i];
-		name = xstrdup(fc->name);
-		for (j = 0; j < i; j++) {
-			if (strcmp(flow_name(sd->flows[j]), name) == 0) {
-				free(name);
-				xasprintf(&name, "%s#%zu", fc->name, i + 1);
-				break;
-			}
+		/* config.c made the names unique: they name the state. */
+		if ((fl = flow_create(&env, fc, fc->name, &cause)) == NULL) {
+			log_warnx("flow=%s: refused, the other flows run: %s",
+			    fc->name, cause);
+			state_refuse(sd->state, fc->name, cause);
+			free(cause);
+			cause = NULL;
+			continue;
 		}
-		if ((sd->flows[i] = flow_create(&env, fc, name, &cause)) ==
-		    NULL)
-			fatalx("flow=%s: %s", name, cause);
-		sd->nflows++;
-		free(name);
+		sd->flows[sd->nflows++] = fl;
+		state_add_flow(sd->state, fl);
 	}
+	state_start(sd->state, sd->ingest);
 }
 
 /* Undoes sluiced_init and sluiced_create_flows, in reverse order. */
@@ -392,6 +406,7 @@ sluiced_shutdown(struct sluiced *sd)
 	pthread_join(sd->delivery_thread, NULL);
 
 	ctl_close(sd->ctl);
+	state_free(sd->state);
 	for (i = 0; i < sd->nflows; i++)
 		flow_free(sd->flows[i]);
 	free(sd->flows);
@@ -451,6 +466,7 @@ main(int argc, char *argv[])
 	if ((sd.ctl = ctl_open(sd.delivery, sd.cfg->control_socket,
 	    status_cb, &sd, &cause)) == NULL)
 		fatalx("control socket: %s", cause);
+	ctl_set_state(sd.ctl, state_ctl, sd.state);
 	if (pthread_create(&sd.delivery_thread, NULL, delivery_main,
 	    &sd) != 0)
 		fatalx("cannot start the delivery thread");

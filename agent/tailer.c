@@ -1919,3 +1919,58 @@ tailer_publish(struct tailer *t)
 	metrics_set(t->p.metrics, METRICS_FILES_OPEN, t->nopen);
 	metrics_set(t->p.metrics, METRICS_FILES_WAITING, t->nwaiting);
 }
+
+/*
+ * Adopted state (state.c): the entries of the registry in dir join this
+ * tailer's.  A file the tailer does not know comes with its offset, so
+ * its bytes already read (whose records the adopt moved) are not read
+ * again.  For a file it knows, its own entry stays: it matches what its
+ * spool holds.  Only when no open file uses that entry, and the other
+ * read further, does the larger offset win: those bytes' records came
+ * with the adopted spool, so taking the smaller would send them twice.
+ * An entry for the same inode with another fingerprint is skipped: the
+ * inode was reused, and this tailer's view is the current one.
+ */
+int
+tailer_merge_registry(struct tailer *t, const char *dir, char **cause)
+{
+	struct registry		*old;
+	struct registry_entry	*e, *ne;
+	struct tailer_file	*f;
+	size_t			 i, j, n;
+
+	if (t->reg == NULL) {
+		xasprintf(cause, "flow %s has no registry to merge into",
+		    t->flow);
+		return (-1);
+	}
+	if ((old = registry_load(dir, t->flow, cause)) == NULL)
+		return (-1);
+	for (i = 0; i < registry_count(old); i++) {
+		e = registry_entry_at(old, i);
+		n = registry_count(t->reg);
+		for (j = 0, ne = NULL; j < n && ne == NULL; j++) {
+			ne = registry_entry_at(t->reg, j);
+			if (ne->dev != e->dev || ne->ino != e->ino)
+				ne = NULL;
+		}
+		if (ne == NULL) {
+			ne = registry_add(t->reg, e->dev, e->ino, e->fp,
+			    e->fplen, e->offset, e->size, e->path);
+			registry_update(t->reg, ne, e->fp, e->fplen, e->offset,
+			    e->size, e->state, e->path);
+			continue;
+		}
+		if (ne->fp != e->fp || ne->fplen != e->fplen ||
+		    e->offset <= ne->offset)
+			continue;
+		for (f = t->files; f != NULL && f->re != ne; f = f->next)
+			;
+		if (f == NULL)
+			registry_update(t->reg, ne, ne->fp, ne->fplen,
+			    e->offset, e->size > ne->size ? e->size :
+			    ne->size, ne->state, ne->path);
+	}
+	registry_free(old);
+	return (0);
+}

@@ -92,6 +92,17 @@ void		 tailer_free(struct tailer *);
  */
 int		 tailer_checkpoint(struct tailer *);
 
+/*
+ * Merges the registry kept in dir (an adopted state's) into the tailer's:
+ * its entries for files the tailer does not know are added; for a file it
+ * knows, its own entry stays, with the larger offset when no open file
+ * uses it.  Saved by the next tailer_checkpoint.  Returns 0, or -1 with
+ * *cause set (caller frees): the registry in dir is newer, or the
+ * tailer's was refused.
+ */
+int		 tailer_merge_registry(struct tailer *, const char *dir,
+		    char **cause);
+
 /* Publishes the list of files and offsets to the flow's metrics. */
 void		 tailer_publish(struct tailer *);
 

@@ -20,7 +20,16 @@
  *
  * Commands of version 1:
  *	status	takes no argument; replies with the daemon's status document
- *		(see metrics_status_json in agent/metrics.h).
+ *		(see metrics_status_json in agent/metrics.h), with the
+ *		"orphanedState" and "refusedFlows" arrays of state.h.
+ *	state	takes no argument; replies {"orphanedState": [{"name",
+ *		"path", "records", "bytes", "oldLayout", "error"?,
+ *		"adoptingInto"?}], "refusedFlows": [{"name", "error"}]}.
+ *	adopt OLD NEW	(privileged) starts moving orphaned state OLD into
+ *		the running flow NEW; replies {"adopting", "into",
+ *		"records"}.  Progress shows in "state".
+ *	discard OLD	(privileged) removes orphaned state OLD; replies
+ *		{"discarded", "path", "records"}.
  *
  * Bump CTL_PROTO_VERSION whenever the request syntax, the meaning of an
  * existing command or the shape of an existing reply changes in a way an
@@ -44,5 +53,8 @@
 
 /* Commands of version 1. */
 #define CTL_CMD_STATUS		"status"
+#define CTL_CMD_STATE		"state"
+#define CTL_CMD_ADOPT		"adopt"
+#define CTL_CMD_DISCARD		"discard"
 
 #endif /* CTL_PROTO_H */

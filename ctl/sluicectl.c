@@ -41,12 +41,16 @@ struct sluicectl_cmd {
 
 static int	cmd_status(const char *, int, char **);
 static int	cmd_files(const char *, int, char **);
+static int	cmd_state(const char *, int, char **);
 
 static const struct sluicectl_cmd commands[] = {
 	{ "status", "[-j]", "show flows, tailed files and delivery counters",
 	    cmd_status },
 	{ "files", "[-j]", "list each flow's files, and what cannot be read",
 	    cmd_files },
+	{ "state", "[-j] [adopt OLD NEW | discard OLD]",
+	    "list state no flow claims; move it into a flow, or remove it",
+	    cmd_state },
 	{ NULL, NULL, NULL, NULL }
 };
 
@@ -57,8 +61,14 @@ usage(FILE *f)
 
 	fprintf(f, "usage: sluicectl [-h] [-s socket] command [argument ...]"
 	    "\ncommands:\n");
-	for (c = commands; c->name != NULL; c++)
-		fprintf(f, "  %-6s %-8s %s\n", c->name, c->args, c->help);
+	for (c = commands; c->name != NULL; c++) {
+		if (strlen(c->args) > 8)	/* its help on a line of its own */
+			fprintf(f, "  %-6s %s\n  %-6s %-8s %s\n", c->name,
+			    c->args, "", "", c->help);
+		else
+			fprintf(f, "  %-6s %-8s %s\n", c->name, c->args,
+			    c->help);
+	}
 }
 
 static int64_t
@@ -404,6 +414,60 @@ print_flow(json_t *flow, time_t now)
 	free(name);
 }
 
+/*
+ * Orphaned state and refused flows (state.h): what does not run, in
+ * aligned columns.  Prints nothing when there is none, unless always.
+ */
+static void
+print_state(json_t *st, int always)
+{
+	json_t	*orphans, *refused, *o;
+	char	 r[32], b[32], *name, *path, *err, *into;
+	size_t	 i, w = 4;
+
+	orphans = json_object_get(st, "orphanedState");
+	refused = json_object_get(st, "refusedFlows");
+	if (json_array_size(orphans) == 0 && always)
+		printf("no orphaned state\n");
+	json_array_foreach(orphans, i, o) {
+		name = get_string(o, "name", "?");
+		if (fmt_width(name) > w)
+			w = fmt_width(name);
+		free(name);
+	}
+	if (json_array_size(orphans) > 0) {
+		printf("orphaned state (no configured flow claims it):\n  ");
+		print_padded("NAME", w + 2);
+		printf("%-10s %-10s %s\n", "RECORDS", "BYTES", "PATH");
+	}
+	json_array_foreach(orphans, i, o) {
+		name = get_string(o, "name", "?");
+		path = get_string(o, "path", "?");
+		err = get_string(o, "error", NULL);
+		into = get_string(o, "adoptingInto", NULL);
+		printf("  ");
+		print_padded(name, w + 2);
+		printf("%-10s %-10s %s", show_count(r, sizeof r, o, "records"),
+		    show_bytes(b, sizeof b, o, "bytes"), path);
+		if (into != NULL)
+			printf(" (being adopted by flow %s)", into);
+		if (err != NULL)
+			printf(" (unreadable: %s)", err);
+		printf("\n");
+		free(into);
+		free(err);
+		free(path);
+		free(name);
+	}
+	json_array_foreach(refused, i, o) {
+		name = get_string(o, "name", "?");
+		err = get_string(o, "error", "?");
+		printf("refused flow %s: %s\n", name, err);
+		free(err);
+		free(name);
+	}
+}
+
 static void
 print_status(json_t *st)
 {
@@ -420,10 +484,8 @@ print_status(json_t *st)
 	printf("\n");
 
 	flows = json_object_get(st, "flows");
-	if (json_array_size(flows) == 0) {
+	if (json_array_size(flows) == 0)
 		printf("no flows\n");
-		return;
-	}
 	json_array_foreach(flows, i, flow) {
 		printf("\n");
 		if (json_is_object(flow))
@@ -431,6 +493,10 @@ print_status(json_t *st)
 		else
 			printf("flow #%zu: not an object\n", i + 1);
 	}
+	if (json_array_size(json_object_get(st, "orphanedState")) > 0 ||
+	    json_array_size(json_object_get(st, "refusedFlows")) > 0)
+		printf("\n");
+	print_state(st, 0);
 }
 
 /*
@@ -531,6 +597,80 @@ cmd_files(const char *path, int argc, char **argv)
 	if (json && json_dumpf(out, stdout, JSON_COMPACT) == 0)
 		putchar('\n');
 	json_decref(out);
+	json_decref(st);
+	return (0);
+}
+
+/*
+ * state: lists orphaned state and refused flows; "state adopt OLD NEW"
+ * moves OLD's records and file offsets into flow NEW while the daemon
+ * runs; "state discard OLD" removes OLD.  Names are sent as protocol
+ * tokens, so a name with a space or a non-ASCII byte cannot be given.
+ */
+static int
+cmd_state(const char *path, int argc, char **argv)
+{
+	json_t	*st;
+	char	*req = NULL, r[32], *name, *into, *p;
+	int	 json = 0, ch, rc, i;
+
+	opterr = 0;
+	while ((ch = getopt(argc, argv, "+j")) != -1) {
+		if (ch != 'j') {
+			warnx("%s: unknown option -%c", argv[0], optopt);
+			usage(stderr);
+			return (EXIT_ANSWER);
+		}
+		json = 1;
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc == 0)
+		req = xstrdup(CTL_CMD_STATE);
+	else if ((strcmp(argv[0], "adopt") == 0 && argc == 3) ||
+	    (strcmp(argv[0], "discard") == 0 && argc == 2)) {
+		req = xstrdup(strcmp(argv[0], "adopt") == 0 ? CTL_CMD_ADOPT :
+		    CTL_CMD_DISCARD);
+		for (i = 1; i < argc; i++) {
+			if (argv[i][0] == '\0' ||
+			    strpbrk(argv[i], " \t\n") != NULL) {
+				warnx("bad state name \"%s\"", argv[i]);
+				free(req);
+				return (EXIT_ANSWER);
+			}
+			xasprintf(&p, "%s %s", req, argv[i]);
+			free(req);
+			req = p;
+		}
+	} else {
+		usage(stderr);
+		return (EXIT_ANSWER);
+	}
+	rc = sluicectl_request(path, req, &st);
+	free(req);
+	if (rc != 0)
+		return (rc);
+	if (json) {
+		if (json_dumpf(st, stdout, JSON_COMPACT) == 0)
+			putchar('\n');
+	} else if (argc == 0)
+		print_state(st, 1);
+	else if (strcmp(argv[0], "adopt") == 0) {
+		name = get_string(st, "adopting", "?");
+		into = get_string(st, "into", "?");
+		printf("adopting state %s into flow %s: %s records to move "
+		    "(sluicectl state shows the progress)\n", name, into,
+		    show_count(r, sizeof r, st, "records"));
+		free(into);
+		free(name);
+	} else {
+		name = get_string(st, "discarded", "?");
+		p = get_string(st, "path", "?");
+		printf("discarded state %s (%s records) at %s\n", name,
+		    show_count(r, sizeof r, st, "records"), p);
+		free(p);
+		free(name);
+	}
 	json_decref(st);
 	return (0);
 }

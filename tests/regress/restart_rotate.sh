@@ -167,7 +167,7 @@ fi
 
 # 3. A corrupt registry is moved aside; the flow reads its files again.
 if [[ $PARTS == *3* ]]; then
-registry=$(echo "$tmp"/state/kinesis-c2-*/registry)
+registry=$tmp/state/flows/c2/registry
 [ -f "$registry" ] || fail "c3: no registry at $registry"
 echo "garbage" >"$registry"
 awk 'BEGIN { for (i = 0; i < 1000; i++) printf "c3 id=%08d\n", i }' \

@@ -496,6 +496,105 @@ test_several_errors(void **state)
 	free(e);
 }
 
+/*
+ * A flow's identity (config.h) names its state: name, else stream, else
+ * STREAM@HASH of the pattern when unnamed flows share a stream; never the
+ * flow's place in the file.
+ */
+static void
+test_flow_identity(void **state)
+{
+	struct config	*conf, *swapped;
+
+	(void)state;
+	conf = load_text_ok("flows:\n"
+	    "  - {filePattern: /a.log, kinesisStream: s}\n"
+	    "  - {filePattern: /b.log, kinesisStream: s}\n"
+	    "  - {filePattern: /c.log, kinesisStream: t}\n"
+	    "  - {name: web, filePattern: /d.log, kinesisStream: s}\n");
+	/* FNV-1a 32 of "/a.log" and "/b.log". */
+	assert_string_equal(conf->flows[0].name, "s@d026ec05");
+	assert_string_equal(conf->flows[1].name, "s@ad4e2ca4");
+	assert_string_equal(conf->flows[2].name, "t");
+	assert_string_equal(conf->flows[3].name, "web");
+	assert_int_equal(conf->flows[3].named, 1);
+	assert_int_equal(conf->flows[0].named, 0);
+	/* Reordered, each keeps its name. */
+	swapped = load_text_ok("flows:\n"
+	    "  - {filePattern: /b.log, kinesisStream: s}\n"
+	    "  - {filePattern: /a.log, kinesisStream: s}\n");
+	assert_string_equal(swapped->flows[0].name, conf->flows[1].name);
+	assert_string_equal(swapped->flows[1].name, conf->flows[0].name);
+	config_free(swapped);
+	config_free(conf);
+
+	load_text_fails("flows:\n"
+	    "  - {name: x, filePattern: /a.log, kinesisStream: s}\n"
+	    "  - {name: x, filePattern: /b.log, kinesisStream: t}\n",
+	    "t.yaml:2:5: duplicate flow name \"x\" (also the flow at line 3 "
+	    "column 5)\n"
+	    "t.yaml:3:5: duplicate flow name \"x\" (also the flow at line 2 "
+	    "column 5)");
+	load_text_fails("flows:\n"
+	    "  - {filePattern: /a.log, kinesisStream: s}\n"
+	    "  - {name: s, filePattern: /b.log, kinesisStream: t}\n",
+	    "t.yaml:2:5: duplicate flow name \"s\" (also the flow at line 3 "
+	    "column 5); an unnamed flow goes by its stream: give it a name\n"
+	    "t.yaml:3:5: duplicate flow name \"s\" (also the flow at line 2 "
+	    "column 5); an unnamed flow goes by its stream: give it a name");
+}
+
+/* A name names a directory: one safe path component, bounded. */
+static void
+test_flow_name_checked(void **state)
+{
+	struct config	*conf;
+	char		*text, *want, *longname;
+
+	(void)state;
+	load_text_fails("flows:\n"
+	    "  - {name: a/b, filePattern: /a.log, kinesisStream: s}\n",
+	    "t.yaml:2:12: key \"name\": a flow's name must not hold '/' (it "
+	    "names its state directory)");
+	load_text_fails("flows:\n"
+	    "  - {name: .., filePattern: /a.log, kinesisStream: s}\n",
+	    "t.yaml:2:12: key \"name\": a flow's name must not start with "
+	    "'.' (it names its state directory)");
+	load_text_fails("flows:\n"
+	    "  - {name: '.', filePattern: /a.log, kinesisStream: s}\n",
+	    "t.yaml:2:12: key \"name\": a flow's name must not start with "
+	    "'.' (it names its state directory)");
+	/* An empty string is unset, as the agent reads it: the stream. */
+	conf = load_text_ok("flows:\n"
+	    "  - {name: '', filePattern: /a.log, kinesisStream: s}\n");
+	assert_string_equal(conf->flows[0].name, "s");
+	config_free(conf);
+	load_text_fails("flows:\n"
+	    "  - {name: \"a\\0b\", filePattern: /a.log, kinesisStream: s}\n",
+	    "t.yaml:2:12: key \"name\": value holds a NUL byte");
+	load_text_fails("flows:\n"
+	    "  - {name: \"a\\tb\", filePattern: /a.log, kinesisStream: s}\n",
+	    "t.yaml:2:12: key \"name\": a flow's name must not hold a "
+	    "control character");
+	longname = malloc(CONFIG_NAME_MAX + 2);
+	assert_non_null(longname);
+	memset(longname, 'n', CONFIG_NAME_MAX + 1);
+	longname[CONFIG_NAME_MAX + 1] = '\0';
+	xasprintf(&text, "flows:\n  - {name: %s, filePattern: /a.log, "
+	    "kinesisStream: s}\n", longname);
+	xasprintf(&want, "t.yaml:2:12: key \"name\": a flow's name is at "
+	    "most %d bytes (it names its state directory)", CONFIG_NAME_MAX);
+	load_text_fails(text, want);
+	free(want);
+	free(text);
+	longname[CONFIG_NAME_MAX] = '\0';
+	xasprintf(&text, "flows:\n  - {name: %s, filePattern: /a.log, "
+	    "kinesisStream: s}\n", longname);
+	config_free(load_text_ok(text));
+	free(text);
+	free(longname);
+}
+
 static void
 test_duplicate_keys(void **state)
 {
@@ -1090,6 +1189,8 @@ main(void)
 		cmocka_unit_test(test_syntax),
 		cmocka_unit_test(test_several_errors),
 		cmocka_unit_test(test_duplicate_keys),
+		cmocka_unit_test(test_flow_identity),
+		cmocka_unit_test(test_flow_name_checked),
 		cmocka_unit_test(test_no_flows),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_defaults),
