@@ -35,6 +35,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "config.h"
 #include "creds.h"
 #include "ctl.h"
@@ -45,6 +46,7 @@
 #include "log.h"
 #include "loop.h"
 #include "metrics.h"
+#include "prom.h"
 #include "region.h"
 #include "xmalloc.h"
 
@@ -74,6 +76,7 @@ struct sluiced {
 	struct creds	 *creds;
 	struct imds	 *imds;		/* ADDEC2METADATA's, started on use */
 	struct ctl	 *ctl;
+	struct prom	 *prom;		/* metrics.listen, or NULL */
 	struct flow	**flows;
 	size_t		  nflows;
 	size_t		  max_open;	/* log files per flow */
@@ -208,6 +211,27 @@ status_cb(void *arg)
 	s = metrics_status_json(ms, sd->nflows, sd->started);
 	free(ms);
 	return (s);
+}
+
+/* The Prometheus text of every flow, for each scrape. */
+static char *
+prom_text_cb(void *arg)
+{
+	struct sluiced	 *sd = arg;
+	struct metrics	**ms;
+	struct buf	  b = BUF_INIT(PROM_TEXT_MAX);
+	size_t		  i;
+
+	ms = xcalloc(sd->nflows, sizeof *ms);
+	for (i = 0; i < sd->nflows; i++)
+		ms[i] = flow_metrics(sd->flows[i]);
+	prom_render(&b, ms, sd->nflows, sd->started);
+	free(ms);
+	if (buf_has_failed(&b)) {
+		buf_free(&b);
+		return (NULL);
+	}
+	return (buf_take(&b));
 }
 
 static void *
@@ -392,6 +416,7 @@ sluiced_shutdown(struct sluiced *sd)
 	pthread_join(sd->delivery_thread, NULL);
 
 	ctl_close(sd->ctl);
+	prom_close(sd->prom);
 	for (i = 0; i < sd->nflows; i++)
 		flow_free(sd->flows[i]);
 	free(sd->flows);
@@ -451,6 +476,13 @@ main(int argc, char *argv[])
 	if ((sd.ctl = ctl_open(sd.delivery, sd.cfg->control_socket,
 	    status_cb, &sd, &cause)) == NULL)
 		fatalx("control socket: %s", cause);
+	/* Shipping matters more than its metrics: a busy port is logged. */
+	if (sd.cfg->metrics_listen != NULL && (sd.prom = prom_open(sd.delivery,
+	    sd.cfg->metrics_listen, prom_text_cb, &sd, &cause)) == NULL) {
+		log_warnx("no Prometheus endpoint: %s", cause);
+		free(cause);
+		cause = NULL;
+	}
 	if (pthread_create(&sd.delivery_thread, NULL, delivery_main,
 	    &sd) != 0)
 		fatalx("cannot start the delivery thread");
