@@ -39,6 +39,7 @@
 #include "converter.h"
 #include "jregex.h"
 #include "log.h"
+#include "prom.h"
 #include "xmalloc.h"
 
 #define nitems(a)		(sizeof (a) / sizeof (a)[0])
@@ -111,6 +112,7 @@ enum config_scope {
 #define CONFIG_F_URL		0x10	/* an http:// or https:// URL */
 #define CONFIG_F_KSTREAM	0x20	/* a Kinesis stream name */
 #define CONFIG_F_FSTREAM	0x40	/* a Firehose stream name */
+#define CONFIG_F_HOSTPORT	0x80	/* HOST:PORT (prom.h) */
 
 /*
  * Stream names, as the APIs' StreamName and DeliveryStreamName patterns
@@ -193,6 +195,9 @@ static const struct config_key config_keys[] = {
 	{ "userAgentOverride", CONFIG_SCOPE_GLOBAL, CONFIG_TYPE_STRING,
 	  NULL, "-", 0, 0, NULL, G(user_agent_override), 0,
 	  "the whole User-Agent, instead of sluice/VERSION" },
+	{ "metrics.listen", CONFIG_SCOPE_GLOBAL, CONFIG_TYPE_STRING,
+	  NULL, "off", 0, 0, NULL, G(metrics_listen), CONFIG_F_HOSTPORT,
+	  "HOST:PORT of the Prometheus endpoint (GET /metrics)" },
 	{ "stateDirectory", CONFIG_SCOPE_GLOBAL, CONFIG_TYPE_STRING,
 	  SLUICE_STATE_DIR, NULL, 0, 0, NULL, G(state_directory),
 	  CONFIG_F_ABSOLUTE, "spool and checkpoints" },
@@ -1040,9 +1045,19 @@ config_check_path(struct config_ctx *ctx, const struct config_key *k,
     const struct config_node *v)
 {
 	struct sockaddr_un	sun;
+	char			*host, *cause;
+	int			 port;
 
 	if ((k->flags & CONFIG_F_URL) && config_check_url(ctx, k, v) == -1)
 		return (-1);
+	if (k->flags & CONFIG_F_HOSTPORT) {
+		if (prom_parse_listen(v->value, &host, &port, &cause) == -1) {
+			config_error(ctx, v, "key \"%s\": %s", k->path, cause);
+			free(cause);
+			return (-1);
+		}
+		free(host);
+	}
 	if ((k->flags & (CONFIG_F_KSTREAM|CONFIG_F_FSTREAM)) &&
 	    config_check_stream(ctx, k, v) == -1)
 		return (-1);
@@ -2058,6 +2073,7 @@ config_free(struct config *conf)
 	free(conf->aws_access_key_id);
 	free(conf->aws_secret_access_key);
 	free(conf->ca_file);
+	free(conf->metrics_listen);
 	free(conf->user_agent);
 	free(conf->user_agent_override);
 	free(conf->state_directory);

@@ -88,6 +88,7 @@ struct config {
 	int64_t			 socket_timeout_ms;
 	char			*user_agent;		/* NULL if not set */
 	char			*user_agent_override;	/* NULL if not set */
+	char			*metrics_listen;	/* NULL: no endpoint */
 	char			*state_directory;	/* SLUICE_STATE_DIR */
 	char			*control_socket; /* SLUICE_CONTROL_SOCKET */
 	int64_t			 spool_max_bytes;	/* spool.maxBytes */

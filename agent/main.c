@@ -36,6 +36,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "config.h"
 #include "creds.h"
 #include "ctl.h"
@@ -46,6 +47,7 @@
 #include "log.h"
 #include "loop.h"
 #include "metrics.h"
+#include "prom.h"
 #include "region.h"
 #include "state.h"
 #include "xmalloc.h"
@@ -77,6 +79,7 @@ struct sluiced {
 	struct imds	 *imds;		/* ADDEC2METADATA's, started on use */
 	struct ctl	 *ctl;
 	struct state	 *state;	/* layout, orphans, refused flows */
+	struct prom	 *prom;		/* metrics.listen, or NULL */
 	struct flow	**flows;
 	size_t		  nflows;
 	size_t		  max_open;	/* log files per flow */
@@ -219,6 +222,27 @@ status_cb(void *arg)
 	s = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
 	return (s);
+}
+
+/* The Prometheus text of every flow, for each scrape. */
+static char *
+prom_text_cb(void *arg)
+{
+	struct sluiced	 *sd = arg;
+	struct metrics	**ms;
+	struct buf	  b = BUF_INIT(PROM_TEXT_MAX);
+	size_t		  i;
+
+	ms = xcalloc(sd->nflows, sizeof *ms);
+	for (i = 0; i < sd->nflows; i++)
+		ms[i] = flow_metrics(sd->flows[i]);
+	prom_render(&b, ms, sd->nflows, sd->started);
+	free(ms);
+	if (buf_has_failed(&b)) {
+		buf_free(&b);
+		return (NULL);
+	}
+	return (buf_take(&b));
 }
 
 static void *
@@ -407,6 +431,7 @@ sluiced_shutdown(struct sluiced *sd)
 
 	ctl_close(sd->ctl);
 	state_free(sd->state);
+	prom_close(sd->prom);
 	for (i = 0; i < sd->nflows; i++)
 		flow_free(sd->flows[i]);
 	free(sd->flows);
@@ -467,6 +492,13 @@ main(int argc, char *argv[])
 	    status_cb, &sd, &cause)) == NULL)
 		fatalx("control socket: %s", cause);
 	ctl_set_state(sd.ctl, state_ctl, sd.state);
+	/* Shipping matters more than its metrics: a busy port is logged. */
+	if (sd.cfg->metrics_listen != NULL && (sd.prom = prom_open(sd.delivery,
+	    sd.cfg->metrics_listen, prom_text_cb, &sd, &cause)) == NULL) {
+		log_warnx("no Prometheus endpoint: %s", cause);
+		free(cause);
+		cause = NULL;
+	}
 	if (pthread_create(&sd.delivery_thread, NULL, delivery_main,
 	    &sd) != 0)
 		fatalx("cannot start the delivery thread");

@@ -101,6 +101,12 @@ metrics_dest(struct metrics *m)
 	return (m->dest);
 }
 
+const char *
+metrics_stream(struct metrics *m)
+{
+	return (m->stream);
+}
+
 /*
  * Relaxed: each counter is added to by one thread (the ingest thread's
  * tailer and flow, or the delivery thread's sender) and only read by the

@@ -60,6 +60,8 @@ void		 metrics_free(struct metrics *);
 /* The flow's name and destination ("kinesis" or "firehose"). */
 const char	*metrics_name(struct metrics *);
 const char	*metrics_dest(struct metrics *);
+/* The flow's stream. */
+const char	*metrics_stream(struct metrics *);
 
 /* Adds n to a counter, sets it (for the gauges), reads it. */
 void		 metrics_add(struct metrics *, enum metrics_counter,
