@@ -1731,9 +1731,11 @@ config_check_name(struct config_ctx *ctx, const struct config_node *v)
 		    "hold '/' (it names its state directory)");
 	else {
 		for (p = (const unsigned char *)v->value; *p != '\0'; p++) {
-			if (*p < 0x20 || *p == 0x7f) {
+			/* sluicectl passes it as one word. */
+			if (*p <= 0x20 || *p >= 0x7f) {
 				config_error(ctx, v, "key \"name\": a flow's "
-				    "name must not hold a control character");
+				    "name holds only printable ASCII, without "
+				    "spaces (sluicectl takes it as one word)");
 				break;
 			}
 		}

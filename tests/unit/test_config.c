@@ -574,8 +574,13 @@ test_flow_name_checked(void **state)
 	    "t.yaml:2:12: key \"name\": value holds a NUL byte");
 	load_text_fails("flows:\n"
 	    "  - {name: \"a\\tb\", filePattern: /a.log, kinesisStream: s}\n",
-	    "t.yaml:2:12: key \"name\": a flow's name must not hold a "
-	    "control character");
+	    "t.yaml:2:12: key \"name\": a flow's name holds only printable "
+	    "ASCII, without spaces (sluicectl takes it as one word)");
+	load_text_fails("flows:\n"
+	    "  - {name: \"web access\", filePattern: /a.log, kinesisStream: s}"
+	    "\n",
+	    "t.yaml:2:12: key \"name\": a flow's name holds only printable "
+	    "ASCII, without spaces (sluicectl takes it as one word)");
 	longname = malloc(CONFIG_NAME_MAX + 2);
 	assert_non_null(longname);
 	memset(longname, 'n', CONFIG_NAME_MAX + 1);
