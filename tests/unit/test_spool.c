@@ -194,6 +194,24 @@ segment_path(int nth, char *out, size_t size)
 	assert_true(out[0] != '\0');
 }
 
+/* Segments moved aside. */
+static int
+count_aside(void)
+{
+	DIR		*d;
+	struct dirent	*de;
+	int		 n = 0;
+
+	d = opendir(tmpdir);
+	assert_non_null(d);
+	while ((de = readdir(d)) != NULL) {
+		if (strstr(de->d_name, ".seg.corrupt.") != NULL)
+			n++;
+	}
+	closedir(d);
+	return (n);
+}
+
 static off_t
 file_size(const char *path)
 {
@@ -378,7 +396,7 @@ test_creates_directories(void **state)
 	spool_close(sp);
 
 	/* A file in the way is an error with a cause. */
-	snprintf(dir, sizeof dir, "%s/a/b/c/cursor/x", tmpdir);
+	snprintf(dir, sizeof dir, "%s/a/b/c/cursor.slot/x", tmpdir);
 	assert_null(spool_open(dir, BIG, BIG, CONFIG_FSYNC_NEVER, &cause));
 	assert_non_null(strstr(cause, "not a directory"));
 	free(cause);
@@ -477,29 +495,118 @@ test_torn_tail(void **state)
 	spool_close(sp);
 }
 
+/* Reads the forty records but those in skip[] (ended by -1). */
+static void
+read_forty_but(struct spool *sp, const int *skip)
+{
+	struct spool_pos	 pos, next;
+	const void		*data;
+	size_t			 len;
+	int			 i, k = 0;
+
+	spool_cursor(sp, &pos);
+	for (i = 0; i < 40; i++) {
+		if (skip[k] == i) {
+			k++;
+			continue;
+		}
+		if (spool_read(sp, &pos, &data, &len, &next) != SPOOL_RECORD)
+			fail_msg("record %d missing", i);
+		if (len != (size_t)(100 + i) || !rec_check(data, i, len))
+			fail_msg("record %d is not record %d", i, i);
+		pos = next;
+	}
+	assert_int_equal(spool_read(sp, &pos, &data, &len, &next), SPOOL_EMPTY);
+}
+
+static void
+poke(const char *path, off_t off, const void *data, size_t len)
+{
+	int	fd;
+
+	fd = open(path, O_RDWR);
+	assert_true(fd != -1);
+	assert_int_equal(pwrite(fd, data, len, off), (ssize_t)len);
+	close(fd);
+}
+
+static void
+flip(const char *path, off_t off)
+{
+	unsigned char	c;
+	int		fd;
+
+	fd = open(path, O_RDWR);
+	assert_true(fd != -1);
+	assert_int_equal(pread(fd, &c, 1, off), 1);
+	c ^= 0x10;
+	assert_int_equal(pwrite(fd, &c, 1, off), 1);
+	close(fd);
+}
+
+/* One flipped bit costs its record alone: recovery resyncs after it. */
 static void
 test_corrupt_crc(void **state)
 {
-	struct spool	*sp;
-	char		 path[256];
-	off_t		 ends[41];
-	unsigned char	 c;
-	int		 fd;
+	struct spool		*sp;
+	struct spool_stats	 st;
+	char			 path[256];
+	off_t			 ends[41];
+	int			 skip[] = { 25, -1 };
 
 	(void)state;
 	make_forty(ends);
 	segment_path(0, path, sizeof path);
-	/* Flip one bit in the data of record 25. */
-	fd = open(path, O_RDWR);
-	assert_true(fd != -1);
-	assert_int_equal(pread(fd, &c, 1, ends[25] + 8 + 50), 1);
-	c ^= 0x10;
-	assert_int_equal(pwrite(fd, &c, 1, ends[25] + 8 + 50), 1);
-	close(fd);
+	flip(path, ends[25] + 50);
 
 	sp = open_spool(BIG, BIG);
-	assert_int_equal(file_size(path), ends[25]);
-	read_forty(sp, 25);
+	assert_int_equal(file_size(path), ends[40]);
+	spool_stats(sp, &st);
+	assert_int_equal(st.skipped_bytes, ends[26] - ends[25]);
+	assert_int_equal(st.pending_records, 40);
+	read_forty_but(sp, skip);
+	spool_close(sp);
+}
+
+/* A bad length, and garbage between frames, cost what they hit. */
+static void
+test_resync(void **state)
+{
+	struct spool		*sp;
+	struct spool_stats	 st;
+	char			 path[256];
+	off_t			 ends[41];
+	unsigned char		 big[4] = { 0xff, 0xff, 0xff, 0x0f };
+	unsigned char		 small[4] = { 1, 0, 0, 0 };
+	int			 skip[] = { 3, 10, 20, 33, -1 };
+	int			 fd;
+
+	(void)state;
+	make_forty(ends);
+	segment_path(0, path, sizeof path);
+	/* The length of 3 too large, of 10 too small; 20's marker gone. */
+	poke(path, ends[3] + 4, big, 4);
+	poke(path, ends[10] + 4, small, 4);
+	flip(path, ends[20]);
+	/* Garbage in the place of 33, the frames after it moved on. */
+	fd = open(path, O_RDWR);
+	assert_true(fd != -1);
+	assert_int_equal(pwrite(fd, "garbage\xf1\x1c\xe0\x5c!", 12,
+	    ends[33]), 12);
+	close(fd);
+	flip(path, ends[33] + 20);
+
+	sp = open_spool(BIG, BIG);
+	spool_stats(sp, &st);
+	assert_int_equal(st.skipped_bytes, (ends[4] - ends[3]) +
+	    (ends[11] - ends[10]) + (ends[21] - ends[20]) +
+	    (ends[34] - ends[33]));
+	read_forty_but(sp, skip);
+	spool_close(sp);
+
+	/* Reopening finds the same, and the same again after acks. */
+	sp = open_spool(BIG, BIG);
+	read_forty_but(sp, skip);
 	spool_close(sp);
 }
 
@@ -554,17 +661,27 @@ test_bad_segment_refused(void **state)
 	(void)state;
 	make_forty(ends);
 	segment_path(0, path, sizeof path);
-	/* A file we cannot read must not be cut or deleted: refuse. */
+	/* A newer version is refused, naming both, and left alone. */
 	fd = open(path, O_WRONLY);
 	assert_true(fd != -1);
-	assert_int_equal(pwrite(fd, "JUNK", 4, 0), 4);
+	assert_int_equal(pwrite(fd, "\3\0\0\0", 4, 8), 4);
 	close(fd);
 	sp = spool_open(tmpdir, BIG, BIG, CONFIG_FSYNC_ALWAYS, &cause);
 	assert_null(sp);
 	assert_non_null(cause);
-	assert_non_null(strstr(cause, "not a spool segment"));
+	assert_non_null(strstr(cause, "is format 3; this sluiced reads up "
+	    "to 2"));
+	assert_non_null(strstr(cause, "draining first"));
 	free(cause);
 	assert_int_equal(file_size(path), ends[40]);
+
+	/* A bad magic: moved aside, never deleted; the spool opens. */
+	poke(path, 0, "JUNK", 4);
+	sp = open_spool(BIG, BIG);
+	assert_int_equal(access(path, F_OK), -1);
+	assert_int_equal(count_aside(), 1);
+	read_forty(sp, 0);
+	spool_close(sp);
 }
 
 static int
@@ -844,6 +961,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_torn_tail, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt_crc, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_resync, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_zero_filled_tail, setup,
 		    teardown),
