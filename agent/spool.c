@@ -77,6 +77,7 @@
 #define SPOOL_SCAN_SIZE		(1024 * 1024)	/* recovery chunk */
 #define SPOOL_MIN_SEGMENT	4096
 #define SPOOL_RETRY_MS		1000	/* a full disk is tried again */
+#define SPOOL_PUNCH_ALIGN	4096	/* punched ranges are whole pages */
 
 /* A live segment, as both threads see it. */
 struct spool_seg {
@@ -629,10 +630,18 @@ spool_recover_segment(struct spool *sp, uint64_t num, struct spool_seg *s,
 				goto ioerr;
 			if (r == 0)
 				break;
-			log_warnx("spool %s/%s: %s at offset %" PRIu64 ": "
-			    "skipped %" PRIu64 " bytes to the next good "
-			    "record", sp->dir, name, why, off, next - off);
-			atomic_fetch_add(&sp->skipped, next - off);
+			if (curoff != NULL && next <= *curoff)
+				/* Acknowledged: freed on a full disk. */
+				log_debug("spool %s/%s: %" PRIu64 " acknowledged "
+				    "bytes at offset %" PRIu64 " are freed",
+				    sp->dir, name, next - off, off);
+			else {
+				log_warnx("spool %s/%s: %s at offset %" PRIu64
+				    ": skipped %" PRIu64 " bytes to the next "
+				    "good record", sp->dir, name, why, off,
+				    next - off);
+				atomic_fetch_add(&sp->skipped, next - off);
+			}
 			sp->holes = xreallocarray(sp->holes, sp->nholes + 1,
 			    sizeof *sp->holes);
 			sp->holes[sp->nholes].seg = num;
@@ -1196,6 +1205,37 @@ fail:
 	return (NULL);
 }
 
+/*
+ * On a full disk, frees the blocks of the acknowledged part of the
+ * cursor's segment (a hole, punched: offsets do not move), so that a spool
+ * whose active segment holds most of the disk can heal before the segment
+ * is sealed and deleted.  Delivery thread.  Best effort: a filesystem
+ * without hole punching frees space when the segment goes.  Either
+ * thread: punching a range again is harmless, so nothing is remembered.
+ */
+static void
+spool_punch(struct spool *sp)
+{
+	struct spool_pos	pos;
+	char			name[64];
+	uint64_t		end;
+	int			fd;
+
+	pthread_mutex_lock(&sp->mtx);
+	pos = sp->cursor;
+	pthread_mutex_unlock(&sp->mtx);
+	/* The first page keeps the segment header. */
+	end = pos.off / SPOOL_PUNCH_ALIGN * SPOOL_PUNCH_ALIGN;
+	if (end <= SPOOL_PUNCH_ALIGN)
+		return;
+	spool_seg_name(name, sizeof name, pos.seg);
+	if ((fd = openat(sp->dirfd, name, O_WRONLY|O_CLOEXEC)) == -1)
+		return;
+	(void)fallocate(fd, FALLOC_FL_PUNCH_HOLE|FALLOC_FL_KEEP_SIZE,
+	    SPOOL_PUNCH_ALIGN, (off_t)(end - SPOOL_PUNCH_ALIGN));
+	close(fd);
+}
+
 /* Notes a write that failed for want of space: appends wait. */
 static void
 spool_set_full(struct spool *sp)
@@ -1203,6 +1243,8 @@ spool_set_full(struct spool *sp)
 	atomic_store(&sp->disk_full, 1);
 	sp->full_ms = spool_now_ms();
 	sp->full_acked = atomic_load(&sp->acked);
+	/* Acknowledged records may hold the disk: free them first. */
+	spool_punch(sp);
 }
 
 /*
@@ -1244,16 +1286,24 @@ spool_write_buf(struct spool *sp)
 int
 spool_flush(struct spool *sp)
 {
-	int	sig;
+	int	sig, wrote = 0;
 
-	if (sp->wfd == -1 && spool_new_segment(sp, sp->wseg + 1) != 0) {
-		if (spool_errno_is_full(errno))
-			spool_set_full(sp);
-		return (-1);
+	if (sp->wfd == -1) {
+		if (spool_new_segment(sp, sp->wseg + 1) != 0) {
+			if (spool_errno_is_full(errno))
+				spool_set_full(sp);
+			return (-1);
+		}
+		wrote = 1;
 	}
-	if (sp->wlen > 0 && spool_write_buf(sp) != 0)
-		return (-1);
-	atomic_store(&sp->disk_full, 0);
+	if (sp->wlen > 0) {
+		if (spool_write_buf(sp) != 0)
+			return (-1);
+		wrote = 1;
+	}
+	/* Only a write that needed space says the disk has some again. */
+	if (wrote)
+		atomic_store(&sp->disk_full, 0);
 	if (sp->woff == sp->wpub)
 		return (0);
 	pthread_mutex_lock(&sp->mtx);
@@ -1391,6 +1441,8 @@ spool_append(struct spool *sp, const void *data, size_t len)
 			errno = ENOSPC;
 			return (-1);
 		}
+		/* Set again by whatever fails for want of space. */
+		atomic_store(&sp->disk_full, 0);
 		if (spool_flush(sp) != 0)
 			return (-1);
 	}
@@ -1590,6 +1642,7 @@ int
 spool_ack(struct spool *sp, const struct spool_pos *upto)
 {
 	size_t	i;
+	int	rc;
 
 	pthread_mutex_lock(&sp->mtx);
 	if (upto->seg < sp->cursor.seg || (upto->seg == sp->cursor.seg &&
@@ -1614,7 +1667,10 @@ spool_ack(struct spool *sp, const struct spool_pos *upto)
 	if (atomic_exchange(&sp->space_waiting, 0))
 		spool_signal(sp->space_efd);
 	spool_note(sp);
-	return (spool_write_cursor(sp));
+	rc = spool_write_cursor(sp);
+	if (atomic_load(&sp->disk_full))
+		spool_punch(sp);
+	return (rc);
 }
 
 int
