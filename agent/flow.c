@@ -38,6 +38,7 @@
 #define FLOW_CONV_SLACK		(1024 * 1024)	/* see flow_conv_max */
 /* A flow's conversion buffer is freed after a record that grew it past this. */
 #define FLOW_OUT_KEEP		(256 * 1024)
+#define FLOW_FULL_RETRY_MS	1000	/* a full state disk is tried again */
 
 struct flow {
 	const struct config	 *cfg;
@@ -60,7 +61,122 @@ struct flow {
 	uint64_t		  truncated_logged; /* and counted in metrics */
 	int			  appended;	/* since the last flush */
 	int			  unsynced;	/* since the last sync */
+	int			  full;		/* state disk full */
+	uint64_t		  full_since;	/* ms, when it started */
+	uint64_t		  full_logged;	/* ms, last summary */
+	int			  failed;	/* a spool sync failed */
 };
+
+static uint64_t
+flow_now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
+}
+
+/* Publishes the spool's figures (right from spool_open) and state. */
+static void
+flow_spool_metrics(struct flow *fl)
+{
+	struct spool_stats	st;
+
+	spool_stats(fl->spool, &st);
+	metrics_set(fl->metrics, METRICS_SPOOL_BYTES, st.pending_bytes);
+	metrics_set(fl->metrics, METRICS_SPOOL_RECORDS, st.pending_records);
+	metrics_set(fl->metrics, METRICS_SPOOL_OLDEST_MS, st.oldest_ms);
+	metrics_set(fl->metrics, METRICS_SPOOL_CORRUPT_BYTES,
+	    st.skipped_bytes);
+	metrics_set_spool_state(fl->metrics, st.sync_failed ? "sync failed" :
+	    st.disk_full ? "state disk full" : "ok");
+}
+
+/*
+ * The state disk is full, or no longer: logged when it starts, as a
+ * summary every log.statusReportingPeriodSeconds while it lasts, and when
+ * it ends (STYLE rule 23).  Ingest waits meanwhile; nothing is lost.
+ */
+static void
+flow_full_check(struct flow *fl)
+{
+	uint64_t	now = flow_now_ms(), secs;
+
+	if (spool_is_disk_full(fl->spool)) {
+		if (!fl->full) {
+			fl->full = 1;
+			fl->full_since = fl->full_logged = now;
+			log_warnx("flow=%s: state disk full: the spool in %s "
+			    "cannot grow; ingest paused until space returns "
+			    "(freed by deliveries or by the operator)",
+			    fl->name, fl->dir);
+			metrics_set_error(fl->metrics, "state disk full");
+			flow_spool_metrics(fl);
+		} else if (now - fl->full_logged >=
+		    (uint64_t)fl->cfg->status_period_s * 1000) {
+			fl->full_logged = now;
+			log_warnx("flow=%s: state disk full for %llus; ingest "
+			    "still paused", fl->name,
+			    (unsigned long long)(now - fl->full_since) / 1000);
+		}
+		/* Tried again on a timer, as acks also wake appends. */
+		fl->appended = 1;
+		loop_timer_set(fl->flush_timer, FLOW_FULL_RETRY_MS);
+		return;
+	}
+	if (fl->full) {
+		fl->full = 0;
+		secs = (now - fl->full_since) / 1000;
+		log_info("flow=%s: state disk has space again after %llus; "
+		    "ingest resumes", fl->name, (unsigned long long)secs);
+		flow_spool_metrics(fl);
+	}
+}
+
+/*
+ * An fdatasync of the spool failed: what was written since the last good
+ * one may not be on disk, and the file checkpoints stay before it.  The
+ * flow reads no more (delivery of what is spooled goes on); a restart
+ * reads the files again from the checkpoints.
+ */
+static void
+flow_fail(struct flow *fl, int error)
+{
+	if (fl->failed)
+		return;
+	fl->failed = 1;
+	log_warnx("flow=%s: spool sync failed (%s): the data since the last "
+	    "good sync may not be on disk; ingest STOPPED for this flow, "
+	    "delivery of the spool goes on; fix the disk of %s and restart "
+	    "sluiced, which reads the files again from their last "
+	    "checkpoints", fl->name, strerror(error), fl->dir);
+	metrics_set_error(fl->metrics, "spool sync failed (%s): ingest "
+	    "stopped; restart sluiced", strerror(error));
+	flow_spool_metrics(fl);
+}
+
+/*
+ * A spool call failed with errno set: says why, once per state.  Returns
+ * 1 if it was the disk (full or failed), 0 for another error.
+ */
+static int
+flow_spool_error(struct flow *fl, const char *what)
+{
+	int	saved = errno;
+
+	if (spool_has_failed(fl->spool)) {
+		flow_fail(fl, saved == EIO ? EIO : saved);
+		return (1);
+	}
+	if (spool_is_disk_full(fl->spool)) {
+		flow_full_check(fl);
+		return (1);
+	}
+	errno = saved;
+	log_warn("flow=%s: %s", fl->name, what);
+	metrics_set_error(fl->metrics, "%s: %s", what, strerror(saved));
+	return (0);
+}
 
 /*
  * The most a converted record may take: JSON escaping makes at most 6
@@ -165,8 +281,8 @@ flow_emit(void *arg, const char *path, const char *rec, size_t len)
 		outlen = fl->out.len;
 	}
 	if (spool_append(fl->spool, out, outlen) == -1) {
-		if (errno != ENOSPC)
-			log_warn("flow=%s: spool append", fl->name);
+		if (errno != ENOSPC || spool_is_disk_full(fl->spool))
+			flow_spool_error(fl, "spool append");
 		return (-1);	/* pause reading; nothing is lost */
 	}
 	/*
@@ -207,11 +323,11 @@ flow_sync(struct flow *fl)
 	else
 		rv = spool_sync(fl->spool);
 	if (rv == -1) {
-		log_warn("flow=%s: spool sync", fl->name);
-		metrics_set_error(fl->metrics, "spool sync: %s",
-		    strerror(errno));
+		flow_spool_error(fl, "spool sync");
 		return;		/* checkpoints stay where they were */
 	}
+	if (fl->full)
+		flow_full_check(fl);
 	fl->unsynced = 0;
 	/* Once per sync, as the tailer publishes its cuts, not per record. */
 	if (fl->truncated != fl->truncated_logged) {
@@ -237,10 +353,11 @@ flow_flush_cb(void *arg)
 		fl->appended = 0;
 		fl->unsynced = 1;
 		if (spool_flush(fl->spool) == -1)
-			log_warn("flow=%s: spool flush", fl->name);
-		/* The sender updates it on acks; appends grow it here. */
-		metrics_set(fl->metrics, METRICS_SPOOL_BYTES,
-		    spool_pending_bytes(fl->spool));
+			flow_spool_error(fl, "spool flush");
+		else if (fl->full)
+			flow_full_check(fl);
+		/* The sender updates them on acks; appends grow them here. */
+		flow_spool_metrics(fl);
 		if (fl->cfg->spool_fsync == CONFIG_FSYNC_ALWAYS)
 			flow_sync(fl);
 	}
@@ -275,6 +392,8 @@ flow_open_spool(struct flow *fl, char **cause)
 	fl->metrics = metrics_create(fl->name, fc->dest ==
 	    CONFIG_DEST_FIREHOSE ? "firehose" : "kinesis", fc->stream,
 	    fc->file_pattern);
+	/* What the spool holds is known now: status is right at once. */
+	flow_spool_metrics(fl);
 	rv = 0;
 out:
 	free(spooldir);
@@ -295,6 +414,8 @@ flow_create(const struct flow_env *env, const struct config_flow *fc,
 		goto fail;
 	fl->flush_timer = loop_timer_new(env->ingest, flow_flush_cb, fl);
 	fl->sync_timer = loop_timer_new(env->ingest, flow_sync_cb, fl);
+	if (spool_is_disk_full(fl->spool))
+		flow_full_check(fl);
 
 	memset(&tp, 0, sizeof tp);
 	tp.flow = fl->name;

@@ -24,6 +24,7 @@ struct metrics {
 
 	pthread_mutex_t		 mtx;		/* guards what follows */
 	char			 last_error[512];
+	_Atomic(const char *)	 spool_state;	/* static */
 	time_t			 last_error_time;
 	struct metrics_file	*files;
 	size_t			 nfiles;
@@ -46,6 +47,9 @@ static const char *const metrics_keys[METRICS_NCOUNTERS] = {
 	[METRICS_SPOOL_BYTES] = "spoolBytes",
 	[METRICS_FILES_OPEN] = "filesOpen",
 	[METRICS_FILES_WAITING] = "filesWaiting",
+	[METRICS_SPOOL_RECORDS] = "spoolRecords",
+	[METRICS_SPOOL_OLDEST_MS] = "spoolOldestRecordMillis",
+	[METRICS_SPOOL_CORRUPT_BYTES] = "spoolCorruptBytes",
 };
 
 struct metrics *
@@ -219,6 +223,9 @@ metrics_flow_json(struct metrics *m)
 		json_object_set_new(o, "lastErrorTime", json_integer(0));
 	}
 	pthread_mutex_unlock(&m->mtx);
+	json_object_set_new(o, "spoolState", json_string(
+	    atomic_load(&m->spool_state) != NULL ?
+	    atomic_load(&m->spool_state) : "ok"));
 	json_object_set_new(o, "files", files);
 	/* What cannot be read, files and directories, and the fix. */
 	json_object_set_new(o, "problems", problems);
@@ -230,6 +237,12 @@ metrics_flow_json(struct metrics *m)
 		json_object_set_new(o, metrics_keys[c],
 		    json_integer((json_int_t)metrics_get(m, c)));
 	return (o);
+}
+
+void
+metrics_set_spool_state(struct metrics *m, const char *state)
+{
+	atomic_store(&m->spool_state, state);
 }
 
 char *

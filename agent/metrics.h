@@ -49,6 +49,10 @@ enum metrics_counter {
 	METRICS_SPOOL_BYTES,		/* bytes not yet acked */
 	METRICS_FILES_OPEN,		/* holding a descriptor */
 	METRICS_FILES_WAITING,		/* for a descriptor */
+	METRICS_SPOOL_RECORDS,		/* records not yet acked */
+	METRICS_SPOOL_OLDEST_MS,	/* oldest unsent record appended, */
+					/* ms since 1970; 0: none */
+	METRICS_SPOOL_CORRUPT_BYTES,	/* skipped or cut at spool open */
 	METRICS_NCOUNTERS
 };
 
@@ -76,6 +80,12 @@ uint64_t	 metrics_get(struct metrics *, enum metrics_counter);
  */
 void		 metrics_set_error(struct metrics *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
+
+/*
+ * Sets the spool's state for the status document ("spoolState"): a static
+ * string such as "ok", "spool full", "state disk full" or "sync failed".
+ */
+void		 metrics_set_spool_state(struct metrics *, const char *);
 
 /*
  * Replaces the list of tailed files and unreadable directories (copies

@@ -57,6 +57,7 @@ struct prom_family {
 	const char	*name;
 	const char	*type;		/* "counter" or "gauge" */
 	const char	*help;
+	int		 millis;	/* the counter is in ms: print s */
 };
 
 static const struct prom_family prom_families[METRICS_NCOUNTERS] = {
@@ -92,6 +93,15 @@ static const struct prom_family prom_families[METRICS_NCOUNTERS] = {
 	    "Files of the flow held open." },
 	[METRICS_FILES_WAITING] = { "sluice_flow_files_waiting", "gauge",
 	    "Files of the flow waiting for a descriptor." },
+	[METRICS_SPOOL_RECORDS] = { "sluice_flow_spool_records", "gauge",
+	    "Records in the spool not yet acknowledged." },
+	[METRICS_SPOOL_OLDEST_MS] = {
+	    "sluice_flow_spool_oldest_record_timestamp_seconds", "gauge",
+	    "When the oldest unacknowledged record was spooled (0: none).",
+	    1 },
+	[METRICS_SPOOL_CORRUPT_BYTES] = {
+	    "sluice_flow_spool_corrupt_bytes_total", "counter",
+	    "Damaged spool bytes skipped since start." },
 };
 
 /* Appends s as a label value: backslash, quote and newline escaped. */
@@ -125,6 +135,7 @@ void
 prom_render(struct buf *b, struct metrics **ms, size_t n, time_t started)
 {
 	const struct prom_family	*f;
+	uint64_t			 v;
 	size_t				 c, i;
 
 	buf_adds(b, "# HELP sluice_build_info sluiced's version.\n"
@@ -147,8 +158,14 @@ prom_render(struct buf *b, struct metrics **ms, size_t n, time_t started)
 		for (i = 0; i < n; i++) {
 			buf_adds(b, f->name);
 			prom_labels(b, ms[i]);
-			buf_printf(b, " %llu\n", (unsigned long long)
-			    metrics_get(ms[i], (enum metrics_counter)c));
+			v = metrics_get(ms[i], (enum metrics_counter)c);
+			if (f->millis)
+				buf_printf(b, " %llu.%03u\n",
+				    (unsigned long long)(v / 1000),
+				    (unsigned)(v % 1000));
+			else
+				buf_printf(b, " %llu\n",
+				    (unsigned long long)v);
 		}
 	}
 }

@@ -221,6 +221,7 @@ static void
 sender_ack(struct sender *s)
 {
 	struct sender_batch	*b;
+	struct spool_stats	 st;
 	size_t			 i;
 	int			 acked = 0;
 
@@ -245,9 +246,12 @@ sender_ack(struct sender *s)
 		acked = 1;
 	}
 	if (acked) {
-		metrics_set(s->metrics, METRICS_SPOOL_BYTES,
-		    spool_pending_bytes(s->spool));
-		/* spool_ack writes the cursor at most once a second. */
+		spool_stats(s->spool, &st);
+		metrics_set(s->metrics, METRICS_SPOOL_BYTES, st.pending_bytes);
+		metrics_set(s->metrics, METRICS_SPOOL_RECORDS,
+		    st.pending_records);
+		metrics_set(s->metrics, METRICS_SPOOL_OLDEST_MS, st.oldest_ms);
+		/* spool_ack wrote the cursor; this timer syncs it. */
 		if (!loop_timer_is_armed(s->cursor))
 			loop_timer_set(s->cursor, SPOOL_CURSOR_MS + 10);
 	}

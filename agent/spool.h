@@ -9,36 +9,59 @@
  *
  *   <dir>/0000000000000001.seg     segment files, numbered in hex, append-only;
  *   <dir>/0000000000000002.seg     a new one is started past segment_bytes
- *   <dir>/cursor                   first unacknowledged position
+ *   <dir>/cursor.slot              first unacknowledged position (slots.h)
  *
  * Segment file (all integers little-endian):
  *
  *   offset 0                                   16
  *   +--------------------+----------+----------+--------------+-----
  *   | magic "SLUICESG"   | version  | reserved | record frame | ...
- *   |      8 bytes       | u32 = 1  | u32 = 0  |              |
+ *   |      8 bytes       | u32 = 2  | u32 = 0  |              |
  *   +--------------------+----------+----------+--------------+-----
  *
- * Record frame, repeated to the end of the file:
+ * Record frame (version 2), repeated to the end of the file:
  *
- *   +------------+------------+--------------------+
- *   | length u32 | crc u32    | data, length bytes |
- *   +------------+------------+--------------------+
+ *   0          4            8           16              24        28
+ *   +----------+------------+-----------+---------------+---------+------+
+ *   | sync u32 | length u32 | seq u64   | time u64      | crc u32 | data |
+ *   | f1 1c e0 |            | record    | appended, ms  |         |      |
+ *   | 5c       |            | number    | since 1970    |         |      |
+ *   +----------+------------+-----------+---------------+---------+------+
  *
- *   crc is the CRC-32C (crc32c.h) of the 4 length bytes followed by the
- *   data.  Covering the length means a run of zero bytes (what a power loss
- *   leaves at the end of a file whose size was extended before its data was
- *   written) never passes as zero-length records.  length is at most
- *   SPOOL_MAX_RECORD.  A frame that is short, too long or fails its CRC ends
- *   the segment: spool_open cuts the file there.
+ *   crc is the CRC-32C (crc32c.h) of bytes 4..23 of the frame, then the
+ *   data.  Covering the length means a run of zero bytes (what a power
+ *   loss leaves at the end of a file whose size was extended before its
+ *   data was written) never passes as records.  length is at most
+ *   SPOOL_MAX_RECORD.  seq counts records, one more per frame, across
+ *   segments; time dates the record for the age of the oldest unsent one.
  *
- * Cursor file, one line of text, replaced atomically (durable.h):
+ * Recovery (spool_open): a frame that is short, too long, has no sync
+ * marker or fails its CRC is damage.  If a good frame (sync marker, sane
+ * length, good CRC) follows it in the segment, the bytes up to it are
+ * skipped: one damaged record costs that record alone.  If none follows,
+ * the damage is a torn tail and the file is cut there.  Either is logged
+ * with the segment and the offset, and counted (spool_stats).  A segment
+ * whose header is bad (magic, version 0) is renamed
+ * "<segment>.corrupt.<unix time>" (never deleted) and the spool opens
+ * without it.
  *
- *   "sluice-spool-cursor 1 <segment> <offset>\n"    (decimal numbers)
+ * Version 1 segments (sluice before the state issue) have 8-byte frames,
+ * "length u32 | crc u32 | data" with the CRC over the length bytes and
+ * the data, no marker, no number, no time.  They are still read (their
+ * damage is cut, not skipped; their records are counted at open and dated
+ * by the file's mtime); new records always go to a version 2 segment.
+ * A segment of a newer version makes spool_open fail, naming both
+ * versions: to downgrade sluiced, let it drain the spool, stop it, then
+ * start the older one.
  *
- *   <segment> and <offset> name the frame of the first record not yet
- *   acknowledged; <offset> counts from the start of the segment file, so the
- *   first record of a segment is at offset 16.
+ * Cursor: a slot file (slots.h, tag "CURS") whose payload is the position
+ * of the first record not yet acknowledged, "seg u64 | off u64"; off
+ * counts from the start of the segment file, so the first record of a
+ * segment is at offset 16.  It is overwritten in place at every
+ * spool_ack, so it takes no disk block and a full disk can always free
+ * acknowledged segments.  The text cursor of version 1 ("cursor":
+ * "sluice-spool-cursor 1 <seg> <off>\n") is read when there is no slot
+ * file, and renamed cursor.migrated once the slot file is written.
  *
  * Bump SPOOL_VERSION and keep reading the old version when any of this
  * changes.  No other file knows these constants.
@@ -58,7 +81,8 @@
 #include "config.h"
 
 #define SPOOL_MAX_RECORD	(16U * 1024 * 1024)	/* largest record */
-#define SPOOL_CURSOR_MS		1000	/* cursor write coalescing */
+/* How soon after acks the delivery thread syncs the cursor (interval). */
+#define SPOOL_CURSOR_MS		1000
 
 struct spool;
 
@@ -76,15 +100,20 @@ struct spool_pos {
  * a flush; ALWAYS and INTERVAL differ only in how often the caller calls
  * spool_sync (after every batch, or from a timer).
  *
- * Recovery: every segment is scanned and its records' CRCs checked; a torn
- * or corrupt tail is cut at the last good record (ftruncate) and logged
- * with log_warnx naming the file and the bytes cut, and opening succeeds.
- * Delivery resumes at the cursor, so records after it are delivered again
- * (at-least-once); segments wholly before it are deleted.  Appends always
- * go to a new segment.
+ * Recovery: every segment is scanned and its records' CRCs checked;
+ * damage is skipped or cut as the format says above, logged with
+ * log_warnx naming the file, the offset and the bytes, and opening
+ * succeeds.  Delivery resumes at the cursor, so records after it are
+ * delivered again (at-least-once); segments wholly before it are deleted.
+ * Appends always go to a new segment.  On a full disk (ENOSPC, EDQUOT),
+ * where that segment cannot be made, the spool opens all the same: what
+ * it holds is delivered and appends wait (spool_is_disk_full).  A
+ * warning is logged when the filesystem's free space cannot hold
+ * max_bytes.
  *
  * Returns the spool, or NULL with *cause set (caller frees) when the
- * directory cannot be used or holds a segment this version cannot read.
+ * directory cannot be used or holds a segment or a cursor of a newer
+ * version (the cause names both versions).
  */
 struct spool	*spool_open(const char *dir, uint64_t max_bytes,
 		    uint64_t segment_bytes, enum config_fsync fsync,
@@ -102,16 +131,22 @@ void		 spool_close(struct spool *);
  * errno set: EMSGSIZE when len > SPOOL_MAX_RECORD; ENOSPC when the spool is
  * full (pending bytes plus this frame would pass max_bytes; a record is
  * always admitted into an empty spool), in which case the caller pauses
- * reading and waits on spool_space_fd; any other errno for an I/O error.
- * On -1 the record was not appended; records appended before stay buffered
- * and are written by a later spool_flush.
+ * reading and waits on spool_space_fd; ENOSPC too when the state disk is
+ * full (spool_is_disk_full says which): appends are refused until a write
+ * succeeds again, tried at most once a second (SPOOL_RETRY_MS) or as soon
+ * as an acknowledgement freed blocks; EIO once a sync failed
+ * (spool_has_failed); any other errno for an I/O error.  On -1 the record
+ * was not appended; records appended before stay buffered and are written
+ * by a later spool_flush.
  */
 int		 spool_append(struct spool *, const void *data, size_t len);
 
 /*
  * Writes the buffered records to the segment file and makes them visible to
  * spool_read (and wakes spool_fd).  They survive a crash of the process,
- * not a power loss.  Returns 0, or -1 with errno set.
+ * not a power loss.  Returns 0, or -1 with errno set.  On a full disk
+ * (ENOSPC, EDQUOT) what this call wrote is cut off again, the records stay
+ * buffered and spool_is_disk_full becomes 1 until a flush succeeds.
  */
 int		 spool_flush(struct spool *);
 
@@ -120,7 +155,9 @@ int		 spool_flush(struct spool *);
  * if a segment was created since the last sync), unless the policy is
  * CONFIG_FSYNC_NEVER.  After it returns 0, every record appended so far
  * survives power loss; move file checkpoints only after it.  Returns 0, or
- * -1 with errno set.
+ * -1 with errno set.  A failed fdatasync is final (spool_has_failed): the
+ * kernel may have dropped the data and report the next one as a success,
+ * so every later spool_sync fails with EIO, and spool_append too.
  */
 int		 spool_sync(struct spool *);
 
@@ -167,25 +204,51 @@ void		 spool_cursor(struct spool *, struct spool_pos *out);
  * Records that the destination acknowledged every record before upto (a
  * position returned by spool_read as *next, or the cursor).  Frees their
  * space for spool_append (and wakes spool_space_fd if the ingest side
- * waits).  Segments before upto's are deleted, after the cursor is
- * written; a segment read to its very end goes when a position in the
- * next one is acknowledged.  Otherwise the cursor is written at most once a
- * second (SPOOL_CURSOR_MS) to spare fsyncs, so a crash may deliver up to a
- * second of records again.  A position at or before the cursor is a no-op.
+ * waits).  The cursor is written into its slot at every call (a pwrite,
+ * which survives a crash of the process: a SIGKILL re-sends only what was
+ * in flight), and fdatasync'ed at once under the ALWAYS policy; under
+ * INTERVAL spool_save_cursor syncs it.  Segments before upto's are then
+ * deleted; a segment read to its very end goes when a position in the next
+ * one is acknowledged.  A position at or before the cursor is a no-op.
  * Returns 0, or -1 with errno set (EINVAL for a position past the visible
  * tail; the cursor does not move) or on failure to write the cursor (the
- * cursor moved in memory and is written again later).
+ * cursor moved in memory and is written again at the next call).
  */
 int		 spool_ack(struct spool *, const struct spool_pos *upto);
 
 /*
- * Writes the cursor now if it moved since it was last written.  The
- * delivery thread calls it from an idle timer so that the last
- * acknowledgements of a burst reach the disk.  Returns 0 or -1 (logged).
+ * Writes the cursor if an earlier write failed, and fdatasyncs it under
+ * the INTERVAL policy.  The delivery thread calls it from a timer armed
+ * SPOOL_CURSOR_MS after acknowledgements, so a power loss repeats at most
+ * about that much more.  Returns 0 or -1 (logged).
  */
 int		 spool_save_cursor(struct spool *);
 
 /* Bytes (frames included) appended and not yet acknowledged. */
 uint64_t	 spool_pending_bytes(struct spool *);
+
+/* What spool_stats reports: right from spool_open, which scans anyway. */
+struct spool_stats {
+	uint64_t	pending_records;	/* appended, not acked */
+	uint64_t	pending_bytes;		/* frames included */
+	uint64_t	oldest_ms;	/* oldest unsent record appended, */
+					/* ms since 1970; 0: none */
+	uint64_t	skipped_bytes;	/* damage skipped or cut at open */
+	int		disk_full;	/* spool_is_disk_full */
+	int		sync_failed;	/* spool_has_failed */
+};
+
+/*
+ * Fills *st.  Either thread, or another: the figures are atomics, each
+ * exact, together a moment's view.  In a version 1 segment the record
+ * count at the cursor is estimated, and the age is the file's mtime.
+ */
+void		 spool_stats(struct spool *, struct spool_stats *st);
+
+/* Returns 1 while appends wait for space on the state disk, 0 if not. */
+int		 spool_is_disk_full(struct spool *);
+
+/* Returns 1 once an fdatasync failed (for good), 0 if none did. */
+int		 spool_has_failed(struct spool *);
 
 #endif /* SPOOL_H */

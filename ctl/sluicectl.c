@@ -392,8 +392,20 @@ print_flow(json_t *flow, time_t now)
 	printf("  requests    %s sent, %s failed\n",
 	    show_count(b1, sizeof b1, flow, "requestsSent"),
 	    show_count(b2, sizeof b2, flow, "requestsFailed"));
-	printf("  spool       %s not yet sent\n",
-	    show_bytes(b1, sizeof b1, flow, "spoolBytes"));
+	printf("  spool       %s in %s records not yet sent",
+	    show_bytes(b1, sizeof b1, flow, "spoolBytes"),
+	    show_count(b2, sizeof b2, flow, "spoolRecords"));
+	if ((t = get_count(flow, "spoolOldestRecordMillis")) > 0)
+		printf(", oldest %s", fmt_age(age, sizeof age,
+		    (time_t)(t / 1000), now));
+	if (get_count(flow, "spoolCorruptBytes") > 0)
+		printf(", %s corrupt skipped", show_bytes(b3, sizeof b3, flow,
+		    "spoolCorruptBytes"));
+	lasterr = get_string(flow, "spoolState", NULL);
+	if (lasterr != NULL && strcmp(lasterr, "ok") != 0)
+		printf(", %s", lasterr);
+	free(lasterr);
+	printf("\n");
 	printf("  lost        %s overwritten before read\n",
 	    show_bytes(b1, sizeof b1, flow, "bytesLost"));
 

@@ -435,16 +435,16 @@ kill -0 "$fake_pid" || fail "fakeaws died on bad HTTP"
 pass "bad HTTP answered 4xx/5xx, server alive"
 
 # --- HTTP behaviour ------------------------------------------------------
-conns=$(stat_of connections)
+# curl's own count of new connections per transfer: fakeaws's counter
+# would also count a late connection of the bad-HTTP tests above.
 gen kinesis teststream 2 10
 code=$(curl -sS --max-time 10 -o "$tmp/resp" -o "$tmp/resp2" \
-    -w '%{http_code}' -H "$SIGN_AUTH" -H "$SIGN_DATE" -H "$JSON_TYPE" \
-    -H "X-Amz-Target: Kinesis_20131202.PutRecords" \
+    -w '%{http_code}:%{num_connects} ' -H "$SIGN_AUTH" -H "$SIGN_DATE" \
+    -H "$JSON_TYPE" -H "X-Amz-Target: Kinesis_20131202.PutRecords" \
     --data-binary @"$tmp/body" "http://127.0.0.1:$port/" \
     "http://127.0.0.1:$port/")
-[ "$code" = 200200 ] || fail "keep-alive: HTTP $code"
-[ "$(stat_of connections)" = $((conns + 1)) ] ||
-    fail "keep-alive: two requests used $(( $(stat_of connections) - conns )) connections"
+[ "$code" = "200:1 200:0 " ] ||
+    fail "keep-alive: expected two 200s on one connection, got $code"
 put -H 'Expect: 100-continue'
 [ "$code" = 200 ] || fail "Expect: 100-continue: HTTP $code"
 # Two pipelined requests in one write get two answers, in order.

@@ -6,6 +6,7 @@
  * synced; and one writer thread and one reader thread agree on 200,000
  * records.  Each test works in its own directory under /tmp, removed after.
  */
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -23,10 +24,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
+#include "crc32c.h"
+#include "fsync.h"
 #include "spool.h"
 
 #define MiB		(1024 * 1024)
@@ -192,6 +196,24 @@ segment_path(int nth, char *out, size_t size)
 	}
 	free(list);
 	assert_true(out[0] != '\0');
+}
+
+/* Segments moved aside. */
+static int
+count_aside(void)
+{
+	DIR		*d;
+	struct dirent	*de;
+	int		 n = 0;
+
+	d = opendir(tmpdir);
+	assert_non_null(d);
+	while ((de = readdir(d)) != NULL) {
+		if (strstr(de->d_name, ".seg.corrupt.") != NULL)
+			n++;
+	}
+	closedir(d);
+	return (n);
 }
 
 static off_t
@@ -378,7 +400,7 @@ test_creates_directories(void **state)
 	spool_close(sp);
 
 	/* A file in the way is an error with a cause. */
-	snprintf(dir, sizeof dir, "%s/a/b/c/cursor/x", tmpdir);
+	snprintf(dir, sizeof dir, "%s/a/b/c/cursor.slot/x", tmpdir);
 	assert_null(spool_open(dir, BIG, BIG, CONFIG_FSYNC_NEVER, &cause));
 	assert_non_null(strstr(cause, "not a directory"));
 	free(cause);
@@ -477,29 +499,118 @@ test_torn_tail(void **state)
 	spool_close(sp);
 }
 
+/* Reads the forty records but those in skip[] (ended by -1). */
+static void
+read_forty_but(struct spool *sp, const int *skip)
+{
+	struct spool_pos	 pos, next;
+	const void		*data;
+	size_t			 len;
+	int			 i, k = 0;
+
+	spool_cursor(sp, &pos);
+	for (i = 0; i < 40; i++) {
+		if (skip[k] == i) {
+			k++;
+			continue;
+		}
+		if (spool_read(sp, &pos, &data, &len, &next) != SPOOL_RECORD)
+			fail_msg("record %d missing", i);
+		if (len != (size_t)(100 + i) || !rec_check(data, i, len))
+			fail_msg("record %d is not record %d", i, i);
+		pos = next;
+	}
+	assert_int_equal(spool_read(sp, &pos, &data, &len, &next), SPOOL_EMPTY);
+}
+
+static void
+poke(const char *path, off_t off, const void *data, size_t len)
+{
+	int	fd;
+
+	fd = open(path, O_RDWR);
+	assert_true(fd != -1);
+	assert_int_equal(pwrite(fd, data, len, off), (ssize_t)len);
+	close(fd);
+}
+
+static void
+flip(const char *path, off_t off)
+{
+	unsigned char	c;
+	int		fd;
+
+	fd = open(path, O_RDWR);
+	assert_true(fd != -1);
+	assert_int_equal(pread(fd, &c, 1, off), 1);
+	c ^= 0x10;
+	assert_int_equal(pwrite(fd, &c, 1, off), 1);
+	close(fd);
+}
+
+/* One flipped bit costs its record alone: recovery resyncs after it. */
 static void
 test_corrupt_crc(void **state)
 {
-	struct spool	*sp;
-	char		 path[256];
-	off_t		 ends[41];
-	unsigned char	 c;
-	int		 fd;
+	struct spool		*sp;
+	struct spool_stats	 st;
+	char			 path[256];
+	off_t			 ends[41];
+	int			 skip[] = { 25, -1 };
 
 	(void)state;
 	make_forty(ends);
 	segment_path(0, path, sizeof path);
-	/* Flip one bit in the data of record 25. */
-	fd = open(path, O_RDWR);
-	assert_true(fd != -1);
-	assert_int_equal(pread(fd, &c, 1, ends[25] + 8 + 50), 1);
-	c ^= 0x10;
-	assert_int_equal(pwrite(fd, &c, 1, ends[25] + 8 + 50), 1);
-	close(fd);
+	flip(path, ends[25] + 50);
 
 	sp = open_spool(BIG, BIG);
-	assert_int_equal(file_size(path), ends[25]);
-	read_forty(sp, 25);
+	assert_int_equal(file_size(path), ends[40]);
+	spool_stats(sp, &st);
+	assert_int_equal(st.skipped_bytes, ends[26] - ends[25]);
+	assert_int_equal(st.pending_records, 40);
+	read_forty_but(sp, skip);
+	spool_close(sp);
+}
+
+/* A bad length, and garbage between frames, cost what they hit. */
+static void
+test_resync(void **state)
+{
+	struct spool		*sp;
+	struct spool_stats	 st;
+	char			 path[256];
+	off_t			 ends[41];
+	unsigned char		 big[4] = { 0xff, 0xff, 0xff, 0x0f };
+	unsigned char		 small[4] = { 1, 0, 0, 0 };
+	int			 skip[] = { 3, 10, 20, 33, -1 };
+	int			 fd;
+
+	(void)state;
+	make_forty(ends);
+	segment_path(0, path, sizeof path);
+	/* The length of 3 too large, of 10 too small; 20's marker gone. */
+	poke(path, ends[3] + 4, big, 4);
+	poke(path, ends[10] + 4, small, 4);
+	flip(path, ends[20]);
+	/* Garbage in the place of 33, the frames after it moved on. */
+	fd = open(path, O_RDWR);
+	assert_true(fd != -1);
+	assert_int_equal(pwrite(fd, "garbage\xf1\x1c\xe0\x5c!", 12,
+	    ends[33]), 12);
+	close(fd);
+	flip(path, ends[33] + 20);
+
+	sp = open_spool(BIG, BIG);
+	spool_stats(sp, &st);
+	assert_int_equal(st.skipped_bytes, (ends[4] - ends[3]) +
+	    (ends[11] - ends[10]) + (ends[21] - ends[20]) +
+	    (ends[34] - ends[33]));
+	read_forty_but(sp, skip);
+	spool_close(sp);
+
+	/* Reopening finds the same, and the same again after acks. */
+	sp = open_spool(BIG, BIG);
+	read_forty_but(sp, skip);
 	spool_close(sp);
 }
 
@@ -554,17 +665,27 @@ test_bad_segment_refused(void **state)
 	(void)state;
 	make_forty(ends);
 	segment_path(0, path, sizeof path);
-	/* A file we cannot read must not be cut or deleted: refuse. */
+	/* A newer version is refused, naming both, and left alone. */
 	fd = open(path, O_WRONLY);
 	assert_true(fd != -1);
-	assert_int_equal(pwrite(fd, "JUNK", 4, 0), 4);
+	assert_int_equal(pwrite(fd, "\3\0\0\0", 4, 8), 4);
 	close(fd);
 	sp = spool_open(tmpdir, BIG, BIG, CONFIG_FSYNC_ALWAYS, &cause);
 	assert_null(sp);
 	assert_non_null(cause);
-	assert_non_null(strstr(cause, "not a spool segment"));
+	assert_non_null(strstr(cause, "is format 3; this sluiced reads up "
+	    "to 2"));
+	assert_non_null(strstr(cause, "draining first"));
 	free(cause);
 	assert_int_equal(file_size(path), ends[40]);
+
+	/* A bad magic: moved aside, never deleted; the spool opens. */
+	poke(path, 0, "JUNK", 4);
+	sp = open_spool(BIG, BIG);
+	assert_int_equal(access(path, F_OK), -1);
+	assert_int_equal(count_aside(), 1);
+	read_forty(sp, 0);
+	spool_close(sp);
 }
 
 static int
@@ -649,9 +770,10 @@ test_full_spool(void **state)
 }
 
 /*
- * A child appends and syncs 500 records, acknowledges 200, saves the
- * cursor, appends more without syncing, and is killed by SIGKILL.  The
- * parent must find every synced record after the cursor, in order.
+ * A child appends and syncs 500 records, acknowledges 200 in steps of 10
+ * with no other call, appends more without syncing, and is killed by
+ * SIGKILL.  The parent must find every synced record after the cursor, in
+ * order, and none before it: every ack wrote the cursor.
  */
 static void
 test_kill9(void **state)
@@ -689,9 +811,9 @@ test_kill9(void **state)
 			    SPOOL_RECORD)
 				_exit(5);
 			pos = next;
+			if (i % 10 == 9 && spool_ack(sp, &pos) != 0)
+				_exit(6);
 		}
-		if (spool_ack(sp, &pos) != 0 || spool_save_cursor(sp) != 0)
-			_exit(6);
 		for (i = 500; i < 520; i++) {
 			unsigned char	buf[400];
 
@@ -722,6 +844,227 @@ struct conc {
 	int		 fail;
 	uint64_t	 enospc;
 };
+
+/* The fsync seam (fsync.h): this test's own, failing on demand. */
+static int	fsync_fails;
+
+int
+fsync_data(int fd)
+{
+	if (fsync_fails) {
+		errno = EIO;
+		return (-1);
+	}
+	return (fdatasync(fd));
+}
+
+/*
+ * A failed fdatasync is never trusted: the next sync fails too, although
+ * the kernel would report success, and appends stop.  Reading and
+ * acknowledging what is spooled goes on.
+ */
+static void
+test_fsync_failure_sticky(void **state)
+{
+	struct spool		*sp;
+	struct spool_stats	 st;
+	struct spool_pos	 pos;
+	unsigned char		 buf[100];
+
+	(void)state;
+	sp = open_spool(BIG, BIG);
+	append_range(sp, 0, 10, 100);
+	assert_int_equal(spool_sync(sp), 0);
+	append_range(sp, 10, 20, 100);
+	fsync_fails = 1;
+	assert_int_equal(spool_sync(sp), -1);
+	fsync_fails = 0;
+	assert_int_equal(spool_sync(sp), -1);
+	assert_int_equal(errno, EIO);
+	assert_int_equal(spool_has_failed(sp), 1);
+	rec_fill(buf, 20, 10);
+	assert_int_equal(spool_append(sp, buf, 10), -1);
+	assert_int_equal(errno, EIO);
+	spool_stats(sp, &st);
+	assert_int_equal(st.sync_failed, 1);
+	assert_int_equal(st.pending_records, 20);
+	spool_cursor(sp, &pos);
+	read_range(sp, &pos, 0, 20, 100, 1);
+	assert_int_equal(spool_ack(sp, &pos), 0);
+	spool_stats(sp, &st);
+	assert_int_equal(st.pending_records, 0);
+	spool_close(sp);
+}
+
+/* Writes a version 1 segment by hand: records first..last-1 of mod. */
+static void
+write_v1_segment(uint64_t num, uint64_t first, uint64_t last, size_t mod,
+    off_t *offs)
+{
+	unsigned char	 hdr[16] = "SLUICESG\1\0\0\0\0\0\0\0";
+	unsigned char	 fr[8], *buf;
+	char		 path[256];
+	uint32_t	 crc;
+	size_t		 len;
+	uint64_t	 i;
+	off_t		 off = 16;
+	int		 fd, k;
+
+	snprintf(path, sizeof path, "%s/%016llx.seg", tmpdir,
+	    (unsigned long long)num);
+	fd = open(path, O_WRONLY|O_CREAT|O_TRUNC, 0600);
+	assert_true(fd != -1);
+	assert_int_equal(write(fd, hdr, 16), 16);
+	buf = malloc(mod);
+	for (i = first; i < last; i++) {
+		len = rec_len(i, mod);
+		rec_fill(buf, i, len);
+		for (k = 0; k < 4; k++)
+			fr[k] = (uint32_t)len >> (8 * k);
+		crc = crc32c(crc32c(0, fr, 4), buf, len);
+		for (k = 0; k < 4; k++)
+			fr[4 + k] = crc >> (8 * k);
+		if (offs != NULL)
+			offs[i - first] = off;
+		assert_int_equal(write(fd, fr, 8), 8);
+		assert_int_equal(write(fd, buf, len), (ssize_t)len);
+		off += 8 + len;
+	}
+	free(buf);
+	close(fd);
+}
+
+/*
+ * Migration: version 1 segments and the text cursor of earlier versions
+ * are read; new records go to a version 2 segment after them.
+ */
+static void
+test_v1_migration(void **state)
+{
+	struct spool		*sp;
+	struct spool_stats	 st;
+	struct spool_pos	 pos;
+	char			 path[256], line[128];
+	off_t			 offs[50];
+	FILE			*fp;
+
+	(void)state;
+	write_v1_segment(1, 0, 50, 300, offs);
+	write_v1_segment(2, 50, 80, 300, NULL);
+	snprintf(path, sizeof path, "%s/cursor", tmpdir);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	snprintf(line, sizeof line, "sluice-spool-cursor 1 1 %lld\n",
+	    (long long)offs[20]);
+	fputs(line, fp);
+	fclose(fp);
+
+	sp = open_spool(BIG, BIG);
+	assert_int_equal(access(path, F_OK), -1);
+	strcat(path, ".migrated");
+	assert_int_equal(access(path, F_OK), 0);
+	spool_stats(sp, &st);
+	assert_true(st.pending_records >= 55 && st.pending_records <= 65);
+	assert_true(st.oldest_ms > 0);
+	append_range(sp, 80, 90, 300);
+	assert_int_equal(spool_sync(sp), 0);
+	spool_cursor(sp, &pos);
+	read_range(sp, &pos, 20, 90, 300, 1);
+	assert_int_equal(spool_ack(sp, &pos), 0);
+	spool_stats(sp, &st);
+	assert_int_equal(st.pending_records, 0);
+	assert_int_equal(st.pending_bytes, 0);
+	spool_close(sp);
+
+	/* The slot cursor holds: nothing is delivered again. */
+	sp = open_spool(BIG, BIG);
+	spool_cursor(sp, &pos);
+	read_range(sp, &pos, 0, 0, 300, 1);
+	assert_int_equal(count_segments(), 1);
+	spool_close(sp);
+}
+
+/* Stats are right from spool_open: records, bytes, the oldest's age. */
+static void
+test_stats_after_open(void **state)
+{
+	struct spool		*sp;
+	struct spool_stats	 st;
+	struct spool_pos	 pos, next;
+	const void		*data;
+	size_t			 len;
+	uint64_t		 before, bytes;
+	int			 i;
+
+	(void)state;
+	before = (uint64_t)time(NULL) * 1000;
+	sp = open_spool(BIG, 8192);
+	spool_stats(sp, &st);
+	assert_int_equal(st.pending_records, 0);
+	assert_int_equal(st.oldest_ms, 0);
+	append_range(sp, 0, 100, 200);
+	assert_int_equal(spool_sync(sp), 0);
+	spool_cursor(sp, &pos);
+	for (i = 0; i < 30; i++) {
+		assert_int_equal(spool_read(sp, &pos, &data, &len, &next),
+		    SPOOL_RECORD);
+		pos = next;
+	}
+	assert_int_equal(spool_ack(sp, &pos), 0);
+	bytes = spool_pending_bytes(sp);
+	spool_close(sp);
+
+	sp = open_spool(BIG, 8192);
+	spool_stats(sp, &st);
+	assert_int_equal(st.pending_records, 70);
+	assert_int_equal(st.pending_bytes, bytes);
+	assert_true(st.oldest_ms >= before);
+	assert_true(st.oldest_ms <= (uint64_t)time(NULL) * 1000 + 1000);
+	assert_int_equal(st.skipped_bytes, 0);
+	assert_int_equal(st.disk_full, 0);
+	spool_close(sp);
+}
+
+/*
+ * A write that fails half-way (here EFBIG past RLIMIT_FSIZE, standing in
+ * for ENOSPC) is cut back to the last whole frame, and the records stay
+ * buffered: a later flush writes them all, once.
+ */
+static void
+test_write_cut_back(void **state)
+{
+	struct spool		*sp;
+	struct spool_pos	 pos;
+	struct rlimit		 old, lim;
+	char			 path[256];
+	off_t			 size;
+
+	(void)state;
+	sp = open_spool(BIG, BIG);
+	append_range(sp, 0, 10, 300);
+	assert_int_equal(spool_flush(sp), 0);
+	segment_path(0, path, sizeof path);
+	size = file_size(path);
+	signal(SIGXFSZ, SIG_IGN);
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+	lim = old;
+	lim.rlim_cur = size + 1000;
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	append_range(sp, 10, 40, 300);
+	assert_int_equal(spool_flush(sp), -1);
+	assert_int_equal(errno, EFBIG);
+	assert_int_equal(file_size(path), size);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, SIG_DFL);
+	assert_int_equal(spool_sync(sp), 0);
+	spool_cursor(sp, &pos);
+	read_range(sp, &pos, 0, 40, 300, 1);
+	spool_close(sp);
+	sp = open_spool(BIG, BIG);
+	spool_cursor(sp, &pos);
+	read_range(sp, &pos, 0, 40, 300, 1);
+	spool_close(sp);
+}
 
 static void *
 conc_writer(void *arg)
@@ -845,6 +1188,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt_crc, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_resync, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_zero_filled_tail, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_absurd_length, setup,
@@ -854,6 +1199,14 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_full_spool, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_kill9, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fsync_failure_sticky,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_v1_migration, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_stats_after_open, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_write_cut_back, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent, setup,
 		    teardown),
 	};
