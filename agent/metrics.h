@@ -12,6 +12,7 @@
 #include <time.h>
 
 struct metrics;
+struct problem;
 
 /*
  * A tailed file, or a directory of the pattern that cannot be read (dir
@@ -74,6 +75,15 @@ uint64_t	 metrics_get(struct metrics *, enum metrics_counter);
  */
 void		 metrics_set_error(struct metrics *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
+
+/*
+ * Creates a problem of the flow (problem.h: who prefixes its log lines,
+ * what names it, a summary every period_s seconds).  The metrics own it
+ * and free it with themselves; the status document lists it while it is
+ * active, under "health".  Safe from any thread.
+ */
+struct problem	*metrics_add_problem(struct metrics *, const char *who,
+		    const char *what, uint64_t period_s);
 
 /*
  * Replaces the list of tailed files and unreadable directories (copies

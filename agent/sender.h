@@ -50,6 +50,23 @@ struct sender	*sender_create(struct loop *loop, struct http *http,
 void		 sender_shutdown(struct sender *);
 
 /*
+ * A clean stop, on the loop's thread: starts no new batch and calls
+ * drained(arg) once no request is in flight or waiting to be retried,
+ * which may be at once.  Responses that arrive meanwhile are acknowledged
+ * as usual, and failed entries are retried after their backoff, so that a
+ * restart sends nothing twice.
+ */
+void		 sender_drain(struct sender *, void (*drained)(void *),
+		    void *arg);
+
+/*
+ * After sender_drain, on the loop's thread: stops retrying, writes the
+ * spool cursor and returns how many requests are still unanswered or
+ * unretried (logged).  Their records are sent again after a restart.
+ */
+size_t		 sender_finish(struct sender *);
+
+/*
  * Frees the sender, abandoning requests in flight.  Call it on the loop's
  * thread or once that thread stopped.  NULL is allowed.
  */
