@@ -28,6 +28,8 @@ struct problem {
 	char			 detail[PROBLEM_DETAIL_MAX];
 	uint64_t		 since_ms;	/* started, monotonic */
 	uint64_t		 logged_ms;	/* last line logged */
+	uint64_t		 reported_ms;	/* last report */
+	int			 clearing;	/* cleared, not settled */
 	uint64_t		 count;
 	uint64_t		 waiting;
 	const char		*waiting_unit;
@@ -63,7 +65,7 @@ problem_summary(struct problem *p, uint64_t now)
 {
 	char	d[FMT_DURATION_MAX], w[64] = "";
 
-	if (!p->active || p->period_ms == 0 ||
+	if (!p->active || p->clearing || p->period_ms == 0 ||
 	    now - p->logged_ms < p->period_ms)
 		return;
 	p->logged_ms = now;
@@ -87,6 +89,8 @@ problem_report(struct problem *p, const char *fmt, ...)
 	vsnprintf(p->detail, sizeof p->detail, fmt, ap);
 	va_end(ap);
 	p->count++;
+	p->reported_ms = now;
+	p->clearing = 0;
 	if (!p->active) {
 		p->active = 1;
 		p->since_ms = now;
@@ -98,22 +102,34 @@ problem_report(struct problem *p, const char *fmt, ...)
 	pthread_mutex_unlock(&p->mtx);
 }
 
+/*
+ * Ends the problem if it was cleared and has settled.  Called with the
+ * mutex held.
+ */
+static void
+problem_end(struct problem *p, uint64_t now)
+{
+	char	d[FMT_DURATION_MAX];
+
+	if (!p->active || !p->clearing ||
+	    now - p->reported_ms < PROBLEM_SETTLE_MS)
+		return;
+	p->active = 0;
+	p->clearing = 0;
+	log_info("%s: healthy again after %s of %s (%llu time%s)", p->who,
+	    fmt_duration(d, sizeof d, (now - p->since_ms) / 1000), p->what,
+	    (unsigned long long)p->count, p->count == 1 ? "" : "s");
+	p->waiting_unit = NULL;
+	p->waiting = 0;
+}
+
 void
 problem_clear(struct problem *p)
 {
-	char		d[FMT_DURATION_MAX];
-	uint64_t	now;
-
 	pthread_mutex_lock(&p->mtx);
 	if (p->active) {
-		now = loop_now_ms();
-		p->active = 0;
-		log_info("%s: healthy again after %s of %s (%llu time%s)",
-		    p->who, fmt_duration(d, sizeof d,
-		    (now - p->since_ms) / 1000), p->what,
-		    (unsigned long long)p->count, p->count == 1 ? "" : "s");
-		p->waiting_unit = NULL;
-		p->waiting = 0;
+		p->clearing = 1;
+		problem_end(p, loop_now_ms());
 	}
 	pthread_mutex_unlock(&p->mtx);
 }
@@ -121,8 +137,11 @@ problem_clear(struct problem *p)
 void
 problem_tick(struct problem *p)
 {
+	uint64_t	now = loop_now_ms();
+
 	pthread_mutex_lock(&p->mtx);
-	problem_summary(p, loop_now_ms());
+	problem_end(p, now);
+	problem_summary(p, now);
 	pthread_mutex_unlock(&p->mtx);
 }
 

@@ -14,10 +14,14 @@
  *                                                    lasts
  *   WHO: healthy again after 3m12s of WHAT (N times) when it ends
  *
- * so an outage of an hour logs a few hundred lines, not one per retry.  The
- * summaries come from problem_report and problem_tick; a user whose reports
- * may stop while the condition lasts (a wait on an event) calls
- * problem_tick from a timer.
+ * so an outage of an hour logs a few hundred lines, not one per retry.  A
+ * problem ends only once it was not reported for PROBLEM_SETTLE_MS, so
+ * that a condition that comes and goes (throttling of some records of
+ * some requests) is one problem, not a start and an end per request.  The
+ * summaries and the settled ends come from problem_report, problem_clear
+ * and problem_tick; a user whose calls may stop while a problem lasts or
+ * settles (a wait on an event, a flow gone quiet) calls problem_tick from
+ * a timer while problem_is_active.
  *
  * The status document shows a problem while it lasts (problem_snapshot):
  * what, the latest detail, since when and how often.
@@ -33,6 +37,9 @@
 #include <time.h>
 
 struct problem;
+
+/* A problem ends this long after its last report at the earliest. */
+#define PROBLEM_SETTLE_MS	5000
 
 /* Longest detail kept; a longer one is cut. */
 #define PROBLEM_DETAIL_MAX	512
@@ -71,12 +78,17 @@ void		 problem_report(struct problem *, const char *fmt, ...)
 		    __attribute__((format(printf, 2, 3)));
 
 /*
- * The condition is gone: logs "healthy again" (log_info) if the problem
- * was active.  Cheap when it was not, so call it on every success.
+ * The condition is gone: the problem ends, logging "healthy again"
+ * (log_info), if it was active and not reported for PROBLEM_SETTLE_MS;
+ * else it ends at the first problem_clear or problem_tick after that,
+ * unless it is reported again first.
  */
 void		 problem_clear(struct problem *);
 
-/* Logs a summary if the problem is active and a period has passed. */
+/*
+ * Logs a summary if the problem is active and a period has passed, or
+ * ends it if it was cleared and has settled.
+ */
 void		 problem_tick(struct problem *);
 
 /*
@@ -86,7 +98,7 @@ void		 problem_tick(struct problem *);
 void		 problem_set_waiting(struct problem *, uint64_t n,
 		    const char *unit);
 
-/* 1 if the problem is active (reported and not cleared since). */
+/* 1 if the problem is active (reported and not ended since). */
 int		 problem_is_active(struct problem *);
 
 /* Fills *out with the problem's state. */

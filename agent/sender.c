@@ -106,9 +106,7 @@ struct sender {
 	uint64_t		 ack_seq;
 	int			 ninflight;
 	uint64_t		 truncated;
-	uint64_t		 truncated_ms;	/* the last one, monotonic */
-	uint64_t		 period_ms;	/* of the summaries */
-	int			 read_failed;	/* p_read is active */
+	int			 read_failed;	/* p_read was reported */
 
 	/* What the log and status say, each per STYLE rule 23. */
 	struct problem		*p_fail;	/* requests fail whole */
@@ -116,6 +114,7 @@ struct sender {
 	struct problem		*p_read;	/* the spool cannot be read */
 	struct problem		*p_cursor;	/* acks cannot be saved */
 	struct problem		*p_trunc;	/* records over the limit */
+	struct loop_timer	*health;	/* ticks them while active */
 
 	void			(*drained)(void *); /* sender_drain's */
 	void			*drained_arg;
@@ -148,6 +147,29 @@ sender_fail(struct sender *s, struct problem *p, const char *fmt, ...)
 		problem_set_waiting(p, spool_pending_bytes(s->spool),
 		    "bytes waiting");
 	problem_report(p, "%s", msg);
+	if (!loop_timer_is_armed(s->health))
+		loop_timer_set(s->health, PROBLEM_SETTLE_MS);
+}
+
+/*
+ * While a problem lasts: its summaries, and its end once the successes
+ * that cleared it have settled, come even when no request is made.
+ */
+static void
+sender_health_cb(void *arg)
+{
+	struct sender	*s = arg;
+	struct problem	*ps[] = { s->p_fail, s->p_partial, s->p_read,
+	    s->p_cursor, s->p_trunc };
+	size_t		 i;
+	int		 active = 0;
+
+	for (i = 0; i < sizeof ps / sizeof ps[0]; i++) {
+		problem_tick(ps[i]);
+		active |= problem_is_active(ps[i]);
+	}
+	if (active)
+		loop_timer_set(s->health, PROBLEM_SETTLE_MS);
 }
 
 /* Saves the cursor, and says so once when it cannot. */
@@ -155,7 +177,7 @@ static void
 sender_save_cursor(struct sender *s)
 {
 	if (spool_save_cursor(s->spool) == -1)
-		problem_report(s->p_cursor, "writing the spool cursor: %s",
+		sender_fail(s, s->p_cursor, "writing the spool cursor: %s",
 		    strerror(errno));
 	else
 		problem_clear(s->p_cursor);
@@ -216,7 +238,7 @@ sender_ack(struct sender *s)
 		if (b == NULL || b->state != SENDER_DONE)
 			break;
 		if (spool_ack(s->spool, &b->end) == -1)
-			problem_report(s->p_cursor, "spool ack: %s",
+			sender_fail(s, s->p_cursor, "spool ack: %s",
 			    strerror(errno));
 		else
 			problem_clear(s->p_cursor);
@@ -483,6 +505,7 @@ sender_fill(struct sender *s)
 	size_t			 len, cost, off;
 	uint64_t		 now, age;
 	enum spool_read_result	 r;
+	int			 cut = 0;
 
 	if (atomic_load(&s->stopping))
 		return;
@@ -516,7 +539,7 @@ sender_fill(struct sender *s)
 			/* The framer keeps records smaller; never send one
 			 * the destination would refuse forever. */
 			s->truncated++;
-			s->truncated_ms = now;
+			cut = 1;
 			sender_fail(s, s->p_trunc, "record of %zu bytes "
 			    "truncated to %zu (%llu so far)", len,
 			    s->max_record, (unsigned long long)s->truncated);
@@ -548,11 +571,8 @@ sender_fill(struct sender *s)
 			b->full = 1;
 	}
 
-	/* Long records come in runs: a run ends after a quiet period. */
-	if (s->truncated_ms != 0 && now - s->truncated_ms >= s->period_ms) {
-		s->truncated_ms = 0;
+	if (!cut)
 		problem_clear(s->p_trunc);
-	}
 
 	/* The spool has nothing more for now. */
 	if ((b = s->filling) == NULL || b->n == 0)
@@ -585,8 +605,6 @@ sender_create(struct loop *loop, struct http *http, const struct config *cfg,
 	s->creds = creds;
 	s->metrics = metrics;
 	s->name = metrics_name(metrics);
-	s->period_ms = cfg->status_period_s > 0 ?
-	    (uint64_t)cfg->status_period_s * 1000 : 0;
 	if ((s->ops = dest_find(flow->dest)) == NULL) {
 		xasprintf(cause, "flow %s: unknown destination", s->name);
 		free(s);
@@ -637,6 +655,7 @@ sender_create(struct loop *loop, struct http *http, const struct config *cfg,
 	s->wake = loop_timer_new(loop, sender_wake_cb, s);
 	s->read_retry = loop_timer_new(loop, sender_wake_cb, s);
 	s->cursor = loop_timer_new(loop, sender_cursor_cb, s);
+	s->health = loop_timer_new(loop, sender_health_cb, s);
 	spool_cursor(spool, &s->pos);
 	if (loop_add_fd(loop, spool_fd(spool), EPOLLIN, sender_spool_cb,
 	    s) == -1) {
@@ -743,6 +762,7 @@ sender_free(struct sender *s)
 	loop_timer_free(s->wake);
 	loop_timer_free(s->read_retry);
 	loop_timer_free(s->cursor);
+	loop_timer_free(s->health);
 	backoff_free(s->backoff);
 	dest_endpoint_clear(&s->ep);
 	free(s);

@@ -72,7 +72,11 @@ test_outage(void **state)
 	problem_snapshot(p, &snap);
 	test_clock_ms += 2000;
 	problem_tick(p);
+	/* 3 s after the last report: not settled yet. */
 	problem_clear(p);
+	assert_true(problem_is_active(p));
+	test_clock_ms += 2000;
+	problem_tick(p);
 	problem_clear(p);
 	test_stderr_restore(saved);
 
@@ -95,7 +99,7 @@ test_outage(void **state)
 	    "(51000 times, 1234 records waiting): PutRecords: HTTP 503 "
 	    "ServiceUnavailable (50999)\n"), 1);
 	assert_int_equal(test_count(log_path, "flow=web stream=s: healthy "
-	    "again after 10m2s of delivery failing (51000 times)\n"), 1);
+	    "again after 10m4s of delivery failing (51000 times)\n"), 1);
 	assert_int_equal(test_count(log_path, "\n"), 1 + 20 + 1);
 
 	problem_snapshot(p, &snap);
@@ -120,6 +124,8 @@ test_again(void **state)
 	problem_report(p, "No space left on device");
 	problem_tick(p);		/* period 0: no summaries */
 	problem_clear(p);
+	test_clock_ms += PROBLEM_SETTLE_MS;
+	problem_tick(p);
 	test_clock_ms += 100000;
 	problem_report(p, "Input/output error");
 	test_clock_ms += 1500;
@@ -128,7 +134,7 @@ test_again(void **state)
 
 	assert_int_equal(test_count(log_path, "cursor not saved: No space "
 	    "left on device\n"), 1);
-	assert_int_equal(test_count(log_path, "healthy again after 5s of "
+	assert_int_equal(test_count(log_path, "healthy again after 10s of "
 	    "cursor not saved (2 times)\n"), 1);
 	assert_int_equal(test_count(log_path, "cursor not saved: "
 	    "Input/output error\n"), 1);
@@ -141,12 +147,49 @@ test_again(void **state)
 	problem_free(NULL);
 }
 
+/*
+ * A condition that comes and goes (some records of some requests
+ * throttled) is one problem: it ends once it has not been seen for
+ * PROBLEM_SETTLE_MS, and a quiet user's timer (problem_tick) ends it.
+ */
+static void
+test_flapping(void **state)
+{
+	struct problem	*p;
+	int		 saved, i;
+
+	(void)state;
+	p = problem_create("flow=f", "records refused", 30);
+	saved = test_stderr_capture(log_path);
+	for (i = 0; i < 200; i++) {
+		problem_report(p, "3 of 500 records failed");
+		test_clock_ms += 100;
+		problem_clear(p);
+		test_clock_ms += 100;
+	}
+	assert_true(problem_is_active(p));
+	test_clock_ms += PROBLEM_SETTLE_MS - 200;
+	problem_tick(p);
+	test_stderr_restore(saved);
+
+	assert_false(problem_is_active(p));
+	assert_int_equal(test_count(log_path, "records refused: 3 of 500 "
+	    "records failed\n"), 1);
+	assert_int_equal(test_count(log_path, "records refused for 30s "
+	    "(151 times): "), 1);
+	assert_int_equal(test_count(log_path, "flow=f: healthy again after "
+	    "44s of records refused (200 times)\n"), 1);
+	assert_int_equal(test_count(log_path, "\n"), 3);
+	problem_free(p);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_outage),
 		cmocka_unit_test(test_again),
+		cmocka_unit_test(test_flapping),
 	};
 
 	return (cmocka_run_group_tests(tests, setup, teardown));
