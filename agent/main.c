@@ -28,6 +28,7 @@
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -86,8 +87,9 @@ struct sluiced {
 	int		  drainfd;	/* an eventfd the ingest side wakes */
 	struct loop_timer *drain_timer;	/* shutdownTimeoutMillis */
 	size_t		  ndrained;	/* flows with nothing in flight */
-	uint64_t	  stop_ms;	/* SIGTERM, loop_now_ms */
 	int		  drain_done;
+	uint64_t	  stop_ms;	/* the signal, loop_now_ms */
+	_Atomic uint64_t  drain_deadline; /* for the delivery thread */
 };
 
 static __attribute__((noreturn)) void
@@ -254,21 +256,16 @@ static void
 sluiced_drain_cb(int fd, uint32_t events, void *arg)
 {
 	struct sluiced	*sd = arg;
-	uint64_t	 v, now, timeout;
+	uint64_t	 v, now, deadline;
 	size_t		 i;
 
 	(void)events;
-	if (read(fd, &v, sizeof v) == -1 || sd->ndrained > 0 ||
-	    sd->drain_done)
+	if (read(fd, &v, sizeof v) == -1 || sd->drain_done)
 		return;
 	loop_del_fd(sd->delivery, fd);
 	now = loop_now_ms();
-	timeout = (uint64_t)sd->cfg->shutdown_timeout_ms;
-	if (sd->stop_ms != 0 && now - sd->stop_ms < timeout)
-		timeout -= now - sd->stop_ms;
-	else if (sd->stop_ms != 0)
-		timeout = 0;
-	loop_timer_set(sd->drain_timer, timeout);
+	deadline = atomic_load(&sd->drain_deadline);
+	loop_timer_set(sd->drain_timer, deadline > now ? deadline - now : 0);
 	if (sd->nflows == 0) {
 		sluiced_drain_end(sd);
 		return;
@@ -456,6 +453,7 @@ sluiced_shutdown(struct sluiced *sd)
 	if (sd->stop_ms == 0)
 		sd->stop_ms = loop_now_ms();
 	deadline = sd->stop_ms + (uint64_t)sd->cfg->shutdown_timeout_ms;
+	atomic_store(&sd->drain_deadline, deadline);
 	if (write(sd->drainfd, &one, sizeof one) == -1) {
 		log_warn("waking the delivery thread; stopping it now");
 		loop_stop(sd->delivery);
