@@ -224,7 +224,7 @@ metrics_set_files(struct metrics *m, const struct metrics_file *files,
 static json_t *
 metrics_flow_json(struct metrics *m)
 {
-	json_t			*o, *files, *problems, *f;
+	json_t			*o, *files, *problems, *health, *f;
 	size_t			 i;
 	enum metrics_counter	 c;
 
@@ -273,11 +273,13 @@ metrics_flow_json(struct metrics *m)
 		json_object_set_new(o, "lastError", json_null());
 		json_object_set_new(o, "lastErrorTime", json_integer(0));
 	}
-	json_object_set_new(o, "health", metrics_health_json(m));
+	health = metrics_health_json(m);
 	pthread_mutex_unlock(&m->mtx);
 	json_object_set_new(o, "files", files);
 	/* What cannot be read, files and directories, and the fix. */
 	json_object_set_new(o, "problems", problems);
+	/* What lasts: an outage, a full disk (problem.h). */
+	json_object_set_new(o, "health", health);
 	/* Every record read is either spooled or dropped. */
 	json_object_set_new(o, "linesRead", json_integer((json_int_t)
 	    (metrics_get(m, METRICS_RECORDS_SPOOLED) +

@@ -71,6 +71,7 @@ struct sender_batch {
 	size_t			 prefix_len;
 	int			 finished;	/* suffix written */
 	int			 full;		/* no more records */
+	int			 partial;	/* some entries failed */
 	struct sender_entry	*entries;	/* max_records of them */
 	uint8_t			*failed;	/* max_records of them */
 	size_t			 n;
@@ -211,8 +212,13 @@ sender_retry_cb(void *arg)
 {
 	struct sender_batch	*b = arg;
 
-	/* A clean stop retries what was sent: else a restart resends it. */
-	if (atomic_load(&b->s->stopping) && b->s->drained == NULL)
+	/*
+	 * A clean stop retries the entries the destination refused (such as
+	 * throttled ones), else a restart would send their batch again; a
+	 * request that failed whole is left to the restart.
+	 */
+	if (atomic_load(&b->s->stopping) &&
+	    (b->s->drained == NULL || !b->partial))
 		return;
 	b->state = SENDER_SENDING;
 	sender_send(b);
@@ -265,6 +271,7 @@ sender_backoff(struct sender_batch *b, double weight)
 	struct sender	*s = b->s;
 	uint64_t	 delay;
 
+	b->partial = weight < 1.0;
 	delay = backoff_failure(s->backoff, weight);
 	s->hold_until = loop_now_ms() + delay;
 	b->state = SENDER_BACKOFF;
@@ -679,20 +686,22 @@ sender_shutdown(struct sender *s)
 
 /*
  * How many of s's requests are in flight: posted and not answered, or
- * waiting to be retried.
+ * waiting to retry refused entries, or with all 1, to retry at all.
  */
 static size_t
-sender_count_sending(struct sender *s, uint64_t *records)
+sender_count_sending(struct sender *s, int all, uint64_t *records)
 {
-	size_t	i, n = 0;
+	struct sender_batch	*b;
+	size_t			 i, n = 0;
 
 	*records = 0;
 	for (i = 0; i < SENDER_NBATCH; i++) {
-		if (s->batches[i].state != SENDER_SENDING &&
-		    s->batches[i].state != SENDER_BACKOFF)
+		b = &s->batches[i];
+		if (b->state != SENDER_SENDING && (b->state != SENDER_BACKOFF ||
+		    (!all && !b->partial)))
 			continue;
 		n++;
-		*records += s->batches[i].n;
+		*records += b->n;
 	}
 	return (n);
 }
@@ -704,7 +713,7 @@ sender_check_drained(struct sender *s)
 	void		(*cb)(void *);
 	uint64_t	 records;
 
-	if (s->drained == NULL || sender_count_sending(s, &records) > 0)
+	if (s->drained == NULL || sender_count_sending(s, 0, &records) > 0)
 		return;
 	cb = s->drained;
 	s->drained = NULL;
@@ -725,21 +734,22 @@ sender_drain(struct sender *s, void (*drained)(void *), void *arg)
 size_t
 sender_finish(struct sender *s)
 {
-	uint64_t	records;
-	size_t		n, i;
+	uint64_t	records, cut_records;
+	size_t		n, cut, i;
 
 	s->drained = NULL;
 	for (i = 0; i < SENDER_NBATCH; i++)
 		loop_timer_cancel(s->batches[i].retry);
 	loop_timer_cancel(s->cursor);
 	sender_save_cursor(s);
-	if ((n = sender_count_sending(s, &records)) > 0)
+	cut = sender_count_sending(s, 0, &cut_records);
+	if ((n = sender_count_sending(s, 1, &records)) > 0)
 		log_warnx("flow=%s stream=%s: stopped with %zu request%s "
-		    "(%llu records) unanswered or not yet retried; they "
-		    "will be sent again after a restart", s->name,
-		    s->flow->stream, n, n == 1 ? "" : "s",
-		    (unsigned long long)records);
-	return (n);
+		    "(%llu records) not acknowledged, %zu of them cut short "
+		    "by shutdownTimeoutMillis; they will be sent again after "
+		    "a restart", s->name, s->flow->stream, n, n == 1 ? "" :
+		    "s", (unsigned long long)records, cut);
+	return (cut);
 }
 
 void
