@@ -465,11 +465,38 @@ flow_metrics(struct flow *fl)
 }
 
 void
-flow_stop(struct flow *fl)
+flow_stop(struct flow *fl, uint64_t deadline)
 {
+	(void)deadline;
+	loop_timer_cancel(fl->flush_timer);
+	loop_timer_cancel(fl->sync_timer);
+
+	/*
+	 * DRAIN DELETED FILES HERE: the tailer's
+	 * tailer_drain_deleted(fl->tailer, deadline) reads deleted files
+	 * to their end before the last sync below.
+	 */
+
+	/*
+	 * A multi-line record the framer still holds is not flushed: the
+	 * file's checkpoint stays before it (tailer_checkpoint saves the
+	 * end of settled bytes), so the next start reads it again whole,
+	 * with the lines the application may still add to it.
+	 */
 	fl->unsynced = 1;
 	flow_sync(fl);
-	sender_shutdown(fl->sender);
+}
+
+void
+flow_drain(struct flow *fl, void (*drained)(void *), void *arg)
+{
+	sender_drain(fl->sender, drained, arg);
+}
+
+size_t
+flow_finish(struct flow *fl)
+{
+	return (sender_finish(fl->sender));
 }
 
 struct spool *

@@ -15,6 +15,9 @@
 #ifndef FLOW_H
 #define FLOW_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 struct config;
 struct config_flow;
 struct creds;
@@ -71,10 +74,24 @@ int		 flow_adopt_registry(struct flow *, const char *dir,
 
 /*
  * At shutdown, on the ingest thread once its loop stopped: makes the
- * spooled records durable, moves the checkpoints and tells the sender to
- * start no more requests.
+ * spooled records durable, then moves the file checkpoints and saves the
+ * registry.  deadline (loop_now_ms) bounds what may take time.  The
+ * delivery side stops on its own thread (flow_drain).
  */
-void		 flow_stop(struct flow *);
+void		 flow_stop(struct flow *, uint64_t deadline);
+
+/*
+ * At shutdown, on the delivery thread: the sender starts no more
+ * requests and calls drained(arg) once none is in flight (sender_drain).
+ */
+void		 flow_drain(struct flow *, void (*drained)(void *),
+		    void *arg);
+
+/*
+ * After flow_drain, on the delivery thread: saves the acknowledgements
+ * and returns how many requests were still unanswered (sender_finish).
+ */
+size_t		 flow_finish(struct flow *);
 
 /*
  * Frees the flow, closing its spool.  Call once the delivery thread has

@@ -14,6 +14,7 @@
  * mutexes); ADDEC2METADATA's fetcher (imds.c) has a thread of its own,
  * which hands out refcounted snapshots.
  */
+#include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -28,6 +29,7 @@
 #include <jansson.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -87,6 +89,14 @@ struct sluiced {
 	int		  sigfd;
 	int		  lockfd;
 	char		  hostname[256];
+
+	/* The delivery thread's part of a stop (sluiced_drain_cb). */
+	int		  drainfd;	/* an eventfd the ingest side wakes */
+	struct loop_timer *drain_timer;	/* shutdownTimeoutMillis */
+	size_t		  ndrained;	/* flows with nothing in flight */
+	int		  drain_done;
+	uint64_t	  stop_ms;	/* the signal, loop_now_ms */
+	_Atomic uint64_t  drain_deadline; /* for the delivery thread */
 };
 
 static __attribute__((noreturn)) void
@@ -196,8 +206,79 @@ signal_cb(int fd, uint32_t events, void *arg)
 	while (read(fd, &si, sizeof si) == (ssize_t)sizeof si) {
 		log_info("received signal %d; shutting down",
 		    (int)si.ssi_signo);
+		if (sd->stop_ms == 0)
+			sd->stop_ms = loop_now_ms();
 		loop_stop(sd->ingest);
 	}
+}
+
+/*
+ * The end of a stop, on the delivery thread: every flow's requests were
+ * answered, or shutdownTimeoutMillis passed.  Saves the acknowledgements
+ * and stops the delivery loop.
+ */
+static void
+sluiced_drain_end(struct sluiced *sd)
+{
+	size_t	i, abandoned = 0;
+
+	if (sd->drain_done)
+		return;
+	sd->drain_done = 1;
+	loop_timer_cancel(sd->drain_timer);
+	for (i = 0; i < sd->nflows; i++)
+		abandoned += flow_finish(sd->flows[i]);
+	if (abandoned > 0)
+		log_warnx("%zu request%s still unanswered after "
+		    "shutdownTimeoutMillis (%lld ms): abandoned, their "
+		    "records will be sent again", abandoned,
+		    abandoned == 1 ? "" : "s",
+		    (long long)sd->cfg->shutdown_timeout_ms);
+	else
+		log_info("every request in flight was answered");
+	loop_stop(sd->delivery);
+}
+
+static void
+sluiced_drained_cb(void *arg)
+{
+	struct sluiced	*sd = arg;
+
+	if (++sd->ndrained == sd->nflows)
+		sluiced_drain_end(sd);
+}
+
+static void
+sluiced_drain_timer_cb(void *arg)
+{
+	sluiced_drain_end(arg);
+}
+
+/*
+ * The start of a stop, on the delivery thread (woken by drainfd): no
+ * request is started from now on, and those in flight have until
+ * shutdownTimeoutMillis after the signal to be answered.
+ */
+static void
+sluiced_drain_cb(int fd, uint32_t events, void *arg)
+{
+	struct sluiced	*sd = arg;
+	uint64_t	 v, now, deadline;
+	size_t		 i;
+
+	(void)events;
+	if (read(fd, &v, sizeof v) == -1 || sd->drain_done)
+		return;
+	loop_del_fd(sd->delivery, fd);
+	now = loop_now_ms();
+	deadline = atomic_load(&sd->drain_deadline);
+	loop_timer_set(sd->drain_timer, deadline > now ? deadline - now : 0);
+	if (sd->nflows == 0) {
+		sluiced_drain_end(sd);
+		return;
+	}
+	for (i = 0; i < sd->nflows && !sd->drain_done; i++)
+		flow_drain(sd->flows[i], sluiced_drained_cb, sd);
 }
 
 static char *
@@ -357,6 +438,14 @@ sluiced_init(struct sluiced *sd)
 	if (sd->sigfd == -1)
 		fatal("signalfd");
 	loop_add_fd(sd->ingest, sd->sigfd, EPOLLIN, signal_cb, sd);
+	sd->drainfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (sd->drainfd == -1)
+		fatal("eventfd");
+	if (loop_add_fd(sd->delivery, sd->drainfd, EPOLLIN, sluiced_drain_cb,
+	    sd) == -1)
+		fatal("cannot watch the drain eventfd");
+	sd->drain_timer = loop_timer_new(sd->delivery, sluiced_drain_timer_cb,
+	    sd);
 	if (durable_mkdirs(sd->cfg->state_directory, 0750, &cause) == -1)
 		fatalx("%s", cause);
 	sd->lockfd = lock_state_directory(sd->cfg->state_directory);
@@ -418,16 +507,33 @@ sluiced_create_flows(struct sluiced *sd)
 	state_start(sd->state, sd->ingest);
 }
 
-/* Undoes sluiced_init and sluiced_create_flows, in reverse order. */
+/*
+ * A clean stop, once the ingest loop stopped (nothing is read any more).
+ * The delivery thread is told first, so that the requests in flight are
+ * answered while the ingest side makes the spools durable and saves the
+ * file checkpoints; then it is waited for (sluiced_drain_cb: at most
+ * shutdownTimeoutMillis after the signal).  Then undoes sluiced_init and
+ * sluiced_create_flows, in reverse order.
+ */
 static void
 sluiced_shutdown(struct sluiced *sd)
 {
-	size_t	i;
+	uint64_t	one = 1, deadline;
+	size_t		i;
 
+	if (sd->stop_ms == 0)
+		sd->stop_ms = loop_now_ms();
+	deadline = sd->stop_ms + (uint64_t)sd->cfg->shutdown_timeout_ms;
+	atomic_store(&sd->drain_deadline, deadline);
+	if (write(sd->drainfd, &one, sizeof one) == -1) {
+		log_warn("waking the delivery thread; stopping it now");
+		loop_stop(sd->delivery);
+	}
 	for (i = 0; i < sd->nflows; i++)
-		flow_stop(sd->flows[i]);
-	loop_stop(sd->delivery);
+		flow_stop(sd->flows[i], deadline);
 	pthread_join(sd->delivery_thread, NULL);
+	log_info("delivery stopped %llu ms after the signal",
+	    (unsigned long long)(loop_now_ms() - sd->stop_ms));
 
 	ctl_close(sd->ctl);
 	state_free(sd->state);
@@ -440,6 +546,9 @@ sluiced_shutdown(struct sluiced *sd)
 	creds_free(sd->creds);
 	loop_del_fd(sd->ingest, sd->sigfd);
 	close(sd->sigfd);
+	loop_timer_free(sd->drain_timer);
+	loop_del_fd(sd->delivery, sd->drainfd);
+	close(sd->drainfd);
 	loop_free(sd->ingest);
 	loop_free(sd->delivery);
 	config_free(sd->cfg);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "metrics.h"
+#include "problem.h"
 #include "xmalloc.h"
 
 struct metrics {
@@ -28,6 +29,8 @@ struct metrics {
 	time_t			 last_error_time;
 	struct metrics_file	*files;
 	size_t			 nfiles;
+	struct problem		**problems;
+	size_t			 nproblems;
 };
 
 /* The status document's keys, by enum metrics_counter. */
@@ -82,9 +85,14 @@ metrics_free_files(struct metrics_file *files, size_t n)
 void
 metrics_free(struct metrics *m)
 {
+	size_t	i;
+
 	if (m == NULL)
 		return;
 	metrics_free_files(m->files, m->nfiles);
+	for (i = 0; i < m->nproblems; i++)
+		problem_free(m->problems[i]);
+	free(m->problems);
 	pthread_mutex_destroy(&m->mtx);
 	free(m->name);
 	free(m->dest);
@@ -149,6 +157,59 @@ metrics_set_error(struct metrics *m, const char *fmt, ...)
 	pthread_mutex_unlock(&m->mtx);
 }
 
+struct problem *
+metrics_add_problem(struct metrics *m, const char *who, const char *what,
+    uint64_t period_s)
+{
+	struct problem	*p;
+
+	p = problem_create(who, what, period_s);
+	pthread_mutex_lock(&m->mtx);
+	m->problems = xreallocarray(m->problems, m->nproblems + 1,
+	    sizeof *m->problems);
+	m->problems[m->nproblems++] = p;
+	pthread_mutex_unlock(&m->mtx);
+	return (p);
+}
+
+/*
+ * The flow's active problems: what, the latest detail, since when (seconds
+ * since the Epoch) and for how long, how often it was seen and, for some,
+ * a count such as bytes waiting.  Empty when the flow is healthy.  Called
+ * with the mutex held.
+ */
+static json_t *
+metrics_health_json(struct metrics *m)
+{
+	struct problem_snapshot	 snap;
+	json_t			*a, *o;
+	size_t			 i;
+
+	a = json_array();
+	for (i = 0; i < m->nproblems; i++) {
+		problem_snapshot(m->problems[i], &snap);
+		if (!snap.active)
+			continue;
+		o = json_object();
+		json_object_set_new(o, "what", json_string(snap.what));
+		json_object_set_new(o, "detail", json_string(snap.detail));
+		json_object_set_new(o, "since",
+		    json_integer((json_int_t)snap.since));
+		json_object_set_new(o, "seconds",
+		    json_integer((json_int_t)(snap.duration_ms / 1000)));
+		json_object_set_new(o, "count",
+		    json_integer((json_int_t)snap.count));
+		if (snap.waiting_unit != NULL) {
+			json_object_set_new(o, "waiting",
+			    json_integer((json_int_t)snap.waiting));
+			json_object_set_new(o, "waitingUnit",
+			    json_string(snap.waiting_unit));
+		}
+		json_array_append_new(a, o);
+	}
+	return (a);
+}
+
 void
 metrics_set_files(struct metrics *m, const struct metrics_file *files,
     size_t n)
@@ -173,7 +234,7 @@ metrics_set_files(struct metrics *m, const struct metrics_file *files,
 static json_t *
 metrics_flow_json(struct metrics *m)
 {
-	json_t			*o, *files, *problems, *f;
+	json_t			*o, *files, *problems, *health, *f;
 	size_t			 i;
 	enum metrics_counter	 c;
 
@@ -222,6 +283,7 @@ metrics_flow_json(struct metrics *m)
 		json_object_set_new(o, "lastError", json_null());
 		json_object_set_new(o, "lastErrorTime", json_integer(0));
 	}
+	health = metrics_health_json(m);
 	pthread_mutex_unlock(&m->mtx);
 	json_object_set_new(o, "spoolState", json_string(
 	    atomic_load(&m->spool_state) != NULL ?
@@ -229,6 +291,8 @@ metrics_flow_json(struct metrics *m)
 	json_object_set_new(o, "files", files);
 	/* What cannot be read, files and directories, and the fix. */
 	json_object_set_new(o, "problems", problems);
+	/* What lasts: an outage, a full disk (problem.h). */
+	json_object_set_new(o, "health", health);
 	/* Every record read is either spooled or dropped. */
 	json_object_set_new(o, "linesRead", json_integer((json_int_t)
 	    (metrics_get(m, METRICS_RECORDS_SPOOLED) +
@@ -257,6 +321,8 @@ metrics_status_json(struct metrics **ms, size_t n, time_t started)
 	json_object_set_new(doc, "pid", json_integer(getpid()));
 	json_object_set_new(doc, "uptimeSeconds",
 	    json_integer((json_int_t)(time(NULL) - started)));
+	/* When the counters, which restart at 0, started. */
+	json_object_set_new(doc, "startedAt", json_integer((json_int_t)started));
 	flows = json_array();
 	for (i = 0; i < n; i++)
 		json_array_append_new(flows, metrics_flow_json(ms[i]));

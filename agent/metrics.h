@@ -12,6 +12,7 @@
 #include <time.h>
 
 struct metrics;
+struct problem;
 
 /*
  * A tailed file, or a directory of the pattern that cannot be read (dir
@@ -86,6 +87,15 @@ void		 metrics_set_error(struct metrics *, const char *, ...)
  * string such as "ok", "spool full", "state disk full" or "sync failed".
  */
 void		 metrics_set_spool_state(struct metrics *, const char *);
+
+/*
+ * Creates a problem of the flow (problem.h: who prefixes its log lines,
+ * what names it, a summary every period_s seconds).  The metrics own it
+ * and free it with themselves; the status document lists it while it is
+ * active, under "health".  Safe from any thread.
+ */
+struct problem	*metrics_add_problem(struct metrics *, const char *who,
+		    const char *what, uint64_t period_s);
 
 /*
  * Replaces the list of tailed files and unreadable directories (copies

@@ -37,6 +37,7 @@
 #include "log.h"
 #include "loop.h"
 #include "metrics.h"
+#include "problem.h"
 #include "sender.h"
 #include "sigv4.h"
 #include "spool.h"
@@ -45,10 +46,6 @@
 #define SENDER_NBATCH		(SENDER_MAX_INFLIGHT + 1)
 /* Wait after the spool failed to read, before trying again. */
 #define SENDER_READ_RETRY_MS	1000
-/* An identical failure is logged at most this often. */
-#define SENDER_LOG_REPEAT_MS	60000
-/* Distinct failure messages rate-limited at once. */
-#define SENDER_LOG_KEYS		8
 /* A batch's body buffer larger than this is freed when the batch is. */
 #define SENDER_KEEP_BODY	(1024 * 1024)
 
@@ -74,6 +71,7 @@ struct sender_batch {
 	size_t			 prefix_len;
 	int			 finished;	/* suffix written */
 	int			 full;		/* no more records */
+	int			 partial;	/* some entries failed */
 	struct sender_entry	*entries;	/* max_records of them */
 	uint8_t			*failed;	/* max_records of them */
 	size_t			 n;
@@ -81,12 +79,6 @@ struct sender_batch {
 	uint64_t		 first_ms;	/* oldest record seen at */
 	struct spool_pos	 end;		/* after the last record */
 	struct loop_timer	*retry;
-};
-
-struct sender_logkey {
-	char			 key[128];
-	uint64_t		 ms;		/* last logged */
-	unsigned		 repeats;	/* suppressed since */
 };
 
 struct sender {
@@ -114,70 +106,82 @@ struct sender {
 	uint64_t		 next_seq;
 	uint64_t		 ack_seq;
 	int			 ninflight;
-	int			 failing;	/* failure logged */
-	uint64_t		 recovered_ms;	/* "delivering again" */
 	uint64_t		 truncated;
+	int			 read_failed;	/* p_read was reported */
+
+	/* What the log and status say, each per STYLE rule 23. */
+	struct problem		*p_fail;	/* requests fail whole */
+	struct problem		*p_partial;	/* records refused */
+	struct problem		*p_read;	/* the spool cannot be read */
+	struct problem		*p_cursor;	/* acks cannot be saved */
+	struct problem		*p_trunc;	/* records over the limit */
+	struct loop_timer	*health;	/* ticks them while active */
+
+	void			(*drained)(void *); /* sender_drain's */
+	void			*drained_arg;
 
 	struct loop_timer	*wake;		/* age, hold, start */
 	struct loop_timer	*read_retry;
 	struct loop_timer	*cursor;
 	atomic_int		 stopping;
-
-	struct sender_logkey	 logkeys[SENDER_LOG_KEYS];
 };
 
 static void	sender_fill(struct sender *);
 static void	sender_send(struct sender_batch *);
+static void	sender_check_drained(struct sender *);
 
 /*
- * Reports a failure: logs "flow=F stream=S: msg" unless a failure with the
- * same key (the message without its counts) was logged less than
- * SENDER_LOG_REPEAT_MS ago, and records it as the flow's last error.  A few
- * keys are remembered, so alternating failures (throttling, then a 500)
- * are each limited.  whole is 1 for a failed request, 0 for a partial
- * failure: throttling is routine, so "delivering again" follows only a
- * logged whole failure.
+ * Reports a failure of kind p (logged when it starts, then in a summary
+ * every period: problem.h) and records it as the flow's last error.
  */
-static void __attribute__((format(printf, 4, 5)))
-sender_fail(struct sender *s, int whole, const char *key, const char *fmt,
-    ...)
+static void __attribute__((format(printf, 3, 4)))
+sender_fail(struct sender *s, struct problem *p, const char *fmt, ...)
 {
-	struct sender_logkey	*k, *oldest = NULL;
-	char			 msg[768];
-	va_list			 ap;
-	uint64_t		 now = loop_now_ms();
-	size_t			 i;
+	char		msg[768];
+	va_list		ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 	metrics_set_error(s->metrics, "%s", msg);
-	for (i = 0; i < SENDER_LOG_KEYS; i++) {
-		k = &s->logkeys[i];
-		if (strncmp(k->key, key, sizeof k->key - 1) == 0)
-			break;
-		if (oldest == NULL || k->ms < oldest->ms)
-			oldest = k;
+	if (p == s->p_fail)
+		problem_set_waiting(p, spool_pending_bytes(s->spool),
+		    "bytes waiting");
+	problem_report(p, "%s", msg);
+	if (!loop_timer_is_armed(s->health))
+		loop_timer_set(s->health, PROBLEM_SETTLE_MS);
+}
+
+/*
+ * While a problem lasts: its summaries, and its end once the successes
+ * that cleared it have settled, come even when no request is made.
+ */
+static void
+sender_health_cb(void *arg)
+{
+	struct sender	*s = arg;
+	struct problem	*ps[] = { s->p_fail, s->p_partial, s->p_read,
+	    s->p_cursor, s->p_trunc };
+	size_t		 i;
+	int		 active = 0;
+
+	for (i = 0; i < sizeof ps / sizeof ps[0]; i++) {
+		problem_tick(ps[i]);
+		active |= problem_is_active(ps[i]);
 	}
-	if (i < SENDER_LOG_KEYS && now - k->ms < SENDER_LOG_REPEAT_MS) {
-		k->repeats++;
-		return;
-	}
-	if (i == SENDER_LOG_KEYS) {
-		k = oldest;
-		k->repeats = 0;
-	}
-	if (k->repeats > 0)
-		log_warnx("flow=%s stream=%s: %s (and %u more like it)",
-		    s->name, s->flow->stream, msg, k->repeats);
+	if (active)
+		loop_timer_set(s->health, PROBLEM_SETTLE_MS);
+}
+
+/* Saves the cursor, and says so once when it cannot. */
+static void
+sender_save_cursor(struct sender *s)
+{
+	if (spool_save_cursor(s->spool) == -1)
+		sender_fail(s, s->p_cursor, "writing the spool cursor: %s",
+		    strerror(errno));
 	else
-		log_warnx("flow=%s stream=%s: %s", s->name, s->flow->stream,
-		    msg);
-	snprintf(k->key, sizeof k->key, "%s", key);
-	k->ms = now;
-	k->repeats = 0;
-	if (whole)
-		s->failing = 1;
+		problem_clear(s->p_cursor);
 }
 
 static void
@@ -189,9 +193,7 @@ sender_wake_cb(void *arg)
 static void
 sender_cursor_cb(void *arg)
 {
-	struct sender	*s = arg;
-
-	(void)spool_save_cursor(s->spool);
+	sender_save_cursor(arg);
 }
 
 static void
@@ -210,7 +212,13 @@ sender_retry_cb(void *arg)
 {
 	struct sender_batch	*b = arg;
 
-	if (atomic_load(&b->s->stopping))
+	/*
+	 * A clean stop retries the entries the destination refused (such as
+	 * throttled ones), else a restart would send their batch again; a
+	 * request that failed whole is left to the restart.
+	 */
+	if (atomic_load(&b->s->stopping) &&
+	    (b->s->drained == NULL || !b->partial))
 		return;
 	b->state = SENDER_SENDING;
 	sender_send(b);
@@ -237,7 +245,10 @@ sender_ack(struct sender *s)
 		if (b == NULL || b->state != SENDER_DONE)
 			break;
 		if (spool_ack(s->spool, &b->end) == -1)
-			log_warn("flow=%s: spool ack", s->name);
+			sender_fail(s, s->p_cursor, "spool ack: %s",
+			    strerror(errno));
+		else
+			problem_clear(s->p_cursor);
 		b->state = SENDER_FREE;
 		b->n = 0;
 		if (b->body.cap > SENDER_KEEP_BODY)
@@ -264,6 +275,7 @@ sender_backoff(struct sender_batch *b, double weight)
 	struct sender	*s = b->s;
 	uint64_t	 delay;
 
+	b->partial = weight < 1.0;
 	delay = backoff_failure(s->backoff, weight);
 	s->hold_until = loop_now_ms() + delay;
 	b->state = SENDER_BACKOFF;
@@ -294,9 +306,8 @@ sender_keep_failed(struct sender_batch *b)
 }
 
 static void
-sender_done_cb(const struct http_response *resp, void *arg)
+sender_done(const struct http_response *resp, struct sender_batch *b)
 {
-	struct sender_batch	*b = arg;
 	struct sender		*s = b->s;
 	struct dest_result	 res;
 	char			 desc[512], *cause = NULL;
@@ -304,8 +315,7 @@ sender_done_cb(const struct http_response *resp, void *arg)
 
 	if (resp->status == 0) {
 		metrics_add(s->metrics, METRICS_REQUESTS_FAILED, 1);
-		sender_fail(s, 1, resp->error, "%s: %s", s->ops->api,
-		    resp->error);
+		sender_fail(s, s->p_fail, "%s: %s", s->ops->api, resp->error);
 		sender_backoff(b, 1.0);
 		return;
 	}
@@ -313,24 +323,26 @@ sender_done_cb(const struct http_response *resp, void *arg)
 		metrics_add(s->metrics, METRICS_REQUESTS_FAILED, 1);
 		dest_describe_error(resp->status, resp->error_type, resp->body,
 		    resp->body_len, desc, sizeof desc);
-		sender_fail(s, 1, desc, "%s: %s", s->ops->api, desc);
+		sender_fail(s, s->p_fail, "%s: %s", s->ops->api, desc);
 		sender_backoff(b, 1.0);
 		return;
 	}
 	if (s->ops->parse(resp->body, resp->body_len, n, b->failed, &res,
 	    &cause) == -1) {
 		metrics_add(s->metrics, METRICS_REQUESTS_FAILED, 1);
-		sender_fail(s, 1, "garbled", "%s: HTTP 200: %s", s->ops->api,
+		sender_fail(s, s->p_fail, "%s: HTTP 200: %s", s->ops->api,
 		    cause);
 		free(cause);
 		sender_backoff(b, 1.0);
 		return;
 	}
+	/* The request went through, whatever its entries say. */
+	problem_clear(s->p_fail);
 	metrics_add(s->metrics, METRICS_RECORDS_SENT, n - res.nfailed);
 	if (res.nfailed > 0) {
 		metrics_add(s->metrics, METRICS_RECORDS_FAILED, res.nfailed);
-		snprintf(desc, sizeof desc, "partial %s", res.code);
-		sender_fail(s, 0, desc, "%s: %zu of %zu records failed: %s%s%s",
+		sender_fail(s, s->p_partial, "%s: %zu of %zu records failed: "
+		    "%s%s%s",
 		    s->ops->api, res.nfailed, n, res.code,
 		    res.message[0] != '\0' ? ": " : "", res.message);
 		sender_keep_failed(b);
@@ -340,17 +352,21 @@ sender_done_cb(const struct http_response *resp, void *arg)
 
 	backoff_reset(s->backoff);
 	s->hold_until = 0;
-	if (s->failing && loop_now_ms() - s->recovered_ms >=
-	    SENDER_LOG_REPEAT_MS) {
-		s->recovered_ms = loop_now_ms();
-		log_info("flow=%s stream=%s: %s: delivering again", s->name,
-		    s->flow->stream, s->ops->api);
-	}
-	s->failing = 0;
+	problem_clear(s->p_partial);
 	b->state = SENDER_DONE;
 	s->ninflight--;
 	sender_ack(s);
 	sender_fill(s);
+}
+
+static void
+sender_done_cb(const struct http_response *resp, void *arg)
+{
+	struct sender_batch	*b = arg;
+
+	sender_done(resp, b);
+	if (atomic_load(&b->s->stopping))
+		sender_check_drained(b->s);
 }
 
 /*
@@ -378,7 +394,7 @@ sender_send(struct sender_batch *b)
 		b->finished = 1;
 	}
 	if (creds_get(s->creds, &cr) == -1) {
-		sender_fail(s, 1, "creds", "%s: credentials expired",
+		sender_fail(s, s->p_fail, "%s: credentials expired",
 		    s->ops->api);
 		sender_backoff(b, 1.0);
 		return;
@@ -403,7 +419,7 @@ sender_send(struct sender_batch *b)
 	auth = sigv4_authorization(&req, &cr, s->ep.region, s->ops->service,
 	    date);
 	if (auth == NULL) {
-		sender_fail(s, 1, "sign", "%s: cannot sign the request",
+		sender_fail(s, s->p_fail, "%s: cannot sign the request",
 		    s->ops->api);
 		sender_backoff(b, 1.0);
 		return;
@@ -440,7 +456,8 @@ fail:
 	free(auth);
 	curl_slist_free_all(h);
 	metrics_add(s->metrics, METRICS_REQUESTS_FAILED, 1);
-	sender_fail(s, 1, "post", "%s: cannot start the request", s->ops->api);
+	sender_fail(s, s->p_fail, "%s: cannot start the request",
+	    s->ops->api);
 	sender_backoff(b, 1.0);
 }
 
@@ -499,6 +516,7 @@ sender_fill(struct sender *s)
 	size_t			 len, cost, off;
 	uint64_t		 now, age;
 	enum spool_read_result	 r;
+	int			 cut = 0;
 
 	if (atomic_load(&s->stopping))
 		return;
@@ -518,16 +536,22 @@ sender_fill(struct sender *s)
 		if (r == SPOOL_EMPTY)
 			break;
 		if (r == SPOOL_ERROR) {
-			sender_fail(s, 1, "spool read", "spool read: %s",
+			s->read_failed = 1;
+			sender_fail(s, s->p_read, "spool read: %s",
 			    strerror(errno));
 			loop_timer_set(s->read_retry, SENDER_READ_RETRY_MS);
 			break;
+		}
+		if (s->read_failed) {
+			s->read_failed = 0;
+			problem_clear(s->p_read);
 		}
 		if (len > s->max_record) {
 			/* The framer keeps records smaller; never send one
 			 * the destination would refuse forever. */
 			s->truncated++;
-			sender_fail(s, 0, "truncated", "record of %zu bytes "
+			cut = 1;
+			sender_fail(s, s->p_trunc, "record of %zu bytes "
 			    "truncated to %zu (%llu so far)", len,
 			    s->max_record, (unsigned long long)s->truncated);
 			len = s->max_record;
@@ -558,6 +582,9 @@ sender_fill(struct sender *s)
 			b->full = 1;
 	}
 
+	if (!cut)
+		problem_clear(s->p_trunc);
+
 	/* The spool has nothing more for now. */
 	if ((b = s->filling) == NULL || b->n == 0)
 		return;
@@ -577,6 +604,8 @@ sender_create(struct loop *loop, struct http *http, const struct config *cfg,
 	struct sender		*s;
 	struct sender_batch	*b;
 	struct dest_limits	 lim;
+	char			*who;
+	uint64_t		 period;
 	size_t			 i;
 
 	s = xcalloc(1, sizeof *s);
@@ -596,6 +625,20 @@ sender_create(struct loop *loop, struct http *http, const struct config *cfg,
 		free(s);
 		return (NULL);
 	}
+
+	xasprintf(&who, "flow=%s stream=%s", s->name, flow->stream);
+	period = cfg->status_period_s > 0 ? (uint64_t)cfg->status_period_s : 0;
+	s->p_fail = metrics_add_problem(metrics, who, "delivery failing",
+	    period);
+	s->p_partial = metrics_add_problem(metrics, who, "records refused",
+	    period);
+	s->p_read = metrics_add_problem(metrics, who, "spool unreadable",
+	    period);
+	s->p_cursor = metrics_add_problem(metrics, who,
+	    "acknowledgements not saved", period);
+	s->p_trunc = metrics_add_problem(metrics, who,
+	    "records over the record limit truncated", period);
+	free(who);
 
 	dest_limits(s->ops, flow, &lim);
 	s->max_records = lim.max_records;
@@ -623,6 +666,7 @@ sender_create(struct loop *loop, struct http *http, const struct config *cfg,
 	s->wake = loop_timer_new(loop, sender_wake_cb, s);
 	s->read_retry = loop_timer_new(loop, sender_wake_cb, s);
 	s->cursor = loop_timer_new(loop, sender_cursor_cb, s);
+	s->health = loop_timer_new(loop, sender_health_cb, s);
 	spool_cursor(spool, &s->pos);
 	if (loop_add_fd(loop, spool_fd(spool), EPOLLIN, sender_spool_cb,
 	    s) == -1) {
@@ -642,6 +686,74 @@ void
 sender_shutdown(struct sender *s)
 {
 	atomic_store(&s->stopping, 1);
+}
+
+/*
+ * How many of s's requests are in flight: posted and not answered, or
+ * waiting to retry refused entries, or with all 1, to retry at all.
+ */
+static size_t
+sender_count_sending(struct sender *s, int all, uint64_t *records)
+{
+	struct sender_batch	*b;
+	size_t			 i, n = 0;
+
+	*records = 0;
+	for (i = 0; i < SENDER_NBATCH; i++) {
+		b = &s->batches[i];
+		if (b->state != SENDER_SENDING && (b->state != SENDER_BACKOFF ||
+		    (!all && !b->partial)))
+			continue;
+		n++;
+		*records += b->n;
+	}
+	return (n);
+}
+
+/* While draining: tells the drainer once nothing is in flight. */
+static void
+sender_check_drained(struct sender *s)
+{
+	void		(*cb)(void *);
+	uint64_t	 records;
+
+	if (s->drained == NULL || sender_count_sending(s, 0, &records) > 0)
+		return;
+	cb = s->drained;
+	s->drained = NULL;
+	cb(s->drained_arg);
+}
+
+void
+sender_drain(struct sender *s, void (*drained)(void *), void *arg)
+{
+	atomic_store(&s->stopping, 1);
+	loop_timer_cancel(s->wake);
+	loop_timer_cancel(s->read_retry);
+	s->drained = drained;
+	s->drained_arg = arg;
+	sender_check_drained(s);
+}
+
+size_t
+sender_finish(struct sender *s)
+{
+	uint64_t	records, cut_records;
+	size_t		n, cut, i;
+
+	s->drained = NULL;
+	for (i = 0; i < SENDER_NBATCH; i++)
+		loop_timer_cancel(s->batches[i].retry);
+	loop_timer_cancel(s->cursor);
+	sender_save_cursor(s);
+	cut = sender_count_sending(s, 0, &cut_records);
+	if ((n = sender_count_sending(s, 1, &records)) > 0)
+		log_warnx("flow=%s stream=%s: stopped with %zu request%s "
+		    "(%llu records) not acknowledged, %zu of them cut short "
+		    "by shutdownTimeoutMillis; they will be sent again after "
+		    "a restart", s->name, s->flow->stream, n, n == 1 ? "" :
+		    "s", (unsigned long long)records, cut);
+	return (cut);
 }
 
 void
@@ -664,6 +776,7 @@ sender_free(struct sender *s)
 	loop_timer_free(s->wake);
 	loop_timer_free(s->read_retry);
 	loop_timer_free(s->cursor);
+	loop_timer_free(s->health);
 	backoff_free(s->backoff);
 	dest_endpoint_clear(&s->ep);
 	free(s);

@@ -50,6 +50,25 @@ struct sender	*sender_create(struct loop *loop, struct http *http,
 void		 sender_shutdown(struct sender *);
 
 /*
+ * A clean stop, on the loop's thread: starts no new batch and calls
+ * drained(arg) once no request is in flight or waiting to retry entries
+ * the destination refused, which may be at once.  Responses that arrive
+ * meanwhile are acknowledged as usual, and refused entries (throttling)
+ * are retried after their backoff, so that a restart sends nothing twice.
+ * A request that failed whole (an outage) is not retried.
+ */
+void		 sender_drain(struct sender *, void (*drained)(void *),
+		    void *arg);
+
+/*
+ * After sender_drain, on the loop's thread: stops retrying and writes the
+ * spool cursor.  Logs the requests whose records were not acknowledged
+ * (they are sent again after a restart), and returns how many of them
+ * sender_drain was still waiting for.
+ */
+size_t		 sender_finish(struct sender *);
+
+/*
  * Frees the sender, abandoning requests in flight.  Call it on the loop's
  * thread or once that thread stopped.  NULL is allowed.
  */

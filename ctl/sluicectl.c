@@ -347,6 +347,45 @@ print_bad_dirs(json_t *problems)
 	}
 }
 
+/*
+ * The flow's problems that last (STYLE rule 23: problem.h), one line each
+ * with how long and how often, or "healthy".  An older daemon sends no
+ * "health": nothing is printed then.
+ */
+static void
+print_health(json_t *health)
+{
+	json_t	*p;
+	char	*what, *detail, d[FMT_DURATION_MAX], w[64];
+	int64_t	 secs, count, waiting;
+	size_t	 i;
+
+	if (!json_is_array(health))
+		return;
+	if (json_array_size(health) == 0) {
+		printf("  health      healthy\n");
+		return;
+	}
+	json_array_foreach(health, i, p) {
+		what = get_string(p, "what", "?");
+		detail = get_string(p, "detail", "");
+		secs = get_count(p, "seconds");
+		count = get_count(p, "count");
+		w[0] = '\0';
+		if ((waiting = get_count(p, "waiting")) != -1 &&
+		    json_is_string(json_object_get(p, "waitingUnit")))
+			snprintf(w, sizeof w, ", %lld %s", (long long)waiting,
+			    json_string_value(json_object_get(p,
+			    "waitingUnit")));
+		printf("  %-11s %s for %s (%lld time%s%s): %s\n",
+		    i == 0 ? "health" : "", what,
+		    fmt_duration(d, sizeof d, secs > 0 ? (uint64_t)secs : 0),
+		    (long long)count, count == 1 ? "" : "s", w, detail);
+		free(detail);
+		free(what);
+	}
+}
+
 static void
 print_flow(json_t *flow, time_t now)
 {
@@ -374,24 +413,6 @@ print_flow(json_t *flow, time_t now)
 		print_files(files);
 	}
 	print_bad_dirs(json_object_get(flow, "problems"));
-	printf("  read        %s lines, ",
-	    show_count(b1, sizeof b1, flow, "linesRead"));
-	printf("%s, ", show_bytes(b1, sizeof b1, flow, "bytesRead"));
-	printf("%s skipped (header, footer)\n",
-	    show_count(b1, sizeof b1, flow, "linesSkipped"));
-	printf("  records     %s spooled, %s sent, %s failed\n",
-	    show_count(b1, sizeof b1, flow, "recordsSpooled"),
-	    show_count(b2, sizeof b2, flow, "recordsSent"),
-	    show_count(b3, sizeof b3, flow, "recordsFailed"));
-	printf("  converted   %s dropped, %s sent unconverted, "
-	    "%s truncated, %s over the read buffer\n",
-	    show_count(b1, sizeof b1, flow, "recordsDropped"),
-	    show_count(b2, sizeof b2, flow, "recordsUnconverted"),
-	    show_count(b3, sizeof b3, flow, "recordsTruncated"),
-	    show_count(b4, sizeof b4, flow, "recordsLargerThanBuffer"));
-	printf("  requests    %s sent, %s failed\n",
-	    show_count(b1, sizeof b1, flow, "requestsSent"),
-	    show_count(b2, sizeof b2, flow, "requestsFailed"));
 	printf("  spool       %s in %s records not yet sent",
 	    show_bytes(b1, sizeof b1, flow, "spoolBytes"),
 	    show_count(b2, sizeof b2, flow, "spoolRecords"));
@@ -406,8 +427,7 @@ print_flow(json_t *flow, time_t now)
 		printf(", %s", lasterr);
 	free(lasterr);
 	printf("\n");
-	printf("  lost        %s overwritten before read\n",
-	    show_bytes(b1, sizeof b1, flow, "bytesLost"));
+	print_health(json_object_get(flow, "health"));
 
 	/* lastError is null, or absent, until something fails. */
 	lasterr = get_string(flow, "lastError", NULL);
@@ -418,6 +438,29 @@ print_flow(json_t *flow, time_t now)
 		    fmt_age(age, sizeof age, (time_t)t, now));
 	else
 		printf("  last error  %s\n", lasterr);
+
+	/* The counters start at 0 with the daemon. */
+	printf("  since start\n");
+	printf("    read        %s lines, ",
+	    show_count(b1, sizeof b1, flow, "linesRead"));
+	printf("%s, ", show_bytes(b1, sizeof b1, flow, "bytesRead"));
+	printf("%s skipped (header, footer)\n",
+	    show_count(b1, sizeof b1, flow, "linesSkipped"));
+	printf("    records     %s spooled, %s sent, %s failed\n",
+	    show_count(b1, sizeof b1, flow, "recordsSpooled"),
+	    show_count(b2, sizeof b2, flow, "recordsSent"),
+	    show_count(b3, sizeof b3, flow, "recordsFailed"));
+	printf("    converted   %s dropped, %s sent unconverted, "
+	    "%s truncated, %s over the read buffer\n",
+	    show_count(b1, sizeof b1, flow, "recordsDropped"),
+	    show_count(b2, sizeof b2, flow, "recordsUnconverted"),
+	    show_count(b3, sizeof b3, flow, "recordsTruncated"),
+	    show_count(b4, sizeof b4, flow, "recordsLargerThanBuffer"));
+	printf("    requests    %s sent, %s failed\n",
+	    show_count(b1, sizeof b1, flow, "requestsSent"),
+	    show_count(b2, sizeof b2, flow, "requestsFailed"));
+	printf("    lost        %s overwritten before read\n",
+	    show_bytes(b1, sizeof b1, flow, "bytesLost"));
 
 	free(lasterr);
 	free(pattern);

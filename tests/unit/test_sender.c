@@ -780,6 +780,12 @@ test_unreachable(void **state)
 	assert_true(json_is_string(json_object_get(flow, "lastError")));
 	assert_true(json_integer_value(json_object_get(flow,
 	    "lastErrorTime")) != 0);
+	/* And the problem that lasts, with how often it was seen. */
+	assert_int_equal(json_array_size(json_object_get(flow, "health")), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(
+	    json_object_get(flow, "health"), 0), "what")), "delivery failing");
+	assert_true(json_integer_value(json_object_get(json_array_get(
+	    json_object_get(flow, "health"), 0), "count")) >= 2);
 	json_decref(doc);
 	free(status);
 	run_teardown(&r);
