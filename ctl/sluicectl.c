@@ -421,7 +421,7 @@ print_status(json_t *st)
 
 	flows = json_object_get(st, "flows");
 	if (json_array_size(flows) == 0) {
-		printf("no flows\n");
+		printf("no flows configured\n");
 		return;
 	}
 	json_array_foreach(flows, i, flow) {
