@@ -696,8 +696,9 @@ test_samples(void **state)
 	struct config	*c;
 
 	(void)state;
+	/* The sample has no live flow (cli.sh checks its example flow). */
 	c = load_ok("../../etc/sluice.yaml");
-	assert_true(c->nflows >= 1);
+	assert_int_equal(c->nflows, 0);
 	config_free(c);
 
 	c = load_ok("../../etc/demo.yaml");
