@@ -382,6 +382,7 @@ struct config_walk {
 	const struct config_node *set[CONFIG_NKEYS];	/* value nodes */
 	const struct config_node *seen_agent[CONFIG_NAGENT];
 	unsigned char		  bad[CONFIG_NKEYS];	/* invalid value */
+	const struct config_node *unknown;	/* the first unknown key */
 };
 
 static void	config_error_at(struct config_ctx *, int, int, const char *,
@@ -879,14 +880,21 @@ static void
 config_type_error(struct config_ctx *ctx, const struct config_key *k,
     const char *path, const struct config_node *v)
 {
-	char	*got, *names = NULL;
+	const char	*like;
+	char		*got, *names = NULL, *hint = NULL;
 
 	got = config_quote(v);
 	if (k->type == CONFIG_TYPE_ENUM)
 		names = conv_opts_join(k->values, ", ");
-	config_error(ctx, v, "key \"%s\": expected %s%s%s, got %s", path,
+	/* The agent's values are upper case, and compared as they are. */
+	if (k->type == CONFIG_TYPE_ENUM && v->type == CONFIG_NODE_SCALAR &&
+	    (like = conv_opts_case_hint(k->values, v->value)) != NULL)
+		xasprintf(&hint, " (values are case-sensitive: did you mean "
+		    "%s?)", like);
+	config_error(ctx, v, "key \"%s\": expected %s%s%s, got %s%s", path,
 	    config_expected(k), names != NULL ? " " : "",
-	    names != NULL ? names : "", got);
+	    names != NULL ? names : "", got, hint != NULL ? hint : "");
+	free(hint);
 	free(names);
 	free(got);
 }
@@ -1357,8 +1365,11 @@ config_walk_mapping(struct config_ctx *ctx, struct config_walk *w,
 			else
 				config_error(ctx, v, "key \"%s\": expected a "
 				    "mapping of %s.* keys", path, path);
-		} else
+		} else {
 			config_unknown(ctx, w->scope, path, key);
+			if (w->unknown == NULL)
+				w->unknown = key;
+		}
 		free(path);
 	}
 }
@@ -1747,14 +1758,27 @@ static void
 config_flow_finish(struct config_ctx *ctx, struct config_walk *w,
     struct config_flow *flow, const struct config_node *item)
 {
-	const struct config_node	*ks, *ds, *v;
+	const struct config_node	*ks, *ds, *v, *at;
+	char				*hint = NULL;
 	int				 fp, ki, di;
 
 	fp = config_index("filePattern");
 	ki = config_index("kinesisStream");
 	di = config_index("deliveryStream");
+	/*
+	 * A misspelled key is often why a required one is missing: the
+	 * missing key is then reported right after the unknown one (errors
+	 * are sorted by position, stably), cause before consequence.
+	 */
+	at = item;
+	if (w->unknown != NULL) {
+		at = w->unknown;
+		xasprintf(&hint, " (is \"%s\" meant to be it?)",
+		    w->unknown->value);
+	}
 	if (w->set[fp] == NULL && !w->bad[fp])
-		config_error(ctx, item, "flow has no filePattern");
+		config_error(ctx, at, "flow has no filePattern%s",
+		    hint != NULL ? hint : "");
 	ks = w->set[ki];
 	ds = w->set[di];
 	if (ds != NULL) {
@@ -1770,8 +1794,9 @@ config_flow_finish(struct config_ctx *ctx, struct config_walk *w,
 	} else if (ks != NULL)
 		flow->dest = CONFIG_DEST_KINESIS;
 	else if (!w->bad[ki] && !w->bad[di])
-		config_error(ctx, item, "flow has neither kinesisStream nor "
-		    "deliveryStream");
+		config_error(ctx, at, "flow has neither kinesisStream nor "
+		    "deliveryStream%s", hint != NULL ? hint : "");
+	free(hint);
 
 	if ((v = w->set[config_index("name")]) != NULL) {
 		flow->named = 1;
@@ -1909,19 +1934,17 @@ config_names(struct config_ctx *ctx)
 
 /* Checks that need the whole file. */
 static void
-config_finish(struct config_ctx *ctx, struct config_walk *w,
-    const struct config_node *root)
+config_finish(struct config_ctx *ctx, struct config_walk *w)
 {
 	struct config			*conf = ctx->conf;
 	const struct config_node	*id, *secret;
 	struct config_flow		*a, *b;
 	size_t				 i, j;
 
-	if (conf->nflows == 0 && !w->bad[config_index("flows")]) {
-		config_error(ctx, w->seen[config_index("flows")] != NULL ?
-		    w->seen[config_index("flows")] : root,
-		    "There are no flows configured");
-	}
+	/*
+	 * No flows is valid (the sample config has none): the daemon says
+	 * "no flows configured" and waits.
+	 */
 	id = w->set[config_index("awsAccessKeyId")];
 	secret = w->set[config_index("awsSecretAccessKey")];
 	if ((id == NULL) != (secret == NULL))
@@ -2029,7 +2052,7 @@ config_load(const char *path, char **errors)
 		    "a scalar");
 	else if (root != NULL)
 		config_walk_mapping(&ctx, w, root, NULL);
-	config_finish(&ctx, w, root);
+	config_finish(&ctx, w);
 
 out:
 	free(w);

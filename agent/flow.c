@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "config.h"
 #include "converter.h"
 #include "dest.h"
@@ -35,6 +36,7 @@
 
 #define FLOW_SEGMENT_BYTES	(64ULL * 1024 * 1024)
 #define FLOW_PIPE_BUF		(1024 * 1024)	/* -p reads and writes */
+#define FLOW_PIPE_NAMES_MAX	1024	/* -p nosuch: the flow names listed */
 #define FLOW_CONV_SLACK		(1024 * 1024)	/* see flow_conv_max */
 /* A flow's conversion buffer is freed after a record that grew it past this. */
 #define FLOW_OUT_KEEP		(256 * 1024)
@@ -598,6 +600,7 @@ static const struct config_flow *
 flow_pipe_find(const struct config *cfg, const char *name)
 {
 	const struct config_flow	*fc = NULL;
+	struct buf			 names;
 	size_t				 i;
 
 	/* Names are unique (config.c): an unnamed flow goes by its stream. */
@@ -615,9 +618,21 @@ flow_pipe_find(const struct config *cfg, const char *name)
 			return (NULL);
 		}
 	}
-	log_warnx("no flow named \"%s\" in %s (an unnamed flow goes by its "
-	    "stream)", name, cfg->path);
-	return (NULL);
+	if (fc == NULL && cfg->nflows == 0)
+		log_warnx("no flow named \"%s\": %s has no flows", name,
+		    cfg->path);
+	else if (fc == NULL) {
+		/* The names to choose from; a duplicate is listed twice. */
+		buf_init(&names, FLOW_PIPE_NAMES_MAX);
+		for (i = 0; i < cfg->nflows; i++)
+			buf_printf(&names, "%s%s", i > 0 ? ", " : "",
+			    cfg->flows[i].name);
+		log_warnx("no flow named \"%s\" in %s (an unnamed flow goes "
+		    "by its stream); its flows: %s%s", name, cfg->path,
+		    buf_cstr(&names), buf_has_failed(&names) ? "..." : "");
+		buf_free(&names);
+	}
+	return (fc);
 }
 
 /* Reads standard input to its end through the framer; 0 or -1. */

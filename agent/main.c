@@ -17,9 +17,8 @@
 #include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
+#include <sys/statvfs.h>
 #include <sys/epoll.h>
 #include <sys/file.h>
 
@@ -51,6 +50,7 @@
 #include "metrics.h"
 #include "prom.h"
 #include "region.h"
+#include "sdnotify.h"
 #include "state.h"
 #include "xmalloc.h"
 
@@ -64,6 +64,12 @@ struct args {
 	const char	*pipe_name;	/* -p */
 	int		 checkonly;	/* -n */
 	int		 verbose;
+};
+
+static const struct option sluiced_longopts[] = {
+	{ "help",	no_argument,	NULL,	'h' },
+	{ "version",	no_argument,	NULL,	'V' },
+	{ NULL,		0,		NULL,	0 }
 };
 
 /*
@@ -82,6 +88,7 @@ struct sluiced {
 	struct ctl	 *ctl;
 	struct state	 *state;	/* layout, orphans, refused flows */
 	struct prom	 *prom;		/* metrics.listen, or NULL */
+	struct sdnotify_watchdog *watchdog;
 	struct flow	**flows;
 	size_t		  nflows;
 	size_t		  max_open;	/* log files per flow */
@@ -99,40 +106,37 @@ struct sluiced {
 	_Atomic uint64_t  drain_deadline; /* for the delivery thread */
 };
 
+/*
+ * Prints the usage, with the built-in paths, to stdout for -h and --help
+ * (exit 0), or to stderr after a bad command line (exit 1).
+ */
 static __attribute__((noreturn)) void
-usage(void)
+usage(int asked)
 {
-	fprintf(stderr,
+	fprintf(asked ? stdout : stderr,
 	    "usage: sluiced [-nvV] [-c file]\n"
 	    "       sluiced [-c file] -p flow <input\n"
-	    "       sluiced -h config\n");
-	exit(1);
-}
-
-/* Tells systemd about our state (sd_notify(3) protocol, without libsystemd). */
-static void
-notify(const char *state)
-{
-	struct sockaddr_un	 sun;
-	const char		*path;
-	socklen_t		 len;
-	int			 fd;
-
-	if ((path = getenv("NOTIFY_SOCKET")) == NULL || *path == '\0')
-		return;
-	if (strlen(path) >= sizeof sun.sun_path)
-		return;
-	memset(&sun, 0, sizeof sun);
-	sun.sun_family = AF_UNIX;
-	memcpy(sun.sun_path, path, strlen(path));
-	if (sun.sun_path[0] == '@')
-		sun.sun_path[0] = '\0';		/* abstract namespace */
-	len = offsetof(struct sockaddr_un, sun_path) + strlen(path);
-	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
-		return;
-	(void)sendto(fd, state, strlen(state), MSG_NOSIGNAL,
-	    (struct sockaddr *)&sun, len);
-	close(fd);
+	    "       sluiced -h [config] | --help | --version\n");
+	if (!asked)
+		exit(1);
+	printf("\n"
+	    "  -c file    the configuration (default %s)\n"
+	    "  -n         check the configuration and exit\n"
+	    "  -p flow    run standard input through flow's converters to "
+	    "standard output\n"
+	    "  -v         log debugging messages too\n"
+	    "  -V, --version\n"
+	    "             print the version and exit\n"
+	    "  -h, --help print this help and exit\n"
+	    "  -h config  print every configuration key and exit\n"
+	    "\n"
+	    "Default paths (see sluiced(8)):\n"
+	    "  configuration   %s\n"
+	    "  stateDirectory  %s\n"
+	    "  controlSocket   %s\n",
+	    SLUICE_CONFIG_FILE, SLUICE_CONFIG_FILE, SLUICE_STATE_DIR,
+	    SLUICE_CONTROL_SOCKET);
+	exit(0);
 }
 
 /*
@@ -159,23 +163,23 @@ lock_state_directory(const char *dir)
 	return (lockfd);
 }
 
+/* -h alone is the usage; "-h config" (an operand, then) the key table. */
 static void
 parse_args(int argc, char *argv[], struct args *a)
 {
-	int	ch;
+	int	ch, help = 0;
 
 	memset(a, 0, sizeof *a);
 	a->conffile = SLUICE_CONFIG_FILE;
-	while ((ch = getopt(argc, argv, "c:h:np:vV")) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:hnp:vV", sluiced_longopts,
+	    NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			a->conffile = optarg;
 			break;
 		case 'h':
-			if (strcmp(optarg, "config") != 0)
-				usage();
-			config_print_help(stdout);
-			exit(0);
+			help = 1;
+			break;
 		case 'n':
 			a->checkonly = 1;
 			break;
@@ -189,11 +193,77 @@ parse_args(int argc, char *argv[], struct args *a)
 			printf("sluiced %s\n", SLUICE_VERSION);
 			exit(0);
 		default:
-			usage();
+			usage(0);
 		}
 	}
+	if (help && optind + 1 == argc && strcmp(argv[optind], "config") == 0) {
+		config_print_help(stdout);
+		exit(0);
+	}
+	if (help)
+		usage(optind == argc);
 	if (optind != argc)
-		usage();
+		usage(0);
+}
+
+/*
+ * Whether path is dir or under it.
+ */
+static int
+sluiced_path_is_under(const char *path, const char *dir)
+{
+	size_t	len = strlen(dir);
+
+	return (strncmp(path, dir, len) == 0 &&
+	    (path[len] == '\0' || path[len] == '/'));
+}
+
+/*
+ * One path sluiced must write (key's value), checked under systemd: the
+ * nearest directory of it that exists must be writable here, or sluiced
+ * could neither create nor use it.
+ */
+static void
+sluiced_check_unit_path(const char *key, const char *path, int is_dir)
+{
+	struct statvfs	 sv;
+	struct stat	 st;
+	char		*dir, *slash;
+
+	dir = xstrdup(path);
+	if (!is_dir && (slash = strrchr(dir, '/')) != NULL)
+		*(slash == dir ? slash + 1 : slash) = '\0';
+	while (stat(dir, &st) == -1 && (slash = strrchr(dir, '/')) != NULL)
+		*(slash == dir ? slash + 1 : slash) = '\0';
+	if ((statvfs(dir, &sv) == 0 && (sv.f_flag & ST_RDONLY)) ||
+	    access(dir, W_OK) == -1)
+		log_warnx("%s %s: %s is not writable under this unit (its "
+		    "ReadWritePaths= has %s and %s): add the path to "
+		    "ReadWritePaths= in a drop-in (systemctl edit sluiced; "
+		    "see sluiced(8), SYSTEMD)", key, path, dir,
+		    SLUICE_STATE_DIR, SLUICE_RUN_DIR);
+	free(dir);
+}
+
+/*
+ * Under systemd ($INVOCATION_ID), sluiced -n is the unit's ExecStartPre and
+ * runs in its sandbox (ProtectSystem=strict, ReadWritePaths=).  systemd
+ * cannot read the YAML, so a stateDirectory or controlSocket outside the
+ * unit's paths needs a drop-in: say so here rather than fail at start.
+ */
+static void
+sluiced_check_unit_paths(const struct config *cfg)
+{
+	const char	*s;
+
+	if ((s = getenv("INVOCATION_ID")) == NULL || *s == '\0')
+		return;
+	if (!sluiced_path_is_under(cfg->state_directory, SLUICE_STATE_DIR))
+		sluiced_check_unit_path("stateDirectory",
+		    cfg->state_directory, 1);
+	if (!sluiced_path_is_under(cfg->control_socket, SLUICE_RUN_DIR))
+		sluiced_check_unit_path("controlSocket", cfg->control_socket,
+		    0);
 }
 
 static void
@@ -204,6 +274,16 @@ signal_cb(int fd, uint32_t events, void *arg)
 
 	(void)events;
 	while (read(fd, &si, sizeof si) == (ssize_t)sizeof si) {
+		/*
+		 * A logrotate postrotate "kill -HUP" must not stop shipping:
+		 * until reload exists, SIGHUP changes nothing.
+		 */
+		if (si.ssi_signo == SIGHUP) {
+			log_warnx("received SIGHUP: reload is not supported "
+			    "yet; going on with the configuration read at "
+			    "start (restart sluiced to apply changes)");
+			continue;
+		}
 		log_info("received signal %d; shutting down",
 		    (int)si.ssi_signo);
 		if (sd->stop_ms == 0)
@@ -449,7 +529,9 @@ sluiced_init(struct sluiced *sd)
 	if (durable_mkdirs(sd->cfg->state_directory, 0750, &cause) == -1)
 		fatalx("%s", cause);
 	sd->lockfd = lock_state_directory(sd->cfg->state_directory);
-	if ((sd->creds = creds_create(sd->cfg, &cause)) == NULL)
+	/* A config with no flows sends nothing and needs no credentials. */
+	if (sd->cfg->nflows > 0 &&
+	    (sd->creds = creds_create(sd->cfg, &cause)) == NULL)
 		fatalx("credentials: %s", cause);
 	if ((sd->http = http_create(sd->delivery)) == NULL)
 		fatalx("cannot initialise HTTP client");
@@ -577,7 +659,8 @@ main(int argc, char *argv[])
 	}
 	if (args.checkonly) {
 		(void)region_resolve(sd.cfg, NULL, NULL);
-		printf("configuration OK\n");
+		sluiced_check_unit_paths(sd.cfg);
+		printf("%s: configuration OK\n", args.conffile);
 		config_free(sd.cfg);
 		return (0);
 	}
@@ -617,11 +700,16 @@ main(int argc, char *argv[])
 	log_info("started (version %s, config %s, %zu flow%s)",
 	    SLUICE_VERSION, args.conffile, sd.nflows,
 	    sd.nflows == 1 ? "" : "s");
-	notify("READY=1");
+	if (sd.nflows == 0)
+		log_info("no flows configured in %s: waiting", args.conffile);
+	sdnotify_send("READY=1");
+	/* On the ingest loop: if it stops turning, systemd restarts us. */
+	sd.watchdog = sdnotify_watchdog_start(sd.ingest);
 
 	loop_run(sd.ingest);
 
-	notify("STOPPING=1");
+	sdnotify_send("STOPPING=1");
+	sdnotify_watchdog_free(sd.watchdog);
 	sluiced_shutdown(&sd);
 	log_info("stopped");
 	return (0);

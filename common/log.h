@@ -2,7 +2,9 @@
  * log: one-line diagnostics for sluiced, sluicectl and the test tools.
  *
  * Messages go to stderr (the daemon runs in the foreground under systemd,
- * which timestamps them).  Each message is one line.  Name the flow and the
+ * which timestamps them).  Each message is one line.  When stderr is
+ * journald's stream ($JOURNAL_STREAM), each line starts with its syslog
+ * priority, "<4>" for a warning, which journald takes off and keeps.  Name the flow and the
  * file in the message: "flow=web file=/var/log/x.log: ...".
  */
 #ifndef LOG_H
@@ -12,7 +14,10 @@
 
 extern int log_verbose;
 
-/* Sets the program name printed in front of every message, and verbosity. */
+/*
+ * Sets the program name printed in front of every message, and verbosity,
+ * and looks whether stderr is journald's.
+ */
 void	log_init(const char *progname, int verbose);
 
 /* log_warn appends ": strerror(errno)"; log_warnx does not. */

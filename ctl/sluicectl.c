@@ -539,8 +539,10 @@ print_status(json_t *st)
 	printf("\n");
 
 	flows = json_object_get(st, "flows");
-	if (json_array_size(flows) == 0)
-		printf("no flows\n");
+	if (json_array_size(flows) == 0) {
+		printf("no flows configured\n");
+		return;
+	}
 	json_array_foreach(flows, i, flow) {
 		printf("\n");
 		if (json_is_object(flow))

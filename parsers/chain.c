@@ -63,7 +63,7 @@ chain_set_max(struct chain *c, size_t max)
 static void
 chain_unknown(const json_t *name, struct conv_report *r)
 {
-	const char	*list[CHAIN_MAX_CONVERTERS + 1];
+	const char	*list[CHAIN_MAX_CONVERTERS + 1], *hint;
 	char		*names, *got;
 	size_t		 i;
 
@@ -78,8 +78,12 @@ chain_unknown(const json_t *name, struct conv_report *r)
 	else
 		got = xstrdup(json_is_array(name) ? "a list" :
 		    json_is_object(name) ? "a mapping" : "a value");
+	hint = json_is_string(name) ? conv_opts_case_hint(list,
+	    json_string_value(name)) : NULL;
 	conv_opts_report(r, "optionName", "unknown optionName %s (expected "
-	    "one of %s)", got, names);
+	    "one of %s)%s%s%s", got, names,
+	    hint != NULL ? " (names are case-sensitive: did you mean " : "",
+	    hint != NULL ? hint : "", hint != NULL ? "?)" : "");
 	free(got);
 	free(names);
 }

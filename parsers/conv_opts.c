@@ -159,17 +159,22 @@ conv_opts_type_error(const struct converter_ops *ops,
     const struct conv_key *k, const char *what, const json_t *v,
     struct conv_report *r)
 {
-	char	*names = NULL, *got;
+	const char	*hint = NULL;
+	char		*names = NULL, *got;
 
 	if (k->values != NULL && (what != NULL ||
 	    k->type == CONV_KEY_ENUM || k->type == CONV_KEY_FLAGS))
 		names = conv_opts_join(k->values, ", ");
 	got = conv_opts_got(v);
+	if (names != NULL && json_is_string(v))
+		hint = conv_opts_case_hint(k->values, json_string_value(v));
 	conv_opts_report(r, k->name, "%s key \"%s\": %s%sexpected %s%s%s, "
-	    "got %s", ops->name, k->name, what != NULL ? what : "",
+	    "got %s%s%s%s", ops->name, k->name, what != NULL ? what : "",
 	    what != NULL ? ": " : "",
 	    what != NULL ? "one of" : conv_opts_expected[k->type],
-	    names != NULL ? " " : "", names != NULL ? names : "", got);
+	    names != NULL ? " " : "", names != NULL ? names : "", got,
+	    hint != NULL ? " (values are case-sensitive: did you mean " : "",
+	    hint != NULL ? hint : "", hint != NULL ? "?)" : "");
 	free(got);
 	free(names);
 }
@@ -183,6 +188,17 @@ conv_opts_lookup(const char *const *values, const char *s)
 		if (strcmp(values[i], s) == 0)
 			return (i);
 	return (-1);
+}
+
+const char *
+conv_opts_case_hint(const char *const *values, const char *s)
+{
+	size_t	i;
+
+	for (i = 0; values != NULL && values[i] != NULL; i++)
+		if (strcasecmp(values[i], s) == 0)
+			return (values[i]);
+	return (NULL);
 }
 
 /* An integer as the agent's readInt takes it from a string: "+5", "007". */

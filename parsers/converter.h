@@ -242,6 +242,12 @@ void	*conv_opts_create(const struct converter_ops *, const json_t *obj,
 int	conv_opts_parse_int(const char *s, int64_t *out);
 /* The index of s in values (NULL-terminated, case-sensitive), or -1. */
 int	conv_opts_lookup(const char *const *values, const char *s);
+/*
+ * The value of values that s spells in another case, for a hint ("did you
+ * mean START_OF_FILE?"): the agent compares them as they are.  NULL if
+ * none.
+ */
+const char *conv_opts_case_hint(const char *const *values, const char *s);
 int	conv_opts_parse_bool(const char *s, int *out);
 
 /*

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Installs what sluice needs to build and test, from Debian's archive and
-# npm.  Idempotent: it installs only what is missing.  Run as root.
+# npm (dpkg-dev and debhelper build the Debian package for
+# tests/regress/package.sh; systemd brings systemd-analyze for install.sh).  Idempotent: it installs only what is missing.  Run as root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 pkgs="build-essential autoconf automake pkg-config libyaml-dev
 libcurl4-openssl-dev libpcre2-dev libssl-dev libjansson-dev libcmocka-dev
 mandoc curl perl nodejs npm valgrind libclang-rt-14-dev clang
-python3 python3-prometheus-client openssl"
+python3 python3-prometheus-client openssl
+dpkg-dev debhelper dh-autoreconf fakeroot adduser systemd util-linux"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null |

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# The command lines: sluiced -n, -V, -h config, start-up failures, clean
-# stop on SIGTERM, and sluicectl status (people's and JSON) and its exit codes.
+# The command lines: sluiced -n, -V, --version, -h, --help, -h config, -p,
+# start-up failures, a config without flows, SIGHUP (not a stop), clean
+# stop on SIGTERM, and sluicectl status (people's and JSON) and its exit
+# codes.
 . "$(dirname "$0")/lib.sh"
 
 # No endpoint is reached here: config_head's is the discard port.
@@ -16,7 +18,7 @@ flows:
 YAML
 } >"$tmp/good.yaml"
 out=$("$SLUICED" -n -c "$tmp/good.yaml") || fail "-n rejected a good config"
-[ "$out" = "configuration OK" ] || fail "-n printed '$out'"
+[ "$out" = "$tmp/good.yaml: configuration OK" ] || fail "-n printed '$out'"
 
 # -n: bad YAML, an unknown key and a wrong type, each with file:line:column.
 printf 'flows: [\n  {filePattern: "/x"\n' >"$tmp/syntax.yaml"
@@ -71,17 +73,69 @@ for want in "5:28: key \"multiLineStartPattern\"" \
 	    fail "option error '$want' missing: $(cat "$tmp/err")"
 done
 
+# The sample config has no live flow, and its example flow, uncommented,
+# is valid.
+"$SLUICED" -n -c "$top_srcdir/etc/sluice.yaml" >/dev/null ||
+    fail "-n rejected etc/sluice.yaml"
+sed -e '/^#flows:/,$ s/^#//' -e "s|/var/log/nginx/|$tmp/logs/|" \
+    "$top_srcdir/etc/sluice.yaml" >"$tmp/example.yaml"
+printf 'stateDirectory: %s\n' "$tmp/state" >>"$tmp/example.yaml"
+grep -q '^  - filePattern:' "$tmp/example.yaml" || fail "no example flow"
+"$SLUICED" -n -c "$tmp/example.yaml" >/dev/null 2>"$tmp/err" ||
+    fail "the sample's example flow is invalid: $(cat "$tmp/err")"
+
+# A misspelled key comes before the missing key it causes; enum values and
+# converter names in the wrong case get a hint.
+cat >"$tmp/spell.yaml" <<YAML
+stateDirectory: $tmp/state
+flows:
+  - kinesisStream: s1
+    filePatern: $tmp/logs/*.log
+    initialPosition: start_of_file
+    dataProcessingOptions:
+      - optionName: logtojson
+YAML
+if "$SLUICED" -n -c "$tmp/spell.yaml" 2>"$tmp/err"; then
+	fail "-n accepted a misspelled key"
+fi
+grep -n . "$tmp/err" | grep -q '^1:.*unknown key "filePatern"' ||
+    fail "the misspelled key is not first: $(cat "$tmp/err")"
+grep -n . "$tmp/err" | grep -q '^2:.*flow has no filePattern (is "filePatern"' ||
+    fail "the missing key does not follow: $(cat "$tmp/err")"
+grep -qF 'got "start_of_file" (values are case-sensitive: did you mean START_OF_FILE?)' \
+    "$tmp/err" || fail "no case hint for initialPosition: $(cat "$tmp/err")"
+grep -qF 'did you mean LOGTOJSON?' "$tmp/err" ||
+    fail "no case hint for optionName: $(cat "$tmp/err")"
+
 # A missing file.
 if "$SLUICED" -n -c "$tmp/nope.yaml" 2>"$tmp/err"; then
 	fail "-n accepted a missing file"
 fi
 grep -q "nope.yaml" "$tmp/err" || fail "missing file not named"
 
-# -V and -h config.
-"$SLUICED" -V >"$tmp/out" || fail "-V exited non-zero"
-grep -q '^sluiced [0-9]' "$tmp/out" || fail "-V printed $(cat "$tmp/out")"
+# -V, --version, -h, --help and -h config; a bad option is a usage error.
+for v in -V --version; do
+	"$SLUICED" $v >"$tmp/out" || fail "$v exited non-zero"
+	grep -q '^sluiced [0-9]' "$tmp/out" || fail "$v printed $(cat "$tmp/out")"
+done
+for h in -h --help; do
+	"$SLUICED" $h >"$tmp/out" 2>"$tmp/err" || fail "$h exited non-zero"
+	grep -q '^usage: sluiced' "$tmp/out" || fail "$h printed $(cat "$tmp/out")"
+	grep -q '^  configuration   /' "$tmp/out" ||
+	    fail "$h lacks the default paths: $(cat "$tmp/out")"
+	[ ! -s "$tmp/err" ] || fail "$h wrote to stderr: $(cat "$tmp/err")"
+done
 "$SLUICED" -h config >"$tmp/out" || fail "-h config exited non-zero"
 grep -q 'filePattern' "$tmp/out" || fail "-h config lacks filePattern"
+for bad in -x --nope "-h nope"; do
+	set +e
+	# shellcheck disable=SC2086
+	"$SLUICED" $bad >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	set -e
+	[ "$rc" = 1 ] || fail "sluiced $bad exited $rc, want 1"
+	grep -q '^usage: sluiced' "$tmp/err" || fail "sluiced $bad: $(cat "$tmp/err")"
+done
 
 # -p picks a flow by its name, an unnamed flow by its stream, and refuses
 # a name that is not there or that two unnamed flows share.
@@ -110,7 +164,7 @@ out=$(printf 'x\n' | "$SLUICED" -c "$tmp/pick.yaml" -p web 2>/dev/null) ||
 out=$(printf 'x\n' | "$SLUICED" -c "$tmp/pick.yaml" -p s2 2>/dev/null) ||
     fail "-p s2 (an unnamed flow's stream) failed"
 [ "$out" = "x" ] || fail "-p s2 printed '$out'"
-for bad in "s1:no flow named \"s1\"" "nope:no flow named \"nope\"" \
+for bad in "s1:no flow named \"s1\"" "nope:its flows: web, s2, s3@" \
     "s3:more than one unnamed flow sends to \"s3\""; do
 	if printf 'x\n' | "$SLUICED" -c "$tmp/pick.yaml" -p "${bad%%:*}" \
 	    >/dev/null 2>"$tmp/err"; then
@@ -152,6 +206,61 @@ perl -e 'local $/; $_ = <STDIN>; exit(/"flows"\s*:\s*\[/ && /"filePattern"/ ? 0 
 if timeout 10 "$SLUICED" -c "$tmp/good.yaml" 2>"$tmp/err2"; then
 	fail "a second sluiced started on the same socket"
 fi
+# SIGHUP does not stop it (a logrotate postrotate sends one): it says that
+# reload is not supported yet, and status still answers.
+kill -HUP "$sluiced_pid"
+wait_for 10 grep -q "reload is not supported yet" "$tmp/sluiced.log" ||
+    fail "SIGHUP not logged"
+"$SLUICECTL" -s "$tmp/sluice.sock" status >/dev/null ||
+    fail "status failed after SIGHUP"
+kill -0 "$sluiced_pid" 2>/dev/null || fail "SIGHUP stopped sluiced"
 stop_sluiced
 grep -q "stopped" "$tmp/sluiced.log" || fail "no clean stop logged"
+
+# A config without flows (the installed sample has none) is valid: the
+# daemon starts without credentials, says so in the log and in status,
+# and waits.
+cat >"$tmp/noflows.yaml" <<YAML
+stateDirectory: $tmp/state0
+controlSocket: $tmp/sluice0.sock
+YAML
+out=$("$SLUICED" -n -c "$tmp/noflows.yaml") || fail "-n rejected a config without flows"
+[ "$out" = "$tmp/noflows.yaml: configuration OK" ] || fail "-n printed '$out'"
+: >"$tmp/sluiced.log"
+env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY "$SLUICED" \
+    -c "$tmp/noflows.yaml" >>"$tmp/sluiced.log" 2>&1 &
+sluiced_pid=$!
+bg_pids+=($sluiced_pid)
+wait_for 10 test -S "$tmp/sluice0.sock" || fail "no socket without flows"
+grep -q "no flows configured" "$tmp/sluiced.log" || fail "log lacks 'no flows configured'"
+"$SLUICECTL" -s "$tmp/sluice0.sock" status >"$tmp/status" || fail "status failed"
+grep -q "no flows configured" "$tmp/status" || fail "status: $(cat "$tmp/status")"
+stop_sluiced
+
+# Under systemd ($INVOCATION_ID), -n warns about a stateDirectory or
+# controlSocket that the unit would not let it write; it cannot tell
+# without systemd.  The unit's sandbox is played by a user who cannot
+# write there.
+mkdir -p "$tmp/ro"
+chmod 0755 "$tmp" "$tmp/ro"
+cat >"$tmp/ro/elsewhere.yaml" <<YAML
+stateDirectory: $tmp/ro/state
+controlSocket: $tmp/ro/run/sluice.sock
+YAML
+chmod 0644 "$tmp/ro/elsewhere.yaml"
+nobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"; }
+command -v setpriv >/dev/null || fail "setpriv (util-linux) is missing"
+if [ "$(id -u)" = 0 ]; then
+	INVOCATION_ID=test nobody "$SLUICED" -n -c "$tmp/ro/elsewhere.yaml" \
+	    >"$tmp/out" 2>"$tmp/err" || fail "-n failed: $(cat "$tmp/err")"
+	for key in stateDirectory controlSocket; do
+		grep -q "warning: $key $tmp/ro/.*ReadWritePaths=" "$tmp/err" ||
+		    fail "-n did not warn about $key: $(cat "$tmp/err")"
+	done
+	nobody "$SLUICED" -n -c "$tmp/ro/elsewhere.yaml" >"$tmp/out" 2>"$tmp/err" ||
+	    fail "-n failed: $(cat "$tmp/err")"
+	[ ! -s "$tmp/err" ] || fail "-n warned without systemd: $(cat "$tmp/err")"
+else
+	echo "cli: not root: the systemd path check is left out"
+fi
 echo "PASS: cli"

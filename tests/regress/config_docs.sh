@@ -10,7 +10,8 @@
 #
 #    In etc/sluice.yaml a key is a line "key:" or "#key:" (a commented-out
 #    key, no blank after the '#') at the top level (column 0) or at the
-#    level of a flow's keys (after four blanks, or after "  - ").  Dotted
+#    level of a flow's keys (after four blanks, or after "  - "), either
+#    of them maybe behind one more '#' (a commented-out example flow).  Dotted
 #    keys are written flat there.  Explanations are "# text", with a blank,
 #    and are not keys; nor is anything indented deeper, such as the items
 #    of a dataProcessingOptions example ("    #  - optionName: ...").
@@ -56,7 +57,7 @@ sed -n 's/^\.It Ic \([^ ]*\) Ar \([^ ]*\).*/\1 \2/p; t
     s/^\.It Ic \([^ ]*\).*/\1 (none)/p' "$man" >"$tmp/man.typed"
 cut -d ' ' -f 1 "$tmp/help.typed" >"$tmp/help.raw"
 cut -d ' ' -f 1 "$tmp/man.typed" >"$tmp/man.raw"
-sed -nE 's/^((    )|(  - ))?#?([A-Za-z][A-Za-z0-9.]*):([[:space:]].*)?$/\4/p' \
+sed -nE 's/^#?((    )|(  - ))?#?([A-Za-z][A-Za-z0-9.]*):([[:space:]].*)?$/\4/p' \
     "$sample" >"$tmp/sample.raw"
 
 for what in help man sample; do

@@ -181,7 +181,7 @@ AWS_EC2_METADATA_SERVICE_ENDPOINT="http://127.0.0.1:$(cat "$tmp/stalled.port")" 
 ms=$((($(date +%s%N) - t0) / 1000000))
 kill -CONT "$stalled"
 [ "$rc" = 0 ] || { cat "$tmp/check.err" >&2; fail "-n exited $rc"; }
-[ "$(cat "$tmp/check.out")" = "configuration OK" ] ||
+[ "$(cat "$tmp/check.out")" = "$tmp/check.yaml: configuration OK" ] ||
     fail "-n printed '$(cat "$tmp/check.out")'"
 [ "$ms" -lt 1000 ] || fail "-n took $ms ms against an IMDS that never answers"
 sleep 0.3

@@ -410,7 +410,8 @@ test_unknown_key(void **state)
 	    "(it is a flow key)\n"
 	    "config/unknown.yaml:7:5: unknown key \"filepatern\" in flow "
 	    "(did you mean \"filePattern\"?)\n"
-	    "config/unknown.yaml:7:5: flow has no filePattern\n"
+	    "config/unknown.yaml:7:5: flow has no filePattern (is "
+	    "\"filepatern\" meant to be it?)\n"
 	    "config/unknown.yaml:9:5: unknown key \"kinesis.region\" in flow "
 	    "(it is a top-level key)");
 	free(e);
@@ -427,7 +428,8 @@ test_wrong_type(void **state)
 	    "config/badtype.yaml:4:25: key \"maxBufferAgeMillis\": expected "
 	    "an integer (milliseconds), got \"abc\"\n"
 	    "config/badtype.yaml:5:22: key \"initialPosition\": expected one "
-	    "of END_OF_FILE, START_OF_FILE, got \"start_of_file\"\n"
+	    "of END_OF_FILE, START_OF_FILE, got \"start_of_file\" (values "
+	    "are case-sensitive: did you mean START_OF_FILE?)\n"
 	    "config/badtype.yaml:6:27: key \"maxBufferSizeRecords\": expected "
 	    "an integer, got a list\n"
 	    "config/badtype.yaml:7:17: key \"spool.maxBytes\": expected a "
@@ -618,13 +620,14 @@ test_duplicate_keys(void **state)
 static void
 test_no_flows(void **state)
 {
-	char	*e;
+	struct config	*c;
 
 	(void)state;
-	e = load_fail("config/noflows.yaml");
-	assert_string_equal(e,
-	    "config/noflows.yaml:3:1: There are no flows configured");
-	free(e);
+
+	/* Valid: the daemon starts, says so and waits (the sample config). */
+	c = load_ok("config/noflows.yaml");
+	assert_int_equal(c->nflows, 0);
+	config_free(c);
 }
 
 static void
@@ -797,8 +800,9 @@ test_samples(void **state)
 	struct config	*c;
 
 	(void)state;
+	/* The sample has no live flow (cli.sh checks its example flow). */
 	c = load_ok("../../etc/sluice.yaml");
-	assert_true(c->nflows >= 1);
+	assert_int_equal(c->nflows, 0);
 	config_free(c);
 
 	c = load_ok("../../etc/demo.yaml");
