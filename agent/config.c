@@ -204,6 +204,9 @@ static const struct config_key config_keys[] = {
 	{ "controlSocket", CONFIG_SCOPE_GLOBAL, CONFIG_TYPE_STRING,
 	  SLUICE_CONTROL_SOCKET, NULL, 0, 0, NULL, G(control_socket),
 	  CONFIG_F_ABSOLUTE|CONFIG_F_SOCKET, "Unix socket for sluicectl" },
+	{ "controlSocketGroup", CONFIG_SCOPE_GLOBAL, CONFIG_TYPE_STRING,
+	  NULL, "sluiced's group", 0, 0, NULL, G(control_socket_group), 0,
+	  "group whose members may run sluicectl's read-only commands" },
 	{ "spool.maxBytes", CONFIG_SCOPE_GLOBAL, CONFIG_TYPE_SIZE,
 	  "1GiB", NULL, MiB, PiB, NULL, G(spool_max_bytes), 0,
 	  "spool size; when full, reading pauses" },
@@ -2071,6 +2074,55 @@ out:
 	return (conf);
 }
 
+int
+config_peek(const char *path, const char *key, char **value, char **errors)
+{
+	struct config_ctx	 ctx;
+	struct config_node	*root = NULL;
+	const struct config_node *k, *v;
+	char			*buf = NULL;
+	size_t			 len = 0, i, where = 0;
+	int			 line, column, failed, rv = -1;
+
+	*value = NULL;
+	*errors = NULL;
+	memset(&ctx, 0, sizeof ctx);
+	ctx.path = path;
+	if ((buf = config_read(&ctx, &len)) == NULL)
+		goto out;
+	if (config_is_json(buf, len) &&
+	    config_strip_comments(buf, len, &where) != 0) {
+		config_offset_pos(buf, len, where, &line, &column);
+		config_error_pos(&ctx, line, column, "unterminated comment");
+		goto out;
+	}
+	root = config_parse(&ctx, buf, len, &failed);
+	if (failed)
+		goto out;
+	rv = 0;
+	if (root == NULL || root->type != CONFIG_NODE_MAPPING)
+		goto out;
+	for (i = 0; i + 1 < root->nchild; i += 2) {
+		k = root->child[i];
+		v = root->child[i + 1];
+		if (k->type == CONFIG_NODE_SCALAR &&
+		    strcmp(k->value, key) == 0 &&
+		    v->type == CONFIG_NODE_SCALAR && !config_node_is_unset(v)) {
+			*value = xstrdup(v->value);
+			rv = 1;
+		}
+	}
+out:
+	config_node_free(root);
+	free(buf);
+	if (ctx.nerrors != 0)
+		*errors = config_join_errors(&ctx);
+	for (i = 0; i < ctx.nerrors; i++)
+		free(ctx.errors[i].msg);
+	free(ctx.errors);
+	return (rv);
+}
+
 void
 config_free(struct config *conf)
 {
@@ -2098,6 +2150,7 @@ config_free(struct config *conf)
 	free(conf->aws_access_key_id);
 	free(conf->aws_secret_access_key);
 	free(conf->ca_file);
+	free(conf->control_socket_group);
 	free(conf->metrics_listen);
 	free(conf->user_agent);
 	free(conf->user_agent_override);

@@ -91,6 +91,7 @@ struct config {
 	char			*metrics_listen;	/* NULL: no endpoint */
 	char			*state_directory;	/* SLUICE_STATE_DIR */
 	char			*control_socket; /* SLUICE_CONTROL_SOCKET */
+	char			*control_socket_group;	/* NULL: our group */
 	int64_t			 spool_max_bytes;	/* spool.maxBytes */
 	enum config_fsync	 spool_fsync;		/* spool.fsync */
 	int64_t			 spool_fsync_interval_ms; /* spool.fsyncIntervalMillis */
@@ -112,6 +113,16 @@ struct config {
  * with both kinesisStream and deliveryStream) are logged with log_warnx.
  */
 struct config	*config_load(const char *path, char **errors);
+
+/*
+ * Reads one top-level string key (such as "controlSocket") from the file
+ * at path without checking the rest, for sluicectl, which only needs to
+ * find the socket.  Returns 1 with *value set (the caller frees it), 0
+ * when the key is absent or unset, or -1 with *errors set (the caller
+ * frees it) when the file cannot be read or parsed.
+ */
+int		 config_peek(const char *path, const char *key, char **value,
+		    char **errors);
 
 /* Frees a config from config_load; NULL is allowed. */
 void		 config_free(struct config *);

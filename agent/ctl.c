@@ -213,6 +213,36 @@ ctl_parse_version(const char *s)
 	return (strtol(s, NULL, 10));
 }
 
+int
+ctl_parse_request(char *line, size_t len, char **argv, int maxargs,
+    char **msg)
+{
+	char	*tok[CTL_TOKENS_MAX];
+	long	 version;
+	int	 n, i;
+
+	*msg = NULL;
+	n = ctl_tokenize(line, len, tok, CTL_TOKENS_MAX);
+	if (n < 3 || strcmp(tok[0], CTL_PROTO_MAGIC) != 0 ||
+	    (version = ctl_parse_version(tok[1])) == -1) {
+		xasprintf(msg, "malformed request (expected \"%s <version> "
+		    "<command>\")", CTL_PROTO_MAGIC);
+		return (-1);
+	}
+	if (version != CTL_PROTO_VERSION) {
+		xasprintf(msg, "protocol version mismatch: client %ld, "
+		    "server %d", version, CTL_PROTO_VERSION);
+		return (-1);
+	}
+	if (n - 2 > maxargs) {
+		xasprintf(msg, "too many arguments");
+		return (-1);
+	}
+	for (i = 2; i < n; i++)
+		argv[i - 2] = tok[i];
+	return (n - 2);
+}
+
 /*
  * Runs the request in line (len bytes in the client's buffer, its newline
  * replaced by NUL) and returns the reply document (malloc'd, no newline).
@@ -223,26 +253,16 @@ ctl_dispatch(struct ctl_client *cl, char *line, size_t len)
 	const struct ctl_command	*cmd;
 	char				*tok[CTL_TOKENS_MAX];
 	char				*reply, *cause = NULL, *msg = NULL;
-	long				 version;
 	int				 n;
 
-	n = ctl_tokenize(line, len, tok, CTL_TOKENS_MAX);
-	if (n < 3 || strcmp(tok[0], CTL_PROTO_MAGIC) != 0 ||
-	    (version = ctl_parse_version(tok[1])) == -1) {
-		xasprintf(&msg, "malformed request (expected \"%s <version> "
-		    "<command>\")", CTL_PROTO_MAGIC);
+	if ((n = ctl_parse_request(line, len, tok, CTL_TOKENS_MAX,
+	    &msg)) == -1)
 		goto error;
-	}
-	if (version != CTL_PROTO_VERSION) {
-		xasprintf(&msg, "protocol version mismatch: client %ld, "
-		    "server %d", version, CTL_PROTO_VERSION);
-		goto error;
-	}
 	for (cmd = ctl_commands; cmd->name != NULL; cmd++)
-		if (strcmp(cmd->name, tok[2]) == 0)
+		if (strcmp(cmd->name, tok[0]) == 0)
 			break;
 	if (cmd->name == NULL) {
-		xasprintf(&msg, "unknown command \"%s\"", tok[2]);
+		xasprintf(&msg, "unknown command \"%s\"", tok[0]);
 		goto error;
 	}
 	if (!ctl_peer_is_allowed(cmd->flags, cl->uid, cl->ctl->uid)) {
@@ -252,7 +272,7 @@ ctl_dispatch(struct ctl_client *cl, char *line, size_t len)
 	}
 	log_debug("control: pid %ld uid %ld: %s", (long)cl->pid,
 	    (long)cl->uid, cmd->name);
-	if ((reply = cmd->fn(cl->ctl, n - 3, tok + 3, &cause)) != NULL)
+	if ((reply = cmd->fn(cl->ctl, n - 1, tok + 1, &cause)) != NULL)
 		return (reply);
 	msg = cause;
 error:
@@ -632,6 +652,17 @@ fail:
 	free(c->path);
 	free(c);
 	return (NULL);
+}
+
+int
+ctl_set_group(struct ctl *c, gid_t gid, char **cause)
+{
+	if (chown(c->path, (uid_t)-1, gid) == -1) {
+		xasprintf(cause, "chown %s to group %lu: %s", c->path,
+		    (unsigned long)gid, strerror(errno));
+		return (-1);
+	}
+	return (0);
 }
 
 void

@@ -65,11 +65,27 @@ struct ctl	*ctl_open(struct loop *, const char *socket_path,
 void		 ctl_set_state(struct ctl *, ctl_state_fn fn, void *arg);
 
 /*
+ * Gives the socket to group gid (controlSocketGroup), whose members may
+ * then run the read-only commands.  Returns 0, or -1 with *cause set.
+ */
+int		 ctl_set_group(struct ctl *, gid_t gid, char **cause);
+
+/*
  * Disconnects every client, stops listening and unlinks the socket if it
  * is still the one ctl_open created.  Call it on the loop's thread or
  * after the loop stopped.  NULL is accepted.
  */
 void		 ctl_close(struct ctl *);
+
+/*
+ * Parses one request (line is len bytes, NUL-terminated, without its
+ * newline; it is split in place): checks the magic and the version, and
+ * sets argv[0] to the command and the rest to its arguments.  Returns the
+ * number of them (at least 1), or -1 with *msg set (the caller frees it)
+ * to the error the client is told.  Exposed for the fuzzer.
+ */
+int		 ctl_parse_request(char *line, size_t len, char **argv,
+		    int maxargs, char **msg);
 
 /*
  * Returns 1 if a peer with uid peer_uid may run a command with the given

@@ -23,6 +23,7 @@
 #include <sys/file.h>
 
 #include <errno.h>
+#include <grp.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <jansson.h>
@@ -89,6 +90,7 @@ struct sluiced {
 	struct state	 *state;	/* layout, orphans, refused flows */
 	struct prom	 *prom;		/* metrics.listen, or NULL */
 	struct sdnotify_watchdog *watchdog;
+	gid_t		  socket_gid;	/* controlSocketGroup's */
 	struct flow	**flows;
 	size_t		  nflows;
 	size_t		  max_open;	/* log files per flow */
@@ -380,6 +382,8 @@ status_cb(void *arg)
 		return (s);
 	free(s);
 	state_status(sd->state, o);
+	json_object_set_new(o, "sluicedVersion", json_string(SLUICE_VERSION));
+	json_object_set_new(o, "configFile", json_string(sd->cfg->path));
 	s = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
 	return (s);
@@ -538,6 +542,36 @@ sluiced_init(struct sluiced *sd)
 	sluiced_http_options(sd);
 }
 
+/*
+ * Looks controlSocketGroup up, by name or number.  Returns 0, or -1 after
+ * saying what is wrong.
+ */
+static int
+sluiced_socket_group(const struct config *cfg, gid_t *gid)
+{
+	const char	*name = cfg->control_socket_group;
+	struct group	*gr;
+	char		*end;
+	unsigned long	 n;
+
+	if (name == NULL)
+		return (0);
+	if ((gr = getgrnam(name)) != NULL) {
+		*gid = gr->gr_gid;
+		return (0);
+	}
+	errno = 0;
+	n = strtoul(name, &end, 10);
+	if (*name != '\0' && *end == '\0' && errno == 0 &&
+	    n < (unsigned long)(gid_t)-1) {
+		*gid = (gid_t)n;
+		return (0);
+	}
+	fprintf(stderr, "%s: controlSocketGroup: no group \"%s\" on this "
+	    "machine\n", cfg->path, name);
+	return (-1);
+}
+
 /* What the flows share, as flow_create and flow_pipe take it. */
 static void
 sluiced_env(struct sluiced *sd, struct flow_env *env)
@@ -657,6 +691,10 @@ main(int argc, char *argv[])
 		free(errors);
 		return (1);
 	}
+	if (sluiced_socket_group(sd.cfg, &sd.socket_gid) == -1) {
+		config_free(sd.cfg);
+		return (1);
+	}
 	if (args.checkonly) {
 		(void)region_resolve(sd.cfg, NULL, NULL);
 		sluiced_check_unit_paths(sd.cfg);
@@ -683,6 +721,9 @@ main(int argc, char *argv[])
 	if ((sd.ctl = ctl_open(sd.delivery, sd.cfg->control_socket,
 	    status_cb, &sd, &cause)) == NULL)
 		fatalx("control socket: %s", cause);
+	if (sd.cfg->control_socket_group != NULL &&
+	    ctl_set_group(sd.ctl, sd.socket_gid, &cause) == -1)
+		fatalx("controlSocketGroup: %s", cause);
 	ctl_set_state(sd.ctl, state_ctl, sd.state);
 	/* Shipping matters more than its metrics: a busy port is logged. */
 	if (sd.cfg->metrics_listen != NULL && (sd.prom = prom_open(sd.delivery,

@@ -3,8 +3,11 @@
  * socket (protocol in ctl_proto.h) and prints the answer for people, or
  * as JSON with -j.  Like OpenSMTPD's smtpctl, it is a table of commands
  * mapped to small handlers.  Exit codes are part of the interface and are
- * documented in sluicectl(8): 0 success, 1 an error answer or bad usage,
- * 2 the daemon could not be reached.
+ * documented in sluicectl(8): 0 success, 1 an error answer, 2 the daemon
+ * could not be reached, 64 (EX_USAGE) bad usage.
+ *
+ * The socket is the first of: -s, $SLUICE_SOCKET, the controlSocket of
+ * the config (-c, else the installed default), the built-in default.
  */
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -18,16 +21,26 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "ctl_proto.h"
 #include "fmt.h"
 #include "log.h"
 #include "xmalloc.h"
 
-#define EXIT_ANSWER		1	/* error answer, bad usage */
+#define EXIT_ANSWER		1	/* error answer */
 #define EXIT_UNREACHABLE	2	/* no daemon to talk to */
+#define EXIT_USAGE		EX_USAGE /* 64: bad usage */
+
+#ifndef SLUICE_VERSION
+#define SLUICE_VERSION		"unknown"
+#endif
+
+/* -j before the command: every command prints JSON. */
+static int	json_all;
 
 /* How long to wait for the daemon's whole reply. */
 #define SLUICECTL_TIMEOUT_MS	10000
@@ -42,15 +55,21 @@ struct sluicectl_cmd {
 static int	cmd_status(const char *, int, char **);
 static int	cmd_files(const char *, int, char **);
 static int	cmd_state(const char *, int, char **);
+static int	cmd_flows(const char *, int, char **);
+static int	cmd_version(const char *, int, char **);
 
 static const struct sluicectl_cmd commands[] = {
 	{ "status", "[-j]", "show flows, tailed files and delivery counters",
 	    cmd_status },
 	{ "files", "[-j]", "list each flow's files, and what cannot be read",
 	    cmd_files },
+	{ "flows", "[-j]", "list the flows: destination, files, spool",
+	    cmd_flows },
 	{ "state", "[-j] [adopt OLD NEW | discard OLD]",
 	    "list state no flow claims; move it into a flow, or remove it",
 	    cmd_state },
+	{ "version", "[-j]", "print sluicectl's and sluiced's versions",
+	    cmd_version },
 	{ NULL, NULL, NULL, NULL }
 };
 
@@ -59,8 +78,8 @@ usage(FILE *f)
 {
 	const struct sluicectl_cmd	*c;
 
-	fprintf(f, "usage: sluicectl [-h] [-s socket] command [argument ...]"
-	    "\ncommands:\n");
+	fprintf(f, "usage: sluicectl [-hj] [-c config] [-s socket] "
+	    "[command [argument ...]]\ncommands (status when none):\n");
 	for (c = commands; c->name != NULL; c++) {
 		if (strlen(c->args) > 8)	/* its help on a line of its own */
 			fprintf(f, "  %-6s %s\n  %-6s %-8s %s\n", c->name,
@@ -565,7 +584,7 @@ cmd_args_json(int argc, char **argv, int *json)
 {
 	int	ch;
 
-	*json = 0;
+	*json = json_all;
 	opterr = 0;
 	while ((ch = getopt(argc, argv, "+j")) != -1) {
 		switch (ch) {
@@ -592,7 +611,7 @@ cmd_status(const char *path, int argc, char **argv)
 	int	 json, rc;
 
 	if (cmd_args_json(argc, argv, &json) == -1)
-		return (EXIT_ANSWER);
+		return (EXIT_USAGE);
 	if ((rc = sluicectl_request(path, CTL_CMD_STATUS, &st)) != 0)
 		return (rc);
 	if (json) {
@@ -618,7 +637,7 @@ cmd_files(const char *path, int argc, char **argv)
 	int	 json, rc;
 
 	if (cmd_args_json(argc, argv, &json) == -1)
-		return (EXIT_ANSWER);
+		return (EXIT_USAGE);
 	if ((rc = sluicectl_request(path, CTL_CMD_STATUS, &st)) != 0)
 		return (rc);
 	flows = json_object_get(st, "flows");
@@ -669,14 +688,14 @@ cmd_state(const char *path, int argc, char **argv)
 {
 	json_t	*st;
 	char	*req = NULL, r[32], *name, *into, *p;
-	int	 json = 0, ch, rc, i;
+	int	 json = json_all, ch, rc, i;
 
 	opterr = 0;
 	while ((ch = getopt(argc, argv, "+j")) != -1) {
 		if (ch != 'j') {
 			warnx("%s: unknown option -%c", argv[0], optopt);
 			usage(stderr);
-			return (EXIT_ANSWER);
+			return (EXIT_USAGE);
 		}
 		json = 1;
 	}
@@ -693,7 +712,7 @@ cmd_state(const char *path, int argc, char **argv)
 			    strpbrk(argv[i], " \t\n") != NULL) {
 				warnx("bad state name \"%s\"", argv[i]);
 				free(req);
-				return (EXIT_ANSWER);
+				return (EXIT_USAGE);
 			}
 			xasprintf(&p, "%s %s", req, argv[i]);
 			free(req);
@@ -701,7 +720,7 @@ cmd_state(const char *path, int argc, char **argv)
 		}
 	} else {
 		usage(stderr);
-		return (EXIT_ANSWER);
+		return (EXIT_USAGE);
 	}
 	rc = sluicectl_request(path, req, &st);
 	free(req);
@@ -732,33 +751,188 @@ cmd_state(const char *path, int argc, char **argv)
 	return (0);
 }
 
+/*
+ * flows: one line per flow, problems first.  With -j, {"flows": [{"name",
+ * "destination", "stream", "filePattern", "filesOpen", "spoolBytes",
+ * "lastError"}]}.
+ */
+static int
+cmd_flows(const char *path, int argc, char **argv)
+{
+	static const char *const keys[] = {
+		"name", "destination", "stream", "filePattern", "filesOpen",
+		"spoolBytes", "lastError", NULL
+	};
+	json_t		*st, *flow, *out, *oflows, *o;
+	char		*name, *dest, *stream, *pattern, *err;
+	char		 b1[32], b2[FMT_BYTES_MAX];
+	const char	*const *k;
+	size_t		 i;
+	int		 json, rc;
+
+	if (cmd_args_json(argc, argv, &json) == -1)
+		return (EXIT_USAGE);
+	if ((rc = sluicectl_request(path, CTL_CMD_STATUS, &st)) != 0)
+		return (rc);
+	out = json_object();
+	oflows = json_array();
+	json_array_foreach(json_object_get(st, "flows"), i, flow) {
+		if (!json_is_object(flow))
+			continue;
+		if (json) {
+			o = json_object();
+			for (k = keys; *k != NULL; k++)
+				if (json_object_get(flow, *k) != NULL)
+					json_object_set(o, *k,
+					    json_object_get(flow, *k));
+			json_array_append_new(oflows, o);
+			continue;
+		}
+		name = get_string(flow, "name", "?");
+		dest = get_string(flow, "destination", "?");
+		stream = get_string(flow, "stream", "?");
+		pattern = get_string(flow, "filePattern", "?");
+		err = get_string(flow, "lastError", NULL);
+		printf("%s  %s:%s  %s  (%s files open, %s not yet sent)%s%s\n",
+		    name, dest, stream, pattern,
+		    show_count(b1, sizeof b1, flow, "filesOpen"),
+		    show_bytes(b2, sizeof b2, flow, "spoolBytes"),
+		    err != NULL ? "  last error: " : "", err != NULL ? err : "");
+		free(err);
+		free(pattern);
+		free(stream);
+		free(dest);
+		free(name);
+	}
+	if (json) {
+		json_object_set_new(out, "flows", oflows);
+		if (json_dumpf(out, stdout, JSON_COMPACT) == 0)
+			putchar('\n');
+	} else {
+		if (json_array_size(json_object_get(st, "flows")) == 0)
+			printf("no flows\n");
+		json_decref(oflows);
+	}
+	json_decref(out);
+	json_decref(st);
+	return (0);
+}
+
+/*
+ * version: sluicectl's, then the daemon's with its pid, uptime and
+ * config.  With -j, {"sluicectl", "sluiced", "pid", "uptimeSeconds",
+ * "configFile", "protocol"}.  A daemon that cannot be reached still gets
+ * sluicectl's version printed, and exit status 2.
+ */
+static int
+cmd_version(const char *path, int argc, char **argv)
+{
+	json_t	*st = NULL, *out;
+	char	*v, *conf, b[32], up[FMT_DURATION_MAX];
+	int64_t	 secs;
+	int	 json, rc;
+
+	if (cmd_args_json(argc, argv, &json) == -1)
+		return (EXIT_USAGE);
+	rc = sluicectl_request(path, CTL_CMD_STATUS, &st);
+	if (json) {
+		out = json_pack("{s:s,s:i}", "sluicectl", SLUICE_VERSION,
+		    "protocol", CTL_PROTO_VERSION);
+		if (st != NULL) {
+			json_object_set(out, "sluiced",
+			    json_object_get(st, "sluicedVersion"));
+			json_object_set(out, "pid", json_object_get(st, "pid"));
+			json_object_set(out, "uptimeSeconds",
+			    json_object_get(st, "uptimeSeconds"));
+			json_object_set(out, "configFile",
+			    json_object_get(st, "configFile"));
+		}
+		if (json_dumpf(out, stdout, JSON_COMPACT) == 0)
+			putchar('\n');
+		json_decref(out);
+	} else {
+		printf("sluicectl %s (control protocol %d)\n", SLUICE_VERSION,
+		    CTL_PROTO_VERSION);
+		if (st != NULL) {
+			v = get_string(st, "sluicedVersion", "?");
+			conf = get_string(st, "configFile", "?");
+			printf("sluiced %s, pid %s", v,
+			    show_count(b, sizeof b, st, "pid"));
+			if ((secs = get_count(st, "uptimeSeconds")) != -1)
+				printf(", up %s", fmt_duration(up, sizeof up,
+				    secs));
+			printf(", config %s\n", conf);
+			free(conf);
+			free(v);
+		}
+	}
+	json_decref(st);
+	return (rc);
+}
+
+/*
+ * The socket: -s, else $SLUICE_SOCKET, else the config's controlSocket
+ * (-c, else the installed config when it can be read), else the built-in
+ * default.  An explicit -c that cannot be read is reported.
+ */
+static char *
+sluicectl_socket(const char *sflag, const char *cflag)
+{
+	const char	*env, *conf;
+	char		*v = NULL, *errors = NULL;
+
+	if (sflag != NULL)
+		return (xstrdup(sflag));
+	if ((env = getenv("SLUICE_SOCKET")) != NULL && *env != '\0')
+		return (xstrdup(env));
+	conf = cflag != NULL ? cflag : SLUICE_CONFIG_FILE;
+	switch (config_peek(conf, "controlSocket", &v, &errors)) {
+	case 1:
+		return (v);
+	case -1:
+		if (cflag != NULL)
+			warnx("%s (using %s)", errors, SLUICE_CONTROL_SOCKET);
+		free(errors);
+		break;
+	}
+	return (xstrdup(SLUICE_CONTROL_SOCKET));
+}
+
 int
 main(int argc, char **argv)
 {
 	const struct sluicectl_cmd	*c;
-	const char			*path = SLUICE_CONTROL_SOCKET;
+	const char			*sflag = NULL, *cflag = NULL;
+	static char			 status[] = "status";
+	char				*path, *dflt[] = { status, NULL };
 	int				 ch, rc;
 
 	log_init("sluicectl", 0);
 	/* "+": options after the command belong to the command. */
-	while ((ch = getopt(argc, argv, "+hs:")) != -1) {
+	while ((ch = getopt(argc, argv, "+c:hjs:")) != -1) {
 		switch (ch) {
+		case 'c':
+			cflag = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return (0);
+		case 'j':
+			json_all = 1;
+			break;
 		case 's':
-			path = optarg;
+			sflag = optarg;
 			break;
 		default:
 			usage(stderr);
-			return (EXIT_ANSWER);
+			return (EXIT_USAGE);
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (argc == 0) {
-		usage(stderr);
-		return (EXIT_ANSWER);
+		argc = 1;
+		argv = dflt;
 	}
 	for (c = commands; c->name != NULL; c++)
 		if (strcmp(c->name, argv[0]) == 0)
@@ -766,10 +940,12 @@ main(int argc, char **argv)
 	if (c->name == NULL) {
 		warnx("unknown command \"%s\"", argv[0]);
 		usage(stderr);
-		return (EXIT_ANSWER);
+		return (EXIT_USAGE);
 	}
+	path = sluicectl_socket(sflag, cflag);
 	optind = 1;
 	rc = c->fn(path, argc, argv);
+	free(path);
 	if (fflush(stdout) == EOF || ferror(stdout)) {
 		warn("stdout");
 		return (EXIT_ANSWER);

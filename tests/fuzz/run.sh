@@ -15,7 +15,8 @@
 # (fuzz_converter.c), fuzz_options (Java regexes through jregex, and
 # option objects through every converter's create), and
 # fuzz_addec2metadata for ADDEC2METADATA (also agent/imds.c's DescribeTags
-# parser), which starts tests/fakeimds/fakeimds on 127.0.0.1.
+# parser), which starts tests/fakeimds/fakeimds on 127.0.0.1, and fuzz_ctl
+# (the control socket's request parser, agent/ctl.c).
 # The build directory is $FUZZ_BUILD (default build-fuzz at the top of the
 # tree).  Crash inputs are kept in $FUZZ_OUT (default: a temp dir,
 # printed), and a crash is replayed with:
@@ -59,7 +60,13 @@ targets=$(make -s --no-print-directory -C "$build" fuzz-list |
 
 # Seeds: each case's input, behind the option bytes the targets expect.
 seeds="$out/seeds"
-mkdir -p "$seeds/framer" "$seeds/converter" "$seeds/ec2" "$seeds/options"
+mkdir -p "$seeds/framer" "$seeds/converter" "$seeds/ec2" "$seeds/options" \
+    "$seeds/ctl"
+# fuzz_ctl: request lines as sluicectl sends them, and broken ones.
+printf 'SLUICECTL 1 status' >"$seeds/ctl/status"
+printf 'SLUICECTL 1 adopt old new' >"$seeds/ctl/adopt"
+printf 'SLUICECTL 2 state' >"$seeds/ctl/version"
+printf 'SLUICECTL  1 x\001 ' >"$seeds/ctl/bad"
 printf 'multi\n2024-01-01 a\n  at b\n2024-01-02 c\nno newline' \
     >"$out/builtin.input"
 {
@@ -112,6 +119,7 @@ printf '\201{"\303\251":"\377\376","metadataTimestamp":0}' \
 printf '\002<DescribeTagsResponse><tagSet/></DescribeTagsResponse>' \
     >"$seeds/ec2/tags-empty"
 
+# fuzz_ctl: a control request line (seeds above).
 # fuzz_options: a selector byte, a Java pattern or an option object, a
 # NUL, a line.  Patterns as find, lookingAt and matches; objects for each
 # converter (selector 0x80 + its place in fuzz_options.c's list).
@@ -154,6 +162,7 @@ run() {		# name
 	fuzz_framer) seed=$seeds/framer ;;
 	fuzz_addec2metadata) seed=$seeds/ec2 ;;
 	fuzz_options) seed=$seeds/options ;;
+	fuzz_ctl) seed=$seeds/ctl ;;
 	*) seed=$seeds/converter ;;
 	esac
 	mkdir -p "$out/corpus-$name"
