@@ -334,6 +334,9 @@ flow_create(const struct flow_env *env, const struct config_flow *fc,
 	tp.close_inactive_ms = (uint64_t)fc->close_inactive_ms;
 	tp.rotated_quiet_ms = (uint64_t)fc->rotated_quiet_ms;
 	tp.max_rotated = (size_t)fc->max_open_rotated;
+	tp.poll = fc->watch_mode == CONFIG_WATCH_POLL;
+	tp.poll_ms = (uint64_t)fc->poll_interval_ms;
+	tp.summary_ms = (uint64_t)env->cfg->status_period_s * 1000;
 	if ((fl->tailer = tailer_create(env->ingest, &tp, cause)) == NULL)
 		goto fail;
 	fl->sender = sender_create(env->delivery, env->http, env->cfg, fc,
@@ -370,6 +373,9 @@ flow_metrics(struct flow *fl)
 void
 flow_stop(struct flow *fl)
 {
+	/* Before the sync: their records join the spool, then checkpoints. */
+	tailer_drain_deleted(fl->tailer, loop_now_ms() +
+	    (uint64_t)fl->cfg->shutdown_timeout_ms);
 	fl->unsynced = 1;
 	flow_sync(fl);
 	sender_shutdown(fl->sender);

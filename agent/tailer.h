@@ -61,6 +61,9 @@ struct tailer_params {
 	uint64_t	 close_inactive_ms; /* closeInactiveMillis */
 	uint64_t	 rotated_quiet_ms; /* rotatedFileQuietMillis */
 	size_t		 max_rotated;	/* maxOpenRotatedFiles; 0: no cap */
+	int		 poll;		/* watchMode poll: no inotify */
+	uint64_t	 poll_ms;	/* pollIntervalMillis */
+	uint64_t	 summary_ms;	/* statusReportingPeriodSeconds */
 };
 
 /*
@@ -81,6 +84,18 @@ struct tailer	*tailer_create(struct loop *, const struct tailer_params *,
  * cannot take them.
  */
 void		 tailer_start(struct tailer *);
+
+/*
+ * At a stop, once the loop no longer runs: reads every file that is
+ * deleted but still held open to its end, through the emit callback, in
+ * bounded turns, waiting for the spool to make room (the delivery thread
+ * still sends), until deadline_ms (loop_now_ms time).  Its bytes cannot
+ * be found again once the descriptor closes: what is left is counted in
+ * bytesLost and logged.  The files are finished either way, saved by the
+ * next tailer_checkpoint.  Returns 0 if every deleted file was read to
+ * its end, -1 if bytes were lost.
+ */
+int		 tailer_drain_deleted(struct tailer *, uint64_t deadline_ms);
 
 /* Closes every file and frees the tailer.  Does not checkpoint. */
 void		 tailer_free(struct tailer *);
