@@ -2330,9 +2330,9 @@ tailer_drain_deleted(struct tailer *t, uint64_t deadline_ms)
 		tailer_file_free(f);
 	}
 	if (n > 0)
-		log_info("flow=%s: %zu deleted files read at the stop, %zu "
-		    "not to their end (%llu bytes lost)", t->flow, n, nlost,
-		    (unsigned long long)total);
+		log_info("flow=%s: %zu deleted file%s read at the stop, %zu "
+		    "not to the end (%llu bytes lost)", t->flow, n,
+		    n == 1 ? "" : "s", nlost, (unsigned long long)total);
 	return (nlost > 0 ? -1 : 0);
 }
 
