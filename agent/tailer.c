@@ -1672,8 +1672,8 @@ tailer_scan(struct tailer *t)
 {
 	struct tailer_file	*f, **pp;
 	glob_t			 g;
-	uint64_t		 now;
-	size_t			 i;
+	uint64_t		 now, start = loop_now_ms();
+	size_t			 i, nfiles = 0;
 	int			 rv;
 
 	t->nofd_now = 0;
@@ -1712,6 +1712,7 @@ tailer_scan(struct tailer *t)
 			continue;
 		}
 		pp = &f->next;
+		nfiles++;
 	}
 	if (!t->nofd_now) {
 		tailer_nofd_end(t);
@@ -1720,6 +1721,8 @@ tailer_scan(struct tailer *t)
 	}
 	tailer_log_unreadable(t, now);
 	tailer_publish(t);
+	log_debug("flow=%s: scan of %zu files took %llu ms", t->flow, nfiles,
+	    (unsigned long long)(loop_now_ms() - start));
 }
 
 /* Arms the multi-line flush timer for f's pending record, if sooner. */

@@ -3,11 +3,14 @@
  *
  * Discovery is glob(3) (globs may stand in the directory part too) plus
  * inotify on each directory involved; a rescan every few seconds reconciles
- * anything inotify missed, and if inotify cannot be had the tailer polls.
+ * anything inotify missed.  With watchMode poll (NFS, FUSE), or if inotify
+ * cannot be had, the tailer polls instead: a scan every interval looks at
+ * every file.
  * Each file is known by (device, inode) and keeps its open descriptor, so a
  * file that is renamed or deleted while unread bytes remain is read to its
  * end first (README.md, invariant 4).  A file truncated in place restarts at
- * offset 0 and the bytes it lost are counted.
+ * offset 0 and the bytes it lost are counted: it is shorter than the
+ * offset, or its first bytes or the last bytes read changed.
  *
  * Descriptors are bounded (max_open): a file found when the tailer holds
  * that many waits for one, in turn, and is never skipped; files read to
