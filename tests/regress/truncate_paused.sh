@@ -89,12 +89,14 @@ gen old 30000 | grep '^old ' | sort >"$tmp/old"
 grep '^old ' "$tmp/got" | sort -u >"$tmp/got.old"
 old_lost=$(comm -23 "$tmp/old" "$tmp/got.old" | wc -c)
 echo "new lines: $(wc -l <"$tmp/want"), records received:" \
-    "$(wc -l <"$tmp/got"), duplicates: $dups (the banner is in both files), new lines missing: $missing;" \
+    "$(wc -l <"$tmp/got"), duplicates: $dups (the banner is in both" \
+    "files), new lines missing: $missing;" \
     "old bytes never read: $old_lost, bytesLost: ${lost:-?}"
 [ "$missing" -eq 0 ] || fail "$missing lines of the new file lost"
 [ "$old_lost" -gt 0 ] || fail "the old file was read whole: no pause?"
 [ "${lost:-0}" -eq "$old_lost" ] ||
     fail "bytesLost is ${lost:-?}, $old_lost bytes of the old file were lost"
-grep -q "file=$tmp/logs/app.log: truncated .*($old_lost unread bytes lost)" \
-    "$tmp/sluiced.log" || fail "the lost bytes were not logged"
+grep "file=$tmp/logs/app.log: truncated" "$tmp/sluiced.log" |
+    grep -q "($old_lost unread bytes lost)" ||
+    fail "the lost bytes were not logged"
 echo "PASS: truncate_paused"
