@@ -138,6 +138,9 @@ struct config_key {
 static const char *const config_position_names[] = {
 	"END_OF_FILE", "START_OF_FILE", NULL
 };
+static const char *const config_watch_names[] = {
+	"inotify", "poll", NULL
+};
 static const char *const config_fsync_names[] = {
 	"interval", "always", "never", NULL
 };
@@ -148,6 +151,7 @@ static const char *const config_partition_names[] = {
 /* Enum fields are written through an int pointer. */
 _Static_assert(sizeof (enum config_position) == sizeof (int), "enum size");
 _Static_assert(sizeof (enum config_fsync) == sizeof (int), "enum size");
+_Static_assert(sizeof (enum config_watch) == sizeof (int), "enum size");
 _Static_assert(sizeof (enum config_partition) == sizeof (int), "enum size");
 
 #define G(f)	offsetof(struct config, f)
@@ -296,6 +300,12 @@ static const struct config_key config_keys[] = {
 	{ "closeInactiveMillis", CONFIG_SCOPE_FLOW, CONFIG_TYPE_DURATION,
 	  "300000", NULL, 100, 604800000, NULL, F(close_inactive_ms), 0,
 	  "close a file read to its end that has not grown for this long" },
+	{ "watchMode", CONFIG_SCOPE_FLOW, CONFIG_TYPE_ENUM,
+	  "inotify", NULL, 0, 0, config_watch_names, F(watch_mode), 0,
+	  "inotify, or poll (NFS, FUSE: inotify reports nothing there)" },
+	{ "pollIntervalMillis", CONFIG_SCOPE_FLOW, CONFIG_TYPE_DURATION,
+	  "1000", NULL, 10, 3600000, NULL, F(poll_interval_ms), 0,
+	  "with watchMode poll, time between looks at the files" },
 	{ "rotatedFileQuietMillis", CONFIG_SCOPE_FLOW, CONFIG_TYPE_DURATION,
 	  "10000", NULL, 100, 604800000, NULL, F(rotated_quiet_ms), 0,
 	  "close a rotated file read to its end that has not grown for this "

@@ -21,6 +21,11 @@ enum config_position {
 	CONFIG_POSITION_START_OF_FILE
 };
 
+enum config_watch {
+	CONFIG_WATCH_INOTIFY,		/* default */
+	CONFIG_WATCH_POLL		/* NFS, FUSE: stat every interval */
+};
+
 enum config_partition {
 	CONFIG_PARTITION_RANDOM,
 	CONFIG_PARTITION_DETERMINISTIC
@@ -69,6 +74,8 @@ struct config_flow {
 	int64_t			 close_inactive_ms;	/* 300000 */
 	int64_t			 rotated_quiet_ms;	/* 10000 */
 	int64_t			 max_open_rotated;	/* 64 */
+	enum config_watch	 watch_mode;		/* watchMode */
+	int64_t			 poll_interval_ms;	/* 1000 */
 	char			*truncated_record_terminator; /* "\n" */
 	struct chain		*chain;		/* dataProcessingOptions */
 	int			 line;		/* where the flow starts */

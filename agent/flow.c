@@ -433,6 +433,9 @@ flow_create(const struct flow_env *env, const struct config_flow *fc,
 	tp.close_inactive_ms = (uint64_t)fc->close_inactive_ms;
 	tp.rotated_quiet_ms = (uint64_t)fc->rotated_quiet_ms;
 	tp.max_rotated = (size_t)fc->max_open_rotated;
+	tp.poll = fc->watch_mode == CONFIG_WATCH_POLL;
+	tp.poll_ms = (uint64_t)fc->poll_interval_ms;
+	tp.summary_ms = (uint64_t)env->cfg->status_period_s * 1000;
 	if ((fl->tailer = tailer_create(env->ingest, &tp, cause)) == NULL)
 		goto fail;
 	fl->sender = sender_create(env->delivery, env->http, env->cfg, fc,
@@ -469,15 +472,15 @@ flow_metrics(struct flow *fl)
 void
 flow_stop(struct flow *fl, uint64_t deadline)
 {
-	(void)deadline;
 	loop_timer_cancel(fl->flush_timer);
 	loop_timer_cancel(fl->sync_timer);
 
 	/*
-	 * DRAIN DELETED FILES HERE: the tailer's
-	 * tailer_drain_deleted(fl->tailer, deadline) reads deleted files
-	 * to their end before the last sync below.
+	 * Deleted files still held open are read to their end first: their
+	 * bytes cannot be found again once the descriptors close.  Before
+	 * the sync, so that their records join the spool, then checkpoints.
 	 */
+	tailer_drain_deleted(fl->tailer, deadline);
 
 	/*
 	 * A multi-line record the framer still holds is not flushed: the

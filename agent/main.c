@@ -625,9 +625,9 @@ sluiced_create_flows(struct sluiced *sd)
 
 /*
  * A clean stop, once the ingest loop stopped (nothing is read any more).
- * The delivery thread is told first, so that the requests in flight are
- * answered while the ingest side makes the spools durable and saves the
- * file checkpoints; then it is waited for (sluiced_drain_cb: at most
+ * The ingest side drains deleted files, makes the spools durable and saves
+ * the file checkpoints; then the delivery thread is told to start nothing
+ * new, and waited for (sluiced_drain_cb: at most
  * shutdownTimeoutMillis after the signal).  Then undoes sluiced_init and
  * sluiced_create_flows, in reverse order.
  */
@@ -640,13 +640,19 @@ sluiced_shutdown(struct sluiced *sd)
 	if (sd->stop_ms == 0)
 		sd->stop_ms = loop_now_ms();
 	deadline = sd->stop_ms + (uint64_t)sd->cfg->shutdown_timeout_ms;
+	/*
+	 * The flows stop first, while delivery goes on as usual: a deleted
+	 * file still held open is read to its end into the spool, which
+	 * may need deliveries to free room (flow_stop).  Only then is the
+	 * delivery thread told to start no new request.
+	 */
+	for (i = 0; i < sd->nflows; i++)
+		flow_stop(sd->flows[i], deadline);
 	atomic_store(&sd->drain_deadline, deadline);
 	if (write(sd->drainfd, &one, sizeof one) == -1) {
 		log_warn("waking the delivery thread; stopping it now");
 		loop_stop(sd->delivery);
 	}
-	for (i = 0; i < sd->nflows; i++)
-		flow_stop(sd->flows[i], deadline);
 	pthread_join(sd->delivery_thread, NULL);
 	log_info("delivery stopped %llu ms after the signal",
 	    (unsigned long long)(loop_now_ms() - sd->stop_ms));

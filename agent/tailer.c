@@ -13,7 +13,10 @@
  * first in the next turn (a cycle serves each ready file once).  So a
  * backlog of any size is read a bounded slice at a time, and between
  * slices the loop handles signals, inotify, other flows, flushes, syncs
- * and checkpoints (loop.h).
+ * and checkpoints (loop.h).  The flows with a backlog share one budget of
+ * TAILER_ROUND_MS per loop round (tailer_nbusy), and read in smaller
+ * slices then, so that a round stays short however many flows read, and
+ * a signal is handled within 100 ms.
  *
  * Descriptors: a file is open, closed (idle: its offset and identity kept,
  * reopened when it changes) or waiting (on waitq, for a descriptor under
@@ -56,12 +59,15 @@
 #define TAILER_FILE_TURN	(1024 * 1024)	/* bytes per file per turn */
 #define TAILER_TURN_BYTES	(4 * 1024 * 1024)	/* per turn, all files */
 #define TAILER_TURN_MS		10	/* a turn stops reading after this */
+#define TAILER_ROUND_MS		20	/* all flows' turns in a loop round */
+#define TAILER_SHARED_READ	(64 * 1024)	/* a read when flows share */
 #define TAILER_RESCAN_MS	5000
 #define TAILER_POLL_MS		1000
 #define TAILER_PAUSE_MS		100
-#define TAILER_SUMMARY_MS	60000	/* a lasting condition's log line */
 #define TAILER_HEADS		8	/* heads of recent truncations */
 #define TAILER_COPY_WAIT_MS	2000	/* for cp to reach the offset */
+#define TAILER_TAIL_MAX		64	/* bytes kept before the offset */
+#define TAILER_DRAIN_WAIT_MS	10	/* at a stop, for the spool */
 
 struct tailer_file {
 	struct tailer		*t;
@@ -75,6 +81,9 @@ struct tailer_file {
 	struct registry_entry	*re;		/* its entry, saved offset */
 	uint64_t		 fp;		/* fingerprint of the head */
 	uint32_t		 fplen;
+	char			 tail[TAILER_TAIL_MAX]; /* last bytes read, */
+	uint32_t		 taillen;	/* ending at tailoff: */
+	uint64_t		 tailoff;	/* see tailer_tail_changed */
 	int			 matched;	/* matched the last scan */
 	uint64_t		 unmatched_since;
 	struct timespec		 mtime;		/* at the last look */
@@ -106,6 +115,23 @@ struct tailer_baddir {
 	int	 seen;		/* in this scan */
 };
 
+/*
+ * A chained hash index of pointers by a 64-bit hash, which grows with
+ * what it holds: a lookup costs the same with 10 files as with 10,000.
+ * The caller compares the real key of each node of the hash.
+ */
+struct tailer_node {
+	uint64_t		 h;
+	void			*p;
+	struct tailer_node	*next;
+};
+
+struct tailer_idx {
+	struct tailer_node	**b;
+	size_t			  nb;		/* a power of two, or 0 */
+	size_t			  n;
+};
+
 struct tailer {
 	struct tailer_params	 p;
 	char			*flow;
@@ -123,6 +149,10 @@ struct tailer {
 	uint64_t		 unr_since;	/* something unreadable, or 0 */
 	uint64_t		 unr_logged;
 	struct tailer_file	*files;
+	struct tailer_idx	 byid;		/* files by dev, ino */
+	struct tailer_idx	 bypath;	/* files by path */
+	struct tailer_idx	 dirpath;	/* watched dirs: path to wd */
+	struct tailer_idx	 regid;		/* registry entries by id */
 	TAILQ_HEAD(, tailer_file) waitq;	/* for a descriptor, in turn */
 	size_t			 nopen;
 	size_t			 nwaiting;
@@ -142,6 +172,8 @@ struct tailer {
 	uint64_t		 cycle;		/* see tailer_work */
 	uint64_t		 turn_end;	/* when this turn stops */
 	int			 paused;
+	int			 busy;		/* counted in tailer_nbusy */
+	size_t			 readsize;	/* of a pread, this turn */
 	int			 first_scan;
 	struct registry		*reg;
 	int			 first_start;	/* no registry: initialPosition */
@@ -155,8 +187,195 @@ struct tailer {
 };
 
 static void	tailer_scan(struct tailer *);
+static uint64_t	tailer_turn_ms(struct tailer *);
+static void	tailer_set_busy(struct tailer *, int);
+static void	tailer_idx_add(struct tailer_idx *, uint64_t, void *);
+static uint64_t	tailer_scan_ms(struct tailer *);
 static void	tailer_arm_expire(struct tailer *, struct tailer_file *);
 static size_t	tailer_close_idle(struct tailer *, size_t, uint64_t, int);
+
+static uint64_t
+tailer_mix(uint64_t h)
+{
+	/* The splitmix64 finalizer: inode numbers are dense. */
+	h ^= h >> 30;
+	h *= 0xbf58476d1ce4e5b9ULL;
+	h ^= h >> 27;
+	h *= 0x94d049bb133111ebULL;
+	return (h ^ (h >> 31));
+}
+
+static uint64_t
+tailer_hash_id(uint64_t dev, uint64_t ino)
+{
+	return (tailer_mix(ino ^ tailer_mix(dev)));
+}
+
+static uint64_t
+tailer_hash_str(const char *str)
+{
+	uint64_t	h = 14695981039346656037ULL;
+
+	for (; *str != '\0'; str++)
+		h = (h ^ (unsigned char)*str) * 1099511628211ULL;
+	return (tailer_mix(h));
+}
+
+static void
+tailer_idx_grow(struct tailer_idx *x)
+{
+	struct tailer_node	**nb, *n, *next;
+	size_t			  size, i;
+
+	size = x->nb == 0 ? 64 : x->nb * 2;
+	nb = xcalloc(size, sizeof *nb);
+	for (i = 0; i < x->nb; i++) {
+		for (n = x->b[i]; n != NULL; n = next) {
+			next = n->next;
+			n->next = nb[n->h & (size - 1)];
+			nb[n->h & (size - 1)] = n;
+		}
+	}
+	free(x->b);
+	x->b = nb;
+	x->nb = size;
+}
+
+static void
+tailer_idx_add(struct tailer_idx *x, uint64_t h, void *p)
+{
+	struct tailer_node	*n;
+
+	if (x->n >= x->nb)
+		tailer_idx_grow(x);
+	n = xmalloc(sizeof *n);
+	n->h = h;
+	n->p = p;
+	n->next = x->b[h & (x->nb - 1)];
+	x->b[h & (x->nb - 1)] = n;
+	x->n++;
+}
+
+static void
+tailer_idx_del(struct tailer_idx *x, uint64_t h, void *p)
+{
+	struct tailer_node	**pp, *n;
+
+	if (x->nb == 0)
+		return;
+	for (pp = &x->b[h & (x->nb - 1)]; (n = *pp) != NULL;
+	    pp = &n->next) {
+		if (n->h == h && n->p == p) {
+			*pp = n->next;
+			free(n);
+			x->n--;
+			return;
+		}
+	}
+}
+
+/* The first node of hash h, then the next with tailer_idx_next. */
+static struct tailer_node *
+tailer_idx_next(struct tailer_node *n, uint64_t h)
+{
+	for (; n != NULL; n = n->next)
+		if (n->h == h)
+			return (n);
+	return (NULL);
+}
+
+static struct tailer_node *
+tailer_idx_first(struct tailer_idx *x, uint64_t h)
+{
+	if (x->nb == 0)
+		return (NULL);
+	return (tailer_idx_next(x->b[h & (x->nb - 1)], h));
+}
+
+static void
+tailer_idx_clear(struct tailer_idx *x)
+{
+	struct tailer_node	*n, *next;
+	size_t			 i;
+
+	for (i = 0; i < x->nb; i++) {
+		for (n = x->b[i]; n != NULL; n = next) {
+			next = n->next;
+			free(n);
+		}
+	}
+	free(x->b);
+	memset(x, 0, sizeof *x);
+}
+
+/* Sets f's path, keeping the path index. */
+static void
+tailer_set_path(struct tailer *t, struct tailer_file *f, const char *path)
+{
+	if (f->path != NULL) {
+		tailer_idx_del(&t->bypath, tailer_hash_str(f->path), f);
+		free(f->path);
+	}
+	f->path = xstrdup(path);
+	tailer_idx_add(&t->bypath, tailer_hash_str(f->path), f);
+}
+
+/* The registry's entries by identity, for tailer_reg_lookup. */
+static void
+tailer_reg_index(struct tailer *t)
+{
+	struct registry_entry	*e;
+	size_t			 i;
+
+	tailer_idx_clear(&t->regid);
+	for (i = 0; i < registry_count(t->reg); i++) {
+		e = registry_entry_at(t->reg, i);
+		tailer_idx_add(&t->regid, tailer_hash_id(e->dev, e->ino), e);
+	}
+}
+
+static struct registry_entry *
+tailer_reg_find(struct tailer *t, uint64_t dev, uint64_t ino)
+{
+	struct tailer_node	*n;
+	struct registry_entry	*e;
+	uint64_t		 h = tailer_hash_id(dev, ino);
+
+	for (n = tailer_idx_first(&t->regid, h); n != NULL;
+	    n = tailer_idx_next(n->next, h)) {
+		e = n->p;
+		if (e->dev == dev && e->ino == ino)
+			return (e);
+	}
+	return (NULL);
+}
+
+/* registry_add, keeping the index: it replaces an entry of that inode. */
+static struct registry_entry *
+tailer_reg_add(struct tailer *t, uint64_t dev, uint64_t ino, uint64_t fp,
+    uint32_t fplen, uint64_t offset, uint64_t size, const char *path)
+{
+	struct registry_entry	*e;
+	uint64_t		 h = tailer_hash_id(dev, ino);
+
+	if ((e = tailer_reg_find(t, dev, ino)) != NULL)
+		tailer_idx_del(&t->regid, h, e);
+	e = registry_add(t->reg, dev, ino, fp, fplen, offset, size, path);
+	tailer_idx_add(&t->regid, h, e);
+	return (e);
+}
+
+/* registry_lookup through the index: same inode and first bytes. */
+static struct registry_entry *
+tailer_reg_lookup(struct tailer *t, struct tailer_file *f)
+{
+	struct registry_entry	*e;
+
+	if ((e = tailer_reg_find(t, f->dev, f->ino)) == NULL ||
+	    !registry_entry_is_file(e, f->fd, 0))
+		return (NULL);
+	return (e);
+}
 
 /* Marks f as having bytes to read, and asks for a turn (tailer_work). */
 static void
@@ -226,6 +445,8 @@ tailer_file_free(struct tailer_file *f)
 		f->t->nopen--;
 	}
 	tailer_unwait(f->t, f);
+	tailer_idx_del(&f->t->byid, tailer_hash_id(f->dev, f->ino), f);
+	tailer_idx_del(&f->t->bypath, tailer_hash_str(f->path), f);
 	framer_free(f->framer);
 	free(f->unreadable);
 	free(f->path);
@@ -308,9 +529,8 @@ tailer_copy_offset(struct tailer *t, struct tailer_file *f)
 	    &len) == -1)
 		return (0);
 	for (g = t->files; g != NULL; g = g->next) {
-		if (g == f || g->consumed == 0 || g->fp == 0 ||
-		    g->fplen != len || !tailer_is_copy(len, g->size, f->size) ||
-		    g->fp != fp)
+		if (g == f || g->fp != fp || g->fplen != len ||
+		    g->consumed == 0 || !tailer_is_copy(len, g->size, f->size))
 			continue;
 		off = g->consumed;
 		goto found;
@@ -327,7 +547,8 @@ tailer_copy_offset(struct tailer *t, struct tailer_file *f)
 	 */
 	for (i = 0; i < registry_count(t->reg); i++) {
 		e = registry_entry_at(t->reg, i);
-		if (e->fplen == 0 || e->offset == 0 ||
+		/* Its hash first: no read for entries of other heads. */
+		if (e->fplen != len || e->fp != fp || e->offset == 0 ||
 		    !tailer_is_copy(e->fplen, e->size, f->size) ||
 		    !registry_entry_is_file(e, f->fd, 0))
 			continue;
@@ -373,13 +594,14 @@ tailer_copy_start(struct tailer *t, struct tailer_file *f)
 	    "going on from there", t->flow, f->path, (unsigned long long)off);
 	framer_reset(f->framer, 0);
 	f->consumed = f->read_off = off;
+	f->taillen = 0;
 	return (0);
 }
 
 static uint64_t
 tailer_start_offset(struct tailer *t, struct tailer_file *f)
 {
-	if ((f->re = registry_lookup(t->reg, f->fd)) != NULL)
+	if ((f->re = tailer_reg_lookup(t, f)) != NULL)
 		return (tailer_resume_offset(t, f->path, f->re, f->size));
 	/*
 	 * It may be a copy of a file already read, being written by cp
@@ -395,11 +617,16 @@ tailer_start_offset(struct tailer *t, struct tailer_file *f)
 static struct tailer_file *
 tailer_find(struct tailer *t, dev_t dev, ino_t ino)
 {
+	struct tailer_node	*n;
 	struct tailer_file	*f;
+	uint64_t		 h = tailer_hash_id(dev, ino);
 
-	for (f = t->files; f != NULL; f = f->next)
+	for (n = tailer_idx_first(&t->byid, h); n != NULL;
+	    n = tailer_idx_next(n->next, h)) {
+		f = n->p;
 		if (f->dev == dev && f->ino == ino)
 			return (f);
+	}
 	return (NULL);
 }
 
@@ -414,10 +641,11 @@ tailer_file_new(struct tailer *t, const char *path, const struct stat *st)
 
 	f = xcalloc(1, sizeof *f);
 	f->t = t;
-	f->path = xstrdup(path);
+	tailer_set_path(t, f, path);
 	f->fd = -1;
 	f->dev = st->st_dev;
 	f->ino = st->st_ino;
+	tailer_idx_add(&t->byid, tailer_hash_id(f->dev, f->ino), f);
 	f->size = st->st_size;
 	f->mtime = st->st_mtim;
 	f->active_ms = loop_now_ms();
@@ -462,7 +690,7 @@ tailer_nofd(struct tailer *t, const char *what, const char *path, int err)
 		log_warnx("flow=%s: %s %s: %s; files wait for a descriptor "
 		    "and none is skipped", t->flow, what, path,
 		    strerror(err));
-	} else if (now - t->nofd_logged >= TAILER_SUMMARY_MS) {
+	} else if (now - t->nofd_logged >= t->p.summary_ms) {
 		t->nofd_logged = now;
 		log_warnx("flow=%s: still out of descriptors: %llu failures "
 		    "in %llu s, %zu files waiting, %zu open", t->flow,
@@ -500,17 +728,17 @@ tailer_log_cap(struct tailer *t, uint64_t now)
 			log_info("flow=%s: %zu files open (maxOpenFiles); "
 			    "%zu more wait their turn", t->flow, t->nopen,
 			    t->nwaiting);
-		} else if (now - t->cap_logged >= TAILER_SUMMARY_MS) {
+		} else if (now - t->cap_logged >= t->p.summary_ms) {
 			t->cap_logged = now;
 			log_info("flow=%s: files still wait for a descriptor "
 			    "(%zu now, %zu open)", t->flow, t->nwaiting,
 			    t->nopen);
 		}
 	} else if (t->cap_since != 0 && t->nwaiting == 0 &&
-	    now - t->cap_last >= TAILER_SUMMARY_MS) {
+	    now - t->cap_last >= t->p.summary_ms) {
 		log_info("flow=%s: no file has waited for a descriptor for "
 		    "%d s (it lasted %llu s)", t->flow,
-		    TAILER_SUMMARY_MS / 1000,
+		    (int)(t->p.summary_ms / 1000),
 		    (unsigned long long)(t->cap_last - t->cap_since) / 1000);
 		t->cap_since = 0;
 	}
@@ -545,7 +773,7 @@ tailer_add_file(struct tailer *t, const char *path, const struct stat *st)
 	/* The fingerprint of no bytes: it reads nothing. */
 	if (f->first && t->first_start && t->p.start_at_end &&
 	    checkpoint_fingerprint_n(-1, 0, &fp, &fplen) == 0)
-		f->re = registry_add(t->reg, f->dev, f->ino, fp, fplen,
+		f->re = tailer_reg_add(t, f->dev, f->ino, fp, fplen,
 		    f->size, f->size, path);
 }
 
@@ -559,7 +787,7 @@ tailer_open_new(struct tailer *t, struct tailer_file *f,
 	f->size = st->st_size;
 	tailer_update_fp(f);
 	if (f->re == NULL)
-		f->re = registry_add(t->reg, f->dev, f->ino, f->fp, f->fplen,
+		f->re = tailer_reg_add(t, f->dev, f->ino, f->fp, f->fplen,
 		    f->consumed, f->size, f->path);
 	log_info("flow=%s file=%s: tailing from offset %llu", t->flow,
 	    f->path, (unsigned long long)f->consumed);
@@ -587,6 +815,7 @@ tailer_open_again(struct tailer *t, struct tailer_file *f)
 	f->consumed = f->read_off = 0;
 	f->fp = 0;
 	f->fplen = 0;
+	f->taillen = 0;
 }
 
 /*
@@ -695,7 +924,7 @@ tailer_log_unreadable(struct tailer *t, uint64_t now)
 		t->unr_since = 0;
 	else if (t->unr_since == 0)
 		t->unr_since = t->unr_logged = now;
-	else if (now - t->unr_logged >= TAILER_SUMMARY_MS) {
+	else if (now - t->unr_logged >= t->p.summary_ms) {
 		t->unr_logged = now;
 		log_warnx("flow=%s: still unreadable after %llu s: %zu "
 		    "files, %zu directories (sluicectl files lists them)",
@@ -869,17 +1098,53 @@ tailer_open_waiting(struct tailer *t)
 	tailer_log_cap(t, loop_now_ms());
 }
 
+/*
+ * The watched directories are kept sorted by wd, found by binary search
+ * for each inotify event, and by path through t->dirpath at each scan.
+ * Returns the index of wd, or where it would go.
+ */
+static size_t
+tailer_dir_index(struct tailer *t, int wd)
+{
+	size_t	lo = 0, hi = t->ndirs, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (t->dirs[mid].wd < wd)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return (lo);
+}
+
+static int
+tailer_is_watched(struct tailer *t, const char *dir)
+{
+	struct tailer_node	*n;
+	uint64_t		 h = tailer_hash_str(dir);
+	size_t			 i;
+	int			 wd;
+
+	for (n = tailer_idx_first(&t->dirpath, h); n != NULL;
+	    n = tailer_idx_next(n->next, h)) {
+		wd = (int)(intptr_t)n->p;
+		i = tailer_dir_index(t, wd);
+		if (i < t->ndirs && t->dirs[i].wd == wd &&
+		    strcmp(t->dirs[i].path, dir) == 0)
+			return (1);
+	}
+	return (0);
+}
+
 static void
 tailer_watch_dir(struct tailer *t, const char *dir)
 {
 	size_t	i;
 	int	wd;
 
-	if (t->polling || t->ifd == -1)
+	if (t->polling || t->ifd == -1 || tailer_is_watched(t, dir))
 		return;
-	for (i = 0; i < t->ndirs; i++)
-		if (strcmp(t->dirs[i].path, dir) == 0)
-			return;
 	wd = inotify_add_watch(t->ifd, dir, IN_MODIFY | IN_CREATE |
 	    IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_DELETE_SELF |
 	    IN_MOVE_SELF | IN_ATTRIB);
@@ -898,10 +1163,17 @@ tailer_watch_dir(struct tailer *t, const char *dir)
 		t->polling = 1;
 		return;
 	}
+	/* The same directory by another name (a symlink): one watch. */
+	i = tailer_dir_index(t, wd);
+	if (i < t->ndirs && t->dirs[i].wd == wd)
+		return;
 	t->dirs = xreallocarray(t->dirs, t->ndirs + 1, sizeof *t->dirs);
-	t->dirs[t->ndirs].wd = wd;
-	t->dirs[t->ndirs].path = xstrdup(dir);
+	memmove(&t->dirs[i + 1], &t->dirs[i], (t->ndirs - i) *
+	    sizeof *t->dirs);
+	t->dirs[i].wd = wd;
+	t->dirs[i].path = xstrdup(dir);
 	t->ndirs++;
+	tailer_idx_add(&t->dirpath, tailer_hash_str(dir), (void *)(intptr_t)wd);
 }
 
 /* Watches every directory that the pattern's directory part matches. */
@@ -1129,7 +1401,7 @@ tailer_find_by_fp(struct tailer *t, struct tailer_search *s,
 			continue;
 		}
 		c->taken = 1;
-		ne = registry_add(t->reg, c->dev, c->ino, e->fp, e->fplen,
+		ne = tailer_reg_add(t, c->dev, c->ino, e->fp, e->fplen,
 		    e->offset, st.st_size, c->path);
 		registry_update(t->reg, e, e->fp, e->fplen, e->offset,
 		    e->size, REGISTRY_FINISHED, e->path);
@@ -1386,10 +1658,8 @@ tailer_match(struct tailer *t, glob_t *g)
 		}
 		f->matched = 1;
 		f->unmatched_since = 0;
-		if (strcmp(f->path, g->gl_pathv[i]) != 0) {
-			free(f->path);
-			f->path = xstrdup(g->gl_pathv[i]);
-		}
+		if (strcmp(f->path, g->gl_pathv[i]) != 0)
+			tailer_set_path(t, f, g->gl_pathv[i]);
 		/* Never opened yet, or closed and changed since. */
 		if (f->fd == -1 && (!f->opened || f->unreadable != NULL ||
 		    tailer_has_changed(f, &st)))
@@ -1402,8 +1672,8 @@ tailer_scan(struct tailer *t)
 {
 	struct tailer_file	*f, **pp;
 	glob_t			 g;
-	uint64_t		 now;
-	size_t			 i;
+	uint64_t		 now, start = loop_now_ms();
+	size_t			 i, nfiles = 0;
 	int			 rv;
 
 	t->nofd_now = 0;
@@ -1442,6 +1712,7 @@ tailer_scan(struct tailer *t)
 			continue;
 		}
 		pp = &f->next;
+		nfiles++;
 	}
 	if (!t->nofd_now) {
 		tailer_nofd_end(t);
@@ -1450,6 +1721,8 @@ tailer_scan(struct tailer *t)
 	}
 	tailer_log_unreadable(t, now);
 	tailer_publish(t);
+	log_debug("flow=%s: scan of %zu files took %llu ms", t->flow, nfiles,
+	    (unsigned long long)(loop_now_ms() - start));
 }
 
 /* Arms the multi-line flush timer for f's pending record, if sooner. */
@@ -1515,6 +1788,52 @@ tailer_head_changed(struct tailer_file *f)
 	return (len < f->fplen || fp != f->fp);
 }
 
+/*
+ * Whether the last bytes read (up to TAILER_TAIL_MAX, ending at tailoff)
+ * are not in the file any more: it was truncated and written again, even
+ * past the offset and with the same first bytes (a header or a banner
+ * that each new file starts with).  One pread of at most
+ * TAILER_TAIL_MAX bytes, checked before each read: so when a change
+ * arrives without growth, after a pause (the spool was full) and at each
+ * scan, which wakes every file.
+ */
+static int
+tailer_tail_changed(struct tailer_file *f)
+{
+	char	b[TAILER_TAIL_MAX];
+	ssize_t	n;
+
+	if (f->taillen == 0)
+		return (0);
+	do
+		n = pread(f->fd, b, f->taillen, f->tailoff - f->taillen);
+	while (n == -1 && errno == EINTR);
+	if (n == -1)
+		return (0);
+	return ((size_t)n < f->taillen || memcmp(b, f->tail, f->taillen) != 0);
+}
+
+/* Keeps the last TAILER_TAIL_MAX bytes read, n of them at off in buf. */
+static void
+tailer_keep_tail(struct tailer_file *f, const char *buf, size_t n,
+    uint64_t off)
+{
+	size_t	keep;
+
+	if (n >= TAILER_TAIL_MAX) {
+		memcpy(f->tail, buf + n - TAILER_TAIL_MAX, TAILER_TAIL_MAX);
+		f->taillen = TAILER_TAIL_MAX;
+	} else {
+		keep = f->tailoff == off ? f->taillen : 0;
+		if (keep > TAILER_TAIL_MAX - n)
+			keep = TAILER_TAIL_MAX - n;
+		memmove(f->tail, f->tail + f->taillen - keep, keep);
+		memcpy(f->tail + keep, buf, n);
+		f->taillen = keep + n;
+	}
+	f->tailoff = off + n;
+}
+
 static int
 tailer_read_file(struct tailer *t, struct tailer_file *f)
 {
@@ -1530,7 +1849,8 @@ tailer_read_file(struct tailer *t, struct tailer_file *f)
 		log_warn("flow=%s file=%s: fstat", t->flow, f->path);
 		return (0);
 	}
-	if ((uint64_t)st.st_size < f->read_off || tailer_head_changed(f)) {
+	if ((uint64_t)st.st_size < f->read_off || tailer_head_changed(f) ||
+	    tailer_tail_changed(f)) {
 		/*
 		 * Truncated in place (copytruncate): invariant 4.  Also when
 		 * it has grown back past the offset before this read, or to
@@ -1555,6 +1875,7 @@ tailer_read_file(struct tailer *t, struct tailer_file *f)
 		f->consumed = f->read_off = 0;
 		f->fp = 0;
 		f->fplen = 0;
+		f->taillen = 0;
 	}
 	if ((uint64_t)st.st_size != f->size)
 		f->active_ms = loop_now_ms();
@@ -1562,7 +1883,7 @@ tailer_read_file(struct tailer *t, struct tailer_file *f)
 	if (f->copycheck && f->size > 0 && tailer_copy_start(t, f))
 		return (1);
 	while (budget > 0 && f->read_off < f->size) {
-		n = pread(f->fd, t->buf, TAILER_READ_SIZE, f->read_off);
+		n = pread(f->fd, t->buf, t->readsize, f->read_off);
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
@@ -1571,6 +1892,7 @@ tailer_read_file(struct tailer *t, struct tailer_file *f)
 		}
 		if (n == 0)
 			break;
+		tailer_keep_tail(f, t->buf, n, f->read_off);
 		settled = framer_feed(f->framer, t->buf, n, loop_now_ms(),
 		    tailer_emit, f, &stopped);
 		f->consumed += settled;
@@ -1586,7 +1908,7 @@ tailer_read_file(struct tailer *t, struct tailer_file *f)
 		}
 		f->read_off += n;
 		budget -= (uint64_t)n < budget ? (uint64_t)n : budget;
-		if ((size_t)n < TAILER_READ_SIZE) {
+		if ((size_t)n < t->readsize) {
 			if (fstat(f->fd, &st) == 0)
 				f->size = st.st_size;
 		}
@@ -1617,7 +1939,7 @@ tailer_work(void *arg)
 	t->paused = 0;
 	if (t->nwaiting > 0)
 		tailer_open_waiting(t);
-	t->turn_end = loop_now_ms() + TAILER_TURN_MS;
+	t->turn_end = loop_now_ms() + tailer_turn_ms(t);
 	for (f = t->files; f != NULL; f = f->next) {
 		if (!f->ready || f->cycle == t->cycle)
 			continue;
@@ -1630,8 +1952,10 @@ tailer_work(void *arg)
 		before = f->read_off;
 		/* A paused file keeps its place; the pause timer retries. */
 		f->ready = tailer_read_file(t, f) || t->paused;
-		if (t->paused)
+		if (t->paused) {
+			tailer_set_busy(t, 0);
 			return;
+		}
 		read += f->read_off > before ? f->read_off - before : 0;
 	}
 	if (f == NULL)
@@ -1642,8 +1966,56 @@ tailer_work(void *arg)
 	 * Files wait for descriptors held by files this turn read: read to
 	 * their end now, they make room in the next turn.
 	 */
+	tailer_set_busy(t, more);
 	if (more || (t->nwaiting > 0 && read > 0))
 		loop_timer_set(t->work_timer, 0);
+}
+
+/*
+ * The time between scans.  With inotify it is TAILER_RESCAN_MS, only to
+ * reconcile what inotify missed; in poll mode the scan is what finds
+ * growth, truncation, rotation and new files.  The tailer's timers: this
+ * one (a second or more, always); work_timer at 0 ms only while files are
+ * ready, or TAILER_PAUSE_MS while the spool is full; expire_timer at a
+ * multi-line record's flush deadline.  So an idle tailer wakes at most
+ * once a second.
+ */
+static uint64_t
+tailer_scan_ms(struct tailer *t)
+{
+	if (t->p.poll)
+		return (t->p.poll_ms);
+	return (t->polling ? TAILER_POLL_MS : TAILER_RESCAN_MS);
+}
+
+/*
+ * The tailers of the ingest thread that have a backlog: they share
+ * TAILER_ROUND_MS of reading per loop round.  Only that thread creates,
+ * runs and frees tailers.
+ */
+static size_t	tailer_nbusy;
+
+static void
+tailer_set_busy(struct tailer *t, int busy)
+{
+	if (busy && !t->busy)
+		tailer_nbusy++;
+	else if (!busy && t->busy)
+		tailer_nbusy--;
+	t->busy = busy;
+}
+
+/* How long this turn reads: an equal share of the round, 1 ms at least. */
+static uint64_t
+tailer_turn_ms(struct tailer *t)
+{
+	size_t		n = tailer_nbusy + (t->busy ? 0 : 1);
+	uint64_t	ms = TAILER_ROUND_MS / n;
+
+	t->readsize = n > 1 ? TAILER_SHARED_READ : TAILER_READ_SIZE;
+	if (ms > TAILER_TURN_MS)
+		ms = TAILER_TURN_MS;
+	return (ms > 0 ? ms : 1);
 }
 
 static void
@@ -1653,8 +2025,7 @@ tailer_scan_cb(void *arg)
 
 	t->paused = 0;
 	tailer_scan(t);
-	loop_timer_set(t->scan_timer, t->polling ? TAILER_POLL_MS :
-	    TAILER_RESCAN_MS);
+	loop_timer_set(t->scan_timer, tailer_scan_ms(t));
 }
 
 static const char *
@@ -1662,9 +2033,9 @@ tailer_dir_of(struct tailer *t, int wd)
 {
 	size_t	i;
 
-	for (i = 0; i < t->ndirs; i++)
-		if (t->dirs[i].wd == wd)
-			return (t->dirs[i].path);
+	i = tailer_dir_index(t, wd);
+	if (i < t->ndirs && t->dirs[i].wd == wd)
+		return (t->dirs[i].path);
 	return (NULL);
 }
 
@@ -1673,13 +2044,15 @@ tailer_forget_dir(struct tailer *t, int wd)
 {
 	size_t	i;
 
-	for (i = 0; i < t->ndirs; i++) {
-		if (t->dirs[i].wd != wd)
-			continue;
-		free(t->dirs[i].path);
-		t->dirs[i] = t->dirs[--t->ndirs];
+	i = tailer_dir_index(t, wd);
+	if (i >= t->ndirs || t->dirs[i].wd != wd)
 		return;
-	}
+	tailer_idx_del(&t->dirpath, tailer_hash_str(t->dirs[i].path),
+	    (void *)(intptr_t)wd);
+	free(t->dirs[i].path);
+	t->ndirs--;
+	memmove(&t->dirs[i], &t->dirs[i + 1], (t->ndirs - i) *
+	    sizeof *t->dirs);
 }
 
 static void
@@ -1687,20 +2060,22 @@ tailer_inotify_cb(int fd, uint32_t events, void *arg)
 {
 	struct tailer			*t = arg;
 	struct tailer_file		*f;
+	struct tailer_node		*n;
 	const struct inotify_event	*ev;
 	char				 buf[64 * 1024]
 	    __attribute__((aligned(__alignof__(struct inotify_event))));
 	char				 path[PATH_MAX];
 	const char			*dir;
-	ssize_t				 n, i;
+	uint64_t			 h;
+	ssize_t				 len, i;
 	int				 rescan = 0, found, readall = 0;
 
 	(void)events;
 	for (;;) {
-		n = read(fd, buf, sizeof buf);
-		if (n <= 0)
+		len = read(fd, buf, sizeof buf);
+		if (len <= 0)
 			break;
-		for (i = 0; i < n; i += sizeof *ev + ev->len) {
+		for (i = 0; i < len; i += sizeof *ev + ev->len) {
 			ev = (const void *)(buf + i);
 			if (ev->mask & IN_Q_OVERFLOW) {
 				log_warnx("flow=%s: inotify queue overflow; "
@@ -1723,7 +2098,10 @@ tailer_inotify_cb(int fd, uint32_t events, void *arg)
 				continue;
 			snprintf(path, sizeof path, "%s/%s", dir, ev->name);
 			found = 0;
-			for (f = t->files; f != NULL; f = f->next) {
+			h = tailer_hash_str(path);
+			for (n = tailer_idx_first(&t->bypath, h); n != NULL;
+			    n = tailer_idx_next(n->next, h)) {
+				f = n->p;
 				if (strcmp(f->path, path) == 0) {
 					found = 1;
 					/* A closed one is reopened in turn. */
@@ -1757,9 +2135,14 @@ tailer_create(struct loop *loop, const struct tailer_params *p,
 	t->first_scan = 1;
 	t->cycle = 1;		/* a new file's 0 is not the current cycle */
 	t->buf = xmalloc(TAILER_READ_SIZE);
+	t->readsize = TAILER_READ_SIZE;
 	t->ifd = -1;
 	if (t->p.max_open == 0)
 		t->p.max_open = SIZE_MAX;
+	if (t->p.summary_ms == 0)
+		t->p.summary_ms = 60000;
+	if (t->p.poll_ms == 0)
+		t->p.poll_ms = TAILER_POLL_MS;
 	t->limit = t->p.max_open;
 	TAILQ_INIT(&t->waitq);
 	if ((t->reg = registry_load(p->state_dir, t->flow, &err)) == NULL) {
@@ -1772,8 +2155,12 @@ tailer_create(struct loop *loop, const struct tailer_params *p,
 		return (t);
 	}
 	t->first_start = registry_is_new(t->reg);
-	t->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	if (t->ifd == -1) {
+	tailer_reg_index(t);
+	if (t->p.poll) {
+		log_info("flow=%s: watchMode poll: looking at the files every "
+		    "%llu ms", t->flow, (unsigned long long)t->p.poll_ms);
+		t->polling = 1;
+	} else if ((t->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) == -1) {
 		log_warn("flow=%s: inotify_init1 failed; polling every %d ms",
 		    t->flow, TAILER_POLL_MS);
 		t->polling = 1;
@@ -1798,8 +2185,7 @@ tailer_start(struct tailer *t)
 	if (t->refused)
 		return;
 	tailer_scan(t);
-	loop_timer_set(t->scan_timer, t->polling ? TAILER_POLL_MS :
-	    TAILER_RESCAN_MS);
+	loop_timer_set(t->scan_timer, tailer_scan_ms(t));
 }
 
 void
@@ -1810,6 +2196,7 @@ tailer_free(struct tailer *t)
 
 	if (t == NULL)
 		return;
+	tailer_set_busy(t, 0);
 	for (f = t->files; f != NULL; f = fn) {
 		fn = f->next;
 		tailer_file_free(f);
@@ -1821,6 +2208,10 @@ tailer_free(struct tailer *t)
 	for (i = 0; i < t->ndirs; i++)
 		free(t->dirs[i].path);
 	free(t->dirs);
+	tailer_idx_clear(&t->byid);
+	tailer_idx_clear(&t->bypath);
+	tailer_idx_clear(&t->dirpath);
+	tailer_idx_clear(&t->regid);
 	for (i = 0; i < t->nbaddirs; i++) {
 		free(t->baddirs[i].path);
 		free(t->baddirs[i].reason);
@@ -1834,6 +2225,118 @@ tailer_free(struct tailer *t)
 	free(t->flow);
 	free(t->pattern);
 	free(t);
+}
+
+/* Whether f is held open but deleted: its bytes die with the fd. */
+static int
+tailer_is_deleted(struct tailer_file *f)
+{
+	struct stat	st;
+
+	return (f->fd != -1 && fstat(f->fd, &st) == 0 && st.st_nlink == 0);
+}
+
+/* Sleeps ms, or less if the deadline comes first. */
+static void
+tailer_nap(uint64_t ms, uint64_t deadline_ms)
+{
+	struct timespec	ts;
+	uint64_t	now = loop_now_ms();
+
+	if (now >= deadline_ms)
+		return;
+	if (ms > deadline_ms - now)
+		ms = deadline_ms - now;
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (long)(ms % 1000) * 1000000;
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+/*
+ * Reads what f has left to its end and settles a last line that has no
+ * newline.  Returns 1 if bytes are left: the spool is full, or it grows.
+ */
+static int
+tailer_drain_file(struct tailer *t, struct tailer_file *f)
+{
+	int64_t	settled;
+
+	t->paused = 0;
+	t->turn_end = loop_now_ms() + TAILER_TURN_MS;
+	t->readsize = TAILER_READ_SIZE;
+	if (tailer_read_file(t, f) || t->paused)
+		return (1);
+	if ((settled = framer_flush(f->framer, tailer_emit, f)) == -1) {
+		framer_reset(f->framer, f->consumed == 0);
+		f->read_off = f->consumed;
+		return (1);
+	}
+	f->consumed += settled;
+	return (0);
+}
+
+int
+tailer_drain_deleted(struct tailer *t, uint64_t deadline_ms)
+{
+	struct tailer_file	*f, **pp;
+	struct stat		 st;
+	uint64_t		 lost, total = 0;
+	size_t			 n = 0, nlost = 0;
+	int			 more;
+
+	if (t->refused)
+		return (0);
+	/*
+	 * In bounded turns, each file a turn, until all are read or the
+	 * deadline.  The loop no longer runs; the delivery thread still
+	 * sends, so a full spool makes room: wait for it.
+	 */
+	do {
+		more = 0;
+		for (f = t->files; f != NULL; f = f->next) {
+			if (!tailer_is_deleted(f))
+				continue;
+			if (tailer_drain_file(t, f))
+				more = 1;
+		}
+		if (more && t->paused)
+			tailer_nap(TAILER_DRAIN_WAIT_MS, deadline_ms);
+	} while (more && loop_now_ms() < deadline_ms);
+	t->paused = 0;
+
+	for (pp = &t->files; (f = *pp) != NULL;) {
+		if (!tailer_is_deleted(f)) {
+			pp = &f->next;
+			continue;
+		}
+		n++;
+		if (fstat(f->fd, &st) == 0)
+			f->size = st.st_size;
+		lost = f->size > f->consumed ? f->size - f->consumed : 0;
+		if (lost > 0) {
+			nlost++;
+			total += lost;
+			log_warnx("flow=%s file=%s: deleted, and not read to "
+			    "its end within shutdownTimeoutMillis: %llu bytes "
+			    "lost", t->flow, f->path,
+			    (unsigned long long)lost);
+			if (t->p.metrics != NULL)
+				metrics_add(t->p.metrics, METRICS_BYTES_LOST,
+				    lost);
+		} else
+			log_info("flow=%s file=%s: deleted, read to its end "
+			    "before the stop", t->flow, f->path);
+		/* Finished: its bytes cannot be found once the fd closes. */
+		tailer_finish(t, f);
+		*pp = f->next;
+		tailer_file_free(f);
+	}
+	if (n > 0)
+		log_info("flow=%s: %zu deleted file%s read at the stop, %zu "
+		    "not to the end (%llu bytes lost)", t->flow, n,
+		    n == 1 ? "" : "s", nlost, (unsigned long long)total);
+	return (nlost > 0 ? -1 : 0);
 }
 
 int
@@ -1852,7 +2355,9 @@ tailer_checkpoint(struct tailer *t)
 		    f->size, f->matched ? REGISTRY_ACTIVE : REGISTRY_ROTATED,
 		    f->path);
 	}
-	registry_prune(t->reg, time(NULL), t->p.ttl_days * 24 * 60 * 60);
+	if (registry_prune(t->reg, time(NULL),
+	    t->p.ttl_days * 24 * 60 * 60) > 0)
+		tailer_reg_index(t);
 	if (registry_save(t->reg, &cause) == -1) {
 		log_warnx("flow=%s: %s", t->flow, cause);
 		free(cause);

@@ -3,11 +3,14 @@
  *
  * Discovery is glob(3) (globs may stand in the directory part too) plus
  * inotify on each directory involved; a rescan every few seconds reconciles
- * anything inotify missed, and if inotify cannot be had the tailer polls.
+ * anything inotify missed.  With watchMode poll (NFS, FUSE), or if inotify
+ * cannot be had, the tailer polls instead: a scan every interval looks at
+ * every file.
  * Each file is known by (device, inode) and keeps its open descriptor, so a
  * file that is renamed or deleted while unread bytes remain is read to its
  * end first (README.md, invariant 4).  A file truncated in place restarts at
- * offset 0 and the bytes it lost are counted.
+ * offset 0 and the bytes it lost are counted: it is shorter than the
+ * offset, or its first bytes or the last bytes read changed.
  *
  * Descriptors are bounded (max_open): a file found when the tailer holds
  * that many waits for one, in turn, and is never skipped; files read to
@@ -61,6 +64,9 @@ struct tailer_params {
 	uint64_t	 close_inactive_ms; /* closeInactiveMillis */
 	uint64_t	 rotated_quiet_ms; /* rotatedFileQuietMillis */
 	size_t		 max_rotated;	/* maxOpenRotatedFiles; 0: no cap */
+	int		 poll;		/* watchMode poll: no inotify */
+	uint64_t	 poll_ms;	/* pollIntervalMillis */
+	uint64_t	 summary_ms;	/* statusReportingPeriodSeconds */
 };
 
 /*
@@ -81,6 +87,18 @@ struct tailer	*tailer_create(struct loop *, const struct tailer_params *,
  * cannot take them.
  */
 void		 tailer_start(struct tailer *);
+
+/*
+ * At a stop, once the loop no longer runs: reads every file that is
+ * deleted but still held open to its end, through the emit callback, in
+ * bounded turns, waiting for the spool to make room (the delivery thread
+ * still sends), until deadline_ms (loop_now_ms time).  Its bytes cannot
+ * be found again once the descriptor closes: what is left is counted in
+ * bytesLost and logged.  The files are finished either way, saved by the
+ * next tailer_checkpoint.  Returns 0 if every deleted file was read to
+ * its end, -1 if bytes were lost.
+ */
+int		 tailer_drain_deleted(struct tailer *, uint64_t deadline_ms);
 
 /* Closes every file and frees the tailer.  Does not checkpoint. */
 void		 tailer_free(struct tailer *);
