@@ -35,6 +35,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "config.h"
 #include "creds.h"
 #include "ctl.h"
@@ -194,6 +196,29 @@ signal_cb(int fd, uint32_t events, void *arg)
 	}
 }
 
+/* Adds "credentials" (creds_describe) to the status JSON s, which it frees. */
+static char *
+sluiced_status_creds(struct sluiced *sd, char *s)
+{
+	json_t	*doc;
+	char	*d, *out;
+
+	if ((doc = json_loads(s, 0, NULL)) == NULL || !json_is_object(doc)) {
+		json_decref(doc);
+		return (s);
+	}
+	d = creds_describe(sd->creds);
+	json_object_set_new(doc, "credentials", json_string(d));
+	free(d);
+	if ((out = json_dumps(doc, JSON_COMPACT)) == NULL) {
+		json_decref(doc);
+		return (s);
+	}
+	json_decref(doc);
+	free(s);
+	return (out);
+}
+
 static char *
 status_cb(void *arg)
 {
@@ -207,7 +232,7 @@ status_cb(void *arg)
 		ms[i] = flow_metrics(sd->flows[i]);
 	s = metrics_status_json(ms, sd->nflows, sd->started);
 	free(ms);
-	return (s);
+	return (sluiced_status_creds(sd, s));
 }
 
 static void *
@@ -325,8 +350,13 @@ sluiced_init(struct sluiced *sd)
 	if (durable_mkdirs(sd->cfg->state_directory, 0750, &cause) == -1)
 		fatalx("%s", cause);
 	sd->lockfd = lock_state_directory(sd->cfg->state_directory);
-	if ((sd->creds = creds_create(sd->cfg, &cause)) == NULL)
-		fatalx("credentials: %s", cause);
+	/* With none yet, the daemon spools and creds_start keeps looking. */
+	sd->creds = creds_new(sd->cfg, sd->imds);
+	(void)creds_load(sd->creds, &cause);
+	free(cause);
+	cause = NULL;
+	imds_set_creds(sd->imds, sd->creds);
+	creds_start(sd->creds);
 	if ((sd->http = http_create(sd->delivery)) == NULL)
 		fatalx("cannot initialise HTTP client");
 	sluiced_http_options(sd);
@@ -395,6 +425,7 @@ sluiced_shutdown(struct sluiced *sd)
 	for (i = 0; i < sd->nflows; i++)
 		flow_free(sd->flows[i]);
 	free(sd->flows);
+	creds_stop(sd->creds);		/* its chain uses the imds client */
 	imds_free(sd->imds);
 	http_free(sd->http);
 	creds_free(sd->creds);
