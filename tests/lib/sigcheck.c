@@ -46,13 +46,21 @@ sigcheck_verify(const struct httpd_req *h, const void *body, size_t len,
 		snprintf(why, whylen, "malformed Credential");
 		return (SIGCHECK_MISSING);
 	}
+	/*
+	 * A session token that is not the current one is an expired one,
+	 * whatever its key: temporary credentials that were rotated.
+	 */
+	has_token = httpd_header(h, "X-Amz-Security-Token", tok,
+	    sizeof tok) == 1;
+	if (has_token && token != NULL && strcmp(tok, token) != 0) {
+		snprintf(why, whylen, "not the session token expected");
+		return (SIGCHECK_BAD_TOKEN);
+	}
 	if (strcmp(akid, key) != 0) {
 		snprintf(why, whylen, "access key %s is not the one expected",
 		    akid);
 		return (SIGCHECK_BAD_KEY);
 	}
-	has_token = httpd_header(h, "X-Amz-Security-Token", tok,
-	    sizeof tok) == 1;
 	if ((token == NULL) != !has_token || (token != NULL &&
 	    strcmp(tok, token) != 0)) {
 		snprintf(why, whylen, "%s", !has_token ? "no session token" :

@@ -19,10 +19,12 @@ enum sigcheck_result {
 	SIGCHECK_OK,
 	SIGCHECK_MISSING,	/* no or malformed Authorization, X-Amz-Date:
 				   400 IncompleteSignatureException */
+	SIGCHECK_BAD_TOKEN,	/* a session token other than the one
+				   expected (checked first: rotated
+				   credentials), or none:
+				   ExpiredTokenException */
 	SIGCHECK_BAD_KEY,	/* another access key id: 400 (403 on
 				   some APIs) UnrecognizedClientException */
-	SIGCHECK_BAD_TOKEN,	/* a session token other than the one
-				   expected, or none: ExpiredTokenException */
 	SIGCHECK_BAD_SIGNATURE	/* wrong secret, service or signed bytes:
 				   InvalidSignatureException */
 };

@@ -23,7 +23,8 @@ export HOME="$tmp/home"
 mkdir -p "$HOME"
 export AWS_EC2_METADATA_DISABLED=true
 
-start_fakeaws -s creds -o "$tmp/received.b64" -c "$tmp/aws.control"
+start_fakeaws -s creds -o "$tmp/received.b64" -c "$tmp/aws.control" \
+    -S "$tmp/aws.stats"
 "$FAKEIMDS" -p 0 -P "$tmp/imds.port" -c "$tmp/imds.control" \
     -o "$tmp/imds.requests" 2>"$tmp/fakeimds.log" &
 bg_pids+=($!)
