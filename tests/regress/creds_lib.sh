@@ -61,6 +61,8 @@ issue() {
 }
 
 # creds_config NAME EXTRA...: a config with one flow, no credential keys.
+# With ENV_ENDPOINTS=1 the endpoints are left to AWS_ENDPOINT_URL_KINESIS
+# and AWS_ENDPOINT_URL_STS, which the caller sets.
 creds_config() {
 	local name=$1
 	shift
@@ -68,9 +70,11 @@ creds_config() {
 	{
 		echo "stateDirectory: $tmp/state-$name"
 		echo "controlSocket: $tmp/$name.sock"
-		echo "kinesis.endpoint: http://127.0.0.1:$fake_port"
+		if [ "${ENV_ENDPOINTS:-0}" != 1 ]; then
+			echo "kinesis.endpoint: http://127.0.0.1:$fake_port"
+			echo "sts.endpoint: $imds_url"
+		fi
 		echo "kinesis.region: us-east-1"
-		echo "sts.endpoint: $imds_url"
 		echo "log.statusReportingPeriodSeconds: 2"
 		printf '%s\n' "$@"
 		echo "flows:"

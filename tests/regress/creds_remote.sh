@@ -10,14 +10,16 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/creds_lib.sh"
 
-# 1. Web identity: the token file's content goes to STS, unsigned.
+# 1. Web identity: the token file's content goes to STS, unsigned, at
+# AWS_ENDPOINT_URL_STS; Kinesis at AWS_ENDPOINT_URL.
 role=arn:aws:iam::123456789012:role/irsa
 echo "eyJwebIdentityToken.0001" >"$tmp/web-token"
 secrets+=(eyJwebIdentityToken.0001)
 issue ASIAWEBIDENTITY00001 webSecret/Web+0001 webToken0001 \
     "web_token eyJwebIdentityToken.0001" "role_arn $role" "expires_in 3600"
-creds_config webid
-AWS_WEB_IDENTITY_TOKEN_FILE="$tmp/web-token" AWS_ROLE_ARN=$role \
+ENV_ENDPOINTS=1 creds_config webid
+AWS_ENDPOINT_URL_STS=$imds_url AWS_ENDPOINT_URL=http://127.0.0.1:$fake_port \
+    AWS_WEB_IDENTITY_TOKEN_FILE="$tmp/web-token" AWS_ROLE_ARN=$role \
     AWS_ROLE_SESSION_NAME=sluice-test \
     deliver_with webid "web identity role $role"
 grep -q "POST /sts/AssumeRoleWithWebIdentity 200" "$tmp/imds.requests" ||

@@ -17,10 +17,11 @@ creds_config config "awsAccessKeyId: AKIDCONFIG0000000001" \
 AWS_ACCESS_KEY_ID=AKIDENVWRONG AWS_SECRET_ACCESS_KEY=wrong \
     deliver_with config "config keys"
 
-# 2. The environment.
+# 2. The environment, with the endpoint from AWS_ENDPOINT_URL_KINESIS.
 expect_aws AKIDENV0000000000002 envSecret/Env+0002 envToken0002
-creds_config env
-AWS_ACCESS_KEY_ID=AKIDENV0000000000002 \
+ENV_ENDPOINTS=1 creds_config env
+AWS_ENDPOINT_URL_KINESIS=http://127.0.0.1:$fake_port \
+    AWS_ACCESS_KEY_ID=AKIDENV0000000000002 \
     AWS_SECRET_ACCESS_KEY=envSecret/Env+0002 \
     AWS_SESSION_TOKEN=envToken0002 deliver_with env "environment"
 
