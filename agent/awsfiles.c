@@ -164,6 +164,8 @@ awsfiles_get(enum awsfiles_file which, const char *profile, const char *key,
 	} else if (found && where != NULL)
 		xasprintf(where, "%s, profile %s", path, profile);
 	fclose(f);
+	/* The line may have held a secret key. */
+	explicit_bzero(line, AWSFILES_LINE_MAX);
 	free(line);
 	free(path);
 	return (found);

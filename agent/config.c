@@ -183,6 +183,27 @@ static const struct config_key config_keys[] = {
 	{ "awsSecretAccessKey", CONFIG_SCOPE_GLOBAL, CONFIG_TYPE_STRING,
 	  NULL, "-", 0, 0, NULL, G(aws_secret_access_key), 0,
 	  "static secret access key, with awsAccessKeyId" },
+	{ "awsSessionToken", CONFIG_SCOPE_GLOBAL, CONFIG_TYPE_STRING,
+	  NULL, "-", 0, 0, NULL, G(aws_session_token), 0,
+	  "session token of temporary awsAccessKeyId keys" },
+	{ "assumeRoleARN", CONFIG_SCOPE_GLOBAL, CONFIG_TYPE_STRING,
+	  NULL, "-", 0, 0, NULL, G(assume_role_arn), 0,
+	  "role assumed (STS AssumeRole) with the chain's credentials" },
+	{ "assumeRoleExternalId", CONFIG_SCOPE_GLOBAL, CONFIG_TYPE_STRING,
+	  NULL, "-", 0, 0, NULL, G(assume_role_external_id), 0,
+	  "ExternalId for assumeRoleARN" },
+	{ "sts.endpoint", CONFIG_SCOPE_GLOBAL, CONFIG_TYPE_STRING,
+	  NULL, "AWS_ENDPOINT_URL_STS, else the region's", 0, 0, NULL,
+	  G(sts_endpoint), CONFIG_F_URL, "STS endpoint URL" },
+	{ "sts.region", CONFIG_SCOPE_GLOBAL, CONFIG_TYPE_STRING,
+	  NULL, "the Kinesis or Firehose region", 0, 0, NULL, G(sts_region),
+	  0, "STS region" },
+	{ "imdsV1Fallback", CONFIG_SCOPE_GLOBAL, CONFIG_TYPE_BOOL,
+	  "false", NULL, 0, 0, NULL, G(imds_v1_fallback), 0,
+	  "instance role credentials through IMDSv1 when IMDSv2 is off" },
+	{ "credentialsRetrySeconds", CONFIG_SCOPE_GLOBAL, CONFIG_TYPE_INT,
+	  "60", NULL, 1, 3600, NULL, G(credentials_retry_s), 0,
+	  "seconds between looks for credentials while there are none" },
 	{ "caFile", CONFIG_SCOPE_GLOBAL, CONFIG_TYPE_STRING,
 	  NULL, "AWS_CA_BUNDLE, else the system's", 0, 0, NULL, G(ca_file),
 	  CONFIG_F_ABSOLUTE, "CA certificates (PEM) that HTTPS endpoints are "
@@ -339,9 +360,6 @@ static const struct config_key config_agent_keys[] = {
 	AGENT("connectionTTLMillis", GLOBAL, INT),
 	AGENT("useTcpKeepAlive", GLOBAL, BOOL),
 	AGENT("useHttpGzip", GLOBAL, BOOL),
-	AGENT("assumeRoleARN", GLOBAL, STRING),
-	AGENT("assumeRoleExternalId", GLOBAL, STRING),
-	AGENT("sts.endpoint", GLOBAL, STRING),
 	AGENT("userDefinedCredentialsProvider.classname", GLOBAL, STRING),
 	AGENT("userDefinedCredentialsProvider.location", GLOBAL, STRING),
 	AGENT("cloudwatch.endpoint", GLOBAL, STRING),
@@ -1963,6 +1981,10 @@ config_finish(struct config_ctx *ctx, struct config_walk *w)
 	if ((id == NULL) != (secret == NULL))
 		config_error(ctx, id != NULL ? id : secret, "awsAccessKeyId "
 		    "and awsSecretAccessKey must be given together");
+	if (id == NULL && w->set[config_index("awsSessionToken")] != NULL)
+		config_error(ctx, w->set[config_index("awsSessionToken")],
+		    "awsSessionToken needs awsAccessKeyId and "
+		    "awsSecretAccessKey");
 
 	/*
 	 * Every flow has a chain unless an error was reported: a flow must
@@ -2159,6 +2181,11 @@ config_free(struct config *conf)
 	free(conf->firehose_region);
 	free(conf->aws_access_key_id);
 	free(conf->aws_secret_access_key);
+	free(conf->aws_session_token);
+	free(conf->assume_role_arn);
+	free(conf->assume_role_external_id);
+	free(conf->sts_endpoint);
+	free(conf->sts_region);
 	free(conf->ca_file);
 	free(conf->control_socket_group);
 	free(conf->metrics_listen);

@@ -90,6 +90,13 @@ struct config {
 	char			*firehose_region;
 	char			*aws_access_key_id;
 	char			*aws_secret_access_key;
+	char			*aws_session_token;	/* awsSessionToken */
+	char			*assume_role_arn;	/* assumeRoleARN */
+	char			*assume_role_external_id;
+	char			*sts_endpoint;		/* sts.endpoint */
+	char			*sts_region;		/* sts.region */
+	int			 imds_v1_fallback;	/* imdsV1Fallback */
+	int64_t			 credentials_retry_s;	/* credentialsRetrySeconds */
 	char			*ca_file;		/* NULL if not set */
 	int64_t			 connection_timeout_ms;
 	int64_t			 socket_timeout_ms;

@@ -347,13 +347,32 @@ out:
 	return (rv);
 }
 
+const char *
+dest_endpoint_url(enum config_dest kind, const struct config *cfg)
+{
+	const char	*url, *env;
+
+	url = kind == CONFIG_DEST_FIREHOSE ? cfg->firehose_endpoint :
+	    cfg->kinesis_endpoint;
+	if (url != NULL && *url != '\0')
+		return (url);
+	env = kind == CONFIG_DEST_FIREHOSE ? "AWS_ENDPOINT_URL_FIREHOSE" :
+	    "AWS_ENDPOINT_URL_KINESIS";
+	if ((url = getenv(env)) != NULL && *url != '\0')
+		return (url);
+	if ((url = getenv("AWS_ENDPOINT_URL")) != NULL && *url != '\0')
+		return (url);
+	return (NULL);
+}
+
 int
 dest_endpoint_init(struct dest_endpoint *ep, const struct dest_ops *ops,
     const struct config *cfg, char **cause)
 {
 	if (ops->kind == CONFIG_DEST_FIREHOSE)
-		return (dest_endpoint_make(ep, ops, cfg->firehose_endpoint,
-		    cfg->firehose_region, cause));
-	return (dest_endpoint_make(ep, ops, cfg->kinesis_endpoint,
+		return (dest_endpoint_make(ep, ops,
+		    dest_endpoint_url(ops->kind, cfg), cfg->firehose_region,
+		    cause));
+	return (dest_endpoint_make(ep, ops, dest_endpoint_url(ops->kind, cfg),
 	    cfg->kinesis_region, cause));
 }

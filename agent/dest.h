@@ -172,6 +172,14 @@ int		 dest_endpoint_init(struct dest_endpoint *ep,
 		    const struct dest_ops *ops, const struct config *cfg,
 		    char **cause);
 
+/*
+ * The endpoint URL of a destination kind: the config's *.endpoint, else
+ * AWS_ENDPOINT_URL_KINESIS or AWS_ENDPOINT_URL_FIREHOSE, else
+ * AWS_ENDPOINT_URL, as the AWS SDKs read them; NULL for the regional one.
+ */
+const char	*dest_endpoint_url(enum config_dest kind,
+		    const struct config *cfg);
+
 /* The same from explicit values (endpoint and region may be NULL). */
 int		 dest_endpoint_make(struct dest_endpoint *ep,
 		    const struct dest_ops *ops, const char *endpoint,

@@ -41,6 +41,7 @@
 #include "buf.h"
 #include "creds.h"
 #include "ec2_metadata.h"
+#include "fetch.h"
 #include "imds.h"
 #include "log.h"
 #include "sigv4.h"
@@ -100,7 +101,19 @@ struct imds {
 	char			*imds_url;	/* without a trailing '/' */
 	char			*ec2_url;	/* override, or NULL */
 	char			*region;	/* AWS_REGION, or NULL */
-	struct creds		*envcreds;	/* NULL: the instance role */
+	/* DescribeTags' signer: the daemon's chain, else our own. */
+	struct creds		*creds;		/* under lock */
+	struct creds		*owncreds;
+
+	/*
+	 * The IMDSv2 session token that the metadata fetcher and the
+	 * credential chain share, under tlock (held while a new one is
+	 * fetched, so that the two never ask at once).
+	 */
+	pthread_mutex_t		 tlock;
+	char			*token;		/* NULL: none cached */
+	int			 token_v1;	/* cached: no token API */
+	time_t			 token_at;	/* CLOCK_MONOTONIC seconds */
 
 	/* The thread's own. */
 	int			 tags_failing;	/* warned about tags already */
@@ -116,11 +129,6 @@ imds_locale_init(void)
 	imds_utf8_locale = newlocale(LC_CTYPE_MASK, "C.UTF-8",
 	    (locale_t)0);
 }
-
-struct imds_resp {
-	long		 status;
-	struct buf	 body;	/* failed: longer than the request allows */
-};
 
 static char *
 imds_env(const char *name)
@@ -141,95 +149,34 @@ imds_env(const char *name)
 	return (xstrndup(v, len));
 }
 
-static size_t
-imds_write_cb(char *ptr, size_t size, size_t nmemb, void *arg)
-{
-	struct imds_resp	*r = arg;
-	size_t			 n = size * nmemb;
-
-	if (buf_add(&r->body, ptr, n) == -1)
-		return (0);
-	return (n);
-}
-
-static int
-imds_progress_cb(void *arg, curl_off_t dltotal, curl_off_t dlnow,
-    curl_off_t ultotal, curl_off_t ulnow)
-{
-	struct imds	*m = arg;
-
-	(void)dltotal;
-	(void)dlnow;
-	(void)ultotal;
-	(void)ulnow;
-	return (atomic_load(&m->stop) ? 1 : 0);
-}
-
-static void
-imds_resp_clear(struct imds_resp *r)
-{
-	buf_free(&r->body);
-	r->status = 0;
-}
-
 /*
- * One request.  Returns 0 when an HTTP status came back (whatever it is)
- * with the body in *r (NUL-terminated, never NULL), or -1 with *cause.
+ * One request through fetch.h, abandoned when stop is set.  Returns 0 when
+ * an HTTP status came back (whatever it is) with the body in *r, or -1
+ * with *cause; clear r either way.
  */
 static int
-imds_http(struct imds *m, const char *method, const char *url,
+imds_http(const atomic_int *stop, const char *method, const char *url,
     struct curl_slist *headers, const char *body, size_t max, int imds,
-    struct imds_resp *r, char **cause)
+    struct fetch_response *r, char **cause)
 {
-	CURL		*c;
-	CURLcode	 rc;
-	char		 err[CURL_ERROR_SIZE];
-	int		 ret = -1;
+	struct fetch_options	o;
 
-	r->status = 0;
-	buf_init(&r->body, max);
-	err[0] = '\0';
-	if ((c = curl_easy_init()) == NULL) {
-		*cause = xstrdup("curl_easy_init failed");
-		return (-1);
-	}
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, IMDS_CONNECT_MS);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, IMDS_TOTAL_MS);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, err);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, imds_write_cb);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
-	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, imds_progress_cb);
-	curl_easy_setopt(c, CURLOPT_XFERINFODATA, m);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	memset(&o, 0, sizeof o);
+	o.connect_ms = IMDS_CONNECT_MS;
+	o.total_ms = IMDS_TOTAL_MS;
 	/* The link-local IMDS is never reached through a proxy. */
-	if (imds)
-		curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
-	if (strcmp(method, "PUT") == 0) {
-		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, "PUT");
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS, "");
-	} else if (strcmp(method, "POST") == 0)
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-	if (headers != NULL)
-		curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+	o.no_proxy = imds;
+	o.stop = stop;
+	return (fetch_request(method, url, headers, body, max, &o, r, cause));
+}
 
-	rc = curl_easy_perform(c);
-	if (rc != CURLE_OK) {
-		if (buf_has_failed(&r->body))
-			xasprintf(cause, "%s %s: response longer than %zu "
-			    "bytes", method, url, max);
-		else
-			xasprintf(cause, "%s %s: %s", method, url,
-			    err[0] != '\0' ? err : curl_easy_strerror(rc));
-		goto out;
-	}
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
-	ret = 0;
-out:
-	curl_easy_cleanup(c);
-	return (ret);
+static time_t
+imds_mono(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (ts.tv_sec);
 }
 
 /*
@@ -238,9 +185,10 @@ out:
  * 404, 405: fall back to IMDSv1), or -1 with *cause.
  */
 static int
-imds_token(struct imds *m, char **token, char **cause)
+imds_token_fetch(struct imds *m, const atomic_int *stop, char **token,
+    char **cause)
 {
-	struct imds_resp	 r;
+	struct fetch_response	 r;
 	struct curl_slist	*h = NULL;
 	char			*url;
 	size_t			 len;
@@ -250,7 +198,7 @@ imds_token(struct imds *m, char **token, char **cause)
 	xasprintf(&url, "%s/latest/api/token", m->imds_url);
 	h = curl_slist_append(h, "X-aws-ec2-metadata-token-ttl-seconds: "
 	    IMDS_TOKEN_TTL);
-	if (imds_http(m, "PUT", url, h, NULL, IMDS_IMDS_MAX, 1, &r,
+	if (imds_http(stop, "PUT", url, h, NULL, IMDS_IMDS_MAX, 1, &r,
 	    cause) != 0)
 		goto out;
 	if (r.status == 403 || r.status == 404 || r.status == 405) {
@@ -269,18 +217,57 @@ imds_token(struct imds *m, char **token, char **cause)
 	*token = xstrndup(r.body.data, len);
 	ret = 0;
 out:
-	imds_resp_clear(&r);
+	fetch_response_clear(&r);
 	curl_slist_free_all(h);
 	free(url);
 	return (ret);
 }
 
-/* GETs an IMDS path; returns the body (the caller frees it) or NULL. */
-static char *
-imds_path_get(struct imds *m, const char *token, const char *path,
+/*
+ * imds_token_fetch through the shared token: one is reused until a minute
+ * before its TTL (IMDS_TOKEN_TTL) ends, as the SDKs do.
+ */
+static int
+imds_token(struct imds *m, const atomic_int *stop, char **token,
     char **cause)
 {
-	struct imds_resp	 r;
+	int	rv = 0;
+
+	pthread_mutex_lock(&m->tlock);
+	if ((m->token != NULL || m->token_v1) && imds_mono() - m->token_at <
+	    atoi(IMDS_TOKEN_TTL) - 60)
+		*token = m->token != NULL ? xstrdup(m->token) : NULL;
+	else {
+		creds_wipe(m->token);
+		m->token = NULL;
+		m->token_v1 = 0;
+		if ((rv = imds_token_fetch(m, stop, token, cause)) == 0) {
+			m->token = *token != NULL ? xstrdup(*token) : NULL;
+			m->token_v1 = *token == NULL;
+			m->token_at = imds_mono();
+		}
+	}
+	pthread_mutex_unlock(&m->tlock);
+	return (rv);
+}
+
+/* Forgets the shared token (IMDS refused it: restarted, or expired). */
+static void
+imds_token_drop(struct imds *m)
+{
+	pthread_mutex_lock(&m->tlock);
+	creds_wipe(m->token);
+	m->token = NULL;
+	m->token_v1 = 0;
+	pthread_mutex_unlock(&m->tlock);
+}
+
+/* GETs an IMDS path; returns the body (the caller frees it) or NULL. */
+static char *
+imds_path_get(struct imds *m, const atomic_int *stop, const char *token,
+    const char *path, char **cause)
+{
+	struct fetch_response	 r;
 	struct curl_slist	*h = NULL;
 	char			*url, *hdr = NULL, *body = NULL;
 
@@ -289,39 +276,44 @@ imds_path_get(struct imds *m, const char *token, const char *path,
 		xasprintf(&hdr, "X-aws-ec2-metadata-token: %s", token);
 		h = curl_slist_append(h, hdr);
 	}
-	if (imds_http(m, "GET", url, h, NULL, IMDS_IMDS_MAX, 1, &r,
+	if (imds_http(stop, "GET", url, h, NULL, IMDS_IMDS_MAX, 1, &r,
 	    cause) != 0)
 		goto out;
 	if (r.status != 200) {
+		/* A restarted IMDS, or one that now requires IMDSv2. */
+		if (r.status == 401)
+			imds_token_drop(m);
 		xasprintf(cause, "GET %s: HTTP %ld", url, r.status);
 		goto out;
 	}
 	body = buf_take(&r.body);
 out:
-	imds_resp_clear(&r);
+	fetch_response_clear(&r);
 	curl_slist_free_all(h);
-	free(hdr);
+	creds_wipe(hdr);
 	free(url);
 	return (body);
 }
 
 /*
- * The instance role's credentials from IMDS.  Returns 0 with *v filled (the
- * caller clears it with creds_value_clear), or -1 with *cause.
+ * The instance role's credentials from IMDS, with token (NULL: IMDSv1).
+ * Returns 0 with *v filled and *role set (the caller frees both), or -1
+ * with *cause.
  */
 static int
-imds_role_creds(struct imds *m, const char *token,
-    struct creds_value *v, char **cause)
+imds_role_creds(struct imds *m, const atomic_int *stop, const char *token,
+    struct creds_value *v, char **role, char **cause)
 {
 	json_t		*doc = NULL;
 	json_error_t	 jerr;
-	const char	*id, *secret, *stoken, *code;
-	char		*list, *role = NULL, *path = NULL, *body = NULL;
+	const char	*id, *secret, *stoken, *code, *exp;
+	char		*list, *path = NULL, *body = NULL;
 	size_t		 n;
 	int		 ret = -1;
 
 	memset(v, 0, sizeof *v);
-	list = imds_path_get(m, token,
+	*role = NULL;
+	list = imds_path_get(m, stop, token,
 	    "/latest/meta-data/iam/security-credentials/", cause);
 	if (list == NULL)
 		goto out;
@@ -333,23 +325,30 @@ imds_role_creds(struct imds *m, const char *token,
 		*cause = xstrdup("the instance has no IAM role");
 		goto out;
 	}
-	role = xstrndup(list, n);
-	xasprintf(&path, "/latest/meta-data/iam/security-credentials/%s", role);
-	if ((body = imds_path_get(m, token, path, cause)) == NULL)
+	*role = xstrndup(list, n);
+	xasprintf(&path, "/latest/meta-data/iam/security-credentials/%s",
+	    *role);
+	if ((body = imds_path_get(m, stop, token, path, cause)) == NULL)
 		goto out;
 	if ((doc = json_loads(body, 0, &jerr)) == NULL) {
-		xasprintf(cause, "role %s: bad credentials document: %s", role,
-		    jerr.text);
+		xasprintf(cause, "role %s: bad credentials document", *role);
 		goto out;
 	}
 	code = json_string_value(json_object_get(doc, "Code"));
 	id = json_string_value(json_object_get(doc, "AccessKeyId"));
 	secret = json_string_value(json_object_get(doc, "SecretAccessKey"));
 	stoken = json_string_value(json_object_get(doc, "Token"));
+	exp = json_string_value(json_object_get(doc, "Expiration"));
 	if ((code != NULL && strcmp(code, "Success") != 0) || id == NULL ||
-	    secret == NULL || *id == '\0' || *secret == '\0') {
+	    secret == NULL || *id == '\0' || *secret == '\0' ||
+	    strlen(id) > CREDS_MAX_LEN || strlen(secret) > CREDS_MAX_LEN ||
+	    (stoken != NULL && strlen(stoken) > CREDS_MAX_LEN)) {
 		xasprintf(cause, "role %s: no usable credentials (Code %s)",
-		    role, code != NULL ? code : "missing");
+		    *role, code != NULL ? code : "missing");
+		goto out;
+	}
+	if (exp != NULL && creds_parse_time(exp, &v->expiration) == -1) {
+		xasprintf(cause, "role %s: bad Expiration", *role);
 		goto out;
 	}
 	v->access_key_id = xstrdup(id);
@@ -358,43 +357,57 @@ imds_role_creds(struct imds *m, const char *token,
 		v->session_token = xstrdup(stoken);
 	ret = 0;
 out:
-	json_decref(doc);
-	if (body != NULL) {
-		explicit_bzero(body, strlen(body));
-		free(body);
+	if (ret == -1) {
+		free(*role);
+		*role = NULL;
 	}
+	json_decref(doc);
+	creds_wipe(body);
 	free(path);
-	free(role);
 	free(list);
 	return (ret);
 }
 
-/*
- * The credentials that sign DescribeTags: the environment's, else the
- * instance role's, fetched into *rolecreds (the caller clears it).
- */
-static int
-imds_tags_creds(struct imds *m, const char *token,
-    struct sigv4_credentials *creds, struct creds_value *rolecreds,
-    char **cause)
+enum creds_result
+imds_role_credentials(struct imds *m, int v1_fallback,
+    const atomic_int *stop, struct creds_value *v, char **desc, char **cause)
 {
-	if (m->envcreds != NULL) {
-		if (creds_get(m->envcreds, creds) != 0) {
-			*cause = xstrdup("credentials expired");
-			return (-1);
-		}
-		return (0);
+	char	*token = NULL, *role = NULL;
+	int	 rv, v2;
+
+	if (m->imds_disabled)
+		return (CREDS_NONE);
+	if (imds_token(m, stop, &token, cause) != 0) {
+		/* Not on EC2, or IMDS is down: the chain has nothing. */
+		return (CREDS_NONE);
 	}
-	if (token == NULL && m->imds_disabled) {
-		*cause = xstrdup("no credentials");
-		return (-1);
+	if (token == NULL && !v1_fallback) {
+		*cause = xstrdup("instance metadata has no IMDSv2 token API; "
+		    "set imdsV1Fallback: true to use IMDSv1");
+		return (CREDS_ERROR);
 	}
-	if (imds_role_creds(m, token, rolecreds, cause) != 0)
-		return (-1);
-	creds->access_key_id = rolecreds->access_key_id;
-	creds->secret_access_key = rolecreds->secret_access_key;
-	creds->session_token = rolecreds->session_token;
-	return (0);
+	v2 = token != NULL;
+	rv = imds_role_creds(m, stop, token, v, &role, cause);
+	creds_wipe(token);
+	if (rv == -1) {
+		char	*c0 = *cause;
+
+		xasprintf(cause, "instance role: %s", c0);
+		free(c0);
+		return (CREDS_ERROR);
+	}
+	xasprintf(desc, "instance role %s (%s)", role,
+	    v2 ? "IMDSv2" : "IMDSv1");
+	free(role);
+	return (CREDS_FOUND);
+}
+
+void
+imds_set_creds(struct imds *m, struct creds *c)
+{
+	pthread_mutex_lock(&m->lock);
+	m->creds = c;
+	pthread_mutex_unlock(&m->lock);
 }
 
 /*
@@ -431,78 +444,27 @@ imds_tags_endpoint(struct imds *m, const char *region, char **url,
 }
 
 /*
- * Signs the DescribeTags POST of body to host and path and appends its
- * headers, Authorization included, to *hp.
- */
-static int
-imds_tags_headers(const struct sigv4_credentials *creds, const char *region,
-    const char *host, const char *path, const char *body,
-    struct curl_slist **hp, char **cause)
-{
-	struct sigv4_header	 sh[4];
-	struct sigv4_request	 req;
-	char			 date[SIGV4_DATE_LEN + 1];
-	char			*auth, *line;
-	size_t			 n;
-
-	sigv4_amz_date(time(NULL), date);
-	n = 0;
-	sh[n].name = "Host";
-	sh[n++].value = host;
-	sh[n].name = "Content-Type";
-	sh[n++].value = "application/x-www-form-urlencoded; charset=utf-8";
-	sh[n].name = "X-Amz-Date";
-	sh[n++].value = date;
-	if (creds->session_token != NULL) {
-		sh[n].name = "X-Amz-Security-Token";
-		sh[n++].value = creds->session_token;
-	}
-	memset(&req, 0, sizeof req);
-	req.method = "POST";
-	req.path = path;
-	req.query = "";
-	req.headers = sh;
-	req.nheaders = n;
-	req.body = body;
-	req.body_len = strlen(body);
-	if ((auth = sigv4_authorization(&req, creds, region, "ec2",
-	    date)) == NULL) {
-		*cause = xstrdup("cannot sign the request");
-		return (-1);
-	}
-	for (n = 0; n < req.nheaders; n++) {
-		xasprintf(&line, "%s: %s", sh[n].name, sh[n].value);
-		*hp = curl_slist_append(*hp, line);
-		explicit_bzero(line, strlen(line));
-		free(line);
-	}
-	xasprintf(&line, "Authorization: %s", auth);
-	*hp = curl_slist_append(*hp, line);
-	free(line);
-	*hp = curl_slist_append(*hp, "Expect:");
-	free(auth);
-	return (0);
-}
-
-/*
- * Calls DescribeTags for the instance.  Returns the tags object, or NULL
- * with *cause.
+ * Calls DescribeTags for the instance, signed with the daemon's
+ * credentials (imds_set_creds), else with the SDK default chain's as the
+ * agent's EC2 client has them (creds.h without the config).  Returns the
+ * tags object, or NULL with *cause.
  */
 static json_t *
-imds_tags(struct imds *m, const char *token, const char *instance_id,
-    const char *doc_region, char **cause)
+imds_tags(struct imds *m, const char *instance_id, const char *doc_region,
+    char **cause)
 {
-	struct sigv4_credentials creds;
-	struct creds_value	 rolecreds;
-	struct imds_resp	 r;
+	static const struct sigv4_header ct = { "Content-Type",
+	    "application/x-www-form-urlencoded; charset=utf-8" };
+	struct sigv4_call	 call;
+	struct fetch_response	 r;
 	struct curl_slist	*h = NULL;
+	struct creds		*creds;
 	const char		*region;
 	char			*host = NULL, *path = NULL;
 	struct buf		 form;
 	char			*body = NULL, *url = NULL;
 	json_t			*tags = NULL;
 
-	memset(&rolecreds, 0, sizeof rolecreds);
 	memset(&r, 0, sizeof r);
 	region = m->region != NULL ? m->region : doc_region;
 	if (region == NULL || *region == '\0' ||
@@ -511,8 +473,6 @@ imds_tags(struct imds *m, const char *token, const char *instance_id,
 		*cause = xstrdup("no usable region");
 		goto out;
 	}
-	if (imds_tags_creds(m, token, &creds, &rolecreds, cause) != 0)
-		goto out;
 	if (imds_tags_endpoint(m, region, &url, &host, &path, cause) != 0)
 		goto out;
 
@@ -521,10 +481,29 @@ imds_tags(struct imds *m, const char *token, const char *instance_id,
 	buf_adds(&form, IMDS_TAGS_FORM);
 	sigv4_uri_encode(&form, instance_id, strlen(instance_id));
 	body = buf_take(&form);
-	if (imds_tags_headers(&creds, region, host, path, body, &h,
-	    cause) != 0)
+
+	pthread_mutex_lock(&m->lock);
+	if ((creds = m->creds) == NULL) {
+		if (m->owncreds == NULL)
+			m->owncreds = creds_new(NULL, m);
+		creds = m->owncreds;
+	}
+	pthread_mutex_unlock(&m->lock);
+	memset(&call, 0, sizeof call);
+	call.method = "POST";
+	call.host = host;
+	call.path = path;
+	call.headers = &ct;
+	call.nheaders = 1;
+	call.body = body;
+	call.body_len = strlen(body);
+	call.region = region;
+	call.service = "ec2";
+	call.now = time(NULL);
+	if (creds_sign(creds, &call, &h, cause) == -1)
 		goto out;
-	if (imds_http(m, "POST", url, h, body, IMDS_TAGS_MAX, 0, &r,
+	h = curl_slist_append(h, "Expect:");
+	if (imds_http(&m->stop, "POST", url, h, body, IMDS_TAGS_MAX, 0, &r,
 	    cause) != 0)
 		goto out;
 	if (r.status != 200) {
@@ -541,20 +520,12 @@ imds_tags(struct imds *m, const char *token, const char *instance_id,
 	}
 	tags = imds_parse_tags(buf_cstr(&r.body), r.body.len, cause);
 out:
-	imds_resp_clear(&r);
-	if (h != NULL) {
-		struct curl_slist	*s;
-
-		/* The token and signature are wiped with the list. */
-		for (s = h; s != NULL; s = s->next)
-			explicit_bzero(s->data, strlen(s->data));
-		curl_slist_free_all(h);
-	}
+	fetch_response_clear(&r);
+	sigv4_slist_free(h);
 	free(body);
 	free(url);
 	free(path);
 	free(host);
-	creds_value_clear(&rolecreds);
 	return (tags);
 }
 
@@ -646,9 +617,9 @@ imds_fetch(struct imds *m)
 		goto out;
 	}
 	now = time(NULL);
-	if (imds_token(m, &token, &cause) != 0)
+	if (imds_token(m, &m->stop, &token, &cause) != 0)
 		goto out;
-	body = imds_path_get(m, token,
+	body = imds_path_get(m, &m->stop, token,
 	    "/latest/dynamic/instance-identity/document", &cause);
 	if (body == NULL)
 		goto out;
@@ -663,7 +634,7 @@ imds_fetch(struct imds *m)
 	if (instance_id == NULL || *instance_id == '\0')
 		tcause = xstrdup("no instanceId in the identity document");
 	else
-		tags = imds_tags(m, token, instance_id,
+		tags = imds_tags(m, instance_id,
 		    json_string_value(json_object_get(doc, "region")),
 		    &tcause);
 	if (tcause == NULL) {
@@ -774,7 +745,7 @@ imds_create(void)
 {
 	struct imds		*m;
 	pthread_condattr_t	 ca;
-	char			*v, *ccause = NULL;
+	char			*v;
 
 	m = xcalloc(1, sizeof *m);
 	m->ttl = 1;
@@ -788,11 +759,9 @@ imds_create(void)
 	if ((m->ec2_url = imds_env("AWS_ENDPOINT_URL_EC2")) == NULL)
 		m->ec2_url = imds_env("AWS_ENDPOINT_URL");
 	m->region = imds_env("AWS_REGION");
-	/* The SDK's default chain: the environment, then the instance role. */
-	m->envcreds = creds_create(NULL, &ccause);
-	free(ccause);
 
 	pthread_mutex_init(&m->lock, NULL);
+	pthread_mutex_init(&m->tlock, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&m->wake, &ca);
@@ -920,9 +889,11 @@ imds_free(struct imds *m)
 	pthread_cond_destroy(&m->ready);
 	pthread_cond_destroy(&m->wake);
 	pthread_mutex_destroy(&m->lock);
+	pthread_mutex_destroy(&m->tlock);
+	creds_wipe(m->token);
 	imds_release(m->conv_held);
 	imds_release(m->snap != NULL ? &m->snap->md : NULL);
-	creds_free(m->envcreds);
+	creds_free(m->owncreds);
 	free(m->region);
 	free(m->ec2_url);
 	free(m->imds_url);
@@ -936,7 +907,7 @@ imds_free(struct imds *m)
  * new string; its length goes in *outlen.  Returns NULL on a bad entity.
  * The result is never longer than the input.
  */
-static char *
+char *
 imds_xml_text(const char *s, size_t len, size_t *outlen)
 {
 	static const struct {
@@ -1020,7 +991,7 @@ bad:
  * Finds the element <name> (or <name/>) in [s, end) at any depth and sets
  * its content; returns 1, or 0 if absent or unterminated.
  */
-static int
+int
 imds_xml_find(const char *s, const char *end, const char *name,
     const char **content, size_t *clen, const char **after)
 {

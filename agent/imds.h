@@ -21,9 +21,10 @@
  *   AWS_ENDPOINT_URL_EC2, AWS_ENDPOINT_URL
  *                                       EC2 API base URL (default
  *                                       https://ec2.REGION.amazonaws.com);
- *   AWS_ACCESS_KEY_ID etc.              credentials for DescribeTags (see
- *                                       creds.h); without them, the
- *                                       instance role's from IMDS.
+ *   AWS_ACCESS_KEY_ID etc.              credentials for DescribeTags: the
+ *                                       daemon's chain (imds_set_creds),
+ *                                       else the SDK default chain
+ *                                       (creds.h without the config).
  *
  * Nothing is fetched, and no thread runs, until the first imds_get: a
  * daemon whose flows never ask for metadata (or `sluiced -n`) never
@@ -36,7 +37,11 @@
 
 #include <stddef.h>
 
+#include <stdatomic.h>
+
 #include <jansson.h>
+
+#include "creds.h"
 
 struct ec2_metadata;
 struct imds;
@@ -92,5 +97,39 @@ void		 imds_free(struct imds *);
  */
 #define IMDS_MAX_TAGS		1000
 json_t		*imds_parse_tags(const char *xml, size_t len, char **cause);
+
+/*
+ * The instance role's credentials (creds.h's last provider), through the
+ * same token and HTTP path as the metadata: a token PUT, the role's name,
+ * then its credentials.  Blocking for up to a few seconds, abandoned when
+ * *stop is set.  IMDSv1 (no token API) is used only with v1_fallback.
+ * Returns CREDS_FOUND with *v filled and *desc ("instance role NAME
+ * (IMDSv2)"); CREDS_NONE when there is no metadata service
+ * (AWS_EC2_METADATA_DISABLED, not reachable), with *cause perhaps set;
+ * CREDS_ERROR with *cause when it answers but gives no credentials.  The
+ * caller frees *desc and *cause and clears *v.
+ */
+enum creds_result imds_role_credentials(struct imds *, int v1_fallback,
+		    const atomic_int *stop, struct creds_value *v,
+		    char **desc, char **cause);
+
+/*
+ * Makes DescribeTags sign with c (the daemon's credential chain) rather
+ * than the SDK default chain of its own; NULL goes back to that.  c must
+ * outlive its use: imds_free, or imds_set_creds(m, NULL), first.
+ */
+void		 imds_set_creds(struct imds *, struct creds *c);
+
+/*
+ * A minimal XML reader for the AWS Query APIs' answers (EC2, STS).
+ * imds_xml_find finds the element <name> (or <name/>) in [s, end) at any
+ * depth: returns 1 with its content and where it ends, or 0.
+ * imds_xml_text decodes character data (entities, CDATA) into a new
+ * string, or returns NULL on a bad entity.
+ */
+int		 imds_xml_find(const char *s, const char *end,
+		    const char *name, const char **content, size_t *clen,
+		    const char **after);
+char		*imds_xml_text(const char *s, size_t len, size_t *outlen);
 
 #endif /* IMDS_H */

@@ -384,6 +384,9 @@ status_cb(void *arg)
 	state_status(sd->state, o);
 	json_object_set_new(o, "sluicedVersion", json_string(SLUICE_VERSION));
 	json_object_set_new(o, "configFile", json_string(sd->cfg->path));
+	s = creds_describe(sd->creds);
+	json_object_set_new(o, "credentials", json_string(s));
+	free(s);
 	s = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
 	return (s);
@@ -533,10 +536,18 @@ sluiced_init(struct sluiced *sd)
 	if (durable_mkdirs(sd->cfg->state_directory, 0750, &cause) == -1)
 		fatalx("%s", cause);
 	sd->lockfd = lock_state_directory(sd->cfg->state_directory);
-	/* A config with no flows sends nothing and needs no credentials. */
-	if (sd->cfg->nflows > 0 &&
-	    (sd->creds = creds_create(sd->cfg, &cause)) == NULL)
-		fatalx("credentials: %s", cause);
+	sd->creds = creds_new(sd->cfg, sd->imds);
+	imds_set_creds(sd->imds, sd->creds);
+	/*
+	 * With none yet, the daemon spools and creds_start keeps looking.  A
+	 * config with no flows sends nothing: the chain is not walked.
+	 */
+	if (sd->cfg->nflows > 0) {
+		(void)creds_load(sd->creds, &cause);
+		free(cause);
+		cause = NULL;
+		creds_start(sd->creds);
+	}
 	if ((sd->http = http_create(sd->delivery)) == NULL)
 		fatalx("cannot initialise HTTP client");
 	sluiced_http_options(sd);
@@ -663,6 +674,7 @@ sluiced_shutdown(struct sluiced *sd)
 	for (i = 0; i < sd->nflows; i++)
 		flow_free(sd->flows[i]);
 	free(sd->flows);
+	creds_stop(sd->creds);		/* its chain uses the imds client */
 	imds_free(sd->imds);
 	http_free(sd->http);
 	creds_free(sd->creds);

@@ -89,9 +89,11 @@ region_resolve(struct config *cfg, struct imds *imds, char **cause)
 		const char		*endpoint;
 	} dests[] = {
 		{ CONFIG_DEST_KINESIS, "Kinesis", "kinesis.region",
-		  &cfg->kinesis_region, cfg->kinesis_endpoint },
+		  &cfg->kinesis_region,
+		  dest_endpoint_url(CONFIG_DEST_KINESIS, cfg) },
 		{ CONFIG_DEST_FIREHOSE, "Firehose", "firehose.region",
-		  &cfg->firehose_region, cfg->firehose_endpoint },
+		  &cfg->firehose_region,
+		  dest_endpoint_url(CONFIG_DEST_FIREHOSE, cfg) },
 	};
 	char		*def = NULL, *defsource = NULL, *r;
 	size_t		 i, j;

@@ -321,6 +321,7 @@ sender_done(const struct http_response *resp, struct sender_batch *b)
 	}
 	if (resp->status != 200) {
 		metrics_add(s->metrics, METRICS_REQUESTS_FAILED, 1);
+		creds_report(s->creds, resp->error_type);
 		dest_describe_error(resp->status, resp->error_type, resp->body,
 		    resp->body_len, desc, sizeof desc);
 		sender_fail(s, s->p_fail, "%s: %s", s->ops->api, desc);
@@ -376,72 +377,36 @@ sender_done_cb(const struct http_response *resp, void *arg)
 static void
 sender_send(struct sender_batch *b)
 {
-	/* Header names as AWS SDKs spell them, in the order of sh[]. */
-	static const char *const	 names[] = { "Host", "X-Amz-Date",
-	    "X-Amz-Target", "Content-Type", "X-Amz-Security-Token" };
 	struct sender			*s = b->s;
-	struct sigv4_credentials	 cr;
-	struct sigv4_header		 sh[5];
-	struct sigv4_request		 req;
-	struct curl_slist		*h = NULL, *l;
-	char				 date[SIGV4_DATE_LEN + 1];
-	char				*auth = NULL;
-	char				*line = NULL;
-	size_t				 nh = 0, i;
+	struct sigv4_header		 sh[2];
+	struct sigv4_call		 call;
+	struct curl_slist		*h = NULL;
+	char				*cause = NULL;
 
 	if (!b->finished) {
 		s->ops->finish(&b->body);
 		b->finished = 1;
 	}
-	if (creds_get(s->creds, &cr) == -1) {
-		sender_fail(s, s->p_fail, "%s: credentials expired",
-		    s->ops->api);
-		sender_backoff(b, 1.0);
-		return;
-	}
-	sigv4_amz_date(time(NULL), date);
-	sh[nh++] = (struct sigv4_header){ "host", s->ep.host };
-	sh[nh++] = (struct sigv4_header){ "x-amz-date", date };
-	sh[nh++] = (struct sigv4_header){ "x-amz-target", s->ops->target };
-	sh[nh++] = (struct sigv4_header){ "content-type",
+	sh[0] = (struct sigv4_header){ "X-Amz-Target", s->ops->target };
+	sh[1] = (struct sigv4_header){ "Content-Type",
 	    "application/x-amz-json-1.1" };
-	if (cr.session_token != NULL && *cr.session_token != '\0')
-		sh[nh++] = (struct sigv4_header){ "x-amz-security-token",
-		    cr.session_token };
-	memset(&req, 0, sizeof req);
-	req.method = "POST";
-	req.path = s->ep.path;
-	req.query = "";
-	req.headers = sh;
-	req.nheaders = nh;
-	req.body = b->body.data;
-	req.body_len = b->body.len;
-	auth = sigv4_authorization(&req, &cr, s->ep.region, s->ops->service,
-	    date);
-	if (auth == NULL) {
-		sender_fail(s, s->p_fail, "%s: cannot sign the request",
-		    s->ops->api);
+	memset(&call, 0, sizeof call);
+	call.method = "POST";
+	call.host = s->ep.host;
+	call.path = s->ep.path;
+	call.headers = sh;
+	call.nheaders = 2;
+	call.body = b->body.data;
+	call.body_len = b->body.len;
+	call.region = s->ep.region;
+	call.service = s->ops->service;
+	call.now = time(NULL);
+	if (creds_sign(s->creds, &call, &h, &cause) == -1) {
+		sender_fail(s, s->p_fail, "%s: %s", s->ops->api, cause);
+		free(cause);
 		sender_backoff(b, 1.0);
 		return;
 	}
-
-	/* The values exactly as signed. */
-	for (i = 0; i < nh; i++) {
-		xasprintf(&line, "%s: %s", names[i], sh[i].value);
-		if ((l = curl_slist_append(h, line)) == NULL)
-			goto fail;
-		h = l;
-		free(line);
-		line = NULL;
-	}
-	xasprintf(&line, "Authorization: %s", auth);
-	if ((l = curl_slist_append(h, line)) == NULL)
-		goto fail;
-	h = l;
-	free(line);
-	line = NULL;
-	free(auth);
-	auth = NULL;
 
 	metrics_add(s->metrics, METRICS_REQUESTS_SENT, 1);
 	/* http_post owns h from here, on failure too. */
@@ -452,9 +417,7 @@ sender_send(struct sender_batch *b)
 	}
 	return;
 fail:
-	free(line);
-	free(auth);
-	curl_slist_free_all(h);
+	sigv4_slist_free(h);
 	metrics_add(s->metrics, METRICS_REQUESTS_FAILED, 1);
 	sender_fail(s, s->p_fail, "%s: cannot start the request",
 	    s->ops->api);

@@ -538,3 +538,78 @@ out:
 	free(creq);
 	return (auth);
 }
+
+int
+sigv4_sign(const struct sigv4_call *call,
+    const struct sigv4_credentials *creds, struct curl_slist **hp)
+{
+	struct sigv4_header	 sh[SIGV4_CALL_MAX_HEADERS + 3];
+	struct sigv4_request	 req;
+	struct curl_slist	*h = NULL, *l;
+	char			 date[SIGV4_DATE_LEN + 1];
+	char			*auth = NULL, *line = NULL;
+	size_t			 n = 0, i;
+	int			 rv = -1;
+
+	if (call->nheaders > SIGV4_CALL_MAX_HEADERS)
+		return (-1);
+	sigv4_amz_date(call->now, date);
+	sh[n].name = "Host";
+	sh[n++].value = call->host;
+	sh[n].name = "X-Amz-Date";
+	sh[n++].value = date;
+	for (i = 0; i < call->nheaders; i++)
+		sh[n++] = call->headers[i];
+	if (creds->session_token != NULL && *creds->session_token != '\0') {
+		sh[n].name = "X-Amz-Security-Token";
+		sh[n++].value = creds->session_token;
+	}
+	memset(&req, 0, sizeof req);
+	req.method = call->method;
+	req.path = call->path != NULL ? call->path : "/";
+	req.query = "";
+	req.headers = sh;
+	req.nheaders = n;
+	req.body = call->body;
+	req.body_len = call->body_len;
+	if ((auth = sigv4_authorization(&req, creds, call->region,
+	    call->service, date)) == NULL)
+		goto out;
+	/* The values exactly as signed. */
+	for (i = 0; i <= n; i++) {
+		if (i < n)
+			xasprintf(&line, "%s: %s", sh[i].name, sh[i].value);
+		else
+			xasprintf(&line, "Authorization: %s", auth);
+		l = curl_slist_append(h, line);
+		OPENSSL_cleanse(line, strlen(line));
+		free(line);
+		if (l == NULL)
+			goto out;
+		h = l;
+	}
+	/* Appended whole, so that a failure leaves *hp as it was. */
+	if (*hp == NULL)
+		*hp = h;
+	else {
+		for (l = *hp; l->next != NULL; l = l->next)
+			;
+		l->next = h;
+	}
+	h = NULL;
+	rv = 0;
+out:
+	free(auth);
+	sigv4_slist_free(h);
+	return (rv);
+}
+
+void
+sigv4_slist_free(struct curl_slist *l)
+{
+	struct curl_slist	*s;
+
+	for (s = l; s != NULL; s = s->next)
+		OPENSSL_cleanse(s->data, strlen(s->data));
+	curl_slist_free_all(l);
+}

@@ -30,6 +30,8 @@
 #include <stddef.h>
 #include <time.h>
 
+#include <curl/curl.h>
+
 #include "buf.h"
 
 /* "YYYYMMDDTHHMMSSZ" and a hex SHA-256, without their NUL. */
@@ -124,5 +126,39 @@ char	*sigv4_string_to_sign(const char *canonical_request,
 char	*sigv4_authorization(const struct sigv4_request *req,
 	    const struct sigv4_credentials *creds, const char *region,
 	    const char *service, const char *amz_date);
+
+/*
+ * One AWS call to sign: what sigv4_sign takes.  Host and X-Amz-Date are
+ * added by the signer; headers are the call's own (X-Amz-Target,
+ * Content-Type), signed and sent as given.
+ */
+struct sigv4_call {
+	const char	*method;	/* "POST" */
+	const char	*host;		/* Host as libcurl sends it */
+	const char	*path;		/* as sent; NULL is "/" */
+	const struct sigv4_header *headers;
+	size_t		 nheaders;	/* at most SIGV4_CALL_MAX_HEADERS */
+	const void	*body;
+	size_t		 body_len;
+	const char	*region;
+	const char	*service;	/* "kinesis", "firehose", "sts", "ec2" */
+	time_t		 now;		/* the signing time */
+};
+#define SIGV4_CALL_MAX_HEADERS	8
+
+/*
+ * The signing entry point of every AWS call sluice makes (Kinesis,
+ * Firehose, STS, EC2): signs call with creds and appends to *hp the
+ * headers to send, exactly as signed: Host, X-Amz-Date, the call's own,
+ * X-Amz-Security-Token when creds has a session token, then
+ * Authorization.  Returns 0, or -1 (nothing appended) if the call cannot
+ * be signed (no key or secret, too many headers).  The caller owns *hp;
+ * since it holds the token, wipe it with sigv4_slist_free.
+ */
+int	 sigv4_sign(const struct sigv4_call *call,
+	    const struct sigv4_credentials *creds, struct curl_slist **hp);
+
+/* Wipes each line of l (tokens, signatures) and frees l; NULL is allowed. */
+void	 sigv4_slist_free(struct curl_slist *l);
 
 #endif /* SIGV4_H */

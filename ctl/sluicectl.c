@@ -556,6 +556,9 @@ print_status(json_t *st)
 	if ((secs = get_count(st, "uptimeSeconds")) != -1)
 		printf(", up %s", fmt_duration(up, sizeof up, secs));
 	printf("\n");
+	if (json_is_string(json_object_get(st, "credentials")))
+		printf("credentials: %s\n", json_string_value(
+		    json_object_get(st, "credentials")));
 
 	flows = json_object_get(st, "flows");
 	if (json_array_size(flows) == 0) {

@@ -51,6 +51,7 @@
 
 #include "base64.h"
 #include "httpd.h"
+#include "sigcheck.h"
 #include "log.h"
 #include "xmalloc.h"
 
@@ -95,6 +96,10 @@ struct fake_settings {
 	uint64_t	fh_max_records;
 	uint64_t	fh_max_record_size;
 	uint64_t	fh_max_request_size;
+	/* SigV4 check: on when expect_key is set ("" is off). */
+	char		expect_key[256];
+	char		expect_secret[256];
+	char		expect_token[4096];
 };
 
 static const struct fake_settings fake_defaults = {
@@ -111,6 +116,7 @@ enum knob_type {
 	KNOB_PROB,		/* a probability, 0 to 1 */
 	KNOB_UINT,
 	KNOB_BOOL,		/* no argument on the command line */
+	KNOB_STR,		/* a string of at most max - 1 bytes */
 };
 
 struct knob {
@@ -150,6 +156,12 @@ static const struct knob fake_knobs[] = {
 	{ "firehose-max-request-size", KNOB_UINT,
 	  KNOB_OFF(fh_max_request_size), FAKE_BODY_MAX,
 	  "PutRecordBatch: data bytes per call" },
+	{ "expect-key", KNOB_STR, KNOB_OFF(expect_key), 256,
+	  "verify each SigV4 signature: the access key id expected" },
+	{ "expect-secret", KNOB_STR, KNOB_OFF(expect_secret), 256,
+	  "the secret key the signature must be made with" },
+	{ "expect-token", KNOB_STR, KNOB_OFF(expect_token), 4096,
+	  "the session token expected (none if unset)" },
 };
 #define FAKE_NKNOBS	(sizeof fake_knobs / sizeof fake_knobs[0])
 
@@ -211,6 +223,8 @@ struct fake_stats {
 	uint64_t	put_record_batch;
 	uint64_t	describe_stream_summary;
 	uint64_t	connections;
+	uint64_t	sig_ok;		/* signatures verified (expect-key) */
+	uint64_t	sig_failed;
 };
 
 static struct {
@@ -499,6 +513,14 @@ knob_set(struct fake_settings *s, const struct knob *k, const char *value,
 		}
 		*(uint64_t *)(void *)((char *)s + k->off) = u;
 		return (0);
+	case KNOB_STR:
+		if (strlen(value) >= k->max) {
+			xasprintf(cause, "%s: longer than %" PRIu64 " bytes",
+			    k->name, k->max - 1);
+			return (-1);
+		}
+		memcpy((char *)s + k->off, value, strlen(value) + 1);
+		return (0);
 	}
 	xasprintf(cause, "%s: unknown type", k->name);
 	return (-1);
@@ -634,12 +656,14 @@ fake_stats_write(void)
 	    "\nrecords_failed=%" PRIu64 "\nerrors=%" PRIu64 "\ndropped=%"
 	    PRIu64 "\nbytes_accepted=%" PRIu64 "\nput_records=%" PRIu64
 	    "\nput_record_batch=%" PRIu64 "\ndescribe_stream_summary=%" PRIu64
-	    "\nconnections=%" PRIu64 "\nconnections_open=%zu\n",
+	    "\nconnections=%" PRIu64 "\nconnections_open=%zu\nsig_ok=%" PRIu64
+	    "\nsig_failed=%" PRIu64 "\n",
 	    fake.st.requests, fake.st.records_accepted,
 	    fake.st.records_failed, fake.st.errors, fake.st.dropped,
 	    fake.st.bytes_accepted, fake.st.put_records,
 	    fake.st.put_record_batch, fake.st.describe_stream_summary,
-	    fake.st.connections, fake.nconns);
+	    fake.st.connections, fake.nconns, fake.st.sig_ok,
+	    fake.st.sig_failed);
 	write_atomic(fake.stats_path, b.p, b.len);
 	buf_free(&b);
 }
@@ -1538,6 +1562,47 @@ static const struct fake_op fake_ops[] = {
 };
 
 /*
+ * Verifies the request's signature with the expected credentials
+ * (--expect-key and friends), answering as AWS does on a mismatch.
+ * Returns 0, or -1 with the error reply made.
+ */
+static int
+fake_sigcheck(struct conn *c, struct reply *r)
+{
+	const struct fake_settings	*s = &fake.cur;
+	const char			*svc;
+	char				 why[256];
+
+	svc = c->req.amz_target != NULL && strncmp(c->req.amz_target,
+	    "Firehose_", 9) == 0 ? "firehose" : "kinesis";
+	switch (sigcheck_verify(&c->req.h, c->in.p + c->head_len,
+	    c->req.h.content_length, s->expect_key, s->expect_secret,
+	    s->expect_token[0] != '\0' ? s->expect_token : NULL, svc, why,
+	    sizeof why)) {
+	case SIGCHECK_OK:
+		fake.st.sig_ok++;
+		return (0);
+	case SIGCHECK_MISSING:
+		reply_error(r, 400, "IncompleteSignatureException", "%s", why);
+		break;
+	case SIGCHECK_BAD_KEY:
+		reply_error(r, 400, "UnrecognizedClientException",
+		    "The security token included in the request is invalid.");
+		break;
+	case SIGCHECK_BAD_TOKEN:
+		reply_error(r, 400, "ExpiredTokenException",
+		    "The security token included in the request is expired");
+		break;
+	case SIGCHECK_BAD_SIGNATURE:
+		reply_error(r, 400, "InvalidSignatureException", "%s", why);
+		break;
+	}
+	fake.st.sig_failed++;
+	log_debug("signature check: %s", why);
+	return (-1);
+}
+
+/*
  * Answers the complete request at the front of c->in.  Returns 0, or -1
  * when the connection is to be dropped unanswered.
  */
@@ -1583,6 +1648,8 @@ conn_handle(struct conn *c)
 		    "'X-Amz-Date' header");
 		goto reply;
 	}
+	if (fake.cur.expect_key[0] != '\0' && fake_sigcheck(c, &r) == -1)
+		goto reply;
 	for (i = 0; q->amz_target != NULL &&
 	    i < sizeof fake_ops / sizeof fake_ops[0]; i++) {
 		if (strcmp(q->amz_target, fake_ops[i].target) == 0)

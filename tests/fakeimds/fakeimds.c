@@ -16,6 +16,20 @@
  * the role's token when the role's key is used).  It does not recompute the
  * signature: sigv4.c is tested against the AWS suite on its own.
  *
+ * STS (the Query API, POST / with Action=): AssumeRole checks the SigV4
+ * signature, remade with the exact source credentials expected (sts_key,
+ * sts_secret, sts_token; see tests/lib/sigcheck.h) and answers with the
+ * issued credentials; AssumeRoleWithWebIdentity, unsigned, checks the
+ * WebIdentityToken.  Both check RoleArn (and ExternalId) when set, and
+ * answer errors as STS does (<ErrorResponse>, 400 or 403).
+ *
+ * The container credentials endpoint (ECS, EKS Pod Identity): GET
+ * /container/... answers the issued credentials, after checking the
+ * Authorization header when container_auth is set (else 401).
+ *
+ * The issued credentials (IMDS role, container, STS) are key, secret and
+ * token, with an Expiration expires_in seconds after each answer.
+ *
  * Behaviour is set by a control file (-c), re-read before each request, of
  * "key value" lines:
  *   imds up | down | v1      down: 500 for all IMDS paths; v1: no token API
@@ -26,7 +40,17 @@
  *                            (default: the role's)
  *   tags ok | deny           deny: DescribeTags answers 403
  *   tag KEY VALUE            replaces the default tags (repeatable)
- * Each request is logged to the -o file as "METHOD PATH STATUS".
+ *   key K, secret S, token T the issued credentials (token "-": none)
+ *   expires_in N             their life in seconds (default: until 2099)
+ *   sts_key K, sts_secret S, sts_token T
+ *                            what AssumeRole must be signed with (token
+ *                            "-" or unset: none)
+ *   role_arn ARN             the RoleArn STS expects (default: any)
+ *   external_id X            the ExternalId AssumeRole expects
+ *   web_token T              the WebIdentityToken expected
+ *   container_auth T         the container endpoint's Authorization
+ * Each request is logged to the -o file as "METHOD PATH STATUS", with
+ * STS's as "POST /sts/ACTION STATUS".
  *
  * One thread, one connection at a time, "Connection: close": the client
  * under test makes one request per connection.  Every buffer has a maximum.
@@ -52,6 +76,7 @@
 #include <unistd.h>
 
 #include "httpd.h"
+#include "sigcheck.h"
 
 #define FAKE_HEAD_MAX		(64 * 1024)
 #define FAKE_BODY_MAX		(64 * 1024)
@@ -73,6 +98,17 @@ struct fake_kv {
 /* The state the control file sets, rebuilt before each request. */
 struct fake_state {
 	char		imds[16];
+	char		key[FAKE_STR_MAX];
+	char		secret[FAKE_STR_MAX];
+	char		token[FAKE_STR_MAX];
+	long		expires_in;
+	char		sts_key[FAKE_STR_MAX];
+	char		sts_secret[FAKE_STR_MAX];
+	char		sts_token[FAKE_STR_MAX];
+	char		role_arn[FAKE_STR_MAX];
+	char		external_id[FAKE_STR_MAX];
+	char		web_token[FAKE_STR_MAX];
+	char		container_auth[FAKE_STR_MAX];
 	char		role[FAKE_STR_MAX];
 	char		access_key[FAKE_STR_MAX];
 	char		tags_mode[16];
@@ -136,6 +172,9 @@ fake_load(struct fake_state *st)
 
 	memset(st, 0, sizeof *st);
 	fake_copy(st->imds, "up");
+	fake_copy(st->key, FAKE_ROLE_KEY);
+	fake_copy(st->secret, FAKE_ROLE_SECRET);
+	fake_copy(st->token, FAKE_ROLE_TOKEN);
 	fake_copy(st->role, "fake-role");
 	fake_copy(st->access_key, FAKE_ROLE_KEY);
 	fake_copy(st->tags_mode, "ok");
@@ -158,6 +197,30 @@ fake_load(struct fake_state *st)
 		*val++ = '\0';
 		if (strcmp(key, "imds") == 0)
 			snprintf(st->imds, sizeof st->imds, "%s", val);
+		else if (strcmp(key, "key") == 0) {
+			fake_copy(st->key, val);
+			fake_copy(st->access_key, val);
+		} else if (strcmp(key, "secret") == 0)
+			fake_copy(st->secret, val);
+		else if (strcmp(key, "token") == 0)
+			fake_copy(st->token, strcmp(val, "-") == 0 ? "" : val);
+		else if (strcmp(key, "expires_in") == 0)
+			st->expires_in = atol(val);
+		else if (strcmp(key, "sts_key") == 0)
+			fake_copy(st->sts_key, val);
+		else if (strcmp(key, "sts_secret") == 0)
+			fake_copy(st->sts_secret, val);
+		else if (strcmp(key, "sts_token") == 0)
+			fake_copy(st->sts_token, strcmp(val, "-") == 0 ? "" :
+			    val);
+		else if (strcmp(key, "role_arn") == 0)
+			fake_copy(st->role_arn, val);
+		else if (strcmp(key, "external_id") == 0)
+			fake_copy(st->external_id, val);
+		else if (strcmp(key, "web_token") == 0)
+			fake_copy(st->web_token, val);
+		else if (strcmp(key, "container_auth") == 0)
+			fake_copy(st->container_auth, val);
 		else if (strcmp(key, "role") == 0)
 			fake_copy(st->role, val);
 		else if (strcmp(key, "access_key") == 0)
@@ -401,6 +464,189 @@ fake_describe_tags(int fd, struct fake_req *rq, const struct fake_state *st)
 	fake_send(fd, rq, 200, "text/xml;charset=UTF-8", out);
 }
 
+/* The issued credentials' Expiration, ISO 8601 UTC. */
+static void
+fake_expiration(const struct fake_state *st, char *out, size_t len)
+{
+	time_t	t;
+
+	if (st->expires_in == 0) {
+		snprintf(out, len, "2099-01-01T00:00:00Z");
+		return;
+	}
+	t = time(NULL) + st->expires_in;
+	strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+}
+
+/*
+ * The form value of name in body, percent-decoded ('+' is a space), into
+ * out.  Returns 0, or -1 if absent or too long.
+ */
+static int
+fake_form_get(const char *body, const char *name, char *out, size_t outlen)
+{
+	const char	*p = body, *e;
+	size_t		 n = strlen(name), o = 0;
+	unsigned int	 c;
+
+	for (;;) {
+		if ((p = strstr(p, name)) == NULL)
+			return (-1);
+		if ((p == body || p[-1] == '&') && p[n] == '=')
+			break;
+		p++;
+	}
+	p += n + 1;
+	e = p + strcspn(p, "&");
+	for (; p < e; p++) {
+		if (o + 1 >= outlen)
+			return (-1);
+		if (*p == '%' && e - p >= 3 && sscanf(p + 1, "%2x", &c) == 1) {
+			out[o++] = (char)c;
+			p += 2;
+		} else
+			out[o++] = *p == '+' ? ' ' : *p;
+	}
+	out[o] = '\0';
+	return (0);
+}
+
+static void
+fake_sts_error(int fd, struct fake_req *rq, int status, const char *code,
+    const char *msg)
+{
+	char	body[1024];
+
+	snprintf(body, sizeof body, "<ErrorResponse xmlns=\"https://sts."
+	    "amazonaws.com/doc/2011-06-15/\">\n  <Error>\n    <Type>Sender"
+	    "</Type>\n    <Code>%s</Code>\n    <Message>%s</Message>\n"
+	    "  </Error>\n  <RequestId>fake-sts-0001</RequestId>\n"
+	    "</ErrorResponse>\n", code, msg);
+	fake_send(fd, rq, status, "text/xml", body);
+}
+
+/* STS AssumeRole and AssumeRoleWithWebIdentity (Query API). */
+static void
+fake_sts(int fd, struct fake_req *rq, const struct fake_state *st,
+    const char *action)
+{
+	static char	 out[FAKE_OUT_MAX];
+	char		 arn[FAKE_STR_MAX], sess[FAKE_STR_MAX], why[256];
+	char		 val[FAKE_STR_MAX], exp[32], label[80];
+	int		 web = strcmp(action, "AssumeRoleWithWebIdentity") == 0;
+
+	snprintf(label, sizeof label, "/sts/%s", action);
+	rq->path = label;
+	if (!web && strcmp(action, "AssumeRole") != 0) {
+		fake_sts_error(fd, rq, 400, "InvalidAction",
+		    "Could not find operation");
+		return;
+	}
+	if (!fake_form_has(rq->body, "Version=2011-06-15") ||
+	    fake_form_get(rq->body, "RoleArn", arn, sizeof arn) != 0 ||
+	    fake_form_get(rq->body, "RoleSessionName", sess,
+	    sizeof sess) != 0 || sess[0] == '\0') {
+		fake_sts_error(fd, rq, 400, "ValidationError",
+		    "missing Version, RoleArn or RoleSessionName");
+		return;
+	}
+	if (web) {
+		if (fake_form_get(rq->body, "WebIdentityToken", val,
+		    sizeof val) != 0 || st->web_token[0] == '\0' ||
+		    strcmp(val, st->web_token) != 0) {
+			fake_sts_error(fd, rq, 400, "InvalidIdentityToken",
+			    "Couldn't verify the web identity token");
+			return;
+		}
+	} else {
+		switch (st->sts_key[0] == '\0' ? SIGCHECK_BAD_KEY :
+		    sigcheck_verify(&rq->h, rq->body, rq->body_len,
+		    st->sts_key, st->sts_secret, st->sts_token[0] != '\0' ?
+		    st->sts_token : NULL, "sts", why, sizeof why)) {
+		case SIGCHECK_OK:
+			break;
+		case SIGCHECK_MISSING:
+			fake_sts_error(fd, rq, 400, "IncompleteSignature",
+			    "missing Authorization");
+			return;
+		case SIGCHECK_BAD_KEY:
+			fake_sts_error(fd, rq, 403, "InvalidClientTokenId",
+			    "The security token included in the request is "
+			    "invalid.");
+			return;
+		case SIGCHECK_BAD_TOKEN:
+			fake_sts_error(fd, rq, 400, "ExpiredToken",
+			    "The security token included in the request is "
+			    "expired");
+			return;
+		case SIGCHECK_BAD_SIGNATURE:
+			fake_sts_error(fd, rq, 403, "SignatureDoesNotMatch",
+			    "The request signature we calculated does not "
+			    "match the signature you provided.");
+			return;
+		}
+		if (st->external_id[0] != '\0' && (fake_form_get(rq->body,
+		    "ExternalId", val, sizeof val) != 0 ||
+		    strcmp(val, st->external_id) != 0)) {
+			fake_sts_error(fd, rq, 403, "AccessDenied",
+			    "not authorized to perform sts:AssumeRole "
+			    "(ExternalId)");
+			return;
+		}
+	}
+	if (st->role_arn[0] != '\0' && strcmp(arn, st->role_arn) != 0) {
+		fake_sts_error(fd, rq, 403, "AccessDenied", "not authorized "
+		    "to perform sts:AssumeRole on this role");
+		return;
+	}
+	fake_expiration(st, exp, sizeof exp);
+	snprintf(out, sizeof out, "<%sResponse xmlns=\"https://sts."
+	    "amazonaws.com/doc/2011-06-15/\">\n  <%sResult>\n%s"
+	    "    <AssumedRoleUser>\n      <AssumedRoleId>AROAFAKE0000000000:"
+	    "%s</AssumedRoleId>\n      <Arn>arn:aws:sts::123456789012:"
+	    "assumed-role/fake/%s</Arn>\n    </AssumedRoleUser>\n"
+	    "    <Credentials>\n      <AccessKeyId>%s</AccessKeyId>\n"
+	    "      <SecretAccessKey>%s</SecretAccessKey>\n"
+	    "      <SessionToken>%s</SessionToken>\n"
+	    "      <Expiration>%s</Expiration>\n    </Credentials>\n"
+	    "  </%sResult>\n  <ResponseMetadata>\n    <RequestId>"
+	    "fake-sts-0002</RequestId>\n  </ResponseMetadata>\n"
+	    "</%sResponse>\n", action, action, web ?
+	    "    <SubjectFromWebIdentityToken>system:serviceaccount:fake"
+	    "</SubjectFromWebIdentityToken>\n    <Audience>sts.amazonaws.com"
+	    "</Audience>\n    <Provider>oidc.fake</Provider>\n" : "",
+	    sess, sess, st->key, st->secret, st->token, exp, action, action);
+	fake_send(fd, rq, 200, "text/xml", out);
+}
+
+/* The container credentials endpoint. */
+static void
+fake_container(int fd, struct fake_req *rq, const struct fake_state *st)
+{
+	static char	 out[FAKE_OUT_MAX];
+	char		 auth[FAKE_STR_MAX], exp[32];
+
+	if (strcmp(rq->method, "GET") != 0) {
+		fake_send(fd, rq, 405, "text/plain", "Method Not Allowed");
+		return;
+	}
+	if (st->container_auth[0] != '\0' && (fake_header(rq,
+	    "Authorization", auth, sizeof auth) != 0 ||
+	    strcmp(auth, st->container_auth) != 0)) {
+		fake_send(fd, rq, 401, "application/json", "{\"code\":"
+		    "\"AccessDenied\",\"message\":\"bad authorization "
+		    "token\"}");
+		return;
+	}
+	fake_expiration(st, exp, sizeof exp);
+	snprintf(out, sizeof out, "{\"AccessKeyId\":\"%s\","
+	    "\"SecretAccessKey\":\"%s\",\"Token\":\"%s\","
+	    "\"Expiration\":\"%s\",\"RoleArn\":\"arn:aws:iam::"
+	    "123456789012:role/fake-task-role\"}", st->key, st->secret,
+	    st->token, exp);
+	fake_send(fd, rq, 200, "application/json", out);
+}
+
 static void
 fake_imds(int fd, struct fake_req *rq, const struct fake_state *st)
 {
@@ -461,14 +707,17 @@ fake_imds(int fd, struct fake_req *rq, const struct fake_state *st)
 	} else if (strncmp(rq->path, prefix, strlen(prefix)) == 0 &&
 	    strcmp(st->role, "-") != 0 &&
 	    strcmp(rq->path + strlen(prefix), st->role) == 0) {
+		char	exp[32];
+
+		fake_expiration(st, exp, sizeof exp);
 		snprintf(out, sizeof out, "{\n  \"Code\" : \"Success\",\n"
 		    "  \"LastUpdated\" : \"2024-01-01T00:00:00Z\",\n"
 		    "  \"Type\" : \"AWS-HMAC\",\n"
 		    "  \"AccessKeyId\" : \"%s\",\n"
 		    "  \"SecretAccessKey\" : \"%s\",\n"
 		    "  \"Token\" : \"%s\",\n"
-		    "  \"Expiration\" : \"2099-01-01T00:00:00Z\"\n}",
-		    FAKE_ROLE_KEY, FAKE_ROLE_SECRET, FAKE_ROLE_TOKEN);
+		    "  \"Expiration\" : \"%s\"\n}",
+		    st->key, st->secret, st->token, exp);
 		fake_send(fd, rq, 200, "text/plain", out);
 	} else
 		fake_send(fd, rq, 404, "text/plain", "Not Found");
@@ -532,6 +781,7 @@ main(int argc, char **argv)
 	struct fake_state	 st;
 	struct timeval		 tv = { 2, 0 };
 	const char		*portfile = NULL;
+	char			 action[64];
 	unsigned int		 bound;
 	int			 ch, s, fd, port = 0;
 
@@ -585,6 +835,14 @@ main(int argc, char **argv)
 			fake_load(&st);
 			if (strncmp(rq.path, "/latest/", 8) == 0)
 				fake_imds(fd, &rq, &st);
+			else if (strncmp(rq.path, "/container/", 11) == 0)
+				fake_container(fd, &rq, &st);
+			else if (strcmp(rq.method, "POST") == 0 &&
+			    strcmp(rq.path, "/") == 0 &&
+			    fake_form_get(rq.body, "Action", action,
+			    sizeof action) == 0 &&
+			    strcmp(action, "DescribeTags") != 0)
+				fake_sts(fd, &rq, &st, action);
 			else if (strcmp(rq.method, "POST") == 0 &&
 			    strcmp(rq.path, "/") == 0)
 				fake_describe_tags(fd, &rq, &st);

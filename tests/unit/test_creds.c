@@ -1,32 +1,51 @@
 /*
- * test_creds: the order of the credential chain (config before the
- * environment), session tokens from the environment, and the errors for a
- * half-set key pair and for no credentials at all.  Every test starts from
- * an environment without AWS_* credential variables.
+ * test_creds: the credential chain without the network: its order (config,
+ * environment, profile), session tokens, the profile's static keys and
+ * credential_process, the errors for a half-set source and for none at
+ * all, the Expiration parser and the status description.  Credentials are
+ * observed the way AWS sees them: by signing a request (creds_sign) and
+ * reading the Authorization and X-Amz-Security-Token headers.  Every test
+ * starts from an environment without AWS_* variables and a HOME of its
+ * own, so the machine's ~/.aws is never read.
  */
+#include <sys/stat.h>
+
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "config.h"
 #include "creds.h"
 #include "sigv4.h"
+#include "xmalloc.h"
 
 /* struct config holds non-const strings. */
 static char cfg_path[] = "/etc/sluice/sluice.yaml";
 static char cfg_id[] = "AKIDCONFIG";
 static char cfg_secret[] = "secretconfig";
+static char cfg_token[] = "tokenconfig";
 static char cfg_empty[] = "";
 static char cfg_blank[] = " ";
 
+static char home[] = "/tmp/test_creds.XXXXXX";
+
 static const char *aws_vars[] = {
 	"AWS_ACCESS_KEY_ID", "AWS_ACCESS_KEY", "AWS_SECRET_ACCESS_KEY",
-	"AWS_SECRET_KEY", "AWS_SESSION_TOKEN",
+	"AWS_SECRET_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
+	"AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE",
+	"AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN",
+	"AWS_ROLE_SESSION_NAME", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+	"AWS_CONTAINER_CREDENTIALS_FULL_URI",
+	"AWS_CONTAINER_AUTHORIZATION_TOKEN",
+	"AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
 };
 
 static int
@@ -37,19 +56,96 @@ clear_env(void **state)
 	(void)state;
 	for (i = 0; i < sizeof aws_vars / sizeof aws_vars[0]; i++)
 		unsetenv(aws_vars[i]);
+	setenv("HOME", home, 1);
 	return (0);
+}
+
+static void
+write_file(const char *name, const char *text, int mode)
+{
+	char	*path;
+	FILE	*f;
+
+	xasprintf(&path, "%s/%s", home, name);
+	assert_non_null(f = fopen(path, "w"));
+	fputs(text, f);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(chmod(path, mode), 0);
+	free(path);
+}
+
+/*
+ * Signs a request with c, as the sender does; returns the access key id
+ * of its Authorization header (the caller frees it) and the session
+ * token sent (in *token, NULL if none), or NULL with *cause.
+ */
+static char *
+sign_with(struct creds *c, char **token, char **cause)
+{
+	struct sigv4_call	 call;
+	struct curl_slist	*h = NULL, *l;
+	const char		*p;
+	char			*key = NULL;
+
+	memset(&call, 0, sizeof call);
+	call.method = "POST";
+	call.host = "kinesis.us-east-1.amazonaws.com";
+	call.body = "{}";
+	call.body_len = 2;
+	call.region = "us-east-1";
+	call.service = "kinesis";
+	call.now = time(NULL);
+	*token = NULL;
+	if (creds_sign(c, &call, &h, cause) == -1)
+		return (NULL);
+	for (l = h; l != NULL; l = l->next) {
+		if ((p = strstr(l->data, "Credential=")) != NULL)
+			key = xstrndup(p + 11, strcspn(p + 11, "/"));
+		if (strncmp(l->data, "X-Amz-Security-Token: ", 22) == 0)
+			*token = xstrdup(l->data + 22);
+	}
+	sigv4_slist_free(h);
+	assert_non_null(key);
+	return (key);
+}
+
+/* Asserts that c signs with key and token (NULL: none). */
+static void
+assert_signs(struct creds *c, const char *key, const char *token)
+{
+	char	*k, *t, *cause = NULL;
+
+	k = sign_with(c, &t, &cause);
+	assert_null(cause);
+	assert_string_equal(k, key);
+	if (token == NULL)
+		assert_null(t);
+	else
+		assert_string_equal(t, token);
+	free(k);
+	free(t);
+}
+
+static void
+assert_describe(struct creds *c, const char *want)
+{
+	char	*d = creds_describe(c);
+
+	if (strstr(d, want) == NULL)
+		fail_msg("describe: \"%s\" lacks \"%s\"", d, want);
+	free(d);
 }
 
 static void
 test_config_wins(void **state)
 {
-	struct config			cfg;
-	struct sigv4_credentials	sc;
-	struct creds			*c;
-	char				*cause = NULL;
+	struct config	 cfg;
+	struct creds	*c;
+	char		*cause = NULL;
 
 	(void)state;
 	memset(&cfg, 0, sizeof cfg);
+	cfg.path = cfg_path;
 	cfg.aws_access_key_id = cfg_id;
 	cfg.aws_secret_access_key = cfg_secret;
 	setenv("AWS_ACCESS_KEY_ID", "AKIDENV", 1);
@@ -59,22 +155,25 @@ test_config_wins(void **state)
 	c = creds_create(&cfg, &cause);
 	assert_non_null(c);
 	assert_null(cause);
-	assert_string_equal(creds_source(c), "config");
-	assert_int_equal(creds_get(c, &sc), 0);
-	assert_string_equal(sc.access_key_id, "AKIDCONFIG");
-	assert_string_equal(sc.secret_access_key, "secretconfig");
 	/* The environment's token belongs to the environment's keys. */
-	assert_null(sc.session_token);
+	assert_signs(c, "AKIDCONFIG", NULL);
+	assert_describe(c, "config keys (/etc/sluice/sluice.yaml)");
+	creds_free(c);
+
+	/* awsSessionToken goes with the config's keys. */
+	cfg.aws_session_token = cfg_token;
+	c = creds_create(&cfg, &cause);
+	assert_non_null(c);
+	assert_signs(c, "AKIDCONFIG", "tokenconfig");
 	creds_free(c);
 }
 
 static void
 test_env_with_token(void **state)
 {
-	struct config			cfg;
-	struct sigv4_credentials	sc;
-	struct creds			*c;
-	char				*cause = NULL;
+	struct config	 cfg;
+	struct creds	*c;
+	char		*cause = NULL, *d;
 
 	(void)state;
 	memset(&cfg, 0, sizeof cfg);
@@ -84,13 +183,16 @@ test_env_with_token(void **state)
 
 	c = creds_create(&cfg, &cause);
 	assert_non_null(c);
-	assert_string_equal(creds_source(c), "environment");
 	/* The environment may change afterwards: values are copies. */
-	setenv("AWS_SECRET_ACCESS_KEY", "changed", 1);
-	assert_int_equal(creds_get(c, &sc), 0);
-	assert_string_equal(sc.access_key_id, "AKIDENV");
-	assert_string_equal(sc.secret_access_key, "secretenv");
-	assert_string_equal(sc.session_token, "tokenenv");
+	setenv("AWS_ACCESS_KEY_ID", "changed", 1);
+	assert_signs(c, "AKIDENV", "tokenenv");
+	d = creds_describe(c);
+	assert_string_equal(d, "environment (AWS_ACCESS_KEY_ID, "
+	    "AWS_SESSION_TOKEN)");
+	/* Never a secret in a description. */
+	assert_null(strstr(d, "secretenv"));
+	assert_null(strstr(d, "tokenenv"));
+	free(d);
 	creds_free(c);
 
 	/* No config at all, the SDK's alternate names, an empty token. */
@@ -100,11 +202,7 @@ test_env_with_token(void **state)
 	setenv("AWS_SESSION_TOKEN", "", 1);
 	c = creds_create(NULL, &cause);
 	assert_non_null(c);
-	assert_string_equal(creds_source(c), "environment");
-	assert_int_equal(creds_get(c, &sc), 0);
-	assert_string_equal(sc.access_key_id, "AKIDALT");
-	assert_string_equal(sc.secret_access_key, "secretalt");
-	assert_null(sc.session_token);
+	assert_signs(c, "AKIDALT", NULL);
 	creds_free(c);
 }
 
@@ -146,13 +244,23 @@ test_only_one_key(void **state)
 	assert_string_equal(cause, "environment: AWS_SECRET_ACCESS_KEY is "
 	    "set but AWS_ACCESS_KEY_ID is not");
 	free(cause);
+
+	/* Web identity needs both the token file and the role. */
+	clear_env(NULL);
+	setenv("AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/r", 1);
+	cause = NULL;
+	assert_null(creds_create(NULL, &cause));
+	assert_string_equal(cause, "web identity: AWS_ROLE_ARN is set but "
+	    "AWS_WEB_IDENTITY_TOKEN_FILE is not");
+	free(cause);
 }
 
 static void
 test_none(void **state)
 {
 	struct config	 cfg;
-	char		*cause = NULL;
+	struct creds	*c;
+	char		*cause = NULL, *k, *t, *path;
 
 	(void)state;
 	memset(&cfg, 0, sizeof cfg);
@@ -164,10 +272,207 @@ test_none(void **state)
 	assert_null(creds_create(&cfg, &cause));
 	assert_non_null(cause);
 	assert_non_null(strstr(cause, "no AWS credentials found"));
-	assert_non_null(strstr(cause, "awsAccessKeyId"));
-	assert_non_null(strstr(cause, "AWS_ACCESS_KEY_ID"));
 	free(cause);
 	creds_free(NULL);
+
+	/* A daemon's creds exist without credentials, and say so. */
+	c = creds_new(&cfg, NULL);
+	cause = NULL;
+	assert_int_equal(creds_load(c, &cause), -1);
+	free(cause);
+	assert_int_equal(creds_is_valid(c), 0);
+	assert_describe(c, "none: no AWS credentials found");
+	cause = NULL;
+	assert_null(k = sign_with(c, &t, &cause));
+	assert_non_null(strstr(cause, "no AWS credentials"));
+	free(cause);
+
+	/* Credentials that appear later are found by the next look. */
+	xasprintf(&path, "%s/.aws", home);
+	(void)mkdir(path, 0700);
+	free(path);
+	write_file(".aws/credentials", "[default]\naws_access_key_id = AKIDLATE\n"
+	    "aws_secret_access_key = secretlate\n", 0600);
+	assert_signs(c, "AKIDLATE", NULL);
+	assert_int_equal(creds_is_valid(c), 1);
+	creds_free(c);
+	write_file(".aws/credentials", "", 0600);
+}
+
+/* The profile's static keys: the credentials file wins, AWS_PROFILE. */
+static void
+test_profile_static(void **state)
+{
+	struct creds	*c;
+	char		*cause = NULL, *path;
+
+	(void)state;
+	write_file("creds.ini", "[default]\naws_access_key_id = AKIDDEF\n"
+	    "aws_secret_access_key = secretdef\n\n[prod]\n"
+	    "aws_access_key_id=AKIDPROD\naws_secret_access_key=secretprod\n"
+	    "aws_session_token = tokenprod\n", 0600);
+	write_file("config.ini", "[profile prod]\naws_access_key_id = "
+	    "AKIDFROMCONFIG\nregion = eu-west-1\n[profile other]\n"
+	    "aws_access_key_id = AKIDOTHER\naws_secret_access_key = so\n",
+	    0600);
+	xasprintf(&path, "%s/creds.ini", home);
+	setenv("AWS_SHARED_CREDENTIALS_FILE", path, 1);
+	free(path);
+	xasprintf(&path, "%s/config.ini", home);
+	setenv("AWS_CONFIG_FILE", path, 1);
+	free(path);
+
+	assert_non_null(c = creds_create(NULL, &cause));
+	assert_signs(c, "AKIDDEF", NULL);
+	assert_describe(c, "profile default (static keys)");
+	creds_free(c);
+
+	setenv("AWS_PROFILE", "prod", 1);
+	assert_non_null(c = creds_create(NULL, &cause));
+	assert_signs(c, "AKIDPROD", "tokenprod");
+	creds_free(c);
+
+	/* A profile of the config file alone. */
+	setenv("AWS_PROFILE", "other", 1);
+	assert_non_null(c = creds_create(NULL, &cause));
+	assert_signs(c, "AKIDOTHER", NULL);
+	creds_free(c);
+
+	/* The environment comes before the files. */
+	setenv("AWS_ACCESS_KEY_ID", "AKIDENV", 1);
+	setenv("AWS_SECRET_ACCESS_KEY", "secretenv", 1);
+	assert_non_null(c = creds_create(NULL, &cause));
+	assert_signs(c, "AKIDENV", NULL);
+	creds_free(c);
+}
+
+/* credential_process: Version 1 JSON through the shell, bounded. */
+static void
+test_profile_process(void **state)
+{
+	struct creds	*c;
+	char		*cause = NULL, *cfgtext, *exp;
+	char		 when[32];
+	time_t		 t = time(NULL) + 2 * 3600 + 90;
+
+	(void)state;
+	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+	xasprintf(&exp, "{\"Version\": 1, \"AccessKeyId\": \"AKIDPROC\", "
+	    "\"SecretAccessKey\": \"secretproc\", \"SessionToken\": "
+	    "\"tokenproc\", \"Expiration\": \"%s\"}\n", when);
+	write_file("proc.json", exp, 0600);
+	free(exp);
+	/* Through sh: the quoting and the redirection are the shell's. */
+	xasprintf(&cfgtext, "[default]\ncredential_process = cat "
+	    "'%s/proc.json' 2>/dev/null\n", home);
+	write_file("config", cfgtext, 0600);
+	free(cfgtext);
+	xasprintf(&cfgtext, "%s/config", home);
+	setenv("AWS_CONFIG_FILE", cfgtext, 1);
+	free(cfgtext);
+
+	assert_non_null(c = creds_create(NULL, &cause));
+	assert_signs(c, "AKIDPROC", "tokenproc");
+	assert_describe(c, "profile default (credential_process), expires "
+	    "in 2h01m");
+	creds_free(c);
+
+	/* A failing process is an error that never shows its output. */
+	write_file("config", "[default]\ncredential_process = echo "
+	    "'{\"Version\": 1, \"SecretAccessKey\": \"leaked\"}'; exit 3\n",
+	    0600);
+	cause = NULL;
+	assert_null(creds_create(NULL, &cause));
+	assert_string_equal(cause, "credential_process: exited with status 3");
+	free(cause);
+
+	/* Output without a key id, or not Version 1. */
+	write_file("config", "[default]\ncredential_process = echo "
+	    "'{\"Version\": 1, \"SecretAccessKey\": \"leaked\"}'\n", 0600);
+	cause = NULL;
+	assert_null(creds_create(NULL, &cause));
+	assert_null(strstr(cause, "leaked"));
+	assert_non_null(strstr(cause, "no AccessKeyId"));
+	free(cause);
+	write_file("config", "[default]\ncredential_process = echo "
+	    "'{\"Version\": 2, \"AccessKeyId\": \"A\", "
+	    "\"SecretAccessKey\": \"leaked\"}'\n", 0600);
+	cause = NULL;
+	assert_null(creds_create(NULL, &cause));
+	assert_non_null(strstr(cause, "\"Version\": 1"));
+	free(cause);
+	write_file("config", "", 0600);
+}
+
+static void
+test_parse_time(void **state)
+{
+	time_t	t;
+
+	(void)state;
+	assert_int_equal(creds_parse_time("2024-01-01T00:00:00Z", &t), 0);
+	assert_int_equal(t, 1704067200);
+	assert_int_equal(creds_parse_time("2024-01-01T00:00:01.359Z", &t), 0);
+	assert_int_equal(t, 1704067201);
+	assert_int_equal(creds_parse_time("2024-01-01T00:00:00+00:00", &t),
+	    0);
+	assert_int_equal(creds_parse_time("2024-01-01T00:00:00+02:00", &t),
+	    -1);
+	assert_int_equal(creds_parse_time("2024-01-01", &t), -1);
+	assert_int_equal(creds_parse_time("", &t), -1);
+	assert_int_equal(creds_parse_time(NULL, &t), -1);
+}
+
+/* Only https, loopback and the ECS / EKS hosts are container endpoints. */
+static void
+test_container_uri(void **state)
+{
+	static const char *bad[] = {
+		"http://example.com/creds", "http://10.0.0.1/creds",
+		"ftp://127.0.0.1/creds", "not a url",
+	};
+	char	*cause;
+	size_t	 i;
+
+	(void)state;
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", bad[i], 1);
+		cause = NULL;
+		assert_null(creds_create(NULL, &cause));
+		if (strstr(cause, "AWS_CONTAINER_CREDENTIALS_FULL_URI") ==
+		    NULL)
+			fail_msg("%s: %s", bad[i], cause);
+		free(cause);
+	}
+	/* Allowed, but nothing listens there: a fetch error, not a refusal. */
+	setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.0.0.1:1/c",
+	    1);
+	cause = NULL;
+	assert_null(creds_create(NULL, &cause));
+	assert_non_null(strstr(cause, "container endpoint"));
+	free(cause);
+}
+
+static int
+setup_group(void **state)
+{
+	(void)state;
+	if (mkdtemp(home) == NULL)
+		return (-1);
+	return (0);
+}
+
+static int
+teardown_group(void **state)
+{
+	char	*cmd;
+
+	(void)state;
+	xasprintf(&cmd, "rm -rf '%s'", home);
+	if (system(cmd) != 0)
+		return (-1);
+	free(cmd);
+	return (0);
 }
 
 int
@@ -178,7 +483,11 @@ main(void)
 		cmocka_unit_test_setup(test_env_with_token, clear_env),
 		cmocka_unit_test_setup(test_only_one_key, clear_env),
 		cmocka_unit_test_setup(test_none, clear_env),
+		cmocka_unit_test_setup(test_profile_static, clear_env),
+		cmocka_unit_test_setup(test_profile_process, clear_env),
+		cmocka_unit_test_setup(test_parse_time, clear_env),
+		cmocka_unit_test_setup(test_container_uri, clear_env),
 	};
 
-	return (cmocka_run_group_tests(tests, NULL, NULL));
+	return (cmocka_run_group_tests(tests, setup_group, teardown_group));
 }
