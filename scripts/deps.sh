@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 
 pkgs="build-essential autoconf automake pkg-config libyaml-dev
 libcurl4-openssl-dev libpcre2-dev libssl-dev libjansson-dev libcmocka-dev
-mandoc curl perl nodejs npm valgrind libclang-rt-14-dev clang"
+mandoc curl perl nodejs npm valgrind libclang-rt-14-dev clang logrotate
+gzip"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
