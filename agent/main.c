@@ -45,6 +45,7 @@
 #include "durable.h"
 #include "flow.h"
 #include "http.h"
+#include "health.h"
 #include "imds.h"
 #include "log.h"
 #include "loop.h"
@@ -102,6 +103,7 @@ struct sluiced {
 	/* The delivery thread's part of a stop (sluiced_drain_cb). */
 	int		  drainfd;	/* an eventfd the ingest side wakes */
 	struct loop_timer *drain_timer;	/* shutdownTimeoutMillis */
+	struct loop_timer *sample_timer; /* metrics_sample, every 10 s */
 	size_t		  ndrained;	/* flows with nothing in flight */
 	int		  drain_done;
 	uint64_t	  stop_ms;	/* the signal, loop_now_ms */
@@ -387,6 +389,10 @@ status_cb(void *arg)
 	s = creds_describe(sd->creds);
 	json_object_set_new(o, "credentials", json_string(s));
 	free(s);
+	json_object_set_new(o, "spoolMaxBytes",
+	    json_integer((json_int_t)sd->cfg->spool_max_bytes));
+	health_judge(o, (uint64_t)sd->cfg->spool_max_bytes,
+	    creds_is_valid(sd->creds));
 	s = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
 	return (s);
@@ -411,6 +417,18 @@ prom_text_cb(void *arg)
 		return (NULL);
 	}
 	return (buf_take(&b));
+}
+
+/* Samples every flow's progress, for rates and lag in status. */
+static void
+sample_cb(void *arg)
+{
+	struct sluiced	*sd = arg;
+	size_t		 i;
+
+	for (i = 0; i < sd->nflows; i++)
+		metrics_sample(flow_metrics(sd->flows[i]), loop_now_ms());
+	loop_timer_set(sd->sample_timer, METRICS_SAMPLE_MS);
 }
 
 static void *
@@ -533,6 +551,9 @@ sluiced_init(struct sluiced *sd)
 		fatal("cannot watch the drain eventfd");
 	sd->drain_timer = loop_timer_new(sd->delivery, sluiced_drain_timer_cb,
 	    sd);
+	/* The first sample is taken as soon as the delivery loop runs. */
+	sd->sample_timer = loop_timer_new(sd->delivery, sample_cb, sd);
+	loop_timer_set(sd->sample_timer, 0);
 	if (durable_mkdirs(sd->cfg->state_directory, 0750, &cause) == -1)
 		fatalx("%s", cause);
 	sd->lockfd = lock_state_directory(sd->cfg->state_directory);
@@ -681,6 +702,7 @@ sluiced_shutdown(struct sluiced *sd)
 	loop_del_fd(sd->ingest, sd->sigfd);
 	close(sd->sigfd);
 	loop_timer_free(sd->drain_timer);
+	loop_timer_free(sd->sample_timer);
 	loop_del_fd(sd->delivery, sd->drainfd);
 	close(sd->drainfd);
 	loop_free(sd->ingest);

@@ -11,9 +11,17 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "loop.h"
 #include "metrics.h"
 #include "problem.h"
 #include "xmalloc.h"
+
+/* One look at a flow's progress (metrics_sample). */
+struct metrics_sample {
+	uint64_t	 ms;		/* monotonic */
+	uint64_t	 sent;		/* METRICS_RECORDS_SENT */
+	uint64_t	 behind;	/* bytes of its files not read */
+};
 
 struct metrics {
 	char			*name;		/* flow name, for status */
@@ -31,6 +39,9 @@ struct metrics {
 	size_t			 nfiles;
 	struct problem		**problems;
 	size_t			 nproblems;
+	/* metrics_sample's ring, oldest first once full. */
+	struct metrics_sample	 samples[METRICS_SAMPLES];
+	size_t			 nsamples;	/* taken, ever */
 };
 
 /* The status document's keys, by enum metrics_counter. */
@@ -231,12 +242,79 @@ metrics_set_files(struct metrics *m, const struct metrics_file *files,
 	pthread_mutex_unlock(&m->mtx);
 }
 
+/* The bytes of the flow's files not read yet; m->mtx is held. */
+static uint64_t
+metrics_behind_locked(struct metrics *m)
+{
+	uint64_t	behind = 0;
+	size_t		i;
+
+	for (i = 0; i < m->nfiles; i++)
+		if (!m->files[i].dir && m->files[i].size > m->files[i].offset)
+			behind += m->files[i].size - m->files[i].offset;
+	return (behind);
+}
+
+void
+metrics_sample(struct metrics *m, uint64_t now_ms)
+{
+	struct metrics_sample	*sm;
+
+	pthread_mutex_lock(&m->mtx);
+	sm = &m->samples[m->nsamples % METRICS_SAMPLES];
+	sm->ms = now_ms;
+	sm->sent = metrics_get(m, METRICS_RECORDS_SENT);
+	sm->behind = metrics_behind_locked(m);
+	m->nsamples++;
+	pthread_mutex_unlock(&m->mtx);
+}
+
+/*
+ * From the samples (m->mtx held): records sent per second over the last
+ * minute, and for how long the bytes behind have only grown (0 if they
+ * fell, or reached 0, since the previous sample).
+ */
+static void
+metrics_trend_locked(struct metrics *m, uint64_t now_ms, double *rate,
+    uint64_t *growing_s)
+{
+	const struct metrics_sample	*last, *sm, *prev;
+	size_t				 n, i;
+
+	*rate = 0;
+	*growing_s = 0;
+	n = m->nsamples < METRICS_SAMPLES ? m->nsamples : METRICS_SAMPLES;
+	if (n < 2)
+		return;
+	last = &m->samples[(m->nsamples - 1) % METRICS_SAMPLES];
+	/* The newest sample at least a minute older than the last. */
+	for (i = 2; i <= n; i++) {
+		sm = &m->samples[(m->nsamples - i) % METRICS_SAMPLES];
+		if (last->ms - sm->ms >= 60000 || i == n) {
+			if (last->ms > sm->ms)
+				*rate = (double)(last->sent - sm->sent) * 1000 /
+				    (double)(last->ms - sm->ms);
+			break;
+		}
+	}
+	/* Walk back while each sample was below the one after it. */
+	for (i = 2; i <= n; i++) {
+		sm = &m->samples[(m->nsamples - i) % METRICS_SAMPLES];
+		prev = &m->samples[(m->nsamples - i + 1) % METRICS_SAMPLES];
+		if (sm->behind >= prev->behind)
+			break;
+		*growing_s = (now_ms > sm->ms ? now_ms - sm->ms : 0) / 1000;
+	}
+}
+
 static json_t *
 metrics_flow_json(struct metrics *m)
 {
 	json_t			*o, *files, *problems, *health, *f;
 	size_t			 i;
 	enum metrics_counter	 c;
+	uint64_t		 behind, growing;
+	double			 rate;
 
 	o = json_object();
 	json_object_set_new(o, "name", json_string(m->name));
@@ -284,7 +362,14 @@ metrics_flow_json(struct metrics *m)
 		json_object_set_new(o, "lastErrorTime", json_integer(0));
 	}
 	health = metrics_health_json(m);
+	behind = metrics_behind_locked(m);
+	metrics_trend_locked(m, loop_now_ms(), &rate, &growing);
 	pthread_mutex_unlock(&m->mtx);
+	/* Progress at a glance (metrics_sample). */
+	json_object_set_new(o, "bytesBehind", json_integer((json_int_t)behind));
+	json_object_set_new(o, "recordsPerSecond", json_real(rate));
+	json_object_set_new(o, "lagGrowingSeconds",
+	    json_integer((json_int_t)growing));
 	json_object_set_new(o, "spoolState", json_string(
 	    atomic_load(&m->spool_state) != NULL ?
 	    atomic_load(&m->spool_state) : "ok"));

@@ -12,6 +12,14 @@
 #include <time.h>
 
 struct metrics;
+
+/*
+ * metrics_sample is called every METRICS_SAMPLE_MS; the ring holds a bit
+ * more than the 5 minutes over which a growing lag makes a flow degraded.
+ */
+#define METRICS_SAMPLE_MS	10000
+#define METRICS_SAMPLES		32
+#define METRICS_LAG_DEGRADED_S	300
 struct problem;
 
 /*
@@ -103,6 +111,14 @@ struct problem	*metrics_add_problem(struct metrics *, const char *who,
  */
 void		 metrics_set_files(struct metrics *,
 		    const struct metrics_file *, size_t);
+
+/*
+ * Takes a sample of the flow's progress at now_ms (monotonic): records
+ * sent and bytes behind (the files' sizes less their offsets), from which
+ * the status document gives recordsPerSecond over the last minute and
+ * lagGrowingSeconds.  Safe from any thread.
+ */
+void		 metrics_sample(struct metrics *, uint64_t now_ms);
 
 /*
  * Returns the status document (JSON, NUL-terminated, caller frees) for all

@@ -32,6 +32,7 @@
 #include "xmalloc.h"
 
 #define EXIT_ANSWER		1	/* error answer */
+#define EXIT_DEGRADED		1	/* status: the daemon is degraded */
 #define EXIT_UNREACHABLE	2	/* no daemon to talk to */
 #define EXIT_USAGE		EX_USAGE /* 64: bad usage */
 
@@ -405,6 +406,33 @@ print_health(json_t *health)
 	}
 }
 
+/*
+ * How the flow keeps up: bytes of its files not read yet, records sent per
+ * second over the last minute, the oldest unsent record's age, and for how
+ * long it has been falling behind.
+ */
+static void
+print_progress(json_t *flow, time_t now)
+{
+	char	b[FMT_BYTES_MAX], age[FMT_AGE_MAX], d[FMT_DURATION_MAX];
+	json_t	*rate;
+	int64_t	 t;
+
+	printf("  progress    %s behind", show_bytes(b, sizeof b, flow,
+	    "bytesBehind"));
+	rate = json_object_get(flow, "recordsPerSecond");
+	if (json_is_number(rate))
+		printf(", %.0f records/s sent (last minute)",
+		    json_number_value(rate));
+	if ((t = get_count(flow, "spoolOldestRecordMillis")) > 0)
+		printf(", oldest unsent %s", fmt_age(age, sizeof age,
+		    (time_t)(t / 1000), now));
+	if ((t = get_count(flow, "lagGrowingSeconds")) >= 60)
+		printf(", falling behind for %s", fmt_duration(d, sizeof d,
+		    (uint64_t)t));
+	printf("\n");
+}
+
 static void
 print_flow(json_t *flow, time_t now)
 {
@@ -418,6 +446,7 @@ print_flow(json_t *flow, time_t now)
 	stream = get_string(flow, "stream", "?");
 	pattern = get_string(flow, "filePattern", "?");
 	printf("flow %s: %s:%s (%s)\n", name, dest, stream, pattern);
+	print_progress(flow, now);
 
 	files = json_object_get(flow, "files");
 	if (json_array_size(files) == 0)
@@ -545,33 +574,55 @@ print_state(json_t *st, int always)
 static void
 print_status(json_t *st)
 {
-	json_t	*flows, *flow;
-	char	 b[32], up[FMT_DURATION_MAX];
+	json_t	*flows, *flow, *r;
+	char	 b[32], up[FMT_DURATION_MAX], *v, *conf;
 	int64_t	 secs;
 	size_t	 i;
 	time_t	 now;
+	int	 pass, bad;
 
 	now = time(NULL);
-	printf("sluiced pid %s", show_count(b, sizeof b, st, "pid"));
+	v = get_string(st, "sluicedVersion", "?");
+	conf = get_string(st, "configFile", "?");
+	printf("sluiced %s, pid %s", v, show_count(b, sizeof b, st, "pid"));
 	if ((secs = get_count(st, "uptimeSeconds")) != -1)
 		printf(", up %s", fmt_duration(up, sizeof up, secs));
-	printf("\n");
+	printf(", config %s\n", conf);
+	free(conf);
+	free(v);
 	if (json_is_string(json_object_get(st, "credentials")))
 		printf("credentials: %s\n", json_string_value(
 		    json_object_get(st, "credentials")));
+	/* The verdict first: what makes the daemon degraded, if anything. */
+	if (json_object_get(st, "healthy") == json_true())
+		printf("healthy\n");
+	else if (json_is_array(json_object_get(st, "degraded"))) {
+		printf("DEGRADED:\n");
+		json_array_foreach(json_object_get(st, "degraded"), i, r) {
+			v = fmt_escape(json_is_string(r) ?
+			    json_string_value(r) : "?");
+			printf("  ! %s\n", v);
+			free(v);
+		}
+	}
 
 	flows = json_object_get(st, "flows");
 	if (json_array_size(flows) == 0) {
 		printf("no flows configured\n");
 		return;
 	}
-	json_array_foreach(flows, i, flow) {
-		printf("\n");
-		if (json_is_object(flow))
-			print_flow(flow, now);
-		else
-			printf("flow #%zu: not an object\n", i + 1);
-	}
+	/* Flows with a problem first, marked; then the others. */
+	for (pass = 0; pass < 2; pass++)
+		json_array_foreach(flows, i, flow) {
+			bad = json_object_get(flow, "degraded") == json_true();
+			if (bad != (pass == 0))
+				continue;
+			printf("\n%s", bad ? "! " : "");
+			if (json_is_object(flow))
+				print_flow(flow, now);
+			else
+				printf("flow #%zu: not an object\n", i + 1);
+		}
 	if (json_array_size(json_object_get(st, "orphanedState")) > 0 ||
 	    json_array_size(json_object_get(st, "refusedFlows")) > 0)
 		printf("\n");
@@ -622,8 +673,11 @@ cmd_status(const char *path, int argc, char **argv)
 			putchar('\n');
 	} else
 		print_status(st);
+	/* Degraded is exit status 1, for scripts and monitoring. */
+	rc = json_object_get(st, "healthy") == json_false() ? EXIT_DEGRADED :
+	    0;
 	json_decref(st);
-	return (0);
+	return (rc);
 }
 
 /*

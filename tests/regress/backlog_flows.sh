@@ -51,7 +51,7 @@ total=$(cat "$tmp/logs"/b*.log | wc -c)
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 bytes_read() {
-	"$SLUICECTL" -s "$tmp/sluice.sock" status -j 2>/dev/null |
+	sluicectl_st -s "$tmp/sluice.sock" status -j 2>/dev/null |
 	    perl -ne '$r += $1 while /"bytesRead":(\d+)/g;
 		END { print $r + 0, "\n" }' || echo 0
 }

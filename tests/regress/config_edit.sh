@@ -13,7 +13,7 @@
 . "$(dirname "$0")/lib.sh"
 
 N=300
-ctl() { "$SLUICECTL" -s "$tmp/sluice.sock" "$@"; }
+ctl() { sluicectl_st -s "$tmp/sluice.sock" "$@"; }
 # The sluice 0.x directory name of a Kinesis flow (state.c).
 old_name() {
 	perl -e 'my ($s, $p) = @ARGV; my $h = 2166136261;

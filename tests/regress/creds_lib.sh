@@ -109,7 +109,7 @@ all_arrived() {
 
 # status_of NAME: the daemon's status, JSON.
 status_of() {
-	"$SLUICECTL" -s "$tmp/$1.sock" status -j
+	sluicectl_st -s "$tmp/$1.sock" status -j
 }
 
 # check_delivered NAME COUNT: every line arrived, byte for byte.

@@ -59,7 +59,7 @@ wait_for 30 all_arrived refresh $n ||
     fail "not every line arrived after the rotation"
 grep -q "^sig_failed=[1-9]" "$tmp/aws.stats" ||
     fail "fakeaws refused no request: the rotation proved nothing"
-"$SLUICECTL" -s "$tmp/refresh.sock" status -j >>"$tmp/status-all.json"
+sluicectl_st -s "$tmp/refresh.sock" status -j >>"$tmp/status-all.json"
 grep -q "ASIAREFRESH\|refSecret" "$tmp/status-all.json" &&
     fail "a key or secret in status"
 stop_sluiced

@@ -42,7 +42,7 @@ for ((c = 0; c < CHUNKS; c++)); do
 	if ((c % 2 == 0)); then f=a; else f=b; fi
 	gen "$from" "$to" "$f" >>"$tmp/logs/$f.log"
 	if ((c == CHUNKS / 2)); then
-		"$SLUICECTL" -s "$tmp/sluice.sock" status >"$tmp/status.txt" ||
+		sluicectl_st -s "$tmp/sluice.sock" status >"$tmp/status.txt" ||
 		    fail "sluicectl status failed"
 		cat "$tmp/status.txt"
 		stop_sluiced

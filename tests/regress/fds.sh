@@ -40,7 +40,7 @@ start_limited() { # start_limited SOFT HARD ARGS...
 	bg_pids+=($sluiced_pid)
 }
 status_ok() {
-	"$SLUICECTL" -s "$tmp/sluice.sock" status -j >"$tmp/status.json" 2>&1
+	sluicectl_st -s "$tmp/sluice.sock" status -j >"$tmp/status.json" 2>&1
 }
 
 # 1. The soft limit is raised to the hard one.
@@ -112,7 +112,7 @@ wait_for 10 status_ok || fail "sluicectl status failed at start"
 watcher() {
 	while :; do
 		kill -0 "$sluiced_pid" 2>/dev/null || { echo exited; return; }
-		"$SLUICECTL" -s "$tmp/sluice.sock" status -j >/dev/null 2>&1 ||
+		sluicectl_st -s "$tmp/sluice.sock" status -j >/dev/null 2>&1 ||
 		    echo "status failed at $(date +%T.%N)"
 		sleep 0.2
 	done

@@ -75,6 +75,8 @@ grep -q "^sluiced .*, pid $sluiced_pid, up .*, config $tmp/c.yaml$" "$tmp/out" |
     fail "version: $(cat "$tmp/out")"
 expect 0 -s "$sock" -j version
 grep -q "\"pid\":$sluiced_pid" "$tmp/out" || fail "version -j: $(cat "$tmp/out")"
+expect 0 -s "$sock" status
+grep -q '^healthy$' "$tmp/out" || fail "a healthy daemon does not say so: $(cat "$tmp/out")"
 echo "ok: commands in text and JSON"
 
 # Exit statuses.
@@ -92,6 +94,45 @@ expect 0 -h
 grep -q 'usage: sluicectl' "$tmp/out" || fail "-h"
 echo "ok: exit statuses 0, 1, 2, 64"
 stop_sluiced
+
+# Degraded: a flow whose stream does not exist.  status exits 1, says why
+# first, and lists the flow with the problem first, marked.
+mkdir -p "$tmp/bad"
+printf 'lost?\n' >"$tmp/bad/x.log"
+{
+	cat "$tmp/c.yaml"
+	echo "  - name: bad"
+	echo "    filePattern: $tmp/bad/*.log"
+	echo "    kinesisStream: nosuch"
+	echo "    initialPosition: START_OF_FILE"
+	echo "    maxBufferAgeMillis: 1000"
+} >"$tmp/c2.yaml"
+"$FAKEAWS" -p 0 -P "$tmp/fake2.port" -s s -o "$tmp/received2.b64" \
+    >/dev/null 2>"$tmp/fakeaws2.log" &
+bg_pids+=($!)
+wait_for 10 test -s "$tmp/fake2.port" || fail "second fakeaws"
+sed -i "s|127.0.0.1:$fake_port|127.0.0.1:$(cat "$tmp/fake2.port")|" "$tmp/c2.yaml"
+start_sluiced "$tmp/c2.yaml"
+wait_for 20 test -S "$sock" || fail "no socket"
+rc=0
+for ((i = 0; i < 100; i++)); do
+	rc=0; "$SLUICECTL" -s "$sock" status >"$tmp/out" 2>&1 || rc=$?
+	[ "$rc" = 1 ] && break
+	sleep 0.2
+done
+[ "$rc" = 1 ] || fail "status did not exit 1 for a degraded daemon: $rc $(cat "$tmp/out")"
+grep -q '^DEGRADED:$' "$tmp/out" || fail "no DEGRADED line: $(cat "$tmp/out")"
+grep -q '^  ! flow bad: delivery failing' "$tmp/out" ||
+    fail "reason not given: $(cat "$tmp/out")"
+first=$(grep -n '^! flow bad:' "$tmp/out" | cut -d: -f1)
+web=$(grep -n '^flow web:' "$tmp/out" | cut -d: -f1)
+[ -n "$first" ] && [ -n "$web" ] && [ "$first" -lt "$web" ] ||
+    fail "the degraded flow is not listed first, marked: $(cat "$tmp/out")"
+rc=0; "$SLUICECTL" -s "$sock" -j status >"$tmp/out" || rc=$?
+[ "$rc" = 1 ] && grep -q '"healthy":false' "$tmp/out" ||
+    fail "status -j: $rc $(cat "$tmp/out")"
+stop_sluiced
+echo "ok: a degraded daemon exits 1 and says why"
 
 # Who may connect, and run what: as root, give the socket to a group, and
 # try as nobody in that group, and as nobody in no group.
@@ -111,7 +152,10 @@ as_nobody() {
 	setpriv --reuid=nobody --regid="$1" --clear-groups "$SLUICECTL" "${@:2}"
 }
 rc=0; as_nobody "$group" -s "$sock" status >"$tmp/out" 2>"$tmp/err" || rc=$?
-[ "$rc" = 0 ] || fail "a member of $group cannot read status: $(cat "$tmp/err")"
+# 1 is fine: the orphaned state "bad" left above makes it degraded.
+[ "$rc" = 0 ] || [ "$rc" = 1 ] ||
+    fail "a member of $group cannot read status: $(cat "$tmp/err")"
+grep -q '^flow web' "$tmp/out" || fail "a member of $group got no status"
 rc=0; as_nobody "$group" -s "$sock" state discard x >"$tmp/out" 2>"$tmp/err" || rc=$?
 [ "$rc" = 1 ] && grep -q 'permission denied: "discard" needs root' "$tmp/err" ||
     fail "nobody was not refused discard: $rc $(cat "$tmp/err")"

@@ -57,10 +57,10 @@ perl -e 'print "x" x 130000, "z\n" for 1 .. 40' >"$tmp/logs/raw.log"
 start_sluiced "$tmp/sluice.yaml"
 wait_for 10 test -S "$tmp/sluice.sock" || fail "sluiced did not start"
 sleep 3
-"$SLUICECTL" -s "$tmp/sluice.sock" status -j >"$tmp/status.json" || fail "status"
+sluicectl_st -s "$tmp/sluice.sock" status -j >"$tmp/status.json" || fail "status"
 # flow_stat FLOW KEY: a flow's counter from sluicectl status -j (0 if none).
 flow_stat() {
-	"$SLUICECTL" -s "$tmp/sluice.sock" status -j 2>/dev/null |
+	sluicectl_st -s "$tmp/sluice.sock" status -j 2>/dev/null |
 	    perl -MJSON::PP -e 'my $j = eval { decode_json(join "", <STDIN>) };
 		for my $f (@{ $j ? $j->{flows} : [] }) {
 			print $f->{$ARGV[1]} // 0 if $f->{name} eq $ARGV[0];

@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 
 N=200
-ctl() { "$SLUICECTL" -s "$tmp/sluice.sock" "$@"; }
+ctl() { sluicectl_st -s "$tmp/sluice.sock" "$@"; }
 start_fakeaws -o "$tmp/received.b64"
 mkdir -p "$tmp/ok" "$tmp/new" "$tmp/state/flows/newer/spool"
 for ((i = 0; i < N; i++)); do printf 'ok-%05d\n' "$i"; done >"$tmp/ok/app.log"

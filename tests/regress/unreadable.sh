@@ -49,7 +49,7 @@ setpriv --reuid=nobody --regid="$grp" --clear-groups \
     "$SLUICED" -c "$tmp/c.yaml" >>"$tmp/sluiced.log" 2>&1 &
 sluiced_pid=$!
 bg_pids+=($sluiced_pid)
-ctl() { "$SLUICECTL" -s "$tmp/run/sluice.sock" "$@"; }
+ctl() { sluicectl_st -s "$tmp/run/sluice.sock" "$@"; }
 
 listed() { ctl status -j 2>/dev/null | grep -q secret.log; }
 wait_for 10 listed || fail "sluicectl status does not list secret.log"
