@@ -245,6 +245,24 @@ struct spool_stats {
  */
 void		 spool_stats(struct spool *, struct spool_stats *st);
 
+/*
+ * Returns 1 if every record before pos survived in the spool when
+ * spool_open recovered it (or was acknowledged before), 0 if not: a
+ * segment up to pos is missing, or damage was found before pos, or the
+ * spool ends before it.  What it answers is fixed at spool_open, which
+ * also makes the records it found durable (unless the policy is
+ * CONFIG_FSYNC_NEVER), so that a start can trust the file offsets saved
+ * with a position that was flushed but not synced (registry.h).  Any
+ * thread.
+ */
+int		 spool_is_intact_to(struct spool *, const struct spool_pos *pos);
+
+/*
+ * Sets *out to the position after the last record spool_flush wrote: the
+ * records before it survive a crash of the process.  Ingest thread.
+ */
+void		 spool_tail(struct spool *, struct spool_pos *out);
+
 /* Returns 1 while appends wait for space on the state disk, 0 if not. */
 int		 spool_is_disk_full(struct spool *);
 
