@@ -182,7 +182,6 @@ struct spool {
 	struct slots		*cursor_slots;
 	char			*old_cursor;	/* text, to retire once */
 	int			 cursor_dirty;	/* not written */
-	int			 cursor_failed;	/* last write failed */
 	uint64_t		*dead;		/* acked segments to unlink */
 	size_t			 ndead;
 	int			 afd;		/* spool_ack's frame reads */
@@ -876,7 +875,7 @@ spool_write_cursor(struct spool *sp)
 	unsigned char		 buf[SPOOL_CURSOR_LEN];
 	char			 name[64], *cause = NULL, *moved;
 	size_t			 i;
-	int			 rc = 0;
+	int			 rc = 0, saved = 0;
 
 	if (sp->cursor_dirty) {
 		pthread_mutex_lock(&sp->mtx);
@@ -886,18 +885,12 @@ spool_write_cursor(struct spool *sp)
 		spool_put64(buf + 8, pos.off);
 		if (slots_write(sp->cursor_slots, buf, sizeof buf,
 		    &cause) != 0) {
-			if (!sp->cursor_failed)
-				log_warnx("spool %s: writing the cursor: %s; "
-				    "retrying at each acknowledgement", sp->dir,
-				    cause);
-			sp->cursor_failed = 1;
+			/* The caller reports it, by state (problem.h). */
+			saved = errno;
+			log_debug("spool %s: %s", sp->dir, cause);
 			free(cause);
 			rc = -1;
 		} else {
-			if (sp->cursor_failed)
-				log_info("spool %s: the cursor is written "
-				    "again", sp->dir);
-			sp->cursor_failed = 0;
 			sp->cursor_dirty = 0;
 			if (sp->old_cursor != NULL) {
 				xasprintf(&moved, "%s%s", sp->old_cursor,
@@ -913,7 +906,8 @@ spool_write_cursor(struct spool *sp)
 	}
 	if (sp->fsync == CONFIG_FSYNC_ALWAYS &&
 	    slots_sync(sp->cursor_slots) != 0) {
-		log_warn("spool %s: syncing the cursor", sp->dir);
+		if (rc == 0)
+			saved = errno;
 		rc = -1;
 	}
 	for (i = 0; i < sp->ndead; i++) {
@@ -922,6 +916,8 @@ spool_write_cursor(struct spool *sp)
 			log_warn("spool %s/%s: unlink", sp->dir, name);
 	}
 	sp->ndead = 0;
+	if (rc == -1)
+		errno = saved;
 	return (rc);
 }
 
@@ -1778,14 +1774,19 @@ spool_ack(struct spool *sp, const struct spool_pos *upto)
 int
 spool_save_cursor(struct spool *sp)
 {
-	int	rc;
+	int	rc, saved = 0;
 
 	rc = spool_write_cursor(sp);
+	if (rc == -1)
+		saved = errno;
 	if (sp->fsync == CONFIG_FSYNC_INTERVAL &&
 	    slots_sync(sp->cursor_slots) != 0) {
-		log_warn("spool %s: syncing the cursor", sp->dir);
+		if (rc == 0)
+			saved = errno;
 		rc = -1;
 	}
+	if (rc == -1)
+		errno = saved;
 	return (rc);
 }
 

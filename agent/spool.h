@@ -212,7 +212,8 @@ void		 spool_cursor(struct spool *, struct spool_pos *out);
  * one is acknowledged.  A position at or before the cursor is a no-op.
  * Returns 0, or -1 with errno set (EINVAL for a position past the visible
  * tail; the cursor does not move) or on failure to write the cursor (the
- * cursor moved in memory and is written again at the next call).
+ * cursor moved in memory and is written again at the next call; not
+ * logged here: the caller reports it by state, problem.h).
  */
 int		 spool_ack(struct spool *, const struct spool_pos *upto);
 
@@ -220,7 +221,8 @@ int		 spool_ack(struct spool *, const struct spool_pos *upto);
  * Writes the cursor if an earlier write failed, and fdatasyncs it under
  * the INTERVAL policy.  The delivery thread calls it from a timer armed
  * SPOOL_CURSOR_MS after acknowledgements, so a power loss repeats at most
- * about that much more.  Returns 0 or -1 (logged).
+ * about that much more.  Returns 0, or -1 with errno set, unlogged: the
+ * caller reports it by state (problem.h), as it does for spool_ack.
  */
 int		 spool_save_cursor(struct spool *);
 
