@@ -545,6 +545,8 @@ registry_load(const char *dir, const char *flow, registry_intact_cb intact,
 			slots_close(r->slots);
 			registry_move_aside(r, r->path, why != NULL ? why :
 			    "a spool position in the registry");
+			free(data);
+			data = NULL;
 			r->slots = slots_open(r->path, REGISTRY_SLOT_TAG,
 			    REGISTRY_SLOT_CAP, r->who, &data, &len, &err);
 			if (r->slots == NULL) {
