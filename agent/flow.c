@@ -28,6 +28,7 @@
 #include "log.h"
 #include "loop.h"
 #include "metrics.h"
+#include "problem.h"
 #include "sender.h"
 #include "spool.h"
 #include "state.h"
@@ -67,6 +68,7 @@ struct flow {
 	uint64_t		  full_since;	/* ms, when it started */
 	uint64_t		  full_logged;	/* ms, last summary */
 	int			  failed;	/* a spool sync failed */
+	struct problem		 *p_save;	/* registry not saved */
 };
 
 static uint64_t
@@ -311,6 +313,29 @@ flow_emit(void *arg, const char *path, const char *rec, size_t len)
 	return (0);
 }
 
+/*
+ * Saves the file offsets, once the records are durable.  A save that
+ * fails (the registry cannot grow on a full disk) keeps the previous one
+ * on disk and is tried again at the next sync interval, reported as a
+ * problem (STYLE rule 23): lines would be read again, none lost.
+ */
+static void
+flow_checkpoint(struct flow *fl)
+{
+	char	*cause = NULL;
+
+	if (tailer_checkpoint(fl->tailer, &cause) == -1) {
+		problem_report(fl->p_save, "%s", cause);
+		free(cause);
+	} else
+		problem_clear(fl->p_save);
+	if (problem_is_active(fl->p_save)) {
+		fl->unsynced = 1;
+		loop_timer_set(fl->sync_timer,
+		    fl->cfg->spool_fsync_interval_ms);
+	}
+}
+
 /* Makes a flow's records durable, then moves its file checkpoints. */
 static void
 flow_sync(struct flow *fl)
@@ -341,7 +366,7 @@ flow_sync(struct flow *fl)
 		metrics_add(fl->metrics, METRICS_RECORDS_TRUNCATED, n);
 		fl->truncated_logged = fl->truncated;
 	}
-	tailer_checkpoint(fl->tailer);
+	flow_checkpoint(fl);
 	tailer_publish(fl->tailer);
 }
 
@@ -349,15 +374,22 @@ flow_sync(struct flow *fl)
 static void
 flow_flush_cb(void *arg)
 {
-	struct flow	*fl = arg;
+	struct flow		*fl = arg;
+	struct spool_pos	 tail;
 
 	if (fl->appended) {
 		fl->appended = 0;
 		fl->unsynced = 1;
 		if (spool_flush(fl->spool) == -1)
 			flow_spool_error(fl, "spool flush");
-		else if (fl->full)
-			flow_full_check(fl);
+		else {
+			if (fl->full)
+				flow_full_check(fl);
+			if (fl->cfg->spool_fsync != CONFIG_FSYNC_ALWAYS) {
+				spool_tail(fl->spool, &tail);
+				tailer_flushed(fl->tailer, tail.seg, tail.off);
+			}
+		}
 		/* The sender updates them on acks; appends grow them here. */
 		flow_spool_metrics(fl);
 		if (fl->cfg->spool_fsync == CONFIG_FSYNC_ALWAYS)
@@ -374,12 +406,22 @@ flow_sync_cb(void *arg)
 	flow_sync(arg);
 }
 
+/* The registry asks whether the spool still holds records (registry.h). */
+static int
+flow_spool_intact(void *arg, uint64_t seg, uint64_t off)
+{
+	struct flow		*fl = arg;
+	struct spool_pos	 pos = { seg, off };
+
+	return (spool_is_intact_to(fl->spool, &pos));
+}
+
 /* Opens the flow's spool under the state directory, and its counters. */
 static int
 flow_open_spool(struct flow *fl, char **cause)
 {
 	const struct config_flow *fc = fl->fc;
-	char			 *spooldir;
+	char			 *spooldir, *who;
 	int			  rv = -1;
 
 	/* The state belongs to the flow's name (state.h). */
@@ -396,6 +438,11 @@ flow_open_spool(struct flow *fl, char **cause)
 	    fc->file_pattern);
 	/* What the spool holds is known now: status is right at once. */
 	flow_spool_metrics(fl);
+	xasprintf(&who, "flow=%s", fl->name);
+	fl->p_save = metrics_add_problem(fl->metrics, who,
+	    "file offsets not saved", fl->cfg->status_period_s > 0 ?
+	    (uint64_t)fl->cfg->status_period_s : 0);
+	free(who);
 	rv = 0;
 out:
 	free(spooldir);
@@ -436,6 +483,8 @@ flow_create(const struct flow_env *env, const struct config_flow *fc,
 	tp.poll = fc->watch_mode == CONFIG_WATCH_POLL;
 	tp.poll_ms = (uint64_t)fc->poll_interval_ms;
 	tp.summary_ms = (uint64_t)env->cfg->status_period_s * 1000;
+	tp.intact = flow_spool_intact;
+	tp.intact_arg = fl;
 	if ((fl->tailer = tailer_create(env->ingest, &tp, cause)) == NULL)
 		goto fail;
 	fl->sender = sender_create(env->delivery, env->http, env->cfg, fc,

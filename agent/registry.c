@@ -1,8 +1,8 @@
 /*
- * registry: see registry.h for the file format.  The file is small (a line
- * per file a flow knows), so it is built and parsed whole in memory, within
- * REGISTRY_MAX_FILE.  Entries are allocated one by one so that the tailer
- * can hold a pointer to its file's entry while others come and go.
+ * registry: see registry.h for the file format.  The payload is small (a
+ * line per file a flow knows), so it is built and parsed whole in memory,
+ * within REGISTRY_MAX_FILE.  Entries are allocated one by one so that the
+ * tailer can hold a pointer to its file's entry while others come and go.
  *
  * Lookups are linear: they run when a file is opened, not per line, and
  * the tailer's own file list is searched the same way.
@@ -24,25 +24,52 @@
 #include "durable.h"
 #include "log.h"
 #include "registry.h"
+#include "slots.h"
 #include "xmalloc.h"
 
-#define REGISTRY_FILE		"registry"
+#define REGISTRY_SLOT_FILE	"registry.slot"
+#define REGISTRY_SLOT_TAG	"REGY"
+#define REGISTRY_FLUSHED_FILE	"registry-flushed.slot"
+#define REGISTRY_FLUSHED_TAG	"REGF"
+#define REGISTRY_SLOT_CAP	4000	/* a first slot of one page */
+#define REGISTRY_FILE		"registry"	/* version 1, text */
 #define REGISTRY_OLD_FILE	"checkpoints"	/* checkpoint.h */
 #define REGISTRY_MIGRATED	".migrated"
 #define REGISTRY_CORRUPT	".corrupt."	/* registry.corrupt.<time> */
 #define REGISTRY_TAG		"sluice-registry"
-#define REGISTRY_VERSION	1
+#define REGISTRY_VERSION	2
+#define REGISTRY_VERSION_TEXT	1
 #define REGISTRY_END		"end"
 #define REGISTRY_MAX_FILE	(64 * 1024 * 1024)
+/* Flushed offsets are written at most every this many ms per unit. */
+#define REGISTRY_FLUSHED_MS	10
+#define REGISTRY_FLUSHED_UNIT	(64 * 1024)
 
 struct registry {
 	char			 *flow;
-	char			 *path;		/* <dir>/registry */
+	char			 *who;		/* "flow=NAME", for slots */
+	char			 *path;		/* <dir>/registry.slot */
+	char			 *text_path;	/* <dir>/registry, version 1 */
 	char			 *old_path;	/* imported, to rename on save */
+	struct slots		 *slots;
+	struct slots		 *fslots;	/* flushed; NULL: not written */
+	uint64_t		  gen;		/* of the last durable save */
 	struct registry_entry	**v;
 	size_t			  n;
 	int			  is_new;
 	int			  dirty;
+	int			  fdirty;	/* since the last flushed write */
+	uint64_t		  flushed_ms;	/* its time, monotonic */
+	size_t			  flushed_len;	/* and its size */
+};
+
+/* What a payload's version line says besides the version. */
+struct registry_head {
+	uint64_t	version;
+	uint64_t	gen;
+	int		has_pos;	/* flushed: the spool position */
+	uint64_t	seg;
+	uint64_t	off;
 };
 
 static const char *const registry_state_names[] = {
@@ -201,13 +228,14 @@ registry_parse_entry(const char *s, const char *eol)
 }
 
 /*
- * Parses data (len bytes, NUL-terminated) into r's entries.  On
- * REGISTRY_PARSE_NEWER, *version is the file's; on REGISTRY_PARSE_CORRUPT,
- * *why says what is wrong.
+ * Parses data (len bytes, NUL-terminated) into r's entries.  text says the
+ * data is a version 1 file, not a slot's payload.  On REGISTRY_PARSE_NEWER,
+ * h->version is the data's; on REGISTRY_PARSE_CORRUPT, *why says what is
+ * wrong.
  */
 static enum registry_parse
-registry_parse(struct registry *r, char *data, size_t len, uint64_t *version,
-    const char **why)
+registry_parse(struct registry *r, char *data, size_t len, int text,
+    struct registry_head *h, const char **why)
 {
 	struct registry_entry	*e;
 	const char		*s, *endtag = REGISTRY_END " ";
@@ -223,14 +251,31 @@ registry_parse(struct registry *r, char *data, size_t len, uint64_t *version,
 		return (REGISTRY_PARSE_CORRUPT);
 	}
 	s = line + hlen + 1;
-	if (registry_get_num(&s, eol, 10, version) != 0 || s != eol) {
+	memset(h, 0, sizeof *h);
+	if (registry_get_num(&s, eol, 10, &h->version) != 0) {
 		*why = "bad version line";
 		return (REGISTRY_PARSE_CORRUPT);
 	}
-	if (*version > REGISTRY_VERSION)
+	if (h->version > REGISTRY_VERSION)
 		return (REGISTRY_PARSE_NEWER);
-	if (*version != REGISTRY_VERSION) {
+	if (h->version != (text ? REGISTRY_VERSION_TEXT : REGISTRY_VERSION)) {
 		*why = "unknown version";
+		return (REGISTRY_PARSE_CORRUPT);
+	}
+	if (!text && registry_get_num(&s, eol, 10, &h->gen) != 0) {
+		*why = "bad version line";
+		return (REGISTRY_PARSE_CORRUPT);
+	}
+	if (!text && s != eol) {
+		if (registry_get_num(&s, eol, 10, &h->seg) != 0 ||
+		    registry_get_num(&s, eol, 10, &h->off) != 0) {
+			*why = "bad version line";
+			return (REGISTRY_PARSE_CORRUPT);
+		}
+		h->has_pos = 1;
+	}
+	if (s != eol) {
+		*why = "bad version line";
 		return (REGISTRY_PARSE_CORRUPT);
 	}
 	for (line = eol + 1; line < data + len; line = eol + 1) {
@@ -344,41 +389,185 @@ registry_migrate(struct registry *r, const char *old)
 	    n == 1 ? "" : "s", old);
 }
 
-struct registry *
-registry_load(const char *dir, const char *flow, char **cause)
+/* Refuses a registry written by a newer sluiced, naming both versions. */
+static void
+registry_newer(const char *path, uint64_t version, char **cause)
 {
-	struct registry		*r;
+	xasprintf(cause, "%s has version %llu, and this sluiced reads "
+	    "version %d at most: not reading this flow's files, and leaving "
+	    "the file as it is (run the newer sluiced, or move the file away "
+	    "to start afresh)", path, (unsigned long long)version,
+	    REGISTRY_VERSION);
+}
+
+/*
+ * Reads the version 1 text registry, or else the checkpoint file before
+ * it, or else this is the flow's first start.  Returns -1 (*cause set) for
+ * a newer file.
+ */
+static int
+registry_load_text(struct registry *r, const char *old, char **cause)
+{
+	struct registry_head	 h;
 	enum registry_parse	 rv;
 	const char		*why = NULL;
-	char			*data = NULL, *err = NULL, *old;
+	char			*data = NULL, *err = NULL;
 	size_t			 len;
-	uint64_t		 version = 0;
+	int			 rc = 0;
 
-	r = xcalloc(1, sizeof *r);
-	r->flow = xstrdup(flow);
-	xasprintf(&r->path, "%s/%s", dir, REGISTRY_FILE);
-	xasprintf(&old, "%s/%s", dir, REGISTRY_OLD_FILE);
-	durable_remove_leftovers(r->path);
-	durable_remove_leftovers(old);
-	if (registry_slurp(r->path, &data, &len, &err) == -1) {
-		registry_move_aside(r, r->path, err);
+	if (registry_slurp(r->text_path, &data, &len, &err) == -1) {
+		registry_move_aside(r, r->text_path, err);
 		goto out;
 	}
 	if (data == NULL) {
 		registry_migrate(r, old);
 		goto out;
 	}
-	rv = registry_parse(r, data, len, &version, &why);
+	rv = registry_parse(r, data, len, 1, &h, &why);
 	if (rv == REGISTRY_PARSE_NEWER) {
-		xasprintf(cause, "%s has version %llu, and this sluiced reads "
-		    "version %d at most: not reading this flow's files, and "
-		    "leaving the file as it is (run the newer sluiced, or "
-		    "move the file away to start afresh)", r->path,
-		    (unsigned long long)version, REGISTRY_VERSION);
-		registry_free(r);
-		r = NULL;
+		registry_newer(r->text_path, h.version, cause);
+		rc = -1;
 	} else if (rv == REGISTRY_PARSE_CORRUPT)
-		registry_move_aside(r, r->path, why);
+		registry_move_aside(r, r->text_path, why);
+	else {
+		r->old_path = xstrdup(r->text_path);
+		r->dirty = 1;
+		log_info("flow=%s: imported %zu file offset%s from %s",
+		    r->flow, r->n, r->n == 1 ? "" : "s", r->text_path);
+	}
+out:
+	free(err);
+	free(data);
+	return (rc);
+}
+
+/*
+ * Takes the offsets of the flushed file instead of the durable ones when
+ * they follow the durable save that is on disk and the spool still holds
+ * every record they count (intact).  Opens the flushed file for writing
+ * either way; one that cannot be had is only logged: it saves duplicates,
+ * not lines.
+ */
+static void
+registry_load_flushed(struct registry *r, const char *dir,
+    registry_intact_cb intact, void *arg)
+{
+	struct registry		*f;
+	struct registry_head	 h;
+	const char		*why = NULL;
+	char			*path, *err = NULL;
+	void			*data = NULL;
+	size_t			 len;
+
+	xasprintf(&path, "%s/%s", dir, REGISTRY_FLUSHED_FILE);
+	r->fslots = slots_open(path, REGISTRY_FLUSHED_TAG, REGISTRY_SLOT_CAP,
+	    r->who, &data, &len, &err);
+	if (r->fslots == NULL) {
+		log_warnx("flow=%s: %s; offsets are saved only when the spool "
+		    "is synced", r->flow, err);
+		free(err);
+		goto out;
+	}
+	if (data == NULL)
+		goto out;
+	f = xcalloc(1, sizeof *f);
+	if (registry_parse(f, data, len, 0, &h, &why) != REGISTRY_PARSE_OK ||
+	    !h.has_pos) {
+		log_warnx("flow=%s: %s: %s; ignored", r->flow, path,
+		    why != NULL ? why : "no spool position");
+	} else if (h.gen != r->gen)
+		log_debug("flow=%s: %s is older than the registry", r->flow,
+		    path);
+	else if (intact == NULL)
+		log_debug("flow=%s: %s: no spool to check it against",
+		    r->flow, path);
+	else if (!intact(arg, h.seg, h.off))
+		log_warnx("flow=%s: the spool lost records written before "
+		    "the stop (a power loss?): files are read again from "
+		    "the offsets of the last sync", r->flow);
+	else {
+		registry_clear(r);
+		r->v = f->v;
+		r->n = f->n;
+		f->v = NULL;
+		f->n = 0;
+		r->dirty = 1;
+		r->is_new = 0;
+		log_info("flow=%s: resuming from the offsets of %zu file%s "
+		    "whose records reached the spool (up to %llu:%llu)",
+		    r->flow, r->n, r->n == 1 ? "" : "s",
+		    (unsigned long long)h.seg, (unsigned long long)h.off);
+	}
+	registry_free(f);
+out:
+	free(data);
+	free(path);
+}
+
+struct registry *
+registry_load(const char *dir, const char *flow, registry_intact_cb intact,
+    void *arg, char **cause)
+{
+	struct registry		*r;
+	struct registry_head	 h;
+	struct stat		 sb;
+	enum registry_parse	 rv;
+	const char		*why = NULL;
+	char			*err = NULL, *old;
+	void			*data = NULL;
+	size_t			 len;
+	int			 existed;
+
+	r = xcalloc(1, sizeof *r);
+	r->flow = xstrdup(flow);
+	xasprintf(&r->who, "flow=%s", flow);
+	xasprintf(&r->path, "%s/%s", dir, REGISTRY_SLOT_FILE);
+	xasprintf(&r->text_path, "%s/%s", dir, REGISTRY_FILE);
+	xasprintf(&old, "%s/%s", dir, REGISTRY_OLD_FILE);
+	durable_remove_leftovers(r->text_path);
+	durable_remove_leftovers(old);
+	existed = stat(r->path, &sb) == 0;
+	r->slots = slots_open(r->path, REGISTRY_SLOT_TAG, REGISTRY_SLOT_CAP,
+	    r->who, &data, &len, &err);
+	if (r->slots == NULL) {
+		/* Newer, or unreadable: overwriting it could lose offsets. */
+		xasprintf(cause, "%s: not reading this flow's files", err);
+		goto refuse;
+	}
+	if (data != NULL) {
+		rv = registry_parse(r, data, len, 0, &h, &why);
+		if (rv == REGISTRY_PARSE_NEWER) {
+			registry_newer(r->path, h.version, cause);
+			goto refuse;
+		}
+		if (rv == REGISTRY_PARSE_CORRUPT || h.has_pos) {
+			/* Its slots are whole: a bug wrote it, not a crash. */
+			slots_close(r->slots);
+			registry_move_aside(r, r->path, why != NULL ? why :
+			    "a spool position in the registry");
+			free(data);
+			data = NULL;
+			r->slots = slots_open(r->path, REGISTRY_SLOT_TAG,
+			    REGISTRY_SLOT_CAP, r->who, &data, &len, &err);
+			if (r->slots == NULL) {
+				xasprintf(cause, "%s", err);
+				goto refuse;
+			}
+		} else
+			r->gen = h.gen;
+		/* Written before the text one was retired. */
+		if (stat(r->text_path, &sb) == 0)
+			r->old_path = xstrdup(r->text_path);
+	} else if (existed)
+		r->dirty = 1;	/* corrupt, moved aside by slots_open */
+	else if (registry_load_text(r, old, cause) == -1)
+		goto refuse;
+	registry_load_flushed(r, dir, intact, arg);
+	goto out;
+
+refuse:
+	registry_free(r);
+	r = NULL;
 out:
 	free(err);
 	free(old);
@@ -386,39 +575,56 @@ out:
 	return (r);
 }
 
-int
-registry_save(struct registry *r, char **cause)
+/* Writes the entries as a payload whose version line ends with extra. */
+static int
+registry_encode(struct registry *r, struct buf *b, const char *extra,
+    char **cause)
 {
-	struct buf		 b = BUF_INIT(REGISTRY_MAX_FILE);
 	struct registry_entry	*e;
-	char			*moved;
 	size_t			 i, head;
-	int			 rc = -1;
 
-	if (!r->dirty)
-		return (0);
-	buf_printf(&b, "%s %d\n", REGISTRY_TAG, REGISTRY_VERSION);
+	buf_printf(b, "%s %d %s\n", REGISTRY_TAG, REGISTRY_VERSION, extra);
 	for (i = 0; i < r->n; i++) {
 		e = r->v[i];
-		buf_printf(&b, "%" PRIu64 " %" PRIu64 " %016" PRIx64
+		buf_printf(b, "%" PRIu64 " %" PRIu64 " %016" PRIx64
 		    " %" PRIu32 " %" PRIu64 " %" PRIu64 " %s %" PRId64 " ",
 		    e->dev, e->ino, e->fp, e->fplen, e->offset, e->size,
 		    registry_state_names[e->state],
 		    e->updated < 0 ? 0 : e->updated);
-		checkpoint_put_path(&b, e->path);
-		buf_addc(&b, '\n');
+		checkpoint_put_path(b, e->path);
+		buf_addc(b, '\n');
 	}
-	head = b.len;
-	if (!buf_has_failed(&b))
-		buf_printf(&b, "%s %zu %08" PRIx32 "\n", REGISTRY_END, r->n,
-		    crc32c(0, b.data, head));
-	if (buf_has_failed(&b)) {
+	head = b->len;
+	if (!buf_has_failed(b))
+		buf_printf(b, "%s %zu %08" PRIx32 "\n", REGISTRY_END, r->n,
+		    crc32c(0, b->data, head));
+	if (buf_has_failed(b)) {
 		xasprintf(cause, "%s: %zu entries would pass %d MiB", r->path,
 		    r->n, REGISTRY_MAX_FILE / (1024 * 1024));
+		return (-1);
+	}
+	return (0);
+}
+
+int
+registry_save(struct registry *r, char **cause)
+{
+	struct buf	 b = BUF_INIT(REGISTRY_MAX_FILE);
+	char		*moved, extra[32];
+	int		 rc = -1;
+
+	if (!r->dirty)
+		return (0);
+	snprintf(extra, sizeof extra, "%llu", (unsigned long long)r->gen + 1);
+	if (registry_encode(r, &b, extra, cause) == -1)
+		goto out;
+	if (slots_write(r->slots, b.data, b.len, cause) == -1)
+		goto out;
+	if (slots_sync(r->slots) == -1) {
+		xasprintf(cause, "%s: sync: %s", r->path, strerror(errno));
 		goto out;
 	}
-	if (durable_write_file(r->path, b.data, b.len, cause) == -1)
-		goto out;
+	r->gen++;
 	r->dirty = 0;
 	if (r->old_path != NULL) {
 		/* The registry is durable: the old file is history now. */
@@ -436,14 +642,66 @@ out:
 	return (rc);
 }
 
+static uint64_t
+registry_now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
+}
+
+int
+registry_flushed_is_due(struct registry *r)
+{
+	uint64_t	wait;
+
+	if (r->fslots == NULL)
+		return (0);
+	/* A large registry is written less often: its cost stays bounded. */
+	wait = REGISTRY_FLUSHED_MS * (1 + r->flushed_len /
+	    REGISTRY_FLUSHED_UNIT);
+	return (registry_now_ms() - r->flushed_ms >= wait);
+}
+
+int
+registry_save_flushed(struct registry *r, uint64_t seg, uint64_t off,
+    char **cause)
+{
+	struct buf	 b = BUF_INIT(REGISTRY_MAX_FILE);
+	char		 extra[80];
+	int		 rc = -1;
+
+	if (r->fslots == NULL || !r->fdirty)
+		return (0);
+	snprintf(extra, sizeof extra, "%llu %llu %llu",
+	    (unsigned long long)r->gen, (unsigned long long)seg,
+	    (unsigned long long)off);
+	if (registry_encode(r, &b, extra, cause) == -1)
+		goto out;
+	if (slots_write(r->fslots, b.data, b.len, cause) == -1)
+		goto out;
+	r->fdirty = 0;
+	r->flushed_ms = registry_now_ms();
+	r->flushed_len = b.len;
+	rc = 0;
+out:
+	buf_free(&b);
+	return (rc);
+}
+
 void
 registry_free(struct registry *r)
 {
 	if (r == NULL)
 		return;
 	registry_clear(r);
+	slots_close(r->slots);
+	slots_close(r->fslots);
 	free(r->old_path);
+	free(r->text_path);
 	free(r->path);
+	free(r->who);
 	free(r->flow);
 	free(r);
 }
@@ -543,7 +801,7 @@ registry_add(struct registry *r, uint64_t dev, uint64_t ino, uint64_t fp,
 	e->state = REGISTRY_ACTIVE;
 	e->updated = time(NULL);
 	e->path = xstrdup(path);
-	r->dirty = 1;
+	r->dirty = r->fdirty = 1;
 	for (i = 0; i < r->n; i++) {
 		if (r->v[i]->dev == dev && r->v[i]->ino == ino) {
 			registry_entry_free(r->v[i]);
@@ -573,7 +831,7 @@ registry_update(struct registry *r, struct registry_entry *e, uint64_t fp,
 		e->path = xstrdup(path);
 	}
 	e->updated = time(NULL);
-	r->dirty = 1;
+	r->dirty = r->fdirty = 1;
 }
 
 size_t
@@ -592,6 +850,6 @@ registry_prune(struct registry *r, int64_t now, int64_t ttl)
 	removed = r->n - kept;
 	r->n = kept;
 	if (removed > 0)
-		r->dirty = 1;
+		r->dirty = r->fdirty = 1;
 	return (removed);
 }

@@ -9,34 +9,69 @@
  * read (README.md, invariants 1 and 4).
  *
  * The tailer owns the entries' meaning; this module keeps them in memory
- * and on disk.  Only registry_load and registry_save know the file, so
- * that where and how it is written can change behind them (the state
- * issue's preallocated slots) without touching the tailer.
+ * and on disk.  Only this module knows the files, so that where and how
+ * they are written can change behind it without touching the tailer.
  *
- * The file, <flowdir>/registry, is text, replaced atomically with
- * durable_write_file:
+ * Two files in the flow's directory, both slot files (slots.h: overwritten
+ * in place, so a save needs no new disk block, and a full disk never
+ * stops it once the file is big enough):
  *
- *   sluice-registry 1
+ *   registry.slot          tag "REGY": the durable registry, written and
+ *                          fdatasync'ed by registry_save, which the owner
+ *                          calls only once every record read before the
+ *                          offsets is durable in the spool (invariant 1);
+ *   registry-flushed.slot  tag "REGF": the same entries a moment later,
+ *                          written (pwrite, no sync) by registry_save_flushed
+ *                          right after the spool wrote their records, with
+ *                          the spool position those records reach.
+ *
+ * The payload of either is text:
+ *
+ *   sluice-registry 2 <gen>[ <seg> <off>]
  *   <dev> <ino> <fp> <fplen> <offset> <size> <state> <updated> <path>
  *   ...
  *   end <number of entries> <crc>
  *
- *   dev, ino, fplen, offset, size, updated: decimal.  fp: 16 hex digits,
- *   the fingerprint of checkpoint_fingerprint_n (FNV-1a 64 of the first
- *   fplen bytes, fplen at most CHECKPOINT_FP_MAX).  state: "active",
- *   "rotated" or "finished" (enum registry_state).  updated: Unix time of
- *   the last change to the entry, for checkpointTimeToLiveDays.  path:
- *   percent-encoded as in the checkpoint file (checkpoint_put_path).
+ *   gen: in registry.slot, one more at every durable save; in the flushed
+ *   file, the gen of the durable save it follows.  seg, off: only in the
+ *   flushed file, the spool position (spool.h) after the records its
+ *   offsets count.  dev, ino, fplen, offset, size, updated: decimal.  fp:
+ *   16 hex digits, the fingerprint of checkpoint_fingerprint_n (FNV-1a 64
+ *   of the first fplen bytes, fplen at most CHECKPOINT_FP_MAX).  state:
+ *   "active", "rotated" or "finished" (enum registry_state).  updated: Unix
+ *   time of the last change to the entry, for checkpointTimeToLiveDays.
+ *   path: percent-encoded as in the checkpoint file (checkpoint_put_path).
  *   crc: 8 hex digits, the CRC-32C of every byte before the "end" line.
  *
- * A file that does not read exactly as written (bad CRC, cut short,
- * garbage) is renamed to registry.corrupt.<unix time> with one log line
- * and the flow goes on with an empty registry.  A file whose version is
- * newer than REGISTRY_VERSION is left alone and the flow is refused.
+ * Why two files (few duplicates after a crash, the issue's "a SIGKILL
+ * re-sends only what was in flight"): the durable registry moves only at
+ * a spool sync, every spool.fsyncIntervalMillis, so a SIGKILL would make
+ * the tailer read again, and spool again, everything read since.  The
+ * flushed file survives a crash of the process as soon as the records do
+ * (both are in the page cache), but not necessarily a power loss, which
+ * may keep a later page of a file and lose an earlier one.  So at start
+ * its offsets are used only when (1) its gen is that of the durable
+ * registry (no durable save came after it) and (2) the spool, recovered,
+ * still holds every record before its position (spool_is_intact_to: no
+ * damage, no gap, no cut before it; spool_open then syncs those records,
+ * so the next durable save may count them).  Otherwise the durable
+ * offsets stand: lines are read again, never lost.  It is never synced
+ * and never trusted otherwise; writes are rate-bounded (a few ms apart,
+ * more for a large registry), and skipped when nothing changed.
  *
- * Migration: when there is no registry but the checkpoint file of earlier
- * versions (<flowdir>/checkpoints, checkpoint.h) exists, its entries are
- * imported, and the first registry_save renames it checkpoints.migrated.
+ * Version 1 was the text above ("sluice-registry 1", no gen) in a file
+ * <flowdir>/registry replaced atomically; when there is no registry.slot
+ * it is imported, and the first registry_save renames it
+ * registry.migrated.  Before it, the checkpoint file (<flowdir>/checkpoints,
+ * checkpoint.h) is imported the same way (checkpoints.migrated).
+ *
+ * Damage: a registry that does not read exactly as written (every slot
+ * bad, a bad CRC, cut short, garbage) is renamed to
+ * <file>.corrupt.<unix time> with one log line and the flow goes on with
+ * an empty registry (files are read from their start).  A registry whose
+ * version is newer than REGISTRY_VERSION (or a slot file of a newer
+ * format) is left alone and the flow is refused, naming both versions.  A
+ * bad flushed file is only ignored.
  *
  * Bump REGISTRY_VERSION and keep reading the old version when any of this
  * changes.  No other file knows these constants.
@@ -68,23 +103,49 @@ struct registry_entry {
 struct registry;
 
 /*
- * Loads the registry of the flow whose state directory is dir (flow names
- * it in messages), importing the old checkpoint file if there is no
- * registry yet.  A corrupt registry or checkpoint file is moved aside and
- * logged; the registry is then empty.  Returns the registry (free with
- * registry_free), or NULL with *cause set (caller frees) if the file was
- * written by a newer sluice: the flow must not run, and the file is left
- * as it is.
+ * Says whether the spool still holds every record before position
+ * (seg, off): spool_is_intact_to, without this module knowing the spool.
  */
-struct registry	*registry_load(const char *dir, const char *flow,
-		    char **cause);
+typedef int	(*registry_intact_cb)(void *arg, uint64_t seg, uint64_t off);
 
 /*
- * Writes the registry durably if it changed since the last save (and
- * finishes a migration).  Returns 0, or -1 with *cause set (caller frees);
- * the file on disk is then the previous one.
+ * Loads the registry of the flow whose state directory is dir (flow names
+ * it in messages), importing the version 1 registry or the old checkpoint
+ * file if there is no registry.slot yet.  The flushed offsets replace the
+ * durable ones when intact (may be NULL: never) says the spool holds their
+ * records, as the format above says.  A corrupt registry or checkpoint
+ * file is moved aside and logged; the registry is then empty.  Returns the
+ * registry (free with registry_free), or NULL with *cause set (caller
+ * frees) if the file was written by a newer sluice or cannot be read: the
+ * flow must not run, and the file is left as it is.
+ */
+struct registry	*registry_load(const char *dir, const char *flow,
+		    registry_intact_cb intact, void *arg, char **cause);
+
+/*
+ * Writes the registry durably (a slot write and an fdatasync) if it changed
+ * since the last save, and finishes a migration.  Call only once every
+ * record the offsets count is durable.  Returns 0, or -1 with *cause set
+ * (caller frees); the registry on disk is then the previous one, and the
+ * next call tries again (a full disk that stops the file from growing).
  */
 int		 registry_save(struct registry *, char **cause);
+
+/*
+ * Returns 1 if registry_save_flushed may write now (its rate bound), 0 if
+ * not or if there is no flushed file.
+ */
+int		 registry_flushed_is_due(struct registry *);
+
+/*
+ * Writes the entries into the flushed file, with (seg, off), the spool
+ * position after the records they count, if they changed since the last
+ * such write: one pwrite, no sync.  Call right after spool_flush.  Returns
+ * 0, or -1 with *cause set (caller frees); nothing is lost then, a crash
+ * only reads more again.
+ */
+int		 registry_save_flushed(struct registry *, uint64_t seg,
+		    uint64_t off, char **cause);
 
 /* Frees the registry and its entries; NULL is allowed. */
 void		 registry_free(struct registry *);

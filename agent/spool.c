@@ -97,6 +97,15 @@ struct spool_hole {
 	uint64_t	end;
 };
 
+/*
+ * How far a segment's records all survived, as spool_open found it: every
+ * record before end is whole.  Fixed at open (spool_is_intact_to).
+ */
+struct spool_sound {
+	uint64_t	seg;
+	uint64_t	end;
+};
+
 /* A window of one segment file, read in chunks. */
 struct spool_chunk {
 	int		 fd;
@@ -126,6 +135,9 @@ struct spool {
 	int			 space_efd;	/* space freed */
 	struct spool_hole	*holes;		/* fixed at open */
 	size_t			 nholes;
+	struct spool_sound	*sound;		/* fixed at open, from the */
+	size_t			 nsound;	/* cursor on */
+	struct spool_pos	 open_cursor;
 
 	pthread_mutex_t		 mtx;		/* guards what follows */
 	struct spool_seg	*segs;		/* oldest first, last active */
@@ -170,7 +182,6 @@ struct spool {
 	struct slots		*cursor_slots;
 	char			*old_cursor;	/* text, to retire once */
 	int			 cursor_dirty;	/* not written */
-	int			 cursor_failed;	/* last write failed */
 	uint64_t		*dead;		/* acked segments to unlink */
 	size_t			 ndead;
 	int			 afd;		/* spool_ack's frame reads */
@@ -544,7 +555,7 @@ enum spool_recover {
  */
 static enum spool_recover
 spool_recover_segment(struct spool *sp, uint64_t num, struct spool_seg *s,
-    uint64_t *curoff, char **cause)
+    uint64_t *curoff, struct spool_sound *sound, int *damaged, char **cause)
 {
 	struct spool_chunk	 c;
 	struct spool_frame	 fr;
@@ -560,6 +571,9 @@ spool_recover_segment(struct spool *sp, uint64_t num, struct spool_seg *s,
 	spool_seg_name(name, sizeof name, num);
 	spool_chunk_init(&c, SPOOL_SCAN_SIZE);
 	s->num = num;
+	sound->seg = num;
+	sound->end = UINT64_MAX;
+	*damaged = 0;
 	s->end_seq = s->first_seq;
 	c.fd = openat(sp->dirfd, name, O_RDWR|O_CLOEXEC);
 	if (c.fd == -1 || fstat(c.fd, &sb) == -1) {
@@ -592,6 +606,8 @@ spool_recover_segment(struct spool *sp, uint64_t num, struct spool_seg *s,
 		}
 		c.len = 0;
 		size = SPOOL_HDR_SIZE;
+		sound->end = SPOOL_HDR_SIZE;
+		*damaged = 1;
 	} else {
 		if (memcmp(p, SPOOL_MAGIC, SPOOL_MAGIC_LEN) != 0) {
 			spool_chunk_free(&c);
@@ -641,6 +657,9 @@ spool_recover_segment(struct spool *sp, uint64_t num, struct spool_seg *s,
 				    "good record", sp->dir, name, why, off,
 				    next - off);
 				atomic_fetch_add(&sp->skipped, next - off);
+				if (!*damaged)
+					sound->end = off;
+				*damaged = 1;
 			}
 			sp->holes = xreallocarray(sp->holes, sp->nholes + 1,
 			    sizeof *sp->holes);
@@ -681,6 +700,9 @@ spool_recover_segment(struct spool *sp, uint64_t num, struct spool_seg *s,
 		    " bytes (torn or corrupt tail)", sp->dir, name, why, off,
 		    size - off);
 		atomic_fetch_add(&sp->skipped, size - off);
+		if (!*damaged)
+			sound->end = off;
+		*damaged = 1;
 		if (ftruncate(c.fd, off) == -1 || fsync_data(c.fd) == -1) {
 			xasprintf(cause, "%s/%s: truncate: %s", sp->dir, name,
 			    strerror(errno));
@@ -688,6 +710,19 @@ spool_recover_segment(struct spool *sp, uint64_t num, struct spool_seg *s,
 		}
 	}
 	s->end = off;
+	if (sound->end > off)
+		sound->end = off;
+	/*
+	 * A crash of the process leaves records in the page cache only; a
+	 * start that trusts them (spool_is_intact_to) must make them
+	 * durable before the file offsets move past them.
+	 */
+	if (sp->fsync != CONFIG_FSYNC_NEVER && (curoff != NULL ||
+	    num > sp->open_cursor.seg) && fsync_data(c.fd) == -1) {
+		log_warn("spool %s/%s: sync at open", sp->dir, name);
+		*damaged = 1;
+		sound->end = SPOOL_HDR_SIZE;
+	}
 	rc = SPOOL_RECOVER_OK;
 	goto out;
 ioerr:
@@ -840,7 +875,7 @@ spool_write_cursor(struct spool *sp)
 	unsigned char		 buf[SPOOL_CURSOR_LEN];
 	char			 name[64], *cause = NULL, *moved;
 	size_t			 i;
-	int			 rc = 0;
+	int			 rc = 0, saved = 0;
 
 	if (sp->cursor_dirty) {
 		pthread_mutex_lock(&sp->mtx);
@@ -850,18 +885,12 @@ spool_write_cursor(struct spool *sp)
 		spool_put64(buf + 8, pos.off);
 		if (slots_write(sp->cursor_slots, buf, sizeof buf,
 		    &cause) != 0) {
-			if (!sp->cursor_failed)
-				log_warnx("spool %s: writing the cursor: %s; "
-				    "retrying at each acknowledgement", sp->dir,
-				    cause);
-			sp->cursor_failed = 1;
+			/* The caller reports it, by state (problem.h). */
+			saved = errno;
+			log_debug("spool %s: %s", sp->dir, cause);
 			free(cause);
 			rc = -1;
 		} else {
-			if (sp->cursor_failed)
-				log_info("spool %s: the cursor is written "
-				    "again", sp->dir);
-			sp->cursor_failed = 0;
 			sp->cursor_dirty = 0;
 			if (sp->old_cursor != NULL) {
 				xasprintf(&moved, "%s%s", sp->old_cursor,
@@ -877,7 +906,8 @@ spool_write_cursor(struct spool *sp)
 	}
 	if (sp->fsync == CONFIG_FSYNC_ALWAYS &&
 	    slots_sync(sp->cursor_slots) != 0) {
-		log_warn("spool %s: syncing the cursor", sp->dir);
+		if (rc == 0)
+			saved = errno;
 		rc = -1;
 	}
 	for (i = 0; i < sp->ndead; i++) {
@@ -886,6 +916,8 @@ spool_write_cursor(struct spool *sp)
 			log_warn("spool %s/%s: unlink", sp->dir, name);
 	}
 	sp->ndead = 0;
+	if (rc == -1)
+		errno = saved;
 	return (rc);
 }
 
@@ -1068,6 +1100,39 @@ spool_check_space(struct spool *sp)
 		    avail, pending);
 }
 
+/*
+ * Keeps, from the cursor on, the segments whose records all survived:
+ * consecutive numbers, up to and including the first with damage (whose
+ * sound part ends where the damage starts).  A segment moved aside or
+ * missing is a gap, and nothing after it counts.
+ */
+static void
+spool_sound_init(struct spool *sp, const struct spool_sound *sound,
+    const int *damaged, size_t n)
+{
+	uint64_t	expect;
+	size_t		i;
+
+	sp->open_cursor = sp->cursor;
+	sp->sound = xcalloc(n + 1, sizeof *sp->sound);
+	expect = sp->cursor.seg;
+	for (i = 0; i < n; i++) {
+		if (sound[i].seg < expect)
+			continue;
+		if (sound[i].seg != expect)
+			break;
+		sp->sound[sp->nsound++] = sound[i];
+		if (damaged[i])
+			break;
+		expect++;
+	}
+	/* The directory entries of segments made since the last sync. */
+	if (sp->fsync != CONFIG_FSYNC_NEVER && fsync(sp->dirfd) == -1) {
+		log_warn("spool %s: sync of the directory at open", sp->dir);
+		sp->nsound = 0;
+	}
+}
+
 struct spool *
 spool_open(const char *dir, uint64_t max_bytes, uint64_t segment_bytes,
     enum config_fsync fsync, char **cause)
@@ -1075,9 +1140,10 @@ spool_open(const char *dir, uint64_t max_bytes, uint64_t segment_bytes,
 	struct spool		*sp;
 	struct spool_seg	 s;
 	struct spool_pos	 cur;
+	struct spool_sound	*sound = NULL;
 	uint64_t		*nums = NULL, *curoff, last = 0, seq = 0;
-	size_t			 n = 0, i;
-	int			 have_cursor;
+	size_t			 n = 0, i, nsound = 0;
+	int			 have_cursor, *damaged = NULL;
 
 	sp = xcalloc(1, sizeof *sp);
 	sp->dir = xstrdup(dir);
@@ -1105,14 +1171,18 @@ spool_open(const char *dir, uint64_t max_bytes, uint64_t segment_bytes,
 		goto fail;
 	if ((have_cursor = spool_read_cursor(sp, &cur, cause)) == -1)
 		goto fail;
+	if (have_cursor)
+		sp->open_cursor = cur;
 
 	/* Check every segment and rebuild the table. */
+	sound = xcalloc(n + 1, sizeof *sound);
+	damaged = xcalloc(n + 1, sizeof *damaged);
 	for (i = 0; i < n; i++) {
 		curoff = (have_cursor && cur.seg == nums[i]) ? &cur.off : NULL;
 		memset(&s, 0, sizeof s);
 		s.first_seq = seq;
 		switch (spool_recover_segment(sp, nums[i], &s, curoff,
-		    cause)) {
+		    &sound[nsound], &damaged[nsound], cause)) {
 		case SPOOL_RECOVER_ERROR:
 			goto fail;
 		case SPOOL_RECOVER_ASIDE:
@@ -1121,6 +1191,7 @@ spool_open(const char *dir, uint64_t max_bytes, uint64_t segment_bytes,
 		case SPOOL_RECOVER_OK:
 			break;
 		}
+		nsound++;
 		s.base = sp->wappended;
 		sp->segs = xreallocarray(sp->segs, sp->nsegs + 1,
 		    sizeof *sp->segs);
@@ -1185,6 +1256,7 @@ spool_open(const char *dir, uint64_t max_bytes, uint64_t segment_bytes,
 	}
 	spool_move_cursor(sp, cur, i, 1);
 done:
+	spool_sound_init(sp, sound, damaged, nsound);
 	sp->cursor_dirty = 1;
 	if (spool_write_cursor(sp) != 0)
 		log_warnx("spool %s: the cursor is not written yet; a crash "
@@ -1194,15 +1266,41 @@ done:
 	log_debug("spool %s: opened, %zu segments, %" PRIu64 " bytes "
 	    "pending, cursor %" PRIu64 ":%" PRIu64, dir, sp->nsegs,
 	    spool_pending_bytes(sp), sp->cursor.seg, sp->cursor.off);
+	free(damaged);
+	free(sound);
 	free(nums);
 	return (sp);
 
 fail:
+	free(damaged);
+	free(sound);
 	free(nums);
 	sp->cursor_dirty = 0;
 	sp->wlen = 0;
 	spool_close(sp);
 	return (NULL);
+}
+
+int
+spool_is_intact_to(struct spool *sp, const struct spool_pos *pos)
+{
+	size_t	i;
+
+	if (pos->seg < sp->open_cursor.seg || (pos->seg ==
+	    sp->open_cursor.seg && pos->off <= sp->open_cursor.off))
+		return (1);
+	for (i = 0; i < sp->nsound; i++) {
+		if (sp->sound[i].seg == pos->seg)
+			return (pos->off <= sp->sound[i].end);
+	}
+	return (0);
+}
+
+void
+spool_tail(struct spool *sp, struct spool_pos *out)
+{
+	out->seg = sp->wseg;
+	out->off = sp->wpub;
 }
 
 /*
@@ -1676,14 +1774,19 @@ spool_ack(struct spool *sp, const struct spool_pos *upto)
 int
 spool_save_cursor(struct spool *sp)
 {
-	int	rc;
+	int	rc, saved = 0;
 
 	rc = spool_write_cursor(sp);
+	if (rc == -1)
+		saved = errno;
 	if (sp->fsync == CONFIG_FSYNC_INTERVAL &&
 	    slots_sync(sp->cursor_slots) != 0) {
-		log_warn("spool %s: syncing the cursor", sp->dir);
+		if (rc == 0)
+			saved = errno;
 		rc = -1;
 	}
+	if (rc == -1)
+		errno = saved;
 	return (rc);
 }
 
@@ -1758,6 +1861,7 @@ spool_close(struct spool *sp)
 	free(sp->segs);
 	free(sp->dead);
 	free(sp->holes);
+	free(sp->sound);
 	free(sp->wbuf);
 	free(sp->old_cursor);
 	free(sp->dir);

@@ -212,7 +212,8 @@ void		 spool_cursor(struct spool *, struct spool_pos *out);
  * one is acknowledged.  A position at or before the cursor is a no-op.
  * Returns 0, or -1 with errno set (EINVAL for a position past the visible
  * tail; the cursor does not move) or on failure to write the cursor (the
- * cursor moved in memory and is written again at the next call).
+ * cursor moved in memory and is written again at the next call; not
+ * logged here: the caller reports it by state, problem.h).
  */
 int		 spool_ack(struct spool *, const struct spool_pos *upto);
 
@@ -220,7 +221,8 @@ int		 spool_ack(struct spool *, const struct spool_pos *upto);
  * Writes the cursor if an earlier write failed, and fdatasyncs it under
  * the INTERVAL policy.  The delivery thread calls it from a timer armed
  * SPOOL_CURSOR_MS after acknowledgements, so a power loss repeats at most
- * about that much more.  Returns 0 or -1 (logged).
+ * about that much more.  Returns 0, or -1 with errno set, unlogged: the
+ * caller reports it by state (problem.h), as it does for spool_ack.
  */
 int		 spool_save_cursor(struct spool *);
 
@@ -244,6 +246,24 @@ struct spool_stats {
  * count at the cursor is estimated, and the age is the file's mtime.
  */
 void		 spool_stats(struct spool *, struct spool_stats *st);
+
+/*
+ * Returns 1 if every record before pos survived in the spool when
+ * spool_open recovered it (or was acknowledged before), 0 if not: a
+ * segment up to pos is missing, or damage was found before pos, or the
+ * spool ends before it.  What it answers is fixed at spool_open, which
+ * also makes the records it found durable (unless the policy is
+ * CONFIG_FSYNC_NEVER), so that a start can trust the file offsets saved
+ * with a position that was flushed but not synced (registry.h).  Any
+ * thread.
+ */
+int		 spool_is_intact_to(struct spool *, const struct spool_pos *pos);
+
+/*
+ * Sets *out to the position after the last record spool_flush wrote: the
+ * records before it survive a crash of the process.  Ingest thread.
+ */
+void		 spool_tail(struct spool *, struct spool_pos *out);
 
 /* Returns 1 while appends wait for space on the state disk, 0 if not. */
 int		 spool_is_disk_full(struct spool *);

@@ -601,13 +601,18 @@ tailer_copy_start(struct tailer *t, struct tailer_file *f)
 static uint64_t
 tailer_start_offset(struct tailer *t, struct tailer_file *f)
 {
-	if ((f->re = tailer_reg_lookup(t, f)) != NULL)
+	if ((f->re = tailer_reg_lookup(t, f)) != NULL &&
+	    f->re->offset > 0)
 		return (tailer_resume_offset(t, f->path, f->re, f->size));
 	/*
 	 * It may be a copy of a file already read, being written by cp
-	 * still: tailer_read_file looks once it has bytes.
+	 * still: tailer_read_file looks once it has bytes.  So may a file
+	 * saved before it was read at all (a crash while its copy check
+	 * waited for cp).
 	 */
 	f->copycheck = 1;
+	if (f->re != NULL)
+		return (0);
 	/* f->size is still the size the first scan saw. */
 	if (f->first && t->first_start && t->p.start_at_end)
 		return (f->size);
@@ -777,6 +782,25 @@ tailer_add_file(struct tailer *t, const char *path, const struct stat *st)
 		    f->size, f->size, path);
 }
 
+/*
+ * f's inode has an entry of other first bytes (truncated in place, then a
+ * restart): the entry's head is kept as a truncation's, so that a copy of
+ * the old bytes found later goes on from its offset.
+ */
+static void
+tailer_keep_old_head(struct tailer *t, struct tailer_file *f)
+{
+	struct registry_entry	*e;
+
+	if ((e = tailer_reg_find(t, f->dev, f->ino)) == NULL)
+		return;
+	if (e->fplen == CHECKPOINT_FP_MAX && e->offset > 0) {
+		t->heads[t->nexthead].fp = e->fp;
+		t->heads[t->nexthead].offset = e->offset;
+		t->nexthead = (t->nexthead + 1) % TAILER_HEADS;
+	}
+}
+
 /* The first open: where to start, as if it had been open all along. */
 static void
 tailer_open_new(struct tailer *t, struct tailer_file *f,
@@ -786,9 +810,11 @@ tailer_open_new(struct tailer *t, struct tailer_file *f,
 	framer_reset(f->framer, f->consumed == 0);
 	f->size = st->st_size;
 	tailer_update_fp(f);
-	if (f->re == NULL)
+	if (f->re == NULL) {
+		tailer_keep_old_head(t, f);
 		f->re = tailer_reg_add(t, f->dev, f->ino, f->fp, f->fplen,
 		    f->consumed, f->size, f->path);
+	}
 	log_info("flow=%s file=%s: tailing from offset %llu", t->flow,
 	    f->path, (unsigned long long)f->consumed);
 }
@@ -2145,7 +2171,8 @@ tailer_create(struct loop *loop, const struct tailer_params *p,
 		t->p.poll_ms = TAILER_POLL_MS;
 	t->limit = t->p.max_open;
 	TAILQ_INIT(&t->waitq);
-	if ((t->reg = registry_load(p->state_dir, t->flow, &err)) == NULL) {
+	if ((t->reg = registry_load(p->state_dir, t->flow, p->intact,
+	    p->intact_arg, &err)) == NULL) {
 		/* Overwriting it would lose what a newer sluice knew. */
 		log_warnx("flow=%s: %s", t->flow, err);
 		if (t->p.metrics != NULL)
@@ -2339,14 +2366,12 @@ tailer_drain_deleted(struct tailer *t, uint64_t deadline_ms)
 	return (nlost > 0 ? -1 : 0);
 }
 
-int
-tailer_checkpoint(struct tailer *t)
+/* Sets every open file's entry to what the tailer consumed. */
+static void
+tailer_note_offsets(struct tailer *t)
 {
 	struct tailer_file	*f;
-	char			*cause = NULL;
 
-	if (t->refused)
-		return (0);
 	for (f = t->files; f != NULL; f = f->next) {
 		/* Never opened: its entry, if any, is as it was added. */
 		if (!f->opened || f->re == NULL)
@@ -2355,15 +2380,33 @@ tailer_checkpoint(struct tailer *t)
 		    f->size, f->matched ? REGISTRY_ACTIVE : REGISTRY_ROTATED,
 		    f->path);
 	}
+}
+
+int
+tailer_checkpoint(struct tailer *t, char **cause)
+{
+	if (t->refused)
+		return (0);
+	tailer_note_offsets(t);
 	if (registry_prune(t->reg, time(NULL),
 	    t->p.ttl_days * 24 * 60 * 60) > 0)
 		tailer_reg_index(t);
-	if (registry_save(t->reg, &cause) == -1) {
-		log_warnx("flow=%s: %s", t->flow, cause);
+	return (registry_save(t->reg, cause));
+}
+
+void
+tailer_flushed(struct tailer *t, uint64_t seg, uint64_t off)
+{
+	char	*cause = NULL;
+
+	if (t->refused || t->first_scan || !registry_flushed_is_due(t->reg))
+		return;
+	tailer_note_offsets(t);
+	if (registry_save_flushed(t->reg, seg, off, &cause) == -1) {
+		/* Costs duplicates after a crash, never lines. */
+		log_debug("flow=%s: %s", t->flow, cause);
 		free(cause);
-		return (-1);
 	}
-	return (0);
 }
 
 /*
@@ -2449,7 +2492,8 @@ tailer_merge_registry(struct tailer *t, const char *dir, char **cause)
 		    t->flow);
 		return (-1);
 	}
-	if ((old = registry_load(dir, t->flow, cause)) == NULL)
+	/* Its spool is not known here: its durable offsets only. */
+	if ((old = registry_load(dir, t->flow, NULL, NULL, cause)) == NULL)
 		return (-1);
 	for (i = 0; i < registry_count(old); i++) {
 		e = registry_entry_at(old, i);

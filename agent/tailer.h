@@ -38,6 +38,7 @@
 #include <stdint.h>
 
 #include "framer.h"
+#include "registry.h"
 
 struct loop;
 struct metrics;
@@ -67,6 +68,8 @@ struct tailer_params {
 	int		 poll;		/* watchMode poll: no inotify */
 	uint64_t	 poll_ms;	/* pollIntervalMillis */
 	uint64_t	 summary_ms;	/* statusReportingPeriodSeconds */
+	registry_intact_cb intact;	/* the spool's, for registry_load */
+	void		*intact_arg;
 };
 
 /*
@@ -106,9 +109,19 @@ void		 tailer_free(struct tailer *);
 /*
  * Saves the registry: the consumed offset of every file, and the files
  * finished since.  Call only once every record emitted so far is durable.
- * Returns 0, or -1 (logged) on failure.
+ * Returns 0, or -1 with *cause set (caller frees); the next call tries
+ * again.
  */
-int		 tailer_checkpoint(struct tailer *);
+int		 tailer_checkpoint(struct tailer *, char **cause);
+
+/*
+ * Every record emitted so far was written to the spool, up to position
+ * (seg, off) (spool_tail after spool_flush), but is not durable yet:
+ * notes the offsets in the registry's flushed file (registry.h), so that
+ * a crash of the process does not read them again.  Rate-bounded; errors
+ * cost only duplicates and are logged at debug level.
+ */
+void		 tailer_flushed(struct tailer *, uint64_t seg, uint64_t off);
 
 /*
  * Merges the registry kept in dir (an adopted state's) into the tailer's:

@@ -6,13 +6,18 @@
 # and drops connections.  After a last clean run every line must have
 # arrived, byte for byte; the duplicate rate is printed and must stay
 # under MAX_DUP_PCT (5%): a SIGKILL may resend what was in flight, not
-# what was acknowledged.  crash_long.sh runs it with thousands of kills.
+# what was acknowledged.  The kills come GAP_MIN_MS to GAP_MAX_MS apart
+# (0.5 to 2.5 s: 20 kills over about 30 s, some 60,000 lines, so that the
+# rate measures what a kill costs and not how often the daemon starts).
+# crash_long.sh runs it with thousands of kills, closer together.
 . "$(dirname "$0")/lib.sh"
 
 KILLS=${KILLS:-20}
 RATE=${CRASH_RATE:-2000}
 MAX_DUP_PCT=${MAX_DUP_PCT:-5}
 SEED=${CRASH_SEED:-$$}
+GAP_MIN_MS=${GAP_MIN_MS:-500}
+GAP_MAX_MS=${GAP_MAX_MS:-2500}
 WRITER="$top_srcdir/tests/regress/writer.pl"
 command -v perl >/dev/null || fail "perl is needed (writer.pl)"
 echo "kills: $KILLS, rate: $RATE lines/s, seed: $SEED"
@@ -64,9 +69,10 @@ rotate() {
 }
 t0=$(date +%s)
 for ((k = 1; k <= KILLS; k++)); do
-	# 0 to 0.6 s: sometimes before the first batch goes, sometimes
-	# in the middle of a request, a rotation or a spool sync.
-	sleep "0.$((RANDOM % 6))$((RANDOM % 10))"
+	# At random: sometimes before the first batch goes, sometimes in
+	# the middle of a request, a rotation or a spool sync.
+	gap=$((GAP_MIN_MS + (RANDOM * 32768 + RANDOM) % (GAP_MAX_MS - GAP_MIN_MS + 1)))
+	sleep "$((gap / 1000)).$(printf %03d $((gap % 1000)))"
 	if ((RANDOM % 3 == 0)); then
 		rotate
 	fi

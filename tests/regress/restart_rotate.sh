@@ -167,30 +167,34 @@ fi
 
 # 3. A corrupt registry is moved aside; the flow reads its files again.
 if [[ $PARTS == *3* ]]; then
-registry=$tmp/state/flows/c2/registry
+registry=$tmp/state/flows/c2/registry.slot
 [ -f "$registry" ] || fail "c3: no registry at $registry"
 echo "garbage" >"$registry"
 awk 'BEGIN { for (i = 0; i < 1000; i++) printf "c3 id=%08d\n", i }' \
     >>"$tmp/c2/app.log"
 restart c2
 kill -0 "$sluiced_pid" || fail "c3: sluiced did not survive"
-[ "$(grep -c "registry is corrupt" "$tmp/sluiced.log")" -eq 1 ] ||
-    fail "c3: the corrupt registry was not logged once"
-ls "$(dirname "$registry")"/registry.corrupt.* >/dev/null 2>&1 ||
+[ "$(grep -c "registry.slot: every slot is corrupt" "$tmp/sluiced.log")" \
+    -eq 1 ] || fail "c3: the corrupt registry was not logged once"
+ls "$registry".corrupt.* >/dev/null 2>&1 ||
     fail "c3: the corrupt registry was not moved aside"
 check c2 c3
-wait_for 10 grep -q "^sluice-registry " "$registry" ||
+wait_for 10 grep -aq "sluice-registry 2 " "$registry" ||
     fail "c3: no new registry"
 stop_sluiced
 
-# A registry from a newer sluice: that flow reads nothing, the file stays.
-echo "sluice-registry 9" >"$registry"
+# A registry from a newer sluice (here the text one, found when there is
+# no slot file): that flow reads nothing, the file stays.
+rm "$registry"
+text=$tmp/state/flows/c2/registry
+echo "sluice-registry 9" >"$text"
 start_sluiced "$tmp/c2.yaml"
-wait_for 10 grep -q "has version 9, and this sluiced reads version 1" \
+wait_for 10 grep -q "has version 9, and this sluiced reads version 2" \
     "$tmp/sluiced.log" || fail "c3: a newer registry was not refused"
 kill -0 "$sluiced_pid" || fail "c3: sluiced did not survive a newer registry"
-[ "$(cat "$registry")" = "sluice-registry 9" ] ||
+[ "$(cat "$text")" = "sluice-registry 9" ] ||
     fail "c3: the newer registry was overwritten"
+[ ! -e "$registry" ] || fail "c3: a registry was written beside the newer one"
 stop_sluiced
 fi
 echo "PASS: restart_rotate"

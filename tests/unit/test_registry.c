@@ -1,11 +1,16 @@
 /*
  * test_registry: a file is known by (device, inode) and the fingerprint of
  * its head, so a reused inode is a new file and a copy is found by its
- * head; entries survive a save and a load exactly; today's checkpoint file
- * is imported once; a damaged registry is moved aside with one log line
- * and the flow starts empty; a newer one is refused and left alone;
- * finished entries are pruned after their time to live.
+ * head; entries survive a save and a load exactly, in the slot file; the
+ * version 1 text registry and the checkpoint file before it are imported
+ * once; a damaged registry is moved aside with one log line and the flow
+ * starts empty; a newer one is refused and left alone; the flushed offsets
+ * are used only when they follow the durable save and the spool holds
+ * their records; a registry that cannot grow keeps the old one, and saves
+ * that fit need no new block; finished entries are pruned after their time
+ * to live.
  */
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <dirent.h>
@@ -15,6 +20,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,10 +31,14 @@
 #include <cmocka.h>
 
 #include "checkpoint.h"
+#include "crc32c.h"
 #include "registry.h"
+#include "slots.h"
 
 static char	tmpdir[64];
-static char	rpath[128];	/* the registry */
+static char	rpath[128];	/* the version 1 text registry */
+static char	spath[128];	/* the registry's slot file */
+static char	fpath[128];	/* the flushed one */
 static char	cpath[128];	/* the old checkpoint file */
 
 static int
@@ -39,6 +49,8 @@ setup(void **state)
 	if (mkdtemp(tmpdir) == NULL)
 		return (-1);
 	snprintf(rpath, sizeof rpath, "%s/registry", tmpdir);
+	snprintf(spath, sizeof spath, "%s/registry.slot", tmpdir);
+	snprintf(fpath, sizeof fpath, "%s/registry-flushed.slot", tmpdir);
 	snprintf(cpath, sizeof cpath, "%s/checkpoints", tmpdir);
 	return (0);
 }
@@ -134,7 +146,7 @@ load_ok(void)
 	struct registry	*r;
 	char		*cause = NULL;
 
-	r = registry_load(tmpdir, "t", &cause);
+	r = registry_load(tmpdir, "t", NULL, NULL, &cause);
 	if (r == NULL)
 		fail_msg("registry_load: %s", cause);
 	return (r);
@@ -221,7 +233,8 @@ test_round_trip(void **state)
 	struct registry		*r;
 	struct registry_entry	*e;
 	char			 longpath[PATH_MAX - 1], *cause = NULL;
-	size_t			 i;
+	char			*before, *after;
+	size_t			 i, blen, alen;
 	static const char	*paths[] = {
 		"/var/log/plain.log",
 		"/var/log/with space/and  two.log",
@@ -268,24 +281,30 @@ test_round_trip(void **state)
 	assert_null(registry_entry_at(r, 7));
 
 	/* Nothing changed: nothing is written. */
-	assert_int_equal(unlink(rpath), 0);
+	before = read_file(spath, &blen);
 	save_ok(r);
-	assert_int_equal(access(rpath, F_OK), -1);
 	/* An update that changes nothing is not a change either. */
 	e = registry_entry_at(r, 1);
 	registry_update(r, e, e->fp, e->fplen, e->offset, e->size, e->state,
 	    e->path);
 	save_ok(r);
-	assert_int_equal(access(rpath, F_OK), -1);
+	after = read_file(spath, &alen);
+	assert_true(alen == blen && memcmp(before, after, blen) == 0);
+	free(after);
 	registry_update(r, e, e->fp, e->fplen, e->offset + 1, e->size,
 	    e->state, e->path);
 	assert_true(e->updated > 1700000001);
 	save_ok(r);
-	assert_int_equal(access(rpath, F_OK), 0);
+	after = read_file(spath, &alen);
+	assert_true(alen == blen && memcmp(before, after, blen) != 0);
+	free(after);
+	free(before);
 	registry_free(r);
+	/* Never the text file of version 1. */
+	assert_int_equal(access(rpath, F_OK), -1);
 
 	/* An empty registry is a registry: not a first start. */
-	assert_int_equal(unlink(rpath), 0);
+	assert_int_equal(unlink(spath), 0);
 	r = load_ok();
 	assert_int_equal(registry_is_new(r), 1);
 	save_ok(r);
@@ -347,7 +366,7 @@ test_migration(void **state)
 	registry_free(r);
 
 	/* A corrupt old file is moved aside too, and nothing imported. */
-	assert_int_equal(unlink(rpath), 0);
+	assert_int_equal(unlink(spath), 0);
 	write_file(cpath, "sluice-checkpoints 1\n1 2", 24);
 	r = load_ok();
 	assert_int_equal(registry_is_new(r), 0);
@@ -358,36 +377,39 @@ test_migration(void **state)
 }
 
 /*
- * Loads a damaged registry (the text given) and expects it moved aside,
- * one log line naming it, and an empty registry that is not new.
+ * Loads a damaged registry (the text given, written at path) and expects
+ * it moved aside to a name starting with aside, one log line naming it,
+ * and an empty registry that is not new.
  */
 static void
-expect_corrupt(const char *text, size_t len)
+expect_corrupt_at(const char *path, const char *aside, const char *text,
+    size_t len)
 {
 	struct registry	*r;
 	char		 log[160], *logged;
 	size_t		 loglen;
 	int		 saved, fd;
 
-	write_file(rpath, text, len);
+	if (text != NULL)
+		write_file(path, text, len);
 	snprintf(log, sizeof log, "%s/stderr", tmpdir);
 	saved = dup(STDERR_FILENO);
 	assert_true((fd = open(log, O_WRONLY|O_CREAT|O_TRUNC, 0600)) >= 0);
 	dup2(fd, STDERR_FILENO);
 	close(fd);
-	r = registry_load(tmpdir, "t", NULL);
+	r = registry_load(tmpdir, "t", NULL, NULL, NULL);
 	dup2(saved, STDERR_FILENO);
 	close(saved);
 	assert_non_null(r);
 	assert_int_equal(registry_is_new(r), 0);
 	assert_int_equal(registry_count(r), 0);
 	registry_free(r);
-	assert_int_equal(access(rpath, F_OK), -1);
-	assert_int_equal(count_names("registry.corrupt."), 1);
+	assert_int_equal(access(path, F_OK), -1);
+	assert_int_equal(count_names(aside), 1);
 	logged = read_file(log, &loglen);
 	assert_non_null(strstr(logged, "flow=t: "));
-	assert_non_null(strstr(logged, "is corrupt"));
-	assert_non_null(strstr(logged, "registry.corrupt."));
+	assert_non_null(strstr(logged, "corrupt"));
+	assert_non_null(strstr(logged, aside));
 	assert_ptr_equal(strchr(logged, '\n'), logged + loglen - 1);
 	free(logged);
 	unlink(log);
@@ -397,23 +419,86 @@ expect_corrupt(const char *text, size_t len)
 }
 
 static void
+expect_corrupt(const char *text, size_t len)
+{
+	expect_corrupt_at(rpath, "registry.corrupt.", text, len);
+}
+
+/* A version 1 text registry of two entries, as sluice wrote it. */
+static size_t
+v1_text(char *buf, size_t size)
+{
+	const char	*body = "sluice-registry 1\n"
+	    "1 2 0000000000000003 4 5 6 active 1700000000 /a\n"
+	    "7 8 0000000000000009 10 11 12 rotated 1700000001 /c\n";
+
+	return (snprintf(buf, size, "%send 2 %08x\n", body,
+	    (unsigned int)crc32c(0, body, strlen(body))));
+}
+
+/* Writes payload into a new slot file at path with tag. */
+static void
+write_slot(const char *path, const char *tag, const char *payload)
+{
+	struct slots	*sl;
+	void		*data;
+	size_t		 len;
+	char		*cause = NULL;
+
+	sl = slots_open(path, tag, 64, "test", &data, &len, &cause);
+	assert_non_null(sl);
+	free(data);
+	assert_int_equal(slots_write(sl, payload, strlen(payload), &cause),
+	    0);
+	slots_close(sl);
+}
+
+static void
+test_v1_migration(void **state)
+{
+	struct registry		*r;
+	struct registry_entry	*e;
+	char			 text[512], moved[160];
+
+	(void)state;
+	write_file(rpath, text, v1_text(text, sizeof text));
+	r = load_ok();
+	assert_int_equal(registry_is_new(r), 0);
+	assert_int_equal(registry_count(r), 2);
+	e = registry_entry_at(r, 1);
+	assert_true(e->dev == 7 && e->ino == 8 && e->fp == 9);
+	assert_int_equal(e->fplen, 10);
+	assert_true(e->offset == 11 && e->size == 12);
+	assert_int_equal(e->state, REGISTRY_ROTATED);
+	assert_string_equal(e->path, "/c");
+	/* The text file stays until the slot file is durable. */
+	assert_int_equal(access(rpath, F_OK), 0);
+	save_ok(r);
+	registry_free(r);
+	assert_int_equal(access(rpath, F_OK), -1);
+	snprintf(moved, sizeof moved, "%s.migrated", rpath);
+	assert_int_equal(access(moved, F_OK), 0);
+	assert_int_equal(access(spath, F_OK), 0);
+
+	/* Imported once: the slot file wins over a text file. */
+	write_file(rpath, "sluice-registry 1\nend 0 00000000\n", 33);
+	r = load_ok();
+	assert_int_equal(registry_count(r), 2);
+	assert_string_equal(registry_entry_at(r, 0)->path, "/a");
+	registry_free(r);
+}
+
+static void
 test_corrupt(void **state)
 {
 	struct registry	*r;
-	char		*good, *bad, *cause = NULL;
+	char		 good[512], bad[512], *cause = NULL, *left;
 	size_t		 len, i;
 
 	(void)state;
-	r = load_ok();
-	registry_add(r, 1, 2, 3, 4, 5, 6, "/a b");
-	registry_add(r, 7, 8, 9, 10, 11, 12, "/c");
-	save_ok(r);
-	registry_free(r);
-	good = read_file(rpath, &len);
-	bad = malloc(len + 1);
-	assert_non_null(bad);
+	len = v1_text(good, sizeof good);
 
-	/* One flipped digit anywhere in an entry: the CRC sees it. */
+	/* Version 1 text: one flipped digit anywhere; the CRC sees it. */
 	memcpy(bad, good, len);
 	bad[strlen("sluice-registry 1\n")] ^= 1;
 	expect_corrupt(bad, len);
@@ -426,19 +511,189 @@ test_corrupt(void **state)
 	/* An old (unknown) version. */
 	expect_corrupt("sluice-registry 0\nend 0 00000000\n", 33);
 
-	/* A newer version is refused and left as it is. */
-	write_file(rpath, "sluice-registry 2\nwhatever\n", 27);
-	assert_null(registry_load(tmpdir, "t", &cause));
+	/* The slot file: every slot bad, moved aside by slots. */
+	memset(bad, 0xaa, sizeof bad);
+	expect_corrupt_at(spath, "registry.slot.corrupt.", bad, sizeof bad);
+	/* Slots whole, a payload that is not a registry. */
+	write_slot(spath, "REGY", "sluice-registry 2 1\n1 2 3\nend 1 0\n");
+	expect_corrupt_at(spath, "registry.slot.corrupt.", NULL, 0);
+	/* A spool position belongs to the flushed file only. */
+	write_slot(spath, "REGY", "sluice-registry 2 1 4 5\nend 0 00000000\n");
+	expect_corrupt_at(spath, "registry.slot.corrupt.", NULL, 0);
+
+	/* A newer version is refused and left as it is, both named. */
+	write_file(rpath, "sluice-registry 3\nwhatever\n", 27);
+	assert_null(registry_load(tmpdir, "t", NULL, NULL, &cause));
 	assert_non_null(cause);
+	assert_non_null(strstr(cause, "version 3"));
 	assert_non_null(strstr(cause, "version 2"));
-	assert_non_null(strstr(cause, "version 1"));
 	free(cause);
-	free(bad);
-	bad = read_file(rpath, &len);
-	assert_string_equal(bad, "sluice-registry 2\nwhatever\n");
+	cause = NULL;
+	left = read_file(rpath, &len);
+	assert_string_equal(left, "sluice-registry 3\nwhatever\n");
+	free(left);
+	assert_int_equal(unlink(rpath), 0);
+	write_slot(spath, "REGY", "sluice-registry 3 1\nwhatever\n");
+	assert_null(registry_load(tmpdir, "t", NULL, NULL, &cause));
+	assert_non_null(strstr(cause, "version 3"));
+	assert_non_null(strstr(cause, "version 2"));
+	free(cause);
+	assert_int_equal(access(spath, F_OK), 0);
 	assert_int_equal(count_names("registry.corrupt."), 0);
-	free(bad);
-	free(good);
+	assert_int_equal(count_names("registry.slot.corrupt."), 0);
+	/* And nothing else was written beside it. */
+	r = NULL;
+	(void)r;
+}
+
+static uint64_t	intact_seg, intact_off;
+static int	intact_calls;
+
+static int
+intact_yes(void *arg, uint64_t seg, uint64_t off)
+{
+	(void)arg;
+	intact_seg = seg;
+	intact_off = off;
+	intact_calls++;
+	return (1);
+}
+
+static int
+intact_no(void *arg, uint64_t seg, uint64_t off)
+{
+	(void)arg;
+	(void)seg;
+	(void)off;
+	intact_calls++;
+	return (0);
+}
+
+static struct registry *
+load_with(registry_intact_cb cb)
+{
+	struct registry	*r;
+	char		*cause = NULL;
+
+	r = registry_load(tmpdir, "t", cb, NULL, &cause);
+	if (r == NULL)
+		fail_msg("registry_load: %s", cause);
+	return (r);
+}
+
+static void
+test_flushed(void **state)
+{
+	struct registry		*r;
+	struct registry_entry	*e;
+	char			*cause = NULL;
+
+	(void)state;
+	r = load_ok();
+	e = registry_add(r, 1, 2, 3, 4, 100, 100, "/a");
+	save_ok(r);
+	/* Read and spooled since, not synced: then a SIGKILL. */
+	registry_update(r, e, 3, 4, 200, 200, REGISTRY_ACTIVE, "/a");
+	registry_add(r, 5, 6, 7, 8, 50, 50, "/b");
+	assert_int_equal(registry_flushed_is_due(r), 1);
+	assert_int_equal(registry_save_flushed(r, 3, 4096, &cause), 0);
+	/* Rate-bounded: not again at once. */
+	assert_int_equal(registry_flushed_is_due(r), 0);
+	registry_free(r);
+
+	/* The spool holds the records: the flushed offsets stand. */
+	r = load_with(intact_yes);
+	assert_true(intact_seg == 3 && intact_off == 4096);
+	assert_int_equal(registry_count(r), 2);
+	assert_true(registry_entry_at(r, 0)->offset == 200);
+	assert_string_equal(registry_entry_at(r, 1)->path, "/b");
+	registry_free(r);
+	/* It does not (a power loss): the durable ones. */
+	r = load_with(intact_no);
+	assert_int_equal(registry_count(r), 1);
+	assert_true(registry_entry_at(r, 0)->offset == 100);
+	registry_free(r);
+	r = load_with(NULL);
+	assert_int_equal(registry_count(r), 1);
+	registry_free(r);
+
+	/* A durable save after it makes it stale: not even asked. */
+	r = load_with(intact_no);
+	e = registry_entry_at(r, 0);
+	registry_update(r, e, 3, 4, 150, 150, REGISTRY_ACTIVE, "/a");
+	save_ok(r);
+	registry_free(r);
+	intact_calls = 0;
+	r = load_with(intact_yes);
+	assert_int_equal(intact_calls, 0);
+	assert_int_equal(registry_count(r), 1);
+	assert_true(registry_entry_at(r, 0)->offset == 150);
+	/* Nothing changed: no flushed write. */
+	usleep(20000);
+	assert_int_equal(registry_save_flushed(r, 9, 9, &cause), 0);
+	registry_free(r);
+	intact_calls = 0;
+	r = load_with(intact_yes);
+	assert_int_equal(intact_calls, 0);
+	registry_free(r);
+
+	/* A damaged flushed file is only ignored. */
+	write_file(fpath, "garbage", 7);
+	r = load_with(intact_yes);
+	assert_int_equal(registry_count(r), 1);
+	registry_free(r);
+}
+
+/*
+ * A save that fits the slots writes no new block: under a file size limit
+ * at the file's size (what a full disk does to a file that would grow),
+ * saves go on; one that must grow the file fails, the old registry stays
+ * readable, and the save succeeds once there is room.
+ */
+static void
+test_no_new_blocks(void **state)
+{
+	struct registry		*r, *r2;
+	struct registry_entry	*e;
+	struct rlimit		 old, lim;
+	struct stat		 sb;
+	char			*cause = NULL, path[64];
+	int			 i;
+
+	(void)state;
+	signal(SIGXFSZ, SIG_IGN);
+	r = load_ok();
+	e = registry_add(r, 1, 2, 3, 4, 100, 100, "/a");
+	save_ok(r);
+	assert_int_equal(stat(spath, &sb), 0);
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+	lim = old;
+	lim.rlim_cur = sb.st_size;
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	for (i = 0; i < 10; i++) {
+		registry_update(r, e, 3, 4, 200 + i, 200 + i,
+		    REGISTRY_ACTIVE, "/a");
+		save_ok(r);
+	}
+	for (i = 0; i < 200; i++) {
+		snprintf(path, sizeof path, "/var/log/a-rather-long-name-%d",
+		    i);
+		registry_add(r, 10 + i, 20 + i, 30, 40, 50, 60, path);
+	}
+	assert_int_equal(registry_save(r, &cause), -1);
+	assert_non_null(cause);
+	free(cause);
+	cause = NULL;
+	r2 = load_ok();
+	assert_int_equal(registry_count(r2), 1);
+	assert_true(registry_entry_at(r2, 0)->offset == 209);
+	registry_free(r2);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	save_ok(r);
+	registry_free(r);
+	r = load_ok();
+	assert_int_equal(registry_count(r), 201);
+	registry_free(r);
 }
 
 static void
@@ -487,6 +742,11 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_round_trip, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_migration, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_v1_migration, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_flushed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_new_blocks, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt, setup,
 		    teardown),

@@ -614,6 +614,65 @@ test_resync(void **state)
 	spool_close(sp);
 }
 
+/*
+ * spool_is_intact_to: what spool_open found whole is trusted up to the
+ * first damage, cut or end, and what was acknowledged always is.
+ */
+static void
+test_intact(void **state)
+{
+	struct spool		*sp;
+	struct spool_pos	 tails[40], far;
+	unsigned char		 buf[200];
+	char			 path[256];
+	int			 i;
+
+	(void)state;
+	sp = open_spool(BIG, BIG);
+	segment_path(0, path, sizeof path);
+	for (i = 0; i < 40; i++) {
+		rec_fill(buf, i, 100 + i);
+		assert_int_equal(spool_append(sp, buf, 100 + i), 0);
+		assert_int_equal(spool_flush(sp), 0);
+		spool_tail(sp, &tails[i]);
+		assert_true(tails[i].off == (uint64_t)file_size(path));
+	}
+	/* A SIGKILL: no close, no sync; the page cache keeps it all. */
+	spool_close(sp);
+
+	sp = open_spool(BIG, BIG);
+	for (i = 0; i < 40; i++)
+		assert_int_equal(spool_is_intact_to(sp, &tails[i]), 1);
+	far = tails[39];
+	far.off++;
+	assert_int_equal(spool_is_intact_to(sp, &far), 0);
+	far.seg += 5;
+	far.off = 16;
+	assert_int_equal(spool_is_intact_to(sp, &far), 0);
+	spool_close(sp);
+
+	/* One damaged record: trusted up to it, not past it. */
+	flip(path, tails[20].off + 30);
+	sp = open_spool(BIG, BIG);
+	assert_int_equal(spool_is_intact_to(sp, &tails[20]), 1);
+	assert_int_equal(spool_is_intact_to(sp, &tails[21]), 0);
+	assert_int_equal(spool_is_intact_to(sp, &tails[39]), 0);
+	/* Acknowledged past the damage: what follows it is whole. */
+	assert_int_equal(spool_ack(sp, &tails[30]), 0);
+	spool_close(sp);
+	sp = open_spool(BIG, BIG);
+	assert_int_equal(spool_is_intact_to(sp, &tails[25]), 1);
+	assert_int_equal(spool_is_intact_to(sp, &tails[39]), 1);
+	spool_close(sp);
+
+	/* A tail cut inside record 35: up to 34 only. */
+	assert_int_equal(truncate(path, (off_t)tails[35].off - 10), 0);
+	sp = open_spool(BIG, BIG);
+	assert_int_equal(spool_is_intact_to(sp, &tails[34]), 1);
+	assert_int_equal(spool_is_intact_to(sp, &tails[35]), 0);
+	spool_close(sp);
+}
+
 static void
 test_zero_filled_tail(void **state)
 {
@@ -1190,6 +1249,7 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_resync, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_intact, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_zero_filled_tail, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_absurd_length, setup,
