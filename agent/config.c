@@ -19,6 +19,7 @@
 #include <sys/un.h>
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -35,6 +36,7 @@
 #include <curl/curl.h>
 #include <yaml.h>
 
+#include "buf.h"
 #include "config.h"
 #include "converter.h"
 #include "jregex.h"
@@ -50,6 +52,8 @@
 #define CONFIG_MAX_NODES	65536		/* values in the file */
 #define CONFIG_MAX_KEYS		1024		/* keys in one mapping */
 #define CONFIG_MAX_FLOWS	4096
+#define CONFIG_MAX_FILES	4096		/* in conf.d, agentConfigDir */
+#define CONFIG_CONFD		"conf.d"	/* beside the main file */
 #define CONFIG_MAX_STRING	4096		/* bytes in a string */
 #define CONFIG_MAX_ERRORS	100		/* then "too many errors" */
 #define CONFIG_MAX_SUGGEST	2		/* "did you mean" distance */
@@ -258,6 +262,9 @@ static const struct config_key config_keys[] = {
 	{ "flows", CONFIG_SCOPE_GLOBAL, CONFIG_TYPE_LIST,
 	  NULL, "-", 0, 0, NULL, G(flows), CONFIG_F_REQUIRED,
 	  "the flows, one mapping each" },
+	{ "agentConfigDir", CONFIG_SCOPE_GLOBAL, CONFIG_TYPE_STRING,
+	  NULL, "-", 0, 0, NULL, G(agent_config_dir), CONFIG_F_ABSOLUTE,
+	  "a Kinesis Agent agent.d: the flows of each file in it are added" },
 
 	{ "name", CONFIG_SCOPE_FLOW, CONFIG_TYPE_STRING,
 	  NULL, "the stream", 0, 0, NULL, F(name), 0,
@@ -391,6 +398,7 @@ static const struct config_key config_agent_keys[] = {
 
 /* One error, kept with its position so that all are shown in file order. */
 struct config_error {
+	int		 file;		/* index in conf->files */
 	int		 line;
 	int		 column;
 	char		*msg;		/* "file:line:column: ..." */
@@ -398,7 +406,9 @@ struct config_error {
 
 /* One file being loaded. */
 struct config_ctx {
-	const char		*path;
+	const char		*path;		/* the file being read */
+	int			 file;		/* its index in conf->files */
+	mode_t			 mode;		/* its permissions */
 	struct config		*conf;
 	struct config_error	*errors;
 	size_t			 nerrors;
@@ -440,11 +450,13 @@ config_error_at(struct config_ctx *ctx, int line, int column,
 	    sizeof *ctx->errors);
 	e = &ctx->errors[ctx->nerrors++];
 	if (ctx->nerrors == CONFIG_MAX_ERRORS + 1) {
+		e->file = INT_MAX;
 		e->line = INT_MAX;
 		e->column = INT_MAX;
 		xasprintf(&e->msg, "%s: too many errors", ctx->path);
 		return;
 	}
+	e->file = ctx->file;
 	e->line = line;
 	e->column = column;
 	xvasprintf(&msg, fmt, ap);
@@ -805,15 +817,17 @@ fail:
 static char *
 config_read(struct config_ctx *ctx, size_t *lenp)
 {
-	char	*buf = NULL;
-	size_t	 len = 0;
-	ssize_t	 n;
-	int	 fd;
+	struct stat	 sb;
+	char		*buf = NULL;
+	size_t		 len = 0;
+	ssize_t		 n;
+	int		 fd;
 
 	if ((fd = open(ctx->path, O_RDONLY|O_CLOEXEC)) == -1) {
 		config_error_pos(ctx, 0, 0, "cannot open: %s", strerror(errno));
 		return (NULL);
 	}
+	ctx->mode = fstat(fd, &sb) == 0 ? sb.st_mode : 0;
 	buf = xmalloc(CONFIG_MAX_FILE + 1);
 	for (;;) {
 		n = read(fd, buf + len, CONFIG_MAX_FILE + 1 - len);
@@ -1175,6 +1189,7 @@ config_defaults(enum config_scope scope, void *base)
 
 static void	config_set_flows(struct config_ctx *,
 		    const struct config_node *);
+static char	*config_node_text(const struct config_node *);
 static struct chain *config_options(struct config_ctx *,
 		    const struct config_node *);
 
@@ -1223,6 +1238,8 @@ config_set(struct config_ctx *ctx, struct config_walk *w, size_t idx,
 		break;
 	case CONFIG_TYPE_OPTIONS:
 		chain_free(*(struct chain **)field);
+		free(((struct config_flow *)w->base)->options);
+		((struct config_flow *)w->base)->options = config_node_text(v);
 		*(struct chain **)field = config_options(ctx, v);
 		if (*(struct chain **)field == NULL) {
 			w->bad[idx] = 1;
@@ -1852,16 +1869,25 @@ config_set_flows(struct config_ctx *ctx, const struct config_node *v)
 	const struct config_node *item;
 	size_t			 i;
 
-	if (v->nchild > CONFIG_MAX_FLOWS) {
-		config_error(ctx, v, "more than %d flows", CONFIG_MAX_FLOWS);
+	if (v->type != CONFIG_NODE_SEQUENCE)
+		return;		/* config_convert said so */
+	if (v->nchild > CONFIG_MAX_FLOWS - conf->nflows) {
+		config_error(ctx, v, "more than %d flows, in all files",
+		    CONFIG_MAX_FLOWS);
 		return;
 	}
-	conf->flows = xcalloc(v->nchild, sizeof *conf->flows);
+	/* conf.d and agentConfigDir add theirs after the main file's. */
+	conf->flows = xreallocarray(conf->flows, conf->nflows + v->nchild,
+	    sizeof *conf->flows);
+	memset(conf->flows + conf->nflows, 0, v->nchild *
+	    sizeof *conf->flows);
 	w = xmalloc(sizeof *w);
 	for (i = 0; i < v->nchild; i++) {
 		item = v->child[i];
 		flow = &conf->flows[conf->nflows++];
 		config_defaults(CONFIG_SCOPE_FLOW, flow);
+		flow->file = ctx->path;
+		flow->file_index = ctx->file;
 		flow->line = item->line;
 		flow->column = item->column;
 		if (item->type != CONFIG_NODE_MAPPING) {
@@ -1892,6 +1918,30 @@ config_flow_is_same(const struct config_flow *a, const struct config_flow *b)
 	    config_str_eq(a->file_pattern, b->file_pattern));
 }
 
+/*
+ * Errors about flow a are reported in a's file: flows come from the main
+ * file, conf.d and agentConfigDir.
+ */
+static void
+config_at_flow(struct config_ctx *ctx, const struct config_flow *a)
+{
+	ctx->path = a->file;
+	ctx->file = a->file_index;
+}
+
+/* Where flow b is, for a message about a: its file if it is another. */
+static char *
+config_flow_where(const struct config_flow *a, const struct config_flow *b)
+{
+	char	*s;
+
+	if (a->file_index == b->file_index)
+		xasprintf(&s, "line %d column %d", b->line, b->column);
+	else
+		xasprintf(&s, "%s:%d:%d", b->file, b->line, b->column);
+	return (s);
+}
+
 /* FNV-1a 32 of s: stable across versions, as state directories must be. */
 static uint32_t
 config_hash(const char *s)
@@ -1918,6 +1968,7 @@ config_names(struct config_ctx *ctx)
 {
 	struct config		*conf = ctx->conf;
 	struct config_flow	*a, *b;
+	char			*where;
 	size_t			 i, j;
 	int			 shared;
 
@@ -1939,7 +1990,7 @@ config_names(struct config_ctx *ctx)
 		log_warnx("%s:%d:%d: flow has no name and shares stream \"%s\" "
 		    "with another unnamed flow: it goes by \"%s\", from its "
 		    "filePattern; give it a name to keep its state when the "
-		    "pattern is edited", ctx->path, a->line, a->column,
+		    "pattern is edited", a->file, a->line, a->column,
 		    a->stream, a->name);
 	}
 	for (i = 0; i < conf->nflows; i++) {
@@ -1952,30 +2003,25 @@ config_names(struct config_ctx *ctx)
 				continue;
 			if (config_flow_is_same(a, b))
 				break;	/* "duplicate flow" said it */
+			config_at_flow(ctx, a);
+			where = config_flow_where(a, b);
 			config_error_pos(ctx, a->line, a->column,
 			    "duplicate flow name \"%s\" (also the flow at "
-			    "line %d column %d)%s", a->name, b->line,
-			    b->column, a->named && b->named ? "" :
-			    "; an unnamed flow goes by its stream: give it a "
-			    "name");
+			    "%s)%s", a->name, where, a->named && b->named ?
+			    "" : "; an unnamed flow goes by its stream: give "
+			    "it a name");
+			free(where);
 			break;
 		}
 	}
 }
 
-/* Checks that need the whole file. */
+/* Checks that need the whole main file. */
 static void
-config_finish(struct config_ctx *ctx, struct config_walk *w)
+config_finish_globals(struct config_ctx *ctx, struct config_walk *w)
 {
-	struct config			*conf = ctx->conf;
 	const struct config_node	*id, *secret;
-	struct config_flow		*a, *b;
-	size_t				 i, j;
 
-	/*
-	 * No flows is valid (the sample config has none): the daemon says
-	 * "no flows configured" and waits.
-	 */
 	id = w->set[config_index("awsAccessKeyId")];
 	secret = w->set[config_index("awsSecretAccessKey")];
 	if ((id == NULL) != (secret == NULL))
@@ -1985,12 +2031,26 @@ config_finish(struct config_ctx *ctx, struct config_walk *w)
 		config_error(ctx, w->set[config_index("awsSessionToken")],
 		    "awsSessionToken needs awsAccessKeyId and "
 		    "awsSecretAccessKey");
+}
+
+/* Checks that need every file's flows. */
+static void
+config_finish(struct config_ctx *ctx)
+{
+	struct config		*conf = ctx->conf;
+	struct config_flow	*a, *b;
+	char			*where;
+	size_t			 i, j;
 
 	/*
+	 * No flows is valid (the sample config has none): the daemon says
+	 * "no flows configured" and waits.
+	 *
 	 * Every flow has a chain unless an error was reported: a flow must
 	 * not reach the daemon without one, whatever path left it unset.
 	 */
 	for (i = 0; i < conf->nflows && ctx->nerrors == 0; i++) {
+		config_at_flow(ctx, &conf->flows[i]);
 		if (conf->flows[i].chain == NULL)
 			config_error_pos(ctx, conf->flows[i].line,
 			    conf->flows[i].column, "flow's "
@@ -2005,14 +2065,29 @@ config_finish(struct config_ctx *ctx, struct config_walk *w)
 		for (j = 0; j < i; j++) {
 			b = &conf->flows[j];
 			if (config_flow_is_same(a, b)) {
+				config_at_flow(ctx, a);
+				where = config_flow_where(a, b);
 				config_error_pos(ctx, a->line, a->column,
-				    "duplicate flow (same as the flow at line "
-				    "%d column %d)", b->line, b->column);
+				    "duplicate flow (same as the flow at %s)",
+				    where);
+				free(where);
 				break;
 			}
 		}
 	}
 	config_names(ctx);
+}
+
+/* Returns 1 if error a comes after b: by file, then line and column. */
+static int
+config_error_is_after(const struct config_error *a,
+    const struct config_error *b)
+{
+	if (a->file != b->file)
+		return (a->file > b->file);
+	if (a->line != b->line)
+		return (a->line > b->line);
+	return (a->column > b->column);
 }
 
 /*
@@ -2028,9 +2103,8 @@ config_join_errors(struct config_ctx *ctx)
 
 	for (i = 1; i < ctx->nerrors; i++) {
 		tmp = ctx->errors[i];
-		for (j = i; j > 0 && (ctx->errors[j - 1].line > tmp.line ||
-		    (ctx->errors[j - 1].line == tmp.line &&
-		    ctx->errors[j - 1].column > tmp.column)); j--)
+		for (j = i; j > 0 && config_error_is_after(&ctx->errors[j - 1],
+		    &tmp); j--)
 			ctx->errors[j] = ctx->errors[j - 1];
 		ctx->errors[j] = tmp;
 	}
@@ -2048,6 +2122,202 @@ config_join_errors(struct config_ctx *ctx)
 	return (out);
 }
 
+/*
+ * A config file that holds secrets must not be readable by every user
+ * (the daemon runs on, as the agent does; the operator is told).
+ */
+static void
+config_check_secrets(struct config_ctx *ctx, struct config_walk *w)
+{
+	const char	*key = NULL;
+
+	if (w->set[config_index("awsSecretAccessKey")] != NULL)
+		key = "awsSecretAccessKey";
+	else if (w->set[config_index("awsSessionToken")] != NULL)
+		key = "awsSessionToken";
+	if (key != NULL && (ctx->mode & S_IROTH))
+		log_warnx("%s: holds %s and every user can read it (mode "
+		    "%04o): chmod o-r %s", ctx->path, key,
+		    (unsigned int)(ctx->mode & 07777), ctx->path);
+}
+
+/* Gives path a place in conf->files, so that flows and errors name it. */
+static void
+config_add_file(struct config_ctx *ctx, const char *path)
+{
+	struct config	*conf = ctx->conf;
+
+	conf->files = xreallocarray(conf->files, conf->nfiles + 1,
+	    sizeof *conf->files);
+	conf->files[conf->nfiles] = xstrdup(path);
+	ctx->path = conf->files[conf->nfiles];
+	ctx->file = (int)conf->nfiles++;
+}
+
+/* Reads and parses the file ctx->path: its root, or NULL (*failed). */
+static struct config_node *
+config_parse_file(struct config_ctx *ctx, int *failed)
+{
+	struct config_node	*root;
+	char			*buf;
+	size_t			 len = 0, where = 0;
+	int			 line, column;
+
+	*failed = 1;
+	if ((buf = config_read(ctx, &len)) == NULL)
+		return (NULL);
+	if (config_is_json(buf, len) &&
+	    config_strip_comments(buf, len, &where) != 0) {
+		config_offset_pos(buf, len, where, &line, &column);
+		config_error_pos(ctx, line, column, "unterminated comment");
+		free(buf);
+		return (NULL);
+	}
+	root = config_parse(ctx, buf, len, failed);
+	free(buf);
+	return (root);
+}
+
+enum config_extra {
+	CONFIG_EXTRA_CONFD,	/* conf.d: flows only, others are errors */
+	CONFIG_EXTRA_AGENTD	/* agentConfigDir: the agent's rules */
+};
+
+/*
+ * Adds the flows of one more file.  In conf.d only `flows:` may be set.
+ * In agentConfigDir the agent's rules apply (../shared/KINESIS-AGENT.md):
+ * only "flows" is read and other keys are ignored, with a warning here,
+ * and a file that cannot be parsed is skipped with a warning.
+ */
+static void
+config_load_extra(struct config_ctx *ctx, const char *path,
+    enum config_extra kind)
+{
+	struct config_walk	*w;
+	struct config_node	*root;
+	const struct config_node *key;
+	size_t			 i, nerrors;
+	int			 failed, idx;
+
+	config_add_file(ctx, path);
+	nerrors = ctx->nerrors;
+	root = config_parse_file(ctx, &failed);
+	if (failed && kind == CONFIG_EXTRA_AGENTD) {
+		while (ctx->nerrors > nerrors) {
+			ctx->nerrors--;
+			log_warnx("%s (skipped, as the Kinesis Agent does)",
+			    ctx->errors[ctx->nerrors].msg);
+			free(ctx->errors[ctx->nerrors].msg);
+		}
+		/* Not a file of the config, then. */
+		free(ctx->conf->files[--ctx->conf->nfiles]);
+		ctx->path = ctx->conf->files[0];
+		ctx->file = 0;
+		return;
+	}
+	if (root == NULL || config_node_is_unset(root))
+		goto out;
+	if (root->type != CONFIG_NODE_MAPPING) {
+		config_error(ctx, root, "the top level must be a mapping with "
+		    "a flows list");
+		goto out;
+	}
+	w = xcalloc(1, sizeof *w);
+	w->scope = CONFIG_SCOPE_GLOBAL;
+	w->base = ctx->conf;
+	idx = config_index("flows");
+	for (i = 0; i + 1 < root->nchild; i += 2) {
+		key = root->child[i];
+		if (key->type == CONFIG_NODE_SCALAR &&
+		    strcmp(key->value, "flows") == 0) {
+			if (w->seen[idx] != NULL)
+				config_duplicate(ctx, "flows", w->seen[idx],
+				    key);
+			else {
+				w->seen[idx] = key;
+				config_set(ctx, w, (size_t)idx,
+				    root->child[i + 1]);
+			}
+		} else if (kind == CONFIG_EXTRA_AGENTD)
+			log_warnx("%s:%d:%d: key \"%s\" ignored: only flows "
+			    "are read from agentConfigDir, as the Kinesis "
+			    "Agent reads its agent.d", ctx->path, key->line,
+			    key->column, key->type == CONFIG_NODE_SCALAR ?
+			    key->value : "?");
+		else
+			config_error(ctx, key, "key \"%s\": a file in conf.d "
+			    "may only add flows; set the other keys in %s",
+			    key->type == CONFIG_NODE_SCALAR ? key->value : "?",
+			    ctx->conf->files[0]);
+	}
+	free(w);
+out:
+	config_node_free(root);
+}
+
+static int
+config_name_cmp(const void *a, const void *b)
+{
+	return (strcmp(*(char *const *)a, *(char *const *)b));
+}
+
+/*
+ * Adds the flows of the files in dir, in name order: regular files whose
+ * name ends in suffix (NULL: every one, as the agent reads agent.d), not
+ * hidden.  A missing directory adds nothing.
+ */
+static void
+config_load_dir(struct config_ctx *ctx, const char *dir, const char *suffix,
+    enum config_extra kind)
+{
+	struct dirent	 *de;
+	struct stat	  sb;
+	DIR		 *d;
+	char		**names = NULL, *path;
+	size_t		  n = 0, i, len, slen;
+
+	if ((d = opendir(dir)) == NULL) {
+		if (errno != ENOENT || kind == CONFIG_EXTRA_AGENTD)
+			config_error_pos(ctx, 0, 0, "%s: %s%s", dir,
+			    strerror(errno), kind == CONFIG_EXTRA_AGENTD ?
+			    " (agentConfigDir)" : "");
+		return;
+	}
+	while ((de = readdir(d)) != NULL && n < CONFIG_MAX_FILES) {
+		len = strlen(de->d_name);
+		slen = suffix != NULL ? strlen(suffix) : 0;
+		if (de->d_name[0] == '.' || len <= slen || (suffix != NULL &&
+		    strcmp(de->d_name + len - slen, suffix) != 0))
+			continue;
+		xasprintf(&path, "%s/%s", dir, de->d_name);
+		if (stat(path, &sb) == 0 && S_ISREG(sb.st_mode)) {
+			names = xreallocarray(names, n + 1, sizeof *names);
+			names[n++] = path;
+		} else
+			free(path);
+	}
+	closedir(d);
+	qsort(names, n, sizeof *names, config_name_cmp);
+	for (i = 0; i < n; i++) {
+		config_load_extra(ctx, names[i], kind);
+		free(names[i]);
+	}
+	free(names);
+}
+
+/* The conf.d beside path: /etc/sluice/sluice.yaml's is /etc/sluice/conf.d. */
+static char *
+config_confd(const char *path)
+{
+	const char	*slash;
+	char		*dir;
+
+	if ((slash = strrchr(path, '/')) == NULL)
+		return (xstrdup(CONFIG_CONFD));
+	xasprintf(&dir, "%.*s/%s", (int)(slash - path), path, CONFIG_CONFD);
+	return (dir);
+}
+
 struct config *
 config_load(const char *path, char **errors)
 {
@@ -2055,25 +2325,17 @@ config_load(const char *path, char **errors)
 	struct config_walk	*w = NULL;
 	struct config_node	*root = NULL;
 	struct config		*conf;
-	char			*buf = NULL;
-	size_t			 len = 0, i, where = 0;
-	int			 line, column, failed;
+	char			*confd;
+	size_t			 i;
+	int			 failed;
 
 	memset(&ctx, 0, sizeof ctx);
-	ctx.path = path;
 	conf = ctx.conf = xcalloc(1, sizeof *conf);
 	conf->path = xstrdup(path);
 	config_defaults(CONFIG_SCOPE_GLOBAL, conf);
+	config_add_file(&ctx, path);
 
-	if ((buf = config_read(&ctx, &len)) == NULL)
-		goto out;
-	if (config_is_json(buf, len) &&
-	    config_strip_comments(buf, len, &where) != 0) {
-		config_offset_pos(buf, len, where, &line, &column);
-		config_error_pos(&ctx, line, column, "unterminated comment");
-		goto out;
-	}
-	root = config_parse(&ctx, buf, len, &failed);
+	root = config_parse_file(&ctx, &failed);
 	if (failed)
 		goto out;
 	w = xcalloc(1, sizeof *w);
@@ -2087,12 +2349,20 @@ config_load(const char *path, char **errors)
 		    "a scalar");
 	else if (root != NULL)
 		config_walk_mapping(&ctx, w, root, NULL);
-	config_finish(&ctx, w);
+	config_check_secrets(&ctx, w);
+	/* The credential checks need the main file's walk. */
+	config_finish_globals(&ctx, w);
+	confd = config_confd(path);
+	config_load_dir(&ctx, confd, ".yaml", CONFIG_EXTRA_CONFD);
+	free(confd);
+	if (conf->agent_config_dir != NULL)
+		config_load_dir(&ctx, conf->agent_config_dir, NULL,
+		    CONFIG_EXTRA_AGENTD);
+	config_finish(&ctx);
 
 out:
 	free(w);
 	config_node_free(root);
-	free(buf);
 	if (ctx.nerrors != 0) {
 		config_free(conf);
 		conf = NULL;
@@ -2155,6 +2425,108 @@ out:
 	return (rv);
 }
 
+/*
+ * The text of a value node, to compare dataProcessingOptions at a reload
+ * (config_flow_is_equal): the converters are built from it.  Scalars are
+ * quoted with their length, so no two trees give the same text.
+ */
+static void
+config_node_text_add(struct buf *b, const struct config_node *n)
+{
+	size_t	i;
+
+	switch (n->type) {
+	case CONFIG_NODE_SCALAR:
+		buf_printf(b, "%zu:", n->length);
+		buf_add(b, n->value, n->length);
+		return;
+	case CONFIG_NODE_MAPPING:
+	case CONFIG_NODE_SEQUENCE:
+		buf_addc(b, n->type == CONFIG_NODE_MAPPING ? '{' : '[');
+		for (i = 0; i < n->nchild; i++)
+			config_node_text_add(b, n->child[i]);
+		buf_addc(b, n->type == CONFIG_NODE_MAPPING ? '}' : ']');
+		return;
+	}
+}
+
+static char *
+config_node_text(const struct config_node *n)
+{
+	struct buf	b = BUF_INIT(CONFIG_MAX_FILE * 2);
+
+	config_node_text_add(&b, n);
+	if (buf_has_failed(&b)) {
+		/* Longer than any file: never equal to another. */
+		buf_free(&b);
+		return (NULL);
+	}
+	return (buf_take(&b));
+}
+
+/* Does key k hold the same value in a and b (struct config(_flow))? */
+static int
+config_key_is_equal(const struct config_key *k, const void *a, const void *b)
+{
+	const char	*pa = (const char *)a + k->offset;
+	const char	*pb = (const char *)b + k->offset;
+
+	switch (k->type) {
+	case CONFIG_TYPE_STRING:
+		return (config_str_eq(*(char *const *)pa, *(char *const *)pb));
+	case CONFIG_TYPE_INT:
+	case CONFIG_TYPE_DURATION:
+	case CONFIG_TYPE_SIZE:
+		return (memcmp(pa, pb, sizeof (int64_t)) == 0);
+	case CONFIG_TYPE_BOOL:
+	case CONFIG_TYPE_ENUM:
+		return (memcmp(pa, pb, sizeof (int)) == 0);
+	case CONFIG_TYPE_OPTIONS:
+		return (config_str_eq(((const struct config_flow *)a)->options,
+		    ((const struct config_flow *)b)->options));
+	case CONFIG_TYPE_LIST:
+	case CONFIG_TYPE_ANY:
+		break;
+	}
+	return (1);
+}
+
+int
+config_flow_is_equal(const struct config_flow *a, const struct config_flow *b)
+{
+	size_t	i;
+
+	if (!config_str_eq(a->name, b->name) || a->dest != b->dest)
+		return (0);
+	for (i = 0; i < CONFIG_NKEYS; i++)
+		if (config_keys[i].scope == CONFIG_SCOPE_FLOW &&
+		    !config_key_is_equal(&config_keys[i], a, b))
+			return (0);
+	return (1);
+}
+
+size_t
+config_global_diff(const struct config *a, const struct config *b,
+    const char **changed, size_t max)
+{
+	const struct config_key	*k;
+	size_t			 i, n = 0;
+
+	for (i = 0; i < CONFIG_NKEYS; i++) {
+		k = &config_keys[i];
+		/* The flows, from every file, are compared one by one. */
+		if (k->scope != CONFIG_SCOPE_GLOBAL ||
+		    k->type == CONFIG_TYPE_LIST ||
+		    k->offset == offsetof(struct config, agent_config_dir) ||
+		    config_key_is_equal(k, a, b))
+			continue;
+		if (n < max)
+			changed[n] = k->path;
+		n++;
+	}
+	return (n);
+}
+
 void
 config_free(struct config *conf)
 {
@@ -2171,9 +2543,14 @@ config_free(struct config *conf)
 		free(flow->multiline_start_pattern);
 		free(flow->file_footer_pattern);
 		free(flow->truncated_record_terminator);
+		free(flow->options);
 		chain_free(flow->chain);
 	}
 	free(conf->flows);
+	for (i = 0; i < conf->nfiles; i++)
+		free(conf->files[i]);
+	free(conf->files);
+	free(conf->agent_config_dir);
 	free(conf->path);
 	free(conf->kinesis_endpoint);
 	free(conf->kinesis_region);

@@ -78,6 +78,9 @@ struct config_flow {
 	int64_t			 poll_interval_ms;	/* 1000 */
 	char			*truncated_record_terminator; /* "\n" */
 	struct chain		*chain;		/* dataProcessingOptions */
+	char			*options;	/* its text, to compare */
+	const char		*file;		/* in config's files */
+	int			 file_index;
 	int			 line;		/* where the flow starts */
 	int			 column;
 };
@@ -113,8 +116,11 @@ struct config {
 	int64_t			 checkpoint_ttl_days;	/* checkpointTimeToLiveDays */
 	int64_t			 shutdown_timeout_ms;	/* shutdownTimeoutMillis */
 	int64_t			 status_period_s; /* log.statusReportingPeriodSeconds */
-	struct config_flow	*flows;
+	char			*agent_config_dir; /* agentConfigDir, or NULL */
+	struct config_flow	*flows;		/* every file's, in order */
 	size_t			 nflows;
+	char			**files;	/* the main file, then conf.d's */
+	size_t			 nfiles;	/* and agentConfigDir's */
 };
 
 /*
@@ -124,9 +130,33 @@ struct config {
  * order; on success *errors is set to NULL.  A JSON file (a Kinesis Agent
  * agent.json) loads through the same path, its // and slash-star comments
  * ignored.  Warnings (Kinesis Agent keys that have no meaning here, a flow
- * with both kinesisStream and deliveryStream) are logged with log_warnx.
+ * with both kinesisStream and deliveryStream, a file that holds secrets
+ * and that every user can read) are logged with log_warnx.
+ *
+ * Then the flows of path's directory's conf.d/ *.yaml (only `flows:` may
+ * be set there) are added in name order, and those of every file in
+ * agentConfigDir, as the Kinesis Agent merges its agent.d: only "flows"
+ * is read, other keys are ignored with a warning, and a file that cannot
+ * be parsed is skipped with a warning.  cfg->files lists the files read.
  */
 struct config	*config_load(const char *path, char **errors);
+
+/*
+ * Returns 1 if flows a and b have the same name and the same value for
+ * every key (a reload keeps such a flow running), 0 if not.
+ */
+int		 config_flow_is_equal(const struct config_flow *a,
+		    const struct config_flow *b);
+
+/*
+ * Compares the top-level keys of a and b, except the flows and
+ * agentConfigDir (whose flows are compared one by one).  Sets changed[]
+ * to the dotted names (static strings) of at most max keys that differ,
+ * in the key table's order, and returns how many differ.
+ */
+size_t		 config_global_diff(const struct config *a,
+		    const struct config *b, const char **changed,
+		    size_t max);
 
 /*
  * Reads one top-level string key (such as "controlSocket") from the file

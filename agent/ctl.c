@@ -49,6 +49,7 @@ struct ctl_client {
 	size_t			 outlen;
 	size_t			 outoff;
 	struct loop_timer	*timer;
+	uint64_t		 pending;	/* a reload's id, or 0 */
 	LIST_ENTRY(ctl_client)	 entry;
 };
 
@@ -63,6 +64,9 @@ struct ctl {
 	void			*arg;
 	ctl_state_fn		 state;
 	void			*state_arg;
+	ctl_reload_fn		 reload;
+	void			*reload_arg;
+	uint64_t		 last_id;	/* of a reload request */
 	LIST_HEAD(, ctl_client)	 clients;
 	size_t			 nclients;
 	struct loop_timer	*accept_timer;
@@ -82,17 +86,20 @@ static char	*ctl_cmd_status(struct ctl *, int, char **, char **);
 static char	*ctl_cmd_state(struct ctl *, int, char **, char **);
 static char	*ctl_cmd_adopt(struct ctl *, int, char **, char **);
 static char	*ctl_cmd_discard(struct ctl *, int, char **, char **);
+static char	*ctl_cmd_reload(struct ctl *, int, char **, char **);
 
 static const struct ctl_command ctl_commands[] = {
 	{ CTL_CMD_STATUS,	0,	ctl_cmd_status },
 	{ CTL_CMD_STATE,	0,	ctl_cmd_state },
 	{ CTL_CMD_ADOPT,	CTL_CMD_PRIVILEGED, ctl_cmd_adopt },
 	{ CTL_CMD_DISCARD,	CTL_CMD_PRIVILEGED, ctl_cmd_discard },
+	{ CTL_CMD_RELOAD,	CTL_CMD_PRIVILEGED, ctl_cmd_reload },
 	{ NULL,			0,	NULL }
 };
 
 static void	ctl_accept_cb(int, uint32_t, void *);
 static void	ctl_client_cb(int, uint32_t, void *);
+static void	ctl_client_reply(struct ctl_client *, char *);
 
 int
 ctl_peer_is_allowed(int flags, uid_t peer_uid, uid_t daemon_uid)
@@ -165,6 +172,45 @@ static char *
 ctl_cmd_discard(struct ctl *c, int argc, char **argv, char **cause)
 {
 	return (ctl_state_call(c, CTL_CMD_DISCARD, argc, argv, cause));
+}
+
+/*
+ * Only checks the arguments: the reload itself is started by ctl_dispatch,
+ * which knows the client that waits for its reply.
+ */
+static char *
+ctl_cmd_reload(struct ctl *c, int argc, char **argv, char **cause)
+{
+	(void)argv;
+	if (argc != 0)
+		xasprintf(cause, "command \"%s\" takes no arguments",
+		    CTL_CMD_RELOAD);
+	else if (c->reload == NULL)
+		*cause = xstrdup("reload is not available yet");
+	return (NULL);
+}
+
+void
+ctl_set_reload(struct ctl *c, ctl_reload_fn fn, void *arg)
+{
+	c->reload = fn;
+	c->reload_arg = arg;
+}
+
+void
+ctl_reply(struct ctl *c, uint64_t id, char *doc)
+{
+	struct ctl_client	*cl;
+
+	LIST_FOREACH(cl, &c->clients, entry) {
+		if (cl->pending == id) {
+			cl->pending = 0;
+			loop_timer_set(cl->timer, CTL_CLIENT_TIMEOUT_MS);
+			ctl_client_reply(cl, doc);
+			return;
+		}
+	}
+	free(doc);		/* the client has gone */
 }
 
 void
@@ -274,6 +320,16 @@ ctl_dispatch(struct ctl_client *cl, char *line, size_t len)
 	    (long)cl->uid, cmd->name);
 	if ((reply = cmd->fn(cl->ctl, n - 1, tok + 1, &cause)) != NULL)
 		return (reply);
+	if (cause == NULL && strcmp(cmd->name, CTL_CMD_RELOAD) == 0) {
+		/*
+		 * The reply comes with ctl_reply once the reload is over,
+		 * which may take shutdownTimeoutMillis: no timeout meanwhile.
+		 */
+		cl->pending = ++cl->ctl->last_id;
+		loop_timer_cancel(cl->timer);
+		cl->ctl->reload(cl->ctl->reload_arg, cl->pending);
+		return (NULL);
+	}
 	msg = cause;
 error:
 	log_debug("control: pid %ld uid %ld: %s", (long)cl->pid,
@@ -387,8 +443,16 @@ static void
 ctl_client_read(struct ctl_client *cl)
 {
 	ssize_t	 n;
-	char	*nl, *msg;
+	char	*nl, *msg, *doc;
 
+	if (cl->pending != 0) {
+		/* Waiting for ctl_reply: more input is dropped, EOF ends. */
+		n = read(cl->fd, cl->in, sizeof cl->in);
+		if (n == 0 || (n == -1 && errno != EINTR && errno != EAGAIN &&
+		    errno != EWOULDBLOCK))
+			ctl_client_free(cl);
+		return;
+	}
 	n = read(cl->fd, cl->in + cl->inlen, sizeof cl->in - cl->inlen);
 	if (n == -1) {
 		if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)
@@ -412,7 +476,8 @@ ctl_client_read(struct ctl_client *cl)
 		if (nl > cl->in && nl[-1] == '\r')
 			nl--;
 		*nl = '\0';
-		ctl_client_reply(cl, ctl_dispatch(cl, cl->in, nl - cl->in));
+		if ((doc = ctl_dispatch(cl, cl->in, nl - cl->in)) != NULL)
+			ctl_client_reply(cl, doc);
 	} else if (cl->inlen == sizeof cl->in) {
 		xasprintf(&msg, "request too long (the limit is %d bytes)",
 		    CTL_REQUEST_MAX);

@@ -16,6 +16,8 @@
 
 #include <sys/types.h>
 
+#include <stdint.h>
+
 struct ctl;
 struct loop;
 
@@ -45,6 +47,12 @@ typedef char	*(*ctl_state_fn)(void *arg, const char *cmd, int argc,
 		    char **argv, char **cause);
 
 /*
+ * Starts a reload (CTL_CMD_RELOAD), on the loop's thread.  The client
+ * waits for ctl_reply with the same id, which must come, applied or not.
+ */
+typedef void	(*ctl_reload_fn)(void *arg, uint64_t id);
+
+/*
  * Creates the control socket at socket_path and serves it in loop (call it
  * on the loop's thread, or before the loop runs).  The parent directory is
  * created with mode 0755 if missing.  If a daemon already answers on the
@@ -63,6 +71,18 @@ struct ctl	*ctl_open(struct loop *, const char *socket_path,
  * runs.
  */
 void		 ctl_set_state(struct ctl *, ctl_state_fn fn, void *arg);
+
+/*
+ * Serves "reload" with fn(arg, id) on the loop's thread; until then it
+ * answers that reload is not available.  Call before the loop runs.
+ */
+void		 ctl_set_reload(struct ctl *, ctl_reload_fn fn, void *arg);
+
+/*
+ * Sends doc (malloc'd JSON, which ctl takes) as the reply to reload
+ * request id, on the loop's thread; dropped if the client has gone.
+ */
+void		 ctl_reply(struct ctl *, uint64_t id, char *doc);
 
 /*
  * Gives the socket to group gid (controlSocketGroup), whose members may

@@ -427,7 +427,8 @@ flow_open_spool(struct flow *fl, char **cause)
 	/* The state belongs to the flow's name (state.h). */
 	fl->dir = state_flow_dir(fl->cfg->state_directory, fl->name);
 	xasprintf(&spooldir, "%s/spool", fl->dir);
-	if (durable_mkdirs(spooldir, 0750, cause) == -1)
+	if (state_flow_dir_check(fl->cfg->state_directory, fl->dir,
+	    cause) == -1 || durable_mkdirs(spooldir, 0750, cause) == -1)
 		goto out;
 	fl->spool = spool_open(spooldir, (uint64_t)fl->cfg->spool_max_bytes,
 	    FLOW_SEGMENT_BYTES, fl->cfg->spool_fsync, cause);
@@ -487,9 +488,7 @@ flow_create(const struct flow_env *env, const struct config_flow *fc,
 	tp.intact_arg = fl;
 	if ((fl->tailer = tailer_create(env->ingest, &tp, cause)) == NULL)
 		goto fail;
-	fl->sender = sender_create(env->delivery, env->http, env->cfg, fc,
-	    fl->spool, env->creds, fl->metrics, cause);
-	if (fl->sender == NULL)
+	if (env->delivery != NULL && flow_create_sender(fl, env, cause) == -1)
 		goto fail;
 	log_info("flow=%s: %s stream %s, files %s, state %s", fl->name,
 	    metrics_dest(fl->metrics), fc->stream, fc->file_pattern, fl->dir);
@@ -498,6 +497,15 @@ flow_create(const struct flow_env *env, const struct config_flow *fc,
 fail:
 	flow_free(fl);
 	return (NULL);
+}
+
+int
+flow_create_sender(struct flow *fl, const struct flow_env *env,
+    char **cause)
+{
+	fl->sender = sender_create(env->delivery, env->http, env->cfg, fl->fc,
+	    fl->spool, env->creds, fl->metrics, cause);
+	return (fl->sender == NULL ? -1 : 0);
 }
 
 void
@@ -551,6 +559,24 @@ size_t
 flow_finish(struct flow *fl)
 {
 	return (sender_finish(fl->sender));
+}
+
+void
+flow_close(struct flow *fl)
+{
+	tailer_free(fl->tailer);
+	fl->tailer = NULL;
+	loop_timer_free(fl->flush_timer);
+	fl->flush_timer = NULL;
+	loop_timer_free(fl->sync_timer);
+	fl->sync_timer = NULL;
+}
+
+void
+flow_free_sender(struct flow *fl)
+{
+	sender_free(fl->sender);
+	fl->sender = NULL;
 }
 
 struct spool *

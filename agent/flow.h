@@ -45,10 +45,20 @@ struct flow_env {
  * opens its spool and registry in its state directory (state.h), creates its
  * tailer on env->ingest (which opens no file until flow_start) and its
  * sender on env->delivery.  fc and env must outlive the flow; name is
- * copied.  Returns NULL with *cause set (caller frees) on failure.
+ * copied.  Returns NULL with *cause set (caller frees) on failure.  With
+ * env->delivery NULL (a reload, while the delivery loop runs on its
+ * thread), the sender is left to flow_create_sender.  The flow's state
+ * directory is refused if it leads out of stateDirectory (state.h).
  */
 struct flow	*flow_create(const struct flow_env *env,
 		    const struct config_flow *fc, const char *name,
+		    char **cause);
+
+/*
+ * Creates the flow's sender on env->delivery: on the delivery thread, or
+ * before it runs.  Returns 0, or -1 with *cause set (caller frees).
+ */
+int		 flow_create_sender(struct flow *, const struct flow_env *env,
 		    char **cause);
 
 /* Starts tailing the flow's files. */
@@ -92,6 +102,15 @@ void		 flow_drain(struct flow *, void (*drained)(void *),
  * and returns how many requests were still unanswered (sender_finish).
  */
 size_t		 flow_finish(struct flow *);
+
+/*
+ * A reload's stop of one flow, while the loops run on.  flow_close, on the
+ * ingest thread after flow_stop: closes its files and timers, so that
+ * nothing more is read.  flow_free_sender, on the delivery thread after
+ * flow_finish: frees its sender.  Then flow_free, on the ingest thread.
+ */
+void		 flow_close(struct flow *);
+void		 flow_free_sender(struct flow *);
 
 /*
  * Frees the flow, closing its spool.  Call once the delivery thread has

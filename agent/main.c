@@ -56,6 +56,8 @@
 #include "state.h"
 #include "xmalloc.h"
 
+#define nitems(a)	(sizeof (a) / sizeof (a)[0])
+
 #ifndef SLUICE_VERSION
 #define SLUICE_VERSION		"unknown"
 #endif
@@ -75,12 +77,69 @@ static const struct option sluiced_longopts[] = {
 };
 
 /*
+ * A reload (SIGHUP, sluicectl reload) in steps, each on the thread that
+ * owns what it touches (flows: ingest; senders, the control socket and
+ * the Prometheus endpoint: delivery).  A step ends by setting phase and
+ * waking the other thread's eventfd; the atomic phase orders what the
+ * step wrote before what the next one reads.
+ */
+enum sluiced_phase {
+	RELOAD_IDLE,		/* ingest: start the next one, or stop */
+	RELOAD_DRAIN,		/* delivery: drain the stopping senders */
+	RELOAD_CREATE,		/* ingest: free them, create the new flows */
+	RELOAD_SENDERS,		/* delivery: the new flows' senders */
+	RELOAD_START,		/* ingest: start the new flows */
+	RELOAD_REPLY		/* delivery: answer sluicectl */
+};
+
+struct sluiced_reload {
+	pthread_mutex_t	  mtx;		/* the requests below */
+	int		  requested;	/* SIGHUP or sluicectl */
+	uint64_t	 *ids;		/* sluicectl's, waiting */
+	size_t		  nids;
+
+	int		  ingestfd;	/* eventfds that wake each side */
+	int		  deliveryfd;
+	_Atomic int	  phase;
+	int		  running;
+	int		  stop_after;	/* a signal came meanwhile */
+	uint64_t	 *run_ids;	/* answered by this reload */
+	size_t		  nrun_ids;
+	struct config	 *new;
+	int		  globals;	/* creds, HTTP, every flow */
+	int		  prom_changed;
+	int		  group_changed;
+	gid_t		  gid;
+	uint64_t	  deadline;	/* of the drain, loop_now_ms */
+	struct flow	**stopping;
+	int		 *removed;	/* stopping[i] is not configured */
+	size_t		  nstopping;
+	size_t		  ndrained;
+	int		  drained;
+	struct loop_timer *timer;	/* delivery: the drain's deadline */
+	struct flow	**starting;
+	char		**start_errors;	/* flow_create_sender's */
+	size_t		  nstarting;
+	json_t		 *reply;
+	char		 *doc;		/* the reply, for RELOAD_REPLY */
+};
+
+/*
  * The daemon's state.  There are no file-scope globals: signals arrive
  * through a signalfd on the ingest loop, not in a handler, so every
  * callback is given what it needs as its argument.
  */
 struct sluiced {
-	struct config	 *cfg;
+	const char	 *conffile;
+	struct config	 *cfg;		/* the one in force */
+	struct config	**cfgs;		/* every one still in use */
+	size_t		  ncfgs;
+	struct config	 *creds_cfg;	/* the one creds reads */
+	int		  creds_started;
+	/* flows, flow_cfgs, nflows, cfg and creds: read by status_cb */
+	pthread_mutex_t	  flows_mtx;
+	struct config	**flow_cfgs;	/* each flow's */
+	struct sluiced_reload rl;
 	struct loop	 *ingest;	/* tailers, spool appends, signals */
 	struct loop	 *delivery;	/* senders, control socket */
 	pthread_t	  delivery_thread;
@@ -270,6 +329,9 @@ sluiced_check_unit_paths(const struct config *cfg)
 		    0);
 }
 
+static void	sluiced_reload_request(struct sluiced *, uint64_t);
+static void	sluiced_reload_init(struct sluiced *);
+
 static void
 signal_cb(int fd, uint32_t events, void *arg)
 {
@@ -278,20 +340,23 @@ signal_cb(int fd, uint32_t events, void *arg)
 
 	(void)events;
 	while (read(fd, &si, sizeof si) == (ssize_t)sizeof si) {
-		/*
-		 * A logrotate postrotate "kill -HUP" must not stop shipping:
-		 * until reload exists, SIGHUP changes nothing.
-		 */
+		/* A logrotate postrotate "kill -HUP" reloads, never stops. */
 		if (si.ssi_signo == SIGHUP) {
-			log_warnx("received SIGHUP: reload is not supported "
-			    "yet; going on with the configuration read at "
-			    "start (restart sluiced to apply changes)");
+			log_info("received SIGHUP: reloading %s",
+			    sd->conffile);
+			sluiced_reload_request(sd, 0);
 			continue;
 		}
 		log_info("received signal %d; shutting down",
 		    (int)si.ssi_signo);
 		if (sd->stop_ms == 0)
 			sd->stop_ms = loop_now_ms();
+		/* A reload's flows are half stopped: it ends first. */
+		if (sd->rl.running) {
+			log_info("stopping once the reload in progress ends");
+			sd->rl.stop_after = 1;
+			continue;
+		}
 		loop_stop(sd->ingest);
 	}
 }
@@ -374,6 +439,8 @@ status_cb(void *arg)
 	char		 *s;
 	size_t		  i;
 
+	/* A reload changes the flows on the ingest thread. */
+	pthread_mutex_lock(&sd->flows_mtx);
 	ms = xcalloc(sd->nflows > 0 ? sd->nflows : 1, sizeof *ms);
 	for (i = 0; i < sd->nflows; i++)
 		ms[i] = flow_metrics(sd->flows[i]);
@@ -381,7 +448,7 @@ status_cb(void *arg)
 	free(ms);
 	/* State that does not run shows beside the flows that do. */
 	if (s == NULL || (o = json_loads(s, 0, NULL)) == NULL)
-		return (s);
+		goto out;
 	free(s);
 	state_status(sd->state, o);
 	json_object_set_new(o, "sluicedVersion", json_string(SLUICE_VERSION));
@@ -395,6 +462,8 @@ status_cb(void *arg)
 	    creds_is_valid(sd->creds));
 	s = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
+out:
+	pthread_mutex_unlock(&sd->flows_mtx);
 	return (s);
 }
 
@@ -407,10 +476,12 @@ prom_text_cb(void *arg)
 	struct buf	  b = BUF_INIT(PROM_TEXT_MAX);
 	size_t		  i;
 
-	ms = xcalloc(sd->nflows, sizeof *ms);
+	pthread_mutex_lock(&sd->flows_mtx);
+	ms = xcalloc(sd->nflows > 0 ? sd->nflows : 1, sizeof *ms);
 	for (i = 0; i < sd->nflows; i++)
 		ms[i] = flow_metrics(sd->flows[i]);
 	prom_render(&b, ms, sd->nflows, sd->started);
+	pthread_mutex_unlock(&sd->flows_mtx);
 	free(ms);
 	if (buf_has_failed(&b)) {
 		buf_free(&b);
@@ -426,8 +497,10 @@ sample_cb(void *arg)
 	struct sluiced	*sd = arg;
 	size_t		 i;
 
+	pthread_mutex_lock(&sd->flows_mtx);
 	for (i = 0; i < sd->nflows; i++)
 		metrics_sample(flow_metrics(sd->flows[i]), loop_now_ms());
+	pthread_mutex_unlock(&sd->flows_mtx);
 	loop_timer_set(sd->sample_timer, METRICS_SAMPLE_MS);
 }
 
@@ -491,9 +564,8 @@ sluiced_raise_nofile(const struct config *cfg)
  * caFile, else AWS_CA_BUNDLE as the AWS SDKs read it.
  */
 static void
-sluiced_http_options(struct sluiced *sd)
+sluiced_http_options(struct sluiced *sd, const struct config *cfg)
 {
-	const struct config	*cfg = sd->cfg;
 	struct http_options	 o;
 	const char		*ca;
 	char			*ua = NULL;
@@ -554,24 +626,28 @@ sluiced_init(struct sluiced *sd)
 	/* The first sample is taken as soon as the delivery loop runs. */
 	sd->sample_timer = loop_timer_new(sd->delivery, sample_cb, sd);
 	loop_timer_set(sd->sample_timer, 0);
+	sluiced_reload_init(sd);
 	if (durable_mkdirs(sd->cfg->state_directory, 0750, &cause) == -1)
 		fatalx("%s", cause);
 	sd->lockfd = lock_state_directory(sd->cfg->state_directory);
 	sd->creds = creds_new(sd->cfg, sd->imds);
+	sd->creds_cfg = sd->cfg;
 	imds_set_creds(sd->imds, sd->creds);
 	/*
 	 * With none yet, the daemon spools and creds_start keeps looking.  A
-	 * config with no flows sends nothing: the chain is not walked.
+	 * config with no flows sends nothing: the chain is not walked (until
+	 * a reload adds flows).
 	 */
 	if (sd->cfg->nflows > 0) {
 		(void)creds_load(sd->creds, &cause);
 		free(cause);
 		cause = NULL;
 		creds_start(sd->creds);
+		sd->creds_started = 1;
 	}
 	if ((sd->http = http_create(sd->delivery)) == NULL)
 		fatalx("cannot initialise HTTP client");
-	sluiced_http_options(sd);
+	sluiced_http_options(sd, sd->cfg);
 }
 
 /*
@@ -579,7 +655,7 @@ sluiced_init(struct sluiced *sd)
  * saying what is wrong.
  */
 static int
-sluiced_socket_group(const struct config *cfg, gid_t *gid)
+sluiced_socket_group(const struct config *cfg, gid_t *gid, char **cause)
 {
 	const char	*name = cfg->control_socket_group;
 	struct group	*gr;
@@ -599,8 +675,8 @@ sluiced_socket_group(const struct config *cfg, gid_t *gid)
 		*gid = (gid_t)n;
 		return (0);
 	}
-	fprintf(stderr, "%s: controlSocketGroup: no group \"%s\" on this "
-	    "machine\n", cfg->path, name);
+	xasprintf(cause, "%s: controlSocketGroup: no group \"%s\" on this "
+	    "machine", cfg->path, name);
 	return (-1);
 }
 
@@ -638,6 +714,7 @@ sluiced_create_flows(struct sluiced *sd)
 	sd->state = state_open(sd->cfg);
 	sluiced_env(sd, &env);
 	sd->flows = xcalloc(sd->cfg->nflows, sizeof *sd->flows);
+	sd->flow_cfgs = xcalloc(sd->cfg->nflows, sizeof *sd->flow_cfgs);
 	for (i = 0; i < sd->cfg->nflows; i++) {
 		fc = &sd->cfg->flows[i];
 		/* config.c made the names unique: they name the state. */
@@ -649,10 +726,629 @@ sluiced_create_flows(struct sluiced *sd)
 			cause = NULL;
 			continue;
 		}
+		sd->flow_cfgs[sd->nflows] = sd->cfg;
 		sd->flows[sd->nflows++] = fl;
 		state_add_flow(sd->state, fl);
 	}
 	state_start(sd->state, sd->ingest);
+}
+
+/* Wakes the other side of a reload: fd is one of rl's eventfds. */
+static void
+sluiced_reload_wake(struct sluiced *sd, int fd, enum sluiced_phase phase)
+{
+	uint64_t	one = 1;
+
+	atomic_store(&sd->rl.phase, (int)phase);
+	if (write(fd, &one, sizeof one) == -1)
+		fatal("reload: waking the other thread");
+}
+
+/*
+ * A reload is asked for: by SIGHUP (id 0, on the ingest thread) or by
+ * sluicectl (on the delivery thread, which waits for ctl_reply).  Requests
+ * that come during a reload are served together by the next one.
+ */
+static void
+sluiced_reload_request(struct sluiced *sd, uint64_t id)
+{
+	uint64_t	one = 1;
+
+	pthread_mutex_lock(&sd->rl.mtx);
+	sd->rl.requested = 1;
+	if (id != 0) {
+		sd->rl.ids = xreallocarray(sd->rl.ids, sd->rl.nids + 1,
+		    sizeof *sd->rl.ids);
+		sd->rl.ids[sd->rl.nids++] = id;
+	}
+	pthread_mutex_unlock(&sd->rl.mtx);
+	if (write(sd->rl.ingestfd, &one, sizeof one) == -1)
+		log_warn("reload: waking the ingest thread");
+}
+
+static void
+sluiced_reload_ctl(void *arg, uint64_t id)
+{
+	sluiced_reload_request(arg, id);
+}
+
+static void
+sluiced_reload_note(struct sluiced *sd, const char *array, const char *s)
+{
+	json_array_append_new(json_object_get(sd->rl.reply, array),
+	    json_string(s));
+}
+
+static size_t
+sluiced_reload_count(struct sluiced *sd, const char *array)
+{
+	return (json_array_size(json_object_get(sd->rl.reply, array)));
+}
+
+static int
+sluiced_reload_has(struct sluiced *sd, const char *array, const char *s)
+{
+	json_t	*a = json_object_get(sd->rl.reply, array);
+	size_t	 i;
+
+	for (i = 0; i < json_array_size(a); i++)
+		if (strcmp(json_string_value(json_array_get(a, i)), s) == 0)
+			return (1);
+	return (0);
+}
+
+/* The reply document, and the end of the reload for systemd. */
+static void
+sluiced_reload_reply(struct sluiced *sd)
+{
+	sd->rl.doc = json_dumps(sd->rl.reply, JSON_COMPACT);
+	if (sd->rl.doc == NULL)
+		sd->rl.doc = xstrdup("{\"error\":\"cannot encode the reply\"}");
+	json_decref(sd->rl.reply);
+	sd->rl.reply = NULL;
+	sdnotify_send("READY=1");
+	sluiced_reload_wake(sd, sd->rl.deliveryfd, RELOAD_REPLY);
+}
+
+/* The new config is refused: the old one stays in force. */
+static void
+sluiced_reload_refuse(struct sluiced *sd, char *errors)
+{
+	json_t	*lines;
+	char	*p, *nl;
+
+	log_warnx("reload: %s is not valid; still running on the "
+	    "configuration in force:", sd->conffile);
+	lines = json_array();
+	for (p = errors; p != NULL && *p != '\0'; p = nl) {
+		if ((nl = strchr(p, '\n')) != NULL)
+			*nl++ = '\0';
+		log_warnx("reload: %s", p);
+		json_array_append_new(lines, json_string(p));
+	}
+	json_decref(sd->rl.reply);
+	sd->rl.reply = json_pack("{s:s, s:o}", "error", "invalid "
+	    "configuration: still running on the one in force", "errors",
+	    lines);
+	free(errors);
+	sluiced_reload_reply(sd);
+}
+
+/*
+ * stateDirectory and controlSocket cannot change while sluiced runs (the
+ * lock and the socket are held): the old values stay in force in new,
+ * and the reply and the log say a restart is needed.
+ */
+static void
+sluiced_reload_keep(struct sluiced *sd, const char *key, char **newv,
+    const char *oldv)
+{
+	char	*msg;
+
+	if (strcmp(*newv, oldv) == 0)
+		return;
+	xasprintf(&msg, "%s changed from %s to %s: restart sluiced to apply "
+	    "it; %s stays in use until then", key, oldv, *newv, oldv);
+	log_warnx("reload: %s", msg);
+	sluiced_reload_note(sd, "restartNeeded", key);
+	sluiced_reload_note(sd, "messages", msg);
+	free(msg);
+	free(*newv);
+	*newv = xstrdup(oldv);
+}
+
+/* The flow of new config cfg named name, or NULL. */
+static const struct config_flow *
+sluiced_find_flow(const struct config *cfg, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < cfg->nflows; i++)
+		if (strcmp(cfg->flows[i].name, name) == 0)
+			return (&cfg->flows[i]);
+	return (NULL);
+}
+
+/*
+ * The first step, on the ingest thread: loads and checks the config,
+ * compares it with the one in force, and stops the ingest side of each
+ * flow that goes (removed, or changed: it is created again from its state
+ * directory).  flow_stop makes what they read durable and saves their
+ * offsets, as at a shutdown; their senders drain on the delivery thread.
+ */
+static void
+sluiced_reload_begin(struct sluiced *sd)
+{
+	struct sluiced_reload		*rl = &sd->rl;
+	const struct config_flow	*nfc, *ofc;
+	const char			*changed[64];
+	struct config			*new;
+	char				*errors = NULL, *cause = NULL;
+	size_t				 i, j, n;
+	int				 keep;
+
+	pthread_mutex_lock(&rl->mtx);
+	rl->requested = 0;
+	rl->run_ids = rl->ids;
+	rl->nrun_ids = rl->nids;
+	rl->ids = NULL;
+	rl->nids = 0;
+	pthread_mutex_unlock(&rl->mtx);
+	rl->running = 1;
+	sdnotify_reloading();
+	rl->reply = json_pack("{s:b, s:s, s:[], s:[], s:[], s:[], s:[], "
+	    "s:[], s:[], s:[], s:[]}", "reloaded", 1, "config", sd->conffile,
+	    "files", "kept", "added", "removed", "restarted", "refused",
+	    "changed", "restartNeeded", "messages");
+	if (rl->reply == NULL)
+		fatalx("reload: cannot build the reply");
+
+	if ((new = config_load(sd->conffile, &errors)) == NULL) {
+		sluiced_reload_refuse(sd, errors);
+		return;
+	}
+	if (sluiced_socket_group(new, &rl->gid, &errors) == -1 ||
+	    region_resolve(new, sd->imds, &errors) == -1) {
+		config_free(new);
+		sluiced_reload_refuse(sd, errors);
+		return;
+	}
+	rl->new = new;
+	for (i = 0; i < new->nfiles; i++)
+		sluiced_reload_note(sd, "files", new->files[i]);
+	sluiced_reload_keep(sd, "stateDirectory", &new->state_directory,
+	    sd->cfg->state_directory);
+	sluiced_reload_keep(sd, "controlSocket", &new->control_socket,
+	    sd->cfg->control_socket);
+	n = config_global_diff(sd->cfg, new, changed, nitems(changed));
+	rl->globals = rl->prom_changed = rl->group_changed = 0;
+	for (i = 0; i < n && i < nitems(changed); i++) {
+		sluiced_reload_note(sd, "changed", changed[i]);
+		if (strcmp(changed[i], "metrics.listen") == 0)
+			rl->prom_changed = 1;
+		else if (strcmp(changed[i], "controlSocketGroup") == 0)
+			rl->group_changed = 1;
+		else
+			rl->globals = 1;
+	}
+	if (n > nitems(changed))
+		rl->globals = 1;
+	if (rl->globals)
+		log_info("reload: top-level keys changed: every flow is "
+		    "stopped and created again from its state");
+
+	rl->deadline = loop_now_ms() + (uint64_t)new->shutdown_timeout_ms;
+	rl->stopping = xcalloc(sd->nflows > 0 ? sd->nflows : 1,
+	    sizeof *rl->stopping);
+	rl->removed = xcalloc(sd->nflows > 0 ? sd->nflows : 1,
+	    sizeof *rl->removed);
+	rl->nstopping = rl->ndrained = 0;
+	rl->drained = 0;
+	pthread_mutex_lock(&sd->flows_mtx);
+	for (i = j = 0; i < sd->nflows; i++) {
+		nfc = sluiced_find_flow(new, flow_name(sd->flows[i]));
+		ofc = sluiced_find_flow(sd->flow_cfgs[i],
+		    flow_name(sd->flows[i]));
+		keep = nfc != NULL && ofc != NULL && !rl->globals &&
+		    config_flow_is_equal(ofc, nfc);
+		if (keep) {
+			sluiced_reload_note(sd, "kept", flow_name(sd->flows[i]));
+			sd->flows[j] = sd->flows[i];
+			sd->flow_cfgs[j++] = sd->flow_cfgs[i];
+			continue;
+		}
+		if (nfc != NULL)
+			sluiced_reload_note(sd, "restarted",
+			    flow_name(sd->flows[i]));
+		rl->removed[rl->nstopping] = nfc == NULL;
+		rl->stopping[rl->nstopping++] = sd->flows[i];
+	}
+	sd->nflows = j;
+	pthread_mutex_unlock(&sd->flows_mtx);
+
+	for (i = 0; i < rl->nstopping; i++) {
+		log_info("flow=%s: %s: stopping", flow_name(rl->stopping[i]),
+		    rl->removed[i] ? "no longer configured" : "changed");
+		state_remove_flow(sd->state, rl->stopping[i]);
+		flow_stop(rl->stopping[i], rl->deadline);
+		flow_close(rl->stopping[i]);
+	}
+	free(cause);
+	sluiced_reload_wake(sd, rl->deliveryfd, RELOAD_DRAIN);
+}
+
+/*
+ * On the delivery thread: the stopping senders have answered what was in
+ * flight (or the deadline passed).  Their acknowledgements are saved, so
+ * that the flows created again send nothing twice.
+ */
+static void
+sluiced_reload_drain_end(struct sluiced *sd)
+{
+	struct sluiced_reload	*rl = &sd->rl;
+	size_t			 i, abandoned = 0;
+
+	if (rl->drained)
+		return;
+	rl->drained = 1;
+	loop_timer_cancel(rl->timer);
+	for (i = 0; i < rl->nstopping; i++) {
+		abandoned += flow_finish(rl->stopping[i]);
+		flow_free_sender(rl->stopping[i]);
+	}
+	if (abandoned > 0)
+		log_warnx("reload: %zu request%s unanswered after "
+		    "shutdownTimeoutMillis: abandoned, their records will be "
+		    "sent again", abandoned, abandoned == 1 ? "" : "s");
+	/* No sender is left when top-level keys changed. */
+	if (rl->globals)
+		sluiced_http_options(sd, rl->new);
+	sluiced_reload_wake(sd, rl->ingestfd, RELOAD_CREATE);
+}
+
+static void
+sluiced_reload_drained_cb(void *arg)
+{
+	struct sluiced	*sd = arg;
+
+	if (++sd->rl.ndrained == sd->rl.nstopping)
+		sluiced_reload_drain_end(sd);
+}
+
+static void
+sluiced_reload_timer_cb(void *arg)
+{
+	sluiced_reload_drain_end(arg);
+}
+
+static void
+sluiced_reload_drain(struct sluiced *sd)
+{
+	struct sluiced_reload	*rl = &sd->rl;
+	uint64_t		 now = loop_now_ms();
+	size_t			 i, n = rl->nstopping;
+
+	if (n == 0) {
+		sluiced_reload_drain_end(sd);
+		return;
+	}
+	loop_timer_set(rl->timer, rl->deadline > now ? rl->deadline - now : 0);
+	for (i = 0; i < n && !rl->drained; i++)
+		flow_drain(rl->stopping[i], sluiced_reload_drained_cb, sd);
+}
+
+/* Frees the configs that nothing uses any more. */
+static void
+sluiced_reload_gc(struct sluiced *sd)
+{
+	size_t	i, j, k;
+	int	used;
+
+	for (i = j = 0; i < sd->ncfgs; i++) {
+		used = sd->cfgs[i] == sd->cfg || sd->cfgs[i] == sd->creds_cfg;
+		for (k = 0; k < sd->nflows && !used; k++)
+			used = sd->flow_cfgs[k] == sd->cfgs[i];
+		if (used)
+			sd->cfgs[j++] = sd->cfgs[i];
+		else
+			config_free(sd->cfgs[i]);
+	}
+	sd->ncfgs = j;
+}
+
+/*
+ * On the ingest thread: frees the stopped flows (the removed ones' state
+ * becomes orphaned state), puts the new config in force, and creates the
+ * flows that are new or changed, without their senders yet.
+ */
+static void
+sluiced_reload_create(struct sluiced *sd)
+{
+	struct sluiced_reload		*rl = &sd->rl;
+	struct config			*new = rl->new;
+	const struct config_flow	*fc;
+	struct flow_env			 env;
+	struct creds			*old;
+	struct flow			*fl;
+	char				*name, *cause = NULL;
+	size_t				 i, k;
+	int				 running;
+
+	for (i = 0; i < rl->nstopping; i++) {
+		name = xstrdup(flow_name(rl->stopping[i]));
+		flow_free(rl->stopping[i]);
+		if (rl->removed[i]) {
+			sluiced_reload_note(sd, "removed", name);
+			state_orphan(sd->state, name);
+		}
+		free(name);
+	}
+	rl->nstopping = 0;
+
+	sd->cfgs = xreallocarray(sd->cfgs, sd->ncfgs + 1, sizeof *sd->cfgs);
+	sd->cfgs[sd->ncfgs++] = new;
+	pthread_mutex_lock(&sd->flows_mtx);
+	sd->cfg = new;
+	if (rl->globals) {
+		/* Every sender is gone: credentials follow the new keys. */
+		old = sd->creds;
+		sd->creds = creds_new(new, sd->imds);
+		sd->creds_cfg = new;
+		imds_set_creds(sd->imds, sd->creds);
+		if (sd->creds_started)
+			creds_stop(old);
+		creds_free(old);
+		sd->creds_started = 0;
+	}
+	pthread_mutex_unlock(&sd->flows_mtx);
+	state_set_config(sd->state, new);
+	if (new->nflows > 0 && !sd->creds_started) {
+		(void)creds_load(sd->creds, &cause);
+		free(cause);
+		cause = NULL;
+		creds_start(sd->creds);
+		sd->creds_started = 1;
+	}
+
+	sd->max_open = sluiced_raise_nofile(new);
+	sluiced_env(sd, &env);
+	env.delivery = NULL;		/* sluiced_reload_senders */
+	rl->starting = xcalloc(new->nflows > 0 ? new->nflows : 1,
+	    sizeof *rl->starting);
+	rl->start_errors = xcalloc(new->nflows > 0 ? new->nflows : 1,
+	    sizeof *rl->start_errors);
+	rl->nstarting = 0;
+	for (i = 0; i < new->nflows; i++) {
+		fc = &new->flows[i];
+		for (k = 0, running = 0; k < sd->nflows && !running; k++)
+			running = strcmp(flow_name(sd->flows[k]),
+			    fc->name) == 0;
+		if (running)
+			continue;
+		if (!sluiced_reload_has(sd, "restarted", fc->name))
+			sluiced_reload_note(sd, "added", fc->name);
+		state_claim(sd->state, fc);
+		if ((fl = flow_create(&env, fc, fc->name, &cause)) == NULL) {
+			log_warnx("flow=%s: refused, the other flows run: %s",
+			    fc->name, cause);
+			state_refuse(sd->state, fc->name, cause);
+			json_array_append_new(json_object_get(rl->reply,
+			    "refused"), json_pack("{s:s, s:s}", "name",
+			    fc->name, "error", cause));
+			free(cause);
+			cause = NULL;
+			continue;
+		}
+		rl->starting[rl->nstarting++] = fl;
+	}
+	sluiced_reload_wake(sd, rl->deliveryfd, RELOAD_SENDERS);
+}
+
+/*
+ * On the delivery thread: the new flows' senders, and what else the
+ * delivery thread owns (the Prometheus endpoint, the socket's group).
+ */
+static void
+sluiced_reload_senders(struct sluiced *sd)
+{
+	struct sluiced_reload	*rl = &sd->rl;
+	struct flow_env		 env;
+	char			*cause = NULL;
+	size_t			 i;
+
+	sluiced_env(sd, &env);
+	for (i = 0; i < rl->nstarting; i++)
+		if (flow_create_sender(rl->starting[i], &env,
+		    &rl->start_errors[i]) == -1 && rl->start_errors[i] == NULL)
+			rl->start_errors[i] = xstrdup("cannot create its "
+			    "sender");
+	if (rl->prom_changed) {
+		prom_close(sd->prom);
+		sd->prom = NULL;
+		if (sd->cfg->metrics_listen != NULL && (sd->prom =
+		    prom_open(sd->delivery, sd->cfg->metrics_listen,
+		    prom_text_cb, sd, &cause)) == NULL) {
+			log_warnx("reload: no Prometheus endpoint: %s", cause);
+			free(cause);
+			cause = NULL;
+		}
+	}
+	if (rl->group_changed) {
+		sd->socket_gid = rl->gid;
+		if (sd->cfg->control_socket_group != NULL &&
+		    ctl_set_group(sd->ctl, rl->gid, &cause) == -1) {
+			log_warnx("reload: controlSocketGroup: %s", cause);
+			free(cause);
+			cause = NULL;
+		}
+	}
+	sluiced_reload_wake(sd, rl->ingestfd, RELOAD_START);
+}
+
+/* On the ingest thread: the new flows run; the reply is sent. */
+static void
+sluiced_reload_start(struct sluiced *sd)
+{
+	struct sluiced_reload	*rl = &sd->rl;
+	struct flow		*fl;
+	size_t			 i;
+
+	pthread_mutex_lock(&sd->flows_mtx);
+	sd->flows = xreallocarray(sd->flows, sd->nflows + rl->nstarting + 1,
+	    sizeof *sd->flows);
+	sd->flow_cfgs = xreallocarray(sd->flow_cfgs, sd->nflows +
+	    rl->nstarting + 1, sizeof *sd->flow_cfgs);
+	for (i = 0; i < rl->nstarting; i++) {
+		if (rl->start_errors[i] != NULL)
+			continue;
+		sd->flow_cfgs[sd->nflows] = sd->cfg;
+		sd->flows[sd->nflows++] = rl->starting[i];
+	}
+	pthread_mutex_unlock(&sd->flows_mtx);
+	for (i = 0; i < rl->nstarting; i++) {
+		fl = rl->starting[i];
+		if (rl->start_errors[i] != NULL) {
+			log_warnx("flow=%s: refused, the other flows run: %s",
+			    flow_name(fl), rl->start_errors[i]);
+			state_refuse(sd->state, flow_name(fl),
+			    rl->start_errors[i]);
+			json_array_append_new(json_object_get(rl->reply,
+			    "refused"), json_pack("{s:s, s:s}", "name",
+			    flow_name(fl), "error", rl->start_errors[i]));
+			free(rl->start_errors[i]);
+			flow_free(fl);
+			continue;
+		}
+		state_add_flow(sd->state, fl);
+		flow_start(fl);
+	}
+	free(rl->starting);
+	free(rl->start_errors);
+	free(rl->stopping);
+	free(rl->removed);
+	rl->starting = rl->stopping = NULL;
+	rl->start_errors = NULL;
+	rl->removed = NULL;
+	rl->nstarting = 0;
+	rl->new = NULL;
+	sluiced_reload_gc(sd);
+	log_info("reloaded %s: %zu flow%s running; kept %zu, added %zu, "
+	    "restarted %zu, removed %zu, refused %zu", sd->conffile,
+	    sd->nflows, sd->nflows == 1 ? "" : "s",
+	    sluiced_reload_count(sd, "kept"),
+	    sluiced_reload_count(sd, "added"),
+	    sluiced_reload_count(sd, "restarted"),
+	    sluiced_reload_count(sd, "removed"),
+	    sluiced_reload_count(sd, "refused"));
+	if (sd->nflows == 0)
+		log_info("no flows configured in %s: waiting", sd->conffile);
+	sluiced_reload_reply(sd);
+}
+
+/* The ingest side's eventfd: a request, or the next step. */
+static void
+sluiced_reload_ingest_cb(int fd, uint32_t events, void *arg)
+{
+	struct sluiced	*sd = arg;
+	uint64_t	 v;
+	int		 requested;
+
+	(void)events;
+	(void)read(fd, &v, sizeof v);
+	switch (atomic_load(&sd->rl.phase)) {
+	case RELOAD_CREATE:
+		sluiced_reload_create(sd);
+		return;
+	case RELOAD_START:
+		sluiced_reload_start(sd);
+		return;
+	case RELOAD_IDLE:
+		break;
+	default:
+		return;		/* a request, while a reload runs */
+	}
+	if (sd->rl.running) {
+		sd->rl.running = 0;
+		if (sd->rl.stop_after) {
+			loop_stop(sd->ingest);
+			return;
+		}
+	}
+	pthread_mutex_lock(&sd->rl.mtx);
+	requested = sd->rl.requested;
+	pthread_mutex_unlock(&sd->rl.mtx);
+	if (requested)
+		sluiced_reload_begin(sd);
+}
+
+/* The delivery side's eventfd: the next step. */
+static void
+sluiced_reload_delivery_cb(int fd, uint32_t events, void *arg)
+{
+	struct sluiced	*sd = arg;
+	uint64_t	 v;
+	size_t		 i;
+
+	(void)events;
+	(void)read(fd, &v, sizeof v);
+	switch (atomic_load(&sd->rl.phase)) {
+	case RELOAD_DRAIN:
+		sluiced_reload_drain(sd);
+		break;
+	case RELOAD_SENDERS:
+		sluiced_reload_senders(sd);
+		break;
+	case RELOAD_REPLY:
+		for (i = 0; i < sd->rl.nrun_ids; i++)
+			ctl_reply(sd->ctl, sd->rl.run_ids[i],
+			    xstrdup(sd->rl.doc));
+		free(sd->rl.run_ids);
+		sd->rl.run_ids = NULL;
+		sd->rl.nrun_ids = 0;
+		free(sd->rl.doc);
+		sd->rl.doc = NULL;
+		sluiced_reload_wake(sd, sd->rl.ingestfd, RELOAD_IDLE);
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+sluiced_reload_init(struct sluiced *sd)
+{
+	struct sluiced_reload	*rl = &sd->rl;
+
+	pthread_mutex_init(&rl->mtx, NULL);
+	atomic_store(&rl->phase, (int)RELOAD_IDLE);
+	rl->ingestfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	rl->deliveryfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (rl->ingestfd == -1 || rl->deliveryfd == -1)
+		fatal("eventfd");
+	if (loop_add_fd(sd->ingest, rl->ingestfd, EPOLLIN,
+	    sluiced_reload_ingest_cb, sd) == -1 ||
+	    loop_add_fd(sd->delivery, rl->deliveryfd, EPOLLIN,
+	    sluiced_reload_delivery_cb, sd) == -1)
+		fatal("cannot watch the reload eventfds");
+	rl->timer = loop_timer_new(sd->delivery, sluiced_reload_timer_cb, sd);
+}
+
+/* Once both loops stopped; no reload runs (signal_cb waits for its end). */
+static void
+sluiced_reload_free(struct sluiced *sd)
+{
+	struct sluiced_reload	*rl = &sd->rl;
+
+	loop_timer_free(rl->timer);
+	loop_del_fd(sd->ingest, rl->ingestfd);
+	loop_del_fd(sd->delivery, rl->deliveryfd);
+	close(rl->ingestfd);
+	close(rl->deliveryfd);
+	free(rl->ids);
+	free(rl->run_ids);
+	free(rl->doc);
+	json_decref(rl->reply);
+	pthread_mutex_destroy(&rl->mtx);
 }
 
 /*
@@ -695,6 +1391,8 @@ sluiced_shutdown(struct sluiced *sd)
 	for (i = 0; i < sd->nflows; i++)
 		flow_free(sd->flows[i]);
 	free(sd->flows);
+	free(sd->flow_cfgs);
+	sluiced_reload_free(sd);
 	creds_stop(sd->creds);		/* its chain uses the imds client */
 	imds_free(sd->imds);
 	http_free(sd->http);
@@ -707,7 +1405,10 @@ sluiced_shutdown(struct sluiced *sd)
 	close(sd->drainfd);
 	loop_free(sd->ingest);
 	loop_free(sd->delivery);
-	config_free(sd->cfg);
+	for (i = 0; i < sd->ncfgs; i++)
+		config_free(sd->cfgs[i]);
+	free(sd->cfgs);
+	pthread_mutex_destroy(&sd->flows_mtx);
 	close(sd->lockfd);
 }
 
@@ -726,18 +1427,24 @@ main(int argc, char *argv[])
 	log_init("sluiced", args.verbose);
 
 	memset(&sd, 0, sizeof sd);
+	sd.conffile = args.conffile;
 	if ((sd.cfg = config_load(args.conffile, &errors)) == NULL) {
 		fprintf(stderr, "%s\n", errors);
 		free(errors);
 		return (1);
 	}
-	if (sluiced_socket_group(sd.cfg, &sd.socket_gid) == -1) {
+	if (sluiced_socket_group(sd.cfg, &sd.socket_gid, &cause) == -1) {
+		fprintf(stderr, "%s\n", cause);
+		free(cause);
 		config_free(sd.cfg);
 		return (1);
 	}
 	if (args.checkonly) {
 		(void)region_resolve(sd.cfg, NULL, NULL);
 		sluiced_check_unit_paths(sd.cfg);
+		/* Each file that added flows, then the main one. */
+		for (i = 1; i < sd.cfg->nfiles; i++)
+			printf("%s: OK\n", sd.cfg->files[i]);
 		printf("%s: configuration OK\n", args.conffile);
 		config_free(sd.cfg);
 		return (0);
@@ -756,6 +1463,9 @@ main(int argc, char *argv[])
 
 	if (region_resolve(sd.cfg, sd.imds, &cause) == -1)
 		fatalx("%s", cause);
+	sd.cfgs = xcalloc(1, sizeof *sd.cfgs);
+	sd.cfgs[sd.ncfgs++] = sd.cfg;
+	pthread_mutex_init(&sd.flows_mtx, NULL);
 	sluiced_init(&sd);
 	sluiced_create_flows(&sd);
 	if ((sd.ctl = ctl_open(sd.delivery, sd.cfg->control_socket,
@@ -765,6 +1475,7 @@ main(int argc, char *argv[])
 	    ctl_set_group(sd.ctl, sd.socket_gid, &cause) == -1)
 		fatalx("controlSocketGroup: %s", cause);
 	ctl_set_state(sd.ctl, state_ctl, sd.state);
+	ctl_set_reload(sd.ctl, sluiced_reload_ctl, &sd);
 	/* Shipping matters more than its metrics: a busy port is logged. */
 	if (sd.cfg->metrics_listen != NULL && (sd.prom = prom_open(sd.delivery,
 	    sd.cfg->metrics_listen, prom_text_cb, &sd, &cause)) == NULL) {

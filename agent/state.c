@@ -358,19 +358,23 @@ state_open(const struct config *cfg)
 void
 state_add_flow(struct state *st, struct flow *fl)
 {
+	pthread_mutex_lock(&st->mtx);
 	st->flows = xreallocarray(st->flows, st->nflows + 1,
 	    sizeof *st->flows);
 	st->flows[st->nflows++] = fl;
+	pthread_mutex_unlock(&st->mtx);
 }
 
 void
 state_refuse(struct state *st, const char *name, const char *cause)
 {
+	pthread_mutex_lock(&st->mtx);
 	st->refused = xreallocarray(st->refused, st->nrefused + 1,
 	    sizeof *st->refused);
 	st->refused[st->nrefused].name = xstrdup(name);
 	st->refused[st->nrefused].cause = xstrdup(cause);
 	st->nrefused++;
+	pthread_mutex_unlock(&st->mtx);
 }
 
 /* The orphan named name, or NULL; called with the mutex held. */
@@ -421,6 +425,139 @@ state_log_orphan(const struct state_orphan *o)
 	    "removes them", o->name, o->path,
 	    (unsigned long long)o->records, o->records == 1 ? "" : "s",
 	    (unsigned long long)o->bytes, o->name, o->name);
+}
+
+void
+state_remove_flow(struct state *st, struct flow *fl)
+{
+	size_t	i;
+
+	pthread_mutex_lock(&st->mtx);
+	for (i = 0; i < st->nflows; i++) {
+		if (st->flows[i] != fl)
+			continue;
+		memmove(&st->flows[i], &st->flows[i + 1],
+		    (st->nflows - i - 1) * sizeof *st->flows);
+		st->nflows--;
+		break;
+	}
+	/* What was moved is in fl's spool; the rest stays the orphan's. */
+	for (i = 0; i < st->norphans; i++) {
+		if (st->orphans[i]->into != fl)
+			continue;
+		log_warnx("state %s: adopt into flow %s stopped by a reload; "
+		    "it stays an orphan with what was not moved",
+		    st->orphans[i]->name, flow_name(fl));
+		spool_close(st->orphans[i]->spool);
+		st->orphans[i]->spool = NULL;
+		st->orphans[i]->into = NULL;
+	}
+	pthread_mutex_unlock(&st->mtx);
+}
+
+void
+state_set_config(struct state *st, const struct config *cfg)
+{
+	size_t	i;
+
+	pthread_mutex_lock(&st->mtx);
+	st->cfg = cfg;
+	for (i = 0; i < st->nrefused; i++) {
+		free(st->refused[i].name);
+		free(st->refused[i].cause);
+	}
+	st->nrefused = 0;
+	pthread_mutex_unlock(&st->mtx);
+}
+
+void
+state_claim(struct state *st, const struct config_flow *fc)
+{
+	struct state_orphan	*o;
+	size_t			 i;
+
+	state_migrate(st, fc);
+	pthread_mutex_lock(&st->mtx);
+	for (i = 0; i < st->norphans; i++) {
+		o = st->orphans[i];
+		if (o->old_layout || strcmp(o->name, fc->name) != 0)
+			continue;
+		if (o->into != NULL)
+			log_warnx("state %s: adopt into flow %s stopped: a "
+			    "flow of that name is configured now, and the "
+			    "state is its own", o->name, flow_name(o->into));
+		else
+			log_info("state %s: claimed by the flow of that name",
+			    o->name);
+		state_drop(st, o);
+		break;
+	}
+	pthread_mutex_unlock(&st->mtx);
+}
+
+void
+state_orphan(struct state *st, const char *name)
+{
+	struct state_orphan	*o;
+
+	o = xcalloc(1, sizeof *o);
+	o->name = xstrdup(name);
+	xasprintf(&o->path, "%s/%s", st->flowsdir, name);
+	if (!state_is_dir(o->path)) {
+		free(o->path);
+		free(o->name);
+		free(o);
+		return;
+	}
+	state_count(st, o);
+	state_log_orphan(o);
+	pthread_mutex_lock(&st->mtx);
+	st->orphans = xreallocarray(st->orphans, st->norphans + 1,
+	    sizeof *st->orphans);
+	st->orphans[st->norphans++] = o;
+	pthread_mutex_unlock(&st->mtx);
+	if (st->summary_timer != NULL &&
+	    !loop_timer_is_armed(st->summary_timer))
+		loop_timer_set(st->summary_timer,
+		    (uint64_t)st->cfg->status_period_s * 1000);
+}
+
+int
+state_flow_dir_check(const char *statedir, const char *dir, char **cause)
+{
+	struct stat	 sb;
+	char		*top = NULL, *real = NULL;
+	size_t		 len;
+	int		 rv = -1;
+
+	if (lstat(dir, &sb) == -1) {
+		if (errno == ENOENT)
+			return (0);	/* created as a directory */
+		xasprintf(cause, "%s: %s", dir, strerror(errno));
+		return (-1);
+	}
+	if ((top = realpath(statedir, NULL)) == NULL ||
+	    (real = realpath(dir, NULL)) == NULL) {
+		xasprintf(cause, "%s: %s", top == NULL ? statedir : dir,
+		    strerror(errno));
+		goto out;
+	}
+	len = strlen(top);
+	if (strncmp(real, top, len) != 0 || real[len] != '/') {
+		xasprintf(cause, "%s leads to %s, outside stateDirectory %s: "
+		    "refused (a flow's state is never followed out of the "
+		    "state directory; make it a directory)", dir, real, top);
+		goto out;
+	}
+	if (!S_ISDIR(sb.st_mode) && !S_ISLNK(sb.st_mode)) {
+		xasprintf(cause, "%s is not a directory", dir);
+		goto out;
+	}
+	rv = 0;
+out:
+	free(real);
+	free(top);
+	return (rv);
 }
 
 /*
@@ -659,11 +796,11 @@ state_status(struct state *st, json_t *o)
 	for (i = 0; i < st->norphans; i++)
 		json_array_append_new(orphans,
 		    state_orphan_json(st->orphans[i]));
-	pthread_mutex_unlock(&st->mtx);
 	for (i = 0; i < st->nrefused; i++)
 		json_array_append_new(refused, json_pack("{s:s, s:s}",
 		    "name", st->refused[i].name,
 		    "error", st->refused[i].cause));
+	pthread_mutex_unlock(&st->mtx);
 	json_object_set_new(o, "orphanedState", orphans);
 	json_object_set_new(o, "refusedFlows", refused);
 }

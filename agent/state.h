@@ -30,8 +30,9 @@
  * it first, so an interrupted one is finished at the next start and never
  * leaves half a state to be mistaken for an orphan.
  *
- * Threads: state_open, state_add_flow, state_refuse and state_start run
- * before the loops; the adopt work runs on the ingest loop; state_ctl and
+ * Threads: state_open and state_start run before the loops; state_add_flow,
+ * state_refuse and the reload calls before them or on the ingest loop;
+ * the adopt work runs on the ingest loop; state_ctl and
  * state_json run on the delivery thread.  A mutex guards what they share.
  */
 #ifndef STATE_H
@@ -75,6 +76,30 @@ void		 state_add_flow(struct state *, struct flow *);
  */
 void		 state_refuse(struct state *, const char *name,
 		    const char *cause);
+
+/*
+ * At a reload, on the ingest thread.  state_set_config: cfg is the
+ * config now (it must outlive the state or the next call), and the
+ * refused flows are forgotten (they are tried again).  state_remove_flow:
+ * the flow stops running; an adopt into it stops, the orphan keeping what
+ * was not moved.  state_claim: a flow of fc's name is configured now: its
+ * old-layout directory is migrated, and state of its name is no longer
+ * an orphan.  state_orphan: the state of a flow no longer configured,
+ * whose spool is closed, is an orphan now, and reported as such.
+ */
+void		 state_set_config(struct state *, const struct config *cfg);
+void		 state_remove_flow(struct state *, struct flow *);
+void		 state_claim(struct state *, const struct config_flow *fc);
+void		 state_orphan(struct state *, const char *name);
+
+/*
+ * Checks that dir, a flow's state directory (state_flow_dir), is a
+ * directory inside statedir if it exists: a symbolic link out of the
+ * state directory is refused, never followed.  Returns 0, or -1 with
+ * *cause set (caller frees).
+ */
+int		 state_flow_dir_check(const char *statedir, const char *dir,
+		    char **cause);
 
 /*
  * Starts the adopt work and the orphan summaries on the ingest loop, and

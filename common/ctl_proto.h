@@ -30,6 +30,13 @@
  *		"records"}.  Progress shows in "state".
  *	discard OLD	(privileged) removes orphaned state OLD; replies
  *		{"discarded", "path", "records"}.
+ *	reload	(privileged) re-reads the config, as SIGHUP does, and replies
+ *		once it is applied: {"reloaded": true, "config", "files": [],
+ *		"kept": [], "added": [], "removed": [], "restarted": [],
+ *		"refused": [{"name", "error"}], "changed": [keys],
+ *		"restartNeeded": [keys], "messages": []}; or, when the new
+ *		config is invalid and the old one stays in force,
+ *		{"error", "errors": [lines]}.
  *
  * Bump CTL_PROTO_VERSION whenever the request syntax, the meaning of an
  * existing command or the shape of an existing reply changes in a way an
@@ -56,5 +63,6 @@
 #define CTL_CMD_STATE		"state"
 #define CTL_CMD_ADOPT		"adopt"
 #define CTL_CMD_DISCARD		"discard"
+#define CTL_CMD_RELOAD		"reload"
 
 #endif /* CTL_PROTO_H */

@@ -45,6 +45,13 @@ static int	json_all;
 
 /* How long to wait for the daemon's whole reply. */
 #define SLUICECTL_TIMEOUT_MS	10000
+/*
+ * A reload answers once flows that changed have stopped, which takes up
+ * to shutdownTimeoutMillis (10 s by default) when requests are in flight.
+ */
+#define SLUICECTL_RELOAD_TIMEOUT_MS	300000
+
+static int	timeout_ms = SLUICECTL_TIMEOUT_MS;
 
 struct sluicectl_cmd {
 	const char	*name;
@@ -58,6 +65,7 @@ static int	cmd_files(const char *, int, char **);
 static int	cmd_state(const char *, int, char **);
 static int	cmd_flows(const char *, int, char **);
 static int	cmd_version(const char *, int, char **);
+static int	cmd_reload(const char *, int, char **);
 
 static const struct sluicectl_cmd commands[] = {
 	{ "status", "[-j]", "show flows, tailed files and delivery counters",
@@ -71,6 +79,8 @@ static const struct sluicectl_cmd commands[] = {
 	    cmd_state },
 	{ "version", "[-j]", "print sluicectl's and sluiced's versions",
 	    cmd_version },
+	{ "reload", "[-j]", "re-read the configuration, as SIGHUP does",
+	    cmd_reload },
 	{ NULL, NULL, NULL, NULL }
 };
 
@@ -112,7 +122,7 @@ sluicectl_request(const char *path, const char *command, json_t **reply)
 	json_error_t		 jerr;
 	json_t			*j, *e;
 	char			*req = NULL, *buf = NULL;
-	size_t			 len = 0, size = 0;
+	size_t			 len = 0, size = 0, i;
 	ssize_t			 n;
 	int64_t			 deadline, left;
 	int			 fd = -1, rc = EXIT_UNREACHABLE, r;
@@ -144,7 +154,7 @@ sluicectl_request(const char *path, const char *command, json_t **reply)
 		goto out;
 	}
 
-	deadline = now_ms() + SLUICECTL_TIMEOUT_MS;
+	deadline = now_ms() + timeout_ms;
 	for (;;) {
 		if (size - len < 4096) {
 			if (size > CTL_REPLY_MAX) {
@@ -168,7 +178,7 @@ sluicectl_request(const char *path, const char *command, json_t **reply)
 		}
 		if (r == 0) {
 			warnx("no reply from sluiced on %s within %ds", path,
-			    SLUICECTL_TIMEOUT_MS / 1000);
+			    timeout_ms / 1000);
 			goto out;
 		}
 		if ((n = read(fd, buf + len, size - len)) == 0)
@@ -205,6 +215,16 @@ sluicectl_request(const char *path, const char *command, json_t **reply)
 			free(msg);
 		} else
 			warnx("sluiced answered with an error");
+		/* A reload's: every error of the config, one a line. */
+		e = json_object_get(j, "errors");
+		for (i = 0; i < json_array_size(e); i++) {
+			char	*msg = fmt_escape(json_string_value(
+			    json_array_get(e, i)) != NULL ? json_string_value(
+			    json_array_get(e, i)) : "?");
+
+			fprintf(stderr, "  %s\n", msg);
+			free(msg);
+		}
 		json_decref(j);
 		goto out;
 	}
@@ -805,6 +825,81 @@ cmd_state(const char *path, int argc, char **argv)
 		free(name);
 	}
 	json_decref(st);
+	return (0);
+}
+
+/* Prints "label: a b c" when the reply's array key is not empty. */
+static void
+print_names(json_t *o, const char *key, const char *label)
+{
+	json_t	*a = json_object_get(o, key), *v;
+	size_t	 i;
+	char	*s;
+
+	if (json_array_size(a) == 0)
+		return;
+	printf("  %s:", label);
+	json_array_foreach(a, i, v) {
+		if (json_is_object(v)) {
+			s = fmt_escape(json_string_value(json_object_get(v,
+			    "name")) != NULL ? json_string_value(
+			    json_object_get(v, "name")) : "?");
+			printf(" %s", s);
+			free(s);
+			s = fmt_escape(json_string_value(json_object_get(v,
+			    "error")) != NULL ? json_string_value(
+			    json_object_get(v, "error")) : "?");
+			printf(" (%s)", s);
+		} else
+			s = fmt_escape(json_string_value(v) != NULL ?
+			    json_string_value(v) : "?");
+		if (!json_is_object(v))
+			printf(" %s", s);
+		free(s);
+	}
+	putchar('\n');
+}
+
+/*
+ * reload: the daemon re-reads its config.  Exit 0 when it is applied, 1
+ * with the errors when it is invalid (the old one stays in force).
+ */
+static int
+cmd_reload(const char *path, int argc, char **argv)
+{
+	json_t	*r, *m, *v;
+	size_t	 i;
+	char	*s;
+	int	 json, rc;
+
+	if (cmd_args_json(argc, argv, &json) == -1)
+		return (EXIT_USAGE);
+	timeout_ms = SLUICECTL_RELOAD_TIMEOUT_MS;
+	if ((rc = sluicectl_request(path, CTL_CMD_RELOAD, &r)) != 0)
+		return (rc);
+	if (json) {
+		if (json_dumpf(r, stdout, JSON_COMPACT) == 0)
+			putchar('\n');
+		json_decref(r);
+		return (0);
+	}
+	s = get_string(r, "config", "?");
+	printf("reloaded %s\n", s);
+	free(s);
+	print_names(r, "kept", "kept");
+	print_names(r, "added", "added");
+	print_names(r, "restarted", "restarted (changed)");
+	print_names(r, "removed", "removed (state kept, orphaned)");
+	print_names(r, "refused", "refused");
+	print_names(r, "changed", "top-level keys changed");
+	m = json_object_get(r, "messages");
+	json_array_foreach(m, i, v) {
+		s = fmt_escape(json_string_value(v) != NULL ?
+		    json_string_value(v) : "?");
+		printf("  %s\n", s);
+		free(s);
+	}
+	json_decref(r);
 	return (0);
 }
 

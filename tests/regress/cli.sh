@@ -206,10 +206,10 @@ perl -e 'local $/; $_ = <STDIN>; exit(/"flows"\s*:\s*\[/ && /"filePattern"/ ? 0 
 if timeout 10 "$SLUICED" -c "$tmp/good.yaml" 2>"$tmp/err2"; then
 	fail "a second sluiced started on the same socket"
 fi
-# SIGHUP does not stop it (a logrotate postrotate sends one): it says that
-# reload is not supported yet, and status still answers.
+# SIGHUP does not stop it (a logrotate postrotate sends one): it reloads
+# (tests/regress/reload.sh), and status still answers.
 kill -HUP "$sluiced_pid"
-wait_for 10 grep -q "reload is not supported yet" "$tmp/sluiced.log" ||
+wait_for 10 grep -q "reloaded $tmp/good.yaml" "$tmp/sluiced.log" ||
     fail "SIGHUP not logged"
 "$SLUICECTL" -s "$tmp/sluice.sock" status >/dev/null ||
     fail "status failed after SIGHUP"

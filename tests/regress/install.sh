@@ -75,8 +75,8 @@ fi
 grep -qx 'User=sluice' "$unit" || fail "the unit does not run as sluice"
 grep -qx 'u sluice - .*' "$sysusers" || fail "sysusers.d lacks user sluice"
 grep -qx 'm sluice adm' "$sysusers" || fail "sysusers.d: sluice not in adm"
-grep -q '^ExecReload=' "$unit" &&
-    fail "ExecReload= while SIGHUP does not reload"
+grep -qx 'ExecReload=/bin/kill -HUP $MAINPID' "$unit" ||
+    fail "no ExecReload= that sends SIGHUP"
 
 # The man pages say the same paths.
 for p in "$conf" "$state" "$sock"; do

@@ -5,8 +5,8 @@
 # $WATCHDOG_PID is unset or its own pid), and STOPPING=1 at a stop.  Under
 # journald ($JOURNAL_STREAM names stderr's device and inode) each log line
 # carries its "<N>" priority; anywhere else it does not.
-# (RELOADING=1 with MONOTONIC_USEC is tests/unit/test_sdnotify.c's: no
-# reload sends it yet.)
+# SIGHUP (a reload) sends RELOADING=1 with MONOTONIC_USEC, then READY=1
+# (tests/regress/reload.sh checks them at every reload).
 . "$(dirname "$0")/lib.sh"
 
 command -v perl >/dev/null || fail "perl is missing"
@@ -48,9 +48,15 @@ wait_for 20 watchdogs 4 ||
     fail "fewer than 4 WATCHDOG=1 (every 100 ms): $(cat "$tmp/notify.out")"
 grep -q '^<6>sluiced: started' "$tmp/sluiced.log" ||
     fail "no <6> before an info line: $(cat "$tmp/sluiced.log")"
+# A reload of an invalid config logs warnings, and RELOADING=1 ... READY=1.
+cp "$tmp/sluice.yaml" "$tmp/sluice.yaml.good"
+echo "nosuchKey: 1" >>"$tmp/sluice.yaml"
 kill -HUP "$sluiced_pid"
-wait_for 10 grep -q '^<4>sluiced: warning: received SIGHUP' "$tmp/sluiced.log" ||
+wait_for 10 grep -q '^<4>sluiced: warning: reload: ' "$tmp/sluiced.log" ||
     fail "no <4> before a warning: $(cat "$tmp/sluiced.log")"
+mv "$tmp/sluice.yaml.good" "$tmp/sluice.yaml"
+wait_for 10 grep -q '^RELOADING=1|MONOTONIC_USEC=[0-9]' "$tmp/notify.out" ||
+    fail "no RELOADING=1 with MONOTONIC_USEC"
 stop_sluiced
 grep -qx 'STOPPING=1' "$tmp/notify.out" || fail "no STOPPING=1"
 # READY before the first WATCHDOG, STOPPING last.
