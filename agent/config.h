@@ -59,7 +59,7 @@ struct config_flow {
 	char			*stream;	/* kinesisStream/deliveryStream */
 	enum config_partition	 partition_key;	/* partitionKeyOption */
 	enum config_position	 initial_position;
-	int64_t			 max_buffer_age_ms;	/* 1000..900000, 60000 */
+	int64_t			 max_buffer_age_ms;	/* 10..900000, 1000 */
 	/* Flow limits: 0 (unset) is the destination's (dest_limits). */
 	int64_t			 max_buffer_size_records;
 	int64_t			 max_buffer_size_bytes;

@@ -452,7 +452,7 @@ test_bounds(void **state)
 	    "config/bounds.yaml:2:28: key \"spool.fsyncIntervalMillis\" must "
 	    "be between 1 and 60000, got 0\n"
 	    "config/bounds.yaml:6:25: key \"maxBufferAgeMillis\" must be "
-	    "between 1000 and 900000, got 999\n"
+	    "between 10 and 900000, got 9\n"
 	    "config/bounds.yaml:7:27: key \"maxBufferSizeRecords\" must be "
 	    "between 1 and 10000, got 10001\n"
 	    "config/bounds.yaml:10:25: key \"maxBufferSizeBytes\" must be "
@@ -665,7 +665,8 @@ test_defaults(void **state)
 	f = &c->flows[0];
 	assert_int_equal(f->dest, CONFIG_DEST_KINESIS);
 	assert_int_equal(f->initial_position, CONFIG_POSITION_END_OF_FILE);
-	assert_int_equal(f->max_buffer_age_ms, 60000);
+	/* sluice's default, not the agent's 60000 (DESIGN.md). */
+	assert_int_equal(f->max_buffer_age_ms, 1000);
 	/* The limits are unset: the destination's apply. */
 	assert_int_equal(f->max_buffer_size_records, 0);
 	assert_int_equal(f->max_buffer_size_bytes, 0);
@@ -677,6 +678,36 @@ test_defaults(void **state)
 	assert_int_equal(f->retry_max_backoff_ms, 10000);
 	assert_int_equal(f->line, 2);
 	assert_int_equal(f->column, 5);
+	config_free(c);
+}
+
+/*
+ * maxBufferAgeMillis: sluice's default is 1000, not the agent's 60000,
+ * also in an agent.json that does not set it; one that sets it keeps its
+ * value, and values down to 10 are a sluice extension.
+ */
+static void
+test_buffer_age(void **state)
+{
+	struct config	*c;
+
+	(void)state;
+	c = load_text_ok("{\n"
+	    "  \"flows\": [\n"
+	    "    { \"filePattern\": \"/tmp/a.log\",\n"
+	    "      \"kinesisStream\": \"a\" },\n"
+	    "    { \"filePattern\": \"/tmp/b.log\",\n"
+	    "      \"kinesisStream\": \"b\",\n"
+	    "      \"maxBufferAgeMillis\": \"60000\" },\n"
+	    "    { \"filePattern\": \"/tmp/c.log\",\n"
+	    "      \"kinesisStream\": \"c\",\n"
+	    "      \"maxBufferAgeMillis\": 10 }\n"
+	    "  ]\n"
+	    "}\n");
+	assert_int_equal(c->nflows, 3);
+	assert_int_equal(c->flows[0].max_buffer_age_ms, 1000);
+	assert_int_equal(c->flows[1].max_buffer_age_ms, 60000);
+	assert_int_equal(c->flows[2].max_buffer_age_ms, 10);
 	config_free(c);
 }
 
@@ -1124,7 +1155,7 @@ test_help(void **state)
 	fclose(f);
 	assert_non_null(strstr(buf, "\n  maxBufferAgeMillis "));
 	assert_non_null(strstr(buf, " duration-ms "));
-	assert_non_null(strstr(buf, " 1000..900000 "));
+	assert_non_null(strstr(buf, " 10..900000 "));
 	assert_non_null(strstr(buf, "\n  spool.fsync "));
 	assert_non_null(strstr(buf, " interval|always|never "));
 	assert_non_null(strstr(buf, SLUICE_CONTROL_SOCKET));
@@ -1203,6 +1234,7 @@ main(void)
 		cmocka_unit_test(test_no_flows),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_buffer_age),
 		cmocka_unit_test(test_empty_strings),
 		cmocka_unit_test(test_firehose),
 		cmocka_unit_test(test_limit_keys),
