@@ -40,6 +40,7 @@
 
 #include "buf.h"
 #include "config.h"
+#include "cloudwatch.h"
 #include "creds.h"
 #include "ctl.h"
 #include "durable.h"
@@ -86,6 +87,7 @@ struct sluiced {
 	struct http	 *http;
 	struct creds	 *creds;
 	struct imds	 *imds;		/* ADDEC2METADATA's, started on use */
+	struct cloudwatch *cw;		/* cloudwatch.emitMetrics */
 	struct ctl	 *ctl;
 	struct state	 *state;	/* layout, orphans, refused flows */
 	struct prom	 *prom;		/* metrics.listen, or NULL */
@@ -671,6 +673,7 @@ sluiced_shutdown(struct sluiced *sd)
 	ctl_close(sd->ctl);
 	state_free(sd->state);
 	prom_close(sd->prom);
+	cloudwatch_free(sd->cw);
 	for (i = 0; i < sd->nflows; i++)
 		flow_free(sd->flows[i]);
 	free(sd->flows);
@@ -743,6 +746,14 @@ main(int argc, char *argv[])
 	    ctl_set_group(sd.ctl, sd.socket_gid, &cause) == -1)
 		fatalx("controlSocketGroup: %s", cause);
 	ctl_set_state(sd.ctl, state_ctl, sd.state);
+	/* Metrics are not the data: without them, delivery goes on. */
+	if ((sd.cw = cloudwatch_create(sd.delivery, sd.http, sd.cfg, sd.creds,
+	    sd.imds, sd.hostname, sd.flows, sd.nflows, &cause)) == NULL &&
+	    cause != NULL) {
+		log_warnx("no CloudWatch metrics: %s", cause);
+		free(cause);
+		cause = NULL;
+	}
 	/* Shipping matters more than its metrics: a busy port is logged. */
 	if (sd.cfg->metrics_listen != NULL && (sd.prom = prom_open(sd.delivery,
 	    sd.cfg->metrics_listen, prom_text_cb, &sd, &cause)) == NULL) {
