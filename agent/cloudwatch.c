@@ -27,7 +27,6 @@
 #include "creds.h"
 #include "dest.h"
 #include "ec2_metadata.h"
-#include "flow.h"
 #include "http.h"
 #include "imds.h"
 #include "log.h"
@@ -497,7 +496,7 @@ cloudwatch_dest(struct cloudwatch *cw, struct metrics *m)
 struct cloudwatch *
 cloudwatch_create(struct loop *loop, struct http *http,
     const struct config *cfg, struct creds *creds, struct imds *imds,
-    const char *hostname, struct flow **flows, size_t n, char **cause)
+    const char *hostname, struct metrics **ms, size_t n, char **cause)
 {
 	struct cloudwatch		*cw;
 	const struct ec2_metadata	*md;
@@ -539,7 +538,7 @@ cloudwatch_create(struct loop *loop, struct http *http,
 	cw->prev = xcalloc((n > 0 ? n : 1) * (CW_NMETRICS + 1),
 	    sizeof *cw->prev);
 	for (i = 0; i < n; i++) {
-		cw->ms[i] = flow_metrics(flows[i]);
+		cw->ms[i] = ms[i];
 		cw->flow_dest[i] = cloudwatch_dest(cw, cw->ms[i]);
 		for (m = 0; m < CW_NMETRICS; m++)
 			cw->prev[i * (CW_NMETRICS + 1) + m] =

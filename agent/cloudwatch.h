@@ -45,7 +45,7 @@
 
 struct config;
 struct creds;
-struct flow;
+struct metrics;
 struct http;
 struct imds;
 struct loop;
@@ -72,8 +72,8 @@ struct cloudwatch_datum {
 };
 
 /*
- * Creates the metrics of the n flows at flows (which must outlive it) on
- * loop, posting with http and signing with creds; imds gives the
+ * Creates the metrics of the n flows whose metrics are at ms (the array
+ * is copied; the metrics must outlive the result) on loop, posting with http and signing with creds; imds gives the
  * instance id for cloudwatch.tagInstance (the first look may wait
  * IMDS_WAIT_MS; NULL: the host name).  The endpoint is
  * cloudwatch.endpoint, else AWS_ENDPOINT_URL_CLOUDWATCH, else
@@ -88,7 +88,7 @@ struct cloudwatch_datum {
 struct cloudwatch *cloudwatch_create(struct loop *loop, struct http *http,
 		    const struct config *cfg, struct creds *creds,
 		    struct imds *imds, const char *hostname,
-		    struct flow **flows, size_t n, char **cause);
+		    struct metrics **ms, size_t n, char **cause);
 
 /* Cancels the request in flight, drops the queue and frees; NULL is ok. */
 void		 cloudwatch_free(struct cloudwatch *);

@@ -698,6 +698,7 @@ main(int argc, char *argv[])
 	struct args	 args;
 	struct sluiced	 sd;
 	struct flow_env	 env;
+	struct metrics	**ms;
 	char		*errors = NULL, *cause = NULL;
 	size_t		 i;
 	int		 rv;
@@ -747,13 +748,17 @@ main(int argc, char *argv[])
 		fatalx("controlSocketGroup: %s", cause);
 	ctl_set_state(sd.ctl, state_ctl, sd.state);
 	/* Metrics are not the data: without them, delivery goes on. */
+	ms = xcalloc(sd.nflows + 1, sizeof *ms);
+	for (i = 0; i < sd.nflows; i++)
+		ms[i] = flow_metrics(sd.flows[i]);
 	if ((sd.cw = cloudwatch_create(sd.delivery, sd.http, sd.cfg, sd.creds,
-	    sd.imds, sd.hostname, sd.flows, sd.nflows, &cause)) == NULL &&
+	    sd.imds, sd.hostname, ms, sd.nflows, &cause)) == NULL &&
 	    cause != NULL) {
 		log_warnx("no CloudWatch metrics: %s", cause);
 		free(cause);
 		cause = NULL;
 	}
+	free(ms);
 	/* Shipping matters more than its metrics: a busy port is logged. */
 	if (sd.cfg->metrics_listen != NULL && (sd.prom = prom_open(sd.delivery,
 	    sd.cfg->metrics_listen, prom_text_cb, &sd, &cause)) == NULL) {
