@@ -224,6 +224,22 @@ static const struct config_key config_keys[] = {
 	{ "userAgentOverride", CONFIG_SCOPE_GLOBAL, CONFIG_TYPE_STRING,
 	  NULL, "-", 0, 0, NULL, G(user_agent_override), 0,
 	  "the whole User-Agent, instead of sluice/VERSION" },
+	{ "cloudwatch.emitMetrics", CONFIG_SCOPE_GLOBAL, CONFIG_TYPE_BOOL,
+	  "true", NULL, 0, 0, NULL, G(cloudwatch_emit_metrics), 0,
+	  "send the Kinesis Agent's metrics to CloudWatch" },
+	{ "cloudwatch.endpoint", CONFIG_SCOPE_GLOBAL, CONFIG_TYPE_STRING,
+	  NULL, "AWS_ENDPOINT_URL_CLOUDWATCH, else the region's", 0, 0, NULL,
+	  G(cloudwatch_endpoint), CONFIG_F_URL, "CloudWatch endpoint URL" },
+	{ "cloudwatch.namespace", CONFIG_SCOPE_GLOBAL, CONFIG_TYPE_STRING,
+	  "AWSKinesisAgent", NULL, 0, 0, NULL, G(cloudwatch_namespace), 0,
+	  "CloudWatch namespace of the metrics" },
+	{ "cloudwatch.metricsBufferTimeMillis", CONFIG_SCOPE_GLOBAL,
+	  CONFIG_TYPE_DURATION, "30000", NULL, 100, 86400000, NULL,
+	  G(cloudwatch_buffer_ms), 0,
+	  "the metrics' period: one PutMetricData datum each" },
+	{ "cloudwatch.tagInstance", CONFIG_SCOPE_GLOBAL, CONFIG_TYPE_BOOL,
+	  "false", NULL, 0, 0, NULL, G(cloudwatch_tag_instance), 0,
+	  "add the Instance dimension (instance id, else host name)" },
 	{ "metrics.listen", CONFIG_SCOPE_GLOBAL, CONFIG_TYPE_STRING,
 	  NULL, "off", 0, 0, NULL, G(metrics_listen), CONFIG_F_HOSTPORT,
 	  "HOST:PORT of the Prometheus endpoint (GET /metrics)" },
@@ -374,11 +390,6 @@ static const struct config_key config_agent_keys[] = {
 	AGENT("useHttpGzip", GLOBAL, BOOL),
 	AGENT("userDefinedCredentialsProvider.classname", GLOBAL, STRING),
 	AGENT("userDefinedCredentialsProvider.location", GLOBAL, STRING),
-	AGENT("cloudwatch.endpoint", GLOBAL, STRING),
-	AGENT("cloudwatch.emitMetrics", GLOBAL, BOOL),
-	AGENT("cloudwatch.namespace", GLOBAL, STRING),
-	AGENT("cloudwatch.tagInstance", GLOBAL, BOOL),
-	AGENT("cloudwatch.metricsBufferTimeMillis", GLOBAL, INT),
 	AGENT("cloudwatch.metricsQueueSize", GLOBAL, INT),
 	AGENT("log.emitMetrics", GLOBAL, BOOL),
 	AGENT("log.emitInternalMetrics", GLOBAL, BOOL),
@@ -2570,6 +2581,8 @@ config_free(struct config *conf)
 	free(conf->sts_region);
 	free(conf->ca_file);
 	free(conf->control_socket_group);
+	free(conf->cloudwatch_endpoint);
+	free(conf->cloudwatch_namespace);
 	free(conf->metrics_listen);
 	free(conf->user_agent);
 	free(conf->user_agent_override);

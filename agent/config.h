@@ -105,6 +105,11 @@ struct config {
 	int64_t			 socket_timeout_ms;
 	char			*user_agent;		/* NULL if not set */
 	char			*user_agent_override;	/* NULL if not set */
+	int			 cloudwatch_emit_metrics; /* cloudwatch.emitMetrics */
+	char			*cloudwatch_endpoint;	/* NULL if not set */
+	char			*cloudwatch_namespace;	/* AWSKinesisAgent */
+	int64_t			 cloudwatch_buffer_ms;	/* 30000 */
+	int			 cloudwatch_tag_instance; /* cloudwatch.tagInstance */
 	char			*metrics_listen;	/* NULL: no endpoint */
 	char			*state_directory;	/* SLUICE_STATE_DIR */
 	char			*control_socket; /* SLUICE_CONTROL_SOCKET */

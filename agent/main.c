@@ -40,6 +40,7 @@
 
 #include "buf.h"
 #include "config.h"
+#include "cloudwatch.h"
 #include "creds.h"
 #include "ctl.h"
 #include "durable.h"
@@ -146,6 +147,7 @@ struct sluiced {
 	struct http	 *http;
 	struct creds	 *creds;
 	struct imds	 *imds;		/* ADDEC2METADATA's, started on use */
+	struct cloudwatch *cw;		/* cloudwatch.emitMetrics */
 	struct ctl	 *ctl;
 	struct state	 *state;	/* layout, orphans, refused flows */
 	struct prom	 *prom;		/* metrics.listen, or NULL */
@@ -1028,6 +1030,9 @@ sluiced_reload_drain(struct sluiced *sd)
 	uint64_t		 now = loop_now_ms();
 	size_t			 i, n = rl->nstopping;
 
+	/* It reads the flows' metrics, which may go: made again later. */
+	cloudwatch_free(sd->cw);
+	sd->cw = NULL;
 	if (n == 0) {
 		sluiced_reload_drain_end(sd);
 		return;
@@ -1145,6 +1150,33 @@ sluiced_reload_create(struct sluiced *sd)
 }
 
 /*
+ * On the delivery thread: the CloudWatch sender, over the flows' metrics
+ * as they are now (a reload frees it before it frees flows, and makes it
+ * again after).  Metrics are not the data: without them, delivery goes
+ * on.
+ */
+static void
+sluiced_cloudwatch(struct sluiced *sd)
+{
+	struct metrics	**ms;
+	char		 *cause = NULL;
+	size_t		  i;
+
+	pthread_mutex_lock(&sd->flows_mtx);
+	ms = xcalloc(sd->nflows + 1, sizeof *ms);
+	for (i = 0; i < sd->nflows; i++)
+		ms[i] = flow_metrics(sd->flows[i]);
+	if ((sd->cw = cloudwatch_create(sd->delivery, sd->http, sd->cfg,
+	    sd->creds, sd->imds, sd->hostname, ms, sd->nflows, &cause)) ==
+	    NULL && cause != NULL) {
+		log_warnx("no CloudWatch metrics: %s", cause);
+		free(cause);
+	}
+	pthread_mutex_unlock(&sd->flows_mtx);
+	free(ms);
+}
+
+/*
  * On the delivery thread: the new flows' senders, and what else the
  * delivery thread owns (the Prometheus endpoint, the socket's group).
  */
@@ -1162,6 +1194,7 @@ sluiced_reload_senders(struct sluiced *sd)
 		    &rl->start_errors[i]) == -1 && rl->start_errors[i] == NULL)
 			rl->start_errors[i] = xstrdup("cannot create its "
 			    "sender");
+	sluiced_cloudwatch(sd);
 	if (rl->prom_changed) {
 		prom_close(sd->prom);
 		sd->prom = NULL;
@@ -1388,6 +1421,7 @@ sluiced_shutdown(struct sluiced *sd)
 	ctl_close(sd->ctl);
 	state_free(sd->state);
 	prom_close(sd->prom);
+	cloudwatch_free(sd->cw);
 	for (i = 0; i < sd->nflows; i++)
 		flow_free(sd->flows[i]);
 	free(sd->flows);
@@ -1476,6 +1510,7 @@ main(int argc, char *argv[])
 		fatalx("controlSocketGroup: %s", cause);
 	ctl_set_state(sd.ctl, state_ctl, sd.state);
 	ctl_set_reload(sd.ctl, sluiced_reload_ctl, &sd);
+	sluiced_cloudwatch(&sd);
 	/* Shipping matters more than its metrics: a busy port is logged. */
 	if (sd.cfg->metrics_listen != NULL && (sd.prom = prom_open(sd.delivery,
 	    sd.cfg->metrics_listen, prom_text_cb, &sd, &cause)) == NULL) {

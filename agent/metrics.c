@@ -64,6 +64,8 @@ static const char *const metrics_keys[METRICS_NCOUNTERS] = {
 	[METRICS_SPOOL_RECORDS] = "spoolRecords",
 	[METRICS_SPOOL_OLDEST_MS] = "spoolOldestRecordMillis",
 	[METRICS_SPOOL_CORRUPT_BYTES] = "spoolCorruptBytes",
+	[METRICS_RECORDS_ATTEMPTED] = "recordsAttempted",
+	[METRICS_BYTES_SENT] = "bytesSent",
 };
 
 struct metrics *

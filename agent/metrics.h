@@ -62,6 +62,9 @@ enum metrics_counter {
 	METRICS_SPOOL_OLDEST_MS,	/* oldest unsent record appended, */
 					/* ms since 1970; 0: none */
 	METRICS_SPOOL_CORRUPT_BYTES,	/* skipped or cut at spool open */
+	METRICS_RECORDS_ATTEMPTED,	/* entries in requests posted, */
+					/* retries included */
+	METRICS_BYTES_SENT,		/* data bytes of acked entries */
 	METRICS_NCOUNTERS
 };
 

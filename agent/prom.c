@@ -102,6 +102,11 @@ static const struct prom_family prom_families[METRICS_NCOUNTERS] = {
 	[METRICS_SPOOL_CORRUPT_BYTES] = {
 	    "sluice_flow_spool_corrupt_bytes_total", "counter",
 	    "Damaged spool bytes skipped since start." },
+	[METRICS_RECORDS_ATTEMPTED] = {
+	    "sluice_flow_records_attempted_total", "counter",
+	    "Record entries in the requests sent, retries included." },
+	[METRICS_BYTES_SENT] = { "sluice_flow_sent_bytes_total", "counter",
+	    "Data bytes of the records the destination acknowledged." },
 };
 
 /* Appends s as a label value: backslash, quote and newline escaped. */

@@ -61,6 +61,7 @@ enum sender_state {
 struct sender_entry {
 	uint32_t		 off;
 	uint32_t		 len;
+	uint32_t		 dlen;		/* data bytes: BytesSent */
 };
 
 struct sender_batch {
@@ -297,6 +298,7 @@ sender_keep_failed(struct sender_batch *b)
 		memmove(buf + len, buf + b->entries[i].off, b->entries[i].len);
 		b->entries[k].off = (uint32_t)len;
 		b->entries[k].len = b->entries[i].len;
+		b->entries[k].dlen = b->entries[i].dlen;
 		len += b->entries[i].len;
 		k++;
 	}
@@ -311,7 +313,8 @@ sender_done(const struct http_response *resp, struct sender_batch *b)
 	struct sender		*s = b->s;
 	struct dest_result	 res;
 	char			 desc[512], *cause = NULL;
-	size_t			 n = b->n;
+	size_t			 n = b->n, i;
+	uint64_t		 sent_bytes = 0;
 
 	if (resp->status == 0) {
 		metrics_add(s->metrics, METRICS_REQUESTS_FAILED, 1);
@@ -340,6 +343,9 @@ sender_done(const struct http_response *resp, struct sender_batch *b)
 	/* The request went through, whatever its entries say. */
 	problem_clear(s->p_fail);
 	metrics_add(s->metrics, METRICS_RECORDS_SENT, n - res.nfailed);
+	for (i = 0; i < n; i++)
+		sent_bytes += b->failed[i] ? 0 : b->entries[i].dlen;
+	metrics_add(s->metrics, METRICS_BYTES_SENT, sent_bytes);
 	if (res.nfailed > 0) {
 		metrics_add(s->metrics, METRICS_RECORDS_FAILED, res.nfailed);
 		sender_fail(s, s->p_partial, "%s: %zu of %zu records failed: "
@@ -409,6 +415,7 @@ sender_send(struct sender_batch *b)
 	}
 
 	metrics_add(s->metrics, METRICS_REQUESTS_SENT, 1);
+	metrics_add(s->metrics, METRICS_RECORDS_ATTEMPTED, b->n);
 	/* http_post owns h from here, on failure too. */
 	if (http_post(s->http, s->ep.url, h, b->body.data, b->body.len,
 	    sender_done_cb, b) == -1) {
@@ -538,6 +545,7 @@ sender_fill(struct sender *s)
 		    s->flow->partition_key == CONFIG_PARTITION_DETERMINISTIC);
 		b->entries[b->n].off = (uint32_t)off;
 		b->entries[b->n].len = (uint32_t)(b->body.len - off);
+		b->entries[b->n].dlen = (uint32_t)len;
 		b->n++;
 		b->end = next;
 		s->pos = next;

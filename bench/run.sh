@@ -217,6 +217,8 @@ kinesis:
 # Dummy credentials: fakeaws does not check signatures.
 awsAccessKeyId: AKIDEXAMPLE
 awsSecretAccessKey: wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY
+# Never real AWS: no CloudWatch metrics.
+cloudwatch.emitMetrics: false
 flows:
   - filePattern: $2/logs/*.log
     kinesisStream: bench

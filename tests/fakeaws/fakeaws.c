@@ -59,6 +59,8 @@
 #define FAKE_REGION		"us-east-1"
 #define FAKE_SHARD		"shardId-000000000000"
 #define FAKE_JSON_TYPE		"application/x-amz-json-1.1"
+#define FAKE_FORM_TYPE		"application/x-www-form-urlencoded"
+#define FAKE_XML_TYPE		"text/xml"
 
 #define FAKE_HEAD_MAX		(64 * 1024)	/* request line + headers */
 #define FAKE_BODY_MAX		(64 * 1024 * 1024)
@@ -87,6 +89,7 @@ struct fake_settings {
 	double		error500;
 	double		error503;
 	double		drop;
+	double		cw_error500;	/* PutMetricData only */
 	uint64_t	delay_ms;
 	uint64_t	notfound;
 	uint64_t	max_records;
@@ -137,6 +140,8 @@ static const struct knob fake_knobs[] = {
 	  "answer a request 503 ServiceUnavailable with this probability" },
 	{ "drop", KNOB_PROB, KNOB_OFF(drop), 0,
 	  "close the connection without answering, with this probability" },
+	{ "cw-error500", KNOB_PROB, KNOB_OFF(cw_error500), 0,
+	  "answer PutMetricData 500 InternalFailure with this probability" },
 	{ "delay-ms", KNOB_UINT, KNOB_OFF(delay_ms), 3600000,
 	  "wait this long before answering" },
 	{ "notfound", KNOB_BOOL, KNOB_OFF(notfound), 1,
@@ -210,6 +215,8 @@ struct reply {
 	int		 status;
 	const char	*type;		/* AWS error type, NULL on success */
 	struct buf	 body;
+	int		 xml;		/* Query protocol: text/xml, no */
+					/* x-amzn-ErrorType */
 };
 
 struct fake_stats {
@@ -225,6 +232,8 @@ struct fake_stats {
 	uint64_t	connections;
 	uint64_t	sig_ok;		/* signatures verified (expect-key) */
 	uint64_t	sig_failed;
+	uint64_t	put_metric_data;	/* accepted */
+	uint64_t	datums_accepted;
 };
 
 static struct {
@@ -241,6 +250,8 @@ static struct {
 	size_t			 ndstreams;
 	const char		*out_path;
 	FILE			*out;
+	const char		*cw_path;	/* -m: datums received */
+	FILE			*cw;
 	const char		*control_path;
 	struct stat		 control_st;
 	int			 control_present;
@@ -657,13 +668,15 @@ fake_stats_write(void)
 	    PRIu64 "\nbytes_accepted=%" PRIu64 "\nput_records=%" PRIu64
 	    "\nput_record_batch=%" PRIu64 "\ndescribe_stream_summary=%" PRIu64
 	    "\nconnections=%" PRIu64 "\nconnections_open=%zu\nsig_ok=%" PRIu64
-	    "\nsig_failed=%" PRIu64 "\n",
+	    "\nsig_failed=%" PRIu64 "\nput_metric_data=%" PRIu64
+	    "\ndatums_accepted=%" PRIu64 "\n",
 	    fake.st.requests, fake.st.records_accepted,
 	    fake.st.records_failed, fake.st.errors, fake.st.dropped,
 	    fake.st.bytes_accepted, fake.st.put_records,
 	    fake.st.put_record_batch, fake.st.describe_stream_summary,
 	    fake.st.connections, fake.nconns, fake.st.sig_ok,
-	    fake.st.sig_failed);
+	    fake.st.sig_failed, fake.st.put_metric_data,
+	    fake.st.datums_accepted);
 	write_atomic(fake.stats_path, b.p, b.len);
 	buf_free(&b);
 }
@@ -790,7 +803,7 @@ conn_flush(struct conn *c)
  */
 static void
 conn_build_reply(struct conn *c, int status, const char *type,
-    const struct buf *body)
+    const struct buf *body, int xml)
 {
 	char		date[64];
 	struct tm	tm;
@@ -805,10 +818,11 @@ conn_build_reply(struct conn *c, int status, const char *type,
 	    "%08lx-0000-4000-8000-%012" PRIx64 "\r\n", status,
 	    httpd_reason(status), (unsigned long)fake.start & 0xffffffffUL,
 	    fake.serial);
-	if (type != NULL)
+	if (type != NULL && !xml)
 		buf_printf(&c->held, "x-amzn-ErrorType: %s\r\n", type);
-	buf_printf(&c->held, "Content-Type: " FAKE_JSON_TYPE "\r\n"
-	    "Content-Length: %zu\r\nDate: %s\r\n", body->len, date);
+	buf_printf(&c->held, "Content-Type: %s\r\n"
+	    "Content-Length: %zu\r\nDate: %s\r\n", xml ? FAKE_XML_TYPE :
+	    FAKE_JSON_TYPE, body->len, date);
 	if (c->close_after)
 		buf_printf(&c->held, "Connection: close\r\n");
 	else if (c->req.h.http10)
@@ -863,7 +877,7 @@ conn_http_error(struct conn *c, int status, const char *why)
 	buf_add(&body, "}", 1);
 	c->close_after = 1;
 	c->in.len = 0;
-	conn_build_reply(c, status, type, &body);
+	conn_build_reply(c, status, type, &body, 0);
 	conn_release(c);
 	buf_free(&body);
 	log_debug("HTTP %d: %s", status, why);
@@ -1549,6 +1563,424 @@ fj_parse(const char *p, size_t n)
 	return (v);
 }
 
+/* CloudWatch PutMetricData ---------------------------------------------- */
+
+/*
+ * PutMetricData over the Query protocol, as the Amazon CloudWatch API
+ * Reference gives it: a form-encoded POST of Action=PutMetricData,
+ * Version=2010-08-01, Namespace and MetricData.member.N (MetricName,
+ * Dimensions.member.M.Name/Value, Timestamp, Value or StatisticValues.
+ * SampleCount/Sum/Minimum/Maximum, Unit, StorageResolution), answered by
+ * an XML PutMetricDataResponse or an XML ErrorResponse.  Each datum
+ * accepted is appended to the -m file as a line of tab-separated fields:
+ * namespace, name, dimensions (Name=Value joined by ','), unit,
+ * SampleCount, Sum, Minimum, Maximum, timestamp.
+ */
+#define CW_NS			"http://monitoring.amazonaws.com/doc/2010-08-01/"
+#define CW_MAX_PARAMS		40000
+#define CW_MAX_DATUMS		1000
+#define CW_MAX_DIMS		30
+
+struct cw_param {
+	char	*key;
+	char	*value;
+};
+
+static void
+cw_xml_escape(struct buf *b, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		switch (*s) {
+		case '<':
+			buf_printf(b, "&lt;");
+			break;
+		case '>':
+			buf_printf(b, "&gt;");
+			break;
+		case '&':
+			buf_printf(b, "&amp;");
+			break;
+		case '"':
+			buf_printf(b, "&quot;");
+			break;
+		default:
+			buf_add(b, s, 1);
+			break;
+		}
+	}
+}
+
+/* An ErrorResponse; type is the Code ("InvalidParameterValue"). */
+static void __attribute__((format(printf, 4, 5)))
+cw_xml_error(struct reply *r, int status, const char *type, const char *fmt,
+    ...)
+{
+	va_list	 ap;
+	char	*msg;
+
+	va_start(ap, fmt);
+	xvasprintf(&msg, fmt, ap);
+	va_end(ap);
+	r->status = status;
+	r->type = type;
+	r->xml = 1;
+	r->body.len = 0;
+	buf_printf(&r->body, "<ErrorResponse xmlns=\"" CW_NS "\">\n"
+	    "  <Error>\n    <Type>%s</Type>\n    <Code>", status >= 500 ?
+	    "Receiver" : "Sender");
+	cw_xml_escape(&r->body, type);
+	buf_printf(&r->body, "</Code>\n    <Message>");
+	cw_xml_escape(&r->body, msg);
+	buf_printf(&r->body, "</Message>\n  </Error>\n  <RequestId>"
+	    "%08lx-0000-4000-8000-%012" PRIx64 "</RequestId>\n"
+	    "</ErrorResponse>\n", (unsigned long)fake.start & 0xffffffffUL,
+	    fake.serial + 1);
+	free(msg);
+}
+
+static int
+cw_hex(int c)
+{
+	if (c >= '0' && c <= '9')
+		return (c - '0');
+	if (c >= 'a' && c <= 'f')
+		return (c - 'a' + 10);
+	if (c >= 'A' && c <= 'F')
+		return (c - 'A' + 10);
+	return (-1);
+}
+
+/* Decodes n bytes of a form field ('+' is a space).  NULL if malformed. */
+static char *
+cw_decode(const char *s, size_t n)
+{
+	char	*out = xmalloc(n + 1), *o = out;
+	size_t	 i;
+	int	 h, l;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] == '+')
+			*o++ = ' ';
+		else if (s[i] == '%') {
+			if (i + 2 >= n) {
+				free(out);
+				return (NULL);
+			}
+			if ((h = cw_hex(s[i + 1])) == -1 ||
+			    (l = cw_hex(s[i + 2])) == -1) {
+				free(out);
+				return (NULL);
+			}
+			*o++ = (char)(h << 4 | l);
+			i += 2;
+		} else
+			*o++ = s[i];
+	}
+	*o = '\0';
+	if (strlen(out) != (size_t)(o - out)) {
+		free(out);		/* a NUL inside */
+		return (NULL);
+	}
+	return (out);
+}
+
+static int
+cw_param_cmp(const void *a, const void *b)
+{
+	return (strcmp(((const struct cw_param *)a)->key,
+	    ((const struct cw_param *)b)->key));
+}
+
+static const char *
+cw_get(const struct cw_param *p, size_t n, const char *key)
+{
+	struct cw_param		 k = { (char *)(uintptr_t)key, NULL };
+	const struct cw_param	*f;
+
+	f = bsearch(&k, p, n, sizeof *p, cw_param_cmp);
+	return (f != NULL ? f->value : NULL);
+}
+
+/* A double as the API takes it; 1 if s is one. */
+static int
+cw_number(const char *s, double *v)
+{
+	char	*end;
+
+	if (s == NULL || *s == '\0')
+		return (0);
+	errno = 0;
+	*v = strtod(s, &end);
+	return (*end == '\0' && errno == 0 && isfinite(*v));
+}
+
+/* ISO 8601 UTC, with or without fractions: 1 if s is one. */
+static int
+cw_timestamp(const char *s)
+{
+	struct tm	 tm;
+	const char	*p;
+
+	memset(&tm, 0, sizeof tm);
+	if ((p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm)) == NULL)
+		return (0);
+	if (*p == '.') {
+		for (p++; *p >= '0' && *p <= '9'; p++)
+			;
+	}
+	return (strcmp(p, "Z") == 0 || strcmp(p, "+00:00") == 0);
+}
+
+static const char *const cw_units[] = {
+	"Seconds", "Microseconds", "Milliseconds", "Bytes", "Kilobytes",
+	"Megabytes", "Gigabytes", "Terabytes", "Bits", "Kilobits", "Megabits",
+	"Gigabits", "Terabits", "Percent", "Count", "Bytes/Second",
+	"Kilobytes/Second", "Megabytes/Second", "Gigabytes/Second",
+	"Terabytes/Second", "Bits/Second", "Kilobits/Second",
+	"Megabits/Second", "Gigabits/Second", "Terabits/Second",
+	"Count/Second", "None", NULL
+};
+
+/* Checks datum i (1-based) and appends its line to out.  0 or -1. */
+static int
+cw_datum(const struct cw_param *p, size_t np, const char *ns, size_t i,
+    struct buf *out, struct reply *r)
+{
+	static const char *const stats[] = { "SampleCount", "Sum", "Minimum",
+	    "Maximum" };
+	char		 key[128];
+	const char	*name, *value, *unit, *ts, *sv[4], *dn, *dv;
+	double		 d[4], x;
+	size_t		 j, k;
+
+	snprintf(key, sizeof key, "MetricData.member.%zu.MetricName", i);
+	if ((name = cw_get(p, np, key)) == NULL) {
+		cw_xml_error(r, 400, "MissingParameter", "The parameter "
+		    "MetricData.member.%zu.MetricName is required.", i);
+		return (-1);
+	}
+	if (*name == '\0' || strlen(name) > 255) {
+		cw_xml_error(r, 400, "InvalidParameterValue", "The value for "
+		    "parameter MetricData.member.%zu.MetricName is invalid.",
+		    i);
+		return (-1);
+	}
+	snprintf(key, sizeof key, "MetricData.member.%zu.Value", i);
+	value = cw_get(p, np, key);
+	for (j = 0; j < 4; j++) {
+		snprintf(key, sizeof key, "MetricData.member.%zu."
+		    "StatisticValues.%s", i, stats[j]);
+		sv[j] = cw_get(p, np, key);
+	}
+	if (value != NULL && (sv[0] || sv[1] || sv[2] || sv[3])) {
+		cw_xml_error(r, 400, "InvalidParameterCombination", "The "
+		    "parameters MetricData.member.%zu.Value and MetricData."
+		    "member.%zu.StatisticValues are mutually exclusive and "
+		    "you have specified both.", i, i);
+		return (-1);
+	}
+	if (value != NULL) {
+		if (!cw_number(value, &x)) {
+			cw_xml_error(r, 400, "InvalidParameterValue", "The "
+			    "value %s for parameter MetricData.member.%zu.Value "
+			    "is invalid.", value, i);
+			return (-1);
+		}
+		for (j = 0; j < 4; j++) {
+			sv[j] = j == 0 ? "1" : value;
+			d[j] = j == 0 ? 1 : x;
+		}
+	} else {
+		for (j = 0; j < 4; j++) {
+			if (sv[j] == NULL) {
+				cw_xml_error(r, 400, "MissingParameter", "The "
+				    "parameter MetricData.member.%zu."
+				    "StatisticValues.%s is required.", i,
+				    stats[j]);
+				return (-1);
+			}
+			if (!cw_number(sv[j], &d[j])) {
+				cw_xml_error(r, 400, "InvalidParameterValue",
+				    "The value %s for parameter MetricData."
+				    "member.%zu.StatisticValues.%s is "
+				    "invalid.", sv[j], i, stats[j]);
+				return (-1);
+			}
+		}
+		if (d[0] <= 0 || d[2] > d[3]) {
+			cw_xml_error(r, 400, "InvalidParameterValue", "The "
+			    "parameter MetricData.member.%zu.StatisticValues "
+			    "is invalid: SampleCount must be positive and "
+			    "Minimum at most Maximum.", i);
+			return (-1);
+		}
+	}
+	snprintf(key, sizeof key, "MetricData.member.%zu.Unit", i);
+	if ((unit = cw_get(p, np, key)) == NULL)
+		unit = "None";
+	for (j = 0; cw_units[j] != NULL && strcmp(cw_units[j], unit) != 0;
+	    j++)
+		;
+	if (cw_units[j] == NULL) {
+		cw_xml_error(r, 400, "InvalidParameterValue", "The value %s "
+		    "for parameter MetricData.member.%zu.Unit is invalid.",
+		    unit, i);
+		return (-1);
+	}
+	snprintf(key, sizeof key, "MetricData.member.%zu.Timestamp", i);
+	if ((ts = cw_get(p, np, key)) != NULL && !cw_timestamp(ts)) {
+		cw_xml_error(r, 400, "InvalidParameterValue", "The value %s "
+		    "for parameter MetricData.member.%zu.Timestamp is "
+		    "invalid.", ts, i);
+		return (-1);
+	}
+
+	buf_printf(out, "%s\t%s\t", ns, name);
+	for (k = 1; k <= CW_MAX_DIMS + 1; k++) {
+		snprintf(key, sizeof key, "MetricData.member.%zu.Dimensions."
+		    "member.%zu.Name", i, k);
+		dn = cw_get(p, np, key);
+		snprintf(key, sizeof key, "MetricData.member.%zu.Dimensions."
+		    "member.%zu.Value", i, k);
+		dv = cw_get(p, np, key);
+		if (dn == NULL && dv == NULL)
+			break;
+		if (k > CW_MAX_DIMS) {
+			cw_xml_error(r, 400, "InvalidParameterValue", "The "
+			    "collection MetricData.member.%zu.Dimensions must "
+			    "not have more than %d members.", i, CW_MAX_DIMS);
+			return (-1);
+		}
+		if (dn == NULL || dv == NULL || *dn == '\0' || *dv == '\0' ||
+		    strlen(dn) > 255 || strlen(dv) > 1024) {
+			cw_xml_error(r, 400, "InvalidParameterValue", "The "
+			    "parameter MetricData.member.%zu.Dimensions."
+			    "member.%zu needs a Name (1 to 255 characters) and "
+			    "a Value (1 to 1024).", i, k);
+			return (-1);
+		}
+		buf_printf(out, "%s%s=%s", k > 1 ? "," : "", dn, dv);
+	}
+	buf_printf(out, "\t%s\t%s\t%s\t%s\t%s\t%s\n", unit, sv[0], sv[1],
+	    sv[2], sv[3], ts != NULL ? ts : "-");
+	return (0);
+}
+
+static void
+op_put_metric_data(const char *body, size_t len, struct reply *r)
+{
+	struct cw_param	*p = NULL;
+	struct buf	 out = { NULL, 0, 0 };
+	const char	*s = body, *end = body + len, *amp, *eq, *ns, *v;
+	char		 key[64];
+	size_t		 np = 0, i, ndatums;
+
+	while (s < end) {
+		if ((amp = memchr(s, '&', (size_t)(end - s))) == NULL)
+			amp = end;
+		if (amp > s) {
+			if (np == CW_MAX_PARAMS) {
+				cw_xml_error(r, 400, "InvalidParameterValue",
+				    "Too many parameters.");
+				goto out;
+			}
+			p = xreallocarray(p, np + 1, sizeof *p);
+			eq = memchr(s, '=', (size_t)(amp - s));
+			p[np].key = cw_decode(s, (size_t)((eq != NULL ? eq :
+			    amp) - s));
+			p[np].value = eq != NULL ? cw_decode(eq + 1,
+			    (size_t)(amp - eq - 1)) : xstrdup("");
+			np++;
+			if (p[np - 1].key == NULL || p[np - 1].value == NULL) {
+				cw_xml_error(r, 400, "MalformedQueryString",
+				    "The request body is not form-encoded.");
+				goto out;
+			}
+		}
+		s = amp + 1;
+	}
+	qsort(p, np, sizeof *p, cw_param_cmp);
+	for (i = 1; i < np; i++) {
+		if (strcmp(p[i - 1].key, p[i].key) == 0) {
+			cw_xml_error(r, 400, "InvalidParameterValue", "The "
+			    "parameter %s is given twice.", p[i].key);
+			goto out;
+		}
+	}
+	v = cw_get(p, np, "Action");
+	if (v == NULL || strcmp(v, "PutMetricData") != 0) {
+		cw_xml_error(r, 400, "InvalidAction", "Could not find "
+		    "operation %s for version %s", v != NULL ? v : "",
+		    cw_get(p, np, "Version") != NULL ? cw_get(p, np,
+		    "Version") : "");
+		goto out;
+	}
+	v = cw_get(p, np, "Version");
+	if (v == NULL || strcmp(v, "2010-08-01") != 0) {
+		cw_xml_error(r, 400, "InvalidAction", "Could not find "
+		    "operation PutMetricData for version %s", v != NULL ? v :
+		    "");
+		goto out;
+	}
+	if ((ns = cw_get(p, np, "Namespace")) == NULL) {
+		cw_xml_error(r, 400, "MissingParameter", "The parameter "
+		    "Namespace is required.");
+		goto out;
+	}
+	if (*ns == '\0' || strlen(ns) > 255 || *ns == ':' ||
+	    strncmp(ns, "AWS/", 4) == 0) {
+		cw_xml_error(r, 400, "InvalidParameterValue", "The value %s "
+		    "for parameter Namespace is invalid.", ns);
+		goto out;
+	}
+	for (ndatums = 0; ndatums <= CW_MAX_DATUMS; ndatums++) {
+		snprintf(key, sizeof key, "MetricData.member.%zu.MetricName",
+		    ndatums + 1);
+		if (cw_get(p, np, key) == NULL)
+			break;
+	}
+	if (ndatums == 0) {
+		cw_xml_error(r, 400, "MissingParameter", "The parameter "
+		    "MetricData is required.");
+		goto out;
+	}
+	if (ndatums > CW_MAX_DATUMS) {
+		cw_xml_error(r, 400, "InvalidParameterValue", "The collection "
+		    "MetricData must not have more than %d members.",
+		    CW_MAX_DATUMS);
+		goto out;
+	}
+	for (i = 1; i <= ndatums; i++) {
+		if (cw_datum(p, np, ns, i, &out, r) == -1)
+			goto out;
+	}
+	if (rng_chance(fake.cur.cw_error500)) {
+		cw_xml_error(r, 500, "InternalFailure", "The request "
+		    "processing has failed because of an unknown error, "
+		    "exception or failure.");
+		goto out;
+	}
+	if (fake.cw != NULL && (fwrite(out.p, 1, out.len, fake.cw) !=
+	    out.len || fflush(fake.cw) == EOF))
+		fatal("%s", fake.cw_path);
+	fake.st.put_metric_data++;
+	fake.st.datums_accepted += ndatums;
+	r->status = 200;
+	r->xml = 1;
+	buf_printf(&r->body, "<PutMetricDataResponse xmlns=\"" CW_NS "\">\n"
+	    "  <ResponseMetadata>\n    <RequestId>%08lx-0000-4000-8000-%012"
+	    PRIx64 "</RequestId>\n  </ResponseMetadata>\n"
+	    "</PutMetricDataResponse>\n",
+	    (unsigned long)fake.start & 0xffffffffUL, fake.serial + 1);
+out:
+	for (i = 0; i < np; i++) {
+		free(p[i].key);
+		free(p[i].value);
+	}
+	free(p);
+	buf_free(&out);
+}
+
 struct fake_op {
 	const char	*target;
 	void		(*fn)(json_t *, struct reply *);
@@ -1567,7 +1999,7 @@ static const struct fake_op fake_ops[] = {
  * Returns 0, or -1 with the error reply made.
  */
 static int
-fake_sigcheck(struct conn *c, struct reply *r)
+fake_sigcheck(struct conn *c, struct reply *r, int form)
 {
 	const struct fake_settings	*s = &fake.cur;
 	const char			*svc;
@@ -1575,6 +2007,8 @@ fake_sigcheck(struct conn *c, struct reply *r)
 
 	svc = c->req.amz_target != NULL && strncmp(c->req.amz_target,
 	    "Firehose_", 9) == 0 ? "firehose" : "kinesis";
+	if (form)
+		svc = "monitoring";
 	switch (sigcheck_verify(&c->req.h, c->in.p + c->head_len,
 	    c->req.h.content_length, s->expect_key, s->expect_secret,
 	    s->expect_token[0] != '\0' ? s->expect_token : NULL, svc, why,
@@ -1616,7 +2050,7 @@ conn_handle(struct conn *c)
 	json_t			*req = NULL;
 	json_error_t		 jerr;
 	size_t			 i, n;
-	int			 ret = 0;
+	int			 ret = 0, form;
 
 	memset(&r, 0, sizeof r);
 	fake_control_reload();
@@ -1648,8 +2082,22 @@ conn_handle(struct conn *c)
 		    "'X-Amz-Date' header");
 		goto reply;
 	}
-	if (fake.cur.expect_key[0] != '\0' && fake_sigcheck(c, &r) == -1)
+	ct = q->content_type != NULL ? q->content_type : "";
+	n = strcspn(ct, "; \t");
+	form = q->amz_target == NULL && n == strlen(FAKE_FORM_TYPE) &&
+	    strncasecmp(ct, FAKE_FORM_TYPE, n) == 0;
+	if (fake.cur.expect_key[0] != '\0' && fake_sigcheck(c, &r,
+	    form) == -1) {
+		if (form)
+			cw_xml_error(&r, r.status, r.type, "%s", "signature "
+			    "check failed");
 		goto reply;
+	}
+	if (form) {
+		op_put_metric_data(c->in.p + c->head_len,
+		    q->h.content_length, &r);
+		goto reply;
+	}
 	for (i = 0; q->amz_target != NULL &&
 	    i < sizeof fake_ops / sizeof fake_ops[0]; i++) {
 		if (strcmp(q->amz_target, fake_ops[i].target) == 0)
@@ -1708,7 +2156,7 @@ reply:
 		fake.st.errors++;
 	log_debug("%s: HTTP %d%s%s", op != NULL ? op->target : "-", r.status,
 	    r.type != NULL ? " " : "", r.type != NULL ? r.type : "");
-	conn_build_reply(c, r.status, r.type, &r.body);
+	conn_build_reply(c, r.status, r.type, &r.body, r.xml);
 	if (fake.cur.delay_ms > 0) {
 		c->state = CONN_DELAY;
 		conn_set_deadline(c, now_ms() + fake.cur.delay_ms);
@@ -2028,6 +2476,8 @@ fake_shutdown(void)
 		conn_free(TAILQ_FIRST(&fake.conns));
 	if (fake.out != NULL && fclose(fake.out) == EOF)
 		log_warn("%s", fake.out_path);
+	if (fake.cw != NULL && fclose(fake.cw) == EOF)
+		log_warn("%s", fake.cw_path);
 	for (i = 0; i < fake.nstreams; i++)
 		free(fake.streams[i]);
 	free(fake.streams);
@@ -2048,7 +2498,7 @@ usage(int status)
 	size_t	 i;
 
 	fprintf(f, "usage: fakeaws [-hv] [-c control] [-d delivery-stream] "
-	    "[-o output] [-P port-file]\n"
+	    "[-m metrics] [-o output] [-P port-file]\n"
 	    "               [-p port] [-S stats-file] [-s stream] "
 	    "[--seed n] [--knob value ...]\n"
 	    "knobs (also control file keys, key=value):\n");
@@ -2090,7 +2540,7 @@ main(int argc, char **argv)
 	fake.start = time(NULL);
 	seed = (uint64_t)fake.start ^ ((uint64_t)getpid() << 32);
 	TAILQ_INIT(&fake.conns);
-	while ((ch = getopt_long(argc, argv, "c:d:ho:P:p:S:s:v", longopts,
+	while ((ch = getopt_long(argc, argv, "c:d:hm:o:P:p:S:s:v", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'c':
@@ -2107,6 +2557,9 @@ main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(0);
+		case 'm':
+			fake.cw_path = optarg;
+			break;
 		case 'o':
 			fake.out_path = optarg;
 			break;
@@ -2162,6 +2615,9 @@ main(int argc, char **argv)
 			fatal("%s", fake.out_path);
 		setvbuf(fake.out, NULL, _IOFBF, 1024 * 1024);
 	}
+	if (fake.cw_path != NULL &&
+	    (fake.cw = fopen(fake.cw_path, "ae")) == NULL)
+		fatal("%s", fake.cw_path);
 	fake_control_reload();
 	fake_listen(port, port_file);
 	fake_stats_write();

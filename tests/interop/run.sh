@@ -74,6 +74,8 @@ kinesis.endpoint: "http://127.0.0.1:$proxy_port"
 kinesis.region: us-east-1
 awsAccessKeyId: AKIDEXAMPLE
 awsSecretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
+# Never real AWS: no CloudWatch metrics.
+cloudwatch.emitMetrics: false
 flows:
   - filePattern: "$tmp/logs/*.log"
     kinesisStream: interop

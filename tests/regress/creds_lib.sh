@@ -84,6 +84,7 @@ creds_config() {
 		echo "    maxBufferAgeMillis: 1000"
 		echo "    retryInitialBackoffMillis: 50"
 		echo "    retryMaxBackoffMillis: 500"
+		echo "cloudwatch.emitMetrics: false"
 	} >"$tmp/$name.yaml"
 	"$SLUICED" -n -c "$tmp/$name.yaml" >/dev/null 2>&1 ||
 	    fail "$name: config rejected"

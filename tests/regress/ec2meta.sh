@@ -43,6 +43,7 @@ config() {
 		for line in "$@"; do
 			echo "        $line"
 		done
+		echo "cloudwatch.emitMetrics: false"
 	} >"$tmp/$name.yaml"
 }
 

@@ -54,6 +54,7 @@ conf() {
 		echo "    kinesisStream: s"
 		echo "    initialPosition: START_OF_FILE"
 		echo "    maxBufferAgeMillis: 1000"
+		echo "cloudwatch.emitMetrics: false"
 	} >"$file"
 }
 

@@ -8,6 +8,12 @@ set -euo pipefail
 : "${SLUICECTL:=$top_builddir/sluicectl}"
 : "${FAKEAWS:=$top_builddir/tests/fakeaws/fakeaws}"
 
+# No test may reach AWS: metrics (cloudwatch.emitMetrics defaults to true,
+# as in the Kinesis Agent) that a config forgot to turn off or point at a
+# fake go to a closed port on 127.0.0.1 instead (tests/regress/
+# no_real_aws.sh checks the configs themselves).
+export AWS_ENDPOINT_URL_CLOUDWATCH=http://127.0.0.1:9
+
 tmp=$(mktemp -d /tmp/sluice-e2e.XXXXXX)
 bg_pids=()
 
@@ -91,6 +97,7 @@ kinesis.endpoint: http://127.0.0.1:$fake_port
 kinesis.region: us-east-1
 awsAccessKeyId: AKIDEXAMPLE
 awsSecretAccessKey: wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY
+cloudwatch.emitMetrics: false
 YAML
 }
 

@@ -82,6 +82,7 @@ kinesis.endpoint: http://127.0.0.1:$fake_port
 kinesis.region: us-east-1
 awsAccessKeyId: AKIDEXAMPLE
 awsSecretAccessKey: wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY
+cloudwatch.emitMetrics: false
 flows:
   - filePattern: $tmp/logs/*.log
     kinesisStream: pkg

@@ -371,9 +371,12 @@ test_agent_json(void **state)
 	/* Unset: the destination's. */
 	assert_int_equal(c->flows[1].max_buffer_size_bytes, 0);
 	assert_int_equal(limits_of(&c->flows[1]).max_request_bytes, 4194304);
-	assert_non_null(strstr(log, "agent.json:6:2: key "
-	    "\"cloudwatch.emitMetrics\" is a Kinesis Agent key that sluice "
-	    "ignores\n"));
+	/* cloudwatch.* are acted on now (cloudwatch.h): no warning. */
+	assert_null(strstr(log, "cloudwatch.emitMetrics"));
+	assert_int_equal(c->cloudwatch_emit_metrics, 1);
+	assert_string_equal(c->cloudwatch_namespace, "AWSKinesisAgent");
+	assert_int_equal(c->cloudwatch_buffer_ms, 30000);
+	assert_int_equal(c->cloudwatch_tag_instance, 0);
 	/* partitionKeyOption is acted on now: no warning. */
 	assert_null(strstr(log, "partitionKeyOption"));
 	assert_int_equal(c->flows[0].partition_key, CONFIG_PARTITION_RANDOM);
@@ -809,8 +812,9 @@ test_bool_strings(void **state)
 	log = load_capture("config/bools.yaml", &c);
 	assert_non_null(c);
 	assert_int_equal(c->nflows, 2);
-	assert_non_null(strstr(log, "bools.yaml:2:1: key "
-	    "\"cloudwatch.emitMetrics\" is a Kinesis Agent key"));
+	/* The agent's strings, read as booleans by a key sluice acts on. */
+	assert_int_equal(c->cloudwatch_emit_metrics, 1);
+	assert_int_equal(c->cloudwatch_tag_instance, 0);
 	assert_non_null(strstr(log, "bools.yaml:15:7: key "
 	    "\"log.emitInternalMetrics\" is a Kinesis Agent key"));
 	free(log);
