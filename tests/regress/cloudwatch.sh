@@ -163,6 +163,20 @@ stop_sluiced
 grep -q 'cloudwatch: metrics not sent: PutMetricData .*HTTP 500 InternalFailure' \
     "$tmp/sluiced.log" || fail "the 500s were not logged"
 
+# 2b. Reloads: the CloudWatch sender is made again over the flows as they
+# are then (it must not read a freed flow's metrics); metrics go on.
+start_sluiced "$tmp/sluice.yaml"
+wait_for 10 test -S "$tmp/sluice.sock" || fail "no socket"
+kill -HUP "$sluiced_pid"
+"$SLUICECTL" -s "$tmp/sluice.sock" reload >/dev/null ||
+    fail "sluicectl reload failed"
+puts=$(fake_stat put_metric_data)
+batch 4r
+more_puts() { [ "$(fake_stat put_metric_data)" -gt "$puts" ]; }
+wait_for 20 more_puts || fail "no PutMetricData after a reload"
+kill -0 "$sluiced_pid" || fail "sluiced died after a reload"
+stop_sluiced
+
 # 3. A CloudWatch endpoint that refuses connections.
 "$FAKEAWS" -p 0 -P "$tmp/dead.port" >/dev/null 2>&1 &
 dead_pid=$!
