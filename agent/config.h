@@ -66,6 +66,7 @@ struct config_flow {
 	int64_t			 max_record_size_bytes;
 	int64_t			 retry_initial_backoff_ms; /* 100 */
 	int64_t			 retry_max_backoff_ms;	/* 10000 */
+	int64_t			 dead_letter_max_bytes;	/* 64 MiB */
 	char			*multiline_start_pattern; /* or NULL */
 	int64_t			 multiline_flush_ms;	/* 1000 */
 	int64_t			 multiline_max_lines;	/* 500 */

@@ -25,6 +25,20 @@ const struct dest_ops *dest_registry[] = {
 	NULL
 };
 
+ssize_t
+dest_entry_data(const char *entry, size_t len, void *out)
+{
+	static const char	 key[] = "{\"Data\":\"";
+	const char		*p, *q;
+
+	if (len < sizeof key - 1 || memcmp(entry, key, sizeof key - 1) != 0)
+		return (-1);
+	p = entry + sizeof key - 1;
+	if ((q = memchr(p, '"', len - (size_t)(p - entry))) == NULL)
+		return (-1);
+	return (base64_decode(out, p, (size_t)(q - p)));
+}
+
 const struct dest_ops *
 dest_find(enum config_dest kind)
 {
@@ -112,6 +126,37 @@ dest_copy_member(json_t *obj, const char *key, char *buf, size_t len)
 	buf[i] = '\0';
 }
 
+/* Counts one failed entry under its code in res->codes. */
+static void
+dest_count_code(struct dest_result *res, json_t *code)
+{
+	char	c[DEST_CODE_MAX];
+	size_t	i, k;
+
+	if (json_is_string(code)) {
+		const char	*v = json_string_value(code);
+
+		for (k = 0; k + 1 < sizeof c && v[k] != '\0'; k++)
+			c[k] = isprint((unsigned char)v[k]) ? v[k] : '?';
+		c[k] = '\0';
+	} else
+		snprintf(c, sizeof c, "(invalid)");
+	for (i = 0; i < res->ncodes; i++) {
+		if (strcmp(res->codes[i].code, c) == 0) {
+			res->codes[i].n++;
+			return;
+		}
+	}
+	if (res->ncodes == DEST_NCODES) {
+		snprintf(res->codes[DEST_NCODES - 1].code, DEST_CODE_MAX,
+		    "(other)");
+		res->codes[DEST_NCODES - 1].n++;
+		return;
+	}
+	snprintf(res->codes[res->ncodes].code, DEST_CODE_MAX, "%s", c);
+	res->codes[res->ncodes++].n = 1;
+}
+
 int
 dest_parse_entries(const char *body, size_t len, const char *array_key,
     size_t n, uint8_t *failed, struct dest_result *res, char **cause)
@@ -156,6 +201,7 @@ dest_parse_entries(const char *body, size_t len, const char *array_key,
 			continue;
 		}
 		failed[i] = 1;
+		dest_count_code(res, code);
 		if (res->nfailed++ > 0)
 			continue;
 		if (json_is_string(code))
@@ -173,32 +219,145 @@ out:
 }
 
 void
-dest_describe_error(long status, const char *error_type, const char *body,
-    size_t body_len, char *buf, size_t len)
+dest_error_fields(const char *error_type, const char *body, size_t body_len,
+    char *type, char *msg)
 {
-	char		 type[DEST_CODE_MAX], msg[DEST_MESSAGE_MAX], *hash;
 	json_t		*root;
 	json_error_t	 jerr;
+	char		*hash;
 
 	type[0] = msg[0] = '\0';
 	if (error_type != NULL)
-		snprintf(type, sizeof type, "%s", error_type);
+		snprintf(type, DEST_CODE_MAX, "%s", error_type);
 	root = json_loadb(body, body_len, 0, &jerr);
 	if (root != NULL && json_is_object(root)) {
 		if (type[0] == '\0') {
 			/* "__type": "com.amazon.coral.service#Code" */
-			dest_copy_member(root, "__type", type, sizeof type);
+			dest_copy_member(root, "__type", type, DEST_CODE_MAX);
 			if ((hash = strrchr(type, '#')) != NULL)
 				memmove(type, hash + 1, strlen(hash));
 		}
-		dest_copy_member(root, "message", msg, sizeof msg);
+		dest_copy_member(root, "message", msg, DEST_MESSAGE_MAX);
 		if (msg[0] == '\0')
-			dest_copy_member(root, "Message", msg, sizeof msg);
+			dest_copy_member(root, "Message", msg,
+			    DEST_MESSAGE_MAX);
 	}
 	json_decref(root);
+}
+
+void
+dest_describe_error(long status, const char *error_type, const char *body,
+    size_t body_len, char *buf, size_t len)
+{
+	char	type[DEST_CODE_MAX], msg[DEST_MESSAGE_MAX];
+
+	dest_error_fields(error_type, body, body_len, type, msg);
 	snprintf(buf, len, "HTTP %ld%s%s%s%s", status,
 	    type[0] != '\0' ? " " : "", type,
 	    msg[0] != '\0' ? ": " : "", msg);
+}
+
+/* 1 if code is one of the NULL-terminated names, or starts with a prefix* */
+static int
+dest_code_in(const char *code, const char *const *names)
+{
+	size_t	n;
+
+	for (; *names != NULL; names++) {
+		n = strlen(*names);
+		if (n > 0 && (*names)[n - 1] == '*') {
+			if (strncmp(code, *names, n - 1) == 0)
+				return (1);
+		} else if (strcmp(code, *names) == 0)
+			return (1);
+	}
+	return (0);
+}
+
+/*
+ * The codes come from the Kinesis and Firehose API references ("Errors")
+ * and the AWS common errors; an unknown 4xx is an operator's, since
+ * retrying it fast cannot help and retrying it slowly loses nothing.
+ */
+static const char *const dest_throttled[] = {
+	"ThrottlingException", "Throttling", "LimitExceededException",
+	"ProvisionedThroughputExceededException", "KMSThrottlingException",
+	"RequestLimitExceeded", "TooManyRequestsException", "SlowDown", NULL
+};
+static const char *const dest_expired[] = {
+	"ExpiredToken", "ExpiredTokenException", NULL
+};
+static const char *const dest_skewed[] = {
+	"RequestExpired", "RequestTimeTooSkewed", "RequestInTheFuture", NULL
+};
+static const char *const dest_content[] = {
+	"ValidationException", "SerializationException",
+	"InvalidArgumentException", "RequestEntityTooLarge", NULL
+};
+
+enum dest_class
+dest_classify(long status, const char *type, const char *message)
+{
+	if (type == NULL)
+		type = "";
+	if (message == NULL)
+		message = "";
+	if (status == 0)
+		return (DEST_RETRY);
+	if (dest_code_in(type, dest_throttled))
+		return (DEST_THROTTLED);
+	if (dest_code_in(type, dest_expired))
+		return (DEST_EXPIRED);
+	if (dest_code_in(type, dest_skewed) ||
+	    (strcmp(type, "InvalidSignatureException") == 0 &&
+	    strstr(message, "Signature expired") != NULL))
+		return (DEST_SKEWED);
+	if (status == 413 || dest_code_in(type, dest_content))
+		return (DEST_CONTENT);
+	if (status >= 500 || status == 408 || status == 429)
+		return (status == 429 ? DEST_THROTTLED : DEST_RETRY);
+	if (status >= 400)
+		return (DEST_OPERATOR);
+	return (DEST_RETRY);
+}
+
+static const char *const dest_creds_codes[] = {
+	"UnrecognizedClient*", "InvalidSignature*", "IncompleteSignature*",
+	"MissingAuthenticationToken*", "InvalidClientTokenId",
+	"InvalidAccessKeyId", "SignatureDoesNotMatch", NULL
+};
+
+void
+dest_fix(const struct dest_ops *ops, const char *type, const char *stream,
+    const char *region, char *buf, size_t len)
+{
+	int	fh = ops->kind == CONFIG_DEST_FIREHOSE;
+
+	if (strncmp(type, "AccessDenied", 12) == 0 ||
+	    strcmp(type, "NotAuthorized") == 0)
+		snprintf(buf, len, "grant %s:%s on arn:aws:%s:%s:*:%s/%s to "
+		    "the credentials in use (sluicectl status shows them)",
+		    ops->service, ops->api, ops->service, region,
+		    fh ? "deliverystream" : "stream", stream);
+	else if (strncmp(type, "ResourceNotFound", 16) == 0)
+		snprintf(buf, len, "create the %s %s in %s, or fix %s (and "
+		    "the region)", fh ? "Firehose stream" : "stream", stream,
+		    region, fh ? "deliveryStream" : "kinesisStream");
+	else if (strncmp(type, "KMS", 3) == 0 ||
+	    strncmp(type, "InvalidKMS", 10) == 0)
+		snprintf(buf, len, "check the stream's KMS key: it must "
+		    "exist and be enabled, and its key policy must allow the "
+		    "credentials in use kms:GenerateDataKey");
+	else if (dest_code_in(type, dest_creds_codes))
+		snprintf(buf, len, "check the credentials in use (sluicectl "
+		    "status shows their source) and the region, %s", region);
+	else if (dest_code_in(type, dest_content))
+		snprintf(buf, len, "every record of a request is refused "
+		    "alone: check %s, the endpoint and the record limits",
+		    fh ? "deliveryStream" : "kinesisStream");
+	else
+		snprintf(buf, len, "check the endpoint, the region (%s) and "
+		    "the stream name", region);
 }
 
 /* A region looks like "us-east-1" or "cn-north-1": a dash, ends in a digit. */
