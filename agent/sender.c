@@ -129,6 +129,7 @@ struct sender_batch {
 	char			 why[640];	/* the first dead one's error */
 	char			 why_code[DEST_CODE_MAX];
 	int			 why_differ;	/* dead ones differ */
+	int			 confirmed;	/* dead ones were tried twice */
 };
 
 struct sender {
@@ -514,6 +515,7 @@ sender_bisect_start(struct sender_batch *b, const char *type,
 		b->nstack = 0;
 		b->why[0] = b->why_code[0] = '\0';
 		b->why_differ = 0;
+		b->confirmed = 0;
 		/* Since the batch's first refusal, across retries. */
 		if (!b->content_seen) {
 			b->content_seen = 1;
@@ -614,6 +616,23 @@ sender_bisect_end(struct sender_batch *b)
 		b->bisect = 0;
 		sender_keep_failed(b);
 		sender_operator(b, b->why_code, b->why);
+		return;
+	}
+	/*
+	 * Records refused alone while the destination refused everything for
+	 * a while (a passing fault of the stream) would be buried wrongly:
+	 * the dead ones are tried once more, alone, now that the destination
+	 * accepted something.  A real poison record costs one more request.
+	 */
+	if (!b->confirmed) {
+		b->confirmed = 1;
+		b->why[0] = b->why_code[0] = '\0';
+		b->why_differ = 0;
+		for (i = 0; i < b->n; i++)
+			if (b->failed[i] == SENDER_ENTRY_DEAD)
+				b->failed[i] = SENDER_ENTRY_PENDING;
+		sender_push(b, 0, (uint32_t)b->n);
+		sender_bisect_next(b);
 		return;
 	}
 	if (sender_bury(b, &ndead) == -1) {
