@@ -82,12 +82,14 @@ static char	*ctl_cmd_status(struct ctl *, int, char **, char **);
 static char	*ctl_cmd_state(struct ctl *, int, char **, char **);
 static char	*ctl_cmd_adopt(struct ctl *, int, char **, char **);
 static char	*ctl_cmd_discard(struct ctl *, int, char **, char **);
+static char	*ctl_cmd_replay(struct ctl *, int, char **, char **);
 
 static const struct ctl_command ctl_commands[] = {
 	{ CTL_CMD_STATUS,	0,	ctl_cmd_status },
 	{ CTL_CMD_STATE,	0,	ctl_cmd_state },
 	{ CTL_CMD_ADOPT,	CTL_CMD_PRIVILEGED, ctl_cmd_adopt },
 	{ CTL_CMD_DISCARD,	CTL_CMD_PRIVILEGED, ctl_cmd_discard },
+	{ CTL_CMD_REPLAY,	CTL_CMD_PRIVILEGED, ctl_cmd_replay },
 	{ NULL,			0,	NULL }
 };
 
@@ -165,6 +167,12 @@ static char *
 ctl_cmd_discard(struct ctl *c, int argc, char **argv, char **cause)
 {
 	return (ctl_state_call(c, CTL_CMD_DISCARD, argc, argv, cause));
+}
+
+static char *
+ctl_cmd_replay(struct ctl *c, int argc, char **argv, char **cause)
+{
+	return (ctl_state_call(c, CTL_CMD_REPLAY, argc, argv, cause));
 }
 
 void

@@ -1204,6 +1204,25 @@ sender_finish(struct sender *s)
 	return (cut);
 }
 
+int64_t
+sender_replay(struct sender *s, char **cause)
+{
+	int64_t	n;
+
+	if (s->dl == NULL) {
+		xasprintf(cause, "flow %s has no dead-letter file", s->name);
+		return (-1);
+	}
+	if ((n = deadletter_take(s->dl, cause)) == -1)
+		return (-1);
+	problem_clear(s->p_dlfull);
+	log_info("flow=%s stream=%s: %lld dead letter%s to replay", s->name,
+	    s->flow->stream, (long long)n, n == 1 ? "" : "s");
+	/* A batch paused on a full file tries again at once. */
+	sender_fill(s);
+	return (n);
+}
+
 void
 sender_free(struct sender *s)
 {

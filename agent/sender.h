@@ -16,6 +16,8 @@
 #ifndef SENDER_H
 #define SENDER_H
 
+#include <stdint.h>
+
 struct loop;
 struct http;
 struct config;
@@ -67,6 +69,14 @@ void		 sender_drain(struct sender *, void (*drained)(void *),
  * sender_drain was still waiting for.
  */
 size_t		 sender_finish(struct sender *);
+
+/*
+ * For `sluicectl state replay`, on the loop's thread: moves the flow's
+ * dead-letter file aside (deadletter_take) for the ingest thread to append
+ * its records to the spool (state.c), and starts a new one.  Returns the
+ * records moved, or -1 with *cause set (caller frees).
+ */
+int64_t		 sender_replay(struct sender *, char **cause);
 
 /*
  * Frees the sender, abandoning requests in flight.  Call it on the loop's

@@ -30,6 +30,11 @@
  *		"records"}.  Progress shows in "state".
  *	discard OLD	(privileged) removes orphaned state OLD; replies
  *		{"discarded", "path", "records"}.
+ *	replay FLOW	(privileged) sends the dead letters of the running
+ *		flow FLOW again: they are appended to its spool; replies
+ *		{"replaying", "records"}.  "state" and "status" list dead
+ *		letters in "deadLetters": [{"flow", "path", "records",
+ *		"bytes", "replaying"}].
  *
  * Bump CTL_PROTO_VERSION whenever the request syntax, the meaning of an
  * existing command or the shape of an existing reply changes in a way an
@@ -56,5 +61,6 @@
 #define CTL_CMD_STATE		"state"
 #define CTL_CMD_ADOPT		"adopt"
 #define CTL_CMD_DISCARD		"discard"
+#define CTL_CMD_REPLAY		"replay"
 
 #endif /* CTL_PROTO_H */

@@ -3,7 +3,9 @@
 # record (ValidationException, the whole request).  The sender splits the
 # refused requests until the record stands alone, puts it in the flow's
 # dead-letter file with the error, and delivers every other line, exactly
-# once.  The poison record is in the dead-letter file and nowhere else.
+# once.  The poison record is in the dead-letter file and nowhere else,
+# and `sluicectl state` lists it.  Once the destination takes it,
+# `sluicectl state replay` sends it, and the dead-letter file is gone.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/errors_lib.sh"
 
@@ -34,5 +36,24 @@ errors_check "$tmp/expected"
 if errors_received | grep -q "id=$POISON "; then
 	fail "the poison record reached the destination"
 fi
+"$SLUICECTL" -s "$tmp/sluice.sock" state >"$tmp/state.txt" ||
+    fail "sluicectl state failed"
+cat "$tmp/state.txt"
+grep -q "flow errs: 1 records, .* at $tmp/state/flows/errs/deadletter" \
+    "$tmp/state.txt" || fail "sluicectl state does not list the dead letter"
+
+# The destination now takes the record: replay it.
+errors_ctl
+"$SLUICECTL" -s "$tmp/sluice.sock" state replay errs || fail "replay failed"
+wait_for 30 errors_have $N || fail "the replayed record did not arrive"
+gone() {
+	[ ! -e "$tmp/state/flows/errs/deadletter.replay" ] &&
+	    [ ! -s "$tmp/state/flows/errs/deadletter" ]
+}
+wait_for 30 gone || fail "the dead letters were not removed after the replay"
+"$SLUICECTL" -s "$tmp/sluice.sock" state replay errs 2>"$tmp/replay.err" &&
+    fail "a replay with no dead letters succeeded"
+grep -q 'no dead letters' "$tmp/replay.err" || fail "$(cat "$tmp/replay.err")"
 stop_sluiced
+errors_check "$tmp/logs/a.log"
 echo "PASS: errors_poison"
