@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -383,6 +384,13 @@ test_parse_partial(void **state)
 	assert_int_equal(failed[3], 1);
 	assert_string_equal(res.code, "ProvisionedThroughputExceededException");
 	assert_string_equal(res.message, "Rate exceeded for shard shardId-0");
+	/* Each code counted, for status. */
+	assert_int_equal(res.ncodes, 2);
+	assert_string_equal(res.codes[0].code,
+	    "ProvisionedThroughputExceededException");
+	assert_int_equal(res.codes[0].n, 1);
+	assert_string_equal(res.codes[1].code, "InternalFailure");
+	assert_int_equal(res.codes[1].n, 1);
 
 	assert_int_equal(dest_firehose_ops.parse(f, strlen(f), 2, failed,
 	    &res, &cause), 0);
@@ -392,6 +400,128 @@ test_parse_partial(void **state)
 	assert_string_equal(res.code, "ServiceUnavailableException");
 	assert_string_equal(res.message, "Slow down.");
 	assert_null(cause);
+}
+
+/* More distinct codes than DEST_NCODES: the last slot is "(other)". */
+static void
+test_parse_codes_overflow(void **state)
+{
+	char			 body[4096];
+	struct dest_result	 res;
+	uint8_t			 failed[12];
+	char			*cause = NULL;
+	size_t			 i, len, total = 0;
+
+	(void)state;
+	len = (size_t)snprintf(body, sizeof body, "{\"Records\":[");
+	for (i = 0; i < 12; i++)
+		len += (size_t)snprintf(body + len, sizeof body - len,
+		    "%s{\"ErrorCode\":\"Code%zu\"}", i > 0 ? "," : "", i);
+	len += (size_t)snprintf(body + len, sizeof body - len, "]}");
+	assert_int_equal(dest_kinesis_ops.parse(body, len, 12, failed, &res,
+	    &cause), 0);
+	assert_int_equal(res.nfailed, 12);
+	assert_int_equal(res.ncodes, DEST_NCODES);
+	assert_string_equal(res.codes[DEST_NCODES - 1].code, "(other)");
+	for (i = 0; i < res.ncodes; i++)
+		total += res.codes[i].n;
+	assert_int_equal(total, 12);
+}
+
+static void
+test_classify(void **state)
+{
+	static const struct {
+		long		 status;
+		const char	*type;
+		const char	*msg;
+		enum dest_class	 cls;
+	} c[] = {
+		{ 0, "", "", DEST_RETRY },
+		{ 500, "InternalFailure", "", DEST_RETRY },
+		{ 503, "ServiceUnavailable", "", DEST_RETRY },
+		{ 502, "", "<html>", DEST_RETRY },
+		{ 400, "ThrottlingException", "", DEST_THROTTLED },
+		{ 400, "LimitExceededException", "", DEST_THROTTLED },
+		{ 400, "KMSThrottlingException", "", DEST_THROTTLED },
+		{ 429, "", "", DEST_THROTTLED },
+		{ 400, "ExpiredTokenException", "", DEST_EXPIRED },
+		{ 403, "ExpiredToken", "", DEST_EXPIRED },
+		{ 400, "RequestExpired", "", DEST_SKEWED },
+		{ 403, "RequestTimeTooSkewed", "", DEST_SKEWED },
+		{ 400, "InvalidSignatureException", "Signature expired: "
+		    "20240101T000000Z is now earlier than ...", DEST_SKEWED },
+		{ 400, "InvalidSignatureException", "The request signature we "
+		    "calculated does not match", DEST_OPERATOR },
+		{ 400, "AccessDeniedException", "", DEST_OPERATOR },
+		{ 400, "ResourceNotFoundException", "", DEST_OPERATOR },
+		{ 400, "UnrecognizedClientException", "", DEST_OPERATOR },
+		{ 400, "IncompleteSignatureException", "", DEST_OPERATOR },
+		{ 403, "MissingAuthenticationTokenException", "",
+		    DEST_OPERATOR },
+		{ 400, "KMSDisabledException", "", DEST_OPERATOR },
+		{ 400, "KMSNotFoundException", "", DEST_OPERATOR },
+		{ 400, "SomethingNew", "", DEST_OPERATOR },
+		{ 400, "ValidationException", "", DEST_CONTENT },
+		{ 400, "SerializationException", "", DEST_CONTENT },
+		{ 400, "InvalidArgumentException", "", DEST_CONTENT },
+		{ 413, "", "", DEST_CONTENT },
+	};
+	size_t	i;
+
+	(void)state;
+	for (i = 0; i < sizeof c / sizeof c[0]; i++) {
+		if (dest_classify(c[i].status, c[i].type, c[i].msg) !=
+		    c[i].cls)
+			fprintf(stderr, "case %zu: %ld %s\n", i, c[i].status,
+			    c[i].type);
+		assert_int_equal(dest_classify(c[i].status, c[i].type,
+		    c[i].msg), c[i].cls);
+	}
+}
+
+static void
+test_fix(void **state)
+{
+	char	buf[512];
+
+	(void)state;
+	dest_fix(&dest_kinesis_ops, "AccessDeniedException", "web",
+	    "eu-west-1", buf, sizeof buf);
+	assert_non_null(strstr(buf, "grant kinesis:PutRecords on "
+	    "arn:aws:kinesis:eu-west-1:*:stream/web"));
+	dest_fix(&dest_firehose_ops, "AccessDeniedException", "d", "us-east-1",
+	    buf, sizeof buf);
+	assert_non_null(strstr(buf, "grant firehose:PutRecordBatch on "
+	    "arn:aws:firehose:us-east-1:*:deliverystream/d"));
+	dest_fix(&dest_kinesis_ops, "ResourceNotFoundException", "web",
+	    "eu-west-1", buf, sizeof buf);
+	assert_non_null(strstr(buf, "create the stream web in eu-west-1, or "
+	    "fix kinesisStream"));
+	dest_fix(&dest_kinesis_ops, "KMSDisabledException", "web",
+	    "eu-west-1", buf, sizeof buf);
+	assert_non_null(strstr(buf, "KMS key"));
+	dest_fix(&dest_kinesis_ops, "UnrecognizedClientException", "web",
+	    "eu-west-1", buf, sizeof buf);
+	assert_non_null(strstr(buf, "check the credentials in use"));
+}
+
+static void
+test_entry_data(void **state)
+{
+	struct buf	 b = BUF_INIT(1 << 20);
+	uint64_t	 rng = 1;
+	char		 out[64];
+	size_t		 off;
+
+	(void)state;
+	dest_kinesis_ops.begin(&b, "s");
+	off = b.len;
+	dest_kinesis_ops.add(&b, "hello\nworld", 11, &rng, 0);
+	assert_int_equal(dest_entry_data(b.data + off, b.len - off, out), 11);
+	assert_memory_equal(out, "hello\nworld", 11);
+	assert_int_equal(dest_entry_data("{\"X\":1}", 7, out), -1);
+	buf_free(&b);
 }
 
 static void
@@ -589,6 +719,10 @@ main(void)
 		cmocka_unit_test(test_parse_success),
 		cmocka_unit_test(test_parse_partial),
 		cmocka_unit_test(test_parse_bad),
+		cmocka_unit_test(test_parse_codes_overflow),
+		cmocka_unit_test(test_classify),
+		cmocka_unit_test(test_fix),
+		cmocka_unit_test(test_entry_data),
 		cmocka_unit_test(test_describe_error),
 		cmocka_unit_test(test_endpoint),
 		cmocka_unit_test(test_registry),
