@@ -355,6 +355,9 @@ dest_fix(const struct dest_ops *ops, const char *type, const char *stream,
 		snprintf(buf, len, "every record of a request is refused "
 		    "alone: check %s, the endpoint and the record limits",
 		    fh ? "deliveryStream" : "kinesisStream");
+	else if (strcmp(type, "UnknownHost") == 0)
+		snprintf(buf, len, "check the region, %s, and the endpoint: "
+		    "the host name does not resolve", region);
 	else
 		snprintf(buf, len, "check the endpoint, the region (%s) and "
 		    "the stream name", region);

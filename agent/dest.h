@@ -78,7 +78,8 @@ enum dest_class	 dest_classify(long status, const char *type,
 
 /*
  * Writes into buf (size len) what an operator does about an error of
- * class DEST_OPERATOR with code type, for flow's stream in region: "grant
+ * class DEST_OPERATOR with code type (or "UnknownHost": the endpoint's
+ * name does not resolve, as an unknown region's), for flow's stream in region: "grant
  * kinesis:PutRecords on arn:aws:kinesis:eu-west-1:*:stream/web to the
  * credentials in use", "create the stream ...".
  */

@@ -724,6 +724,13 @@ sender_done(const struct http_response *resp, struct sender_batch *b)
 	if (resp->status == 0) {
 		metrics_add(s->metrics, METRICS_REQUESTS_FAILED, 1);
 		metrics_count_error(s->metrics, "network", 1);
+		/* An unknown region's endpoint has no name (libcurl's text). */
+		if (strstr(resp->error, "resolve host") != NULL) {
+			snprintf(desc, sizeof desc, "%s (%s)", resp->error,
+			    s->ep.url);
+			sender_operator(b, "UnknownHost", desc);
+			return;
+		}
 		sender_fail(s, s->p_fail, "%s: %s", s->ops->api, resp->error);
 		sender_retry_later(b);
 		return;

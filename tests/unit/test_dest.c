@@ -504,6 +504,9 @@ test_fix(void **state)
 	dest_fix(&dest_kinesis_ops, "UnrecognizedClientException", "web",
 	    "eu-west-1", buf, sizeof buf);
 	assert_non_null(strstr(buf, "check the credentials in use"));
+	dest_fix(&dest_kinesis_ops, "UnknownHost", "web", "eu-west-9", buf,
+	    sizeof buf);
+	assert_non_null(strstr(buf, "check the region, eu-west-9"));
 }
 
 static void
