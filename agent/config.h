@@ -101,6 +101,7 @@ struct config {
 	char			*ca_file;		/* NULL if not set */
 	int64_t			 connection_timeout_ms;
 	int64_t			 socket_timeout_ms;
+	int64_t			 max_sending_threads;	/* 32 */
 	char			*user_agent;		/* NULL if not set */
 	char			*user_agent_override;	/* NULL if not set */
 	char			*metrics_listen;	/* NULL: no endpoint */

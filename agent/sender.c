@@ -1,10 +1,10 @@
 /*
  * sender: see sender.h.
  *
- * A flow has SENDER_NBATCH batch slots.  At most one is FILLING, taking
- * records from the spool; up to SENDER_MAX_INFLIGHT are SENDING or in
- * BACKOFF, waiting to be retried; DONE ones wait for the batches before
- * them to be done too.  Batches cover contiguous ranges of spool
+ * A flow has maxSendingThreads + 1 batch slots.  At most one is FILLING,
+ * taking records from the spool; up to the window (below) are SENDING or
+ * in BACKOFF, waiting to be retried; DONE ones wait for the batches
+ * before them to be done too: answers come back in any order.  Batches cover contiguous ranges of spool
  * positions, in the order of their sequence numbers, so the cursor moves
  * to a batch's end only when it and every earlier batch are done.
  *
@@ -29,6 +29,14 @@
  * dead-letter file (deadletter.h), unless nothing at all was accepted
  * since the refusals began: then the request itself is at fault, and
  * that is an operator's error.
+ *
+ * The window, the requests allowed in flight, is the flow's one rate
+ * control (AIMD, as TCP's congestion window): it grows by 1/window for
+ * each batch accepted while a full batch waited for a slot (one per
+ * round of requests), up to maxSendingThreads, and halves, at least to 1,
+ * when the destination throttles: a ThrottlingException or
+ * LimitExceededException, or throttled entries.  It halves once per round:
+ * answers to requests sent before the last cut do not cut again.
  */
 #include <sys/epoll.h>
 
@@ -60,7 +68,6 @@
 #include "state.h"
 #include "xmalloc.h"
 
-#define SENDER_NBATCH		(SENDER_MAX_INFLIGHT + 1)
 /* deadLetterMaxBytes's default. */
 #define SENDER_DEADLETTER_MAX	(64ULL * 1024 * 1024)
 /* Wait after the spool failed to read, before trying again. */
@@ -114,6 +121,7 @@ struct sender_batch {
 	struct spool_pos	 end;		/* after the last record */
 	struct loop_timer	*retry;
 	int			 skew_tries;	/* resent after a correction */
+	uint64_t		 sent_seq;	/* s->nsent when last sent */
 
 	/* A bisection of entries refused for their content. */
 	int			 bisect;
@@ -152,7 +160,13 @@ struct sender {
 	uint64_t		 hold_until;	/* no new batch before */
 	uint64_t		 rng;
 	struct spool_pos	 pos;		/* next record to read */
-	struct sender_batch	 batches[SENDER_NBATCH];
+	struct sender_batch	*batches;
+	size_t			 nbatch;	/* max_inflight + 1 */
+	size_t			 max_inflight;	/* maxSendingThreads */
+	double			 window;	/* AIMD: requests allowed */
+	int			 starved;	/* a full batch waited */
+	uint64_t		 nsent;		/* requests sent */
+	uint64_t		 cut_seq;	/* nsent at the last cut */
 	struct sender_batch	*filling;
 	uint64_t		 next_seq;
 	uint64_t		 ack_seq;
@@ -303,7 +317,7 @@ sender_ack(struct sender *s)
 
 	for (;;) {
 		b = NULL;
-		for (i = 0; i < SENDER_NBATCH; i++) {
+		for (i = 0; i < s->nbatch; i++) {
 			if (s->batches[i].state != SENDER_FREE &&
 			    s->batches[i].seq == s->ack_seq) {
 				b = &s->batches[i];
@@ -437,12 +451,53 @@ sender_retry_later(struct sender_batch *b)
 	sender_backoff(b, 1.0);
 }
 
+/*
+ * The destination throttled the request b sent: the window halves, once
+ * per round of requests (those sent before the last cut do not count).
+ */
+static void
+sender_throttled(struct sender_batch *b)
+{
+	struct sender	*s = b->s;
+
+	if (b->sent_seq <= s->cut_seq)
+		return;
+	s->cut_seq = s->nsent;
+	s->window /= 2;
+	if (s->window < 1)
+		s->window = 1;
+	log_debug("flow=%s: throttled: %.1f requests in flight at most",
+	    s->name, s->window);
+}
+
+/* A batch was accepted: the window grows while batches wait for slots. */
+static void
+sender_window_grow(struct sender *s)
+{
+	if (!s->starved)
+		return;
+	s->starved = 0;
+	s->window += 1 / s->window;
+	if (s->window > (double)s->max_inflight)
+		s->window = (double)s->max_inflight;
+}
+
+/* 1 if code is an entry's throttling (not InternalFailure). */
+static int
+sender_is_throttling(const char *code)
+{
+	return (strcmp(code, "ProvisionedThroughputExceededException") == 0 ||
+	    strcmp(code, "KMSThrottlingException") == 0 ||
+	    strcmp(code, "ServiceUnavailableException") == 0);
+}
+
 /* The batch is acknowledged: it frees its slot once those before it are. */
 static void
 sender_batch_done(struct sender_batch *b)
 {
 	struct sender	*s = b->s;
 
+	sender_window_grow(s);
 	backoff_reset(s->backoff);
 	s->hold_until = 0;
 	b->bisect = 0;
@@ -767,6 +822,9 @@ sender_done(const struct http_response *resp, struct sender_batch *b)
 		case DEST_CONTENT:
 			sender_bisect_start(b, type, desc);
 			return;
+		case DEST_THROTTLED:
+			sender_throttled(b);
+			break;
 		default:
 			break;
 		}
@@ -791,9 +849,12 @@ sender_done(const struct http_response *resp, struct sender_batch *b)
 	else
 		problem_clear(s->p_fail);
 	metrics_add(s->metrics, METRICS_RECORDS_SENT, n - res.nfailed);
-	for (i = 0; i < res.ncodes; i++)
+	for (i = 0; i < res.ncodes; i++) {
 		metrics_count_error(s->metrics, res.codes[i].code,
 		    res.codes[i].n);
+		if (sender_is_throttling(res.codes[i].code))
+			sender_throttled(b);
+	}
 	if (b->bisect) {
 		for (i = 0; i < n; i++)
 			if (!failed[i])
@@ -872,6 +933,7 @@ sender_send(struct sender_batch *b)
 	}
 
 	metrics_add(s->metrics, METRICS_REQUESTS_SENT, 1);
+	b->sent_seq = ++s->nsent;
 	/* http_post owns h from here, on failure too. */
 	if (http_post(s->http, s->ep.url, h, req->data, req->len,
 	    sender_done_cb, b) == -1) {
@@ -893,8 +955,12 @@ sender_start(struct sender *s, uint64_t now)
 {
 	struct sender_batch	*b = s->filling;
 
-	if (atomic_load(&s->stopping) || s->ninflight >= SENDER_MAX_INFLIGHT)
+	if (atomic_load(&s->stopping))
 		return (0);
+	if (s->ninflight >= (int)s->window) {
+		s->starved = 1;
+		return (0);
+	}
 	if (now < s->hold_until) {
 		loop_timer_set(s->wake, s->hold_until - now);
 		return (0);
@@ -913,7 +979,7 @@ sender_new_batch(struct sender *s)
 	struct sender_batch	*b;
 	size_t			 i;
 
-	for (i = 0; i < SENDER_NBATCH; i++) {
+	for (i = 0; i < s->nbatch; i++) {
 		b = &s->batches[i];
 		if (b->state != SENDER_FREE)
 			continue;
@@ -1091,7 +1157,13 @@ sender_create(struct loop *loop, struct http *http, const struct config *cfg,
 	    flow->retry_max_backoff_ms > 0 ?
 	    (uint64_t)flow->retry_max_backoff_ms : 10000, s->rng);
 
-	for (i = 0; i < SENDER_NBATCH; i++) {
+	s->max_inflight = cfg->max_sending_threads > 0 ?
+	    (size_t)cfg->max_sending_threads : SENDER_MAX_INFLIGHT;
+	s->window = s->max_inflight < SENDER_WINDOW_START ?
+	    (double)s->max_inflight : SENDER_WINDOW_START;
+	s->nbatch = s->max_inflight + 1;
+	s->batches = xcalloc(s->nbatch, sizeof *s->batches);
+	for (i = 0; i < s->nbatch; i++) {
 		b = &s->batches[i];
 		b->s = s;
 		b->state = SENDER_FREE;
@@ -1154,7 +1226,7 @@ sender_count_sending(struct sender *s, int all, uint64_t *records)
 	size_t			 i, n = 0;
 
 	*records = 0;
-	for (i = 0; i < SENDER_NBATCH; i++) {
+	for (i = 0; i < s->nbatch; i++) {
 		b = &s->batches[i];
 		if (b->state != SENDER_SENDING && (b->state != SENDER_BACKOFF ||
 		    (!all && !b->partial)))
@@ -1197,7 +1269,7 @@ sender_finish(struct sender *s)
 	size_t		n, cut, i;
 
 	s->drained = NULL;
-	for (i = 0; i < SENDER_NBATCH; i++)
+	for (i = 0; i < s->nbatch; i++)
 		loop_timer_cancel(s->batches[i].retry);
 	loop_timer_cancel(s->cursor);
 	sender_save_cursor(s);
@@ -1239,7 +1311,7 @@ sender_free(struct sender *s)
 	if (s == NULL)
 		return;
 	loop_del_fd(s->loop, spool_fd(s->spool));
-	for (i = 0; i < SENDER_NBATCH; i++) {
+	for (i = 0; i < s->nbatch; i++) {
 		b = &s->batches[i];
 		http_cancel(s->http, b);
 		loop_timer_free(b->retry);
@@ -1250,6 +1322,7 @@ sender_free(struct sender *s)
 		free(b->pidx);
 		free(b->pfailed);
 	}
+	free(s->batches);
 	deadletter_close(s->dl);
 	free(s->dl_path);
 	loop_timer_free(s->wake);

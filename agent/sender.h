@@ -27,8 +27,13 @@ struct creds;
 struct metrics;
 struct sender;
 
-/* Requests in flight (or waiting to be retried) per flow, at most. */
-#define SENDER_MAX_INFLIGHT	2
+/*
+ * Requests in flight (or waiting to be retried) per flow, at most, when
+ * maxSendingThreads is not set; below it the window adapts (sender.c).
+ */
+#define SENDER_MAX_INFLIGHT	32
+/* The window at start, and its least. */
+#define SENDER_WINDOW_START	2
 
 /*
  * Creates the sender for flow, which delivers the records of spool to the
