@@ -108,6 +108,7 @@ struct fake_settings {
 	uint64_t	clock_ahead_s;
 	double		garbage;
 	double		truncate;
+	uint64_t	delay_random_ms;
 };
 
 static const struct fake_settings fake_defaults = {
@@ -185,6 +186,8 @@ static const struct knob fake_knobs[] = {
 	  "answer 200 with a body that is not JSON, recording nothing" },
 	{ "truncate", KNOB_PROB, KNOB_OFF(truncate), 0,
 	  "answer 200 with half the body and close, recording nothing" },
+	{ "delay-random-ms", KNOB_UINT, KNOB_OFF(delay_random_ms), 3600000,
+	  "hold each answer a further random 0 to this many ms: out of order" },
 };
 #define FAKE_NKNOBS	(sizeof fake_knobs / sizeof fake_knobs[0])
 
@@ -252,6 +255,8 @@ struct fake_stats {
 	uint64_t	skewed;		/* refused for the signing time */
 	uint64_t	garbled;	/* garbage or truncated answers */
 	uint64_t	knob_errors;	/* answered with the error knob */
+	uint64_t	held;		/* answers being delayed now */
+	uint64_t	max_held;	/* ... at most: requests in flight */
 };
 
 static struct {
@@ -685,14 +690,15 @@ fake_stats_write(void)
 	    "\nput_record_batch=%" PRIu64 "\ndescribe_stream_summary=%" PRIu64
 	    "\nconnections=%" PRIu64 "\nconnections_open=%zu\nsig_ok=%" PRIu64
 	    "\nsig_failed=%" PRIu64 "\npoisoned=%" PRIu64 "\nskewed=%" PRIu64
-	    "\ngarbled=%" PRIu64 "\nknob_errors=%" PRIu64 "\n",
+	    "\ngarbled=%" PRIu64 "\nknob_errors=%" PRIu64 "\nmax_held=%"
+	    PRIu64 "\n",
 	    fake.st.requests, fake.st.records_accepted,
 	    fake.st.records_failed, fake.st.errors, fake.st.dropped,
 	    fake.st.bytes_accepted, fake.st.put_records,
 	    fake.st.put_record_batch, fake.st.describe_stream_summary,
 	    fake.st.connections, fake.nconns, fake.st.sig_ok,
 	    fake.st.sig_failed, fake.st.poisoned, fake.st.skewed,
-	    fake.st.garbled, fake.st.knob_errors);
+	    fake.st.garbled, fake.st.knob_errors, fake.st.max_held);
 	write_atomic(fake.stats_path, b.p, b.len);
 	buf_free(&b);
 }
@@ -759,6 +765,8 @@ conn_set_deadline(struct conn *c, uint64_t deadline)
 static void
 conn_free(struct conn *c)
 {
+	if (c->state == CONN_DELAY)
+		fake.st.held--;
 	conn_set_deadline(c, 0);
 	close(c->fd);
 	buf_free(&c->in);
@@ -1848,9 +1856,13 @@ reply:
 	/* Content-Length promises the whole body; half comes, then EOF. */
 	if (truncated)
 		c->held.len -= r.body.len / 2;
-	if (fake.cur.delay_ms > 0) {
+	if (fake.cur.delay_ms > 0 || fake.cur.delay_random_ms > 0) {
 		c->state = CONN_DELAY;
-		conn_set_deadline(c, now_ms() + fake.cur.delay_ms);
+		if (++fake.st.held > fake.st.max_held)
+			fake.st.max_held = fake.st.held;
+		conn_set_deadline(c, now_ms() + fake.cur.delay_ms +
+		    (fake.cur.delay_random_ms > 0 ?
+		    rng_next() % (fake.cur.delay_random_ms + 1) : 0));
 	} else
 		conn_release(c);
 out:
@@ -1970,6 +1982,7 @@ conn_timer(struct conn *c)
 		return;
 	}
 	if (c->state == CONN_DELAY) {
+		fake.st.held--;
 		conn_release(c);
 		if (conn_advance(c) == -1)
 			conn_free(c);

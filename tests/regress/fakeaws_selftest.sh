@@ -380,6 +380,30 @@ slow_ms=$(( ($(date +%s%N) - start) / 1000000 ))
 before=$(out_lines)
 pass "delay_ms: other connections served meanwhile ($fast ms vs $slow_ms ms)"
 
+# delay-random-ms: parallel answers spread over the random delay.
+ctl delay-random-ms=400
+printf '{"StreamName":"teststream"}' >"$tmp/body.slow"
+pids=()
+for ((i = 0; i < 8; i++)); do
+	curl -sS --max-time 20 -o /dev/null -w '%{http_code} %{time_total}\n' \
+	    -H "$SIGN_AUTH" -H "$SIGN_DATE" -H "$JSON_TYPE" \
+	    -H "X-Amz-Target: Kinesis_20131202.DescribeStreamSummary" \
+	    --data-binary @"$tmp/body.slow" "http://127.0.0.1:$port/" \
+	    >"$tmp/random.$i" &
+	pids+=($!)
+done
+for p in "${pids[@]}"; do wait "$p" || fail "delay-random-ms: curl failed"; done
+rm -f "$tmp/ctl"
+cat "$tmp"/random.* | awk '
+	$1 != 200 { bad = 1 }
+	{ t = $2 * 1000; if (NR == 1 || t < lo) lo = t; if (t > hi) hi = t }
+	END { printf "%d %d %d\n", bad, lo, hi }' >"$tmp/random.sum"
+read -r bad lo hi <"$tmp/random.sum"
+[ "$bad" = 0 ] || fail "delay-random-ms: an answer was not 200"
+[ "$hi" -le 2000 ] && [ $((hi - lo)) -ge 30 ] ||
+    fail "delay-random-ms=400: answers took $lo to $hi ms"
+pass "delay-random-ms: answers spread from $lo to $hi ms"
+
 # --- other operations ----------------------------------------------------
 printf '{"StreamName":"teststream"}' >"$tmp/body"
 call Kinesis_20131202.DescribeStreamSummary
