@@ -90,7 +90,7 @@ struct fake {
 	size_t		 max_bytes;
 	/*
 	 * Out of order: answers are held until this many are, or until the
-	 * fake has been idle 5 ms, then sent last first (0: at once).
+	 * fake has been idle 20 ms, then sent last first (0: at once).
 	 */
 	int		 reorder;
 	struct {
@@ -395,7 +395,7 @@ fake_main(void *arg)
 			pfd[i + 2].fd = conns[i].fd;
 			pfd[i + 2].events = POLLIN;
 		}
-		if ((n = poll(pfd, FAKE_MAXCONN + 2, f->reorder > 0 ? 5 :
+		if ((n = poll(pfd, FAKE_MAXCONN + 2, f->reorder > 0 ? 20 :
 		    -1)) == -1)
 			continue;
 		if (pfd[0].revents)
@@ -1048,8 +1048,8 @@ test_out_of_order(void **state)
 	memset(&f, 0, sizeof f);
 	f.target = "Kinesis_20131202.PutRecords";
 	f.array = "Records";
-	f.throttle = 0.05;
-	f.reorder = 4;
+	f.throttle = 0.01;
+	f.reorder = 3;
 	f.rng = 17;
 	records_make(&recs, n, 0, 5, 200);
 	fake_start(&f, &recs);
