@@ -52,10 +52,17 @@ backoff_free(struct backoff *b)
 	free(b);
 }
 
+/* Uniform in [0, 1), from the top 53 bits. */
+static double
+backoff_uniform(struct backoff *b)
+{
+	return ((double)(backoff_random(b) >> 11) / 9007199254740992.0);
+}
+
 uint64_t
 backoff_failure(struct backoff *b, double weight)
 {
-	double		base, jitter;
+	double		base;
 	long		n;
 
 	if (!(weight > 0))	/* also catches NaN */
@@ -75,11 +82,18 @@ backoff_failure(struct backoff *b, double weight)
 	if (base > (double)b->max)
 		base = (double)b->max;
 
-	/* Uniform in [1 - 0.3, 1 + 0.3], from the top 53 bits. */
-	jitter = (double)(backoff_random(b) >> 11) / 9007199254740992.0;
-	jitter = 1.0 + (2.0 * jitter - 1.0) * BACKOFF_JITTER_PCT / 100.0;
-	base *= jitter;
+	/* Full jitter; 1 ms at least, so a retry is never a busy loop. */
+	base *= backoff_uniform(b);
 	return (base < 1 ? 1 : (uint64_t)base);
+}
+
+uint64_t
+backoff_max_delay(struct backoff *b)
+{
+	double	d;
+
+	d = (double)b->max * (0.5 + backoff_uniform(b) / 2);
+	return (d < 1 ? 1 : (uint64_t)d);
 }
 
 void

@@ -66,6 +66,7 @@ struct config_flow {
 	int64_t			 max_record_size_bytes;
 	int64_t			 retry_initial_backoff_ms; /* 100 */
 	int64_t			 retry_max_backoff_ms;	/* 10000 */
+	int64_t			 dead_letter_max_bytes;	/* 64 MiB */
 	char			*multiline_start_pattern; /* or NULL */
 	int64_t			 multiline_flush_ms;	/* 1000 */
 	int64_t			 multiline_max_lines;	/* 500 */
@@ -103,6 +104,7 @@ struct config {
 	char			*ca_file;		/* NULL if not set */
 	int64_t			 connection_timeout_ms;
 	int64_t			 socket_timeout_ms;
+	int64_t			 max_sending_threads;	/* 32 */
 	char			*user_agent;		/* NULL if not set */
 	char			*user_agent_override;	/* NULL if not set */
 	int			 cloudwatch_emit_metrics; /* cloudwatch.emitMetrics */

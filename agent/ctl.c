@@ -87,6 +87,7 @@ static char	*ctl_cmd_state(struct ctl *, int, char **, char **);
 static char	*ctl_cmd_adopt(struct ctl *, int, char **, char **);
 static char	*ctl_cmd_discard(struct ctl *, int, char **, char **);
 static char	*ctl_cmd_reload(struct ctl *, int, char **, char **);
+static char	*ctl_cmd_replay(struct ctl *, int, char **, char **);
 
 static const struct ctl_command ctl_commands[] = {
 	{ CTL_CMD_STATUS,	0,	ctl_cmd_status },
@@ -94,6 +95,7 @@ static const struct ctl_command ctl_commands[] = {
 	{ CTL_CMD_ADOPT,	CTL_CMD_PRIVILEGED, ctl_cmd_adopt },
 	{ CTL_CMD_DISCARD,	CTL_CMD_PRIVILEGED, ctl_cmd_discard },
 	{ CTL_CMD_RELOAD,	CTL_CMD_PRIVILEGED, ctl_cmd_reload },
+	{ CTL_CMD_REPLAY,	CTL_CMD_PRIVILEGED, ctl_cmd_replay },
 	{ NULL,			0,	NULL }
 };
 
@@ -211,6 +213,12 @@ ctl_reply(struct ctl *c, uint64_t id, char *doc)
 		}
 	}
 	free(doc);		/* the client has gone */
+}
+
+static char *
+ctl_cmd_replay(struct ctl *c, int argc, char **argv, char **cause)
+{
+	return (ctl_state_call(c, CTL_CMD_REPLAY, argc, argv, cause));
 }
 
 void

@@ -25,6 +25,20 @@ const struct dest_ops *dest_registry[] = {
 	NULL
 };
 
+ssize_t
+dest_entry_data(const char *entry, size_t len, void *out)
+{
+	static const char	 key[] = "{\"Data\":\"";
+	const char		*p, *q;
+
+	if (len < sizeof key - 1 || memcmp(entry, key, sizeof key - 1) != 0)
+		return (-1);
+	p = entry + sizeof key - 1;
+	if ((q = memchr(p, '"', len - (size_t)(p - entry))) == NULL)
+		return (-1);
+	return (base64_decode(out, p, (size_t)(q - p)));
+}
+
 const struct dest_ops *
 dest_find(enum config_dest kind)
 {
@@ -112,93 +126,691 @@ dest_copy_member(json_t *obj, const char *key, char *buf, size_t len)
 	buf[i] = '\0';
 }
 
+/* Counts one failed entry under its code (printable) in res->codes. */
+static void
+dest_count_code(struct dest_result *res, const char *c)
+{
+	size_t	i;
+
+	for (i = 0; i < res->ncodes; i++) {
+		if (strcmp(res->codes[i].code, c) == 0) {
+			res->codes[i].n++;
+			return;
+		}
+	}
+	if (res->ncodes == DEST_NCODES) {
+		snprintf(res->codes[DEST_NCODES - 1].code, DEST_CODE_MAX,
+		    "(other)");
+		res->codes[DEST_NCODES - 1].n++;
+		return;
+	}
+	snprintf(res->codes[res->ncodes].code, DEST_CODE_MAX, "%s", c);
+	res->codes[res->ncodes++].n = 1;
+}
+
+/*
+ * The answer parse, in one pass over the bytes with no allocation: the
+ * delivery thread parses an answer of up to 500 entries per request, and a
+ * jansson tree of them cost a third of its time (issue 12).  It accepts
+ * exactly what json_loadb(JSON_REJECT_DUPLICATES) accepted: RFC 8259 JSON,
+ * valid UTF-8 in strings, no duplicate key in any object (compared after
+ * unescaping), nothing after the value; and it checks the answer's shape.
+ */
+#define DEST_SCAN_DEPTH		32	/* nesting, as no answer needs */
+#define DEST_SCAN_KEYS		32	/* keys of one object, checked */
+#define DEST_SCAN_KEY_MAX	128	/* longer keys compare by prefix+len */
+
+struct dest_scan {
+	const char	*p;
+	const char	*end;
+	const char	*start;
+	const char	*why;
+	int		 depth;
+};
+
+struct dest_scan_key {
+	char	 k[DEST_SCAN_KEY_MAX];
+	size_t	 len;
+};
+
+static int	dest_scan_value(struct dest_scan *);
+
+static int
+dest_scan_fail(struct dest_scan *sc, const char *why)
+{
+	if (sc->why == NULL)
+		sc->why = why;
+	return (-1);
+}
+
+static void
+dest_scan_ws(struct dest_scan *sc)
+{
+	while (sc->p < sc->end && (*sc->p == ' ' || *sc->p == '\t' ||
+	    *sc->p == '\n' || *sc->p == '\r'))
+		sc->p++;
+}
+
+static int
+dest_scan_hex4(struct dest_scan *sc, unsigned *v)
+{
+	int	i;
+	char	c;
+
+	*v = 0;
+	if (sc->end - sc->p < 4)
+		return (dest_scan_fail(sc, "short \\u escape"));
+	for (i = 0; i < 4; i++) {
+		c = *sc->p++;
+		*v <<= 4;
+		if (c >= '0' && c <= '9')
+			*v |= (unsigned)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			*v |= (unsigned)(c - 'a' + 10);
+		else if (c >= 'A' && c <= 'F')
+			*v |= (unsigned)(c - 'A' + 10);
+		else
+			return (dest_scan_fail(sc, "bad \\u escape"));
+	}
+	return (0);
+}
+
+/* Appends code point cp, as UTF-8, to out (at most max bytes kept). */
+static void
+dest_scan_put(char *out, size_t max, size_t *n, unsigned cp)
+{
+	unsigned char	b[4];
+	size_t		k = 0, i;
+
+	if (cp < 0x80)
+		b[k++] = (unsigned char)cp;
+	else if (cp < 0x800) {
+		b[k++] = (unsigned char)(0xc0 | cp >> 6);
+		b[k++] = (unsigned char)(0x80 | (cp & 0x3f));
+	} else if (cp < 0x10000) {
+		b[k++] = (unsigned char)(0xe0 | cp >> 12);
+		b[k++] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
+		b[k++] = (unsigned char)(0x80 | (cp & 0x3f));
+	} else {
+		b[k++] = (unsigned char)(0xf0 | cp >> 18);
+		b[k++] = (unsigned char)(0x80 | ((cp >> 12) & 0x3f));
+		b[k++] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
+		b[k++] = (unsigned char)(0x80 | (cp & 0x3f));
+	}
+	for (i = 0; i < k; i++, (*n)++)
+		if (out != NULL && *n < max)
+			out[*n] = (char)b[i];
+}
+
+/* Length of a valid UTF-8 sequence at p (RFC 3629), or 0. */
+static size_t
+dest_scan_utf8(const unsigned char *p, const unsigned char *end)
+{
+	size_t		n, i;
+	unsigned	cp;
+
+	if (p[0] < 0x80)
+		return (1);
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		n = 2, cp = p[0] & 0x1f;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		n = 3, cp = p[0] & 0x0f;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		n = 4, cp = p[0] & 0x07;
+	else
+		return (0);
+	if ((size_t)(end - p) < n)
+		return (0);
+	for (i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return (0);
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return (0);
+	return (n);
+}
+
+/*
+ * Scans a string at sc->p (its opening quote).  With out, writes its
+ * unescaped bytes (the first max of them) and sets *len to their total.
+ */
+static int
+dest_scan_string(struct dest_scan *sc, char *out, size_t max, size_t *len)
+{
+	const unsigned char	*u;
+	unsigned		 cp, lo;
+	size_t			 n = 0, k;
+	char			 c;
+
+	sc->p++;
+	for (;;) {
+		if (sc->p >= sc->end)
+			return (dest_scan_fail(sc, "unterminated string"));
+		c = *sc->p;
+		if (c == '"') {
+			sc->p++;
+			break;
+		}
+		if ((unsigned char)c < 0x20)
+			return (dest_scan_fail(sc, "control character in "
+			    "string"));
+		if (c != '\\') {
+			u = (const unsigned char *)sc->p;
+			if ((k = dest_scan_utf8(u,
+			    (const unsigned char *)sc->end)) == 0)
+				return (dest_scan_fail(sc, "invalid UTF-8"));
+			for (; k > 0; k--, n++)
+				if (out != NULL && n < max)
+					out[n] = *sc->p++;
+				else
+					sc->p++;
+			continue;
+		}
+		if (++sc->p >= sc->end)
+			return (dest_scan_fail(sc, "unterminated string"));
+		c = *sc->p++;
+		switch (c) {
+		case '"': case '\\': case '/':
+			cp = (unsigned char)c;
+			break;
+		case 'b': cp = '\b'; break;
+		case 'f': cp = '\f'; break;
+		case 'n': cp = '\n'; break;
+		case 'r': cp = '\r'; break;
+		case 't': cp = '\t'; break;
+		case 'u':
+			if (dest_scan_hex4(sc, &cp) == -1)
+				return (-1);
+			if (cp >= 0xdc00 && cp <= 0xdfff)
+				return (dest_scan_fail(sc, "lone surrogate"));
+			if (cp >= 0xd800 && cp <= 0xdbff) {
+				if (sc->end - sc->p < 2 || sc->p[0] != '\\' ||
+				    sc->p[1] != 'u')
+					return (dest_scan_fail(sc,
+					    "lone surrogate"));
+				sc->p += 2;
+				if (dest_scan_hex4(sc, &lo) == -1)
+					return (-1);
+				if (lo < 0xdc00 || lo > 0xdfff)
+					return (dest_scan_fail(sc,
+					    "lone surrogate"));
+				cp = 0x10000 + ((cp - 0xd800) << 10) +
+				    (lo - 0xdc00);
+			}
+			/* jansson refuses U+0000 in strings. */
+			if (cp == 0)
+				return (dest_scan_fail(sc, "\\u0000 in string"));
+			break;
+		default:
+			return (dest_scan_fail(sc, "bad escape"));
+		}
+		dest_scan_put(out, max, &n, cp);
+	}
+	if (len != NULL)
+		*len = n;
+	return (0);
+}
+
+static int
+dest_scan_digits(struct dest_scan *sc)
+{
+	const char	*p = sc->p;
+
+	while (sc->p < sc->end && *sc->p >= '0' && *sc->p <= '9')
+		sc->p++;
+	return (sc->p > p ? 0 : dest_scan_fail(sc, "bad number"));
+}
+
+static int
+dest_scan_number(struct dest_scan *sc)
+{
+	if (*sc->p == '-')
+		sc->p++;
+	if (sc->p < sc->end && *sc->p == '0')
+		sc->p++;
+	else if (dest_scan_digits(sc) == -1)
+		return (-1);
+	if (sc->p < sc->end && *sc->p == '.') {
+		sc->p++;
+		if (dest_scan_digits(sc) == -1)
+			return (-1);
+	}
+	if (sc->p < sc->end && (*sc->p == 'e' || *sc->p == 'E')) {
+		sc->p++;
+		if (sc->p < sc->end && (*sc->p == '+' || *sc->p == '-'))
+			sc->p++;
+		if (dest_scan_digits(sc) == -1)
+			return (-1);
+	}
+	return (0);
+}
+
+static int
+dest_scan_literal(struct dest_scan *sc, const char *lit)
+{
+	size_t	n = strlen(lit);
+
+	if ((size_t)(sc->end - sc->p) < n || memcmp(sc->p, lit, n) != 0)
+		return (dest_scan_fail(sc, "invalid token"));
+	sc->p += n;
+	return (0);
+}
+
+/*
+ * Scans a key of an object whose keys so far are keys[0..*nkeys) and
+ * refuses a duplicate; the key's text goes to key (for the caller).
+ */
+static int
+dest_scan_key(struct dest_scan *sc, struct dest_scan_key *keys,
+    size_t *nkeys, struct dest_scan_key *key)
+{
+	size_t	i, cmp;
+
+	if (sc->p >= sc->end || *sc->p != '"')
+		return (dest_scan_fail(sc, "object key is not a string"));
+	if (dest_scan_string(sc, key->k, sizeof key->k, &key->len) == -1)
+		return (-1);
+	cmp = key->len < sizeof key->k ? key->len : sizeof key->k;
+	for (i = 0; i < *nkeys; i++)
+		if (keys[i].len == key->len && memcmp(keys[i].k, key->k,
+		    cmp) == 0)
+			return (dest_scan_fail(sc, "duplicate object key"));
+	if (*nkeys == DEST_SCAN_KEYS)
+		return (dest_scan_fail(sc, "too many object keys"));
+	keys[(*nkeys)++] = *key;
+	dest_scan_ws(sc);
+	if (sc->p >= sc->end || *sc->p != ':')
+		return (dest_scan_fail(sc, "':' expected"));
+	sc->p++;
+	dest_scan_ws(sc);
+	return (0);
+}
+
+/*
+ * Scans an object or an array member by member; fn, when not NULL, is
+ * called at each member's value (key NULL in arrays) and scans it, else
+ * dest_scan_value does.
+ */
+static int
+dest_scan_container(struct dest_scan *sc, int (*fn)(struct dest_scan *,
+    const struct dest_scan_key *, void *), void *arg)
+{
+	struct dest_scan_key	 keys[DEST_SCAN_KEYS], key;
+	size_t			 nkeys = 0;
+	char			 close = *sc->p == '{' ? '}' : ']';
+	int			 obj = close == '}', first = 1;
+
+	if (++sc->depth > DEST_SCAN_DEPTH)
+		return (dest_scan_fail(sc, "nested too deep"));
+	sc->p++;
+	for (;;) {
+		dest_scan_ws(sc);
+		if (sc->p >= sc->end)
+			return (dest_scan_fail(sc, "unexpected end"));
+		if (*sc->p == close && first)
+			break;
+		if (!first) {
+			if (*sc->p == close)
+				break;
+			if (*sc->p != ',')
+				return (dest_scan_fail(sc, "',' expected"));
+			sc->p++;
+			dest_scan_ws(sc);
+		}
+		first = 0;
+		if (obj && dest_scan_key(sc, keys, &nkeys, &key) == -1)
+			return (-1);
+		if (sc->p >= sc->end)
+			return (dest_scan_fail(sc, "unexpected end"));
+		if (fn != NULL) {
+			if (fn(sc, obj ? &key : NULL, arg) == -1)
+				return (-1);
+		} else if (dest_scan_value(sc) == -1)
+			return (-1);
+	}
+	sc->p++;
+	sc->depth--;
+	return (0);
+}
+
+static int
+dest_scan_value(struct dest_scan *sc)
+{
+	dest_scan_ws(sc);
+	if (sc->p >= sc->end)
+		return (dest_scan_fail(sc, "unexpected end"));
+	switch (*sc->p) {
+	case '{':
+	case '[':
+		return (dest_scan_container(sc, NULL, NULL));
+	case '"':
+		return (dest_scan_string(sc, NULL, 0, NULL));
+	case 't':
+		return (dest_scan_literal(sc, "true"));
+	case 'f':
+		return (dest_scan_literal(sc, "false"));
+	case 'n':
+		return (dest_scan_literal(sc, "null"));
+	default:
+		if (*sc->p == '-' || (*sc->p >= '0' && *sc->p <= '9'))
+			return (dest_scan_number(sc));
+		return (dest_scan_fail(sc, "invalid token"));
+	}
+}
+
+/* What the parse of one answer gathers. */
+struct dest_scan_answer {
+	const char		*array_key;
+	size_t			 n;
+	uint8_t			*failed;
+	struct dest_result	*res;
+	size_t			 nentries;
+	int			 has_array;
+	int			 entry_failed;	/* the entry being scanned */
+	char			 code[DEST_CODE_MAX];
+	char			 message[DEST_MESSAGE_MAX];
+};
+
+/* Copies a scanned string's first bytes into buf, printable only. */
+static void
+dest_scan_printable(char *buf, size_t size, const char *s, size_t len)
+{
+	size_t	i;
+
+	if (len > size - 1)
+		len = size - 1;
+	for (i = 0; i < len; i++)
+		buf[i] = isprint((unsigned char)s[i]) ? s[i] : '?';
+	buf[i] = '\0';
+}
+
+/* A member of an entry: ErrorCode and ErrorMessage matter. */
+static int
+dest_scan_entry_member(struct dest_scan *sc, const struct dest_scan_key *key,
+    void *arg)
+{
+	struct dest_scan_answer	*a = arg;
+	char			 v[DEST_MESSAGE_MAX];
+	size_t			 len;
+	int			 code;
+
+	code = key->len == 9 && memcmp(key->k, "ErrorCode", 9) == 0;
+	if (!code && !(key->len == 12 && memcmp(key->k, "ErrorMessage",
+	    12) == 0))
+		return (dest_scan_value(sc));
+	if (*sc->p == 'n')			/* null: no error */
+		return (dest_scan_literal(sc, "null"));
+	if (*sc->p != '"') {
+		if (code) {
+			a->entry_failed = 1;
+			snprintf(a->code, sizeof a->code, "(invalid)");
+		}
+		return (dest_scan_value(sc));
+	}
+	if (dest_scan_string(sc, v, sizeof v, &len) == -1)
+		return (-1);
+	if (code) {
+		a->entry_failed = 1;
+		dest_scan_printable(a->code, sizeof a->code, v, len);
+	} else
+		dest_scan_printable(a->message, sizeof a->message, v, len);
+	return (0);
+}
+
+/* An entry of the array: an object. */
+static int
+dest_scan_entry(struct dest_scan *sc, const struct dest_scan_key *key,
+    void *arg)
+{
+	struct dest_scan_answer	*a = arg;
+	struct dest_result	*res = a->res;
+	size_t			 i = a->nentries++;
+
+	(void)key;
+	if (*sc->p != '{') {
+		/* Still scanned: the error names the entry. */
+		if (dest_scan_value(sc) == -1)
+			return (-1);
+		return (dest_scan_fail(sc, "an entry is not an object"));
+	}
+	a->entry_failed = 0;
+	a->code[0] = a->message[0] = '\0';
+	if (dest_scan_container(sc, dest_scan_entry_member, a) == -1)
+		return (-1);
+	if (i >= a->n)
+		return (0);	/* too many: refused at the end */
+	a->failed[i] = (uint8_t)a->entry_failed;
+	if (!a->entry_failed)
+		return (0);
+	dest_count_code(res, a->code);
+	if (res->nfailed++ == 0) {
+		snprintf(res->code, sizeof res->code, "%s", a->code);
+		snprintf(res->message, sizeof res->message, "%s", a->message);
+	}
+	return (0);
+}
+
+/* A member of the answer: the entries' array matters. */
+static int
+dest_scan_member(struct dest_scan *sc, const struct dest_scan_key *key,
+    void *arg)
+{
+	struct dest_scan_answer	*a = arg;
+
+	if (key->len != strlen(a->array_key) ||
+	    memcmp(key->k, a->array_key, key->len) != 0)
+		return (dest_scan_value(sc));
+	if (*sc->p != '[')
+		return (dest_scan_value(sc));	/* not an array: no array */
+	a->has_array = 1;
+	return (dest_scan_container(sc, dest_scan_entry, a));
+}
+
 int
 dest_parse_entries(const char *body, size_t len, const char *array_key,
     size_t n, uint8_t *failed, struct dest_result *res, char **cause)
 {
-	json_t		*root = NULL, *arr, *e, *code;
-	json_error_t	 jerr;
-	size_t		 i;
-	int		 rv = -1;
+	struct dest_scan	 sc;
+	struct dest_scan_answer	 a;
 
 	memset(res, 0, sizeof *res);
-	/* Rejecting duplicate keys keeps an ambiguous answer from acking. */
-	root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
-	if (root == NULL) {
-		xasprintf(cause, "invalid JSON response: %s (offset %d)",
-		    jerr.text, jerr.position);
-		goto out;
+	memset(&sc, 0, sizeof sc);
+	memset(&a, 0, sizeof a);
+	sc.p = sc.start = body;
+	sc.end = body + len;
+	a.array_key = array_key;
+	a.n = n;
+	a.failed = failed;
+	a.res = res;
+	dest_scan_ws(&sc);
+	if (sc.p < sc.end && *sc.p != '{') {
+		if (dest_scan_value(&sc) == 0) {
+			dest_scan_ws(&sc);
+			if (sc.p == sc.end) {
+				xasprintf(cause, "response is not a JSON "
+				    "object");
+				return (-1);
+			}
+			dest_scan_fail(&sc, "end of input expected");
+		}
+		goto bad;
 	}
-	if (!json_is_object(root)) {
-		xasprintf(cause, "response is not a JSON object");
-		goto out;
+	if (sc.p >= sc.end) {
+		dest_scan_fail(&sc, "empty response");
+		goto bad;
 	}
-	arr = json_object_get(root, array_key);
-	if (arr == NULL || !json_is_array(arr)) {
+	if (dest_scan_container(&sc, dest_scan_member, &a) == -1)
+		goto bad;
+	dest_scan_ws(&sc);
+	if (sc.p != sc.end) {
+		dest_scan_fail(&sc, "end of input expected");
+		goto bad;
+	}
+	if (!a.has_array) {
+		memset(res, 0, sizeof *res);
 		xasprintf(cause, "response has no %s array", array_key);
-		goto out;
+		return (-1);
 	}
-	if (json_array_size(arr) != n) {
+	if (a.nentries != n) {
+		memset(res, 0, sizeof *res);
 		xasprintf(cause, "response has %zu entries for %zu records",
-		    json_array_size(arr), n);
-		goto out;
+		    a.nentries, n);
+		return (-1);
 	}
-	for (i = 0; i < n; i++) {
-		e = json_array_get(arr, i);
-		if (!json_is_object(e)) {
-			xasprintf(cause, "response entry %zu is not an object",
-			    i);
-			goto out;
+	return (0);
+bad:
+	memset(res, 0, sizeof *res);
+	xasprintf(cause, "invalid JSON response: %s (offset %zu)",
+	    sc.why != NULL ? sc.why : "syntax error",
+	    (size_t)(sc.p - sc.start));
+	return (-1);
+}
+
+void
+dest_error_fields(const char *error_type, const char *body, size_t body_len,
+    char *type, char *msg)
+{
+	json_t		*root;
+	json_error_t	 jerr;
+	char		*hash;
+
+	type[0] = msg[0] = '\0';
+	if (error_type != NULL)
+		snprintf(type, DEST_CODE_MAX, "%s", error_type);
+	root = json_loadb(body, body_len, 0, &jerr);
+	if (root != NULL && json_is_object(root)) {
+		if (type[0] == '\0') {
+			/* "__type": "com.amazon.coral.service#Code" */
+			dest_copy_member(root, "__type", type, DEST_CODE_MAX);
+			if ((hash = strrchr(type, '#')) != NULL)
+				memmove(type, hash + 1, strlen(hash));
 		}
-		code = json_object_get(e, "ErrorCode");
-		if (code == NULL || json_is_null(code)) {
-			failed[i] = 0;
-			continue;
-		}
-		failed[i] = 1;
-		if (res->nfailed++ > 0)
-			continue;
-		if (json_is_string(code))
-			dest_copy_member(e, "ErrorCode", res->code,
-			    sizeof res->code);
-		else
-			snprintf(res->code, sizeof res->code, "(invalid)");
-		dest_copy_member(e, "ErrorMessage", res->message,
-		    sizeof res->message);
+		dest_copy_member(root, "message", msg, DEST_MESSAGE_MAX);
+		if (msg[0] == '\0')
+			dest_copy_member(root, "Message", msg,
+			    DEST_MESSAGE_MAX);
 	}
-	rv = 0;
-out:
 	json_decref(root);
-	return (rv);
 }
 
 void
 dest_describe_error(long status, const char *error_type, const char *body,
     size_t body_len, char *buf, size_t len)
 {
-	char		 type[DEST_CODE_MAX], msg[DEST_MESSAGE_MAX], *hash;
-	json_t		*root;
-	json_error_t	 jerr;
+	char	type[DEST_CODE_MAX], msg[DEST_MESSAGE_MAX];
 
-	type[0] = msg[0] = '\0';
-	if (error_type != NULL)
-		snprintf(type, sizeof type, "%s", error_type);
-	root = json_loadb(body, body_len, 0, &jerr);
-	if (root != NULL && json_is_object(root)) {
-		if (type[0] == '\0') {
-			/* "__type": "com.amazon.coral.service#Code" */
-			dest_copy_member(root, "__type", type, sizeof type);
-			if ((hash = strrchr(type, '#')) != NULL)
-				memmove(type, hash + 1, strlen(hash));
-		}
-		dest_copy_member(root, "message", msg, sizeof msg);
-		if (msg[0] == '\0')
-			dest_copy_member(root, "Message", msg, sizeof msg);
-	}
-	json_decref(root);
+	dest_error_fields(error_type, body, body_len, type, msg);
 	snprintf(buf, len, "HTTP %ld%s%s%s%s", status,
 	    type[0] != '\0' ? " " : "", type,
 	    msg[0] != '\0' ? ": " : "", msg);
+}
+
+/* 1 if code is one of the NULL-terminated names, or starts with a prefix* */
+static int
+dest_code_in(const char *code, const char *const *names)
+{
+	size_t	n;
+
+	for (; *names != NULL; names++) {
+		n = strlen(*names);
+		if (n > 0 && (*names)[n - 1] == '*') {
+			if (strncmp(code, *names, n - 1) == 0)
+				return (1);
+		} else if (strcmp(code, *names) == 0)
+			return (1);
+	}
+	return (0);
+}
+
+/*
+ * The codes come from the Kinesis and Firehose API references ("Errors")
+ * and the AWS common errors; an unknown 4xx is an operator's, since
+ * retrying it fast cannot help and retrying it slowly loses nothing.
+ */
+static const char *const dest_throttled[] = {
+	"ThrottlingException", "Throttling", "LimitExceededException",
+	"ProvisionedThroughputExceededException", "KMSThrottlingException",
+	"RequestLimitExceeded", "TooManyRequestsException", "SlowDown", NULL
+};
+static const char *const dest_expired[] = {
+	"ExpiredToken", "ExpiredTokenException", NULL
+};
+static const char *const dest_skewed[] = {
+	"RequestExpired", "RequestTimeTooSkewed", "RequestInTheFuture", NULL
+};
+static const char *const dest_content[] = {
+	"ValidationException", "SerializationException",
+	"InvalidArgumentException", "RequestEntityTooLarge", NULL
+};
+
+enum dest_class
+dest_classify(long status, const char *type, const char *message)
+{
+	if (type == NULL)
+		type = "";
+	if (message == NULL)
+		message = "";
+	if (status == 0)
+		return (DEST_RETRY);
+	if (dest_code_in(type, dest_throttled))
+		return (DEST_THROTTLED);
+	if (dest_code_in(type, dest_expired))
+		return (DEST_EXPIRED);
+	if (dest_code_in(type, dest_skewed) ||
+	    (strcmp(type, "InvalidSignatureException") == 0 &&
+	    strstr(message, "Signature expired") != NULL))
+		return (DEST_SKEWED);
+	if (status == 413 || dest_code_in(type, dest_content))
+		return (DEST_CONTENT);
+	if (status >= 500 || status == 408 || status == 429)
+		return (status == 429 ? DEST_THROTTLED : DEST_RETRY);
+	if (status >= 400)
+		return (DEST_OPERATOR);
+	return (DEST_RETRY);
+}
+
+static const char *const dest_creds_codes[] = {
+	"UnrecognizedClient*", "InvalidSignature*", "IncompleteSignature*",
+	"MissingAuthenticationToken*", "InvalidClientTokenId",
+	"InvalidAccessKeyId", "SignatureDoesNotMatch", NULL
+};
+
+void
+dest_fix(const struct dest_ops *ops, const char *type, const char *stream,
+    const char *region, char *buf, size_t len)
+{
+	int	fh = ops->kind == CONFIG_DEST_FIREHOSE;
+
+	if (strncmp(type, "AccessDenied", 12) == 0 ||
+	    strcmp(type, "NotAuthorized") == 0)
+		snprintf(buf, len, "grant %s:%s on arn:aws:%s:%s:*:%s/%s to "
+		    "the credentials in use (sluicectl status shows them)",
+		    ops->service, ops->api, ops->service, region,
+		    fh ? "deliverystream" : "stream", stream);
+	else if (strncmp(type, "ResourceNotFound", 16) == 0)
+		snprintf(buf, len, "create the %s %s in %s, or fix %s (and "
+		    "the region)", fh ? "Firehose stream" : "stream", stream,
+		    region, fh ? "deliveryStream" : "kinesisStream");
+	else if (strncmp(type, "KMS", 3) == 0 ||
+	    strncmp(type, "InvalidKMS", 10) == 0)
+		snprintf(buf, len, "check the stream's KMS key: it must "
+		    "exist and be enabled, and its key policy must allow the "
+		    "credentials in use kms:GenerateDataKey");
+	else if (dest_code_in(type, dest_creds_codes))
+		snprintf(buf, len, "check the credentials in use (sluicectl "
+		    "status shows their source) and the region, %s", region);
+	else if (dest_code_in(type, dest_content))
+		snprintf(buf, len, "every record of a request is refused "
+		    "alone: check %s, the endpoint and the record limits",
+		    fh ? "deliveryStream" : "kinesisStream");
+	else if (strcmp(type, "UnknownHost") == 0)
+		snprintf(buf, len, "check the region, %s, and the endpoint: "
+		    "the host name does not resolve", region);
+	else
+		snprintf(buf, len, "check the endpoint, the region (%s) and "
+		    "the stream name", region);
 }
 
 /* A region looks like "us-east-1" or "cn-north-1": a dash, ends in a digit. */

@@ -22,6 +22,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "buf.h"
 #include "config.h"
@@ -30,12 +31,69 @@
 #define DEST_CODE_MAX		128
 #define DEST_MESSAGE_MAX	256
 
+struct dest_ops;
+
+/* Distinct entry error codes counted per response; more go to the last. */
+#define DEST_NCODES		8
+
+/* An entry error code and how many entries had it. */
+struct dest_code {
+	char		 code[DEST_CODE_MAX];
+	size_t		 n;
+};
+
 /* What a 200 response said about the batch. */
 struct dest_result {
 	size_t		 nfailed;
 	char		 code[DEST_CODE_MAX];	/* first failure's */
 	char		 message[DEST_MESSAGE_MAX];
+	/* Each code's count; past DEST_NCODES, the last is "(other)". */
+	struct dest_code codes[DEST_NCODES];
+	size_t		 ncodes;
 };
+
+/*
+ * The classes of errors, by what the sender does about them (API
+ * references, "Errors" and "Common Errors").  Failed entries of a 200
+ * answer (ProvisionedThroughputExceededException, KMSThrottlingException,
+ * InternalFailure, Firehose's ServiceUnavailableException) are no class
+ * here: they are always retried alone.
+ */
+enum dest_class {
+	DEST_RETRY,	/* 5xx, network, timeouts, a garbled answer */
+	DEST_THROTTLED,	/* ThrottlingException, LimitExceededException */
+	DEST_EXPIRED,	/* ExpiredToken(Exception): refresh, retry */
+	DEST_SKEWED,	/* RequestExpired, RequestTimeTooSkewed, ... */
+	DEST_OPERATOR,	/* access, a missing stream, KMS, credentials */
+	DEST_CONTENT	/* the request's content was refused, or 413 */
+};
+
+/*
+ * Classifies an error answer: status 0 for a transport error, else the
+ * HTTP status, with the error code (x-amzn-ErrorType or the body's
+ * "__type", without namespace) and message, either may be "".
+ */
+enum dest_class	 dest_classify(long status, const char *type,
+		    const char *message);
+
+/*
+ * Writes into buf (size len) what an operator does about an error of
+ * class DEST_OPERATOR with code type (or "UnknownHost": the endpoint's
+ * name does not resolve, as an unknown region's), for flow's stream in region: "grant
+ * kinesis:PutRecords on arn:aws:kinesis:eu-west-1:*:stream/web to the
+ * credentials in use", "create the stream ...".
+ */
+void		 dest_fix(const struct dest_ops *ops, const char *type,
+		    const char *stream, const char *region, char *buf,
+		    size_t len);
+
+/*
+ * Reads an error answer's code ("__type" without its namespace, unless
+ * error_type is not empty) and message into type and msg (DEST_CODE_MAX
+ * and DEST_MESSAGE_MAX bytes), printable characters only.
+ */
+void		 dest_error_fields(const char *error_type, const char *body,
+		    size_t body_len, char *type, char *msg);
 
 struct dest_ops {
 	const char	*name;		/* "kinesis": status, logs */
@@ -86,6 +144,13 @@ struct dest_ops {
 			    uint8_t *failed, struct dest_result *res,
 			    char **cause);
 };
+
+/*
+ * Decodes the "Data" of one request entry (as add() wrote it, len bytes
+ * at entry) into out, which has room for base64_decoded_len_max of the
+ * entry's length.  Returns the record's length, or -1 if entry has none.
+ */
+ssize_t		 dest_entry_data(const char *entry, size_t len, void *out);
 
 /* The registry, NULL-terminated. */
 extern const struct dest_ops	*dest_registry[];

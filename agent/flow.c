@@ -585,6 +585,16 @@ flow_spool(struct flow *fl)
 	return (fl->spool);
 }
 
+int64_t
+flow_replay(struct flow *fl, char **cause)
+{
+	if (fl->sender == NULL) {
+		xasprintf(cause, "flow %s does not send", fl->name);
+		return (-1);
+	}
+	return (sender_replay(fl->sender, cause));
+}
+
 int
 flow_adopt_registry(struct flow *fl, const char *dir, char **cause)
 {

@@ -75,6 +75,12 @@ struct metrics	*flow_metrics(struct flow *);
 struct spool	*flow_spool(struct flow *);
 
 /*
+ * On the delivery thread: sender_replay, for `sluicectl state replay`.
+ * Returns the records to replay, or -1 with *cause set (caller frees).
+ */
+int64_t		 flow_replay(struct flow *, char **cause);
+
+/*
  * On the ingest thread: merges the file registry kept in dir into the
  * flow's (tailer_merge_registry), then syncs the flow's spool and saves
  * its registry.  Returns 0, or -1 with *cause set (caller frees).

@@ -98,6 +98,16 @@ health_judge(json_t *doc, uint64_t spool_max, int creds_ok)
 		json_object_set_new(f, "degraded", json_boolean(
 		    health_flow(reasons, f, spool_max)));
 	}
+	/* Dead letters: {"flow", "records"} each (deadletter.h). */
+	json_array_foreach(json_object_get(doc, "deadLetters"), i, f) {
+		if (health_int(f, "records") <= 0)
+			continue;
+		health_add(reasons, NULL, "flow %s: %lld dead letter%s "
+		    "(sluicectl state)", json_is_string(json_object_get(f,
+		    "flow")) ? json_string_value(json_object_get(f, "flow")) :
+		    "?", (long long)health_int(f, "records"),
+		    health_int(f, "records") == 1 ? "" : "s");
+	}
 	if ((n = json_array_size(json_object_get(doc, "orphanedState"))) > 0)
 		health_add(reasons, NULL, "%zu orphaned state director%s "
 		    "(sluicectl state)", n, n == 1 ? "y" : "ies");

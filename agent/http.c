@@ -44,6 +44,7 @@ struct http_req {
 	void			*arg;
 	struct buf		 resp;		/* at most HTTP_MAX_RESPONSE */
 	char			 error_type[128];
+	time_t			 date;		/* Date header, or 0 */
 	char			 errbuf[CURL_ERROR_SIZE];
 	struct http_req		*prev;
 	struct http_req		*next;
@@ -170,15 +171,44 @@ http_write_cb(char *ptr, size_t size, size_t nmemb, void *userp)
 	return (n);
 }
 
-/* Keeps x-amzn-ErrorType ("Code:http://internal..." -> "Code"). */
+/* Keeps the Date header's time (RFC 9110 section 6.6.1), or 0. */
+static void
+http_header_date(struct http_req *r, const char *v, size_t len)
+{
+	char	date[64];
+	time_t	t;
+
+	while (len > 0 && (*v == ' ' || *v == '\t')) {
+		v++;
+		len--;
+	}
+	while (len > 0 && (v[len - 1] == '\r' || v[len - 1] == '\n' ||
+	    v[len - 1] == ' '))
+		len--;
+	if (len == 0 || len >= sizeof date)
+		return;
+	memcpy(date, v, len);
+	date[len] = '\0';
+	if ((t = curl_getdate(date, NULL)) > 0)
+		r->date = t;
+}
+
+/* Keeps x-amzn-ErrorType ("Code:http://internal..." -> "Code") and Date. */
 static size_t
 http_header_cb(char *buf, size_t size, size_t nitems, void *userp)
 {
 	static const char	 name[] = "x-amzn-ErrorType:";
+	static const char	 dname[] = "Date:";
 	struct http_req		*r = userp;
 	size_t			 n = size * nitems, i, len;
 	const char		*v;
 
+	if (n > sizeof dname - 1 &&
+	    strncasecmp(buf, dname, sizeof dname - 1) == 0) {
+		http_header_date(r, buf + sizeof dname - 1,
+		    n - (sizeof dname - 1));
+		return (n);
+	}
 	if (n <= sizeof name - 1 || strncasecmp(buf, name, sizeof name - 1))
 		return (n);
 	v = buf + sizeof name - 1;
@@ -368,6 +398,7 @@ http_check(struct http *h)
 		resp.body = buf_cstr(&r->resp);
 		resp.body_len = r->resp.len;
 		resp.error_type = r->error_type;
+		resp.date = r->date;
 		if (rc == CURLE_OK)
 			resp.error = "";
 		else if (buf_has_failed(&r->resp))
@@ -416,6 +447,7 @@ http_post(struct http *h, const char *url, struct curl_slist *headers,
 	r->arg = arg;
 	buf_reset(&r->resp);
 	r->error_type[0] = '\0';
+	r->date = 0;
 	r->errbuf[0] = '\0';
 
 	e = r->easy;

@@ -10,6 +10,7 @@
 #define HTTP_H
 
 #include <stddef.h>
+#include <time.h>
 
 #include <curl/curl.h>
 
@@ -36,6 +37,11 @@ struct http_response {
 	const char	*error_type;
 	/* libcurl's message on transport error, else "". */
 	const char	*error;
+	/*
+	 * The Date header's time, or 0: what the server's clock says, which
+	 * corrects ours when AWS refuses a signature as skewed.
+	 */
+	time_t		 date;
 };
 
 /*

@@ -42,6 +42,8 @@ struct metrics {
 	/* metrics_sample's ring, oldest first once full. */
 	struct metrics_sample	 samples[METRICS_SAMPLES];
 	size_t			 nsamples;	/* taken, ever */
+	struct metrics_code	 codes[METRICS_MAX_CODES];
+	size_t			 ncodes;
 };
 
 /* The status document's keys, by enum metrics_counter. */
@@ -66,6 +68,7 @@ static const char *const metrics_keys[METRICS_NCOUNTERS] = {
 	[METRICS_SPOOL_CORRUPT_BYTES] = "spoolCorruptBytes",
 	[METRICS_RECORDS_ATTEMPTED] = "recordsAttempted",
 	[METRICS_BYTES_SENT] = "bytesSent",
+	[METRICS_RECORDS_DEAD] = "recordsDeadLettered",
 };
 
 struct metrics *
@@ -168,6 +171,44 @@ metrics_set_error(struct metrics *m, const char *fmt, ...)
 	va_end(ap);
 	m->last_error_time = time(NULL);
 	pthread_mutex_unlock(&m->mtx);
+}
+
+void
+metrics_count_error(struct metrics *m, const char *code, uint64_t n)
+{
+	size_t	i;
+
+	pthread_mutex_lock(&m->mtx);
+	for (i = 0; i < m->ncodes; i++)
+		if (strncmp(m->codes[i].code, code, METRICS_CODE_MAX - 1) == 0)
+			break;
+	if (i == m->ncodes) {
+		if (m->ncodes == METRICS_MAX_CODES) {
+			/* The last slot becomes "(other)" for good. */
+			i = METRICS_MAX_CODES - 1;
+			snprintf(m->codes[i].code, METRICS_CODE_MAX,
+			    "(other)");
+		} else {
+			snprintf(m->codes[i].code, METRICS_CODE_MAX, "%s",
+			    code);
+			m->codes[i].n = 0;
+			m->ncodes++;
+		}
+	}
+	m->codes[i].n += n;
+	pthread_mutex_unlock(&m->mtx);
+}
+
+size_t
+metrics_error_codes(struct metrics *m, struct metrics_code *out, size_t max)
+{
+	size_t	n;
+
+	pthread_mutex_lock(&m->mtx);
+	n = m->ncodes < max ? m->ncodes : max;
+	memcpy(out, m->codes, n * sizeof *out);
+	pthread_mutex_unlock(&m->mtx);
+	return (n);
 }
 
 struct problem *
@@ -312,7 +353,7 @@ metrics_trend_locked(struct metrics *m, uint64_t now_ms, double *rate,
 static json_t *
 metrics_flow_json(struct metrics *m)
 {
-	json_t			*o, *files, *problems, *health, *f;
+	json_t			*o, *files, *problems, *health, *f, *codes;
 	size_t			 i;
 	enum metrics_counter	 c;
 	uint64_t		 behind, growing;
@@ -366,6 +407,10 @@ metrics_flow_json(struct metrics *m)
 	health = metrics_health_json(m);
 	behind = metrics_behind_locked(m);
 	metrics_trend_locked(m, loop_now_ms(), &rate, &growing);
+	codes = json_object();
+	for (i = 0; i < m->ncodes; i++)
+		json_object_set_new(codes, m->codes[i].code,
+		    json_integer((json_int_t)m->codes[i].n));
 	pthread_mutex_unlock(&m->mtx);
 	/* Progress at a glance (metrics_sample). */
 	json_object_set_new(o, "bytesBehind", json_integer((json_int_t)behind));
@@ -387,6 +432,8 @@ metrics_flow_json(struct metrics *m)
 	for (c = 0; c < METRICS_NCOUNTERS; c++)
 		json_object_set_new(o, metrics_keys[c],
 		    json_integer((json_int_t)metrics_get(m, c)));
+	/* Failed entries and requests, by AWS error code. */
+	json_object_set_new(o, "errorCodes", codes);
 	return (o);
 }
 

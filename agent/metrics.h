@@ -65,6 +65,7 @@ enum metrics_counter {
 	METRICS_RECORDS_ATTEMPTED,	/* entries in requests posted, */
 					/* retries included */
 	METRICS_BYTES_SENT,		/* data bytes of acked entries */
+	METRICS_RECORDS_DEAD,		/* put in the dead-letter file */
 	METRICS_NCOUNTERS
 };
 
@@ -92,6 +93,29 @@ uint64_t	 metrics_get(struct metrics *, enum metrics_counter);
  */
 void		 metrics_set_error(struct metrics *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
+
+/*
+ * Error codes, counted per flow for the status document's "errorCodes"
+ * map and the Prometheus endpoint: AWS's codes of failed entries and
+ * failed requests, "HTTP 503" when an answer has none, "network" for a
+ * transport error and "malformedAnswer".  At most METRICS_MAX_CODES
+ * distinct codes are kept; others count under "(other)".
+ */
+#define METRICS_MAX_CODES	32
+#define METRICS_CODE_MAX	128
+
+struct metrics_code {
+	char		 code[METRICS_CODE_MAX];
+	uint64_t	 n;
+};
+
+/* Adds n to code's count (code is copied, cut to METRICS_CODE_MAX). */
+void		 metrics_count_error(struct metrics *, const char *code,
+		    uint64_t n);
+
+/* Copies up to max codes into out; returns how many there are. */
+size_t		 metrics_error_codes(struct metrics *,
+		    struct metrics_code *out, size_t max);
 
 /*
  * Sets the spool's state for the status document ("spoolState"): a static

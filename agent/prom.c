@@ -107,6 +107,10 @@ static const struct prom_family prom_families[METRICS_NCOUNTERS] = {
 	    "Record entries in the requests sent, retries included." },
 	[METRICS_BYTES_SENT] = { "sluice_flow_sent_bytes_total", "counter",
 	    "Data bytes of the records the destination acknowledged." },
+	[METRICS_RECORDS_DEAD] = {
+	    "sluice_flow_records_dead_lettered_total", "counter",
+	    "Records refused for their content, put in the dead-letter "
+	    "file." },
 };
 
 /* Appends s as a label value: backslash, quote and newline escaped. */
@@ -134,6 +138,31 @@ prom_labels(struct buf *b, struct metrics *m)
 	buf_adds(b, "\",stream=\"");
 	prom_label_value(b, metrics_stream(m));
 	buf_adds(b, "\"}");
+}
+
+/* Errors by AWS code: one series per code a flow has seen (at most 32). */
+static void
+prom_render_codes(struct buf *b, struct metrics **ms, size_t n)
+{
+	struct metrics_code	codes[METRICS_MAX_CODES];
+	size_t			i, k, nc;
+
+	buf_adds(b, "# HELP sluice_errors_total Failed records and requests, "
+	    "by error code.\n# TYPE sluice_errors_total counter\n");
+	for (i = 0; i < n; i++) {
+		nc = metrics_error_codes(ms[i], codes, METRICS_MAX_CODES);
+		for (k = 0; k < nc; k++) {
+			buf_adds(b, "sluice_errors_total");
+			prom_labels(b, ms[i]);
+			/* Re-open the label set for the code. */
+			if (b->len > 0 && b->data[b->len - 1] == '}')
+				b->len--;
+			buf_adds(b, ",code=\"");
+			prom_label_value(b, codes[k].code);
+			buf_printf(b, "\"} %llu\n",
+			    (unsigned long long)codes[k].n);
+		}
+	}
 }
 
 void
@@ -173,6 +202,7 @@ prom_render(struct buf *b, struct metrics **ms, size_t n, time_t started)
 				    (unsigned long long)v);
 		}
 	}
+	prom_render_codes(b, ms, n);
 }
 
 int

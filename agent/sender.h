@@ -16,6 +16,8 @@
 #ifndef SENDER_H
 #define SENDER_H
 
+#include <stdint.h>
+
 struct loop;
 struct http;
 struct config;
@@ -25,8 +27,13 @@ struct creds;
 struct metrics;
 struct sender;
 
-/* Requests in flight (or waiting to be retried) per flow, at most. */
-#define SENDER_MAX_INFLIGHT	2
+/*
+ * Requests in flight (or waiting to be retried) per flow, at most, when
+ * maxSendingThreads is not set; below it the window adapts (sender.c).
+ */
+#define SENDER_MAX_INFLIGHT	32
+/* The window at start, and its least. */
+#define SENDER_WINDOW_START	2
 
 /*
  * Creates the sender for flow, which delivers the records of spool to the
@@ -67,6 +74,14 @@ void		 sender_drain(struct sender *, void (*drained)(void *),
  * sender_drain was still waiting for.
  */
 size_t		 sender_finish(struct sender *);
+
+/*
+ * For `sluicectl state replay`, on the loop's thread: moves the flow's
+ * dead-letter file aside (deadletter_take) for the ingest thread to append
+ * its records to the spool (state.c), and starts a new one.  Returns the
+ * records moved, or -1 with *cause set (caller frees).
+ */
+int64_t		 sender_replay(struct sender *, char **cause);
 
 /*
  * Frees the sender, abandoning requests in flight.  Call it on the loop's

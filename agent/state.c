@@ -10,6 +10,12 @@
  * in between delivers that chunk twice, never loses it.  When the orphan
  * is empty its registry joins the flow's (flow_adopt_registry) and its
  * directory is removed.
+ *
+ * A replay of a flow's dead letters (deadletter.h) goes the same way: the
+ * control request, on the delivery thread, has the sender move the file
+ * aside; the ingest thread appends its records to the flow's spool, syncs
+ * it, and only then removes the file.  A replay file found at start (a
+ * crash in between) is replayed again.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE		/* nftw's FTW_PHYS */
@@ -31,6 +37,7 @@
 
 #include "config.h"
 #include "ctl_proto.h"
+#include "deadletter.h"
 #include "durable.h"
 #include "flow.h"
 #include "log.h"
@@ -74,6 +81,8 @@ struct state {
 	size_t			  nrefused;
 	struct flow		**flows;
 	size_t			  nflows;
+	struct flow		**replays;	/* dead letters to append */
+	size_t			  nreplays;
 	struct loop		 *loop;		/* ingest */
 	int			  efd;		/* adopt requests */
 	struct loop_timer	 *work_timer;	/* the next chunk */
@@ -355,9 +364,41 @@ state_open(const struct config *cfg)
 	return (st);
 }
 
+/* The path of flow fl's dead-letter file, or replay file (caller frees). */
+static char *
+state_deadletter_path(struct state *st, struct flow *fl, const char *file)
+{
+	char	*dir, *path;
+
+	dir = state_flow_dir(st->cfg->state_directory, flow_name(fl));
+	xasprintf(&path, "%s/%s", dir, file);
+	free(dir);
+	return (path);
+}
+
+/* Queues a replay of fl's dead letters; called with the mutex held. */
+static void
+state_queue_replay(struct state *st, struct flow *fl)
+{
+	st->replays = xreallocarray(st->replays, st->nreplays + 1,
+	    sizeof *st->replays);
+	st->replays[st->nreplays++] = fl;
+}
+
 void
 state_add_flow(struct state *st, struct flow *fl)
 {
+	char	*replay;
+
+	/* A replay cut short by a stop or a crash is done again. */
+	replay = state_deadletter_path(st, fl, DEADLETTER_REPLAY);
+	if (access(replay, F_OK) == 0) {
+		pthread_mutex_lock(&st->mtx);
+		state_queue_replay(st, fl);
+		pthread_mutex_unlock(&st->mtx);
+	}
+	free(replay);
+
 	pthread_mutex_lock(&st->mtx);
 	st->flows = xreallocarray(st->flows, st->nflows + 1,
 	    sizeof *st->flows);
@@ -656,6 +697,63 @@ state_adopt_finish(struct state *st, struct state_orphan *o)
 	pthread_mutex_unlock(&st->mtx);
 }
 
+/* deadletter_foreach's: appends one dead letter to the spool. */
+static int
+state_replay_one(const char *error, const void *data, size_t len, void *arg)
+{
+	(void)error;
+	return (spool_append(arg, data, len));
+}
+
+/*
+ * Appends the dead letters of the first flow waiting for a replay to its
+ * spool, syncs it, and removes the replay file.  A file of at most
+ * deadLetterMaxBytes goes in one turn: replays are rare and small.  On
+ * failure (the spool full) it waits, and what was appended is sent twice.
+ */
+static void
+state_replay(struct state *st)
+{
+	struct flow	*fl;
+	struct spool	*dst;
+	char		*path, *dir, *cause = NULL;
+	uint64_t	 records, bytes;
+
+	pthread_mutex_lock(&st->mtx);
+	fl = st->nreplays > 0 ? st->replays[0] : NULL;
+	pthread_mutex_unlock(&st->mtx);
+	if (fl == NULL)
+		return;
+	path = state_deadletter_path(st, fl, DEADLETTER_REPLAY);
+	dst = flow_spool(fl);
+	if (deadletter_stat(path, &records, &bytes) == -1 ||
+	    deadletter_foreach(path, state_replay_one, dst) == -1 ||
+	    spool_sync(dst) == -1) {
+		log_warn("flow=%s: replaying %s (tried again in %d ms)",
+		    flow_name(fl), path, STATE_FULL_WAIT_MS);
+		free(path);
+		loop_timer_set(st->work_timer, STATE_FULL_WAIT_MS);
+		return;
+	}
+	if (unlink(path) == -1)
+		log_warn("flow=%s: removing %s", flow_name(fl), path);
+	dir = state_flow_dir(st->cfg->state_directory, flow_name(fl));
+	if (durable_fsync_dir(dir, &cause) == -1) {
+		log_warnx("flow=%s: %s", flow_name(fl), cause);
+		free(cause);
+	}
+	free(dir);
+	log_info("flow=%s: %llu dead letter%s replayed: appended to the "
+	    "spool from %s", flow_name(fl), (unsigned long long)records,
+	    records == 1 ? "" : "s", path);
+	free(path);
+	pthread_mutex_lock(&st->mtx);
+	memmove(st->replays, st->replays + 1,
+	    --st->nreplays * sizeof *st->replays);
+	pthread_mutex_unlock(&st->mtx);
+	loop_timer_set(st->work_timer, 0);
+}
+
 /*
  * Moves one chunk of the orphan being adopted to its flow's spool.  The
  * chunk is acknowledged in the orphan only once the flow's spool synced
@@ -675,6 +773,9 @@ state_work_cb(void *arg)
 	char			*dir, *cause = NULL;
 	int			 full = 0;
 
+	state_replay(st);
+	if (loop_timer_is_armed(st->work_timer))
+		return;
 	if ((o = state_adopting(st)) == NULL)
 		return;
 	if (o->spool == NULL) {
@@ -763,6 +864,8 @@ state_start(struct state *st, struct loop *ingest)
 	if (st->norphans > 0)
 		loop_timer_set(st->summary_timer,
 		    (uint64_t)st->cfg->status_period_s * 1000);
+	if (st->nreplays > 0)
+		loop_timer_set(st->work_timer, 0);
 }
 
 /* An orphan as JSON; called with the mutex held. */
@@ -784,6 +887,39 @@ state_orphan_json(const struct state_orphan *o)
 	return (j);
 }
 
+/*
+ * The flows' dead letters: records their destination refused for their
+ * content, kept in each flow's dead-letter file, and those being replayed.
+ */
+static json_t *
+state_deadletters_json(struct state *st)
+{
+	json_t		*a;
+	char		*path, *replay;
+	uint64_t	 records, bytes, rrecords, rbytes;
+	size_t		 i;
+
+	a = json_array();
+	for (i = 0; i < st->nflows; i++) {
+		path = state_deadletter_path(st, st->flows[i], DEADLETTER_FILE);
+		replay = state_deadletter_path(st, st->flows[i],
+		    DEADLETTER_REPLAY);
+		if (deadletter_stat(path, &records, &bytes) == -1)
+			records = bytes = 0;
+		if (deadletter_stat(replay, &rrecords, &rbytes) == -1)
+			rrecords = 0;
+		if (records > 0 || rrecords > 0)
+			json_array_append_new(a, json_pack("{s:s, s:s, s:I, "
+			    "s:I, s:I}", "flow", flow_name(st->flows[i]),
+			    "path", path, "records", (json_int_t)records,
+			    "bytes", (json_int_t)bytes, "replaying",
+			    (json_int_t)rrecords));
+		free(replay);
+		free(path);
+	}
+	return (a);
+}
+
 void
 state_status(struct state *st, json_t *o)
 {
@@ -803,6 +939,7 @@ state_status(struct state *st, json_t *o)
 	pthread_mutex_unlock(&st->mtx);
 	json_object_set_new(o, "orphanedState", orphans);
 	json_object_set_new(o, "refusedFlows", refused);
+	json_object_set_new(o, "deadLetters", state_deadletters_json(st));
 }
 
 static char *
@@ -903,6 +1040,28 @@ state_ctl_discard(struct state *st, const char *old, char **cause)
 	return (state_dump(j));
 }
 
+/* replay FLOW; called with the mutex held, on the delivery thread. */
+static char *
+state_ctl_replay(struct state *st, const char *name, char **cause)
+{
+	struct flow	*fl;
+	int64_t		 n;
+	uint64_t	 one = 1;
+
+	if ((fl = state_flow(st, name)) == NULL) {
+		xasprintf(cause, "no running flow named \"%s\"", name);
+		return (NULL);
+	}
+	if ((n = flow_replay(fl, cause)) == -1)
+		return (NULL);
+	state_queue_replay(st, fl);
+	if (st->efd == -1 || write(st->efd, &one, sizeof one) == -1)
+		log_warnx("state: cannot wake the ingest thread; the replay "
+		    "of flow %s waits for the next start", name);
+	return (state_dump(json_pack("{s:s, s:I}", "replaying", name,
+	    "records", (json_int_t)n)));
+}
+
 char *
 state_ctl(void *arg, const char *cmd, int argc, char **argv, char **cause)
 {
@@ -920,10 +1079,13 @@ state_ctl(void *arg, const char *cmd, int argc, char **argv, char **cause)
 		s = state_ctl_adopt(st, argv[0], argv[1], cause);
 	else if (strcmp(cmd, CTL_CMD_DISCARD) == 0 && argc == 1)
 		s = state_ctl_discard(st, argv[0], cause);
+	else if (strcmp(cmd, CTL_CMD_REPLAY) == 0 && argc == 1)
+		s = state_ctl_replay(st, argv[0], cause);
 	else
 		xasprintf(cause, "usage: %s%s", cmd,
 		    strcmp(cmd, CTL_CMD_ADOPT) == 0 ? " OLD NEW" :
-		    strcmp(cmd, CTL_CMD_DISCARD) == 0 ? " OLD" : "");
+		    strcmp(cmd, CTL_CMD_DISCARD) == 0 ? " OLD" :
+		    strcmp(cmd, CTL_CMD_REPLAY) == 0 ? " FLOW" : "");
 	pthread_mutex_unlock(&st->mtx);
 	return (s);
 }
@@ -950,6 +1112,7 @@ state_free(struct state *st)
 	}
 	free(st->refused);
 	free(st->flows);
+	free(st->replays);
 	free(st->flowsdir);
 	pthread_mutex_destroy(&st->mtx);
 	free(st);

@@ -37,6 +37,11 @@
  *		"restartNeeded": [keys], "messages": []}; or, when the new
  *		config is invalid and the old one stays in force,
  *		{"error", "errors": [lines]}.
+ *	replay FLOW	(privileged) sends the dead letters of the running
+ *		flow FLOW again: they are appended to its spool; replies
+ *		{"replaying", "records"}.  "state" and "status" list dead
+ *		letters in "deadLetters": [{"flow", "path", "records",
+ *		"bytes", "replaying"}].
  *
  * Bump CTL_PROTO_VERSION whenever the request syntax, the meaning of an
  * existing command or the shape of an existing reply changes in a way an
@@ -64,5 +69,6 @@
 #define CTL_CMD_ADOPT		"adopt"
 #define CTL_CMD_DISCARD		"discard"
 #define CTL_CMD_RELOAD		"reload"
+#define CTL_CMD_REPLAY		"replay"
 
 #endif /* CTL_PROTO_H */

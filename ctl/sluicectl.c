@@ -74,8 +74,8 @@ static const struct sluicectl_cmd commands[] = {
 	    cmd_files },
 	{ "flows", "[-j]", "list the flows: destination, files, spool",
 	    cmd_flows },
-	{ "state", "[-j] [adopt OLD NEW | discard OLD]",
-	    "list state no flow claims; move it into a flow, or remove it",
+	{ "state", "[-j] [adopt OLD NEW | discard OLD | replay FLOW]",
+	    "list state no flow claims and dead letters; move, remove, replay",
 	    cmd_state },
 	{ "version", "[-j]", "print sluicectl's and sluiced's versions",
 	    cmd_version },
@@ -538,6 +538,36 @@ print_flow(json_t *flow, time_t now)
 }
 
 /*
+ * Dead letters: records a flow's destination refused for their content
+ * (deadletter.h), which `state replay FLOW` sends again.
+ */
+static void
+print_deadletters(json_t *dead)
+{
+	json_t	*o;
+	char	 r[32], b[32], rr[32], *name, *path;
+	size_t	 i;
+
+	if (json_array_size(dead) == 0)
+		return;
+	printf("dead letters (refused for their content; `sluicectl state "
+	    "replay FLOW` sends them again):\n");
+	json_array_foreach(dead, i, o) {
+		name = get_string(o, "flow", "?");
+		path = get_string(o, "path", "?");
+		printf("  flow %s: %s records, %s at %s", name,
+		    show_count(r, sizeof r, o, "records"),
+		    show_bytes(b, sizeof b, o, "bytes"), path);
+		if (get_count(o, "replaying") > 0)
+			printf(" (%s being replayed)",
+			    show_count(rr, sizeof rr, o, "replaying"));
+		printf("\n");
+		free(path);
+		free(name);
+	}
+}
+
+/*
  * Orphaned state and refused flows (state.h): what does not run, in
  * aligned columns.  Prints nothing when there is none, unless always.
  */
@@ -589,6 +619,7 @@ print_state(json_t *st, int always)
 		free(err);
 		free(name);
 	}
+	print_deadletters(json_object_get(st, "deadLetters"));
 }
 
 static void
@@ -781,8 +812,10 @@ cmd_state(const char *path, int argc, char **argv)
 	if (argc == 0)
 		req = xstrdup(CTL_CMD_STATE);
 	else if ((strcmp(argv[0], "adopt") == 0 && argc == 3) ||
-	    (strcmp(argv[0], "discard") == 0 && argc == 2)) {
+	    (strcmp(argv[0], "discard") == 0 && argc == 2) ||
+	    (strcmp(argv[0], "replay") == 0 && argc == 2)) {
 		req = xstrdup(strcmp(argv[0], "adopt") == 0 ? CTL_CMD_ADOPT :
+		    strcmp(argv[0], "replay") == 0 ? CTL_CMD_REPLAY :
 		    CTL_CMD_DISCARD);
 		for (i = 1; i < argc; i++) {
 			if (argv[i][0] == '\0' ||
@@ -815,6 +848,12 @@ cmd_state(const char *path, int argc, char **argv)
 		    "(sluicectl state shows the progress)\n", name, into,
 		    show_count(r, sizeof r, st, "records"));
 		free(into);
+		free(name);
+	} else if (strcmp(argv[0], "replay") == 0) {
+		name = get_string(st, "replaying", "?");
+		printf("replaying %s dead letters of flow %s: they go to its "
+		    "spool, then to its destination\n",
+		    show_count(r, sizeof r, st, "records"), name);
 		free(name);
 	} else {
 		name = get_string(st, "discarded", "?");

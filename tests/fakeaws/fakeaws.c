@@ -103,6 +103,15 @@ struct fake_settings {
 	char		expect_key[256];
 	char		expect_secret[256];
 	char		expect_token[4096];
+	/* Error-class faults (see the README's knob table). */
+	char		error[256];	/* "STATUS:Type" or "Type" */
+	double		error_prob;
+	char		entry_error[128];
+	char		poison[256];
+	uint64_t	clock_ahead_s;
+	double		garbage;
+	double		truncate;
+	uint64_t	delay_random_ms;
 };
 
 static const struct fake_settings fake_defaults = {
@@ -113,6 +122,7 @@ static const struct fake_settings fake_defaults = {
 	.fh_max_records = 500,
 	.fh_max_record_size = 1024000,
 	.fh_max_request_size = 4194304,
+	.error_prob = 1,
 };
 
 enum knob_type {
@@ -167,6 +177,22 @@ static const struct knob fake_knobs[] = {
 	  "the secret key the signature must be made with" },
 	{ "expect-token", KNOB_STR, KNOB_OFF(expect_token), 4096,
 	  "the session token expected (none if unset)" },
+	{ "error", KNOB_STR, KNOB_OFF(error), 256,
+	  "answer requests with this error: Type, or STATUS:Type" },
+	{ "error-prob", KNOB_PROB, KNOB_OFF(error_prob), 0,
+	  "with error set, the share of requests answered so (default 1)" },
+	{ "entry-error", KNOB_STR, KNOB_OFF(entry_error), 128,
+	  "the ErrorCode of records failed by throttle" },
+	{ "poison", KNOB_STR, KNOB_OFF(poison), 256,
+	  "a request with a record holding this refused: ValidationException" },
+	{ "clock-ahead", KNOB_UINT, KNOB_OFF(clock_ahead_s), 86400 * 365,
+	  "seconds the fake's clock is ahead; over 5 min skew is refused" },
+	{ "garbage", KNOB_PROB, KNOB_OFF(garbage), 0,
+	  "answer 200 with a body that is not JSON, recording nothing" },
+	{ "truncate", KNOB_PROB, KNOB_OFF(truncate), 0,
+	  "answer 200 with half the body and close, recording nothing" },
+	{ "delay-random-ms", KNOB_UINT, KNOB_OFF(delay_random_ms), 3600000,
+	  "hold each answer a further random 0 to this many ms: out of order" },
 };
 #define FAKE_NKNOBS	(sizeof fake_knobs / sizeof fake_knobs[0])
 
@@ -234,6 +260,12 @@ struct fake_stats {
 	uint64_t	sig_failed;
 	uint64_t	put_metric_data;	/* accepted */
 	uint64_t	datums_accepted;
+	uint64_t	poisoned;	/* requests refused for poison */
+	uint64_t	skewed;		/* refused for the signing time */
+	uint64_t	garbled;	/* garbage or truncated answers */
+	uint64_t	knob_errors;	/* answered with the error knob */
+	uint64_t	held;		/* answers being delayed now */
+	uint64_t	max_held;	/* ... at most: requests in flight */
 };
 
 static struct {
@@ -669,14 +701,17 @@ fake_stats_write(void)
 	    "\nput_record_batch=%" PRIu64 "\ndescribe_stream_summary=%" PRIu64
 	    "\nconnections=%" PRIu64 "\nconnections_open=%zu\nsig_ok=%" PRIu64
 	    "\nsig_failed=%" PRIu64 "\nput_metric_data=%" PRIu64
-	    "\ndatums_accepted=%" PRIu64 "\n",
+	    "\ndatums_accepted=%" PRIu64 "\npoisoned=%" PRIu64 "\nskewed=%"
+	    PRIu64 "\ngarbled=%" PRIu64 "\nknob_errors=%" PRIu64
+	    "\nmax_held=%" PRIu64 "\n",
 	    fake.st.requests, fake.st.records_accepted,
 	    fake.st.records_failed, fake.st.errors, fake.st.dropped,
 	    fake.st.bytes_accepted, fake.st.put_records,
 	    fake.st.put_record_batch, fake.st.describe_stream_summary,
 	    fake.st.connections, fake.nconns, fake.st.sig_ok,
 	    fake.st.sig_failed, fake.st.put_metric_data,
-	    fake.st.datums_accepted);
+	    fake.st.datums_accepted, fake.st.poisoned, fake.st.skewed,
+	    fake.st.garbled, fake.st.knob_errors, fake.st.max_held);
 	write_atomic(fake.stats_path, b.p, b.len);
 	buf_free(&b);
 }
@@ -743,6 +778,8 @@ conn_set_deadline(struct conn *c, uint64_t deadline)
 static void
 conn_free(struct conn *c)
 {
+	if (c->state == CONN_DELAY)
+		fake.st.held--;
 	conn_set_deadline(c, 0);
 	close(c->fd);
 	buf_free(&c->in);
@@ -809,7 +846,7 @@ conn_build_reply(struct conn *c, int status, const char *type,
 	struct tm	tm;
 	time_t		t;
 
-	t = time(NULL);
+	t = time(NULL) + (time_t)fake.cur.clock_ahead_s;
 	gmtime_r(&t, &tm);
 	strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
 	fake.serial++;
@@ -1150,6 +1187,26 @@ hash_key_is_valid(json_t *ehk)
 	return (h[0] != '0' || n == 1);
 }
 
+/*
+ * With the poison knob: a record whose data holds the pattern fails the
+ * whole request, as AWS refuses a request for one bad record.  Its data
+ * was just decoded into fake.scratch (record_data_len).
+ */
+static int
+record_is_poison(ssize_t dlen, size_t i, struct reply *r)
+{
+	const char	*pat = fake.cur.poison;
+
+	if (pat[0] == '\0' || dlen <= 0 ||
+	    memmem(fake.scratch.p, (size_t)dlen, pat, strlen(pat)) == NULL)
+		return (0);
+	fake.st.poisoned++;
+	reply_error(r, 400, "ValidationException", "1 validation error "
+	    "detected: Value at 'records.%zu.member.data' failed to satisfy "
+	    "constraint: the record is poison", i + 1);
+	return (1);
+}
+
 static void
 record_accept(json_t *data)
 {
@@ -1223,6 +1280,8 @@ op_put_records(json_t *req, struct reply *r)
 			    "Records[%zu].Data is not valid base64", i);
 			return;
 		}
+		if (record_is_poison(dlen, i, r))
+			return;
 		if ((uint64_t)dlen > s->max_record_size) {
 			reply_error(r, 400, "ValidationException",
 			    "1 validation error detected: Value at "
@@ -1276,11 +1335,12 @@ op_put_records(json_t *req, struct reply *r)
 		if (rng_chance(s->throttle)) {
 			failed++;
 			fake.st.records_failed++;
-			buf_printf(&fake.entries, "{\"ErrorCode\":"
-			    "\"ProvisionedThroughputExceededException\","
+			buf_printf(&fake.entries, "{\"ErrorCode\":\"%s\","
 			    "\"ErrorMessage\":\"Rate exceeded for shard "
 			    FAKE_SHARD " in stream %s under account "
-			    FAKE_ACCOUNT ".\"}", name);
+			    FAKE_ACCOUNT ".\"}", s->entry_error[0] != '\0' ?
+			    s->entry_error :
+			    "ProvisionedThroughputExceededException", name);
 			continue;
 		}
 		record_accept(data);
@@ -1333,6 +1393,8 @@ op_put_record_batch(json_t *req, struct reply *r)
 			    "Records[%zu].Data is not valid base64", i);
 			return;
 		}
+		if (record_is_poison(dlen, i, r))
+			return;
 		if ((uint64_t)dlen > s->fh_max_record_size) {
 			reply_error(r, 400, "ValidationException",
 			    "1 validation error detected: Value at "
@@ -1365,9 +1427,10 @@ op_put_record_batch(json_t *req, struct reply *r)
 		if (rng_chance(s->throttle)) {
 			failed++;
 			fake.st.records_failed++;
-			buf_printf(&fake.entries, "{\"ErrorCode\":"
-			    "\"ServiceUnavailableException\","
-			    "\"ErrorMessage\":\"Slow down.\"}");
+			buf_printf(&fake.entries, "{\"ErrorCode\":\"%s\","
+			    "\"ErrorMessage\":\"Slow down.\"}",
+			    s->entry_error[0] != '\0' ? s->entry_error :
+			    "ServiceUnavailableException");
 			continue;
 		}
 		record_accept(json_object_get(rec, "Data"));
@@ -2037,6 +2100,59 @@ fake_sigcheck(struct conn *c, struct reply *r, int form)
 }
 
 /*
+ * With clock-ahead: 1 if the request's X-Amz-Date is more than 5 minutes
+ * off the fake's clock, as AWS refuses it (why gets the message).
+ */
+static int
+fake_is_skewed(const char *amz_date, char *why, size_t len)
+{
+	struct tm	 tm;
+	time_t		 t, now;
+	const char	*end;
+	char		 nows[32];
+
+	now = time(NULL) + (time_t)fake.cur.clock_ahead_s;
+	memset(&tm, 0, sizeof tm);
+	end = strptime(amz_date, "%Y%m%dT%H%M%SZ", &tm);
+	t = end != NULL && *end == '\0' ? timegm(&tm) : 0;
+	if (t >= now - 300 && t <= now + 300)
+		return (0);
+	gmtime_r(&now, &tm);
+	strftime(nows, sizeof nows, "%Y%m%dT%H%M%SZ", &tm);
+	/* The message Kinesis gives (InvalidSignatureException). */
+	snprintf(why, len, "Signature expired: %s is now earlier than %s "
+	    "(%s - 5 min.)", amz_date, nows, nows);
+	return (1);
+}
+
+/* Makes the reply the error knob asks for: "Type" or "STATUS:Type". */
+static void
+fake_knob_error(struct reply *r)
+{
+	const char	*e = fake.cur.error, *colon;
+	int		 status = 400;
+
+	fake.st.knob_errors++;
+	if ((colon = strchr(e, ':')) != NULL) {
+		status = atoi(e);
+		if (status < 100 || status > 599)
+			status = 400;
+		e = colon + 1;
+	} else if (strcmp(e, "InternalFailure") == 0)
+		status = 500;
+	else if (strcmp(e, "ServiceUnavailable") == 0)
+		status = 503;
+	if (strncmp(e, "AccessDenied", 12) == 0)
+		reply_error(r, status, e, "User: arn:aws:iam::" FAKE_ACCOUNT
+		    ":user/fakeaws is not authorized to perform: "
+		    "kinesis:PutRecords");
+	else
+		reply_error(r, status, e, "fakeaws: the error knob");
+	/* reply_error keeps the type's pointer: the knob's text is stable
+	 * only until the next control file load, before the next request. */
+}
+
+/*
  * Answers the complete request at the front of c->in.  Returns 0, or -1
  * when the connection is to be dropped unanswered.
  */
@@ -2050,7 +2166,8 @@ conn_handle(struct conn *c)
 	json_t			*req = NULL;
 	json_error_t		 jerr;
 	size_t			 i, n;
-	int			 ret = 0, form;
+	int			 ret = 0, form, truncated = 0;
+	char			 why[256];
 
 	memset(&r, 0, sizeof r);
 	fake_control_reload();
@@ -2086,6 +2203,12 @@ conn_handle(struct conn *c)
 	n = strcspn(ct, "; \t");
 	form = q->amz_target == NULL && n == strlen(FAKE_FORM_TYPE) &&
 	    strncasecmp(ct, FAKE_FORM_TYPE, n) == 0;
+	if (fake.cur.clock_ahead_s > 0 &&
+	    fake_is_skewed(q->amz_date, why, sizeof why)) {
+		fake.st.skewed++;
+		reply_error(&r, 400, "InvalidSignatureException", "%s", why);
+		goto reply;
+	}
 	if (fake.cur.expect_key[0] != '\0' && fake_sigcheck(c, &r,
 	    form) == -1) {
 		if (form)
@@ -2136,6 +2259,27 @@ conn_handle(struct conn *c)
 		    "server.");
 		goto reply;
 	}
+	if (fake.cur.error[0] != '\0' && rng_chance(fake.cur.error_prob)) {
+		fake_knob_error(&r);
+		goto reply;
+	}
+	/* Garbled answers record nothing: trusting one loses records. */
+	if (rng_chance(fake.cur.garbage)) {
+		fake.st.garbled++;
+		r.status = 200;
+		buf_printf(&r.body, "<html><body>Bad Gateway</body></html>");
+		goto reply;
+	}
+	if (rng_chance(fake.cur.truncate)) {
+		fake.st.garbled++;
+		truncated = 1;
+		c->close_after = 1;
+		r.status = 200;
+		buf_printf(&r.body, "{\"FailedRecordCount\":0,\"Records\":[{"
+		    "\"SequenceNumber\":\"1\",\"ShardId\":\"" FAKE_SHARD
+		    "\"}]}");
+		goto reply;
+	}
 
 	req = fj_parse(c->in.p + c->head_len, q->h.content_length);
 	if (req == NULL)
@@ -2157,9 +2301,16 @@ reply:
 	log_debug("%s: HTTP %d%s%s", op != NULL ? op->target : "-", r.status,
 	    r.type != NULL ? " " : "", r.type != NULL ? r.type : "");
 	conn_build_reply(c, r.status, r.type, &r.body, r.xml);
-	if (fake.cur.delay_ms > 0) {
+	/* Content-Length promises the whole body; half comes, then EOF. */
+	if (truncated)
+		c->held.len -= r.body.len / 2;
+	if (fake.cur.delay_ms > 0 || fake.cur.delay_random_ms > 0) {
 		c->state = CONN_DELAY;
-		conn_set_deadline(c, now_ms() + fake.cur.delay_ms);
+		if (++fake.st.held > fake.st.max_held)
+			fake.st.max_held = fake.st.held;
+		conn_set_deadline(c, now_ms() + fake.cur.delay_ms +
+		    (fake.cur.delay_random_ms > 0 ?
+		    rng_next() % (fake.cur.delay_random_ms + 1) : 0));
 	} else
 		conn_release(c);
 out:
@@ -2279,6 +2430,7 @@ conn_timer(struct conn *c)
 		return;
 	}
 	if (c->state == CONN_DELAY) {
+		fake.st.held--;
 		conn_release(c);
 		if (conn_advance(c) == -1)
 			conn_free(c);

@@ -296,6 +296,64 @@ put
 before=$(out_lines)
 pass "notfound, error503, error500, drop; removing the control file clears them"
 
+# The error-class knobs.  None of these answers records anything.
+ctl error=AccessDeniedException
+put
+expect_error 400 AccessDeniedException
+ctl error=429:ThrottlingException
+put
+expect_error 429 ThrottlingException
+ctl "error=ThrottlingException" error-prob=0
+put
+[ "$code" = 200 ] || fail "error-prob=0: HTTP $code"
+before=$(out_lines)
+ctl garbage=1
+put
+[ "$code" = 200 ] || fail "garbage=1: HTTP $code"
+if jget "$tmp/resp" FailedRecordCount >/dev/null 2>&1; then
+	fail "garbage=1: the body parses as JSON"
+fi
+ctl truncate=1
+code=$(curl -sS --max-time 10 -o /dev/null -w '%{http_code}' \
+    -H "$SIGN_AUTH" -H "$SIGN_DATE" -H "$JSON_TYPE" \
+    -H "X-Amz-Target: Kinesis_20131202.PutRecords" \
+    --data-binary @"$tmp/body" "http://127.0.0.1:$port/" 2>"$tmp/curl.err") &&
+    fail "truncate=1: curl took a short body"
+grep -qi 'transfer closed\|partial\|18' "$tmp/curl.err" ||
+    fail "truncate=1: $(cat "$tmp/curl.err")"
+[ "$(out_lines)" = "$before" ] || fail "garbage/truncate recorded records"
+gen kinesis teststream 5 40
+perl -MMIME::Base64 -e 'print decode_base64($_) for <>' "$tmp/expect" |
+    grep -q 'rec 3 ' || fail "gen: no record 3"
+ctl "poison=rec 3 "
+put
+expect_error 400 ValidationException
+[ "$(out_lines)" = "$before" ] || fail "poison: something was recorded"
+[ "$(stat_of poisoned)" = 1 ] || fail "poisoned=$(stat_of poisoned)"
+ctl clock-ahead=3600
+put
+expect_error 400 InvalidSignatureException
+jget "$tmp/resp" message | grep -q '^Signature expired: 20240101T000000Z' ||
+    fail "clock-ahead: $(jget "$tmp/resp" message)"
+now=$(date -u -d @$(( $(date +%s) + 3600 )) +%Y%m%dT%H%M%SZ)
+code=$(curl -sS --max-time 20 -o "$tmp/resp" -D "$tmp/head" \
+    -w '%{http_code}' -H "$SIGN_AUTH" -H "X-Amz-Date: $now" \
+    -H "$JSON_TYPE" -H "X-Amz-Target: Kinesis_20131202.PutRecords" \
+    --data-binary @"$tmp/body" "http://127.0.0.1:$port/") || code=curl-failed
+[ "$code" = 200 ] || fail "clock-ahead: its own time refused: HTTP $code"
+date_hdr=$(sed -n 's/^Date: \(.*\)\r$/\1/p' "$tmp/head")
+skew=$(( $(date -d "$date_hdr" +%s) - $(date +%s) ))
+[ "$skew" -ge 3590 ] && [ "$skew" -le 3610 ] ||
+    fail "clock-ahead: Date header $date_hdr is $skew s ahead"
+[ "$(stat_of skewed)" = 1 ] || fail "skewed=$(stat_of skewed)"
+ctl throttle=1 entry-error=KMSThrottlingException
+put
+[ "$(jget "$tmp/resp" Records.0.ErrorCode)" = KMSThrottlingException ] ||
+    fail "entry-error: $(jget "$tmp/resp" Records.0.ErrorCode)"
+rm -f "$tmp/ctl"
+before=$(out_lines)
+pass "error, error-prob, garbage, truncate, poison, clock-ahead, entry-error"
+
 # A delayed answer must not hold up other connections.
 ctl delay_ms=1500
 printf '{"StreamName":"teststream"}' >"$tmp/body.slow"
@@ -321,6 +379,30 @@ slow_ms=$(( ($(date +%s%N) - start) / 1000000 ))
 [ "$slow_ms" -ge 1400 ] || fail "delay_ms=1500 answered in $slow_ms ms"
 before=$(out_lines)
 pass "delay_ms: other connections served meanwhile ($fast ms vs $slow_ms ms)"
+
+# delay-random-ms: parallel answers spread over the random delay.
+ctl delay-random-ms=400
+printf '{"StreamName":"teststream"}' >"$tmp/body.slow"
+pids=()
+for ((i = 0; i < 8; i++)); do
+	curl -sS --max-time 20 -o /dev/null -w '%{http_code} %{time_total}\n' \
+	    -H "$SIGN_AUTH" -H "$SIGN_DATE" -H "$JSON_TYPE" \
+	    -H "X-Amz-Target: Kinesis_20131202.DescribeStreamSummary" \
+	    --data-binary @"$tmp/body.slow" "http://127.0.0.1:$port/" \
+	    >"$tmp/random.$i" &
+	pids+=($!)
+done
+for p in "${pids[@]}"; do wait "$p" || fail "delay-random-ms: curl failed"; done
+rm -f "$tmp/ctl"
+cat "$tmp"/random.* | awk '
+	$1 != 200 { bad = 1 }
+	{ t = $2 * 1000; if (NR == 1 || t < lo) lo = t; if (t > hi) hi = t }
+	END { printf "%d %d %d\n", bad, lo, hi }' >"$tmp/random.sum"
+read -r bad lo hi <"$tmp/random.sum"
+[ "$bad" = 0 ] || fail "delay-random-ms: an answer was not 200"
+[ "$hi" -le 2000 ] && [ $((hi - lo)) -ge 30 ] ||
+    fail "delay-random-ms=400: answers took $lo to $hi ms"
+pass "delay-random-ms: answers spread from $lo to $hi ms"
 
 # --- other operations ----------------------------------------------------
 printf '{"StreamName":"teststream"}' >"$tmp/body"

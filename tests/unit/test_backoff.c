@@ -1,7 +1,8 @@
 /*
- * test_backoff: the delay stays within initial * 2^(n-1) * (1 +- 0.3),
- * grows with consecutive failures, stops at the cap (+30%), starts over
- * after a success, and grows more slowly for partial failures.
+ * test_backoff: the delay is full jitter, within [0, initial * 2^(n-1)],
+ * spread over that whole range, grows with consecutive failures, stops at
+ * the cap, starts over after a success, and grows more slowly for partial
+ * failures; the operator-error delay stays in [max / 2, max].
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,12 +13,13 @@
 
 #include "backoff.h"
 
-/* Asserts lo * 0.7 <= d <= hi * 1.3 (integer milliseconds). */
+/* Asserts 1 <= d <= hi (integer milliseconds): full jitter. */
 static void
 assert_within(uint64_t d, double lo, double hi)
 {
-	assert_true((double)d >= lo * 0.7 - 1);
-	assert_true((double)d <= hi * 1.3 + 1);
+	(void)lo;
+	assert_true(d >= 1);
+	assert_true((double)d <= hi + 1);
 }
 
 static void
@@ -40,7 +42,7 @@ test_growth_and_cap(void **state)
 		}
 		/* Far past the cap it stays capped. */
 		for (i = 0; i < 100; i++)
-			assert_true(backoff_failure(b, 1.0) <= 13001);
+			assert_true(backoff_failure(b, 1.0) <= 10001);
 		backoff_free(b);
 	}
 }
@@ -61,9 +63,58 @@ test_jitter_spreads(void **state)
 		if (d > hi)
 			hi = d;
 	}
-	/* Uniform on [700, 1300]: 2000 draws reach near both ends. */
-	assert_true(lo >= 700 && lo < 730);
-	assert_true(hi <= 1300 && hi > 1270);
+	/* Uniform on [0, 1000]: 2000 draws reach near both ends. */
+	assert_true(lo >= 1 && lo < 30);
+	assert_true(hi <= 1000 && hi > 970);
+	backoff_free(b);
+}
+
+static void
+test_growth_mean(void **state)
+{
+	struct backoff	*b;
+	double		 sum;
+	uint64_t	 d;
+	int		 i, k;
+
+	(void)state;
+	/* The mean of full jitter is half the ceiling: it does grow. */
+	for (k = 1; k <= 6; k++) {
+		sum = 0;
+		for (i = 0; i < 400; i++) {
+			b = backoff_create(100, 100000, (uint64_t)i);
+			while (backoff_failures(b) < k - 1)
+				(void)backoff_failure(b, 1.0);
+			d = backoff_failure(b, 1.0);
+			sum += (double)d;
+			backoff_free(b);
+		}
+		sum /= 400;
+		assert_true(sum > 100.0 * (1 << (k - 1)) * 0.4);
+		assert_true(sum < 100.0 * (1 << (k - 1)) * 0.6);
+	}
+}
+
+static void
+test_max_delay(void **state)
+{
+	struct backoff	*b;
+	uint64_t	 d, lo = UINT64_MAX, hi = 0;
+	int		 i;
+
+	(void)state;
+	b = backoff_create(100, 8000, 5);
+	for (i = 0; i < 2000; i++) {
+		d = backoff_max_delay(b);
+		if (d < lo)
+			lo = d;
+		if (d > hi)
+			hi = d;
+	}
+	assert_true(lo >= 4000 && lo < 4100);
+	assert_true(hi <= 8000 && hi > 7900);
+	/* It is not a failure: the next one starts low. */
+	assert_true(backoff_failures(b) == 0);
 	backoff_free(b);
 }
 
@@ -77,7 +128,6 @@ test_reset(void **state)
 	b = backoff_create(200, 60000, 3);
 	for (i = 0; i < 8; i++)
 		(void)backoff_failure(b, 1.0);
-	assert_true(backoff_failure(b, 1.0) >= (uint64_t)(200 * 256 * 0.7));
 	backoff_reset(b);
 	assert_true(backoff_failures(b) == 0);
 	assert_within(backoff_failure(b, 1.0), 200, 200);
@@ -129,6 +179,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_growth_and_cap),
 		cmocka_unit_test(test_jitter_spreads),
+		cmocka_unit_test(test_growth_mean),
+		cmocka_unit_test(test_max_delay),
 		cmocka_unit_test(test_reset),
 		cmocka_unit_test(test_partial_weight),
 		cmocka_unit_test(test_degenerate_bounds),

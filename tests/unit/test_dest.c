@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -383,6 +384,13 @@ test_parse_partial(void **state)
 	assert_int_equal(failed[3], 1);
 	assert_string_equal(res.code, "ProvisionedThroughputExceededException");
 	assert_string_equal(res.message, "Rate exceeded for shard shardId-0");
+	/* Each code counted, for status. */
+	assert_int_equal(res.ncodes, 2);
+	assert_string_equal(res.codes[0].code,
+	    "ProvisionedThroughputExceededException");
+	assert_int_equal(res.codes[0].n, 1);
+	assert_string_equal(res.codes[1].code, "InternalFailure");
+	assert_int_equal(res.codes[1].n, 1);
 
 	assert_int_equal(dest_firehose_ops.parse(f, strlen(f), 2, failed,
 	    &res, &cause), 0);
@@ -392,6 +400,316 @@ test_parse_partial(void **state)
 	assert_string_equal(res.code, "ServiceUnavailableException");
 	assert_string_equal(res.message, "Slow down.");
 	assert_null(cause);
+}
+
+/* More distinct codes than DEST_NCODES: the last slot is "(other)". */
+static void
+test_parse_codes_overflow(void **state)
+{
+	char			 body[4096];
+	struct dest_result	 res;
+	uint8_t			 failed[12];
+	char			*cause = NULL;
+	size_t			 i, len, total = 0;
+
+	(void)state;
+	len = (size_t)snprintf(body, sizeof body, "{\"Records\":[");
+	for (i = 0; i < 12; i++)
+		len += (size_t)snprintf(body + len, sizeof body - len,
+		    "%s{\"ErrorCode\":\"Code%zu\"}", i > 0 ? "," : "", i);
+	len += (size_t)snprintf(body + len, sizeof body - len, "]}");
+	assert_int_equal(dest_kinesis_ops.parse(body, len, 12, failed, &res,
+	    &cause), 0);
+	assert_int_equal(res.nfailed, 12);
+	assert_int_equal(res.ncodes, DEST_NCODES);
+	assert_string_equal(res.codes[DEST_NCODES - 1].code, "(other)");
+	for (i = 0; i < res.ncodes; i++)
+		total += res.codes[i].n;
+	assert_int_equal(total, 12);
+}
+
+/*
+ * The reference: the jansson parse the streaming one replaced (a tree,
+ * duplicate keys refused), to check that both accept and find the same.
+ * Returns 0, -1 (refused) or -2 (a number jansson cannot hold, which the
+ * streaming parse need not refuse).
+ */
+static int
+ref_parse(const char *body, size_t len, const char *array_key, size_t n,
+    uint8_t *failed, size_t *nfailed, char *code, size_t codelen)
+{
+	json_t		*root, *arr, *e, *c;
+	json_error_t	 jerr;
+	size_t		 i;
+	int		 rv = -1;
+
+	*nfailed = 0;
+	code[0] = '\0';
+	root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (root == NULL)
+		return (strstr(jerr.text, "too big") != NULL ||
+		    strstr(jerr.text, "overflow") != NULL ? -2 : -1);
+	if (!json_is_object(root) ||
+	    (arr = json_object_get(root, array_key)) == NULL ||
+	    !json_is_array(arr) || json_array_size(arr) != n)
+		goto out;
+	for (i = 0; i < n; i++) {
+		e = json_array_get(arr, i);
+		if (!json_is_object(e))
+			goto out;
+		c = json_object_get(e, "ErrorCode");
+		failed[i] = c != NULL && !json_is_null(c);
+		if (failed[i] && (*nfailed)++ == 0)
+			snprintf(code, codelen, "%s", json_is_string(c) ?
+			    json_string_value(c) : "(invalid)");
+	}
+	rv = 0;
+out:
+	json_decref(root);
+	return (rv);
+}
+
+/* Both parses agree on body (for n entries). */
+static void
+check_same(const char *body, size_t len, size_t n)
+{
+	struct dest_result	 res;
+	uint8_t			 f1[8], f2[8];
+	size_t			 nf, i;
+	char			 code[DEST_CODE_MAX], *cause = NULL;
+	int			 r1, r2;
+
+	r2 = ref_parse(body, len, "Records", n, f2, &nf, code, sizeof code);
+	if (r2 == -2)
+		return;
+	r1 = dest_kinesis_ops.parse(body, len, n, f1, &res, &cause);
+	if (r1 != r2)
+		fprintf(stderr, "parses differ (%d, reference %d) on %.*s: "
+		    "%s\n", r1, r2, (int)len, body, cause ? cause : "");
+	assert_int_equal(r1, r2);
+	free(cause);
+	if (r1 == -1)
+		return;
+	assert_int_equal(res.nfailed, nf);
+	for (i = 0; i < n; i++)
+		assert_int_equal(f1[i], f2[i]);
+	if (nf > 0 && strspn(code, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz()") == strlen(code))
+		assert_string_equal(res.code, code);
+}
+
+static void
+test_parse_stream_cases(void **state)
+{
+	static const char *cases[] = {
+		"{\"Records\":[{},{}]}",
+		" \r\n\t{ \"Records\" : [ { } , { } ] } \n",
+		"{\"Records\":[{\"Error\\u0043ode\":\"X\"},{}]}",
+		"{\"Records\":[{\"ErrorCode\":\"X\",\"Error\\u0043ode\":1},"
+		    "{}]}",
+		"{\"Rec\\u006frds\":[{},{}]}",
+		"{\"Records\":[{},{}],\"Rec\\u006frds\":[{},{}]}",
+		"{\"Records\":[{\"ErrorCode\":null},{\"ErrorCode\":7}]}",
+		"{\"Records\":[{\"ErrorCode\":[]},{\"ErrorCode\":{}}]}",
+		"{\"Records\":[{\"x\":[1,2.5e-3,-0,true,false,null,\"\\/\"]},"
+		    "{\"y\":{\"a\":{\"b\":[[]]}}}]}",
+		"{\"Records\":[{\"x\":\"\\ud83d\\ude00 caf\xc3\xa9\"},{}]}",
+		"{\"Records\":[{\"x\":\"\\ud83d\"},{}]}",
+		"{\"Records\":[{\"x\":\"\\ude00\"},{}]}",
+		"{\"Records\":[{\"x\":\"\xff\"},{}]}",
+		"{\"Records\":[{\"x\":\"\xc0\xaf\"},{}]}",
+		"{\"Records\":[{\"x\":\"\xed\xa0\x80\"},{}]}",
+		"{\"Records\":[{\"x\":\"a\tb\"},{}]}",
+		"{\"Records\":[{\"x\":\"\\u0000\"},{}]}",
+		"{\"Records\":[{\"x\":01},{}]}",
+		"{\"Records\":[{\"x\":1.},{}]}",
+		"{\"Records\":[{\"x\":.5},{}]}",
+		"{\"Records\":[{\"x\":-},{}]}",
+		"{\"Records\":[{\"x\":1e},{}]}",
+		"{\"Records\":[{\"x\":tru},{}]}",
+		"{\"Records\":[{},{},]}",
+		"{\"Records\":[{},{}],}",
+		"{\"Records\":[{} {}]}",
+		"{\"Records\":[{},{}]}x",
+		"{\"Records\":[{},{}]}{}",
+		"{\"Records\":[{},{}]",
+		"{\"Records\":[{\"a\":1,\"a\":2},{}]}",
+		"{\"Records\":[{\"a\":{\"b\":1,\"b\":1}},{}]}",
+		"{\"Records\":[[],{}]}",
+		"{\"Records\":null}",
+		"{\"FailedRecordCount\":0}",
+		"{1:2}",
+		"\"x\"",
+		"null",
+		"",
+		NULL
+	};
+	size_t	i;
+
+	(void)state;
+	for (i = 0; cases[i] != NULL; i++)
+		check_same(cases[i], strlen(cases[i]), 2);
+}
+
+/* Random edits of real answers: both parses agree on every one. */
+static void
+test_parse_stream_fuzz(void **state)
+{
+	static const char *seeds[] = {
+		"{\"FailedRecordCount\":1,\"Records\":[{\"SequenceNumber\":"
+		    "\"4959\",\"ShardId\":\"shardId-0\"},{\"ErrorCode\":"
+		    "\"ProvisionedThroughputExceededException\",\"ErrorMessage"
+		    "\":\"Rate exceeded\"},{\"SequenceNumber\":\"4960\"}]}",
+		"{\"FailedRecordCount\":0,\"Records\":[{\"SequenceNumber\":"
+		    "\"1\",\"ShardId\":\"s\"},{\"SequenceNumber\":\"2\"},"
+		    "{\"SequenceNumber\":\"3\",\"EncryptionType\":\"KMS\"}]}",
+		NULL
+	};
+	static const char alphabet[] = "{}[],:\"\\ 01-.eEtrufalsnRcodE\x80";
+	char		 buf[512];
+	size_t		 len, k, at, m;
+	uint64_t	 rng = 42;
+	int		 i, j, edits;
+
+	(void)state;
+	for (i = 0; i < 20000; i++) {
+		snprintf(buf, sizeof buf, "%s", seeds[i % 2]);
+		len = strlen(buf);
+		edits = 1 + (int)(rng % 3);
+		for (j = 0; j < edits; j++) {
+			rng ^= rng << 13;
+			rng ^= rng >> 7;
+			rng ^= rng << 17;
+			at = (size_t)(rng >> 8) % (len + 1);
+			switch ((rng >> 40) % 3) {
+			case 0:		/* delete a byte */
+				if (at < len) {
+					memmove(buf + at, buf + at + 1,
+					    len - at);
+					len--;
+				}
+				break;
+			case 1:		/* insert one */
+				if (len + 1 < sizeof buf) {
+					memmove(buf + at + 1, buf + at,
+					    len - at + 1);
+					buf[at] = alphabet[(rng >> 20) %
+					    (sizeof alphabet - 1)];
+					len++;
+				}
+				break;
+			default:	/* repeat a slice */
+				m = (size_t)(rng >> 50) % 24;
+				if (at + m <= len && len + m < sizeof buf) {
+					memmove(buf + at + m, buf + at,
+					    len - at + 1);
+					len += m;
+				}
+				break;
+			}
+		}
+		for (k = 3; k >= 2; k--)
+			check_same(buf, len, k);
+	}
+}
+
+static void
+test_classify(void **state)
+{
+	static const struct {
+		long		 status;
+		const char	*type;
+		const char	*msg;
+		enum dest_class	 cls;
+	} c[] = {
+		{ 0, "", "", DEST_RETRY },
+		{ 500, "InternalFailure", "", DEST_RETRY },
+		{ 503, "ServiceUnavailable", "", DEST_RETRY },
+		{ 502, "", "<html>", DEST_RETRY },
+		{ 400, "ThrottlingException", "", DEST_THROTTLED },
+		{ 400, "LimitExceededException", "", DEST_THROTTLED },
+		{ 400, "KMSThrottlingException", "", DEST_THROTTLED },
+		{ 429, "", "", DEST_THROTTLED },
+		{ 400, "ExpiredTokenException", "", DEST_EXPIRED },
+		{ 403, "ExpiredToken", "", DEST_EXPIRED },
+		{ 400, "RequestExpired", "", DEST_SKEWED },
+		{ 403, "RequestTimeTooSkewed", "", DEST_SKEWED },
+		{ 400, "InvalidSignatureException", "Signature expired: "
+		    "20240101T000000Z is now earlier than ...", DEST_SKEWED },
+		{ 400, "InvalidSignatureException", "The request signature we "
+		    "calculated does not match", DEST_OPERATOR },
+		{ 400, "AccessDeniedException", "", DEST_OPERATOR },
+		{ 400, "ResourceNotFoundException", "", DEST_OPERATOR },
+		{ 400, "UnrecognizedClientException", "", DEST_OPERATOR },
+		{ 400, "IncompleteSignatureException", "", DEST_OPERATOR },
+		{ 403, "MissingAuthenticationTokenException", "",
+		    DEST_OPERATOR },
+		{ 400, "KMSDisabledException", "", DEST_OPERATOR },
+		{ 400, "KMSNotFoundException", "", DEST_OPERATOR },
+		{ 400, "SomethingNew", "", DEST_OPERATOR },
+		{ 400, "ValidationException", "", DEST_CONTENT },
+		{ 400, "SerializationException", "", DEST_CONTENT },
+		{ 400, "InvalidArgumentException", "", DEST_CONTENT },
+		{ 413, "", "", DEST_CONTENT },
+	};
+	size_t	i;
+
+	(void)state;
+	for (i = 0; i < sizeof c / sizeof c[0]; i++) {
+		if (dest_classify(c[i].status, c[i].type, c[i].msg) !=
+		    c[i].cls)
+			fprintf(stderr, "case %zu: %ld %s\n", i, c[i].status,
+			    c[i].type);
+		assert_int_equal(dest_classify(c[i].status, c[i].type,
+		    c[i].msg), c[i].cls);
+	}
+}
+
+static void
+test_fix(void **state)
+{
+	char	buf[512];
+
+	(void)state;
+	dest_fix(&dest_kinesis_ops, "AccessDeniedException", "web",
+	    "eu-west-1", buf, sizeof buf);
+	assert_non_null(strstr(buf, "grant kinesis:PutRecords on "
+	    "arn:aws:kinesis:eu-west-1:*:stream/web"));
+	dest_fix(&dest_firehose_ops, "AccessDeniedException", "d", "us-east-1",
+	    buf, sizeof buf);
+	assert_non_null(strstr(buf, "grant firehose:PutRecordBatch on "
+	    "arn:aws:firehose:us-east-1:*:deliverystream/d"));
+	dest_fix(&dest_kinesis_ops, "ResourceNotFoundException", "web",
+	    "eu-west-1", buf, sizeof buf);
+	assert_non_null(strstr(buf, "create the stream web in eu-west-1, or "
+	    "fix kinesisStream"));
+	dest_fix(&dest_kinesis_ops, "KMSDisabledException", "web",
+	    "eu-west-1", buf, sizeof buf);
+	assert_non_null(strstr(buf, "KMS key"));
+	dest_fix(&dest_kinesis_ops, "UnrecognizedClientException", "web",
+	    "eu-west-1", buf, sizeof buf);
+	assert_non_null(strstr(buf, "check the credentials in use"));
+	dest_fix(&dest_kinesis_ops, "UnknownHost", "web", "eu-west-9", buf,
+	    sizeof buf);
+	assert_non_null(strstr(buf, "check the region, eu-west-9"));
+}
+
+static void
+test_entry_data(void **state)
+{
+	struct buf	 b = BUF_INIT(1 << 20);
+	uint64_t	 rng = 1;
+	char		 out[64];
+	size_t		 off;
+
+	(void)state;
+	dest_kinesis_ops.begin(&b, "s");
+	off = b.len;
+	dest_kinesis_ops.add(&b, "hello\nworld", 11, &rng, 0);
+	assert_int_equal(dest_entry_data(b.data + off, b.len - off, out), 11);
+	assert_memory_equal(out, "hello\nworld", 11);
+	assert_int_equal(dest_entry_data("{\"X\":1}", 7, out), -1);
+	buf_free(&b);
 }
 
 static void
@@ -589,6 +907,12 @@ main(void)
 		cmocka_unit_test(test_parse_success),
 		cmocka_unit_test(test_parse_partial),
 		cmocka_unit_test(test_parse_bad),
+		cmocka_unit_test(test_parse_codes_overflow),
+		cmocka_unit_test(test_parse_stream_cases),
+		cmocka_unit_test(test_parse_stream_fuzz),
+		cmocka_unit_test(test_classify),
+		cmocka_unit_test(test_fix),
+		cmocka_unit_test(test_entry_data),
 		cmocka_unit_test(test_describe_error),
 		cmocka_unit_test(test_endpoint),
 		cmocka_unit_test(test_registry),

@@ -89,6 +89,11 @@ test_verdicts(void **state)
 	    &ok);
 	assert_string_equal(r, "flow w: 2 dead letters (sluicectl state)");
 	free(r);
+	r = judge("{\"flows\":[],\"deadLetters\":[{\"flow\":\"w\","
+	    "\"records\":3},{\"flow\":\"x\",\"records\":0}]}", 100, 1, &ok);
+	assert_false(ok);
+	assert_string_equal(r, "flow w: 3 dead letters (sluicectl state)");
+	free(r);
 	r = judge("{\"flows\":[{\"name\":\"w\"}]}", 100, 0, &ok);
 	assert_string_equal(r, "no AWS credentials: records are spooled, "
 	    "not sent");

@@ -29,13 +29,18 @@ test_render(void **state)
 	ms[1] = metrics_create("we\"ird\\\nname", "firehose", "s2", "/x");
 	for (c = 0; c < METRICS_NCOUNTERS; c++)
 		metrics_set(ms[0], (enum metrics_counter)c, 1000 + (uint64_t)c);
+	metrics_count_error(ms[0], "ProvisionedThroughputExceededException", 7);
+	metrics_count_error(ms[0], "ProvisionedThroughputExceededException", 2);
 	prom_render(&b, ms, 2, 1700000000);
 	assert_false(buf_has_failed(&b));
 	text = buf_cstr(&b);
 	for (p = text; (p = strstr(p, "# TYPE ")) != NULL; p++)
 		types++;
-	/* build_info, start time, flows, then every counter. */
-	assert_int_equal(types, 3 + METRICS_NCOUNTERS);
+	/* build_info, start time, flows, every counter, error codes. */
+	assert_int_equal(types, 4 + METRICS_NCOUNTERS);
+	assert_non_null(strstr(text, "sluice_errors_total{flow=\"web\","
+	    "destination=\"kinesis\",stream=\"s1\",code=\""
+	    "ProvisionedThroughputExceededException\"} 9\n"));
 	assert_non_null(strstr(text, "sluice_start_time_seconds 1700000000\n"));
 	assert_non_null(strstr(text, "sluice_flows 2\n"));
 	assert_non_null(strstr(text, "sluice_flow_records_sent_total{flow=\"web"

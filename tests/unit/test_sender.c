@@ -88,7 +88,23 @@ struct fake {
 	unsigned	 bad;		/* protocol or content errors */
 	size_t		 max_entries;
 	size_t		 max_bytes;
+	/*
+	 * Out of order: answers are held until this many are, or until the
+	 * fake has been idle 20 ms, then sent last first (0: at once).
+	 */
+	int		 reorder;
+	struct {
+		int	 fd;
+		char	*out;
+		size_t	 n;
+	}		 held[FAKE_MAXCONN];
+	size_t		 nheld;
+	size_t		 max_held;	/* requests in flight, seen */
+	unsigned	 reordered;	/* answers sent out of order */
 };
+
+/* The fake whose answers reply() holds, or NULL (its thread only). */
+static struct fake	*reply_holder;
 
 static uint64_t
 rnd(uint64_t *s)
@@ -157,12 +173,48 @@ reply(int fd, int status, const char *extra, const char *body)
 	char	*out;
 	int	 n;
 
+	struct fake	*f = reply_holder;
+
 	n = asprintf(&out, "HTTP/1.1 %d X\r\nContent-Type: "
 	    "application/x-amz-json-1.1\r\n%sContent-Length: %zu\r\n\r\n%s",
 	    status, extra, strlen(body), body);
+	if (n > 0 && f != NULL && f->nheld < FAKE_MAXCONN) {
+		f->held[f->nheld].fd = fd;
+		f->held[f->nheld].out = out;
+		f->held[f->nheld++].n = (size_t)n;
+		if (f->nheld > f->max_held)
+			f->max_held = f->nheld;
+		return;
+	}
 	if (n > 0)
 		(void)write(fd, out, (size_t)n);
 	free(out);
+}
+
+/* Sends the held answers, the last first (fd -1: all; else drops fd's). */
+static void
+fake_release(struct fake *f, int drop_fd)
+{
+	size_t	i, k = 0;
+
+	if (drop_fd != -1) {
+		for (i = 0; i < f->nheld; i++) {
+			if (f->held[i].fd == drop_fd)
+				free(f->held[i].out);
+			else
+				f->held[k++] = f->held[i];
+		}
+		f->nheld = k;
+		return;
+	}
+	if (f->nheld > 1)
+		f->reordered += (unsigned)f->nheld - 1;
+	while (f->nheld > 0) {
+		f->nheld--;
+		(void)write(f->held[f->nheld].fd, f->held[f->nheld].out,
+		    f->held[f->nheld].n);
+		free(f->held[f->nheld].out);
+	}
 }
 
 /* Handles one request; body is blen bytes. */
@@ -332,6 +384,8 @@ fake_main(void *arg)
 	memset(conns, 0, sizeof conns);
 	for (i = 0; i < FAKE_MAXCONN; i++)
 		conns[i].fd = -1;
+	if (f->reorder > 0)
+		reply_holder = f;
 	for (;;) {
 		pfd[0].fd = f->stop[0];
 		pfd[0].events = POLLIN;
@@ -341,10 +395,16 @@ fake_main(void *arg)
 			pfd[i + 2].fd = conns[i].fd;
 			pfd[i + 2].events = POLLIN;
 		}
-		if ((n = poll(pfd, FAKE_MAXCONN + 2, -1)) == -1)
+		if ((n = poll(pfd, FAKE_MAXCONN + 2, f->reorder > 0 ? 20 :
+		    -1)) == -1)
 			continue;
 		if (pfd[0].revents)
 			break;
+		if (n == 0 || (f->reorder > 0 &&
+		    f->nheld >= (size_t)f->reorder)) {
+			fake_release(f, -1);
+			continue;
+		}
 		if (pfd[1].revents && (fd = accept(f->lfd, NULL, NULL)) != -1) {
 			for (i = 0; i < FAKE_MAXCONN; i++)
 				if (conns[i].fd == -1)
@@ -368,12 +428,17 @@ fake_main(void *arg)
 				    conns[i].len < FAKE_MAXREQ)
 					continue;
 			}
+			fake_release(f, conns[i].fd);
 			close(conns[i].fd);
 			conns[i].fd = -1;
 			free(conns[i].buf);
 			conns[i].buf = NULL;
 		}
+		if (f->reorder > 0 && f->nheld >= (size_t)f->reorder)
+			fake_release(f, -1);
 	}
+	fake_release(f, -1);
+	reply_holder = NULL;
 	for (i = 0; i < FAKE_MAXCONN; i++) {
 		if (conns[i].fd != -1)
 			close(conns[i].fd);
@@ -423,6 +488,11 @@ struct run {
 	uint64_t	 deadline;
 	uint64_t	 want;		/* records_sent to reach */
 	int		 timed_out;
+	/* With check set: no acknowledgement may pass a record it lacks. */
+	struct fake	*check;
+	size_t		 appended;
+	int		 violated;
+	unsigned	 checks;
 };
 
 static int
@@ -510,7 +580,33 @@ run_append(struct run *r, const struct records *recs)
 	for (i = 0; i < recs->n; i++)
 		assert_int_equal(spool_append(r->spool, recs->data[i],
 		    recs->len[i]), 0);
+	r->appended += recs->n;
 	assert_int_equal(spool_flush(r->spool), 0);
+}
+
+/*
+ * The spool's acknowledged prefix (what a restart would not send again)
+ * holds only records the fake accepted.
+ */
+static void
+check_acked_prefix(struct run *r)
+{
+	struct spool_stats	st;
+	size_t			acked, i;
+
+	spool_stats(r->spool, &st);
+	acked = r->appended - (size_t)st.pending_records;
+	pthread_mutex_lock(&r->check->mtx);
+	for (i = 0; i < acked; i++) {
+		if (r->check->count[i] == 0) {
+			fprintf(stderr, "record %zu acknowledged in the spool "
+			    "but never accepted\n", i);
+			r->violated = 1;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&r->check->mtx);
+	r->checks++;
 }
 
 static void
@@ -518,6 +614,8 @@ tick_cb(void *arg)
 {
 	struct run	*r = arg;
 
+	if (r->check != NULL)
+		check_acked_prefix(r);
 	if (metrics_get(r->metrics, METRICS_RECORDS_SENT) >= r->want) {
 		loop_stop(r->loop);
 		return;
@@ -931,6 +1029,54 @@ big_done(const struct http_response *resp, void *arg)
 	loop_stop(res->loop);
 }
 
+/*
+ * Several requests in flight, answered out of order (last first), with
+ * throttled entries: every record arrives exactly once, more than two
+ * requests were in flight at once, and at no time does the spool's
+ * acknowledged prefix hold a record the endpoint did not accept.
+ */
+static void
+test_out_of_order(void **state)
+{
+	struct fake	 f;
+	struct records	 recs;
+	struct run	 r;
+	char		 url[64];
+	size_t		 n = 4000;
+
+	(void)state;
+	memset(&f, 0, sizeof f);
+	f.target = "Kinesis_20131202.PutRecords";
+	f.array = "Records";
+	f.throttle = 0.01;
+	f.reorder = 3;
+	f.rng = 17;
+	records_make(&recs, n, 0, 5, 200);
+	fake_start(&f, &recs);
+	snprintf(url, sizeof url, "http://127.0.0.1:%d", f.port);
+
+	run_setup(&r, CONFIG_DEST_KINESIS, url);
+	r.flow.max_buffer_size_records = 20;
+	r.cfg.max_sending_threads = FAKE_MAXCONN;
+	r.check = &f;
+	run_creds(&r);
+	run_append(&r, &recs);
+	run_deliver(&r, n);
+	check_exactly_once(&f, 0, n);
+	assert_false(r.violated);
+	assert_true(r.checks > 0);
+	fprintf(stderr, "in flight at most %zu, %u answers out of order, "
+	    "%u checks of the acknowledged prefix\n", f.max_held,
+	    f.reordered, r.checks);
+	assert_true(f.max_held > 2);
+	assert_true(f.reordered > 0);
+	assert_int_equal(f.bad, 0);
+	assert_int_equal(spool_pending_bytes(r.spool), 0);
+	run_teardown(&r);
+	fake_stop(&f);
+	records_free(&recs);
+}
+
 static void
 test_http_response_max(void **state)
 {
@@ -983,6 +1129,7 @@ main(void)
 		cmocka_unit_test(test_firehose_limits),
 		cmocka_unit_test(test_unreachable),
 		cmocka_unit_test(test_fakeaws),
+		cmocka_unit_test(test_out_of_order),
 		cmocka_unit_test(test_http_response_max),
 	};
 
