@@ -31,7 +31,10 @@ if [ -n "$(echo "$missing" | tr -d ' ')" ]; then
 	apt-get install -y -qq --no-install-recommends $missing >/dev/null
 fi
 
-if [ ! -d tests/interop/node_modules ]; then
+# Again whenever the lock file changed since the last install.
+if [ ! -d tests/interop/node_modules ] ||
+    [ tests/interop/package-lock.json -nt \
+    tests/interop/node_modules/.package-lock.json ]; then
 	echo "deps: installing the interop test peers from npm"
 	(cd tests/interop && npm ci --no-audit --no-fund --loglevel=error)
 fi
