@@ -48,6 +48,17 @@ off_b=$(size "$e/x y.log")
 lines "unsent b" 6 "$e/x y.log"
 lines "unsent short" 2 "$e/short.log"
 touch -d '-1 hours' "$e/x y.log"
+# Flow G, a pattern of one name: its file was rotated out of the pattern
+# since the agent's checkpoint; sluiced finds it by identity and reads the
+# rest, then the new file whole.
+mkdir -p "$tmp/g"
+lines "sent g" 3 "$tmp/g/one.log"
+off_g=$(size "$tmp/g/one.log")
+lines "unsent g1" 4 "$tmp/g/one.log"
+id_g=$(file_id "$tmp/g/one.log")
+mv "$tmp/g/one.log" "$tmp/g/one.log.1"
+lines "unsent g0" 2 "$tmp/g/one.log"
+touch -d '-1 hours' "$tmp/g/one.log.1"
 # Flow C: no row; initialPosition END_OF_FILE still applies to it.
 lines "pre c" 3 "$tmp/f/c.log"
 
@@ -55,6 +66,7 @@ db=$tmp/checkpoints
 sqlite3 "$db" <<SQL
 create table if not exists FILE_CHECKPOINTS(       flow text,       path text,       fileId text,       lastModifiedTime bigint,       size bigint,       offset bigint,       lastUpdated datetime,       primary key (flow, path));
 insert into FILE_CHECKPOINTS values('kinesis:s:$d/app.log*', '$d/app.log', '$id_a', 0, $((off_a * 2)), $off_a, '2026-01-01 10:00:00.000');
+insert into FILE_CHECKPOINTS values('kinesis:s2:$tmp/g/one.log', '$tmp/g/one.log', '$id_g', 0, 0, $off_g, '2026-01-01 10:00:02.000');
 insert into FILE_CHECKPOINTS values('fh:del:$e/*.log', '$e/x y.log', '$(file_id "$e/x y.log")', 0, 0, $off_b, '2026-01-01 10:00:01.000');
 insert into FILE_CHECKPOINTS values('fh:del:$e/*.log', '$e/short.log', '$(file_id "$e/short.log")', 0, 0, 100000, '2026-01-01 09:00:00.000');
 insert into FILE_CHECKPOINTS values('fh:del:$e/*.log', '$e/gone.log', '(dev=801,ino=1)', 0, 0, 10, '2026-01-01 09:00:00.000');
@@ -70,6 +82,8 @@ sum_before=$(sha256sum <"$db")
 	    "  - filePattern: $d/app.log*" "    kinesisStream: s" \
 	    "    maxBufferAgeMillis: 100" \
 	    "  - filePattern: $e//*.log" "    deliveryStream: del" \
+	    "    maxBufferAgeMillis: 100" \
+	    "  - filePattern: $tmp/g/one.log" "    kinesisStream: s2" \
 	    "    maxBufferAgeMillis: 100" \
 	    "  - filePattern: $tmp/f/*.log" "    kinesisStream: s" \
 	    "    name: c" "    maxBufferAgeMillis: 100"
@@ -93,7 +107,7 @@ rc=0
 cat "$tmp/import.json"
 perl -MJSON::PP -e '
 	local $/; my $r = decode_json(<STDIN>);
-	my %want = (imported => 2, unchanged => 0, skipped => 4,
+	my %want = (imported => 3, unchanged => 0, skipped => 4,
 	    markedRead => 1, version => 1);
 	for (keys %want) {
 		die "$_: $r->{$_}, want $want{$_}\n" if $r->{$_} != $want{$_};
@@ -121,7 +135,7 @@ perl -MJSON::PP -e '
 "$SLUICECTL" -c "$tmp/c.yaml" import-agent-checkpoints "$db" >"$tmp/import.txt" ||
     true
 cat "$tmp/import.txt"
-grep -q '^0 imported, 2 unchanged, 4 skipped' "$tmp/import.txt" ||
+grep -q '^0 imported, 3 unchanged, 4 skipped' "$tmp/import.txt" ||
     fail "a second import is not a no-op"
 
 [ "$(sha256sum <"$db")" = "$sum_before" ] || fail "the agent's database changed"
@@ -149,6 +163,8 @@ lines "live c" 3 "$tmp/f/c.log"
 		for ((i = 0; i < n; i++)); do printf '%s %02d\n' "$p" "$i"; done
 	done
 	printf 'unsent short %02d\n' 0 1
+	printf 'unsent g1 %02d\n' 0 1 2 3
+	printf 'unsent g0 %02d\n' 0 1
 } | sort >"$tmp/want"
 want=$(wc -l <"$tmp/want")
 got() {
