@@ -53,10 +53,11 @@ struct agentimport_flow {
 	const struct config_flow *fc;
 	char			*agent_id;
 	char			*dir;
-	struct registry		*reg;		/* NULL until a row needs it */
+	struct registry		*reg;	/* once a row needs it */
 	int			 changed;
-	int			 have_newest;	/* the newest imported file: */
-	int64_t			 newest_mtime;	/* its mtime */
+	/* The mtime of the newest row's file, the agent's own file. */
+	int			 have_newest;
+	int64_t			 newest_mtime;
 	struct agentimport_id {
 		uint64_t	 dev, ino;
 	}			*seen;		/* the files rows name */
@@ -318,8 +319,8 @@ out:
 static int
 agentimport_is_compressed(const char *path)
 {
-	static const char	*ext[] = { ".gz", ".bz2", ".xz", ".zst", ".zip",
-				    NULL };
+	static const char	*ext[] = { ".gz", ".bz2", ".xz", ".zst",
+				    ".zip", NULL };
 	size_t			 i, n = strlen(path), m;
 
 	for (i = 0; ext[i] != NULL; i++) {
