@@ -107,7 +107,7 @@ agentimport_parse_file_id(const char *s, uint64_t *dev, uint64_t *ino)
 	int			n = -1;
 
 	if (sscanf(s, "(dev=%llx,ino=%llu)%n", &d, &i, &n) != 2 || n < 0 ||
-	    s[n] != '\0' || s[5] == '-' || strchr(s, ' ') != NULL)
+	    s[n] != '\0' || strpbrk(s, " +-") != NULL)
 		return (-1);
 	*dev = d;
 	*ino = i;
@@ -136,9 +136,8 @@ agentimport_find(const char *path, uint64_t dev, uint64_t ino,
 		free(copy);
 		return (NULL);
 	}
+	/* Not by d_ino: overlayfs may give one other than st_ino. */
 	while ((de = readdir(d)) != NULL) {
-		if ((uint64_t)de->d_ino != ino)
-			continue;
 		xasprintf(&p, "%s/%s", strcmp(dir, "/") == 0 ? "" : dir,
 		    de->d_name);
 		if (lstat(p, st) == 0 && S_ISREG(st->st_mode) &&
