@@ -9,7 +9,8 @@ pkgs="build-essential autoconf automake pkg-config libyaml-dev
 libcurl4-openssl-dev libpcre2-dev libssl-dev libjansson-dev libcmocka-dev
 mandoc curl perl nodejs npm valgrind libclang-rt-14-dev clang
 python3 python3-prometheus-client openssl
-dpkg-dev debhelper dh-autoreconf fakeroot adduser systemd util-linux logrotate gzip"
+dpkg-dev debhelper dh-autoreconf fakeroot adduser systemd util-linux logrotate gzip
+libsqlite3-dev sqlite3"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
