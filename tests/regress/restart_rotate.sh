@@ -179,7 +179,7 @@ kill -0 "$sluiced_pid" || fail "c3: sluiced did not survive"
 ls "$registry".corrupt.* >/dev/null 2>&1 ||
     fail "c3: the corrupt registry was not moved aside"
 check c2 c3
-wait_for 10 grep -aq "sluice-registry 2 " "$registry" ||
+wait_for 10 grep -aq "sluice-registry 3 " "$registry" ||
     fail "c3: no new registry"
 stop_sluiced
 
