@@ -205,10 +205,10 @@ registry_parse_entry(const char *s, const char *eol, int tail)
 {
 	struct registry_entry	*e;
 	enum registry_state	 st;
-	uint64_t		 v[8], updated;
-	int			 i, n = tail ? 8 : 6;
+	uint64_t		 v[9], updated;
+	int			 i, n = tail ? 9 : 6;
 
-	v[6] = v[7] = 0;
+	v[6] = v[7] = v[8] = 0;
 	for (i = 0; i < n; i++) {
 		if (registry_get_num(&s, eol, i == 2 || i == 6 ? 16 : 10,
 		    &v[i]) != 0)
@@ -218,7 +218,7 @@ registry_parse_entry(const char *s, const char *eol, int tail)
 	    registry_get_num(&s, eol, 10, &updated) != 0)
 		return (NULL);
 	if (v[3] > CHECKPOINT_FP_MAX || v[7] > REGISTRY_TAIL_MAX ||
-	    v[7] > v[4] || updated > INT64_MAX)
+	    v[7] > v[8] || updated > INT64_MAX)
 		return (NULL);
 	e = xcalloc(1, sizeof *e);
 	if ((e->path = checkpoint_get_path(s, eol)) == NULL) {
@@ -233,6 +233,7 @@ registry_parse_entry(const char *s, const char *eol, int tail)
 	e->size = v[5];
 	e->tail = v[6];
 	e->taillen = v[7];
+	e->tailend = v[8];
 	e->state = st;
 	e->updated = updated;
 	return (e);
@@ -602,9 +603,10 @@ registry_encode(struct registry *r, struct buf *b, const char *extra,
 		e = r->v[i];
 		buf_printf(b, "%" PRIu64 " %" PRIu64 " %016" PRIx64
 		    " %" PRIu32 " %" PRIu64 " %" PRIu64 " %016" PRIx64
-		    " %" PRIu32 " %s %" PRId64 " ",
+		    " %" PRIu32 " %" PRIu64 " %s %" PRId64 " ",
 		    e->dev, e->ino, e->fp, e->fplen, e->offset, e->size,
-		    e->tail, e->taillen, registry_state_names[e->state],
+		    e->tail, e->taillen, e->tailend,
+		    registry_state_names[e->state],
 		    e->updated < 0 ? 0 : e->updated);
 		checkpoint_put_path(b, e->path);
 		buf_addc(b, '\n');
@@ -837,7 +839,7 @@ registry_update(struct registry *r, struct registry_entry *e, uint64_t fp,
 	    e->size == size && e->state == st && strcmp(e->path, path) == 0)
 		return;
 	if (e->offset != offset)
-		e->tail = e->taillen = 0;	/* that of the old offset */
+		e->tail = e->taillen = e->tailend = 0;	/* the old offset's */
 	e->fp = fp;
 	e->fplen = fplen;
 	e->offset = offset;
@@ -853,16 +855,17 @@ registry_update(struct registry *r, struct registry_entry *e, uint64_t fp,
 
 void
 registry_set_tail(struct registry *r, struct registry_entry *e,
-    uint64_t tail, uint32_t taillen)
+    uint64_t tail, uint32_t taillen, uint64_t tailend)
 {
-	if (taillen > REGISTRY_TAIL_MAX || taillen > e->offset)
+	if (taillen > REGISTRY_TAIL_MAX || taillen > tailend)
 		taillen = 0;
 	if (taillen == 0)
-		tail = 0;
-	if (e->tail == tail && e->taillen == taillen)
+		tail = tailend = 0;
+	if (e->tail == tail && e->taillen == taillen && e->tailend == tailend)
 		return;
 	e->tail = tail;
 	e->taillen = taillen;
+	e->tailend = tailend;
 	r->dirty = r->fdirty = 1;
 }
 

@@ -28,8 +28,8 @@
  * The payload of either is text:
  *
  *   sluice-registry 3 <gen>[ <seg> <off>]
- *   <dev> <ino> <fp> <fplen> <offset> <size> <tail> <taillen> <state>
- *       <updated> <path>
+ *   <dev> <ino> <fp> <fplen> <offset> <size> <tail> <taillen> <tailend>
+ *       <state> <updated> <path>
  *   ...
  *   end <number of entries> <crc>
  *
@@ -39,12 +39,13 @@
  *   offsets count.  dev, ino, fplen, offset, size, updated: decimal.  fp:
  *   16 hex digits, the fingerprint of checkpoint_fingerprint_n (FNV-1a 64
  *   of the first fplen bytes, fplen at most CHECKPOINT_FP_MAX).  tail,
- *   taillen: the bytes just before offset, 16 hex digits of
+ *   taillen, tailend: the last bytes read, 16 hex digits of
  *   registry_tail_hash over taillen (at most REGISTRY_TAIL_MAX) bytes
- *   ending at offset; taillen 0 when they are not known.  They tell a
- *   file truncated and written again past its offset while sluiced was
- *   stopped, with the same first bytes (a banner), from the file that was
- *   read: the first open after a start checks them (issue 8).  state:
+ *   that end at tailend (decimal; at offset, or past it by a line not yet
+ *   whole); all 0 when they are not known.  They tell a file truncated
+ *   and written again past its offset while sluiced was stopped, with the
+ *   same first bytes (a banner), from the file that was read: the first
+ *   open after a start checks them (issue 8).  state:
  *   "active", "rotated" or "finished" (enum registry_state).  updated: Unix
  *   time of the last change to the entry, for checkpointTimeToLiveDays.
  *   path: percent-encoded as in the checkpoint file (checkpoint_put_path).
@@ -66,7 +67,7 @@
  * and never trusted otherwise; writes are rate-bounded (a few ms apart,
  * more for a large registry), and skipped when nothing changed.
  *
- * Version 2 was the same without tail and taillen (never released, but
+ * Version 2 was the same without tail, taillen and tailend (never released, but
  * read: its entries have no tail to check).  Version 1 was the text above
  * ("sluice-registry 1", no gen, no tail) in a file
  * <flowdir>/registry replaced atomically; when there is no registry.slot
@@ -107,8 +108,9 @@ struct registry_entry {
 	uint64_t		 offset;	/* bytes consumed */
 	uint64_t		 size;		/* as last seen */
 	enum registry_state	 state;
-	uint64_t		 tail;		/* of the taillen bytes before */
-	uint32_t		 taillen;	/* offset; 0: not known */
+	uint64_t		 tail;		/* of the last taillen bytes */
+	uint32_t		 taillen;	/* read, 0: not known, */
+	uint64_t		 tailend;	/* ending here (>= offset) */
 	int64_t			 updated;	/* Unix time of the last change */
 	char			*path;		/* as last seen */
 };
@@ -216,12 +218,13 @@ void		 registry_update(struct registry *, struct registry_entry *e,
 		    enum registry_state, const char *path);
 
 /*
- * Sets the tail of e: tail is registry_tail_hash of the taillen bytes
- * (at most REGISTRY_TAIL_MAX) that end at e->offset, taillen 0 if they
- * are not known.  Saved next time if it changed.
+ * Sets the tail of e: tail is registry_tail_hash of the last taillen
+ * bytes read (at most REGISTRY_TAIL_MAX), which end at tailend (the
+ * offset, or past it by a line not yet whole); taillen 0 if they are not
+ * known.  Saved next time if it changed.
  */
 void		 registry_set_tail(struct registry *, struct registry_entry *e,
-		    uint64_t tail, uint32_t taillen);
+		    uint64_t tail, uint32_t taillen, uint64_t tailend);
 
 /* The hash of len bytes at p that registry_set_tail takes (FNV-1a 64). */
 uint64_t	 registry_tail_hash(const void *p, size_t len);

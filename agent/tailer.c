@@ -803,8 +803,8 @@ tailer_keep_old_head(struct tailer *t, struct tailer_file *f)
 
 /*
  * The first open of a file resumed from its registry entry (at a start):
- * the bytes just before the offset must be those read, the entry's tail.
- * If not, the file was truncated and written again past the offset while
+ * the last bytes read, the entry's tail, must still be in the file.  If
+ * not, the file was truncated and written again past the offset while
  * sluiced was stopped, with the same first bytes (a banner): it is read
  * from 0, and the bytes it was known to have unread are lost to the
  * truncation (invariant 4).  If so, they become f's tail, checked before
@@ -819,10 +819,10 @@ tailer_check_saved_tail(struct tailer *t, struct tailer_file *f)
 	ssize_t			 n;
 
 	if (e == NULL || e->taillen == 0 || e->taillen > sizeof b ||
-	    f->consumed != e->offset || e->offset < e->taillen)
+	    f->consumed != e->offset || e->tailend < e->taillen)
 		return;
 	do
-		n = pread(f->fd, b, e->taillen, e->offset - e->taillen);
+		n = pread(f->fd, b, e->taillen, e->tailend - e->taillen);
 	while (n == -1 && errno == EINTR);
 	if (n == -1) {
 		log_warn("flow=%s file=%s: read", t->flow, f->path);
@@ -831,14 +831,15 @@ tailer_check_saved_tail(struct tailer *t, struct tailer_file *f)
 	if ((size_t)n == e->taillen && registry_tail_hash(b, n) == e->tail) {
 		memcpy(f->tail, b, n);
 		f->taillen = n;
-		f->tailoff = e->offset;
+		f->tailoff = e->tailend;
 		return;
 	}
 	lost = e->size > e->offset ? e->size - e->offset : 0;
 	log_warnx("flow=%s file=%s: truncated and written again while "
-	    "sluiced was stopped (the bytes before offset %llu changed); "
-	    "reading from 0 (%llu unread bytes lost)", t->flow, f->path,
-	    (unsigned long long)e->offset, (unsigned long long)lost);
+	    "sluiced was stopped (the bytes read before offset %llu "
+	    "changed); reading from 0 (%llu unread bytes lost)", t->flow,
+	    f->path, (unsigned long long)e->tailend,
+	    (unsigned long long)lost);
 	if (t->p.metrics != NULL)
 		metrics_add(t->p.metrics, METRICS_BYTES_LOST, lost);
 	f->consumed = f->read_off = 0;
@@ -1905,38 +1906,18 @@ tailer_keep_tail(struct tailer_file *f, const char *buf, size_t n,
 	f->tailoff = off + n;
 }
 
-/* Shortens the tail to the bytes before off, all it can keep of them. */
-static void
-tailer_cut_tail(struct tailer_file *f, uint64_t off)
-{
-	if (off > f->tailoff || off < f->tailoff - f->taillen)
-		f->taillen = 0;
-	else
-		f->taillen -= f->tailoff - off;
-	f->tailoff = off;
-}
-
 /*
- * Gives f's entry the tail that ends at its offset, consumed, from the
- * bytes kept: they end where reading stopped, past consumed by a line
- * not yet whole.  If that line is long, no byte before consumed is kept
- * and the entry keeps what it had (registry_update forgot the tail of an
- * old offset): a start then checks only the size and the first bytes.
+ * Gives f's entry the last bytes read, which end where reading stopped:
+ * at the offset, or past it by a line not yet whole (read again from the
+ * offset after a restart, and in the file all the same).
  */
 static void
 tailer_note_tail(struct tailer *t, struct tailer_file *f)
 {
-	uint64_t	start = f->tailoff - f->taillen;
-	size_t		len;
-
-	if (f->taillen == 0 || f->consumed <= start ||
-	    f->consumed > f->tailoff)
+	if (f->taillen == 0 || f->taillen > REGISTRY_TAIL_MAX)
 		return;
-	len = f->consumed - start;
-	if (len > REGISTRY_TAIL_MAX)
-		len = REGISTRY_TAIL_MAX;
-	registry_set_tail(t->reg, f->re, registry_tail_hash(f->tail +
-	    (f->consumed - len - start), len), len);
+	registry_set_tail(t->reg, f->re, registry_tail_hash(f->tail,
+	    f->taillen), f->taillen, f->tailoff);
 }
 
 static int
@@ -1997,17 +1978,10 @@ tailer_read_file(struct tailer *t, struct tailer_file *f)
 		}
 		if (n == 0)
 			break;
+		tailer_keep_tail(f, t->buf, n, f->read_off);
 		settled = framer_feed(f->framer, t->buf, n, loop_now_ms(),
 		    tailer_emit, f, &stopped);
 		f->consumed += settled;
-		/* Stopped, the tail ends at consumed, where reading resumes. */
-		if (!stopped)
-			tailer_keep_tail(f, t->buf, n, f->read_off);
-		else if (f->consumed >= f->read_off)
-			tailer_keep_tail(f, t->buf, f->consumed - f->read_off,
-			    f->read_off);
-		else
-			tailer_cut_tail(f, f->consumed);
 		if (t->p.metrics != NULL)
 			metrics_add(t->p.metrics, METRICS_BYTES_READ, settled);
 		if (stopped) {
@@ -2598,7 +2572,8 @@ tailer_merge_registry(struct tailer *t, const char *dir, char **cause)
 			    e->fplen, e->offset, e->size, e->path);
 			registry_update(t->reg, ne, e->fp, e->fplen, e->offset,
 			    e->size, e->state, e->path);
-			registry_set_tail(t->reg, ne, e->tail, e->taillen);
+			registry_set_tail(t->reg, ne, e->tail, e->taillen,
+			    e->tailend);
 			continue;
 		}
 		if (ne->fp != e->fp || ne->fplen != e->fplen ||
@@ -2610,7 +2585,8 @@ tailer_merge_registry(struct tailer *t, const char *dir, char **cause)
 			registry_update(t->reg, ne, ne->fp, ne->fplen,
 			    e->offset, e->size > ne->size ? e->size :
 			    ne->size, ne->state, ne->path);
-			registry_set_tail(t->reg, ne, e->tail, e->taillen);
+			registry_set_tail(t->reg, ne, e->tail, e->taillen,
+			    e->tailend);
 		}
 	}
 	registry_free(old);

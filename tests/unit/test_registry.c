@@ -260,8 +260,9 @@ test_round_trip(void **state)
 		    i < 6 ? paths[i] : longpath);
 		registry_update(r, e, e->fp, e->fplen, e->offset, e->size,
 		    (enum registry_state)(i % 3), e->path);
-		/* Entry 0 (offset 1) cannot have 9 bytes before it. */
-		registry_set_tail(r, e, 0xfedcba9876543210ULL - i, 9 * i + 2);
+		/* Entry 0 (offset 1) cannot have 2 bytes before it. */
+		registry_set_tail(r, e, 0xfedcba9876543210ULL - i, 9 * i + 2,
+		    e->offset + (i == 0 ? 0 : i));
 		if (i == 0)
 			assert_int_equal(e->taillen, 0);
 		e->updated = 1700000000 + i;
@@ -285,6 +286,7 @@ test_round_trip(void **state)
 		assert_int_equal(e->taillen, i == 0 ? 0 : 9 * i + 2);
 		assert_true(e->tail == (i == 0 ? 0 :
 		    0xfedcba9876543210ULL - i));
+		assert_true(e->tailend == (i == 0 ? 0 : e->offset + i));
 		assert_string_equal(e->path, i < 6 ? paths[i] : longpath);
 	}
 	assert_null(registry_entry_at(r, 7));
@@ -301,15 +303,15 @@ test_round_trip(void **state)
 	assert_true(alen == blen && memcmp(before, after, blen) == 0);
 	free(after);
 	/* A tail past REGISTRY_TAIL_MAX is none. */
-	registry_set_tail(r, e, 1, REGISTRY_TAIL_MAX + 1);
+	registry_set_tail(r, e, 1, REGISTRY_TAIL_MAX + 1, e->offset);
 	assert_int_equal(e->taillen, 0);
-	registry_set_tail(r, e, 0xfedcba9876543210ULL - 1, 10);
+	registry_set_tail(r, e, 0xfedcba9876543210ULL - 1, 10, e->offset);
 	/* The tail of the old offset is forgotten with it. */
 	registry_update(r, e, e->fp, e->fplen, e->offset + 1, e->size,
 	    e->state, e->path);
 	assert_true(e->updated > 1700000001);
 	assert_int_equal(e->taillen, 0);
-	assert_true(e->tail == 0);
+	assert_true(e->tail == 0 && e->tailend == 0);
 	save_ok(r);
 	after = read_file(spath, &alen);
 	assert_true(alen == blen && memcmp(before, after, blen) != 0);
@@ -496,7 +498,7 @@ test_v2(void **state)
 	assert_true(e->offset == 5000 && e->size == 6000);
 	assert_int_equal(e->taillen, 0);
 	assert_string_equal(e->path, "/var/log/a.log");
-	registry_set_tail(r, e, registry_tail_hash("line\n", 5), 5);
+	registry_set_tail(r, e, registry_tail_hash("line\n", 5), 5, 5003);
 	save_ok(r);
 	registry_free(r);
 	after = read_file(spath, &len);
@@ -505,6 +507,7 @@ test_v2(void **state)
 	r = load_ok();
 	e = registry_entry_at(r, 0);
 	assert_int_equal(e->taillen, 5);
+	assert_true(e->tailend == 5003);
 	assert_true(e->tail == registry_tail_hash("line\n", 5));
 	registry_free(r);
 
