@@ -38,7 +38,7 @@
 #define REGISTRY_CORRUPT	".corrupt."	/* registry.corrupt.<time> */
 #define REGISTRY_TAG		"sluice-registry"
 #define REGISTRY_VERSION	3
-#define REGISTRY_VERSION_NOTAIL	2	/* read: entries without a tail */
+#define REGISTRY_VERSION_NOTAIL	2	/* read: no tail */
 #define REGISTRY_VERSION_TEXT	1
 #define FNV64_OFFSET		0xcbf29ce484222325ULL
 #define FNV64_PRIME		0x100000001b3ULL
@@ -839,7 +839,8 @@ registry_update(struct registry *r, struct registry_entry *e, uint64_t fp,
 	    e->size == size && e->state == st && strcmp(e->path, path) == 0)
 		return;
 	if (e->offset != offset)
-		e->tail = e->taillen = e->tailend = 0;	/* the old offset's */
+		/* The tail of the old offset. */
+		e->tail = e->taillen = e->tailend = 0;
 	e->fp = fp;
 	e->fplen = fplen;
 	e->offset = offset;

@@ -67,9 +67,9 @@
  * and never trusted otherwise; writes are rate-bounded (a few ms apart,
  * more for a large registry), and skipped when nothing changed.
  *
- * Version 2 was the same without tail, taillen and tailend (never released, but
- * read: its entries have no tail to check).  Version 1 was the text above
- * ("sluice-registry 1", no gen, no tail) in a file
+ * Version 2 was the same without tail, taillen and tailend (never
+ * released, but read: its entries have no tail to check).  Version 1 was
+ * the text above ("sluice-registry 1", no gen, no tail) in a file
  * <flowdir>/registry replaced atomically; when there is no registry.slot
  * it is imported, and the first registry_save renames it
  * registry.migrated.  Before it, the checkpoint file (<flowdir>/checkpoints,
@@ -92,7 +92,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define REGISTRY_TAIL_MAX	64	/* bytes before the offset kept */
+#define REGISTRY_TAIL_MAX	64	/* last bytes read, kept */
 
 enum registry_state {
 	REGISTRY_ACTIVE,	/* open, matching the pattern */
@@ -108,8 +108,8 @@ struct registry_entry {
 	uint64_t		 offset;	/* bytes consumed */
 	uint64_t		 size;		/* as last seen */
 	enum registry_state	 state;
-	uint64_t		 tail;		/* of the last taillen bytes */
-	uint32_t		 taillen;	/* read, 0: not known, */
+	uint64_t		 tail;		/* hash of the last */
+	uint32_t		 taillen;	/* bytes read, 0: none, */
 	uint64_t		 tailend;	/* ending here (>= offset) */
 	int64_t			 updated;	/* Unix time of the last change */
 	char			*path;		/* as last seen */
@@ -223,8 +223,9 @@ void		 registry_update(struct registry *, struct registry_entry *e,
  * offset, or past it by a line not yet whole); taillen 0 if they are not
  * known.  Saved next time if it changed.
  */
-void		 registry_set_tail(struct registry *, struct registry_entry *e,
-		    uint64_t tail, uint32_t taillen, uint64_t tailend);
+void		 registry_set_tail(struct registry *,
+		    struct registry_entry *e, uint64_t tail, uint32_t taillen,
+		    uint64_t tailend);
 
 /* The hash of len bytes at p that registry_set_tail takes (FNV-1a 64). */
 uint64_t	 registry_tail_hash(const void *p, size_t len);

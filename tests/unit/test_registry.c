@@ -8,7 +8,7 @@
  * are used only when they follow the durable save and the spool holds
  * their records; a registry that cannot grow keeps the old one, and saves
  * that fit need no new block; finished entries are pruned after their time
- * to live.  The tail (the bytes before the offset) is saved with the
+ * to live.  The tail (the last bytes read) is saved with the
  * offset and forgotten when the offset moves without one; version 2
  * registries, which had none, are read.
  */
