@@ -52,7 +52,7 @@ YAML
 config
 mkdir -p "$tmp/logs"
 flow_stat() {
-	"$SLUICECTL" -s "$tmp/sluice.sock" status -j 2>/dev/null |
+	sluicectl_st -s "$tmp/sluice.sock" status -j 2>/dev/null |
 	    perl -ne "print \$1 if /\"$1\":(\\d+)/" || true
 }
 # The durable registry (registry.h: an entry's fifth field is its
