@@ -344,7 +344,11 @@ run() {
 }
 
 nruns=0
-if [ "${LR_KNOWN_BUGS:-0}" = 1 ]; then
+if [ -n "${LR_RUN:-}" ]; then
+	# One run, to reproduce: LR_RUN="olddir live none stopped:TERM".
+	# shellcheck disable=SC2086
+	run $LR_RUN
+elif [ "${LR_KNOWN_BUGS:-0}" = 1 ]; then
 	# These fail today; see "Known bugs" above.
 	run olddir live none stopped:TERM
 	run olddir star none after:TERM
