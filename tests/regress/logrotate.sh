@@ -46,8 +46,10 @@
 # use delaycompress).  In that mode, bytes still unread in a rotated file
 # that logrotate compresses while sluiced is stopped (or killed) exist
 # only in the .gz, which sluice does not read (compressed rotations are
-# excluded); so that mode is not restarted at "stopped" nor by SIGKILL
-# at "after".
+# excluded); so that mode is not restarted at "stopped", nor by SIGKILL
+# at "after", nor at "before" (logrotate compresses the file while the
+# new sluiced starts: what it had not read is lost, logged "not found at
+# start"; that race was lost now and then on a loaded machine).
 #
 #   Two modes are the test's own, not logrotate's: shift renames app.log
 # app.log.1 (and app.log.N up by one); cp copies app.log to app.log.1 and
@@ -362,7 +364,7 @@ elif [ "$LONG" = 1 ]; then
 	for l in live star; do
 		run olddir "$l" before:TERM after:TERM stopped:TERM \
 		    restart:TERM before:KILL after:KILL stopped:KILL
-		run compress "$l" before:TERM after:TERM none before:KILL
+		run compress "$l" after:TERM restart:TERM none restart:KILL
 		run cp "$l" stopped:TERM after:TERM none restart:KILL \
 		    after:KILL stopped:KILL
 		run shift "$l" none after:TERM stopped:TERM after:KILL \
