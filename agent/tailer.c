@@ -1608,6 +1608,38 @@ tailer_cand_is_free(struct tailer *t, struct tailer_idx *lost,
 	return (0);
 }
 
+/*
+ * The entry, not lost, of a copy of e's file that went on from e's offset
+ * or further (copytruncate or cp with app.log*, seen while sluiced ran):
+ * e's bytes are followed there.  NULL if there is none.
+ */
+static struct registry_entry *
+tailer_copy_entry(struct tailer *t, struct tailer_idx *lost,
+    const struct registry_entry *e)
+{
+	struct registry_entry	*o;
+	struct tailer_node	*n;
+	uint64_t		 h;
+	size_t			 i;
+
+	if (e->fplen < CHECKPOINT_FP_MAX)
+		return (NULL);
+	for (i = 0; i < registry_count(t->reg); i++) {
+		o = registry_entry_at(t->reg, i);
+		if (o == e || o->fp != e->fp || o->fplen != e->fplen ||
+		    o->offset < e->offset)
+			continue;
+		h = tailer_hash_id(o->dev, o->ino);
+		for (n = tailer_idx_first(lost, h); n != NULL;
+		    n = tailer_idx_next(n->next, h))
+			if (n->p == o)
+				break;
+		if (n == NULL)
+			return (o);
+	}
+	return (NULL);
+}
+
 /* An entry not found at start: what it had unread is lost. */
 static void
 tailer_lost_entry(struct tailer *t, struct registry_entry *e, int full)
@@ -1747,6 +1779,14 @@ tailer_find_unfinished(struct tailer *t)
 		if (s.nofd) {
 			/* Not looked at everywhere: kept for the next start. */
 			nleft++;
+			continue;
+		}
+		if ((ne = tailer_copy_entry(t, &lostidx, e)) != NULL) {
+			log_info("flow=%s file=%s: gone; its bytes are "
+			    "followed in its copy %s (offset %llu)", t->flow,
+			    e->path, ne->path, (unsigned long long)ne->offset);
+			registry_update(t->reg, e, e->fp, e->fplen, e->offset,
+			    e->size, REGISTRY_FINISHED, e->path);
 			continue;
 		}
 		tailer_lost_entry(t, e, scope.full);
