@@ -90,10 +90,11 @@ struct tailer_file {
 	uint64_t		 active_ms;	/* when it last grew */
 	int			 opened;	/* had a descriptor once */
 	int			 first;		/* found by the first scan */
-	int			 resumed;	/* unfinished, found at start */
+	int			 resumed;	/* found off the pattern, to read */
 	int			 waiting;	/* on waitq */
 	char			*unreadable;	/* why open fails, or NULL */
 	int			 copycheck;	/* see tailer_copy_start */
+	int			 logstart;	/* its start not logged yet */
 	uint64_t		 copyoff;
 	uint64_t		 copy_since;
 	TAILQ_ENTRY(tailer_file) wentry;
@@ -193,6 +194,8 @@ static void	tailer_idx_add(struct tailer_idx *, uint64_t, void *);
 static uint64_t	tailer_scan_ms(struct tailer *);
 static void	tailer_arm_expire(struct tailer *, struct tailer_file *);
 static size_t	tailer_close_idle(struct tailer *, size_t, uint64_t, int);
+static int	tailer_locate(struct tailer *, struct tailer_file *,
+		    struct stat *);
 
 static uint64_t
 tailer_mix(uint64_t h)
@@ -573,25 +576,37 @@ tailer_copy_start(struct tailer *t, struct tailer_file *f)
 {
 	uint64_t	now = loop_now_ms(), off;
 
-	if (f->read_off != 0) {
-		f->copycheck = 0;
-		return (0);
+	if (f->read_off != 0)
+		off = 0;	/* initialPosition */
+	else {
+		if (f->copy_since == 0) {
+			f->copy_since = now;
+			f->copyoff = tailer_copy_offset(t, f);
+		}
+		off = f->copyoff;
+		if (off > f->size && now - f->active_ms < TAILER_PAUSE_MS &&
+		    now - f->copy_since < TAILER_COPY_WAIT_MS)
+			return (1);
 	}
-	if (f->copy_since == 0) {
-		f->copy_since = now;
-		f->copyoff = tailer_copy_offset(t, f);
-	}
-	off = f->copyoff;
-	if (off > f->size && now - f->active_ms < TAILER_PAUSE_MS &&
-	    now - f->copy_since < TAILER_COPY_WAIT_MS)
-		return (1);
 	f->copycheck = 0;
-	if (off == 0)
+	if (off == 0) {
+		if (f->logstart)
+			log_info("flow=%s file=%s: tailing from offset %llu",
+			    t->flow, f->path, (unsigned long long)f->read_off);
+		f->logstart = 0;
 		return (0);
+	}
 	if (off > f->size)
 		off = f->size;
-	log_info("flow=%s file=%s: a copy of a file read to offset %llu; "
-	    "going on from there", t->flow, f->path, (unsigned long long)off);
+	if (f->logstart)
+		log_info("flow=%s file=%s: a copy of a file read to offset "
+		    "%llu; tailing from there", t->flow, f->path,
+		    (unsigned long long)off);
+	else
+		log_info("flow=%s file=%s: a copy of a file read to offset "
+		    "%llu; going on from there", t->flow, f->path,
+		    (unsigned long long)off);
+	f->logstart = 0;
 	framer_reset(f->framer, 0);
 	f->consumed = f->read_off = off;
 	f->taillen = 0;
@@ -861,8 +876,12 @@ tailer_open_new(struct tailer *t, struct tailer_file *f,
 		f->re = tailer_reg_add(t, f->dev, f->ino, f->fp, f->fplen,
 		    f->consumed, f->size, f->path);
 	}
-	log_info("flow=%s file=%s: tailing from offset %llu", t->flow,
-	    f->path, (unsigned long long)f->consumed);
+	/* A copy's offset is known at its first read: logged then. */
+	if (f->copycheck && f->consumed == 0 && f->size > 0)
+		f->logstart = 1;
+	else
+		log_info("flow=%s file=%s: tailing from offset %llu", t->flow,
+		    f->path, (unsigned long long)f->consumed);
 }
 
 /*
@@ -1015,21 +1034,27 @@ static int
 tailer_open(struct tailer *t, struct tailer_file *f)
 {
 	struct stat	st;
-	int		fd;
+	int		fd, tries;
 
-	if ((fd = open(f->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1) {
-		if (tailer_errno_is_nofd(errno)) {
+	/* Renamed since it was seen: found by inode, once. */
+	for (tries = 0;; tries++) {
+		fd = open(f->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+		if (fd == -1 && tailer_errno_is_nofd(errno)) {
 			tailer_nofd(t, "open", f->path, errno);
 			return (-1);
 		}
-		if (errno != ENOENT)
+		if (fd == -1 && errno != ENOENT) {
 			tailer_unreadable(t, f, errno);
-		tailer_unwait(t, f);	/* the next scan tries again */
-		return (0);
-	}
-	if (fstat(fd, &st) == -1 || st.st_dev != f->dev ||
-	    st.st_ino != f->ino) {
-		close(fd);
+			tailer_unwait(t, f);	/* the next scan tries again */
+			return (0);
+		}
+		if (fd != -1 && fstat(fd, &st) == 0 && st.st_dev == f->dev &&
+		    st.st_ino == f->ino)
+			break;
+		if (fd != -1)
+			close(fd);
+		if (tries == 0 && tailer_locate(t, f, NULL))
+			continue;
 		tailer_unwait(t, f);
 		loop_timer_set(t->scan_timer, 0);
 		return (0);
@@ -1269,113 +1294,276 @@ tailer_watch_dirs(struct tailer *t)
 }
 
 /*
- * At start, the search for the registry's unfinished files: a directory
- * searched, and a regular file in one.
+ * Where a file the tailer knows may be now, after renames it did not see
+ * (sluiced was stopped, or the file had no descriptor yet): the search
+ * scope.  logrotate's olddir moves the rotated file to a directory of its
+ * own, most often below the log's or beside it ("olddir old", "olddir
+ * ../archive"); the flow's pattern may match other directories.  So the
+ * scope is the file's last directory, that directory's parent, the
+ * pattern's directories, and the directories right below each of these:
+ * one level, never deeper.  A file is found by inode from the names alone
+ * (readdir's d_ino, no stat), by fingerprint at one open per candidate.
+ * At most TAILER_SCOPE_DIRS directories and TAILER_SCOPE_FILES names are
+ * looked at; past that, the search stops and says so (a start with 10,000
+ * files lists each once).  The filesystem root is never a parent searched.
  */
+#define TAILER_SCOPE_DIRS	256
+#define TAILER_SCOPE_FILES	200000
+
 struct tailer_sdir {
 	char		*path;
-	int		 pattern;	/* one of the pattern's directories */
+	int		 base;		/* its subdirectories are in scope */
 };
 
-struct tailer_cand {
-	char		*path;
-	size_t		 dir;		/* index in the tailer_sdir array */
-	uint64_t	 dev;
-	uint64_t	 ino;
-	int		 taken;
+struct tailer_scope {
+	struct tailer_sdir	*dirs;
+	size_t			 ndirs;
+	size_t			 nnames;
+	int			 full;		/* a bound was reached */
 };
 
-struct tailer_search {
-	struct registry_entry	**lost;	/* unfinished, not found by glob */
-	size_t			  nlost;
-	int			  nofd;	/* an open failed for want of fds */
-	struct tailer_sdir	 *dirs;
-	size_t			  ndirs;
-	struct tailer_cand	 *cands;
-	size_t			  ncands;
-};
+/*
+ * Called for each name of a directory in scope that is not a directory
+ * itself (or is one, below the last level).  Returns 1 to stop the walk.
+ */
+typedef int	(*tailer_scope_cb)(void *arg, const char *path,
+		    const struct dirent *de);
 
-/* The identity of a file the glob found. */
-struct tailer_id {
-	uint64_t	dev;
-	uint64_t	ino;
-};
-
-static int
-tailer_cmp_id(const void *a, const void *b)
+static void
+tailer_scope_add(struct tailer_scope *s, const char *dir, int base)
 {
-	const struct tailer_id	*ia = a, *ib = b;
-
-	if (ia->dev != ib->dev)
-		return (ia->dev < ib->dev ? -1 : 1);
-	return (ia->ino < ib->ino ? -1 : ia->ino > ib->ino);
-}
-
-/* Returns the index of dir in the search, adding it (listed) if new. */
-static size_t
-tailer_search_dir(struct tailer *t, struct tailer_search *s, const char *dir,
-    int pattern)
-{
-	struct tailer_cand	*c;
-	struct dirent		*de;
-	struct stat		 st;
-	DIR			*d;
-	size_t			 i;
+	size_t	i;
 
 	for (i = 0; i < s->ndirs; i++) {
 		if (strcmp(s->dirs[i].path, dir) == 0) {
-			s->dirs[i].pattern |= pattern;
-			return (i);
+			s->dirs[i].base |= base;
+			return;
 		}
+	}
+	if (s->ndirs >= TAILER_SCOPE_DIRS) {
+		s->full = 1;
+		return;
 	}
 	s->dirs = xreallocarray(s->dirs, s->ndirs + 1, sizeof *s->dirs);
-	s->dirs[i].path = xstrdup(dir);
-	s->dirs[i].pattern = pattern;
+	s->dirs[s->ndirs].path = xstrdup(dir);
+	s->dirs[s->ndirs].base = base;
 	s->ndirs++;
-	if ((d = opendir(dir)) == NULL) {
-		if (errno != ENOENT)
-			log_warn("flow=%s dir=%s: opendir", t->flow, dir);
-		return (i);
+}
+
+/* The scope of files last seen at paths[0..n-1]; see above. */
+static void
+tailer_scope_init(struct tailer *t, struct tailer_scope *s,
+    const char *const *paths, size_t n)
+{
+	char	*copy, *dir, *parent;
+	glob_t	 g;
+	size_t	 i;
+
+	memset(s, 0, sizeof *s);
+	copy = xstrdup(t->pattern);
+	memset(&g, 0, sizeof g);
+	if (glob(dirname(copy), GLOB_ONLYDIR | GLOB_BRACE | GLOB_NOSORT,
+	    NULL, &g) == 0) {
+		for (i = 0; i < g.gl_pathc; i++)
+			tailer_scope_add(s, g.gl_pathv[i], 1);
 	}
-	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 ||
-		    strcmp(de->d_name, "..") == 0)
-			continue;
-		s->cands = xreallocarray(s->cands, s->ncands + 1,
-		    sizeof *s->cands);
-		c = &s->cands[s->ncands];
-		xasprintf(&c->path, "%s/%s", dir, de->d_name);
-		if (stat(c->path, &st) == -1 || !S_ISREG(st.st_mode)) {
-			free(c->path);
-			continue;
-		}
-		c->dir = i;
-		c->dev = st.st_dev;
-		c->ino = st.st_ino;
-		c->taken = tailer_find(t, st.st_dev, st.st_ino) != NULL;
-		s->ncands++;
+	globfree(&g);
+	free(copy);
+	for (i = 0; i < n; i++) {
+		copy = xstrdup(paths[i]);
+		dir = xstrdup(dirname(copy));
+		tailer_scope_add(s, dir, 1);
+		parent = dirname(dir);
+		if (strcmp(parent, "/") != 0 && strcmp(parent, ".") != 0)
+			tailer_scope_add(s, parent, 1);
+		free(dir);
+		free(copy);
 	}
-	closedir(d);
-	return (i);
+}
+
+static void
+tailer_scope_free(struct tailer_scope *s)
+{
+	size_t	i;
+
+	for (i = 0; i < s->ndirs; i++)
+		free(s->dirs[i].path);
+	free(s->dirs);
 }
 
 /*
- * Opens path (a candidate c) if it still is c's file, for as long as its
- * fingerprint takes.  Returns fd or -1.
+ * Lists every directory in scope, adding the subdirectories of the base
+ * ones as it goes, and calls cb for each other name.  Returns 1 if cb
+ * stopped the walk.
  */
 static int
-tailer_open_cand(struct tailer_search *s, const struct tailer_cand *c,
-    struct stat *st)
+tailer_scope_walk(struct tailer *t, struct tailer_scope *s,
+    tailer_scope_cb cb, void *arg)
+{
+	struct dirent	*de;
+	struct stat	 st;
+	DIR		*d;
+	char		*path;
+	size_t		 i;
+	int		 isdir, stop = 0;
+
+	for (i = 0; i < s->ndirs && !stop; i++) {
+		if ((d = opendir(s->dirs[i].path)) == NULL) {
+			if (errno != ENOENT && errno != ENOTDIR)
+				log_warn("flow=%s dir=%s: opendir", t->flow,
+				    s->dirs[i].path);
+			continue;
+		}
+		while (!stop && (de = readdir(d)) != NULL) {
+			if (strcmp(de->d_name, ".") == 0 ||
+			    strcmp(de->d_name, "..") == 0)
+				continue;
+			if (++s->nnames > TAILER_SCOPE_FILES) {
+				s->full = 1;
+				stop = 1;
+				break;
+			}
+			xasprintf(&path, "%s/%s", s->dirs[i].path,
+			    de->d_name);
+			isdir = de->d_type == DT_DIR;
+			if (de->d_type == DT_UNKNOWN || de->d_type == DT_LNK)
+				isdir = stat(path, &st) == 0 &&
+				    S_ISDIR(st.st_mode);
+			if (isdir && s->dirs[i].base)
+				tailer_scope_add(s, path, 0);
+			else if (!isdir)
+				stop = cb(arg, path, de);
+			free(path);
+		}
+		closedir(d);
+	}
+	return (stop);
+}
+
+/* tailer_locate's walk: the name of a file by its identity. */
+struct tailer_locate {
+	uint64_t	 dev;
+	uint64_t	 ino;
+	char		*found;
+	struct stat	 st;
+};
+
+static int
+tailer_locate_cb(void *arg, const char *path, const struct dirent *de)
+{
+	struct tailer_locate	*l = arg;
+
+	if ((uint64_t)de->d_ino != l->ino || stat(path, &l->st) == -1 ||
+	    (uint64_t)l->st.st_dev != l->dev ||
+	    (uint64_t)l->st.st_ino != l->ino || !S_ISREG(l->st.st_mode))
+		return (0);
+	l->found = xstrdup(path);
+	return (1);
+}
+
+/*
+ * f's path names another file, or none: it was renamed before it got a
+ * descriptor, or while it was closed.  Looks for it by inode in the
+ * search scope of its last path.  Returns 1 with f's path set (and *st
+ * its stat, if st is not NULL), or 0.
+ */
+static int
+tailer_locate(struct tailer *t, struct tailer_file *f, struct stat *st)
+{
+	struct tailer_scope	 s;
+	struct tailer_locate	 l;
+	const char		*paths[1];
+
+	memset(&l, 0, sizeof l);
+	l.dev = f->dev;
+	l.ino = f->ino;
+	paths[0] = f->path;
+	tailer_scope_init(t, &s, paths, 1);
+	tailer_scope_walk(t, &s, tailer_locate_cb, &l);
+	tailer_scope_free(&s);
+	if (l.found == NULL)
+		return (0);
+	log_info("flow=%s file=%s: renamed while it had no descriptor; "
+	    "now %s", t->flow, f->path, l.found);
+	tailer_set_path(t, f, l.found);
+	free(l.found);
+	if (st != NULL)
+		*st = l.st;
+	return (1);
+}
+
+/*
+ * At start, the search for the registry's unfinished files: a regular
+ * file in scope, with its fingerprint once one is asked for.
+ */
+struct tailer_cand {
+	char			*path;
+	uint64_t		 dev;
+	uint64_t		 ino;
+	uint64_t		 size;
+	struct tailer_file	*f;	/* the glob found it: its file */
+	int			 taken;
+	uint32_t		 fpwant;	/* fp is over fpwant bytes: */
+	uint32_t		 fplen;		/* fplen of them were there */
+	uint64_t		 fp;
+};
+
+struct tailer_search {
+	struct tailer		 *t;
+	struct tailer_cand	 *cands;
+	size_t			  ncands;
+	int			  nofd;	/* an open failed for want of fds */
+};
+
+/* A lost entry's match: a candidate, by identity or by fingerprint. */
+struct tailer_match {
+	struct registry_entry	*e;
+	size_t			 cand;
+	int			 how;	/* 0: none, 1: inode, 2: copy */
+	struct stat		 st;
+	uint64_t		 fp;	/* a copy's: e's, kept before */
+	uint32_t		 fplen;	/* the registry changes */
+	uint64_t		 offset;
+};
+
+static int
+tailer_search_cb(void *arg, const char *path, const struct dirent *de)
+{
+	struct tailer_search	*s = arg;
+	struct tailer_cand	*c;
+	struct stat		 st;
+
+	(void)de;
+	if (stat(path, &st) == -1 || !S_ISREG(st.st_mode))
+		return (0);
+	s->cands = xreallocarray(s->cands, s->ncands + 1, sizeof *s->cands);
+	c = &s->cands[s->ncands++];
+	memset(c, 0, sizeof *c);
+	c->path = xstrdup(path);
+	c->dev = st.st_dev;
+	c->ino = st.st_ino;
+	c->size = st.st_size;
+	c->f = tailer_find(s->t, st.st_dev, st.st_ino);
+	return (0);
+}
+
+/*
+ * Opens path if it is still the file of dev and ino, for as long as its
+ * fingerprint takes.  Returns fd (st is its stat) or -1.
+ */
+static int
+tailer_open_id(struct tailer_search *s, const char *path, uint64_t dev,
+    uint64_t ino, struct stat *st)
 {
 	int	fd;
 
-	if ((fd = open(c->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1) {
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1) {
 		if (tailer_errno_is_nofd(errno))
 			s->nofd = 1;
 		return (-1);
 	}
-	if (fstat(fd, st) == -1 || (uint64_t)st->st_dev != c->dev ||
-	    (uint64_t)st->st_ino != c->ino) {
+	if (fstat(fd, st) == -1 || (uint64_t)st->st_dev != dev ||
+	    (uint64_t)st->st_ino != ino) {
 		close(fd);
 		return (-1);
 	}
@@ -1383,211 +1571,341 @@ tailer_open_cand(struct tailer_search *s, const struct tailer_cand *c,
 }
 
 /*
- * Reads an unfinished file of the registry, found at path, to its end:
- * it is followed as a rotated file, whatever its name.  Its descriptor
- * (fd, which was only for its fingerprint) is closed: it waits for one
- * like any other file, and tailer_open_new finds e again by identity.
+ * Whether candidate c carries e's first bytes, enough of them to be a
+ * copy of e's file (tailer_is_copy: a full CHECKPOINT_FP_MAX bytes, or
+ * the whole of the file as it was last seen).  Each candidate is read
+ * once for the usual length.
+ */
+static int
+tailer_cand_is_copy(struct tailer_search *s, struct tailer_cand *c,
+    const struct registry_entry *e, struct stat *st)
+{
+	int	fd;
+
+	if (e->fplen == 0 || c->size < e->fplen ||
+	    (e->fplen < CHECKPOINT_FP_MAX && e->size != e->fplen))
+		return (0);
+	if (c->fpwant != e->fplen) {
+		if ((fd = tailer_open_id(s, c->path, c->dev, c->ino,
+		    st)) == -1)
+			return (0);
+		c->fpwant = e->fplen;
+		if (checkpoint_fingerprint_n(fd, e->fplen, &c->fp,
+		    &c->fplen) == -1)
+			c->fplen = 0;
+		close(fd);
+	} else if (stat(c->path, st) == -1 || (uint64_t)st->st_ino != c->ino)
+		return (0);
+	return (c->fplen == e->fplen && c->fp == e->fp);
+}
+
+/* Marks c, and any other name of its file (a hard link), taken. */
+static void
+tailer_take(struct tailer_search *s, struct tailer_cand *c)
+{
+	size_t	i;
+
+	for (i = 0; i < s->ncands; i++)
+		if (s->cands[i].dev == c->dev && s->cands[i].ino == c->ino)
+			s->cands[i].taken = 1;
+}
+
+/*
+ * Whether the glob's file f (not open yet) is e's file: the same first
+ * bytes at e's inode.  Returns 1 if it is, or if that cannot be told now
+ * (no descriptor, no permission: f is then looked at when it opens); 0 if
+ * the inode holds other bytes now (truncated and written again while
+ * sluiced was stopped, or a reused inode) or if f's path names no file or
+ * another one (renamed since the glob: f is dropped, and e looked for).
+ */
+static int
+tailer_holds(struct tailer_search *s, struct tailer_file *f,
+    const struct registry_entry *e)
+{
+	struct tailer		 *t = s->t;
+	struct tailer_file	**pp;
+	struct stat		  st;
+	int			  fd, is;
+
+	if ((fd = open(f->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1) {
+		if (tailer_errno_is_nofd(errno))
+			s->nofd = 1;
+		if (errno != ENOENT)
+			return (1);
+	} else if (fstat(fd, &st) == -1) {
+		close(fd);
+		return (1);
+	} else if ((uint64_t)st.st_dev == f->dev &&
+	    (uint64_t)st.st_ino == f->ino) {
+		is = registry_entry_is_file(e, fd, 0);
+		close(fd);
+		if (!is)
+			log_info("flow=%s file=%s: its first bytes are not "
+			    "those read before the stop; looking for the "
+			    "file read before by them", t->flow, f->path);
+		return (is);
+	} else
+		close(fd);
+	for (pp = &t->files; *pp != f; pp = &(*pp)->next)
+		;
+	*pp = f->next;
+	tailer_file_free(f);
+	loop_timer_set(t->scan_timer, 0);	/* for the new one */
+	return (0);
+}
+
+/*
+ * Whether candidate c may be a copy found for a lost entry: not a file
+ * the glob found that has an entry of its own (being its own file, it
+ * carries no one else's offset).
+ */
+static int
+tailer_cand_is_free(struct tailer *t, struct tailer_idx *lost,
+    const struct tailer_cand *c)
+{
+	struct registry_entry	*own;
+	struct tailer_node	*n;
+	uint64_t		 h;
+
+	if (c->taken || tailer_is_compressed(c->path))
+		return (0);
+	if (c->f == NULL ||
+	    (own = tailer_reg_find(t, c->dev, c->ino)) == NULL)
+		return (1);
+	h = tailer_hash_id(own->dev, own->ino);
+	for (n = tailer_idx_first(lost, h); n != NULL;
+	    n = tailer_idx_next(n->next, h))
+		if (n->p == own)
+			return (1);	/* a reused inode */
+	return (0);
+}
+
+/*
+ * The entry, not lost, of a copy of e's file that went on from e's offset
+ * or further (copytruncate or cp with app.log*, seen while sluiced ran):
+ * e's bytes are followed there.  NULL if there is none.
+ */
+static struct registry_entry *
+tailer_copy_entry(struct tailer *t, struct tailer_idx *lost,
+    const struct registry_entry *e)
+{
+	struct registry_entry	*o;
+	struct tailer_node	*n;
+	uint64_t		 h;
+	size_t			 i;
+
+	if (e->fplen < CHECKPOINT_FP_MAX)
+		return (NULL);
+	for (i = 0; i < registry_count(t->reg); i++) {
+		o = registry_entry_at(t->reg, i);
+		if (o == e || o->fp != e->fp || o->fplen != e->fplen ||
+		    o->offset < e->offset)
+			continue;
+		h = tailer_hash_id(o->dev, o->ino);
+		for (n = tailer_idx_first(lost, h); n != NULL;
+		    n = tailer_idx_next(n->next, h))
+			if (n->p == o)
+				break;
+		if (n == NULL)
+			return (o);
+	}
+	return (NULL);
+}
+
+/* An entry not found at start: what it had unread is lost. */
+static void
+tailer_lost_entry(struct tailer *t, struct registry_entry *e, int full)
+{
+	const char	*where = full ? " (the search stopped at its bounds)" :
+			    "";
+
+	if (e->size > e->offset) {
+		log_warnx("flow=%s file=%s: not found at start%s: it had "
+		    "%llu bytes unread at the last checkpoint (offset %llu "
+		    "of %llu); they are lost, with any written to it since",
+		    t->flow, e->path, where,
+		    (unsigned long long)(e->size - e->offset),
+		    (unsigned long long)e->offset,
+		    (unsigned long long)e->size);
+		if (t->p.metrics != NULL)
+			metrics_add(t->p.metrics, METRICS_BYTES_LOST,
+			    e->size - e->offset);
+	} else
+		log_warnx("flow=%s file=%s: not found at start%s: it was "
+		    "read to offset %llu, its size at the last checkpoint; "
+		    "any bytes written to it since are lost, and not "
+		    "counted (its size is not known)", t->flow, e->path,
+		    where, (unsigned long long)e->offset);
+	registry_update(t->reg, e, e->fp, e->fplen, e->offset, e->size,
+	    REGISTRY_FINISHED, e->path);
+}
+
+/*
+ * Reads an unfinished file of the registry, found at path under a name
+ * the glob did not match, to its end: it is followed as a rotated file.
+ * It waits for a descriptor like any other file, and tailer_open_new
+ * finds e again by identity.
  */
 static void
-tailer_resume_rotated(struct tailer *t, const char *path, int fd,
+tailer_resume_rotated(struct tailer *t, const char *path,
     const struct stat *st, struct registry_entry *e)
 {
 	struct tailer_file	*f;
 
-	close(fd);
 	f = tailer_file_new(t, path, st);
 	f->re = e;
 	f->resumed = 1;
-	log_info("flow=%s file=%s: was %s; to be read to its end from "
-	    "offset %llu (%llu bytes)", t->flow, path, e->path,
-	    (unsigned long long)e->offset, (unsigned long long)f->size);
-}
-
-/* Finds e by its identity among the files of its last directory. */
-static int
-tailer_find_by_id(struct tailer *t, struct tailer_search *s,
-    struct registry_entry *e, size_t dir)
-{
-	struct tailer_cand	*c;
-	struct stat		 st;
-	size_t			 i;
-	int			 fd;
-
-	for (i = 0; i < s->ncands; i++) {
-		c = &s->cands[i];
-		if (c->taken || c->dir != dir || c->dev != e->dev ||
-		    c->ino != e->ino)
-			continue;
-		if ((fd = tailer_open_cand(s, c, &st)) == -1)
-			continue;
-		if (!registry_entry_is_file(e, fd, 1)) {
-			close(fd);	/* a reused inode */
-			continue;
-		}
-		c->taken = 1;
-		tailer_resume_rotated(t, c->path, fd, &st, e);
-		return (1);
-	}
-	return (0);
-}
-
-/* Returns 1 if a candidate's identity is that of an entry still looked for. */
-static int
-tailer_is_lost_id(struct tailer_search *s, const struct tailer_cand *c)
-{
-	size_t	i;
-
-	for (i = 0; i < s->nlost; i++)
-		if (s->lost[i] != NULL && s->lost[i]->dev == c->dev &&
-		    s->lost[i]->ino == c->ino)
-			return (1);
-	return (0);
-}
-
-/*
- * Finds e's content by its fingerprint (a copy, a move to another
- * filesystem) in its last directory and the pattern's.  The copy gets an
- * entry of its own, at e's offset, and e is finished.
- */
-static int
-tailer_find_by_fp(struct tailer *t, struct tailer_search *s,
-    struct registry_entry *e, size_t dir)
-{
-	struct registry_entry	*ne;
-	struct tailer_cand	*c;
-	struct stat		 st;
-	size_t			 i;
-	int			 fd;
-
-	if (e->fplen == 0)
-		return (0);
-	for (i = 0; i < s->ncands; i++) {
-		c = &s->cands[i];
-		if (c->taken || (c->dir != dir && !s->dirs[c->dir].pattern) ||
-		    tailer_is_compressed(c->path) || tailer_is_lost_id(s, c))
-			continue;
-		if ((fd = tailer_open_cand(s, c, &st)) == -1)
-			continue;
-		if (!registry_entry_is_file(e, fd, 0)) {
-			close(fd);
-			continue;
-		}
-		c->taken = 1;
-		ne = tailer_reg_add(t, c->dev, c->ino, e->fp, e->fplen,
-		    e->offset, st.st_size, c->path);
-		registry_update(t->reg, e, e->fp, e->fplen, e->offset,
-		    e->size, REGISTRY_FINISHED, e->path);
-		tailer_resume_rotated(t, c->path, fd, &st, ne);
-		return (1);
-	}
-	return (0);
 }
 
 /*
  * At start, after the first glob: every registry entry that was still
- * being read and that the glob did not find is looked for, and read to
- * its end whatever its name is now; one that cannot be found is finished,
- * and the bytes it was known to have unread are counted as lost.
+ * being read is looked for and read to its end, whatever its name is
+ * now.  An entry whose inode the glob found is that file if its first
+ * bytes are still the entry's (tailer_holds).  Any other is looked for in
+ * the search scope (see tailer_scope_init) by inode first, so that a copy
+ * never wins over the file, then by fingerprint: a copy made while
+ * sluiced was stopped (cp, or copytruncate, whether the pattern matches
+ * the copy or not) goes on from the offset reached.  One that cannot be
+ * found is finished, and logged and counted as lost (tailer_lost_entry).
  */
 static void
 tailer_find_unfinished(struct tailer *t)
 {
 	struct tailer_search	 s;
-	struct registry_entry	*e;
+	struct tailer_scope	 scope;
+	struct tailer_match	*m;
+	struct tailer_idx	 lostidx;
+	struct registry_entry	*e, *ne;
 	struct tailer_file	*f;
-	struct tailer_id	*held, id;
-	char			*copy;
-	glob_t			 g;
-	size_t			 i, n, nheld = 0, nleft = 0, *dir;
+	struct tailer_cand	*c;
+	const char		**paths;
+	size_t			 i, j, n, nlost = 0, nleft = 0;
+	int			 fd, is;
 
-	/*
-	 * The glob's files have no descriptor yet: an entry is theirs if it
-	 * has their inode (tailer_open_new checks the first bytes).
-	 */
 	memset(&s, 0, sizeof s);
-	for (f = t->files; f != NULL; f = f->next)
-		nheld++;
-	held = xcalloc(nheld + 1, sizeof *held);
-	for (nheld = 0, f = t->files; f != NULL; f = f->next, nheld++) {
-		held[nheld].dev = f->dev;
-		held[nheld].ino = f->ino;
-	}
-	qsort(held, nheld, sizeof *held, tailer_cmp_id);
+	memset(&lostidx, 0, sizeof lostidx);
+	s.t = t;
 	n = registry_count(t->reg);
-	s.lost = xcalloc(n + 1, sizeof *s.lost);
+	m = xcalloc(n + 1, sizeof *m);
 	for (i = 0; i < n; i++) {
 		e = registry_entry_at(t->reg, i);
-		id.dev = e->dev;
-		id.ino = e->ino;
-		if (e->state != REGISTRY_FINISHED &&
-		    bsearch(&id, held, nheld, sizeof *held,
-		    tailer_cmp_id) == NULL)
-			s.lost[s.nlost++] = e;
-	}
-	free(held);
-	if (s.nlost == 0) {
-		free(s.lost);
-		return;
-	}
-
-	copy = xstrdup(t->pattern);
-	memset(&g, 0, sizeof g);
-	if (glob(dirname(copy), GLOB_ONLYDIR | GLOB_BRACE | GLOB_NOSORT,
-	    NULL, &g) == 0) {
-		for (i = 0; i < g.gl_pathc; i++)
-			tailer_search_dir(t, &s, g.gl_pathv[i], 1);
-	}
-	globfree(&g);
-	free(copy);
-	dir = xcalloc(s.nlost, sizeof *dir);
-	for (i = 0; i < s.nlost; i++) {
-		copy = xstrdup(s.lost[i]->path);
-		dir[i] = tailer_search_dir(t, &s, dirname(copy), 0);
-		free(copy);
-	}
-
-	/* By identity first, so that a copy never wins over the file. */
-	for (i = 0; i < s.nlost; i++)
-		if (tailer_find_by_id(t, &s, s.lost[i], dir[i]))
-			s.lost[i] = NULL;
-	for (i = 0; i < s.nlost; i++) {
-		if ((e = s.lost[i]) == NULL)
+		if (e->state == REGISTRY_FINISHED)
 			continue;
-		s.lost[i] = NULL;	/* its id may be taken by a copy */
-		if (tailer_find_by_fp(t, &s, e, dir[i]))
+		if ((f = tailer_find(t, e->dev, e->ino)) != NULL &&
+		    tailer_holds(&s, f, e))
+			continue;
+		m[nlost++].e = e;
+		tailer_idx_add(&lostidx, tailer_hash_id(e->dev, e->ino), e);
+	}
+	if (nlost == 0)
+		goto out;
+
+	paths = xcalloc(nlost, sizeof *paths);
+	for (i = 0; i < nlost; i++)
+		paths[i] = m[i].e->path;
+	tailer_scope_init(t, &scope, paths, nlost);
+	tailer_scope_walk(t, &scope, tailer_search_cb, &s);
+	free(paths);
+
+	/* By identity first; the glob's files were tailer_holds's. */
+	for (i = 0; i < nlost; i++) {
+		e = m[i].e;
+		for (j = 0; j < s.ncands && m[i].how == 0; j++) {
+			c = &s.cands[j];
+			if (c->taken || c->f != NULL || c->dev != e->dev ||
+			    c->ino != e->ino)
+				continue;
+			if ((fd = tailer_open_id(&s, c->path, c->dev, c->ino,
+			    &m[i].st)) == -1)
+				continue;
+			is = registry_entry_is_file(e, fd, 0);
+			close(fd);
+			if (!is)
+				continue;	/* a reused inode */
+			tailer_take(&s, c);
+			m[i].cand = j;
+			m[i].how = 1;
+		}
+	}
+	for (i = 0; i < nlost; i++) {
+		e = m[i].e;
+		for (j = 0; j < s.ncands && m[i].how == 0; j++) {
+			c = &s.cands[j];
+			if (!tailer_cand_is_free(t, &lostidx, c) ||
+			    !tailer_cand_is_copy(&s, c, e, &m[i].st))
+				continue;
+			tailer_take(&s, c);
+			m[i].cand = j;
+			m[i].how = 2;
+		}
+	}
+
+	/*
+	 * The registry changes last: a copy's new entry replaces any entry
+	 * of its inode, which the loops above may still have looked at.
+	 */
+	for (i = 0; i < nlost; i++) {
+		e = m[i].e;
+		if (m[i].how != 0)
 			continue;
 		if (s.nofd) {
 			/* Not looked at everywhere: kept for the next start. */
 			nleft++;
 			continue;
 		}
-		if (e->size > e->offset) {
-			log_warnx("flow=%s file=%s: gone while sluiced was "
-			    "stopped, with at least %llu unread bytes; they "
-			    "are lost", t->flow, e->path,
-			    (unsigned long long)(e->size - e->offset));
-			if (t->p.metrics != NULL)
-				metrics_add(t->p.metrics, METRICS_BYTES_LOST,
-				    e->size - e->offset);
-		} else
-			log_info("flow=%s file=%s: gone, and read to its "
-			    "end before", t->flow, e->path);
-		registry_update(t->reg, e, e->fp, e->fplen, e->offset,
-		    e->size, REGISTRY_FINISHED, e->path);
+		if ((ne = tailer_copy_entry(t, &lostidx, e)) != NULL) {
+			log_info("flow=%s file=%s: gone; its bytes are "
+			    "followed in its copy %s (offset %llu)", t->flow,
+			    e->path, ne->path, (unsigned long long)ne->offset);
+			registry_update(t->reg, e, e->fp, e->fplen, e->offset,
+			    e->size, REGISTRY_FINISHED, e->path);
+			continue;
+		}
+		tailer_lost_entry(t, e, scope.full);
+	}
+	for (i = 0; i < nlost; i++) {
+		e = m[i].e;
+		c = &s.cands[m[i].cand];
+		if (m[i].how == 1) {
+			log_info("flow=%s file=%s: was %s; to be read to its "
+			    "end from offset %llu (%llu bytes)", t->flow,
+			    c->path, e->path, (unsigned long long)e->offset,
+			    (unsigned long long)m[i].st.st_size);
+			tailer_resume_rotated(t, c->path, &m[i].st, e);
+		} else if (m[i].how == 2) {
+			log_info("flow=%s file=%s: a copy of %s, which was "
+			    "read to offset %llu; going on from there",
+			    t->flow, c->path, e->path,
+			    (unsigned long long)e->offset);
+			m[i].fp = e->fp;
+			m[i].fplen = e->fplen;
+			m[i].offset = e->offset;
+			registry_update(t->reg, e, e->fp, e->fplen, e->offset,
+			    e->size, REGISTRY_FINISHED, e->path);
+		}
+	}
+	/* The copies' entries, each of a candidate's own inode. */
+	for (i = 0; i < nlost; i++) {
+		if (m[i].how != 2)
+			continue;
+		c = &s.cands[m[i].cand];
+		ne = tailer_reg_add(t, c->dev, c->ino, m[i].fp, m[i].fplen,
+		    m[i].offset, m[i].st.st_size, c->path);
+		/* The glob's file finds ne when it opens. */
+		if (c->f == NULL)
+			tailer_resume_rotated(t, c->path, &m[i].st, ne);
 	}
 	if (nleft > 0)
 		log_warnx("flow=%s: out of descriptors while looking for %zu "
 		    "unfinished files; they are looked for again at the next "
 		    "start", t->flow, nleft);
-
+	tailer_scope_free(&scope);
 	for (i = 0; i < s.ncands; i++)
 		free(s.cands[i].path);
-	for (i = 0; i < s.ndirs; i++)
-		free(s.dirs[i].path);
 	free(s.cands);
-	free(s.dirs);
-	free(dir);
-	free(s.lost);
+out:
+	tailer_idx_clear(&lostidx);
+	free(m);
 }
 
 /* Closes a rotated-away or deleted file once it is read and quiet. */
@@ -1601,12 +1919,23 @@ tailer_may_close(struct tailer *t, struct tailer_file *f, uint64_t now)
 	if (f->matched)
 		return (0);
 	if (f->fd == -1) {
+		/* Found under a name off the pattern: its turn. */
+		if (f->resumed && f->waiting)
+			return (0);
+		/*
+		 * Renamed before it had a descriptor, or while closed and
+		 * after it grew: read on under its new name.
+		 */
+		if (tailer_locate(t, f, &st) &&
+		    (!f->opened || tailer_has_changed(f, &st))) {
+			f->resumed = 1;
+			tailer_wait(t, f);
+			loop_timer_set(t->work_timer, 0);
+			return (0);
+		}
 		/* Closed, it had been read to its end: nothing is left. */
 		if (f->opened)
 			return (1);
-		/* Found at start under a name off the pattern: its turn. */
-		if (f->resumed && f->waiting)
-			return (0);
 		lost = f->re == NULL ? f->size : f->size > f->re->offset ?
 		    f->size - f->re->offset : 0;
 		log_warnx("flow=%s file=%s: gone before a descriptor was "
@@ -2111,7 +2440,9 @@ tailer_scan_cb(void *arg)
 
 	t->paused = 0;
 	tailer_scan(t);
-	loop_timer_set(t->scan_timer, tailer_scan_ms(t));
+	/* Unless the first scan asked for another at once. */
+	if (!loop_timer_is_armed(t->scan_timer))
+		loop_timer_set(t->scan_timer, tailer_scan_ms(t));
 }
 
 static const char *
@@ -2272,7 +2603,9 @@ tailer_start(struct tailer *t)
 	if (t->refused)
 		return;
 	tailer_scan(t);
-	loop_timer_set(t->scan_timer, tailer_scan_ms(t));
+	/* Unless the first scan asked for another at once. */
+	if (!loop_timer_is_armed(t->scan_timer))
+		loop_timer_set(t->scan_timer, tailer_scan_ms(t));
 }
 
 void

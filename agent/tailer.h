@@ -21,9 +21,13 @@
  *
  * Every file read is in the flow's registry (registry.h), so a restart
  * finds each file by identity whatever its name is now: at start, every
- * entry that was still being read is looked for in its last directory
- * (by inode, then fingerprint) and among the pattern's directories (by
- * fingerprint), and read to its end even if its name no longer matches.
+ * entry that was still being read and that the glob did not find with its
+ * first bytes is looked for by inode, then by fingerprint (a copy), in its
+ * last directory, that directory's parent and the pattern's directories,
+ * and one level below each (logrotate's olddir), and read to its end even
+ * if its name no longer matches.  One not found is logged as lost, and
+ * the bytes it was known to have unread are counted.  A file renamed
+ * before it got a descriptor is found again by inode the same way.
  * initialPosition applies only to a flow's very first start, when it has
  * no registry; any file met later is read from its start.
  *
