@@ -35,8 +35,9 @@ struct metrics_file {
 	uint64_t	 offset;	/* bytes read */
 	uint64_t	 size;		/* file size at last look */
 	time_t		 last_read;	/* when bytes last came; 0: never */
-	const char	*state;		/* "open", "closed", "waiting", */
-					/* "unreadable" */
+	const char	*state;		/* "open", "rotated" (open, no */
+					/* longer matched), "closed", */
+					/* "waiting", "unreadable" */
 	char		*reason;	/* or NULL */
 	int		 dir;		/* a directory */
 };

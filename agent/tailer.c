@@ -2536,11 +2536,16 @@ tailer_skip(struct tailer *t, const char *path, char **cause)
 	struct tailer_file	*f;
 	struct stat		 st;
 	int64_t			 skipped = 0;
-	int			 found = 0;
+	int			 found = 0, unopened = 0;
 
 	for (f = t->files; f != NULL; f = f->next) {
 		if (path != NULL && strcmp(f->path, path) != 0)
 			continue;
+		/* Not opened: its offset is not its own (note_offsets). */
+		if (!f->opened) {
+			unopened = 1;
+			continue;
+		}
 		found = 1;
 		if (f->fd != -1 && fstat(f->fd, &st) == 0)
 			f->size = st.st_size;
@@ -2554,8 +2559,13 @@ tailer_skip(struct tailer *t, const char *path, char **cause)
 		f->copycheck = 0;
 	}
 	if (!found && path != NULL) {
-		xasprintf(cause, "flow %s tails no file %s (sluicectl files "
-		    "lists them)", t->flow, path);
+		if (unopened)
+			xasprintf(cause, "flow %s has not opened %s yet (it "
+			    "waits for a descriptor): try again once it is "
+			    "read", t->flow, path);
+		else
+			xasprintf(cause, "flow %s tails no file %s (sluicectl "
+			    "files lists them)", t->flow, path);
 		return (-1);
 	}
 	return (skipped);

@@ -137,9 +137,10 @@ int		 tailer_merge_registry(struct tailer *, const char *dir,
 /*
  * `sluicectl files skip`: moves the offset of each file at path (NULL:
  * every file) to its end: what was not read, a record in the making
- * included, is never read.  The caller logs and counts it.  Returns the
+ * included, is never read.  A file not opened yet (waiting for a
+ * descriptor) is left alone.  The caller logs and counts it.  Returns the
  * bytes skipped, or -1 with *cause set (caller frees) when the tailer has
- * no file at path.
+ * no opened file at path.
  */
 int64_t		 tailer_skip(struct tailer *, const char *path, char **cause);
 
