@@ -37,8 +37,11 @@
 #define REGISTRY_MIGRATED	".migrated"
 #define REGISTRY_CORRUPT	".corrupt."	/* registry.corrupt.<time> */
 #define REGISTRY_TAG		"sluice-registry"
-#define REGISTRY_VERSION	2
+#define REGISTRY_VERSION	3
+#define REGISTRY_VERSION_NOTAIL	2	/* read: no tail */
 #define REGISTRY_VERSION_TEXT	1
+#define FNV64_OFFSET		0xcbf29ce484222325ULL
+#define FNV64_PRIME		0x100000001b3ULL
 #define REGISTRY_END		"end"
 #define REGISTRY_MAX_FILE	(64 * 1024 * 1024)
 /* Flushed offsets are written at most every this many ms per unit. */
@@ -193,23 +196,29 @@ registry_get_state(const char **s, const char *end, enum registry_state *st)
 	return (-1);
 }
 
-/* Parses one entry line, s to eol (the newline). */
+/*
+ * Parses one entry line, s to eol (the newline); tail says the line has
+ * the tail fields (version 3).
+ */
 static struct registry_entry *
-registry_parse_entry(const char *s, const char *eol)
+registry_parse_entry(const char *s, const char *eol, int tail)
 {
 	struct registry_entry	*e;
 	enum registry_state	 st;
-	uint64_t		 v[6], updated;
-	int			 i;
+	uint64_t		 v[9], updated;
+	int			 i, n = tail ? 9 : 6;
 
-	for (i = 0; i < 6; i++) {
-		if (registry_get_num(&s, eol, i == 2 ? 16 : 10, &v[i]) != 0)
+	v[6] = v[7] = v[8] = 0;
+	for (i = 0; i < n; i++) {
+		if (registry_get_num(&s, eol, i == 2 || i == 6 ? 16 : 10,
+		    &v[i]) != 0)
 			return (NULL);
 	}
 	if (registry_get_state(&s, eol, &st) != 0 ||
 	    registry_get_num(&s, eol, 10, &updated) != 0)
 		return (NULL);
-	if (v[3] > CHECKPOINT_FP_MAX || updated > INT64_MAX)
+	if (v[3] > CHECKPOINT_FP_MAX || v[7] > REGISTRY_TAIL_MAX ||
+	    v[7] > v[8] || updated > INT64_MAX)
 		return (NULL);
 	e = xcalloc(1, sizeof *e);
 	if ((e->path = checkpoint_get_path(s, eol)) == NULL) {
@@ -222,6 +231,9 @@ registry_parse_entry(const char *s, const char *eol)
 	e->fplen = v[3];
 	e->offset = v[4];
 	e->size = v[5];
+	e->tail = v[6];
+	e->taillen = v[7];
+	e->tailend = v[8];
 	e->state = st;
 	e->updated = updated;
 	return (e);
@@ -258,7 +270,9 @@ registry_parse(struct registry *r, char *data, size_t len, int text,
 	}
 	if (h->version > REGISTRY_VERSION)
 		return (REGISTRY_PARSE_NEWER);
-	if (h->version != (text ? REGISTRY_VERSION_TEXT : REGISTRY_VERSION)) {
+	if (text ? h->version != REGISTRY_VERSION_TEXT :
+	    h->version != REGISTRY_VERSION &&
+	    h->version != REGISTRY_VERSION_NOTAIL) {
 		*why = "unknown version";
 		return (REGISTRY_PARSE_CORRUPT);
 	}
@@ -286,7 +300,8 @@ registry_parse(struct registry *r, char *data, size_t len, int text,
 		if ((size_t)(eol - line) > strlen(endtag) &&
 		    memcmp(line, endtag, strlen(endtag)) == 0)
 			break;
-		if ((e = registry_parse_entry(line, eol)) == NULL) {
+		if ((e = registry_parse_entry(line, eol,
+		    h->version >= REGISTRY_VERSION)) == NULL) {
 			*why = "malformed entry";
 			return (REGISTRY_PARSE_CORRUPT);
 		}
@@ -587,8 +602,10 @@ registry_encode(struct registry *r, struct buf *b, const char *extra,
 	for (i = 0; i < r->n; i++) {
 		e = r->v[i];
 		buf_printf(b, "%" PRIu64 " %" PRIu64 " %016" PRIx64
-		    " %" PRIu32 " %" PRIu64 " %" PRIu64 " %s %" PRId64 " ",
+		    " %" PRIu32 " %" PRIu64 " %" PRIu64 " %016" PRIx64
+		    " %" PRIu32 " %" PRIu64 " %s %" PRId64 " ",
 		    e->dev, e->ino, e->fp, e->fplen, e->offset, e->size,
+		    e->tail, e->taillen, e->tailend,
 		    registry_state_names[e->state],
 		    e->updated < 0 ? 0 : e->updated);
 		checkpoint_put_path(b, e->path);
@@ -821,6 +838,9 @@ registry_update(struct registry *r, struct registry_entry *e, uint64_t fp,
 	if (e->fp == fp && e->fplen == fplen && e->offset == offset &&
 	    e->size == size && e->state == st && strcmp(e->path, path) == 0)
 		return;
+	if (e->offset != offset)
+		/* The tail of the old offset. */
+		e->tail = e->taillen = e->tailend = 0;
 	e->fp = fp;
 	e->fplen = fplen;
 	e->offset = offset;
@@ -832,6 +852,36 @@ registry_update(struct registry *r, struct registry_entry *e, uint64_t fp,
 	}
 	e->updated = time(NULL);
 	r->dirty = r->fdirty = 1;
+}
+
+void
+registry_set_tail(struct registry *r, struct registry_entry *e,
+    uint64_t tail, uint32_t taillen, uint64_t tailend)
+{
+	if (taillen > REGISTRY_TAIL_MAX || taillen > tailend)
+		taillen = 0;
+	if (taillen == 0)
+		tail = tailend = 0;
+	if (e->tail == tail && e->taillen == taillen && e->tailend == tailend)
+		return;
+	e->tail = tail;
+	e->taillen = taillen;
+	e->tailend = tailend;
+	r->dirty = r->fdirty = 1;
+}
+
+uint64_t
+registry_tail_hash(const void *p, size_t len)
+{
+	const unsigned char	*s = p;
+	uint64_t		 h = FNV64_OFFSET;
+	size_t			 i;
+
+	for (i = 0; i < len; i++) {
+		h ^= s[i];
+		h *= FNV64_PRIME;
+	}
+	return (h);
 }
 
 size_t

@@ -27,8 +27,9 @@
  *
  * The payload of either is text:
  *
- *   sluice-registry 2 <gen>[ <seg> <off>]
- *   <dev> <ino> <fp> <fplen> <offset> <size> <state> <updated> <path>
+ *   sluice-registry 3 <gen>[ <seg> <off>]
+ *   <dev> <ino> <fp> <fplen> <offset> <size> <tail> <taillen> <tailend>
+ *       <state> <updated> <path>
  *   ...
  *   end <number of entries> <crc>
  *
@@ -37,7 +38,14 @@
  *   flushed file, the spool position (spool.h) after the records its
  *   offsets count.  dev, ino, fplen, offset, size, updated: decimal.  fp:
  *   16 hex digits, the fingerprint of checkpoint_fingerprint_n (FNV-1a 64
- *   of the first fplen bytes, fplen at most CHECKPOINT_FP_MAX).  state:
+ *   of the first fplen bytes, fplen at most CHECKPOINT_FP_MAX).  tail,
+ *   taillen, tailend: the last bytes read, 16 hex digits of
+ *   registry_tail_hash over taillen (at most REGISTRY_TAIL_MAX) bytes
+ *   that end at tailend (decimal; at offset, or past it by a line not yet
+ *   whole); all 0 when they are not known.  They tell a file truncated
+ *   and written again past its offset while sluiced was stopped, with the
+ *   same first bytes (a banner), from the file that was read: the first
+ *   open after a start checks them (issue 8).  state:
  *   "active", "rotated" or "finished" (enum registry_state).  updated: Unix
  *   time of the last change to the entry, for checkpointTimeToLiveDays.
  *   path: percent-encoded as in the checkpoint file (checkpoint_put_path).
@@ -59,7 +67,9 @@
  * and never trusted otherwise; writes are rate-bounded (a few ms apart,
  * more for a large registry), and skipped when nothing changed.
  *
- * Version 1 was the text above ("sluice-registry 1", no gen) in a file
+ * Version 2 was the same without tail, taillen and tailend (never
+ * released, but read: its entries have no tail to check).  Version 1 was
+ * the text above ("sluice-registry 1", no gen, no tail) in a file
  * <flowdir>/registry replaced atomically; when there is no registry.slot
  * it is imported, and the first registry_save renames it
  * registry.migrated.  Before it, the checkpoint file (<flowdir>/checkpoints,
@@ -82,6 +92,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define REGISTRY_TAIL_MAX	64	/* last bytes read, kept */
+
 enum registry_state {
 	REGISTRY_ACTIVE,	/* open, matching the pattern */
 	REGISTRY_ROTATED,	/* open, renamed out of the pattern or deleted */
@@ -96,6 +108,9 @@ struct registry_entry {
 	uint64_t		 offset;	/* bytes consumed */
 	uint64_t		 size;		/* as last seen */
 	enum registry_state	 state;
+	uint64_t		 tail;		/* hash of the last */
+	uint32_t		 taillen;	/* bytes read, 0: none, */
+	uint64_t		 tailend;	/* ending here (>= offset) */
 	int64_t			 updated;	/* Unix time of the last change */
 	char			*path;		/* as last seen */
 };
@@ -195,11 +210,25 @@ struct registry_entry *registry_add(struct registry *, uint64_t dev,
 /*
  * Sets what the tailer knows of e now; path is copied.  The entry's
  * updated time moves, and the registry is saved next time, only if
- * something changed.
+ * something changed.  A new offset forgets the tail (it was that of the
+ * old offset): registry_set_tail gives the new one.
  */
 void		 registry_update(struct registry *, struct registry_entry *e,
 		    uint64_t fp, uint32_t fplen, uint64_t offset, uint64_t size,
 		    enum registry_state, const char *path);
+
+/*
+ * Sets the tail of e: tail is registry_tail_hash of the last taillen
+ * bytes read (at most REGISTRY_TAIL_MAX), which end at tailend (the
+ * offset, or past it by a line not yet whole); taillen 0 if they are not
+ * known.  Saved next time if it changed.
+ */
+void		 registry_set_tail(struct registry *,
+		    struct registry_entry *e, uint64_t tail, uint32_t taillen,
+		    uint64_t tailend);
+
+/* The hash of len bytes at p that registry_set_tail takes (FNV-1a 64). */
+uint64_t	 registry_tail_hash(const void *p, size_t len);
 
 /*
  * Removes the finished entries that have not changed for ttl seconds

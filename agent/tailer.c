@@ -802,12 +802,58 @@ tailer_keep_old_head(struct tailer *t, struct tailer_file *f)
 	}
 }
 
+/*
+ * The first open of a file resumed from its registry entry (at a start):
+ * the last bytes read, the entry's tail, must still be in the file.  If
+ * not, the file was truncated and written again past the offset while
+ * sluiced was stopped, with the same first bytes (a banner): it is read
+ * from 0, and the bytes it was known to have unread are lost to the
+ * truncation (invariant 4).  If so, they become f's tail, checked before
+ * every read as if the file had been open all along.
+ */
+static void
+tailer_check_saved_tail(struct tailer *t, struct tailer_file *f)
+{
+	struct registry_entry	*e = f->re;
+	char			 b[TAILER_TAIL_MAX];
+	uint64_t		 lost;
+	ssize_t			 n;
+
+	if (e == NULL || e->taillen == 0 || e->taillen > sizeof b ||
+	    f->consumed != e->offset || e->tailend < e->taillen)
+		return;
+	do
+		n = pread(f->fd, b, e->taillen, e->tailend - e->taillen);
+	while (n == -1 && errno == EINTR);
+	if (n == -1) {
+		log_warn("flow=%s file=%s: read", t->flow, f->path);
+		return;
+	}
+	if ((size_t)n == e->taillen && registry_tail_hash(b, n) == e->tail) {
+		memcpy(f->tail, b, n);
+		f->taillen = n;
+		f->tailoff = e->tailend;
+		return;
+	}
+	lost = e->size > e->offset ? e->size - e->offset : 0;
+	log_warnx("flow=%s file=%s: truncated and written again while "
+	    "sluiced was stopped (the bytes read before offset %llu "
+	    "changed); reading from 0 (%llu unread bytes lost)", t->flow,
+	    f->path, (unsigned long long)e->tailend,
+	    (unsigned long long)lost);
+	if (t->p.metrics != NULL)
+		metrics_add(t->p.metrics, METRICS_BYTES_LOST, lost);
+	f->consumed = f->read_off = 0;
+	f->taillen = 0;
+}
+
 /* The first open: where to start, as if it had been open all along. */
 static void
 tailer_open_new(struct tailer *t, struct tailer_file *f,
     const struct stat *st)
 {
 	f->consumed = f->read_off = tailer_start_offset(t, f);
+	tailer_check_saved_tail(t, f);
 	framer_reset(f->framer, f->consumed == 0);
 	f->size = st->st_size;
 	tailer_update_fp(f);
@@ -1861,6 +1907,20 @@ tailer_keep_tail(struct tailer_file *f, const char *buf, size_t n,
 	f->tailoff = off + n;
 }
 
+/*
+ * Gives f's entry the last bytes read, which end where reading stopped:
+ * at the offset, or past it by a line not yet whole (read again from the
+ * offset after a restart, and in the file all the same).
+ */
+static void
+tailer_note_tail(struct tailer *t, struct tailer_file *f)
+{
+	if (f->taillen == 0 || f->taillen > REGISTRY_TAIL_MAX)
+		return;
+	registry_set_tail(t->reg, f->re, registry_tail_hash(f->tail,
+	    f->taillen), f->taillen, f->tailoff);
+}
+
 static int
 tailer_read_file(struct tailer *t, struct tailer_file *f)
 {
@@ -2373,14 +2433,18 @@ static void
 tailer_note_offsets(struct tailer *t)
 {
 	struct tailer_file	*f;
+	int			 moved;
 
 	for (f = t->files; f != NULL; f = f->next) {
 		/* Never opened: its entry, if any, is as it was added. */
 		if (!f->opened || f->re == NULL)
 			continue;
+		moved = f->re->offset != f->consumed || f->re->taillen == 0;
 		registry_update(t->reg, f->re, f->fp, f->fplen, f->consumed,
 		    f->size, f->matched ? REGISTRY_ACTIVE : REGISTRY_ROTATED,
 		    f->path);
+		if (moved)
+			tailer_note_tail(t, f);
 	}
 }
 
@@ -2514,6 +2578,8 @@ tailer_merge_registry(struct tailer *t, const char *dir, char **cause)
 			    e->fplen, e->offset, e->size, e->path);
 			registry_update(t->reg, ne, e->fp, e->fplen, e->offset,
 			    e->size, e->state, e->path);
+			registry_set_tail(t->reg, ne, e->tail, e->taillen,
+			    e->tailend);
 			continue;
 		}
 		if (ne->fp != e->fp || ne->fplen != e->fplen ||
@@ -2521,10 +2587,13 @@ tailer_merge_registry(struct tailer *t, const char *dir, char **cause)
 			continue;
 		for (f = t->files; f != NULL && f->re != ne; f = f->next)
 			;
-		if (f == NULL)
+		if (f == NULL) {
 			registry_update(t->reg, ne, ne->fp, ne->fplen,
 			    e->offset, e->size > ne->size ? e->size :
 			    ne->size, ne->state, ne->path);
+			registry_set_tail(t->reg, ne, e->tail, e->taillen,
+			    e->tailend);
+		}
 	}
 	registry_free(old);
 	return (0);

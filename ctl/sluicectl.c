@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "agentimport.h"
 #include "config.h"
 #include "ctl_proto.h"
 #include "fmt.h"
@@ -53,6 +54,9 @@ static int	json_all;
 
 static int	timeout_ms = SLUICECTL_TIMEOUT_MS;
 
+/* -c, else the installed config: what import-agent-checkpoints reads. */
+static const char *conf_file = SLUICE_CONFIG_FILE;
+
 struct sluicectl_cmd {
 	const char	*name;
 	const char	*args;		/* for usage() */
@@ -66,6 +70,7 @@ static int	cmd_state(const char *, int, char **);
 static int	cmd_flows(const char *, int, char **);
 static int	cmd_version(const char *, int, char **);
 static int	cmd_reload(const char *, int, char **);
+static int	cmd_import(const char *, int, char **);
 static int	cmd_delivery(const char *, int, char **);
 
 static const struct sluicectl_cmd commands[] = {
@@ -83,6 +88,9 @@ static const struct sluicectl_cmd commands[] = {
 	    cmd_version },
 	{ "reload", "[-j]", "re-read the configuration, as SIGHUP does",
 	    cmd_reload },
+	{ "import-agent-checkpoints", "[-j] file",
+	    "with sluiced stopped, start where the Kinesis Agent stopped",
+	    cmd_import },
 	{ "pause", "[-j] [FLOW]", "pause delivery (reading goes on)",
 	    cmd_delivery },
 	{ "resume", "[-j] [FLOW]", "resume paused delivery", cmd_delivery },
@@ -986,6 +994,98 @@ cmd_state(const char *path, int argc, char **argv)
 }
 
 /*
+ * import-agent-checkpoints FILE: no daemon is asked; the import runs here,
+ * with sluiced stopped (agentimport.h).  Exit 0 when every row was
+ * imported or already known, 1 when rows were skipped (each says why),
+ * 2 when nothing was imported: sluiced runs, or the database or the
+ * config cannot be read.
+ */
+static int
+cmd_import(const char *path, int argc, char **argv)
+{
+	struct config	*cfg;
+	json_t		*r, *rows, *row;
+	size_t		 i;
+	char		*errors = NULL, *cause = NULL, *a, *b, *c, *d, *e;
+	int		 json = json_all, ch, running, rc;
+
+	(void)path;
+	opterr = 0;
+	while ((ch = getopt(argc, argv, "+j")) != -1) {
+		if (ch != 'j') {
+			warnx("%s: unknown option -%c", argv[0], optopt);
+			usage(stderr);
+			return (EXIT_USAGE);
+		}
+		json = 1;
+	}
+	if (argc - optind != 1) {
+		usage(stderr);
+		return (EXIT_USAGE);
+	}
+	if ((cfg = config_load(conf_file, &errors)) == NULL) {
+		warnx("%s", errors != NULL ? errors : conf_file);
+		free(errors);
+		return (EXIT_UNREACHABLE);
+	}
+	r = agentimport_run(cfg, argv[optind], &running, &cause);
+	config_free(cfg);
+	if (r == NULL) {
+		warnx("%s", cause);
+		free(cause);
+		return (EXIT_UNREACHABLE);
+	}
+	rc = json_integer_value(json_object_get(r, "skipped")) > 0 ?
+	    EXIT_ANSWER : 0;
+	if (json) {
+		if (json_dumpf(r, stdout, JSON_COMPACT) == 0)
+			putchar('\n');
+		json_decref(r);
+		return (rc);
+	}
+	rows = json_object_get(r, "rows");
+	json_array_foreach(rows, i, row) {
+		a = get_string(row, "flow", "-");
+		b = get_string(row, "path", "?");
+		c = get_string(row, "reason", "");
+		d = get_string(row, "agentFlow", "?");
+		e = get_string(row, "file", "");
+		printf("%-9s flow=%s agentFlow=%s file=%s offset=%"
+		    JSON_INTEGER_FORMAT "%s%s%s%s%s\n",
+		    json_string_value(json_object_get(row, "result")), a, d, b,
+		    json_integer_value(json_object_get(row, "offset")),
+		    *e != '\0' && strcmp(e, b) != 0 ? " (now " : "",
+		    *e != '\0' && strcmp(e, b) != 0 ? e : "",
+		    *e != '\0' && strcmp(e, b) != 0 ? ")" : "",
+		    *c != '\0' ? ": " : "", c);
+		free(e);
+		free(d);
+		free(c);
+		free(b);
+		free(a);
+	}
+	rows = json_object_get(r, "markedReadFiles");
+	json_array_foreach(rows, i, row) {
+		a = get_string(row, "flow", "?");
+		b = get_string(row, "file", "?");
+		printf("read      flow=%s file=%s offset=%" JSON_INTEGER_FORMAT
+		    ": older than the agent's file, which the agent finished\n",
+		    a, b, json_integer_value(json_object_get(row, "offset")));
+		free(b);
+		free(a);
+	}
+	printf("%" JSON_INTEGER_FORMAT " imported, %" JSON_INTEGER_FORMAT
+	    " unchanged, %" JSON_INTEGER_FORMAT " skipped, %"
+	    JSON_INTEGER_FORMAT " older files marked read\n",
+	    json_integer_value(json_object_get(r, "imported")),
+	    json_integer_value(json_object_get(r, "unchanged")),
+	    json_integer_value(json_object_get(r, "skipped")),
+	    json_integer_value(json_object_get(r, "markedRead")));
+	json_decref(r);
+	return (rc);
+}
+
+/*
  * pause, resume and flush [-j] [FLOW]: of FLOW, or of every flow.  The
  * replies are {"flows": [{"name", "paused", "pausedSince"?, "changed"}]}
  * and, for flush, {"flows": [{"name", "requests", "paused"}]}.
@@ -1287,7 +1387,7 @@ main(int argc, char **argv)
 	while ((ch = getopt(argc, argv, "+c:hjs:")) != -1) {
 		switch (ch) {
 		case 'c':
-			cflag = optarg;
+			cflag = conf_file = optarg;
 			break;
 		case 'h':
 			usage(stdout);

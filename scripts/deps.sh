@@ -9,7 +9,8 @@ pkgs="build-essential autoconf automake pkg-config libyaml-dev
 libcurl4-openssl-dev libpcre2-dev libssl-dev libjansson-dev libcmocka-dev
 mandoc curl perl nodejs npm valgrind libclang-rt-14-dev clang
 python3 python3-prometheus-client openssl
-dpkg-dev debhelper dh-autoreconf fakeroot adduser systemd util-linux logrotate gzip"
+dpkg-dev debhelper dh-autoreconf fakeroot adduser systemd util-linux logrotate gzip
+libsqlite3-dev sqlite3"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
@@ -31,7 +32,10 @@ if [ -n "$(echo "$missing" | tr -d ' ')" ]; then
 	apt-get install -y -qq --no-install-recommends $missing >/dev/null
 fi
 
-if [ ! -d tests/interop/node_modules ]; then
+# Again whenever the lock file changed since the last install.
+if [ ! -d tests/interop/node_modules ] ||
+    [ tests/interop/package-lock.json -nt \
+    tests/interop/node_modules/.package-lock.json ]; then
 	echo "deps: installing the interop test peers from npm"
 	(cd tests/interop && npm ci --no-audit --no-fund --loglevel=error)
 fi

@@ -90,10 +90,11 @@ start_kinesalite() {
 	say "kinesalite on 127.0.0.1:$kin_port (pid $kin_pid), stream $1"
 }
 
-# start_sigproxy ARGS...: in front of kinesalite; sets proxy_port, proxy_pid.
+# start_sigproxy ARGS...: in front of kinesalite (or of $proxy_target);
+# sets proxy_port, proxy_pid.
 start_sigproxy() {
 	node "$here/sigproxy.js" --listen-port 0 \
-	    --target "http://127.0.0.1:$kin_port" \
+	    --target "${proxy_target:-http://127.0.0.1:$kin_port}" \
 	    --port-file "$tmp/sigproxy.port" --log "$tmp/sigproxy.log" \
 	    "$@" >"$tmp/sigproxy.out" 2>&1 &
 	proxy_pid=$!

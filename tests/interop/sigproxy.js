@@ -136,7 +136,8 @@ function parseQuery(qs) {
 
 /*
  * Checks the SigV4 signature of a received request.  req is the Node
- * request, body a Buffer, creds {accessKeyId, secretAccessKey}.  Resolves
+ * request, body a Buffer, creds {accessKeyId, secretAccessKey, and
+ * sessionToken when the keys are temporary ones}.  Resolves
  * to {ok: true} or {ok: false, reason, canonical}.
  */
 async function verifyRequest(req, body, creds, now = new Date()) {
@@ -146,6 +147,12 @@ async function verifyRequest(req, body, creds, now = new Date()) {
 	if (auth.accessKey !== creds.accessKeyId)
 		return { ok: false, reason: 'unknown access key ' +
 		    `${auth.accessKey}` };
+	/* Temporary keys: the exact token, and signed. */
+	if (creds.sessionToken &&
+	    (req.headers['x-amz-security-token'] !== creds.sessionToken ||
+	    !auth.signedHeaders.includes('x-amz-security-token')))
+		return { ok: false, reason: 'missing, wrong or unsigned ' +
+		    'X-Amz-Security-Token' };
 	const amzDate = req.headers['x-amz-date'];
 	const signingDate = parseAmzDate(amzDate);
 	if (signingDate === null)
@@ -500,7 +507,8 @@ async function main() {
 				'access-key': { type: 'string',
 				    default: TEST_ACCESS_KEY },
 				'secret-key': { type: 'string',
-				    default: TEST_SECRET_KEY }
+				    default: TEST_SECRET_KEY },
+				'session-token': { type: 'string' }
 			}
 		}).values;
 	} catch (e) {
@@ -528,7 +536,8 @@ async function main() {
 		log: args.log,
 		creds: {
 			accessKeyId: args['access-key'],
-			secretAccessKey: args['secret-key']
+			secretAccessKey: args['secret-key'],
+			sessionToken: args['session-token']
 		}
 	});
 	let stopping = false;

@@ -86,7 +86,7 @@ nscans=$(grep -c "scan of [0-9]* files took" "$tmp/sluiced.log")
 wait_for 30 eval '[ "$(grep -c "scan of [0-9]* files took" \
     "$tmp/sluiced.log")" -gt "$nscans" ]' || fail "no periodic scan"
 rescan=$(scan_ms last)
-status=$("$SLUICECTL" -s "$tmp/sluice.sock" status -j)
+status=$(sluicectl_st -s "$tmp/sluice.sock" status -j)
 stop_sluiced
 
 missing=$(comm -23 "$tmp/expected" "$tmp/got.uniq" | wc -l)

@@ -61,7 +61,7 @@ t_written=$(now_s)
 echo "written: $total lines, $((bytes / 1024 / 1024)) MiB in $((t_written - t0)) s"
 
 status() {
-	"$SLUICECTL" -s "$tmp/sluice.sock" status -j 2>/dev/null
+	sluicectl_st -s "$tmp/sluice.sock" status -j 2>/dev/null
 }
 spool_bytes() {
 	status | perl -MJSON::PP -e 'my $d = decode_json(join "", <STDIN>);

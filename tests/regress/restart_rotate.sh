@@ -179,7 +179,7 @@ kill -0 "$sluiced_pid" || fail "c3: sluiced did not survive"
 ls "$registry".corrupt.* >/dev/null 2>&1 ||
     fail "c3: the corrupt registry was not moved aside"
 check c2 c3
-wait_for 10 grep -aq "sluice-registry 2 " "$registry" ||
+wait_for 10 grep -aq "sluice-registry 3 " "$registry" ||
     fail "c3: no new registry"
 stop_sluiced
 
@@ -189,7 +189,7 @@ rm "$registry"
 text=$tmp/state/flows/c2/registry
 echo "sluice-registry 9" >"$text"
 start_sluiced "$tmp/c2.yaml"
-wait_for 10 grep -q "has version 9, and this sluiced reads version 2" \
+wait_for 10 grep -q "has version 9, and this sluiced reads version 3" \
     "$tmp/sluiced.log" || fail "c3: a newer registry was not refused"
 kill -0 "$sluiced_pid" || fail "c3: sluiced did not survive a newer registry"
 [ "$(cat "$text")" = "sluice-registry 9" ] ||

@@ -8,7 +8,9 @@
  * are used only when they follow the durable save and the spool holds
  * their records; a registry that cannot grow keeps the old one, and saves
  * that fit need no new block; finished entries are pruned after their time
- * to live.
+ * to live.  The tail (the last bytes read) is saved with the
+ * offset and forgotten when the offset moves without one; version 2
+ * registries, which had none, are read.
  */
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -258,6 +260,11 @@ test_round_trip(void **state)
 		    i < 6 ? paths[i] : longpath);
 		registry_update(r, e, e->fp, e->fplen, e->offset, e->size,
 		    (enum registry_state)(i % 3), e->path);
+		/* Entry 0 (offset 1) cannot have 2 bytes before it. */
+		registry_set_tail(r, e, 0xfedcba9876543210ULL - i, 9 * i + 2,
+		    e->offset + (i == 0 ? 0 : i));
+		if (i == 0)
+			assert_int_equal(e->taillen, 0);
 		e->updated = 1700000000 + i;
 	}
 	save_ok(r);
@@ -276,6 +283,10 @@ test_round_trip(void **state)
 		assert_true(e->size == ((uint64_t)1 << (i * 8)) + i);
 		assert_int_equal(e->state, (enum registry_state)(i % 3));
 		assert_int_equal(e->updated, 1700000000 + i);
+		assert_int_equal(e->taillen, i == 0 ? 0 : 9 * i + 2);
+		assert_true(e->tail == (i == 0 ? 0 :
+		    0xfedcba9876543210ULL - i));
+		assert_true(e->tailend == (i == 0 ? 0 : e->offset + i));
 		assert_string_equal(e->path, i < 6 ? paths[i] : longpath);
 	}
 	assert_null(registry_entry_at(r, 7));
@@ -291,9 +302,16 @@ test_round_trip(void **state)
 	after = read_file(spath, &alen);
 	assert_true(alen == blen && memcmp(before, after, blen) == 0);
 	free(after);
+	/* A tail past REGISTRY_TAIL_MAX is none. */
+	registry_set_tail(r, e, 1, REGISTRY_TAIL_MAX + 1, e->offset);
+	assert_int_equal(e->taillen, 0);
+	registry_set_tail(r, e, 0xfedcba9876543210ULL - 1, 10, e->offset);
+	/* The tail of the old offset is forgotten with it. */
 	registry_update(r, e, e->fp, e->fplen, e->offset + 1, e->size,
 	    e->state, e->path);
 	assert_true(e->updated > 1700000001);
+	assert_int_equal(e->taillen, 0);
+	assert_true(e->tail == 0 && e->tailend == 0);
 	save_ok(r);
 	after = read_file(spath, &alen);
 	assert_true(alen == blen && memcmp(before, after, blen) != 0);
@@ -453,6 +471,59 @@ write_slot(const char *path, const char *tag, const char *payload)
 	slots_close(sl);
 }
 
+/*
+ * A version 2 registry (no tail) is read, its entries without a tail, and
+ * written back as version 3; a version 3 entry line without the tail
+ * fields is corrupt.
+ */
+static void
+test_v2(void **state)
+{
+	struct registry		*r;
+	struct registry_entry	*e;
+	const char		*body;
+	char			 payload[256], *after;
+	size_t			 len;
+
+	(void)state;
+	body = "sluice-registry 2 7\n"
+	    "2049 1234 0123456789abcdef 1024 5000 6000 active 1700000000 "
+	    "/var/log/a.log\n";
+	snprintf(payload, sizeof payload, "%send 1 %08x\n", body,
+	    (unsigned int)crc32c(0, body, strlen(body)));
+	write_slot(spath, "REGY", payload);
+	r = load_ok();
+	assert_int_equal(registry_count(r), 1);
+	e = registry_entry_at(r, 0);
+	assert_true(e->offset == 5000 && e->size == 6000);
+	assert_int_equal(e->taillen, 0);
+	assert_string_equal(e->path, "/var/log/a.log");
+	registry_set_tail(r, e, registry_tail_hash("line\n", 5), 5, 5003);
+	save_ok(r);
+	registry_free(r);
+	after = read_file(spath, &len);
+	assert_non_null(memmem(after, len, "sluice-registry 3 8\n", 20));
+	free(after);
+	r = load_ok();
+	e = registry_entry_at(r, 0);
+	assert_int_equal(e->taillen, 5);
+	assert_true(e->tailend == 5003);
+	assert_true(e->tail == registry_tail_hash("line\n", 5));
+	registry_free(r);
+
+	/* Version 3 needs the tail fields. */
+	body = "sluice-registry 3 7\n"
+	    "2049 1234 0123456789abcdef 1024 5000 6000 active 1700000000 "
+	    "/var/log/a.log\n";
+	snprintf(payload, sizeof payload, "%send 1 %08x\n", body,
+	    (unsigned int)crc32c(0, body, strlen(body)));
+	write_slot(spath, "REGY", payload);
+	r = load_ok();
+	assert_int_equal(registry_count(r), 0);
+	registry_free(r);
+	assert_int_equal(count_names("registry.slot.corrupt."), 1);
+}
+
 static void
 test_v1_migration(void **state)
 {
@@ -522,21 +593,21 @@ test_corrupt(void **state)
 	expect_corrupt_at(spath, "registry.slot.corrupt.", NULL, 0);
 
 	/* A newer version is refused and left as it is, both named. */
-	write_file(rpath, "sluice-registry 3\nwhatever\n", 27);
+	write_file(rpath, "sluice-registry 4\nwhatever\n", 27);
 	assert_null(registry_load(tmpdir, "t", NULL, NULL, &cause));
 	assert_non_null(cause);
+	assert_non_null(strstr(cause, "version 4"));
 	assert_non_null(strstr(cause, "version 3"));
-	assert_non_null(strstr(cause, "version 2"));
 	free(cause);
 	cause = NULL;
 	left = read_file(rpath, &len);
-	assert_string_equal(left, "sluice-registry 3\nwhatever\n");
+	assert_string_equal(left, "sluice-registry 4\nwhatever\n");
 	free(left);
 	assert_int_equal(unlink(rpath), 0);
-	write_slot(spath, "REGY", "sluice-registry 3 1\nwhatever\n");
+	write_slot(spath, "REGY", "sluice-registry 4 1\nwhatever\n");
 	assert_null(registry_load(tmpdir, "t", NULL, NULL, &cause));
+	assert_non_null(strstr(cause, "version 4"));
 	assert_non_null(strstr(cause, "version 3"));
-	assert_non_null(strstr(cause, "version 2"));
 	free(cause);
 	assert_int_equal(access(spath, F_OK), 0);
 	assert_int_equal(count_names("registry.corrupt."), 0);
@@ -743,6 +814,7 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_migration, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_v2, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_v1_migration, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_flushed, setup, teardown),
