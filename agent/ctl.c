@@ -66,7 +66,10 @@ struct ctl {
 	void			*state_arg;
 	ctl_reload_fn		 reload;
 	void			*reload_arg;
-	uint64_t		 last_id;	/* of a reload request */
+	ctl_flow_fn		 flow;
+	void			*flow_arg;
+	uint64_t		 last_id;	/* of a deferred reply */
+	int			 deferred;	/* its reply comes later */
 	LIST_HEAD(, ctl_client)	 clients;
 	size_t			 nclients;
 	struct loop_timer	*accept_timer;
@@ -88,6 +91,7 @@ static char	*ctl_cmd_adopt(struct ctl *, int, char **, char **);
 static char	*ctl_cmd_discard(struct ctl *, int, char **, char **);
 static char	*ctl_cmd_reload(struct ctl *, int, char **, char **);
 static char	*ctl_cmd_replay(struct ctl *, int, char **, char **);
+static char	*ctl_cmd_flow(struct ctl *, int, char **, char **);
 
 static const struct ctl_command ctl_commands[] = {
 	{ CTL_CMD_STATUS,	0,	ctl_cmd_status },
@@ -96,6 +100,10 @@ static const struct ctl_command ctl_commands[] = {
 	{ CTL_CMD_DISCARD,	CTL_CMD_PRIVILEGED, ctl_cmd_discard },
 	{ CTL_CMD_RELOAD,	CTL_CMD_PRIVILEGED, ctl_cmd_reload },
 	{ CTL_CMD_REPLAY,	CTL_CMD_PRIVILEGED, ctl_cmd_replay },
+	{ CTL_CMD_PAUSE,	CTL_CMD_PRIVILEGED, ctl_cmd_flow },
+	{ CTL_CMD_RESUME,	CTL_CMD_PRIVILEGED, ctl_cmd_flow },
+	{ CTL_CMD_FLUSH,	CTL_CMD_PRIVILEGED, ctl_cmd_flow },
+	{ CTL_CMD_SKIP,		CTL_CMD_PRIVILEGED, ctl_cmd_flow },
 	{ NULL,			0,	NULL }
 };
 
@@ -221,6 +229,34 @@ ctl_cmd_replay(struct ctl *c, int argc, char **argv, char **cause)
 	return (ctl_state_call(c, CTL_CMD_REPLAY, argc, argv, cause));
 }
 
+/*
+ * argv[-1] is the command (ctl_dispatch passes tok + 1).  A reply that
+ * comes later, from the ingest thread, is marked deferred for
+ * ctl_dispatch, under the id last_id + 1.
+ */
+static char *
+ctl_cmd_flow(struct ctl *c, int argc, char **argv, char **cause)
+{
+	char	*doc;
+
+	if (c->flow == NULL) {
+		*cause = xstrdup("flows are not available yet");
+		return (NULL);
+	}
+	doc = c->flow(c->flow_arg, c->last_id + 1, argv[-1], argc, argv,
+	    cause);
+	if (doc == NULL && *cause == NULL)
+		c->deferred = 1;
+	return (doc);
+}
+
+void
+ctl_set_flow(struct ctl *c, ctl_flow_fn fn, void *arg)
+{
+	c->flow = fn;
+	c->flow_arg = arg;
+}
+
 void
 ctl_set_state(struct ctl *c, ctl_state_fn fn, void *arg)
 {
@@ -328,6 +364,13 @@ ctl_dispatch(struct ctl_client *cl, char *line, size_t len)
 	    (long)cl->uid, cmd->name);
 	if ((reply = cmd->fn(cl->ctl, n - 1, tok + 1, &cause)) != NULL)
 		return (reply);
+	if (cause == NULL && cl->ctl->deferred) {
+		/* As a reload's: the other thread always answers. */
+		cl->ctl->deferred = 0;
+		cl->pending = ++cl->ctl->last_id;
+		loop_timer_cancel(cl->timer);
+		return (NULL);
+	}
 	if (cause == NULL && strcmp(cmd->name, CTL_CMD_RELOAD) == 0) {
 		/*
 		 * The reply comes with ctl_reply once the reload is over,

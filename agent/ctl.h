@@ -53,6 +53,16 @@ typedef char	*(*ctl_state_fn)(void *arg, const char *cmd, int argc,
 typedef void	(*ctl_reload_fn)(void *arg, uint64_t id);
 
 /*
+ * Runs a flow command on the loop's thread: cmd is CTL_CMD_PAUSE,
+ * CTL_CMD_RESUME, CTL_CMD_FLUSH or CTL_CMD_SKIP, argv its arguments.
+ * Returns the reply (malloc'd JSON, which ctl frees), or NULL with *cause
+ * set, or NULL with *cause NULL when the reply comes later through
+ * ctl_reply with id, which must come.
+ */
+typedef char	*(*ctl_flow_fn)(void *arg, uint64_t id, const char *cmd,
+		    int argc, char **argv, char **cause);
+
+/*
  * Creates the control socket at socket_path and serves it in loop (call it
  * on the loop's thread, or before the loop runs).  The parent directory is
  * created with mode 0755 if missing.  If a daemon already answers on the
@@ -79,8 +89,15 @@ void		 ctl_set_state(struct ctl *, ctl_state_fn fn, void *arg);
 void		 ctl_set_reload(struct ctl *, ctl_reload_fn fn, void *arg);
 
 /*
- * Sends doc (malloc'd JSON, which ctl takes) as the reply to reload
- * request id, on the loop's thread; dropped if the client has gone.
+ * Serves the flow commands with fn(arg, ...) on the loop's thread; until
+ * then they answer that flows are not available.  Call before the loop
+ * runs.
+ */
+void		 ctl_set_flow(struct ctl *, ctl_flow_fn fn, void *arg);
+
+/*
+ * Sends doc (malloc'd JSON, which ctl takes) as the reply to the reload
+ * or flow request id, on the loop's thread; dropped if the client has gone.
  */
 void		 ctl_reply(struct ctl *, uint64_t id, char *doc);
 

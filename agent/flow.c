@@ -596,6 +596,61 @@ flow_replay(struct flow *fl, char **cause)
 }
 
 int
+flow_pause(struct flow *fl, time_t since)
+{
+	if (fl->sender == NULL)
+		return (0);
+	if (since == 0) {
+		if (!sender_is_paused(fl->sender))
+			return (0);
+		sender_pause(fl->sender, 0);
+		metrics_set_paused(fl->metrics, 0);
+		log_info("flow=%s: delivery resumed", fl->name);
+		return (1);
+	}
+	if (sender_is_paused(fl->sender))
+		return (0);
+	sender_pause(fl->sender, 1);
+	metrics_set_paused(fl->metrics, since);
+	log_info("flow=%s: delivery paused (sluicectl resume ends it; "
+	    "reading into the spool goes on)", fl->name);
+	return (1);
+}
+
+time_t
+flow_paused(struct flow *fl)
+{
+	return (metrics_paused(fl->metrics));
+}
+
+size_t
+flow_flush(struct flow *fl)
+{
+	if (fl->sender == NULL)
+		return (0);
+	return (sender_flush(fl->sender));
+}
+
+int64_t
+flow_skip(struct flow *fl, const char *path, char **cause)
+{
+	int64_t	n;
+
+	if ((n = tailer_skip(fl->tailer, path, cause)) == -1)
+		return (-1);
+	/* Never silent: the operator chose to drop these bytes. */
+	log_warnx("flow=%s: sluicectl files skip: %lld bytes of %s skipped, "
+	    "never to be sent", fl->name, (long long)n,
+	    path != NULL ? path : "every file");
+	metrics_add(fl->metrics, METRICS_BYTES_SKIPPED, (uint64_t)n);
+	/* Saved now, with the records before it made durable first. */
+	fl->unsynced = 1;
+	flow_sync(fl);
+	tailer_publish(fl->tailer);
+	return (n);
+}
+
+int
 flow_adopt_registry(struct flow *fl, const char *dir, char **cause)
 {
 	if (tailer_merge_registry(fl->tailer, dir, cause) == -1)

@@ -17,6 +17,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 struct config;
 struct config_flow;
@@ -79,6 +80,32 @@ struct spool	*flow_spool(struct flow *);
  * Returns the records to replay, or -1 with *cause set (caller frees).
  */
 int64_t		 flow_replay(struct flow *, char **cause);
+
+/*
+ * On the delivery thread: `sluicectl pause` (since, seconds since the
+ * Epoch, shown in status) or `resume` (since 0) of the flow's delivery
+ * (sender_pause).  Reading into the spool goes on.  Logged.  Returns 1 if
+ * that changed the flow, 0 if it already was so.
+ */
+int		 flow_pause(struct flow *, time_t since);
+
+/* Since when the flow is paused, or 0.  Safe from any thread. */
+time_t		 flow_paused(struct flow *);
+
+/*
+ * On the delivery thread: `sluicectl flush` (sender_flush).  A record the
+ * framer still builds (a multi-line one) is not cut.  Returns the
+ * requests started.
+ */
+size_t		 flow_flush(struct flow *);
+
+/*
+ * On the ingest thread: `sluicectl files skip` (tailer_skip) of the file
+ * at path, or of every file with path NULL: logged as a warning and
+ * counted in bytesSkipped.  Returns the bytes skipped, or -1 with *cause
+ * set (caller frees).
+ */
+int64_t		 flow_skip(struct flow *, const char *path, char **cause);
 
 /*
  * On the ingest thread: merges the file registry kept in dir into the

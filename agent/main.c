@@ -43,6 +43,7 @@
 #include "cloudwatch.h"
 #include "creds.h"
 #include "ctl.h"
+#include "ctl_proto.h"
 #include "durable.h"
 #include "flow.h"
 #include "http.h"
@@ -123,6 +124,36 @@ struct sluiced_reload {
 	size_t		  nstarting;
 	json_t		 *reply;
 	char		 *doc;		/* the reply, for RELOAD_REPLY */
+	struct sluiced_paused *paused;	/* restarted flows' pauses */
+	size_t		  npaused;
+};
+
+/*
+ * `sluicectl files skip`, asked on the delivery thread (the control
+ * socket's), done on the ingest thread (the tailers'), answered back on
+ * the delivery thread: a queue each way, each with an eventfd.
+ */
+struct sluiced_skip {
+	uint64_t	 id;		/* ctl_reply's */
+	char		*flow;
+	char		*path;		/* NULL: every file */
+	char		*doc;		/* the reply, once done */
+};
+
+struct sluiced_skips {
+	pthread_mutex_t		 mtx;	/* both queues */
+	struct sluiced_skip	*todo;	/* for the ingest thread */
+	size_t			 ntodo;
+	struct sluiced_skip	*done;	/* for the delivery thread */
+	size_t			 ndone;
+	int			 ingestfd;
+	int			 deliveryfd;
+};
+
+/* A restarted flow's pause, carried over a reload. */
+struct sluiced_paused {
+	char		*name;
+	time_t		 since;
 };
 
 /*
@@ -155,6 +186,7 @@ struct sluiced {
 	gid_t		  socket_gid;	/* controlSocketGroup's */
 	struct flow	**flows;
 	size_t		  nflows;
+	struct sluiced_skips skips;
 	size_t		  max_open;	/* log files per flow */
 	time_t		  started;
 	int		  sigfd;
@@ -506,6 +538,238 @@ sample_cb(void *arg)
 	loop_timer_set(sd->sample_timer, METRICS_SAMPLE_MS);
 }
 
+/* The running flow named name, or NULL; sd->flows_mtx is held. */
+static struct flow *
+sluiced_flow_named(struct sluiced *sd, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < sd->nflows; i++)
+		if (strcmp(flow_name(sd->flows[i]), name) == 0)
+			return (sd->flows[i]);
+	return (NULL);
+}
+
+static char *
+sluiced_dump(json_t *j)
+{
+	char	*s;
+
+	s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(j);
+	if (s == NULL)
+		s = xstrdup("{\"error\":\"cannot encode the reply\"}");
+	return (s);
+}
+
+/*
+ * pause, resume and flush, on the delivery thread, where the senders
+ * live: of the flow named argv[0], or of every flow.
+ */
+static char *
+sluiced_flow_cmd(struct sluiced *sd, const char *cmd, int argc,
+    char **argv, char **cause)
+{
+	struct flow	*fl;
+	json_t		*a, *o;
+	time_t		 now = time(NULL), since;
+	size_t		 i;
+	int		 changed;
+
+	if (argc > 1) {
+		xasprintf(cause, "usage: %s [FLOW]", cmd);
+		return (NULL);
+	}
+	pthread_mutex_lock(&sd->flows_mtx);
+	if (argc == 1 && sluiced_flow_named(sd, argv[0]) == NULL) {
+		pthread_mutex_unlock(&sd->flows_mtx);
+		xasprintf(cause, "no running flow named \"%s\"", argv[0]);
+		return (NULL);
+	}
+	a = json_array();
+	for (i = 0; i < sd->nflows; i++) {
+		fl = sd->flows[i];
+		if (argc == 1 && strcmp(flow_name(fl), argv[0]) != 0)
+			continue;
+		o = json_pack("{s:s}", "name", flow_name(fl));
+		if (strcmp(cmd, CTL_CMD_FLUSH) == 0) {
+			json_object_set_new(o, "requests",
+			    json_integer((json_int_t)flow_flush(fl)));
+			json_object_set_new(o, "paused",
+			    json_boolean(flow_paused(fl) != 0));
+		} else {
+			changed = flow_pause(fl,
+			    strcmp(cmd, CTL_CMD_PAUSE) == 0 ? now : 0);
+			since = flow_paused(fl);
+			json_object_set_new(o, "paused",
+			    json_boolean(since != 0));
+			if (since != 0)
+				json_object_set_new(o, "pausedSince",
+				    json_integer((json_int_t)since));
+			json_object_set_new(o, "changed",
+			    json_boolean(changed));
+		}
+		json_array_append_new(a, o);
+	}
+	pthread_mutex_unlock(&sd->flows_mtx);
+	return (sluiced_dump(json_pack("{s:o}", "flows", a)));
+}
+
+/* skip, on the delivery thread: handed to the ingest thread. */
+static char *
+sluiced_skip_request(struct sluiced *sd, uint64_t id, int argc,
+    char **argv, char **cause)
+{
+	struct sluiced_skips	*q = &sd->skips;
+	struct sluiced_skip	*k;
+	uint64_t		 one = 1;
+
+	if (argc != 2) {
+		xasprintf(cause, "usage: %s FLOW PATH|--all", CTL_CMD_SKIP);
+		return (NULL);
+	}
+	pthread_mutex_lock(&q->mtx);
+	q->todo = xreallocarray(q->todo, q->ntodo + 1, sizeof *q->todo);
+	k = &q->todo[q->ntodo++];
+	memset(k, 0, sizeof *k);
+	k->id = id;
+	k->flow = xstrdup(argv[0]);
+	k->path = strcmp(argv[1], "--all") == 0 ? NULL : xstrdup(argv[1]);
+	pthread_mutex_unlock(&q->mtx);
+	if (write(q->ingestfd, &one, sizeof one) == -1)
+		fatal("skip: waking the ingest thread");
+	return (NULL);
+}
+
+/* One skip, on the ingest thread; returns its reply. */
+static char *
+sluiced_skip_run(struct sluiced *sd, struct sluiced_skip *k)
+{
+	struct flow	*fl;
+	char		*cause = NULL, *doc;
+	int64_t		 n;
+
+	/* Only this thread changes the flows: no lock while it skips. */
+	pthread_mutex_lock(&sd->flows_mtx);
+	fl = sluiced_flow_named(sd, k->flow);
+	pthread_mutex_unlock(&sd->flows_mtx);
+	if (fl == NULL)
+		xasprintf(&cause, "no running flow named \"%s\"", k->flow);
+	else if ((n = flow_skip(fl, k->path, &cause)) != -1)
+		return (sluiced_dump(json_pack("{s:s, s:s?, s:I}", "flow",
+		    k->flow, "path", k->path, "bytesSkipped",
+		    (json_int_t)n)));
+	doc = sluiced_dump(json_pack("{s:s}", "error", cause));
+	free(cause);
+	return (doc);
+}
+
+static void
+sluiced_skip_ingest_cb(int fd, uint32_t events, void *arg)
+{
+	struct sluiced		*sd = arg;
+	struct sluiced_skips	*q = &sd->skips;
+	struct sluiced_skip	 k;
+	uint64_t		 v, one = 1;
+
+	(void)events;
+	(void)read(fd, &v, sizeof v);
+	for (;;) {
+		pthread_mutex_lock(&q->mtx);
+		if (q->ntodo == 0) {
+			pthread_mutex_unlock(&q->mtx);
+			return;
+		}
+		k = q->todo[0];
+		memmove(q->todo, q->todo + 1, --q->ntodo * sizeof *q->todo);
+		pthread_mutex_unlock(&q->mtx);
+		k.doc = sluiced_skip_run(sd, &k);
+		pthread_mutex_lock(&q->mtx);
+		q->done = xreallocarray(q->done, q->ndone + 1,
+		    sizeof *q->done);
+		q->done[q->ndone++] = k;
+		pthread_mutex_unlock(&q->mtx);
+		if (write(q->deliveryfd, &one, sizeof one) == -1)
+			fatal("skip: waking the delivery thread");
+	}
+}
+
+static void
+sluiced_skip_delivery_cb(int fd, uint32_t events, void *arg)
+{
+	struct sluiced		*sd = arg;
+	struct sluiced_skips	*q = &sd->skips;
+	struct sluiced_skip	*done;
+	size_t			 n, i;
+	uint64_t		 v;
+
+	(void)events;
+	(void)read(fd, &v, sizeof v);
+	pthread_mutex_lock(&q->mtx);
+	done = q->done;
+	n = q->ndone;
+	q->done = NULL;
+	q->ndone = 0;
+	pthread_mutex_unlock(&q->mtx);
+	for (i = 0; i < n; i++) {
+		ctl_reply(sd->ctl, done[i].id, done[i].doc);
+		free(done[i].flow);
+		free(done[i].path);
+	}
+	free(done);
+}
+
+static char *
+sluiced_flow_ctl(void *arg, uint64_t id, const char *cmd, int argc,
+    char **argv, char **cause)
+{
+	if (strcmp(cmd, CTL_CMD_SKIP) == 0)
+		return (sluiced_skip_request(arg, id, argc, argv, cause));
+	return (sluiced_flow_cmd(arg, cmd, argc, argv, cause));
+}
+
+static void
+sluiced_skips_init(struct sluiced *sd)
+{
+	struct sluiced_skips	*q = &sd->skips;
+
+	pthread_mutex_init(&q->mtx, NULL);
+	q->ingestfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	q->deliveryfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (q->ingestfd == -1 || q->deliveryfd == -1)
+		fatal("eventfd");
+	if (loop_add_fd(sd->ingest, q->ingestfd, EPOLLIN,
+	    sluiced_skip_ingest_cb, sd) == -1 ||
+	    loop_add_fd(sd->delivery, q->deliveryfd, EPOLLIN,
+	    sluiced_skip_delivery_cb, sd) == -1)
+		fatal("cannot watch the skip eventfds");
+}
+
+/* Once both loops stopped: what was not answered is dropped. */
+static void
+sluiced_skips_free(struct sluiced *sd)
+{
+	struct sluiced_skips	*q = &sd->skips;
+	size_t			 i;
+
+	for (i = 0; i < q->ntodo; i++) {
+		free(q->todo[i].flow);
+		free(q->todo[i].path);
+	}
+	for (i = 0; i < q->ndone; i++) {
+		free(q->done[i].flow);
+		free(q->done[i].path);
+		free(q->done[i].doc);
+	}
+	free(q->todo);
+	free(q->done);
+	loop_del_fd(sd->ingest, q->ingestfd);
+	loop_del_fd(sd->delivery, q->deliveryfd);
+	close(q->ingestfd);
+	close(q->deliveryfd);
+	pthread_mutex_destroy(&q->mtx);
+}
+
 static void *
 delivery_main(void *arg)
 {
@@ -629,6 +893,7 @@ sluiced_init(struct sluiced *sd)
 	sd->sample_timer = loop_timer_new(sd->delivery, sample_cb, sd);
 	loop_timer_set(sd->sample_timer, 0);
 	sluiced_reload_init(sd);
+	sluiced_skips_init(sd);
 	if (durable_mkdirs(sd->cfg->state_directory, 0750, &cause) == -1)
 		fatalx("%s", cause);
 	sd->lockfd = lock_state_directory(sd->cfg->state_directory);
@@ -1081,6 +1346,14 @@ sluiced_reload_create(struct sluiced *sd)
 
 	for (i = 0; i < rl->nstopping; i++) {
 		name = xstrdup(flow_name(rl->stopping[i]));
+		/* A restarted flow stays paused: the operator's choice. */
+		if (!rl->removed[i] && flow_paused(rl->stopping[i]) != 0) {
+			rl->paused = xreallocarray(rl->paused, rl->npaused + 1,
+			    sizeof *rl->paused);
+			rl->paused[rl->npaused].name = xstrdup(name);
+			rl->paused[rl->npaused++].since =
+			    flow_paused(rl->stopping[i]);
+		}
 		flow_free(rl->stopping[i]);
 		if (rl->removed[i]) {
 			sluiced_reload_note(sd, "removed", name);
@@ -1186,7 +1459,7 @@ sluiced_reload_senders(struct sluiced *sd)
 	struct sluiced_reload	*rl = &sd->rl;
 	struct flow_env		 env;
 	char			*cause = NULL;
-	size_t			 i;
+	size_t			 i, k;
 
 	sluiced_env(sd, &env);
 	for (i = 0; i < rl->nstarting; i++)
@@ -1194,6 +1467,18 @@ sluiced_reload_senders(struct sluiced *sd)
 		    &rl->start_errors[i]) == -1 && rl->start_errors[i] == NULL)
 			rl->start_errors[i] = xstrdup("cannot create its "
 			    "sender");
+	for (k = 0; k < rl->npaused; k++) {
+		for (i = 0; i < rl->nstarting; i++)
+			if (rl->start_errors[i] == NULL &&
+			    strcmp(flow_name(rl->starting[i]),
+			    rl->paused[k].name) == 0)
+				(void)flow_pause(rl->starting[i],
+				    rl->paused[k].since);
+		free(rl->paused[k].name);
+	}
+	free(rl->paused);
+	rl->paused = NULL;
+	rl->npaused = 0;
 	sluiced_cloudwatch(sd);
 	if (rl->prom_changed) {
 		prom_close(sd->prom);
@@ -1427,6 +1712,7 @@ sluiced_shutdown(struct sluiced *sd)
 	free(sd->flows);
 	free(sd->flow_cfgs);
 	sluiced_reload_free(sd);
+	sluiced_skips_free(sd);
 	creds_stop(sd->creds);		/* its chain uses the imds client */
 	imds_free(sd->imds);
 	http_free(sd->http);
@@ -1510,6 +1796,7 @@ main(int argc, char *argv[])
 		fatalx("controlSocketGroup: %s", cause);
 	ctl_set_state(sd.ctl, state_ctl, sd.state);
 	ctl_set_reload(sd.ctl, sluiced_reload_ctl, &sd);
+	ctl_set_flow(sd.ctl, sluiced_flow_ctl, &sd);
 	sluiced_cloudwatch(&sd);
 	/* Shipping matters more than its metrics: a busy port is logged. */
 	if (sd.cfg->metrics_listen != NULL && (sd.prom = prom_open(sd.delivery,

@@ -34,6 +34,7 @@ struct metrics {
 	pthread_mutex_t		 mtx;		/* guards what follows */
 	char			 last_error[512];
 	_Atomic(const char *)	 spool_state;	/* static */
+	_Atomic int64_t		 paused_since;	/* 0: not paused */
 	time_t			 last_error_time;
 	struct metrics_file	*files;
 	size_t			 nfiles;
@@ -69,6 +70,7 @@ static const char *const metrics_keys[METRICS_NCOUNTERS] = {
 	[METRICS_RECORDS_ATTEMPTED] = "recordsAttempted",
 	[METRICS_BYTES_SENT] = "bytesSent",
 	[METRICS_RECORDS_DEAD] = "recordsDeadLettered",
+	[METRICS_BYTES_SKIPPED] = "bytesSkipped",
 };
 
 struct metrics *
@@ -358,6 +360,8 @@ metrics_flow_json(struct metrics *m)
 	enum metrics_counter	 c;
 	uint64_t		 behind, growing;
 	double			 rate;
+	char			 ident[48];
+	time_t			 paused;
 
 	o = json_object();
 	json_object_set_new(o, "name", json_string(m->name));
@@ -383,10 +387,16 @@ metrics_flow_json(struct metrics *m)
 		f = json_object();
 		json_object_set_new(f, "path",
 		    json_string(m->files[i].path));
+		snprintf(ident, sizeof ident, "%llu:%llu",
+		    (unsigned long long)m->files[i].dev,
+		    (unsigned long long)m->files[i].ino);
+		json_object_set_new(f, "identity", json_string(ident));
 		json_object_set_new(f, "offset",
 		    json_integer((json_int_t)m->files[i].offset));
 		json_object_set_new(f, "size",
 		    json_integer((json_int_t)m->files[i].size));
+		json_object_set_new(f, "lastRead",
+		    json_integer((json_int_t)m->files[i].last_read));
 		if (m->files[i].state != NULL)
 			json_object_set_new(f, "state",
 			    json_string(m->files[i].state));
@@ -420,6 +430,10 @@ metrics_flow_json(struct metrics *m)
 	json_object_set_new(o, "spoolState", json_string(
 	    atomic_load(&m->spool_state) != NULL ?
 	    atomic_load(&m->spool_state) : "ok"));
+	/* A pause is the operator's: it does not make the flow degraded. */
+	paused = metrics_paused(m);
+	json_object_set_new(o, "paused", json_boolean(paused != 0));
+	json_object_set_new(o, "pausedSince", json_integer((json_int_t)paused));
 	json_object_set_new(o, "files", files);
 	/* What cannot be read, files and directories, and the fix. */
 	json_object_set_new(o, "problems", problems);
@@ -435,6 +449,18 @@ metrics_flow_json(struct metrics *m)
 	/* Failed entries and requests, by AWS error code. */
 	json_object_set_new(o, "errorCodes", codes);
 	return (o);
+}
+
+void
+metrics_set_paused(struct metrics *m, time_t since)
+{
+	atomic_store(&m->paused_since, (int64_t)since);
+}
+
+time_t
+metrics_paused(struct metrics *m)
+{
+	return ((time_t)atomic_load(&m->paused_since));
 }
 
 void

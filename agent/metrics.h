@@ -30,10 +30,14 @@ struct problem;
  */
 struct metrics_file {
 	char		*path;
+	uint64_t	 dev;		/* identity: st_dev and st_ino */
+	uint64_t	 ino;
 	uint64_t	 offset;	/* bytes read */
 	uint64_t	 size;		/* file size at last look */
-	const char	*state;		/* "open", "closed", "waiting", */
-					/* "unreadable" */
+	time_t		 last_read;	/* when bytes last came; 0: never */
+	const char	*state;		/* "open", "rotated" (open, no */
+					/* longer matched), "closed", */
+					/* "waiting", "unreadable" */
 	char		*reason;	/* or NULL */
 	int		 dir;		/* a directory */
 };
@@ -66,6 +70,7 @@ enum metrics_counter {
 					/* retries included */
 	METRICS_BYTES_SENT,		/* data bytes of acked entries */
 	METRICS_RECORDS_DEAD,		/* put in the dead-letter file */
+	METRICS_BYTES_SKIPPED,		/* by sluicectl files skip */
 	METRICS_NCOUNTERS
 };
 
@@ -131,6 +136,14 @@ void		 metrics_set_spool_state(struct metrics *, const char *);
  */
 struct problem	*metrics_add_problem(struct metrics *, const char *who,
 		    const char *what, uint64_t period_s);
+
+/*
+ * `sluicectl pause`: since when the flow's delivery is paused (seconds
+ * since the Epoch), or 0 when it is not.  The status document shows
+ * "paused" and "pausedSince".  Safe from any thread.
+ */
+void		 metrics_set_paused(struct metrics *, time_t since);
+time_t		 metrics_paused(struct metrics *);
 
 /*
  * Replaces the list of tailed files and unreadable directories (copies

@@ -111,6 +111,8 @@ static const struct prom_family prom_families[METRICS_NCOUNTERS] = {
 	    "sluice_flow_records_dead_lettered_total", "counter",
 	    "Records refused for their content, put in the dead-letter "
 	    "file." },
+	[METRICS_BYTES_SKIPPED] = { "sluice_flow_skipped_bytes_total",
+	    "counter", "Bytes an operator skipped (sluicectl files skip)." },
 };
 
 /* Appends s as a label value: backslash, quote and newline escaped. */

@@ -201,6 +201,7 @@ struct sender {
 	struct loop_timer	*read_retry;
 	struct loop_timer	*cursor;
 	atomic_int		 stopping;
+	int			 paused;	/* sluicectl pause */
 };
 
 static void	sender_fill(struct sender *);
@@ -963,7 +964,7 @@ sender_start(struct sender *s, uint64_t now)
 {
 	struct sender_batch	*b = s->filling;
 
-	if (atomic_load(&s->stopping))
+	if (atomic_load(&s->stopping) || s->paused)
 		return (0);
 	if (s->ninflight >= (int)s->window) {
 		s->starved = 1;
@@ -1290,6 +1291,41 @@ sender_finish(struct sender *s)
 		    "a restart", s->name, s->flow->stream, n, n == 1 ? "" :
 		    "s", (unsigned long long)records, cut);
 	return (cut);
+}
+
+void
+sender_pause(struct sender *s, int paused)
+{
+	s->paused = paused;
+	/* The batches that waited start, as the window allows. */
+	if (!paused && !atomic_load(&s->stopping))
+		loop_timer_set(s->wake, 0);
+}
+
+int
+sender_is_paused(struct sender *s)
+{
+	return (s->paused);
+}
+
+/*
+ * The age limit is lifted for one pass of sender_fill: it reads what the
+ * spool holds and starts every batch the window takes, the last one
+ * however young.
+ */
+size_t
+sender_flush(struct sender *s)
+{
+	uint64_t	max_age = s->max_age, before = s->nsent;
+
+	if (atomic_load(&s->stopping))
+		return (0);
+	s->max_age = 0;
+	sender_fill(s);
+	s->max_age = max_age;
+	if (s->filling != NULL && s->filling->n > 0)
+		s->filling->full = 1;	/* goes out once a slot frees */
+	return ((size_t)(s->nsent - before));
 }
 
 int64_t

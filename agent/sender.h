@@ -84,6 +84,25 @@ size_t		 sender_finish(struct sender *);
 int64_t		 sender_replay(struct sender *, char **cause);
 
 /*
+ * For `sluicectl pause` and `resume`, on the loop's thread: while paused,
+ * no new batch is sent.  Requests in flight, and their retries after a
+ * backoff, go on until acknowledged: a pause never costs a duplicate.
+ * Records go on filling batches until their slots are full.  A resume
+ * starts what waited.
+ */
+void		 sender_pause(struct sender *, int paused);
+int		 sender_is_paused(struct sender *);
+
+/*
+ * For `sluicectl flush`, on the loop's thread: reads what the spool holds
+ * now and starts its batches without waiting for maxBufferAgeMillis, as
+ * many as the window allows; a batch the window holds back goes out as
+ * soon as a slot frees.  Nothing starts while paused or stopping.
+ * Returns the requests started.
+ */
+size_t		 sender_flush(struct sender *);
+
+/*
  * Frees the sender, abandoning requests in flight.  Call it on the loop's
  * thread or once that thread stopped.  NULL is allowed.
  */

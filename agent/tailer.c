@@ -88,6 +88,7 @@ struct tailer_file {
 	uint64_t		 unmatched_since;
 	struct timespec		 mtime;		/* at the last look */
 	uint64_t		 active_ms;	/* when it last grew */
+	time_t			 last_read;	/* wall clock, for status */
 	int			 opened;	/* had a descriptor once */
 	int			 first;		/* found by the first scan */
 	int			 resumed;	/* found off the pattern, to read */
@@ -2307,6 +2308,7 @@ tailer_read_file(struct tailer *t, struct tailer_file *f)
 		}
 		if (n == 0)
 			break;
+		f->last_read = time(NULL);
 		tailer_keep_tail(f, t->buf, n, f->read_off);
 		settled = framer_feed(f->framer, t->buf, n, loop_now_ms(),
 		    tailer_emit, f, &stopped);
@@ -2847,10 +2849,14 @@ tailer_publish(struct tailer *t)
 	mf = xcalloc(n + t->nbaddirs, sizeof *mf);
 	for (i = 0, f = t->files; f != NULL; f = f->next, i++) {
 		mf[i].path = f->path;
+		mf[i].dev = f->dev;
+		mf[i].ino = f->ino;
 		mf[i].offset = f->consumed;
 		mf[i].size = f->size;
-		mf[i].state = f->fd != -1 ? "open" : f->unreadable != NULL ?
-		    "unreadable" : f->waiting ? "waiting" : "closed";
+		mf[i].last_read = f->last_read;
+		mf[i].state = f->fd != -1 ? (f->matched ? "open" : "rotated") :
+		    f->unreadable != NULL ? "unreadable" : f->waiting ?
+		    "waiting" : "closed";
 		mf[i].reason = f->unreadable;
 	}
 	for (j = 0; j < t->nbaddirs; j++, i++, n++) {
@@ -2924,4 +2930,45 @@ tailer_merge_registry(struct tailer *t, const char *dir, char **cause)
 	}
 	registry_free(old);
 	return (0);
+}
+
+int64_t
+tailer_skip(struct tailer *t, const char *path, char **cause)
+{
+	struct tailer_file	*f;
+	struct stat		 st;
+	int64_t			 skipped = 0;
+	int			 found = 0, unopened = 0;
+
+	for (f = t->files; f != NULL; f = f->next) {
+		if (path != NULL && strcmp(f->path, path) != 0)
+			continue;
+		/* Not opened: its offset is not its own (note_offsets). */
+		if (!f->opened) {
+			unopened = 1;
+			continue;
+		}
+		found = 1;
+		if (f->fd != -1 && fstat(f->fd, &st) == 0)
+			f->size = st.st_size;
+		if (f->size <= f->consumed)
+			continue;
+		/* As tailer_copy_start: a pending record goes too. */
+		skipped += (int64_t)(f->size - f->consumed);
+		framer_reset(f->framer, 0);
+		f->consumed = f->read_off = f->size;
+		f->taillen = 0;
+		f->copycheck = 0;
+	}
+	if (!found && path != NULL) {
+		if (unopened)
+			xasprintf(cause, "flow %s has not opened %s yet (it "
+			    "waits for a descriptor): try again once it is "
+			    "read", t->flow, path);
+		else
+			xasprintf(cause, "flow %s tails no file %s (sluicectl "
+			    "files lists them)", t->flow, path);
+		return (-1);
+	}
+	return (skipped);
 }

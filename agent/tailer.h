@@ -138,6 +138,16 @@ void		 tailer_flushed(struct tailer *, uint64_t seg, uint64_t off);
 int		 tailer_merge_registry(struct tailer *, const char *dir,
 		    char **cause);
 
+/*
+ * `sluicectl files skip`: moves the offset of each file at path (NULL:
+ * every file) to its end: what was not read, a record in the making
+ * included, is never read.  A file not opened yet (waiting for a
+ * descriptor) is left alone.  The caller logs and counts it.  Returns the
+ * bytes skipped, or -1 with *cause set (caller frees) when the tailer has
+ * no opened file at path.
+ */
+int64_t		 tailer_skip(struct tailer *, const char *path, char **cause);
+
 /* Publishes the list of files and offsets to the flow's metrics. */
 void		 tailer_publish(struct tailer *);
 

@@ -70,5 +70,9 @@
 #define CTL_CMD_DISCARD		"discard"
 #define CTL_CMD_RELOAD		"reload"
 #define CTL_CMD_REPLAY		"replay"
+#define CTL_CMD_PAUSE		"pause"
+#define CTL_CMD_RESUME		"resume"
+#define CTL_CMD_FLUSH		"flush"
+#define CTL_CMD_SKIP		"skip"
 
 #endif /* CTL_PROTO_H */

@@ -71,11 +71,13 @@ static int	cmd_flows(const char *, int, char **);
 static int	cmd_version(const char *, int, char **);
 static int	cmd_reload(const char *, int, char **);
 static int	cmd_import(const char *, int, char **);
+static int	cmd_delivery(const char *, int, char **);
 
 static const struct sluicectl_cmd commands[] = {
 	{ "status", "[-j]", "show flows, tailed files and delivery counters",
 	    cmd_status },
-	{ "files", "[-j]", "list each flow's files, and what cannot be read",
+	{ "files", "[-j] [skip FLOW PATH|--all]",
+	    "list each flow's files; skip a file's backlog (it is never sent)",
 	    cmd_files },
 	{ "flows", "[-j]", "list the flows: destination, files, spool",
 	    cmd_flows },
@@ -89,6 +91,10 @@ static const struct sluicectl_cmd commands[] = {
 	{ "import-agent-checkpoints", "[-j] file",
 	    "with sluiced stopped, start where the Kinesis Agent stopped",
 	    cmd_import },
+	{ "pause", "[-j] [FLOW]", "pause delivery (reading goes on)",
+	    cmd_delivery },
+	{ "resume", "[-j] [FLOW]", "resume paused delivery", cmd_delivery },
+	{ "flush", "[-j] [FLOW]", "send what is buffered now", cmd_delivery },
 	{ NULL, NULL, NULL, NULL }
 };
 
@@ -310,26 +316,42 @@ print_padded(const char *s, size_t width)
 		putchar(' ');
 }
 
+/* What a file's state is called on the screen. */
+static const char *
+file_state_name(const char *state)
+{
+	if (strcmp(state, "open") == 0)
+		return ("tailing");
+	if (strcmp(state, "rotated") == 0)
+		return ("draining rotated");
+	return (state);
+}
+
 /*
  * Prints one line per tailed file, in aligned columns: path, bytes read,
  * file size, how much of it was read, and its state unless it is open
  * ("closed" while idle, "waiting" for a descriptor, "unreadable" with the
- * reason and the fix).
+ * reason and the fix).  With details (sluicectl files), also its identity
+ * (dev:ino) and its last read, and the state always.
  */
 static void
-print_files(json_t *files)
+print_files(json_t *files, int details)
 {
 	struct row {
 		char	*path;
 		char	 read[FMT_BYTES_MAX];
 		char	 size[FMT_BYTES_MAX];
 		char	 pct[16];
+		char	*ident;
+		char	 last[FMT_AGE_MAX];
 		char	*state;
 		char	*reason;
 	}		*rows;
 	json_t		*f;
-	size_t		 i, n, wpath = 0, wread = 0, wsize = 0;
-	int64_t		 off, sz;
+	size_t		 i, n, wpath = 0, wread = 0, wsize = 0, wid = 0;
+	size_t		 wlast = 0;
+	int64_t		 off, sz, t;
+	time_t		 now = time(NULL);
 
 	n = json_array_size(files);
 	rows = xcalloc(n == 0 ? 1 : n, sizeof *rows);
@@ -337,6 +359,12 @@ print_files(json_t *files)
 		rows[i].path = get_string(f, "path", "?");
 		rows[i].state = get_string(f, "state", "open");
 		rows[i].reason = get_string(f, "reason", NULL);
+		rows[i].ident = get_string(f, "identity", "?");
+		if ((t = get_count(f, "lastRead")) > 0)
+			fmt_age(rows[i].last, sizeof rows[i].last, (time_t)t,
+			    now);
+		else
+			strcpy(rows[i].last, "never read");
 		show_bytes(rows[i].read, sizeof rows[i].read, f, "offset");
 		show_bytes(rows[i].size, sizeof rows[i].size, f, "size");
 		off = get_count(f, "offset");
@@ -355,19 +383,29 @@ print_files(json_t *files)
 			wread = strlen(rows[i].read);
 		if (strlen(rows[i].size) > wsize)
 			wsize = strlen(rows[i].size);
+		if (fmt_width(rows[i].ident) > wid)
+			wid = fmt_width(rows[i].ident);
+		if (strlen(rows[i].last) > wlast)
+			wlast = strlen(rows[i].last);
 	}
 	for (i = 0; i < n; i++) {
 		printf("    ");
 		print_padded(rows[i].path, wpath);
 		printf("  %*s / %-*s  %6s", (int)wread, rows[i].read,
 		    (int)wsize, rows[i].size, rows[i].pct);
-		if (strcmp(rows[i].state, "open") != 0)
-			printf("  %s", rows[i].state);
+		if (details) {
+			printf("  ");
+			print_padded(rows[i].ident, wid);
+			printf("  %-*s  %s", (int)wlast, rows[i].last,
+			    file_state_name(rows[i].state));
+		} else if (strcmp(rows[i].state, "open") != 0)
+			printf("  %s", file_state_name(rows[i].state));
 		if (rows[i].reason != NULL)
 			printf(": %s", rows[i].reason);
 		printf("\n");
 		free(rows[i].reason);
 		free(rows[i].state);
+		free(rows[i].ident);
 		free(rows[i].path);
 	}
 	free(rows);
@@ -474,6 +512,13 @@ print_flow(json_t *flow, time_t now)
 	stream = get_string(flow, "stream", "?");
 	pattern = get_string(flow, "filePattern", "?");
 	printf("flow %s: %s:%s (%s)\n", name, dest, stream, pattern);
+	if (json_object_get(flow, "paused") == json_true()) {
+		printf("  PAUSED      no request starts (sluicectl resume)");
+		if ((t = get_count(flow, "pausedSince")) > 0)
+			printf(", since %s", fmt_age(age, sizeof age,
+			    (time_t)t, now));
+		printf("\n");
+	}
 	print_progress(flow, now);
 
 	files = json_object_get(flow, "files");
@@ -483,10 +528,10 @@ print_flow(json_t *flow, time_t now)
 		printf("  files       %s open, %s waiting for a descriptor\n",
 		    show_count(b1, sizeof b1, flow, "filesOpen"),
 		    show_count(b2, sizeof b2, flow, "filesWaiting"));
-		print_files(files);
+		print_files(files, 0);
 	} else {
 		printf("  files\n");
-		print_files(files);
+		print_files(files, 0);
 	}
 	print_bad_dirs(json_object_get(flow, "problems"));
 	printf("  spool       %s in %s records not yet sent",
@@ -535,8 +580,10 @@ print_flow(json_t *flow, time_t now)
 	printf("    requests    %s sent, %s failed\n",
 	    show_count(b1, sizeof b1, flow, "requestsSent"),
 	    show_count(b2, sizeof b2, flow, "requestsFailed"));
-	printf("    lost        %s overwritten before read\n",
-	    show_bytes(b1, sizeof b1, flow, "bytesLost"));
+	printf("    lost        %s overwritten before read, %s skipped "
+	    "(sluicectl files skip)\n",
+	    show_bytes(b1, sizeof b1, flow, "bytesLost"),
+	    show_bytes(b2, sizeof b2, flow, "bytesSkipped"));
 
 	free(lasterr);
 	free(pattern);
@@ -739,10 +786,79 @@ cmd_status(const char *path, int argc, char **argv)
 	return (rc);
 }
 
+/* Whether s can go in a request as one token. */
+static int
+is_token(const char *s)
+{
+	const char	*p;
+
+	if (*s == '\0')
+		return (0);
+	for (p = s; *p != '\0'; p++)
+		if (*p < 0x21 || *p > 0x7e)
+			return (0);
+	return (1);
+}
+
 /*
- * The files part of the status document: per flow, its files (as status
- * shows them) and what cannot be read.  With -j, {"flows": [{"name",
- * "filePattern", "files", "problems"}]}.
+ * files skip [-j] FLOW PATH|--all: the daemon moves the offset of FLOW's
+ * file PATH, or of each of its files, to its end; replies {"flow", "path"
+ * (null for --all), "bytesSkipped"} once the offsets are saved.
+ */
+static int
+cmd_files_skip(const char *path, int argc, char **argv)
+{
+	json_t	*r;
+	char	*req, b[FMT_BYTES_MAX], *flow, *file;
+	int	 json = json_all, ch, rc;
+
+	opterr = 0;
+	optind = 1;
+	while ((ch = getopt(argc, argv, "+j")) != -1) {
+		if (ch != 'j') {
+			warnx("%s: unknown option -%c", argv[0], optopt);
+			usage(stderr);
+			return (EXIT_USAGE);
+		}
+		json = 1;
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc != 2) {
+		usage(stderr);
+		return (EXIT_USAGE);
+	}
+	if (!is_token(argv[0]) || !is_token(argv[1])) {
+		warnx("a flow name or path with a space or a non-ASCII byte "
+		    "cannot be sent; use --all");
+		return (EXIT_USAGE);
+	}
+	xasprintf(&req, "%s %s %s", CTL_CMD_SKIP, argv[0], argv[1]);
+	rc = sluicectl_request(path, req, &r);
+	free(req);
+	if (rc != 0)
+		return (rc);
+	if (json) {
+		if (json_dumpf(r, stdout, JSON_COMPACT) == 0)
+			putchar('\n');
+	} else {
+		flow = get_string(r, "flow", "?");
+		file = get_string(r, "path", NULL);
+		printf("flow %s: %s skipped in %s; they will not be sent\n",
+		    flow, show_bytes(b, sizeof b, r, "bytesSkipped"),
+		    file != NULL ? file : "every file");
+		free(file);
+		free(flow);
+	}
+	json_decref(r);
+	return (0);
+}
+
+/*
+ * The files part of the status document: per flow, its files (path,
+ * identity, offset, size, state, last read) and what cannot be read.
+ * With -j, {"flows": [{"name", "filePattern", "files", "problems"}]}.
+ * "files skip" is cmd_files_skip.
  */
 static int
 cmd_files(const char *path, int argc, char **argv)
@@ -752,6 +868,8 @@ cmd_files(const char *path, int argc, char **argv)
 	size_t	 i;
 	int	 json, rc;
 
+	if (argc >= 2 && strcmp(argv[1], "skip") == 0)
+		return (cmd_files_skip(path, argc - 1, argv + 1));
 	if (cmd_args_json(argc, argv, &json) == -1)
 		return (EXIT_USAGE);
 	if ((rc = sluicectl_request(path, CTL_CMD_STATUS, &st)) != 0)
@@ -780,7 +898,7 @@ cmd_files(const char *path, int argc, char **argv)
 		printf("%sflow %s (%s)\n", i > 0 ? "\n" : "", name, pattern);
 		if (json_array_size(json_object_get(flow, "files")) == 0)
 			printf("    none match yet\n");
-		print_files(json_object_get(flow, "files"));
+		print_files(json_object_get(flow, "files"), 1);
 		print_bad_dirs(json_object_get(flow, "problems"));
 		free(pattern);
 		free(name);
@@ -965,6 +1083,72 @@ cmd_import(const char *path, int argc, char **argv)
 	    json_integer_value(json_object_get(r, "markedRead")));
 	json_decref(r);
 	return (rc);
+}
+
+/*
+ * pause, resume and flush [-j] [FLOW]: of FLOW, or of every flow.  The
+ * replies are {"flows": [{"name", "paused", "pausedSince"?, "changed"}]}
+ * and, for flush, {"flows": [{"name", "requests", "paused"}]}.
+ */
+static int
+cmd_delivery(const char *path, int argc, char **argv)
+{
+	json_t	*r, *f;
+	char	*req, *name, b[32];
+	size_t	 i;
+	int	 json = json_all, ch, rc, flush, pause;
+
+	opterr = 0;
+	while ((ch = getopt(argc, argv, "+j")) != -1) {
+		if (ch != 'j') {
+			warnx("%s: unknown option -%c", argv[0], optopt);
+			usage(stderr);
+			return (EXIT_USAGE);
+		}
+		json = 1;
+	}
+	flush = strcmp(argv[0], CTL_CMD_FLUSH) == 0;
+	pause = strcmp(argv[0], CTL_CMD_PAUSE) == 0;
+	if (argc - optind > 1) {
+		usage(stderr);
+		return (EXIT_USAGE);
+	}
+	if (argc - optind == 1) {
+		if (!is_token(argv[optind])) {
+			warnx("bad flow name \"%s\"", argv[optind]);
+			return (EXIT_USAGE);
+		}
+		xasprintf(&req, "%s %s", argv[0], argv[optind]);
+	} else
+		req = xstrdup(argv[0]);
+	rc = sluicectl_request(path, req, &r);
+	free(req);
+	if (rc != 0)
+		return (rc);
+	if (json) {
+		if (json_dumpf(r, stdout, JSON_COMPACT) == 0)
+			putchar('\n');
+		json_decref(r);
+		return (0);
+	}
+	if (json_array_size(json_object_get(r, "flows")) == 0)
+		printf("no flows configured\n");
+	json_array_foreach(json_object_get(r, "flows"), i, f) {
+		name = get_string(f, "name", "?");
+		if (flush)
+			printf("flow %s: %s request%s started%s\n", name,
+			    show_count(b, sizeof b, f, "requests"),
+			    get_count(f, "requests") == 1 ? "" : "s",
+			    json_object_get(f, "paused") == json_true() ?
+			    " (paused: the batches wait for resume)" : "");
+		else
+			printf("flow %s: %s%s\n", name, pause ? "paused" :
+			    "resumed", json_object_get(f, "changed") ==
+			    json_false() ? " (already)" : "");
+		free(name);
+	}
+	json_decref(r);
+	return (0);
 }
 
 /* Prints "label: a b c" when the reply's array key is not empty. */

@@ -18,6 +18,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
@@ -902,6 +903,7 @@ struct conc {
 	struct spool	*sp;
 	int		 fail;
 	uint64_t	 enospc;
+	_Atomic int	 full;		/* the writer saw the spool full */
 };
 
 /* The fsync seam (fsync.h): this test's own, failing on demand. */
@@ -1145,6 +1147,7 @@ conc_writer(void *arg)
 				return (NULL);
 			}
 			c->enospc++;
+			atomic_store(&c->full, 1);
 			/* What the reader has is all there is: let it see. */
 			if (spool_flush(c->sp) != 0 ||
 			    poll(&pfd, 1, 5000) != 1) {
@@ -1177,6 +1180,19 @@ conc_reader(void *arg)
 	pfd.fd = spool_fd(c->sp);
 	pfd.events = POLLIN;
 	spool_cursor(c->sp, &pos);
+	/*
+	 * The reader starts once the writer found the spool full, so that
+	 * the full-spool path runs however the threads are scheduled; from
+	 * then on both run at once.
+	 */
+	for (i = 0; !atomic_load(&c->full); i++) {
+		if (i == 20000) {
+			c->fail = 16;
+			return (NULL);
+		}
+		usleep(1000);
+	}
+	i = 0;
 	while (i < CONC_RECORDS) {
 		spool_drain_fd(c->sp);
 		while ((rc = spool_read(c->sp, &pos, &data, &len,
@@ -1214,7 +1230,7 @@ conc_reader(void *arg)
 static void
 test_concurrent(void **state)
 {
-	struct conc	c = { NULL, 0, 0 };
+	struct conc	c = { NULL, 0, 0, 0 };
 	pthread_t	w, r;
 
 	(void)state;
