@@ -116,7 +116,7 @@ struct sender_batch {
 	 * it is in the cache) and kept for resends of the same body.
 	 */
 	struct sigv4_hash	*sha;
-	size_t			 hashed;	/* body bytes fed to sha */
+	size_t			 hashed;	/* body bytes in sha */
 	int			 hash_done;	/* hash is the body's */
 	char			 hash[SIGV4_HASH_HEX_LEN + 1];
 	int			 finished;	/* suffix written */

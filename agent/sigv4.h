@@ -103,7 +103,8 @@ void	 sigv4_payload_hash(const void *data, size_t n,
 struct sigv4_hash;
 struct sigv4_hash *sigv4_hash_new(void);
 void	 sigv4_hash_reset(struct sigv4_hash *h);
-void	 sigv4_hash_update(struct sigv4_hash *h, const void *data, size_t n);
+void	 sigv4_hash_update(struct sigv4_hash *h, const void *data,
+	    size_t n);
 void	 sigv4_hash_final(struct sigv4_hash *h,
 	    char out[SIGV4_HASH_HEX_LEN + 1]);
 void	 sigv4_hash_free(struct sigv4_hash *h);
