@@ -160,6 +160,29 @@ dest_count_code(struct dest_result *res, const char *c)
 #define DEST_SCAN_KEYS		32	/* keys of one object, checked */
 #define DEST_SCAN_KEY_MAX	128	/* longer keys compare by prefix+len */
 
+/*
+ * The bytes that a JSON string holds as they are and that need no UTF-8
+ * check: printable ASCII but '"' and '\\'.
+ */
+static const unsigned char dest_plain[256] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+};
+
 struct dest_scan {
 	const char	*p;
 	const char	*end;
@@ -280,6 +303,7 @@ static int
 dest_scan_string(struct dest_scan *sc, char *out, size_t max, size_t *len)
 {
 	const unsigned char	*u;
+	const char		*q;
 	unsigned		 cp, lo;
 	size_t			 n = 0, k;
 	char			 c;
@@ -296,6 +320,22 @@ dest_scan_string(struct dest_scan *sc, char *out, size_t max, size_t *len)
 		if ((unsigned char)c < 0x20)
 			return (dest_scan_fail(sc, "control character in "
 			    "string"));
+		if (dest_plain[(unsigned char)c]) {
+			/*
+			 * A run of printable ASCII at once: sequence numbers,
+			 * shard and record ids are nothing else.
+			 */
+			q = sc->p;
+			while (q < sc->end && dest_plain[(unsigned char)*q])
+				q++;
+			k = (size_t)(q - sc->p);
+			if (out != NULL && n < max)
+				memcpy(out + n, sc->p, k < max - n ? k :
+				    max - n);
+			n += k;
+			sc->p = q;
+			continue;
+		}
 		if (c != '\\') {
 			u = (const unsigned char *)sc->p;
 			if ((k = dest_scan_utf8(u,

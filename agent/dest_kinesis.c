@@ -43,28 +43,33 @@ kinesis_random(uint64_t *s)
 	return (*s * 0x2545f4914f6cdd1dULL);
 }
 
+/* "00" to "99": two digits per division. */
+static const char kinesis_digits[] =
+    "00010203040506070809101112131415161718192021222324252627282930313233"
+    "34353637383940414243444546474849505152535455565758596061626364656667"
+    "6869707172737475767778798081828384858687888990919293949596979899";
+
 /* Writes a key like "523417.0918274" into key; returns its length. */
 static size_t
 kinesis_key(char *key, uint64_t *rng)
 {
-	uint64_t	r = kinesis_random(rng), ip, fp;
+	uint64_t	r = kinesis_random(rng), fp;
+	uint32_t	ip;
 	char		tmp[10];
-	size_t		n = 0, i, k;
+	size_t		n, i, k;
 
-	ip = (r >> 34) % 1000000;
+	ip = (uint32_t)((r >> 34) % 1000000);
 	fp = (r & ((1ULL << 34) - 1)) % 10000000000ULL;
-	k = 0;
-	do {
-		tmp[k++] = (char)('0' + ip % 10);
-		ip /= 10;
-	} while (ip != 0);
-	while (k > 0)
-		key[n++] = tmp[--k];
+	/* Six digits, then the leading zeros dropped (but one digit kept). */
+	for (i = 3; i-- > 0; ip /= 100)
+		memcpy(tmp + 2 * i, kinesis_digits + 2 * (ip % 100), 2);
+	for (k = 0; k < 5 && tmp[k] == '0'; k++)
+		;
+	n = 6 - k;
+	memcpy(key, tmp + k, n);
 	key[n++] = '.';
-	for (i = 0; i < 10; i++) {
-		tmp[9 - i] = (char)('0' + fp % 10);
-		fp /= 10;
-	}
+	for (i = 5; i-- > 0; fp /= 100)
+		memcpy(tmp + 2 * i, kinesis_digits + 2 * (fp % 100), 2);
 	/* Like Double.toString: no trailing zeros, but at least one digit. */
 	for (k = 10; k > 1 && tmp[k - 1] == '0'; k--)
 		;

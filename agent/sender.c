@@ -111,6 +111,14 @@ struct sender_batch {
 	uint64_t		 seq;
 	struct buf		 body;
 	size_t			 prefix_len;
+	/*
+	 * The body's SHA-256 for SigV4, fed each entry as it is added (while
+	 * it is in the cache) and kept for resends of the same body.
+	 */
+	struct sigv4_hash	*sha;
+	size_t			 hashed;	/* body bytes in sha */
+	int			 hash_done;	/* hash is the body's */
+	char			 hash[SIGV4_HASH_HEX_LEN + 1];
 	int			 finished;	/* suffix written */
 	int			 full;		/* no more records */
 	int			 partial;	/* some entries failed */
@@ -409,6 +417,9 @@ sender_keep_failed(struct sender_batch *b)
 	b->body.len = len;
 	b->n = k;
 	b->finished = 0;
+	sigv4_hash_reset(b->sha);
+	b->hashed = 0;
+	b->hash_done = 0;
 }
 
 /* Puts a range of b's entries on the probes still to send. */
@@ -917,6 +928,13 @@ sender_send(struct sender_batch *b)
 		s->ops->finish(&b->body);
 		b->finished = 1;
 	}
+	if (!b->bisect && !b->hash_done) {
+		sigv4_hash_update(b->sha, b->body.data + b->hashed,
+		    b->body.len - b->hashed);
+		b->hashed = b->body.len;
+		sigv4_hash_final(b->sha, b->hash);
+		b->hash_done = 1;
+	}
 	req = sender_request(b);
 	sh[0] = (struct sigv4_header){ "X-Amz-Target", s->ops->target };
 	sh[1] = (struct sigv4_header){ "Content-Type",
@@ -929,6 +947,8 @@ sender_send(struct sender_batch *b)
 	call.nheaders = 2;
 	call.body = req->data;
 	call.body_len = req->len;
+	/* A probe is hashed by the signer: it is sent once. */
+	call.payload_hash = b->bisect ? NULL : b->hash;
 	call.region = s->ep.region;
 	call.service = s->ops->service;
 	/* AWS's time, as the SDKs keep it, once it said ours was off. */
@@ -999,6 +1019,9 @@ sender_new_batch(struct sender *s)
 		b->full = 0;
 		b->finished = 0;
 		b->body.len = 0;
+		sigv4_hash_reset(b->sha);
+		b->hashed = 0;
+		b->hash_done = 0;
 		b->bisect = 0;
 		b->content_seen = 0;
 		b->skew_tries = 0;
@@ -1080,6 +1103,9 @@ sender_fill(struct sender *s)
 		b->entries[b->n].off = (uint32_t)off;
 		b->entries[b->n].len = (uint32_t)(b->body.len - off);
 		b->entries[b->n].dlen = (uint32_t)len;
+		sigv4_hash_update(b->sha, b->body.data + b->hashed,
+		    b->body.len - b->hashed);
+		b->hashed = b->body.len;
 		b->n++;
 		b->end = next;
 		s->pos = next;
@@ -1178,6 +1204,7 @@ sender_create(struct loop *loop, struct http *http, const struct config *cfg,
 		b->s = s;
 		b->state = SENDER_FREE;
 		buf_init(&b->body, dest_body_max(s->ops, &lim, flow->stream));
+		b->sha = sigv4_hash_new();
 		b->entries = xcalloc(s->max_records, sizeof *b->entries);
 		b->failed = xcalloc(s->max_records, sizeof *b->failed);
 		b->retry = loop_timer_new(loop, sender_retry_cb, b);
@@ -1362,6 +1389,7 @@ sender_free(struct sender *s)
 		loop_timer_free(b->retry);
 		buf_free(&b->body);
 		buf_free(&b->probe);
+		sigv4_hash_free(b->sha);
 		free(b->entries);
 		free(b->failed);
 		free(b->pidx);

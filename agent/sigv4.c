@@ -40,6 +40,11 @@ struct sigv4_hdr {
 	size_t	 index;
 };
 
+/* An incremental SHA-256 (sigv4.h). */
+struct sigv4_hash {
+	EVP_MD_CTX	*ctx;
+};
+
 /* One decoded and re-encoded query parameter. */
 struct sigv4_param {
 	char	*key;
@@ -388,6 +393,55 @@ sigv4_payload_hash(const void *data, size_t n,
 	sigv4_hex_encode(out, md, sizeof md);
 }
 
+struct sigv4_hash *
+sigv4_hash_new(void)
+{
+	struct sigv4_hash	*h;
+
+	h = xcalloc(1, sizeof *h);
+	if ((h->ctx = EVP_MD_CTX_new()) == NULL)
+		abort();
+	sigv4_hash_reset(h);
+	return (h);
+}
+
+void
+sigv4_hash_reset(struct sigv4_hash *h)
+{
+	/* Only fails when libcrypto itself is broken. */
+	if (EVP_DigestInit_ex(h->ctx, EVP_sha256(), NULL) != 1)
+		abort();
+}
+
+void
+sigv4_hash_update(struct sigv4_hash *h, const void *data, size_t n)
+{
+	if (n > 0 && EVP_DigestUpdate(h->ctx, data, n) != 1)
+		abort();
+}
+
+void
+sigv4_hash_final(struct sigv4_hash *h, char out[SIGV4_HASH_HEX_LEN + 1])
+{
+	unsigned char	md[SIGV4_SHA256_LEN];
+	unsigned int	len = 0;
+
+	if (EVP_DigestFinal_ex(h->ctx, md, &len) != 1 ||
+	    len != SIGV4_SHA256_LEN)
+		abort();
+	sigv4_hex_encode(out, md, sizeof md);
+	sigv4_hash_reset(h);
+}
+
+void
+sigv4_hash_free(struct sigv4_hash *h)
+{
+	if (h == NULL)
+		return;
+	EVP_MD_CTX_free(h->ctx);
+	free(h);
+}
+
 void
 sigv4_amz_date(time_t t, char out[SIGV4_DATE_LEN + 1])
 {
@@ -572,6 +626,7 @@ sigv4_sign(const struct sigv4_call *call,
 	req.nheaders = n;
 	req.body = call->body;
 	req.body_len = call->body_len;
+	req.payload_hash = call->payload_hash;
 	if ((auth = sigv4_authorization(&req, creds, call->region,
 	    call->service, date)) == NULL)
 		goto out;

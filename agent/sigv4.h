@@ -93,6 +93,23 @@ void	 sigv4_payload_hash(const void *data, size_t n,
 	    char out[SIGV4_HASH_HEX_LEN + 1]);
 
 /*
+ * An incremental SHA-256, so that a body can be hashed piece by piece
+ * while it is built, each piece while it is still in the cache, and
+ * the hash reused when the same body is signed again.
+ * sigv4_hash_final writes the lower-case hex hash and a NUL, as
+ * sigv4_payload_hash, and starts the hash over.  Only a broken libcrypto
+ * makes these fail (they abort).  The caller frees h with sigv4_hash_free.
+ */
+struct sigv4_hash;
+struct sigv4_hash *sigv4_hash_new(void);
+void	 sigv4_hash_reset(struct sigv4_hash *h);
+void	 sigv4_hash_update(struct sigv4_hash *h, const void *data,
+	    size_t n);
+void	 sigv4_hash_final(struct sigv4_hash *h,
+	    char out[SIGV4_HASH_HEX_LEN + 1]);
+void	 sigv4_hash_free(struct sigv4_hash *h);
+
+/*
  * Builds the canonical request (task 1 of the spec): method, canonical
  * URI, canonical query, canonical headers, signed headers and payload
  * hash, separated by newlines.  Header names are lower-cased and sorted,
@@ -140,6 +157,11 @@ struct sigv4_call {
 	size_t		 nheaders;	/* at most SIGV4_CALL_MAX_HEADERS */
 	const void	*body;
 	size_t		 body_len;
+	/*
+	 * The body's hex SHA-256 if the caller has it (sigv4_hash, while it
+	 * built the body), else NULL and the signer hashes body.
+	 */
+	const char	*payload_hash;
 	const char	*region;
 	const char	*service;	/* "kinesis", "firehose", "sts", "ec2" */
 	time_t		 now;		/* the signing time */

@@ -179,6 +179,13 @@ test_partition_keys(void **state)
 		prev = k;
 	}
 	assert_true(same < 2);
+	/* The same generator gives the same keys (a digit-for-digit check). */
+	assert_string_equal(json_string_value(json_object_get(
+	    json_array_get(arr, 0), "PartitionKey")), "544338.5190514973");
+	assert_string_equal(json_string_value(json_object_get(
+	    json_array_get(arr, 1), "PartitionKey")), "628138.3766052125");
+	assert_string_equal(json_string_value(json_object_get(
+	    json_array_get(arr, 2), "PartitionKey")), "371363.6835092311");
 	json_decref(root);
 	buf_free(&b);
 }

@@ -51,6 +51,7 @@
 #include "loop.h"
 #include "metrics.h"
 #include "sender.h"
+#include "sigv4.h"
 #include "spool.h"
 #include "test_util.h"
 
@@ -217,6 +218,52 @@ fake_release(struct fake *f, int drop_fd)
 	}
 }
 
+/*
+ * Is the request signed right, its body included?  Signs it again from
+ * what arrived (the credentials are the tests': AKIDTEST, "secret") and
+ * compares the Authorization headers.
+ */
+static int
+fake_sig_ok(const struct httpd_req *h, const char *body, size_t blen)
+{
+	struct sigv4_header	 sh[5];
+	struct sigv4_credentials creds = { "AKIDTEST", "secret", NULL };
+	struct sigv4_request	 req;
+	char			 v[5][256], auth[512], date[32], target[64];
+	char			*a;
+	const char		*names[5] = { "Host", "X-Amz-Date",
+	    "X-Amz-Target", "Content-Type", "X-Amz-Security-Token" };
+	size_t			 i, n = 0;
+	int			 ok;
+
+	for (i = 0; i < 5; i++) {
+		if (httpd_header(h, names[i], v[n], sizeof v[n]) <= 0)
+			continue;
+		sh[n].name = names[i];
+		sh[n].value = v[n];
+		n++;
+	}
+	if (httpd_header(h, "X-Amz-Date", date, sizeof date) <= 0 ||
+	    httpd_header(h, "Authorization", auth, sizeof auth) <= 0 ||
+	    httpd_header(h, "X-Amz-Target", target, sizeof target) <= 0)
+		return (0);
+	if (n == 5)
+		creds.session_token = sh[4].value;
+	memset(&req, 0, sizeof req);
+	req.method = "POST";
+	req.path = "/";
+	req.headers = sh;
+	req.nheaders = n;
+	req.body = body;
+	req.body_len = blen;
+	a = sigv4_authorization(&req, &creds, "us-east-1",
+	    strncmp(target, "Kinesis_", 8) == 0 ? "kinesis" : "firehose",
+	    date);
+	ok = a != NULL && strcmp(a, auth) == 0;
+	free(a);
+	return (ok);
+}
+
 /* Handles one request; body is blen bytes. */
 static void
 fake_handle(struct fake *f, int fd, const struct httpd_req *h,
@@ -245,7 +292,8 @@ fake_handle(struct fake *f, int fd, const struct httpd_req *h,
 	    "SignedHeaders=content-type;host;x-amz-date;x-amz-target,") ==
 	    NULL ||
 	    (f->want_token != (httpd_header(h, "X-Amz-Security-Token", v,
-	    sizeof v) > 0)))
+	    sizeof v) > 0)) ||
+	    !fake_sig_ok(h, body, blen))
 		f->bad++;
 	root = json_loadb(body, blen, 0, NULL);
 	arr = json_object_get(root, "Records");

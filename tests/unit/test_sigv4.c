@@ -489,6 +489,85 @@ test_payload_and_errors(void **state)
 }
 
 /*
+ * The incremental hash equals the one-shot hash whatever the pieces, starts
+ * over after each result, and sigv4_sign signs a call with its precomputed
+ * payload hash exactly as one it hashes itself.
+ */
+static void
+test_hash_incremental(void **state)
+{
+	struct sigv4_header	 h[1] = {
+		{ "X-Amz-Target", "Kinesis_20131202.PutRecords" },
+	};
+	struct sigv4_credentials creds = { "AKIDEXAMPLE",
+	    "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", NULL };
+	struct sigv4_call	 call;
+	struct sigv4_hash	*sh;
+	struct curl_slist	*l1 = NULL, *l2 = NULL, *a, *b;
+	char			 body[1000], one[SIGV4_HASH_HEX_LEN + 1];
+	char			 inc[SIGV4_HASH_HEX_LEN + 1];
+	size_t			 i, step, off;
+
+	(void)state;
+	for (i = 0; i < sizeof body; i++)
+		body[i] = (char)('a' + i % 26);
+	sigv4_payload_hash(body, sizeof body, one);
+	sh = sigv4_hash_new();
+	for (step = 1; step <= 200; step += 37) {
+		for (off = 0; off < sizeof body; off += step)
+			sigv4_hash_update(sh, body + off,
+			    off + step > sizeof body ? sizeof body - off :
+			    step);
+		sigv4_hash_final(sh, inc);
+		assert_string_equal(inc, one);
+	}
+	/* Nothing fed: the empty body's hash. */
+	sigv4_hash_update(sh, NULL, 0);
+	sigv4_hash_final(sh, inc);
+	assert_string_equal(inc, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4"
+	    "649b934ca495991b7852b855");
+	/* reset drops what was fed. */
+	sigv4_hash_update(sh, "x", 1);
+	sigv4_hash_reset(sh);
+	sigv4_hash_update(sh, body, sizeof body);
+	sigv4_hash_final(sh, inc);
+	assert_string_equal(inc, one);
+	sigv4_hash_free(sh);
+	sigv4_hash_free(NULL);
+
+	memset(&call, 0, sizeof call);
+	call.method = "POST";
+	call.host = "kinesis.us-east-1.amazonaws.com";
+	call.headers = h;
+	call.nheaders = 1;
+	call.body = body;
+	call.body_len = sizeof body;
+	call.region = "us-east-1";
+	call.service = "kinesis";
+	call.now = 1440938160;
+	assert_int_equal(sigv4_sign(&call, &creds, &l1), 0);
+	call.payload_hash = one;
+	assert_int_equal(sigv4_sign(&call, &creds, &l2), 0);
+	for (a = l1, b = l2; a != NULL && b != NULL; a = a->next, b = b->next)
+		assert_string_equal(a->data, b->data);
+	assert_null(a);
+	assert_null(b);
+	sigv4_slist_free(l2);
+	l2 = NULL;
+	/* The hash is what is signed: another one signs differently. */
+	inc[0] = inc[0] == '0' ? '1' : '0';
+	call.payload_hash = inc;
+	assert_int_equal(sigv4_sign(&call, &creds, &l2), 0);
+	for (a = l1; a->next != NULL; a = a->next)
+		;
+	for (b = l2; b->next != NULL; b = b->next)
+		;
+	assert_string_not_equal(a->data, b->data);
+	sigv4_slist_free(l1);
+	sigv4_slist_free(l2);
+}
+
+/*
  * The canonical request is bounded: a request whose path, query or
  * headers would take it past 1 MiB is refused, not signed; just under
  * that, it is signed.
@@ -620,6 +699,7 @@ main(void)
 		cmocka_unit_test(test_paths),
 		cmocka_unit_test(test_queries),
 		cmocka_unit_test(test_payload_and_errors),
+		cmocka_unit_test(test_hash_incremental),
 		cmocka_unit_test(test_canonical_bound),
 		cmocka_unit_test(test_uri_encode),
 	};
