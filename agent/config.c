@@ -2206,7 +2206,8 @@ enum config_extra {
 
 /*
  * Adds the flows of one more file.  In conf.d only `flows:` may be set.
- * In agentConfigDir the agent's rules apply (../shared/KINESIS-AGENT.md):
+ * In agentConfigDir the Kinesis Agent's rules apply (its Configuration
+ * merging of agent.d files):
  * only "flows" is read and other keys are ignored, with a warning here,
  * and a file that cannot be parsed is skipped with a warning.
  */

@@ -2,7 +2,7 @@
  * creds: where the AWS credentials that sign each request come from.
  *
  * A chain of providers is tried in order, the Kinesis Agent's
- * (../shared/KINESIS-AGENT.md 1.3, awslabs/amazon-kinesis-agent's
+ * (awslabs/amazon-kinesis-agent's
  * AgentAWSCredentialsProviderChain.java, which ends in the SDK's default
  * chain); the first provider that has credentials wins:
  *   1. "config"        awsAccessKeyId / awsSecretAccessKey, and
