@@ -2492,10 +2492,14 @@ config_key_is_equal(const struct config_key *k, const void *a, const void *b)
 {
 	const char	*pa = (const char *)a + k->offset;
 	const char	*pb = (const char *)b + k->offset;
+	char		*sa, *sb;
 
 	switch (k->type) {
 	case CONFIG_TYPE_STRING:
-		return (config_str_eq(*(char *const *)pa, *(char *const *)pb));
+		/* memcpy: the field's alignment is not the char pointer's. */
+		memcpy(&sa, pa, sizeof sa);
+		memcpy(&sb, pb, sizeof sb);
+		return (config_str_eq(sa, sb));
 	case CONFIG_TYPE_INT:
 	case CONFIG_TYPE_DURATION:
 	case CONFIG_TYPE_SIZE:

@@ -57,7 +57,6 @@ struct prom_family {
 	const char	*name;
 	const char	*type;		/* "counter" or "gauge" */
 	const char	*help;
-	int		 millis;	/* the counter is in ms: print s */
 };
 
 static const struct prom_family prom_families[METRICS_NCOUNTERS] = {
@@ -97,8 +96,7 @@ static const struct prom_family prom_families[METRICS_NCOUNTERS] = {
 	    "Records in the spool not yet acknowledged." },
 	[METRICS_SPOOL_OLDEST_MS] = {
 	    "sluice_flow_spool_oldest_record_timestamp_seconds", "gauge",
-	    "When the oldest unacknowledged record was spooled (0: none).",
-	    1 },
+	    "When the oldest unacknowledged record was spooled (0: none)." },
 	[METRICS_SPOOL_CORRUPT_BYTES] = {
 	    "sluice_flow_spool_corrupt_bytes_total", "counter",
 	    "Damaged spool bytes skipped since start." },
@@ -195,7 +193,8 @@ prom_render(struct buf *b, struct metrics **ms, size_t n, time_t started)
 			buf_adds(b, f->name);
 			prom_labels(b, ms[i]);
 			v = metrics_get(ms[i], (enum metrics_counter)c);
-			if (f->millis)
+			/* The one counter kept in ms; base unit seconds. */
+			if (c == METRICS_SPOOL_OLDEST_MS)
 				buf_printf(b, " %llu.%03u\n",
 				    (unsigned long long)(v / 1000),
 				    (unsigned)(v % 1000));
