@@ -17,10 +17,20 @@ export AWS_ENDPOINT_URL_CLOUDWATCH=http://127.0.0.1:9
 tmp=$(mktemp -d /tmp/sluice-e2e.XXXXXX)
 bg_pids=()
 
+# is_ours PID: whether PID is still a child of this shell.  A process that
+# exited and was reaped gives its PID back, and with pid_max at 32768 a
+# busy machine soon hands it to someone else's process: a plain kill of
+# every PID ever started here would hit other tests (make check -j).
+is_ours() {
+	[ "$(ps -o ppid= -p "$1" 2>/dev/null | tr -d ' ')" = "$$" ]
+}
+
 cleanup() {
 	local p
 	for p in "${bg_pids[@]}"; do
-		kill "$p" 2>/dev/null || true
+		if is_ours "$p"; then
+			kill "$p" 2>/dev/null || true
+		fi
 	done
 	for p in "${bg_pids[@]}"; do
 		wait "$p" 2>/dev/null || true
