@@ -27,11 +27,15 @@ fi
 
 # A copy of the tree, without builds.
 mkdir -p "$tmp/src/sluice"
-if git -C "$top_srcdir" rev-parse --git-dir >/dev/null 2>&1; then
+# git only when the source is a clone's top: make distcheck's unpacked
+# tarball lies inside the clone's build directory, which git ignores.
+if [ "$(git -C "$top_srcdir" rev-parse --show-toplevel 2>/dev/null)" = \
+    "$(cd "$top_srcdir" && pwd -P)" ]; then
 	(cd "$top_srcdir" && git ls-files -co --exclude-standard -z |
 	    tar --null -T - -cf -) | tar -xf - -C "$tmp/src/sluice"
 else
-	tar -C "$top_srcdir" --exclude='./build*' --exclude=node_modules \
+	tar -C "$top_srcdir" --exclude='./build*' --exclude='./_build' \
+	    --exclude='./_inst' --exclude=node_modules \
 	    --exclude='*.o' --exclude='*.a' -cf - . | tar -xf - -C "$tmp/src/sluice"
 fi
 (cd "$tmp/src/sluice" && dpkg-buildpackage -b -us -uc) >"$tmp/build.out" 2>&1 ||
