@@ -57,64 +57,6 @@ static int	timeout_ms = SLUICECTL_TIMEOUT_MS;
 /* -c, else the installed config: what import-agent-checkpoints reads. */
 static const char *conf_file = SLUICE_CONFIG_FILE;
 
-struct sluicectl_cmd {
-	const char	*name;
-	const char	*args;		/* for usage() */
-	const char	*help;
-	int		 (*fn)(const char *, int, char **);
-};
-
-static int	cmd_status(const char *, int, char **);
-static int	cmd_files(const char *, int, char **);
-static int	cmd_state(const char *, int, char **);
-static int	cmd_flows(const char *, int, char **);
-static int	cmd_version(const char *, int, char **);
-static int	cmd_reload(const char *, int, char **);
-static int	cmd_import(const char *, int, char **);
-static int	cmd_delivery(const char *, int, char **);
-
-static const struct sluicectl_cmd commands[] = {
-	{ "status", "[-j]", "show flows, tailed files and delivery counters",
-	    cmd_status },
-	{ "files", "[-j] [skip FLOW PATH|--all]",
-	    "list each flow's files; skip a file's backlog (it is never sent)",
-	    cmd_files },
-	{ "flows", "[-j]", "list the flows: destination, files, spool",
-	    cmd_flows },
-	{ "state", "[-j] [adopt OLD NEW | discard OLD | replay FLOW]",
-	    "list state no flow claims and dead letters; move, remove, replay",
-	    cmd_state },
-	{ "version", "[-j]", "print sluicectl's and sluiced's versions",
-	    cmd_version },
-	{ "reload", "[-j]", "re-read the configuration, as SIGHUP does",
-	    cmd_reload },
-	{ "import-agent-checkpoints", "[-j] file",
-	    "with sluiced stopped, start where the Kinesis Agent stopped",
-	    cmd_import },
-	{ "pause", "[-j] [FLOW]", "pause delivery (reading goes on)",
-	    cmd_delivery },
-	{ "resume", "[-j] [FLOW]", "resume paused delivery", cmd_delivery },
-	{ "flush", "[-j] [FLOW]", "send what is buffered now", cmd_delivery },
-	{ NULL, NULL, NULL, NULL }
-};
-
-static void
-usage(FILE *f)
-{
-	const struct sluicectl_cmd	*c;
-
-	fprintf(f, "usage: sluicectl [-hj] [-c config] [-s socket] "
-	    "[command [argument ...]]\ncommands (status when none):\n");
-	for (c = commands; c->name != NULL; c++) {
-		if (strlen(c->args) > 8)	/* its help on a line of its own */
-			fprintf(f, "  %-6s %s\n  %-6s %-8s %s\n", c->name,
-			    c->args, "", "", c->help);
-		else
-			fprintf(f, "  %-6s %-8s %s\n", c->name, c->args,
-			    c->help);
-	}
-}
-
 static int64_t
 now_ms(void)
 {
@@ -736,55 +678,34 @@ print_status(json_t *st)
 }
 
 /*
- * A command's arguments: only -j (JSON).  Returns 0, or -1 after printing
- * the usage.
+ * The commands.  Each is one row of commands[] below: its name (and the
+ * word of a subcommand), how many arguments it takes after its options
+ * (only -j, JSON), how they are checked, the request they make, the JSON
+ * it prints with -j, the text it prints otherwise and its exit status.
+ * sluicectl_run() does the rest, the same way for every command: parse,
+ * check, ask, print.
  */
-static int
-cmd_args_json(int argc, char **argv, int *json)
-{
-	int	ch;
-
-	*json = json_all;
-	opterr = 0;
-	while ((ch = getopt(argc, argv, "+j")) != -1) {
-		switch (ch) {
-		case 'j':
-			*json = 1;
-			break;
-		default:
-			warnx("%s: unknown option -%c", argv[0], optopt);
-			usage(stderr);
-			return (-1);
-		}
-	}
-	if (optind != argc) {
-		usage(stderr);
-		return (-1);
-	}
-	return (0);
-}
-
-static int
-cmd_status(const char *path, int argc, char **argv)
-{
-	json_t	*st;
-	int	 json, rc;
-
-	if (cmd_args_json(argc, argv, &json) == -1)
-		return (EXIT_USAGE);
-	if ((rc = sluicectl_request(path, CTL_CMD_STATUS, &st)) != 0)
-		return (rc);
-	if (json) {
-		if (json_dumpf(st, stdout, JSON_COMPACT) == 0)
-			putchar('\n');
-	} else
-		print_status(st);
-	/* Degraded is exit status 1, for scripts and monitoring. */
-	rc = json_object_get(st, "healthy") == json_false() ? EXIT_DEGRADED :
-	    0;
-	json_decref(st);
-	return (rc);
-}
+struct sluicectl_cmd {
+	const char	*name;
+	const char	*sub;		/* a subcommand's word, or NULL */
+	const char	*args;		/* for usage(); NULL: not listed */
+	const char	*help;
+	const char	*request;	/* protocol command (ctl_proto.h) */
+	int		 minargs;	/* arguments after the options */
+	int		 maxargs;
+	/* Returns 0, or -1 after saying why an argument cannot be sent. */
+	int		 (*check)(int, char **);
+	/* Runs here instead of asking the daemon; returns the exit status. */
+	int		 (*run)(int, char **, int);
+	/* What -j prints (a new reference); NULL: the whole reply. */
+	json_t		*(*json)(json_t *);
+	void		 (*print)(const struct sluicectl_cmd *, json_t *);
+	/* The exit status of a reply; NULL: 0. */
+	int		 (*status)(json_t *);
+	int		 flags;
+#define CMD_SLOW	0x1	/* a reload: waits SLUICECTL_RELOAD_TIMEOUT_MS */
+#define CMD_ALWAYS	0x2	/* prints, with a NULL reply, if none came */
+};
 
 /* Whether s can go in a request as one token. */
 static int
@@ -800,99 +721,113 @@ is_token(const char *s)
 	return (1);
 }
 
-/*
- * files skip [-j] FLOW PATH|--all: the daemon moves the offset of FLOW's
- * file PATH, or of each of its files, to its end; replies {"flow", "path"
- * (null for --all), "bytesSkipped"} once the offsets are saved.
- */
+/* files skip FLOW PATH|--all: both go in the request as tokens. */
 static int
-cmd_files_skip(const char *path, int argc, char **argv)
+check_skip(int argc, char **argv)
 {
-	json_t	*r;
-	char	*req, b[FMT_BYTES_MAX], *flow, *file;
-	int	 json = json_all, ch, rc;
-
-	opterr = 0;
-	optind = 1;
-	while ((ch = getopt(argc, argv, "+j")) != -1) {
-		if (ch != 'j') {
-			warnx("%s: unknown option -%c", argv[0], optopt);
-			usage(stderr);
-			return (EXIT_USAGE);
-		}
-		json = 1;
-	}
-	argc -= optind;
-	argv += optind;
-	if (argc != 2) {
-		usage(stderr);
-		return (EXIT_USAGE);
-	}
+	(void)argc;
 	if (!is_token(argv[0]) || !is_token(argv[1])) {
 		warnx("a flow name or path with a space or a non-ASCII byte "
 		    "cannot be sent; use --all");
-		return (EXIT_USAGE);
+		return (-1);
 	}
-	xasprintf(&req, "%s %s %s", CTL_CMD_SKIP, argv[0], argv[1]);
-	rc = sluicectl_request(path, req, &r);
-	free(req);
-	if (rc != 0)
-		return (rc);
-	if (json) {
-		if (json_dumpf(r, stdout, JSON_COMPACT) == 0)
-			putchar('\n');
-	} else {
-		flow = get_string(r, "flow", "?");
-		file = get_string(r, "path", NULL);
-		printf("flow %s: %s skipped in %s; they will not be sent\n",
-		    flow, show_bytes(b, sizeof b, r, "bytesSkipped"),
-		    file != NULL ? file : "every file");
-		free(file);
-		free(flow);
-	}
-	json_decref(r);
 	return (0);
 }
 
-/*
- * The files part of the status document: per flow, its files (path,
- * identity, offset, size, state, last read) and what cannot be read.
- * With -j, {"flows": [{"name", "filePattern", "files", "problems"}]}.
- * "files skip" is cmd_files_skip.
- */
+/* state adopt, discard and replay: names without blanks. */
 static int
-cmd_files(const char *path, int argc, char **argv)
+check_state_names(int argc, char **argv)
 {
-	json_t	*st, *flows, *flow, *out, *oflows, *o;
-	char	*name, *pattern;
-	size_t	 i;
-	int	 json, rc;
+	int	i;
 
-	if (argc >= 2 && strcmp(argv[1], "skip") == 0)
-		return (cmd_files_skip(path, argc - 1, argv + 1));
-	if (cmd_args_json(argc, argv, &json) == -1)
-		return (EXIT_USAGE);
-	if ((rc = sluicectl_request(path, CTL_CMD_STATUS, &st)) != 0)
-		return (rc);
-	flows = json_object_get(st, "flows");
+	for (i = 0; i < argc; i++) {
+		if (argv[i][0] == '\0' || strpbrk(argv[i], " \t\n") != NULL) {
+			warnx("bad state name \"%s\"", argv[i]);
+			return (-1);
+		}
+	}
+	return (0);
+}
+
+/* pause, resume and flush [FLOW]. */
+static int
+check_flow_name(int argc, char **argv)
+{
+	if (argc == 1 && !is_token(argv[0])) {
+		warnx("bad flow name \"%s\"", argv[0]);
+		return (-1);
+	}
+	return (0);
+}
+
+/* status: degraded is exit status 1, for scripts and monitoring. */
+static int
+status_degraded(json_t *st)
+{
+	return (json_object_get(st, "healthy") == json_false() ?
+	    EXIT_DEGRADED : 0);
+}
+
+static void
+print_status_cmd(const struct sluicectl_cmd *c, json_t *st)
+{
+	(void)c;
+	print_status(st);
+}
+
+/*
+ * Per flow, the members keys of the status document's flow:
+ * {"flows": [{...}]}.  A member the daemon did not send is left out.
+ */
+static json_t *
+select_flows(json_t *st, const char *const *keys)
+{
+	json_t		*out, *oflows, *flow, *o;
+	const char	*const *k;
+	size_t		 i;
+
 	out = json_object();
 	oflows = json_array();
-	json_array_foreach(flows, i, flow) {
+	json_array_foreach(json_object_get(st, "flows"), i, flow) {
 		if (!json_is_object(flow))
 			continue;
-		if (json) {
-			o = json_object();
-			json_object_set(o, "name",
-			    json_object_get(flow, "name"));
-			json_object_set(o, "filePattern",
-			    json_object_get(flow, "filePattern"));
-			json_object_set(o, "files",
-			    json_object_get(flow, "files"));
-			json_object_set(o, "problems",
-			    json_object_get(flow, "problems"));
-			json_array_append_new(oflows, o);
+		o = json_object();
+		for (k = keys; *k != NULL; k++)
+			if (json_object_get(flow, *k) != NULL)
+				json_object_set(o, *k,
+				    json_object_get(flow, *k));
+		json_array_append_new(oflows, o);
+	}
+	json_object_set_new(out, "flows", oflows);
+	return (out);
+}
+
+/*
+ * files: per flow, its files (path, identity, offset, size, state, last
+ * read) and what cannot be read.  With -j, {"flows": [{"name",
+ * "filePattern", "files", "problems"}]}.
+ */
+static json_t *
+json_files(json_t *st)
+{
+	static const char *const keys[] = {
+		"name", "filePattern", "files", "problems", NULL
+	};
+
+	return (select_flows(st, keys));
+}
+
+static void
+print_files_cmd(const struct sluicectl_cmd *c, json_t *st)
+{
+	json_t	*flow;
+	char	*name, *pattern;
+	size_t	 i;
+
+	(void)c;
+	json_array_foreach(json_object_get(st, "flows"), i, flow) {
+		if (!json_is_object(flow))
 			continue;
-		}
 		name = get_string(flow, "name", "?");
 		pattern = get_string(flow, "filePattern", "?");
 		printf("%sflow %s (%s)\n", i > 0 ? "\n" : "", name, pattern);
@@ -903,94 +838,129 @@ cmd_files(const char *path, int argc, char **argv)
 		free(pattern);
 		free(name);
 	}
-	json_object_set_new(out, "flows", oflows);
-	if (json && json_dumpf(out, stdout, JSON_COMPACT) == 0)
-		putchar('\n');
-	json_decref(out);
-	json_decref(st);
-	return (0);
 }
 
 /*
- * state: lists orphaned state and refused flows; "state adopt OLD NEW"
- * moves OLD's records and file offsets into flow NEW while the daemon
- * runs; "state discard OLD" removes OLD.  Names are sent as protocol
- * tokens, so a name with a space or a non-ASCII byte cannot be given.
+ * files skip FLOW PATH|--all: the daemon moves the offset of FLOW's file
+ * PATH, or of each of its files, to its end, and replies {"flow", "path"
+ * (null for --all), "bytesSkipped"} once the offsets are saved.
  */
-static int
-cmd_state(const char *path, int argc, char **argv)
+static void
+print_skip(const struct sluicectl_cmd *c, json_t *r)
 {
-	json_t	*st;
-	char	*req = NULL, r[32], *name, *into, *p;
-	int	 json = json_all, ch, rc, i;
+	char	 b[FMT_BYTES_MAX], *flow, *file;
 
-	opterr = 0;
-	while ((ch = getopt(argc, argv, "+j")) != -1) {
-		if (ch != 'j') {
-			warnx("%s: unknown option -%c", argv[0], optopt);
-			usage(stderr);
-			return (EXIT_USAGE);
-		}
-		json = 1;
-	}
-	argc -= optind;
-	argv += optind;
-	if (argc == 0)
-		req = xstrdup(CTL_CMD_STATE);
-	else if ((strcmp(argv[0], "adopt") == 0 && argc == 3) ||
-	    (strcmp(argv[0], "discard") == 0 && argc == 2) ||
-	    (strcmp(argv[0], "replay") == 0 && argc == 2)) {
-		req = xstrdup(strcmp(argv[0], "adopt") == 0 ? CTL_CMD_ADOPT :
-		    strcmp(argv[0], "replay") == 0 ? CTL_CMD_REPLAY :
-		    CTL_CMD_DISCARD);
-		for (i = 1; i < argc; i++) {
-			if (argv[i][0] == '\0' ||
-			    strpbrk(argv[i], " \t\n") != NULL) {
-				warnx("bad state name \"%s\"", argv[i]);
-				free(req);
-				return (EXIT_USAGE);
-			}
-			xasprintf(&p, "%s %s", req, argv[i]);
-			free(req);
-			req = p;
-		}
-	} else {
-		usage(stderr);
-		return (EXIT_USAGE);
-	}
-	rc = sluicectl_request(path, req, &st);
-	free(req);
-	if (rc != 0)
-		return (rc);
-	if (json) {
-		if (json_dumpf(st, stdout, JSON_COMPACT) == 0)
-			putchar('\n');
-	} else if (argc == 0)
-		print_state(st, 1);
-	else if (strcmp(argv[0], "adopt") == 0) {
-		name = get_string(st, "adopting", "?");
-		into = get_string(st, "into", "?");
-		printf("adopting state %s into flow %s: %s records to move "
-		    "(sluicectl state shows the progress)\n", name, into,
-		    show_count(r, sizeof r, st, "records"));
-		free(into);
-		free(name);
-	} else if (strcmp(argv[0], "replay") == 0) {
-		name = get_string(st, "replaying", "?");
-		printf("replaying %s dead letters of flow %s: they go to its "
-		    "spool, then to its destination\n",
-		    show_count(r, sizeof r, st, "records"), name);
-		free(name);
-	} else {
-		name = get_string(st, "discarded", "?");
-		p = get_string(st, "path", "?");
-		printf("discarded state %s (%s records) at %s\n", name,
-		    show_count(r, sizeof r, st, "records"), p);
-		free(p);
+	(void)c;
+	flow = get_string(r, "flow", "?");
+	file = get_string(r, "path", NULL);
+	printf("flow %s: %s skipped in %s; they will not be sent\n", flow,
+	    show_bytes(b, sizeof b, r, "bytesSkipped"),
+	    file != NULL ? file : "every file");
+	free(file);
+	free(flow);
+}
+
+/*
+ * flows: one line per flow.  With -j, {"flows": [{"name", "destination",
+ * "stream", "filePattern", "filesOpen", "spoolBytes", "lastError"}]}.
+ */
+static json_t *
+json_flows(json_t *st)
+{
+	static const char *const keys[] = {
+		"name", "destination", "stream", "filePattern", "filesOpen",
+		"spoolBytes", "lastError", NULL
+	};
+
+	return (select_flows(st, keys));
+}
+
+static void
+print_flows(const struct sluicectl_cmd *c, json_t *st)
+{
+	json_t	*flow;
+	char	*name, *dest, *stream, *pattern, *err;
+	char	 b1[32], b2[FMT_BYTES_MAX];
+	size_t	 i;
+
+	(void)c;
+	if (json_array_size(json_object_get(st, "flows")) == 0)
+		printf("no flows\n");
+	json_array_foreach(json_object_get(st, "flows"), i, flow) {
+		if (!json_is_object(flow))
+			continue;
+		name = get_string(flow, "name", "?");
+		dest = get_string(flow, "destination", "?");
+		stream = get_string(flow, "stream", "?");
+		pattern = get_string(flow, "filePattern", "?");
+		err = get_string(flow, "lastError", NULL);
+		printf("%s  %s:%s  %s  (%s files open, %s not yet sent)%s%s\n",
+		    name, dest, stream, pattern,
+		    show_count(b1, sizeof b1, flow, "filesOpen"),
+		    show_bytes(b2, sizeof b2, flow, "spoolBytes"),
+		    err != NULL ? "  last error: " : "", err != NULL ? err : "");
+		free(err);
+		free(pattern);
+		free(stream);
+		free(dest);
 		free(name);
 	}
-	json_decref(st);
-	return (0);
+}
+
+/* state: orphaned state, refused flows and dead letters. */
+static void
+print_state_cmd(const struct sluicectl_cmd *c, json_t *st)
+{
+	(void)c;
+	print_state(st, 1);
+}
+
+/*
+ * state adopt OLD NEW: the daemon moves OLD's records and file offsets
+ * into flow NEW while it runs; state shows the progress.
+ */
+static void
+print_adopt(const struct sluicectl_cmd *c, json_t *st)
+{
+	char	r[32], *name, *into;
+
+	(void)c;
+	name = get_string(st, "adopting", "?");
+	into = get_string(st, "into", "?");
+	printf("adopting state %s into flow %s: %s records to move "
+	    "(sluicectl state shows the progress)\n", name, into,
+	    show_count(r, sizeof r, st, "records"));
+	free(into);
+	free(name);
+}
+
+/* state discard OLD: the daemon removes OLD and its unsent records. */
+static void
+print_discard(const struct sluicectl_cmd *c, json_t *st)
+{
+	char	r[32], *name, *p;
+
+	(void)c;
+	name = get_string(st, "discarded", "?");
+	p = get_string(st, "path", "?");
+	printf("discarded state %s (%s records) at %s\n", name,
+	    show_count(r, sizeof r, st, "records"), p);
+	free(p);
+	free(name);
+}
+
+/* state replay FLOW: the dead letters go back to FLOW's spool. */
+static void
+print_replay(const struct sluicectl_cmd *c, json_t *st)
+{
+	char	r[32], *name;
+
+	(void)c;
+	name = get_string(st, "replaying", "?");
+	printf("replaying %s dead letters of flow %s: they go to its "
+	    "spool, then to its destination\n",
+	    show_count(r, sizeof r, st, "records"), name);
+	free(name);
 }
 
 /*
@@ -1001,34 +971,21 @@ cmd_state(const char *path, int argc, char **argv)
  * config cannot be read.
  */
 static int
-cmd_import(const char *path, int argc, char **argv)
+run_import(int argc, char **argv, int json)
 {
 	struct config	*cfg;
 	json_t		*r, *rows, *row;
 	size_t		 i;
 	char		*errors = NULL, *cause = NULL, *a, *b, *c, *d, *e;
-	int		 json = json_all, ch, running, rc;
+	int		 running, rc;
 
-	(void)path;
-	opterr = 0;
-	while ((ch = getopt(argc, argv, "+j")) != -1) {
-		if (ch != 'j') {
-			warnx("%s: unknown option -%c", argv[0], optopt);
-			usage(stderr);
-			return (EXIT_USAGE);
-		}
-		json = 1;
-	}
-	if (argc - optind != 1) {
-		usage(stderr);
-		return (EXIT_USAGE);
-	}
+	(void)argc;
 	if ((cfg = config_load(conf_file, &errors)) == NULL) {
 		warnx("%s", errors != NULL ? errors : conf_file);
 		free(errors);
 		return (EXIT_UNREACHABLE);
 	}
-	r = agentimport_run(cfg, argv[optind], &running, &cause);
+	r = agentimport_run(cfg, argv[0], &running, &cause);
 	config_free(cfg);
 	if (r == NULL) {
 		warnx("%s", cause);
@@ -1086,51 +1043,20 @@ cmd_import(const char *path, int argc, char **argv)
 }
 
 /*
- * pause, resume and flush [-j] [FLOW]: of FLOW, or of every flow.  The
- * replies are {"flows": [{"name", "paused", "pausedSince"?, "changed"}]}
- * and, for flush, {"flows": [{"name", "requests", "paused"}]}.
+ * pause, resume and flush [FLOW]: of FLOW, or of every flow.  The replies
+ * are {"flows": [{"name", "paused", "pausedSince"?, "changed"}]} and, for
+ * flush, {"flows": [{"name", "requests", "paused"}]}.
  */
-static int
-cmd_delivery(const char *path, int argc, char **argv)
+static void
+print_delivery(const struct sluicectl_cmd *c, json_t *r)
 {
-	json_t	*r, *f;
-	char	*req, *name, b[32];
+	json_t	*f;
+	char	*name, b[32];
 	size_t	 i;
-	int	 json = json_all, ch, rc, flush, pause;
+	int	 flush, pause;
 
-	opterr = 0;
-	while ((ch = getopt(argc, argv, "+j")) != -1) {
-		if (ch != 'j') {
-			warnx("%s: unknown option -%c", argv[0], optopt);
-			usage(stderr);
-			return (EXIT_USAGE);
-		}
-		json = 1;
-	}
-	flush = strcmp(argv[0], CTL_CMD_FLUSH) == 0;
-	pause = strcmp(argv[0], CTL_CMD_PAUSE) == 0;
-	if (argc - optind > 1) {
-		usage(stderr);
-		return (EXIT_USAGE);
-	}
-	if (argc - optind == 1) {
-		if (!is_token(argv[optind])) {
-			warnx("bad flow name \"%s\"", argv[optind]);
-			return (EXIT_USAGE);
-		}
-		xasprintf(&req, "%s %s", argv[0], argv[optind]);
-	} else
-		req = xstrdup(argv[0]);
-	rc = sluicectl_request(path, req, &r);
-	free(req);
-	if (rc != 0)
-		return (rc);
-	if (json) {
-		if (json_dumpf(r, stdout, JSON_COMPACT) == 0)
-			putchar('\n');
-		json_decref(r);
-		return (0);
-	}
+	flush = strcmp(c->request, CTL_CMD_FLUSH) == 0;
+	pause = strcmp(c->request, CTL_CMD_PAUSE) == 0;
 	if (json_array_size(json_object_get(r, "flows")) == 0)
 		printf("no flows configured\n");
 	json_array_foreach(json_object_get(r, "flows"), i, f) {
@@ -1147,8 +1073,6 @@ cmd_delivery(const char *path, int argc, char **argv)
 			    json_false() ? " (already)" : "");
 		free(name);
 	}
-	json_decref(r);
-	return (0);
 }
 
 /* Prints "label: a b c" when the reply's array key is not empty. */
@@ -1185,27 +1109,17 @@ print_names(json_t *o, const char *key, const char *label)
 
 /*
  * reload: the daemon re-reads its config.  Exit 0 when it is applied, 1
- * with the errors when it is invalid (the old one stays in force).
+ * with the errors (sluicectl_request prints them) when it is invalid: the
+ * old one stays in force.
  */
-static int
-cmd_reload(const char *path, int argc, char **argv)
+static void
+print_reload(const struct sluicectl_cmd *c, json_t *r)
 {
-	json_t	*r, *m, *v;
+	json_t	*v;
 	size_t	 i;
 	char	*s;
-	int	 json, rc;
 
-	if (cmd_args_json(argc, argv, &json) == -1)
-		return (EXIT_USAGE);
-	timeout_ms = SLUICECTL_RELOAD_TIMEOUT_MS;
-	if ((rc = sluicectl_request(path, CTL_CMD_RELOAD, &r)) != 0)
-		return (rc);
-	if (json) {
-		if (json_dumpf(r, stdout, JSON_COMPACT) == 0)
-			putchar('\n');
-		json_decref(r);
-		return (0);
-	}
+	(void)c;
 	s = get_string(r, "config", "?");
 	printf("reloaded %s\n", s);
 	free(s);
@@ -1215,133 +1129,220 @@ cmd_reload(const char *path, int argc, char **argv)
 	print_names(r, "removed", "removed (state kept, orphaned)");
 	print_names(r, "refused", "refused");
 	print_names(r, "changed", "top-level keys changed");
-	m = json_object_get(r, "messages");
-	json_array_foreach(m, i, v) {
+	json_array_foreach(json_object_get(r, "messages"), i, v) {
 		s = fmt_escape(json_string_value(v) != NULL ?
 		    json_string_value(v) : "?");
 		printf("  %s\n", s);
 		free(s);
 	}
-	json_decref(r);
-	return (0);
-}
-
-/*
- * flows: one line per flow, problems first.  With -j, {"flows": [{"name",
- * "destination", "stream", "filePattern", "filesOpen", "spoolBytes",
- * "lastError"}]}.
- */
-static int
-cmd_flows(const char *path, int argc, char **argv)
-{
-	static const char *const keys[] = {
-		"name", "destination", "stream", "filePattern", "filesOpen",
-		"spoolBytes", "lastError", NULL
-	};
-	json_t		*st, *flow, *out, *oflows, *o;
-	char		*name, *dest, *stream, *pattern, *err;
-	char		 b1[32], b2[FMT_BYTES_MAX];
-	const char	*const *k;
-	size_t		 i;
-	int		 json, rc;
-
-	if (cmd_args_json(argc, argv, &json) == -1)
-		return (EXIT_USAGE);
-	if ((rc = sluicectl_request(path, CTL_CMD_STATUS, &st)) != 0)
-		return (rc);
-	out = json_object();
-	oflows = json_array();
-	json_array_foreach(json_object_get(st, "flows"), i, flow) {
-		if (!json_is_object(flow))
-			continue;
-		if (json) {
-			o = json_object();
-			for (k = keys; *k != NULL; k++)
-				if (json_object_get(flow, *k) != NULL)
-					json_object_set(o, *k,
-					    json_object_get(flow, *k));
-			json_array_append_new(oflows, o);
-			continue;
-		}
-		name = get_string(flow, "name", "?");
-		dest = get_string(flow, "destination", "?");
-		stream = get_string(flow, "stream", "?");
-		pattern = get_string(flow, "filePattern", "?");
-		err = get_string(flow, "lastError", NULL);
-		printf("%s  %s:%s  %s  (%s files open, %s not yet sent)%s%s\n",
-		    name, dest, stream, pattern,
-		    show_count(b1, sizeof b1, flow, "filesOpen"),
-		    show_bytes(b2, sizeof b2, flow, "spoolBytes"),
-		    err != NULL ? "  last error: " : "", err != NULL ? err : "");
-		free(err);
-		free(pattern);
-		free(stream);
-		free(dest);
-		free(name);
-	}
-	if (json) {
-		json_object_set_new(out, "flows", oflows);
-		if (json_dumpf(out, stdout, JSON_COMPACT) == 0)
-			putchar('\n');
-	} else {
-		if (json_array_size(json_object_get(st, "flows")) == 0)
-			printf("no flows\n");
-		json_decref(oflows);
-	}
-	json_decref(out);
-	json_decref(st);
-	return (0);
 }
 
 /*
  * version: sluicectl's, then the daemon's with its pid, uptime and
  * config.  With -j, {"sluicectl", "sluiced", "pid", "uptimeSeconds",
- * "configFile", "protocol"}.  A daemon that cannot be reached still gets
- * sluicectl's version printed, and exit status 2.
+ * "configFile", "protocol"}.  A daemon that cannot be reached (st NULL)
+ * still gets sluicectl's version printed.
  */
-static int
-cmd_version(const char *path, int argc, char **argv)
+static json_t *
+json_version(json_t *st)
 {
-	json_t	*st = NULL, *out;
+	json_t	*out;
+
+	out = json_pack("{s:s,s:i}", "sluicectl", SLUICE_VERSION,
+	    "protocol", CTL_PROTO_VERSION);
+	if (st != NULL) {
+		json_object_set(out, "sluiced",
+		    json_object_get(st, "sluicedVersion"));
+		json_object_set(out, "pid", json_object_get(st, "pid"));
+		json_object_set(out, "uptimeSeconds",
+		    json_object_get(st, "uptimeSeconds"));
+		json_object_set(out, "configFile",
+		    json_object_get(st, "configFile"));
+	}
+	return (out);
+}
+
+static void
+print_version(const struct sluicectl_cmd *c, json_t *st)
+{
 	char	*v, *conf, b[32], up[FMT_DURATION_MAX];
 	int64_t	 secs;
-	int	 json, rc;
 
-	if (cmd_args_json(argc, argv, &json) == -1)
-		return (EXIT_USAGE);
-	rc = sluicectl_request(path, CTL_CMD_STATUS, &st);
-	if (json) {
-		out = json_pack("{s:s,s:i}", "sluicectl", SLUICE_VERSION,
-		    "protocol", CTL_PROTO_VERSION);
-		if (st != NULL) {
-			json_object_set(out, "sluiced",
-			    json_object_get(st, "sluicedVersion"));
-			json_object_set(out, "pid", json_object_get(st, "pid"));
-			json_object_set(out, "uptimeSeconds",
-			    json_object_get(st, "uptimeSeconds"));
-			json_object_set(out, "configFile",
-			    json_object_get(st, "configFile"));
+	(void)c;
+	printf("sluicectl %s (control protocol %d)\n", SLUICE_VERSION,
+	    CTL_PROTO_VERSION);
+	if (st == NULL)
+		return;
+	v = get_string(st, "sluicedVersion", "?");
+	conf = get_string(st, "configFile", "?");
+	printf("sluiced %s, pid %s", v, show_count(b, sizeof b, st, "pid"));
+	if ((secs = get_count(st, "uptimeSeconds")) != -1)
+		printf(", up %s", fmt_duration(up, sizeof up, secs));
+	printf(", config %s\n", conf);
+	free(conf);
+	free(v);
+}
+
+/* The base commands first, in usage() order; then the subcommands. */
+static const struct sluicectl_cmd commands[] = {
+	{ "status", NULL, "[-j]",
+	    "show flows, tailed files and delivery counters",
+	    CTL_CMD_STATUS, 0, 0, NULL, NULL, NULL, print_status_cmd,
+	    status_degraded, 0 },
+	{ "files", NULL, "[-j] [skip FLOW PATH|--all]",
+	    "list each flow's files; skip a file's backlog (it is never sent)",
+	    CTL_CMD_STATUS, 0, 0, NULL, NULL, json_files, print_files_cmd,
+	    NULL, 0 },
+	{ "flows", NULL, "[-j]", "list the flows: destination, files, spool",
+	    CTL_CMD_STATUS, 0, 0, NULL, NULL, json_flows, print_flows, NULL,
+	    0 },
+	{ "state", NULL, "[-j] [adopt OLD NEW | discard OLD | replay FLOW]",
+	    "list state no flow claims and dead letters; move, remove, replay",
+	    CTL_CMD_STATE, 0, 0, NULL, NULL, NULL, print_state_cmd, NULL, 0 },
+	{ "version", NULL, "[-j]", "print sluicectl's and sluiced's versions",
+	    CTL_CMD_STATUS, 0, 0, NULL, NULL, json_version, print_version,
+	    NULL, CMD_ALWAYS },
+	{ "reload", NULL, "[-j]", "re-read the configuration, as SIGHUP does",
+	    CTL_CMD_RELOAD, 0, 0, NULL, NULL, NULL, print_reload, NULL,
+	    CMD_SLOW },
+	{ "import-agent-checkpoints", NULL, "[-j] file",
+	    "with sluiced stopped, start where the Kinesis Agent stopped",
+	    NULL, 1, 1, NULL, run_import, NULL, NULL, NULL, 0 },
+	{ "pause", NULL, "[-j] [FLOW]", "pause delivery (reading goes on)",
+	    CTL_CMD_PAUSE, 0, 1, check_flow_name, NULL, NULL, print_delivery,
+	    NULL, 0 },
+	{ "resume", NULL, "[-j] [FLOW]", "resume paused delivery",
+	    CTL_CMD_RESUME, 0, 1, check_flow_name, NULL, NULL,
+	    print_delivery, NULL, 0 },
+	{ "flush", NULL, "[-j] [FLOW]", "send what is buffered now",
+	    CTL_CMD_FLUSH, 0, 1, check_flow_name, NULL, NULL, print_delivery,
+	    NULL, 0 },
+	{ "files", "skip", NULL, NULL, CTL_CMD_SKIP, 2, 2, check_skip, NULL,
+	    NULL, print_skip, NULL, 0 },
+	{ "state", "adopt", NULL, NULL, CTL_CMD_ADOPT, 2, 2,
+	    check_state_names, NULL, NULL, print_adopt, NULL, 0 },
+	{ "state", "discard", NULL, NULL, CTL_CMD_DISCARD, 1, 1,
+	    check_state_names, NULL, NULL, print_discard, NULL, 0 },
+	{ "state", "replay", NULL, NULL, CTL_CMD_REPLAY, 1, 1,
+	    check_state_names, NULL, NULL, print_replay, NULL, 0 },
+	{ NULL, NULL, NULL, NULL, NULL, 0, 0, NULL, NULL, NULL, NULL, NULL, 0 }
+};
+
+static void
+usage(FILE *f)
+{
+	const struct sluicectl_cmd	*c;
+
+	fprintf(f, "usage: sluicectl [-hj] [-c config] [-s socket] "
+	    "[command [argument ...]]\ncommands (status when none):\n");
+	for (c = commands; c->name != NULL; c++) {
+		if (c->args == NULL)
+			continue;
+		if (strlen(c->args) > 8)	/* its help on a line of its own */
+			fprintf(f, "  %-6s %s\n  %-6s %-8s %s\n", c->name,
+			    c->args, "", "", c->help);
+		else
+			fprintf(f, "  %-6s %-8s %s\n", c->name, c->args,
+			    c->help);
+	}
+}
+
+/* The command named name, with the subcommand sub (NULL: the base). */
+static const struct sluicectl_cmd *
+sluicectl_find(const char *name, const char *sub)
+{
+	const struct sluicectl_cmd	*c;
+
+	for (c = commands; c->name != NULL; c++) {
+		if (strcmp(c->name, name) != 0)
+			continue;
+		if (sub == NULL ? c->sub == NULL :
+		    c->sub != NULL && strcmp(c->sub, sub) == 0)
+			return (c);
+	}
+	return (NULL);
+}
+
+/*
+ * Parses a command's options (only -j) from argv, whose argv[0] is the
+ * command's (or subcommand's) word.  Returns the index of the first
+ * argument, or -1 after printing the usage.
+ */
+static int
+sluicectl_options(int argc, char **argv, int *json)
+{
+	int	ch;
+
+	opterr = 0;
+	optind = 1;
+	while ((ch = getopt(argc, argv, "+j")) != -1) {
+		if (ch != 'j') {
+			warnx("%s: unknown option -%c", argv[0], optopt);
+			usage(stderr);
+			return (-1);
 		}
+		*json = 1;
+	}
+	return (optind);
+}
+
+/*
+ * Runs the command argv[0] (found in commands[] by the caller) against the
+ * daemon at path: options, then a subcommand's word, its options, the
+ * arguments, the request, the reply printed.  Returns the exit status.
+ */
+static int
+sluicectl_run(const struct sluicectl_cmd *c, const char *path, int argc,
+    char **argv)
+{
+	const struct sluicectl_cmd	*sub;
+	json_t				*r = NULL, *out;
+	char				*req, *p;
+	int				 json = json_all, i, rc;
+
+	if ((i = sluicectl_options(argc, argv, &json)) == -1)
+		return (EXIT_USAGE);
+	argc -= i;
+	argv += i;
+	/* "files skip ...", "state adopt ...": options may follow again. */
+	if (argc > 0 && (sub = sluicectl_find(c->name, argv[0])) != NULL) {
+		c = sub;
+		if ((i = sluicectl_options(argc, argv, &json)) == -1)
+			return (EXIT_USAGE);
+		argc -= i;
+		argv += i;
+	}
+	if (argc < c->minargs || argc > c->maxargs) {
+		usage(stderr);
+		return (EXIT_USAGE);
+	}
+	if (c->check != NULL && c->check(argc, argv) == -1)
+		return (EXIT_USAGE);
+	if (c->run != NULL)
+		return (c->run(argc, argv, json));
+
+	req = xstrdup(c->request);
+	for (i = 0; i < argc; i++) {
+		xasprintf(&p, "%s %s", req, argv[i]);
+		free(req);
+		req = p;
+	}
+	if (c->flags & CMD_SLOW)
+		timeout_ms = SLUICECTL_RELOAD_TIMEOUT_MS;
+	rc = sluicectl_request(path, req, &r);
+	free(req);
+	if (rc != 0 && !(c->flags & CMD_ALWAYS))
+		return (rc);
+	if (json) {
+		out = c->json != NULL ? c->json(r) : json_incref(r);
 		if (json_dumpf(out, stdout, JSON_COMPACT) == 0)
 			putchar('\n');
 		json_decref(out);
-	} else {
-		printf("sluicectl %s (control protocol %d)\n", SLUICE_VERSION,
-		    CTL_PROTO_VERSION);
-		if (st != NULL) {
-			v = get_string(st, "sluicedVersion", "?");
-			conf = get_string(st, "configFile", "?");
-			printf("sluiced %s, pid %s", v,
-			    show_count(b, sizeof b, st, "pid"));
-			if ((secs = get_count(st, "uptimeSeconds")) != -1)
-				printf(", up %s", fmt_duration(up, sizeof up,
-				    secs));
-			printf(", config %s\n", conf);
-			free(conf);
-			free(v);
-		}
-	}
-	json_decref(st);
+	} else
+		c->print(c, r);
+	if (rc == 0 && c->status != NULL)
+		rc = c->status(r);
+	json_decref(r);
 	return (rc);
 }
 
@@ -1409,17 +1410,13 @@ main(int argc, char **argv)
 		argc = 1;
 		argv = dflt;
 	}
-	for (c = commands; c->name != NULL; c++)
-		if (strcmp(c->name, argv[0]) == 0)
-			break;
-	if (c->name == NULL) {
+	if ((c = sluicectl_find(argv[0], NULL)) == NULL) {
 		warnx("unknown command \"%s\"", argv[0]);
 		usage(stderr);
 		return (EXIT_USAGE);
 	}
 	path = sluicectl_socket(sflag, cflag);
-	optind = 1;
-	rc = c->fn(path, argc, argv);
+	rc = sluicectl_run(c, path, argc, argv);
 	free(path);
 	if (fflush(stdout) == EOF || ferror(stdout)) {
 		warn("stdout");
