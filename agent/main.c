@@ -363,6 +363,38 @@ sluiced_check_unit_paths(const struct config *cfg)
 		    0);
 }
 
+/*
+ * sluiced -n and the start: a pattern whose directory is missing or cannot
+ * be searched matches nothing, silently, until it is fixed (the daemon waits for it,
+ * since an application may create it later).  Say so now: the directory
+ * is the pattern's part before its first glob character.
+ */
+static void
+sluiced_check_patterns(const struct config *cfg)
+{
+	const struct config_flow	*f;
+	struct stat			 sb;
+	char				*dir, *p;
+	size_t				 i;
+
+	for (i = 0; i < cfg->nflows; i++) {
+		f = &cfg->flows[i];
+		dir = xstrdup(f->file_pattern);
+		dir[strcspn(dir, "*?[")] = '\0';
+		if ((p = strrchr(dir, '/')) != NULL)
+			p[p == dir ? 1 : 0] = '\0';
+		if (stat(dir, &sb) == -1)
+			log_warnx("flow=%s: %s: %s: no file matches %s until "
+			    "it is fixed", f->name, dir, errno == ENOENT ?
+			    "no such directory" : strerror(errno),
+			    f->file_pattern);
+		else if (!S_ISDIR(sb.st_mode))
+			log_warnx("flow=%s: %s is not a directory: no file "
+			    "matches %s", f->name, dir, f->file_pattern);
+		free(dir);
+	}
+}
+
 static void	sluiced_reload_request(struct sluiced *, uint64_t);
 static void	sluiced_reload_init(struct sluiced *);
 
@@ -1762,6 +1794,7 @@ main(int argc, char *argv[])
 	if (args.checkonly) {
 		(void)region_resolve(sd.cfg, NULL, NULL);
 		sluiced_check_unit_paths(sd.cfg);
+		sluiced_check_patterns(sd.cfg);
 		/* Each file that added flows, then the main one. */
 		for (i = 1; i < sd.cfg->nfiles; i++)
 			printf("%s: OK\n", sd.cfg->files[i]);
@@ -1816,6 +1849,7 @@ main(int argc, char *argv[])
 	    sd.nflows == 1 ? "" : "s");
 	if (sd.nflows == 0)
 		log_info("no flows configured in %s: waiting", args.conffile);
+	sluiced_check_patterns(sd.cfg);
 	sdnotify_send("READY=1");
 	/* On the ingest loop: if it stops turning, systemd restarts us. */
 	sd.watchdog = sdnotify_watchdog_start(sd.ingest);

@@ -801,7 +801,9 @@ sender_done(const struct http_response *resp, struct sender_batch *b)
 			sender_operator(b, "UnknownHost", desc);
 			return;
 		}
-		sender_fail(s, s->p_fail, "%s: %s", s->ops->api, resp->error);
+		sender_fail(s, s->p_fail, "%s: %s (%s); retried: check that "
+		    "the endpoint is up and can be reached from here",
+		    s->ops->api, resp->error, s->ep.url);
 		sender_retry_later(b);
 		return;
 	}
@@ -882,9 +884,11 @@ sender_done(const struct http_response *resp, struct sender_batch *b)
 	if (res.nfailed > 0) {
 		metrics_add(s->metrics, METRICS_RECORDS_FAILED, res.nfailed);
 		sender_fail(s, s->p_partial, "%s: %zu of %zu records failed: "
-		    "%s%s%s",
+		    "%s%s%s; retried%s",
 		    s->ops->api, res.nfailed, n, res.code,
-		    res.message[0] != '\0' ? ": " : "", res.message);
+		    res.message[0] != '\0' ? ": " : "", res.message,
+		    sender_is_throttling(res.code) ? ": the stream is at its "
+		    "write limits; if it lasts, add shards (or capacity)" : "");
 		if (b->bisect)
 			sender_push(b, b->lo, b->hi);
 		else
@@ -1170,7 +1174,7 @@ sender_create(struct loop *loop, struct http *http, const struct config *cfg,
 	s->p_trunc = metrics_add_problem(metrics, who,
 	    "records over the record limit truncated", period);
 	s->p_operator = metrics_add_problem(metrics, who,
-	    "delivery refused: an operator must act", period);
+	    "delivery refused", period);
 	s->p_skew = metrics_add_problem(metrics, who, "clock skewed", period);
 	s->p_dead = metrics_add_problem(metrics, who,
 	    "records dead-lettered", period);

@@ -54,6 +54,14 @@ static int	json_all;
 
 static int	timeout_ms = SLUICECTL_TIMEOUT_MS;
 
+/*
+ * A flow with no file: a typo in the pattern, or a directory that does
+ * not exist yet, which sluiced waits for without a problem to report
+ * (sluiced -n and the daemon's start log say which).
+ */
+#define NO_MATCH_HINT	"check the pattern, and that its directory exists " \
+	"(sluiced -n says)"
+
 /* -c, else the installed config: what import-agent-checkpoints reads. */
 static const char *conf_file = SLUICE_CONFIG_FILE;
 
@@ -217,6 +225,13 @@ show_count(char *buf, size_t len, json_t *o, const char *key)
 	else
 		snprintf(buf, len, "%lld", (long long)n);
 	return (buf);
+}
+
+/* "s" unless the member counts exactly one: "1 record", "2 records". */
+static const char *
+plural(json_t *o, const char *key)
+{
+	return (get_count(o, key) == 1 ? "" : "s");
 }
 
 /* Writes a size in human units, or "-", into buf and returns buf. */
@@ -441,8 +456,12 @@ print_progress(json_t *flow, time_t now)
 	printf("\n");
 }
 
+/*
+ * One flow of the status document; spool_max is the daemon's
+ * spoolMaxBytes (-1 if it sent none).
+ */
 static void
-print_flow(json_t *flow, time_t now)
+print_flow(json_t *flow, time_t now, int64_t spool_max)
 {
 	char	*name, *dest, *stream, *pattern, *lasterr;
 	char	 b1[32], b2[32], b3[32], b4[32], age[FMT_AGE_MAX];
@@ -465,7 +484,7 @@ print_flow(json_t *flow, time_t now)
 
 	files = json_object_get(flow, "files");
 	if (json_array_size(files) == 0)
-		printf("  files       none match yet\n");
+		printf("  files       none match yet: %s\n", NO_MATCH_HINT);
 	else if (get_count(flow, "filesWaiting") > 0) {
 		printf("  files       %s open, %s waiting for a descriptor\n",
 		    show_count(b1, sizeof b1, flow, "filesOpen"),
@@ -476,9 +495,10 @@ print_flow(json_t *flow, time_t now)
 		print_files(files, 0);
 	}
 	print_bad_dirs(json_object_get(flow, "problems"));
-	printf("  spool       %s in %s records not yet sent",
+	printf("  spool       %s in %s record%s not yet sent",
 	    show_bytes(b1, sizeof b1, flow, "spoolBytes"),
-	    show_count(b2, sizeof b2, flow, "spoolRecords"));
+	    show_count(b2, sizeof b2, flow, "spoolRecords"),
+	    plural(flow, "spoolRecords"));
 	if ((t = get_count(flow, "spoolOldestRecordMillis")) > 0)
 		printf(", oldest %s", fmt_age(age, sizeof age,
 		    (time_t)(t / 1000), now));
@@ -489,6 +509,12 @@ print_flow(json_t *flow, time_t now)
 	if (lasterr != NULL && strcmp(lasterr, "ok") != 0)
 		printf(", %s", lasterr);
 	free(lasterr);
+	/* As health.c judges it: over 80% is degraded. */
+	if (spool_max > 0 && (t = get_count(flow, "spoolBytes")) > 0 &&
+	    t > spool_max / 100 * 80)
+		printf(", %lld%% of spool.maxBytes (full: reading waits for "
+		    "delivery, nothing is dropped)",
+		    (long long)(t * 100 / spool_max));
 	printf("\n");
 	print_health(json_object_get(flow, "health"));
 
@@ -504,8 +530,9 @@ print_flow(json_t *flow, time_t now)
 
 	/* The counters start at 0 with the daemon. */
 	printf("  since start\n");
-	printf("    read        %s lines, ",
-	    show_count(b1, sizeof b1, flow, "linesRead"));
+	printf("    read        %s line%s, ",
+	    show_count(b1, sizeof b1, flow, "linesRead"),
+	    plural(flow, "linesRead"));
 	printf("%s, ", show_bytes(b1, sizeof b1, flow, "bytesRead"));
 	printf("%s skipped (header, footer)\n",
 	    show_count(b1, sizeof b1, flow, "linesSkipped"));
@@ -667,7 +694,8 @@ print_status(json_t *st)
 				continue;
 			printf("\n%s", bad ? "! " : "");
 			if (json_is_object(flow))
-				print_flow(flow, now);
+				print_flow(flow, now, get_count(st,
+				    "spoolMaxBytes"));
 			else
 				printf("flow #%zu: not an object\n", i + 1);
 		}
@@ -832,7 +860,7 @@ print_files_cmd(const struct sluicectl_cmd *c, json_t *st)
 		pattern = get_string(flow, "filePattern", "?");
 		printf("%sflow %s (%s)\n", i > 0 ? "\n" : "", name, pattern);
 		if (json_array_size(json_object_get(flow, "files")) == 0)
-			printf("    none match yet\n");
+			printf("    none match yet: %s\n", NO_MATCH_HINT);
 		print_files(json_object_get(flow, "files"), 1);
 		print_bad_dirs(json_object_get(flow, "problems"));
 		free(pattern);
@@ -894,9 +922,10 @@ print_flows(const struct sluicectl_cmd *c, json_t *st)
 		stream = get_string(flow, "stream", "?");
 		pattern = get_string(flow, "filePattern", "?");
 		err = get_string(flow, "lastError", NULL);
-		printf("%s  %s:%s  %s  (%s files open, %s not yet sent)%s%s\n",
+		printf("%s  %s:%s  %s  (%s file%s open, %s not yet sent)%s%s\n",
 		    name, dest, stream, pattern,
 		    show_count(b1, sizeof b1, flow, "filesOpen"),
+		    plural(flow, "filesOpen"),
 		    show_bytes(b2, sizeof b2, flow, "spoolBytes"),
 		    err != NULL ? "  last error: " : "", err != NULL ? err : "");
 		free(err);
