@@ -85,6 +85,10 @@ done
 for p in "$state" "$sock"; do
 	grep -qF "$p" "$man5" || fail "sluice.yaml.5 does not say $p"
 done
+# And where the unit and the user's files are (DESTDIR aside).
+for p in "$unit" "$sysusers" "$tmpfiles"; do
+	grep -qF "${p#"$root"}" "$man8" || fail "sluiced.8 does not say ${p#"$root"}"
+done
 if [ "$conf" != /etc/sluice/sluice.yaml ]; then
 	# /etc/sluice may be the tail of the configured directory.
 	sed "s|${conf%/*}||g" "$man8" | grep -qF /etc/sluice &&
