@@ -108,6 +108,15 @@ region_resolve(struct config *cfg, struct imds *imds, char **cause)
 		if (*dests[i].region != NULL && **dests[i].region != '\0') {
 			log_info("%s region %s (from %s)", dests[i].name,
 			    *dests[i].region, dests[i].key);
+			/* AWS refuses a request signed for another region. */
+			r = region_from_endpoint(dests[i].endpoint);
+			if (r != NULL && strcmp(r, *dests[i].region) != 0)
+				log_warnx("%s is %s but the endpoint %s is in "
+				    "%s: AWS refuses requests signed for "
+				    "another region; make them agree",
+				    dests[i].key, *dests[i].region,
+				    dests[i].endpoint, r);
+			free(r);
 			continue;
 		}
 		if ((r = region_from_endpoint(dests[i].endpoint)) != NULL) {

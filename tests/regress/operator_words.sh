@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # What an operator reads when a flow breaks (issue 11's new-user
-# walkthrough): sluiced -n names a pattern's missing directory; sluicectl
+# walkthrough): sluiced -n names a pattern's missing directory and a
+# region that disagrees with its AWS endpoint's; sluicectl
 # status says that a flow matches no file and what to check, that delivery
 # is refused with the fix (a missing stream), that throttled records are
 # retried and the stream needs shards, that the endpoint cannot be reached
@@ -37,6 +38,15 @@ chmod 600 "$tmp/sluice.yaml"
     fail "sluiced -n: $(cat "$tmp/n.out")"
 grep -q "flow=app: $tmp/nosuch: no such directory: no file matches" \
     "$tmp/n.out" || fail "sluiced -n did not name the missing directory: $(cat "$tmp/n.out")"
+
+# A region that disagrees with an AWS endpoint's (sluiced -n goes nowhere).
+sed -e 's|^kinesis.endpoint: .*|kinesis.endpoint: https://kinesis.us-east-1.amazonaws.com|' \
+    -e 's|^kinesis.region: .*|kinesis.region: eu-west-1|' \
+    "$tmp/sluice.yaml" >"$tmp/region.yaml"
+"$SLUICED" -n -c "$tmp/region.yaml" >"$tmp/n.out" 2>&1 ||
+    fail "sluiced -n: $(cat "$tmp/n.out")"
+grep -q 'kinesis.region is eu-west-1 but the endpoint https://kinesis.us-east-1.amazonaws.com is in us-east-1' \
+    "$tmp/n.out" || fail "no warning for a region mismatch: $(cat "$tmp/n.out")"
 
 start_sluiced "$tmp/sluice.yaml"
 st() { sluicectl_st -s "$tmp/sluice.sock" status >"$tmp/st.out" 2>&1; }
