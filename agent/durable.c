@@ -133,7 +133,11 @@ durable_mkdirs(const char *path, mode_t mode, char **cause)
 		*p = '\0';
 		if (*copy == '\0')
 			goto next;
-		if (mkdir(copy, mode) == 0) {
+		/*
+		 * mode is for path itself, as mkdir -p -m: a parent made
+		 * 0750 by root would keep the daemon's own user out of it.
+		 */
+		if (mkdir(copy, last ? mode : 0755) == 0) {
 			parent = durable_dirname(copy);
 			if (durable_fsync_dir(parent, cause) != 0)
 				goto out;

@@ -28,8 +28,9 @@ int	durable_write_file(const char *path, const void *data, size_t len,
 int	durable_fsync_dir(const char *dir, char **cause);
 
 /*
- * Creates path and any missing parents with mode (like mkdir -p), and makes
- * each new entry durable by fsyncing its parent.  An existing directory is
+ * Creates path with mode, and any missing parents with 0755 (both less the
+ * umask, as mkdir -p -m), and makes each new entry durable by fsyncing its
+ * parent.  An existing directory is
  * fine.  Returns 0, or -1 with *cause set (caller frees).
  */
 int	durable_mkdirs(const char *path, mode_t mode, char **cause);

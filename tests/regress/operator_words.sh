@@ -6,7 +6,8 @@
 # is refused with the fix (a missing stream), that throttled records are
 # retried and the stream needs shards, that the endpoint cannot be reached
 # and what to check, and that a spool over 80% full makes reading wait;
-# counts are singular when they are 1.  Then everything written reached
+# counts are singular when they are 1; a state directory's new parents
+# are 0755.  Then everything written reached
 # fakeaws, byte for byte.
 . "$(dirname "$0")/lib.sh"
 
@@ -31,7 +32,8 @@ flows:
     filePattern: $tmp/nosuch/*.log
     kinesisStream: web
 YAML
-} >"$tmp/sluice.yaml"
+} | sed "s|^stateDirectory: .*|stateDirectory: $tmp/deep/state|" \
+    >"$tmp/sluice.yaml"
 chmod 600 "$tmp/sluice.yaml"
 
 "$SLUICED" -n -c "$tmp/sluice.yaml" >"$tmp/n.out" 2>&1 ||
@@ -55,6 +57,14 @@ received() { decode_records "$tmp/received.b64" | wc -l; }
 have() { [ "$(received)" -ge "$1" ]; }
 
 echo w1 >"$tmp/logs/a.log"
+# The state directory is 0750, its parents made on the way are not: the
+# daemon's own user must reach a state directory that root made.
+wait_for 10 test -d "$tmp/deep/state" || fail "no state directory"
+want_parent=$(printf %o $((0755 & ~0$(umask))))
+want_state=$(printf %o $((0750 & ~0$(umask))))
+[ "$(stat -c %a "$tmp/deep")" = "$want_parent" ] &&
+    [ "$(stat -c %a "$tmp/deep/state")" = "$want_state" ] ||
+    fail "state directory modes: $(stat -c '%a %n' "$tmp/deep" "$tmp/deep/state")"
 wait_for 30 have 1 || fail "w1 not delivered"
 wait_for 10 has 'read        1 line, 3 B' || fail "no singular line: $(cat "$tmp/st.out")"
 has 'none match yet: check the pattern, and that its directory exists' ||
