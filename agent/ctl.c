@@ -639,7 +639,9 @@ ctl_make_parent(const char *path, char **cause)
 	if ((slash = strrchr(dir, '/')) != NULL && slash != dir) {
 		*slash = '\0';
 		if (mkdir(dir, 0755) == -1 && errno != EEXIST) {
-			xasprintf(cause, "mkdir %s: %s", dir, strerror(errno));
+			xasprintf(cause, "mkdir %s: %s: create its parent, "
+			    "or set controlSocket elsewhere", dir,
+			    strerror(errno));
 			rc = -1;
 		}
 	}

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # What an operator reads when a flow breaks (issue 11's new-user
 # walkthrough): sluiced -n names a pattern's missing directory and a
-# region that disagrees with its AWS endpoint's; sluicectl
+# region that disagrees with its AWS endpoint's; a control socket that
+# cannot be made says what to do; sluicectl
 # status says that a flow matches no file and what to check, that delivery
 # is refused with the fix (a missing stream), that throttled records are
 # retried and the stream needs shards, that the endpoint cannot be reached
@@ -49,6 +50,15 @@ sed -e 's|^kinesis.endpoint: .*|kinesis.endpoint: https://kinesis.us-east-1.amaz
     fail "sluiced -n: $(cat "$tmp/n.out")"
 grep -q 'kinesis.region is eu-west-1 but the endpoint https://kinesis.us-east-1.amazonaws.com is in us-east-1' \
     "$tmp/n.out" || fail "no warning for a region mismatch: $(cat "$tmp/n.out")"
+
+# A control socket whose directory's parent is missing: the fix is said.
+sed -e "s|^controlSocket: .*|controlSocket: $tmp/no/such/s.sock|" \
+    -e "s|^stateDirectory: .*|stateDirectory: $tmp/state2|" \
+    "$tmp/sluice.yaml" >"$tmp/sock.yaml"
+rc=0
+timeout 20 "$SLUICED" -c "$tmp/sock.yaml" >"$tmp/sock.out" 2>&1 || rc=$?
+[ "$rc" = 1 ] && grep -q "mkdir $tmp/no/such: No such file or directory: create its parent, or set controlSocket elsewhere" \
+    "$tmp/sock.out" || fail "control socket (exit $rc): $(cat "$tmp/sock.out")"
 
 start_sluiced "$tmp/sluice.yaml"
 st() { sluicectl_st -s "$tmp/sluice.sock" status >"$tmp/st.out" 2>&1; }
