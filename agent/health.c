@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -88,6 +89,14 @@ health_judge(json_t *doc, uint64_t spool_max, int creds_ok)
 	int	 flows;
 
 	reasons = json_array();
+	/* {"since", "error"}: the file on disk would fail the next start. */
+	if ((f = json_object_get(doc, "reloadRefused")) != NULL)
+		health_add(reasons, NULL, "the configuration file is not "
+		    "valid (reload refused %llds ago; running on the one "
+		    "before): %s; the next start would fail (sluiced -n)",
+		    (long long)(time(NULL) - health_int(f, "since")),
+		    json_is_string(json_object_get(f, "error")) ?
+		    json_string_value(json_object_get(f, "error")) : "?");
 	flows = json_array_size(json_object_get(doc, "flows")) > 0;
 	if (!creds_ok && flows)
 		health_add(reasons, NULL, "no AWS credentials: records are "

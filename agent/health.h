@@ -7,8 +7,9 @@
  * array, problem.h), no credentials, a file or directory that cannot be
  * read, a spool over HEALTH_SPOOL_PCT percent of spool.maxBytes, a spool
  * that cannot be written (spoolState other than "ok"), a lag that has
- * grown for METRICS_LAG_DEGRADED_S, dead letters, orphaned state, or a
- * refused flow.
+ * grown for METRICS_LAG_DEGRADED_S, dead letters, orphaned state, a
+ * refused flow, or a configuration file whose reload was refused
+ * ("reloadRefused": the running config is fine, the next start is not).
  */
 #ifndef HEALTH_H
 #define HEALTH_H

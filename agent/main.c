@@ -172,6 +172,12 @@ struct sluiced {
 	pthread_mutex_t	  flows_mtx;
 	struct config	**flow_cfgs;	/* each flow's */
 	struct sluiced_reload rl;
+	/*
+	 * The last reload refused (its time, and its first error), until one
+	 * is applied: the file on disk would fail the next start.
+	 */
+	time_t		  reload_refused;
+	char		 *reload_error;
 	struct loop	 *ingest;	/* tailers, spool appends, signals */
 	struct loop	 *delivery;	/* senders, control socket */
 	pthread_t	  delivery_thread;
@@ -524,6 +530,10 @@ status_cb(void *arg)
 	free(s);
 	json_object_set_new(o, "spoolMaxBytes",
 	    json_integer((json_int_t)sd->cfg->spool_max_bytes));
+	if (sd->reload_refused != 0)
+		json_object_set_new(o, "reloadRefused", json_pack("{s:I,s:s}",
+		    "since", (json_int_t)sd->reload_refused, "error",
+		    sd->reload_error));
 	health_judge(o, (uint64_t)sd->cfg->spool_max_bytes,
 	    creds_is_valid(sd->creds));
 	s = json_dumps(o, JSON_COMPACT);
@@ -1125,6 +1135,12 @@ sluiced_reload_refuse(struct sluiced *sd, char *errors)
 		log_warnx("reload: %s", p);
 		json_array_append_new(lines, json_string(p));
 	}
+	pthread_mutex_lock(&sd->flows_mtx);
+	sd->reload_refused = time(NULL);
+	free(sd->reload_error);
+	sd->reload_error = xstrdup(json_array_size(lines) > 0 ?
+	    json_string_value(json_array_get(lines, 0)) : "?");
+	pthread_mutex_unlock(&sd->flows_mtx);
 	json_decref(sd->rl.reply);
 	sd->rl.reply = json_pack("{s:s, s:o}", "error", "invalid "
 	    "configuration: still running on the one in force", "errors",
@@ -1592,6 +1608,11 @@ sluiced_reload_start(struct sluiced *sd)
 	    sluiced_reload_count(sd, "refused"));
 	if (sd->nflows == 0)
 		log_info("no flows configured in %s: waiting", sd->conffile);
+	pthread_mutex_lock(&sd->flows_mtx);
+	sd->reload_refused = 0;
+	free(sd->reload_error);
+	sd->reload_error = NULL;
+	pthread_mutex_unlock(&sd->flows_mtx);
 	sluiced_reload_reply(sd);
 }
 
@@ -1760,6 +1781,7 @@ sluiced_shutdown(struct sluiced *sd)
 	for (i = 0; i < sd->ncfgs; i++)
 		config_free(sd->cfgs[i]);
 	free(sd->cfgs);
+	free(sd->reload_error);
 	pthread_mutex_destroy(&sd->flows_mtx);
 	close(sd->lockfd);
 }

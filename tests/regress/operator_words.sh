@@ -8,7 +8,7 @@
 # retried and the stream needs shards, that the endpoint cannot be reached
 # and what to check, and that a spool over 80% full makes reading wait;
 # counts are singular when they are 1; a state directory's new parents
-# are 0755.  Then everything written reached
+# are 0755; a refused reload shows in status until a reload is applied.  Then everything written reached
 # fakeaws, byte for byte.
 . "$(dirname "$0")/lib.sh"
 
@@ -120,6 +120,22 @@ bg_pids+=($!)
 wait_for 10 test -s "$tmp/fake.port" || fail "fakeaws did not start again"
 want=$(wc -l <"$tmp/logs/a.log")
 wait_for 60 have "$want" || fail "not everything delivered"
+
+# A reload refused: the daemon runs on, and status says that the file on
+# disk would fail the next start, until a reload is applied.
+cp "$tmp/sluice.yaml" "$tmp/good.yaml"
+echo 'kinesis.regoin: us-east-1' >>"$tmp/sluice.yaml"
+rc=0
+"$SLUICECTL" -s "$tmp/sluice.sock" reload >"$tmp/reload.out" 2>&1 || rc=$?
+[ "$rc" = 1 ] || fail "an invalid reload exited $rc: $(cat "$tmp/reload.out")"
+has 'the configuration file is not valid (reload refused .*unknown key "kinesis.regoin" (did you mean "kinesis.region"?); the next start would fail (sluiced -n)' ||
+    fail "status did not say the reload was refused: $(cat "$tmp/st.out")"
+cp "$tmp/good.yaml" "$tmp/sluice.yaml"
+"$SLUICECTL" -s "$tmp/sluice.sock" reload >"$tmp/reload.out" 2>&1 ||
+    fail "reload: $(cat "$tmp/reload.out")"
+st
+! grep -q 'reload refused' "$tmp/st.out" ||
+    fail "the refused reload outlived a good one: $(cat "$tmp/st.out")"
 stop_sluiced
 lost=$(decode_records "$tmp/received.b64" | sort -u |
     comm -23 <(sort -u "$tmp/logs/a.log") - | wc -l)

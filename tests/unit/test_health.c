@@ -104,6 +104,15 @@ test_verdicts(void **state)
 	assert_string_equal(r, "1 orphaned state directory (sluicectl state)|"
 	    "2 refused flows (sluicectl state)");
 	free(r);
+	/* A reload refused: the next start would fail ("since" is long ago). */
+	r = judge("{\"flows\":[],\"reloadRefused\":{\"since\":1,"
+	    "\"error\":\"f:1:1: bad\"}}", 100, 1, &ok);
+	assert_false(ok);
+	assert_non_null(strstr(r, "the configuration file is not valid "
+	    "(reload refused "));
+	assert_non_null(strstr(r, "s ago; running on the one before): "
+	    "f:1:1: bad; the next start would fail (sluiced -n)"));
+	free(r);
 }
 
 static void
