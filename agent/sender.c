@@ -1068,8 +1068,10 @@ sender_fill(struct sender *s)
 			break;
 		if (r == SPOOL_ERROR) {
 			s->read_failed = 1;
-			sender_fail(s, s->p_read, "spool read: %s",
-			    strerror(errno));
+			sender_fail(s, s->p_read, "spool read: %s%s",
+			    strerror(errno), errno == EACCES ? ": the flow's "
+			    "state directory (in the log at start) must belong "
+			    "to the user sluiced runs as" : "");
 			loop_timer_set(s->read_retry, SENDER_READ_RETRY_MS);
 			break;
 		}

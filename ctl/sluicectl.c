@@ -321,7 +321,7 @@ print_files(json_t *files, int details)
 			fmt_age(rows[i].last, sizeof rows[i].last, (time_t)t,
 			    now);
 		else
-			strcpy(rows[i].last, "never read");
+			strcpy(rows[i].last, "not since start");
 		show_bytes(rows[i].read, sizeof rows[i].read, f, "offset");
 		show_bytes(rows[i].size, sizeof rows[i].size, f, "size");
 		off = get_count(f, "offset");
