@@ -444,8 +444,10 @@ print_progress(json_t *flow, time_t now)
 	printf("  progress    %s behind", show_bytes(b, sizeof b, flow,
 	    "bytesBehind"));
 	rate = json_object_get(flow, "recordsPerSecond");
+	/* A trickle shows as such, not as 0. */
 	if (json_is_number(rate))
-		printf(", %.0f records/s sent (last minute)",
+		printf(", %.*f records/s sent (last minute)",
+		    json_number_value(rate) < 9.95 ? 1 : 0,
 		    json_number_value(rate));
 	if ((t = get_count(flow, "spoolOldestRecordMillis")) > 0)
 		printf(", oldest unsent %s", fmt_age(age, sizeof age,
@@ -906,34 +908,53 @@ json_flows(json_t *st)
 static void
 print_flows(const struct sluicectl_cmd *c, json_t *st)
 {
-	json_t	*flow;
-	char	*name, *dest, *stream, *pattern, *err;
+	json_t	*flows, *flow;
+	char	*name, *dest, *stream, *pattern, *err, *to;
 	char	 b1[32], b2[FMT_BYTES_MAX];
-	size_t	 i;
+	size_t	 i, wname = 0, wto = 0, wpat = 0;
+	int	 pass;
 
 	(void)c;
-	if (json_array_size(json_object_get(st, "flows")) == 0)
+	flows = json_object_get(st, "flows");
+	if (json_array_size(flows) == 0)
 		printf("no flows\n");
-	json_array_foreach(json_object_get(st, "flows"), i, flow) {
-		if (!json_is_object(flow))
-			continue;
-		name = get_string(flow, "name", "?");
-		dest = get_string(flow, "destination", "?");
-		stream = get_string(flow, "stream", "?");
-		pattern = get_string(flow, "filePattern", "?");
-		err = get_string(flow, "lastError", NULL);
-		printf("%s  %s:%s  %s  (%s file%s open, %s not yet sent)%s%s\n",
-		    name, dest, stream, pattern,
-		    show_count(b1, sizeof b1, flow, "filesOpen"),
-		    plural(flow, "filesOpen"),
-		    show_bytes(b2, sizeof b2, flow, "spoolBytes"),
-		    err != NULL ? "  last error: " : "", err != NULL ? err : "");
-		free(err);
-		free(pattern);
-		free(stream);
-		free(dest);
-		free(name);
-	}
+	/* Aligned columns: widths first, then the lines. */
+	for (pass = 0; pass < 2; pass++)
+		json_array_foreach(flows, i, flow) {
+			if (!json_is_object(flow))
+				continue;
+			name = get_string(flow, "name", "?");
+			dest = get_string(flow, "destination", "?");
+			stream = get_string(flow, "stream", "?");
+			pattern = get_string(flow, "filePattern", "?");
+			xasprintf(&to, "%s:%s", dest, stream);
+			if (pass == 0) {
+				if (fmt_width(name) > wname)
+					wname = fmt_width(name);
+				if (fmt_width(to) > wto)
+					wto = fmt_width(to);
+				if (fmt_width(pattern) > wpat)
+					wpat = fmt_width(pattern);
+			} else {
+				err = get_string(flow, "lastError", NULL);
+				print_padded(name, wname + 2);
+				print_padded(to, wto + 2);
+				print_padded(pattern, wpat + 2);
+				printf("(%s file%s open, %s not yet sent)%s%s\n",
+				    show_count(b1, sizeof b1, flow,
+				    "filesOpen"), plural(flow, "filesOpen"),
+				    show_bytes(b2, sizeof b2, flow,
+				    "spoolBytes"), err != NULL ?
+				    "  last error: " : "", err != NULL ?
+				    err : "");
+				free(err);
+			}
+			free(to);
+			free(pattern);
+			free(stream);
+			free(dest);
+			free(name);
+		}
 }
 
 /* state: orphaned state, refused flows and dead letters. */

@@ -29,7 +29,7 @@ flows:
     kinesisStream: web
     initialPosition: START_OF_FILE
     retryMaxBackoffMillis: 300
-  - name: app
+  - name: applogs
     filePattern: $tmp/nosuch/*.log
     kinesisStream: web
 YAML
@@ -39,7 +39,7 @@ chmod 600 "$tmp/sluice.yaml"
 
 "$SLUICED" -n -c "$tmp/sluice.yaml" >"$tmp/n.out" 2>&1 ||
     fail "sluiced -n: $(cat "$tmp/n.out")"
-grep -q "flow=app: $tmp/nosuch: no such directory: no file matches" \
+grep -q "flow=applogs: $tmp/nosuch: no such directory: no file matches" \
     "$tmp/n.out" || fail "sluiced -n did not name the missing directory: $(cat "$tmp/n.out")"
 
 # A region that disagrees with an AWS endpoint's (sluiced -n goes nowhere).
@@ -79,8 +79,11 @@ wait_for 30 have 1 || fail "w1 not delivered"
 wait_for 10 has 'read        1 line, 3 B' || fail "no singular line: $(cat "$tmp/st.out")"
 has 'none match yet: check the pattern, and that its directory exists' ||
     fail "a flow without files said nothing useful: $(cat "$tmp/st.out")"
-"$SLUICECTL" -s "$tmp/sluice.sock" flows | grep -q '(1 file open,' ||
-    fail "flows: $("$SLUICECTL" -s "$tmp/sluice.sock" flows)"
+"$SLUICECTL" -s "$tmp/sluice.sock" flows >"$tmp/flows.out"
+grep -q '(1 file open,' "$tmp/flows.out" || fail "flows: $(cat "$tmp/flows.out")"
+# In columns: the destinations (and the patterns) start at one column.
+[ "$(awk '{ print index($0, "kinesis:web") }' "$tmp/flows.out" | sort -u |
+    wc -l)" = 1 ] || fail "flows not aligned: $(cat "$tmp/flows.out")"
 
 # A missing stream: refused, with the fix.
 ctl notfound=1
