@@ -35,6 +35,30 @@ region_from_endpoint(const char *endpoint)
 }
 
 /*
+ * Whether r has a region's shape: two letters, words, a number
+ * ("eu-west-1", "us-gov-west-1", "cn-north-1").  Only for a warning: a
+ * new kind of name must not be refused.
+ */
+static int
+region_is_plausible(const char *r)
+{
+	const char	*p = r;
+	int		 words = 0;
+
+	if (strspn(p, "abcdefghijklmnopqrstuvwxyz") != 2)
+		return (0);
+	p += 2;
+	while (*p == '-' && strspn(p + 1, "abcdefghijklmnopqrstuvwxyz") > 0) {
+		p++;
+		p += strspn(p, "abcdefghijklmnopqrstuvwxyz");
+		words++;
+	}
+	if (words == 0 || *p++ != '-' || strspn(p, "0123456789") == 0)
+		return (0);
+	return (p[strspn(p, "0123456789")] == '\0');
+}
+
+/*
  * The region that no key names, from the environment, the profile or
  * (when imds is not NULL) the instance metadata.  Returns it allocated
  * with *source set to where it came from (allocated), or NULL.
@@ -108,6 +132,10 @@ region_resolve(struct config *cfg, struct imds *imds, char **cause)
 		if (*dests[i].region != NULL && **dests[i].region != '\0') {
 			log_info("%s region %s (from %s)", dests[i].name,
 			    *dests[i].region, dests[i].key);
+			if (!region_is_plausible(*dests[i].region))
+				log_warnx("%s is \"%s\", which does not look "
+				    "like an AWS region (such as eu-west-1)",
+				    dests[i].key, *dests[i].region);
 			/* AWS refuses a request signed for another region. */
 			r = region_from_endpoint(dests[i].endpoint);
 			if (r != NULL && strcmp(r, *dests[i].region) != 0)

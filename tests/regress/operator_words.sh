@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # What an operator reads when a flow breaks (issue 11's new-user
-# walkthrough): sluiced -n names a pattern's missing directory and a
-# region that disagrees with its AWS endpoint's; a control socket that
+# walkthrough): sluiced -n names a pattern's missing directory, a
+# misspelt region and one that disagrees with its AWS endpoint's; a control socket that
 # cannot be made says what to do; sluicectl
 # status says that a flow matches no file and what to check, that delivery
 # is refused with the fix (a missing stream), that throttled records are
@@ -59,6 +59,12 @@ rc=0
 timeout 20 "$SLUICED" -c "$tmp/sock.yaml" >"$tmp/sock.out" 2>&1 || rc=$?
 [ "$rc" = 1 ] && grep -q "mkdir $tmp/no/such: No such file or directory: create its parent, or set controlSocket elsewhere" \
     "$tmp/sock.out" || fail "control socket (exit $rc): $(cat "$tmp/sock.out")"
+sed 's|^kinesis.region: .*|kinesis.region: us-east1|' "$tmp/sluice.yaml" \
+    >"$tmp/region.yaml"
+"$SLUICED" -n -c "$tmp/region.yaml" >"$tmp/n.out" 2>&1 ||
+    fail "sluiced -n: $(cat "$tmp/n.out")"
+grep -q 'kinesis.region is "us-east1", which does not look like an AWS region' \
+    "$tmp/n.out" || fail "no warning for a misspelt region: $(cat "$tmp/n.out")"
 
 start_sluiced "$tmp/sluice.yaml"
 st() { sluicectl_st -s "$tmp/sluice.sock" status >"$tmp/st.out" 2>&1; }
