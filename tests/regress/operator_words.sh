@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
 # What an operator reads when a flow breaks (issue 11's new-user
-# walkthrough): sluiced -n names a pattern's missing directory, a
-# misspelt region and one that disagrees with its AWS endpoint's; a control socket that
-# cannot be made says what to do; sluicectl
-# status says that a flow matches no file and what to check, that delivery
-# is refused with the fix (a missing stream), that throttled records are
-# retried and the stream needs shards, that the endpoint cannot be reached
-# and what to check, and that a spool over 80% full makes reading wait;
-# counts are singular when they are 1; a state directory's new parents
-# are 0755; a refused reload shows in status until a reload is applied.  Then everything written reached
-# fakeaws, byte for byte.
+# walkthrough).  sluiced -n names a pattern's missing directory, a
+# misspelt region and one that disagrees with its AWS endpoint's; a control
+# socket that cannot be made says what to do.  sluicectl status says that a
+# flow matches no file and what to check, that delivery is refused with
+# the fix (a missing stream), that throttled records are retried and the
+# stream needs shards, that the endpoint cannot be reached and what to
+# check, and that a spool over 80% full makes reading wait; flows is in
+# columns; counts are singular when they are 1; a refused reload shows in
+# status until a reload is applied; a state directory's new parents are
+# 0755.  Then everything written reached fakeaws, byte for byte.
 . "$(dirname "$0")/lib.sh"
 
 ctl() {
