@@ -154,7 +154,6 @@ struct tailer {
 	struct tailer_idx	 byid;		/* files by dev, ino */
 	struct tailer_idx	 bypath;	/* files by path */
 	struct tailer_idx	 dirpath;	/* watched dirs: path to wd */
-	struct tailer_idx	 regid;		/* registry entries by id */
 	TAILQ_HEAD(, tailer_file) waitq;	/* for a descriptor, in turn */
 	size_t			 nopen;
 	size_t			 nwaiting;
@@ -324,58 +323,13 @@ tailer_set_path(struct tailer *t, struct tailer_file *f, const char *path)
 	tailer_idx_add(&t->bypath, tailer_hash_str(f->path), f);
 }
 
-/* The registry's entries by identity, for tailer_reg_lookup. */
-static void
-tailer_reg_index(struct tailer *t)
-{
-	struct registry_entry	*e;
-	size_t			 i;
-
-	tailer_idx_clear(&t->regid);
-	for (i = 0; i < registry_count(t->reg); i++) {
-		e = registry_entry_at(t->reg, i);
-		tailer_idx_add(&t->regid, tailer_hash_id(e->dev, e->ino), e);
-	}
-}
-
-static struct registry_entry *
-tailer_reg_find(struct tailer *t, uint64_t dev, uint64_t ino)
-{
-	struct tailer_node	*n;
-	struct registry_entry	*e;
-	uint64_t		 h = tailer_hash_id(dev, ino);
-
-	for (n = tailer_idx_first(&t->regid, h); n != NULL;
-	    n = tailer_idx_next(n->next, h)) {
-		e = n->p;
-		if (e->dev == dev && e->ino == ino)
-			return (e);
-	}
-	return (NULL);
-}
-
-/* registry_add, keeping the index: it replaces an entry of that inode. */
-static struct registry_entry *
-tailer_reg_add(struct tailer *t, uint64_t dev, uint64_t ino, uint64_t fp,
-    uint32_t fplen, uint64_t offset, uint64_t size, const char *path)
-{
-	struct registry_entry	*e;
-	uint64_t		 h = tailer_hash_id(dev, ino);
-
-	if ((e = tailer_reg_find(t, dev, ino)) != NULL)
-		tailer_idx_del(&t->regid, h, e);
-	e = registry_add(t->reg, dev, ino, fp, fplen, offset, size, path);
-	tailer_idx_add(&t->regid, h, e);
-	return (e);
-}
-
-/* registry_lookup through the index: same inode and first bytes. */
+/* registry_lookup, by f's identity: same inode and first bytes. */
 static struct registry_entry *
 tailer_reg_lookup(struct tailer *t, struct tailer_file *f)
 {
 	struct registry_entry	*e;
 
-	if ((e = tailer_reg_find(t, f->dev, f->ino)) == NULL ||
+	if ((e = registry_find(t->reg, f->dev, f->ino)) == NULL ||
 	    !registry_entry_is_file(e, f->fd, 0))
 		return (NULL);
 	return (e);
@@ -794,7 +748,7 @@ tailer_add_file(struct tailer *t, const char *path, const struct stat *st)
 	/* The fingerprint of no bytes: it reads nothing. */
 	if (f->first && t->first_start && t->p.start_at_end &&
 	    checkpoint_fingerprint_n(-1, 0, &fp, &fplen) == 0)
-		f->re = tailer_reg_add(t, f->dev, f->ino, fp, fplen,
+		f->re = registry_add(t->reg, f->dev, f->ino, fp, fplen,
 		    f->size, f->size, path);
 }
 
@@ -808,7 +762,7 @@ tailer_keep_old_head(struct tailer *t, struct tailer_file *f)
 {
 	struct registry_entry	*e;
 
-	if ((e = tailer_reg_find(t, f->dev, f->ino)) == NULL)
+	if ((e = registry_find(t->reg, f->dev, f->ino)) == NULL)
 		return;
 	if (e->fplen == CHECKPOINT_FP_MAX && e->offset > 0) {
 		t->heads[t->nexthead].fp = e->fp;
@@ -874,7 +828,7 @@ tailer_open_new(struct tailer *t, struct tailer_file *f,
 	tailer_update_fp(f);
 	if (f->re == NULL) {
 		tailer_keep_old_head(t, f);
-		f->re = tailer_reg_add(t, f->dev, f->ino, f->fp, f->fplen,
+		f->re = registry_add(t->reg, f->dev, f->ino, f->fp, f->fplen,
 		    f->consumed, f->size, f->path);
 	}
 	/* A copy's offset is known at its first read: logged then. */
@@ -1671,7 +1625,7 @@ tailer_cand_is_free(struct tailer *t, struct tailer_idx *lost,
 	if (c->taken || tailer_is_compressed(c->path))
 		return (0);
 	if (c->f == NULL ||
-	    (own = tailer_reg_find(t, c->dev, c->ino)) == NULL)
+	    (own = registry_find(t->reg, c->dev, c->ino)) == NULL)
 		return (1);
 	h = tailer_hash_id(own->dev, own->ino);
 	for (n = tailer_idx_first(lost, h); n != NULL;
@@ -1890,7 +1844,7 @@ tailer_find_unfinished(struct tailer *t)
 		if (m[i].how != 2)
 			continue;
 		c = &s.cands[m[i].cand];
-		ne = tailer_reg_add(t, c->dev, c->ino, m[i].fp, m[i].fplen,
+		ne = registry_add(t->reg, c->dev, c->ino, m[i].fp, m[i].fplen,
 		    m[i].offset, m[i].st.st_size, c->path);
 		/* The glob's file finds ne when it opens. */
 		if (c->f == NULL)
@@ -2575,7 +2529,6 @@ tailer_create(struct loop *loop, const struct tailer_params *p,
 		return (t);
 	}
 	t->first_start = registry_is_new(t->reg);
-	tailer_reg_index(t);
 	if (t->p.poll) {
 		log_info("flow=%s: watchMode poll: looking at the files every "
 		    "%llu ms", t->flow, (unsigned long long)t->p.poll_ms);
@@ -2633,7 +2586,6 @@ tailer_free(struct tailer *t)
 	tailer_idx_clear(&t->byid);
 	tailer_idx_clear(&t->bypath);
 	tailer_idx_clear(&t->dirpath);
-	tailer_idx_clear(&t->regid);
 	for (i = 0; i < t->nbaddirs; i++) {
 		free(t->baddirs[i].path);
 		free(t->baddirs[i].reason);
@@ -2787,9 +2739,7 @@ tailer_checkpoint(struct tailer *t, char **cause)
 	if (t->refused)
 		return (0);
 	tailer_note_offsets(t);
-	if (registry_prune(t->reg, time(NULL),
-	    t->p.ttl_days * 24 * 60 * 60) > 0)
-		tailer_reg_index(t);
+	registry_prune(t->reg, time(NULL), t->p.ttl_days * 24 * 60 * 60);
 	return (registry_save(t->reg, cause));
 }
 
@@ -2888,7 +2838,7 @@ tailer_merge_registry(struct tailer *t, const char *dir, char **cause)
 	struct registry		*old;
 	struct registry_entry	*e, *ne;
 	struct tailer_file	*f;
-	size_t			 i, j, n;
+	size_t			 i;
 
 	if (t->reg == NULL) {
 		xasprintf(cause, "flow %s has no registry to merge into",
@@ -2900,13 +2850,7 @@ tailer_merge_registry(struct tailer *t, const char *dir, char **cause)
 		return (-1);
 	for (i = 0; i < registry_count(old); i++) {
 		e = registry_entry_at(old, i);
-		n = registry_count(t->reg);
-		for (j = 0, ne = NULL; j < n && ne == NULL; j++) {
-			ne = registry_entry_at(t->reg, j);
-			if (ne->dev != e->dev || ne->ino != e->ino)
-				ne = NULL;
-		}
-		if (ne == NULL) {
+		if ((ne = registry_find(t->reg, e->dev, e->ino)) == NULL) {
 			ne = registry_add(t->reg, e->dev, e->ino, e->fp,
 			    e->fplen, e->offset, e->size, e->path);
 			registry_update(t->reg, ne, e->fp, e->fplen, e->offset,
