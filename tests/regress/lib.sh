@@ -127,3 +127,16 @@ sluicectl_st() {
 	esac
 	return "$rc"
 }
+
+# start_sluiced_tailing CONFIG FILE: creates FILE (empty) if it does not
+# exist, starts sluiced and waits for its first scan to open FILE.  The
+# control socket opens before the first scan (issue 8), so a test that
+# took the socket for "started" and then wrote and rotated at once raced
+# that scan: a file renamed out of the pattern before sluiced ever saw
+# it is not one of the flow's, and its lines were never read.
+start_sluiced_tailing() {
+	[ -e "$2" ] || : >"$2"
+	start_sluiced "$1"
+	wait_for 20 grep -qF "file=$2: tailing from offset" "$tmp/sluiced.log" ||
+	    fail "sluiced did not start tailing $2"
+}
