@@ -196,6 +196,8 @@ static void	tailer_arm_expire(struct tailer *, struct tailer_file *);
 static size_t	tailer_close_idle(struct tailer *, size_t, uint64_t, int);
 static int	tailer_locate(struct tailer *, struct tailer_file *,
 		    struct stat *);
+static void	tailer_keep_tail(struct tailer_file *, const char *, size_t,
+		    uint64_t);
 
 static uint64_t
 tailer_mix(uint64_t h)
@@ -519,6 +521,30 @@ found:
 }
 
 /*
+ * A copy goes on from f->read_off: the bytes before it, read in the file
+ * it copies, are its tail (tailer_tail_changed), so that it is told by
+ * its content if truncated and written again before it grows.
+ */
+static void
+tailer_copy_tail(struct tailer *t, struct tailer_file *f)
+{
+	char	b[TAILER_TAIL_MAX];
+	size_t	want;
+	ssize_t	n;
+
+	want = f->read_off < sizeof b ? (size_t)f->read_off : sizeof b;
+	do
+		n = pread(f->fd, b, want, f->read_off - want);
+	while (n == -1 && errno == EINTR);
+	if (n == -1) {
+		log_warn("flow=%s file=%s: read", t->flow, f->path);
+		return;
+	}
+	if ((size_t)n == want && want > 0)
+		tailer_keep_tail(f, b, want, f->read_off - want);
+}
+
+/*
  * A new file's first read, once it has bytes (f->copycheck): a copy of a
  * file already read goes on from the offset reached there.  cp may still
  * be writing it: until it has that many bytes, or stops growing for
@@ -565,6 +591,7 @@ tailer_copy_start(struct tailer *t, struct tailer_file *f)
 	framer_reset(f->framer, 0);
 	f->consumed = f->read_off = off;
 	f->taillen = 0;
+	tailer_copy_tail(t, f);
 	return (0);
 }
 
@@ -1479,6 +1506,9 @@ struct tailer_match {
 	uint64_t		 fp;	/* a copy's: e's, kept before */
 	uint32_t		 fplen;	/* the registry changes */
 	uint64_t		 offset;
+	uint64_t		 tail;	/* and e's tail: the copy holds */
+	uint32_t		 taillen; /* the bytes read before its */
+	uint64_t		 tailend; /* offset */
 };
 
 static int
@@ -1835,17 +1865,28 @@ tailer_find_unfinished(struct tailer *t)
 			m[i].fp = e->fp;
 			m[i].fplen = e->fplen;
 			m[i].offset = e->offset;
+			m[i].tail = e->tail;
+			m[i].taillen = e->taillen;
+			m[i].tailend = e->tailend;
 			registry_update(t->reg, e, e->fp, e->fplen, e->offset,
 			    e->size, REGISTRY_FINISHED, e->path);
 		}
 	}
-	/* The copies' entries, each of a candidate's own inode. */
+	/*
+	 * The copies' entries, each of a candidate's own inode, with the
+	 * tail of the entry they continue: the first open checks it
+	 * (tailer_check_saved_tail), and it is saved, so that a copy
+	 * truncated and written again past the offset, while sluiced ran or
+	 * after another stop, is still told by its content.
+	 */
 	for (i = 0; i < nlost; i++) {
 		if (m[i].how != 2)
 			continue;
 		c = &s.cands[m[i].cand];
 		ne = registry_add(t->reg, c->dev, c->ino, m[i].fp, m[i].fplen,
 		    m[i].offset, m[i].st.st_size, c->path);
+		registry_set_tail(t->reg, ne, m[i].tail, m[i].taillen,
+		    m[i].tailend);
 		/* The glob's file finds ne when it opens. */
 		if (c->f == NULL)
 			tailer_resume_rotated(t, c->path, &m[i].st, ne);
