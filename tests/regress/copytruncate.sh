@@ -12,7 +12,6 @@
 
 RATE=${CT_RATE:-20000}
 ROTATIONS=${CT_ROTATIONS:-4}
-WRITER="$top_srcdir/tests/regress/writer.pl"
 
 start_fakeaws -o "$tmp/received.b64"
 mkdir -p "$tmp/logs"
@@ -24,23 +23,13 @@ mkdir -p "$tmp/logs"
 } >"$tmp/sluice.yaml"
 start_sluiced_tailing "$tmp/sluice.yaml" "$tmp/logs/app.log"
 
-perl "$WRITER" "$tmp/logs/app.log" ct "$RATE" &
-writer_pid=$!
-bg_pids+=($writer_pid)
-stopped() { [ "$(awk '{ print $3 }' "/proc/$writer_pid/stat")" = T ]; }
-
+start_writer "$tmp/logs/app.log" ct "$RATE"
 for i in $(seq 1 "$ROTATIONS"); do
 	sleep 0.5
-	kill -STOP "$writer_pid"
-	wait_for 5 stopped || fail "the writer did not stop"
-	shift_rotated "$tmp/logs/app.log" "$i"
-	cp "$tmp/logs/app.log" "$tmp/logs/app.log.1"
-	truncate -s 0 "$tmp/logs/app.log"
-	kill -CONT "$writer_pid"
+	copytruncate_stopped "$tmp/logs/app.log" "$i"
 done
 sleep 0.5
-kill -TERM "$writer_pid"
-wait "$writer_pid" || fail "writer failed"
+stop_writer
 
 cat "$tmp/logs"/app.log* | sort -u >"$tmp/want"
 check_all_arrived "$tmp/want"

@@ -283,3 +283,32 @@ sigterm_timed() {
 	    fail "sluiced still runs $exited ms after SIGTERM"
 	wait "$sluiced_pid" || fail "sluiced exited non-zero"
 }
+
+# start_writer FILE TAG RATE: writer.pl appends RATE unique-id lines a
+# second to FILE, in the background; sets writer_pid.  stop_writer ends
+# it and fails if it failed.
+start_writer() {
+	perl "$top_srcdir/tests/regress/writer.pl" "$@" &
+	writer_pid=$!
+	bg_pids+=($writer_pid)
+}
+stop_writer() {
+	kill -TERM "$writer_pid"
+	wait "$writer_pid" || fail "writer failed"
+}
+
+# copytruncate_stopped FILE N: logrotate's copytruncate of FILE, the
+# older copies shifted first (shift_rotated FILE N), with the writer
+# stopped from before the copy to after the truncation: lines written in
+# between would be lost by copytruncate itself, not by sluice.
+copytruncate_stopped() {
+	writer_stopped() {
+		[ "$(awk '{ print $3 }' "/proc/$writer_pid/stat")" = T ]
+	}
+	kill -STOP "$writer_pid"
+	wait_for 5 writer_stopped || fail "the writer did not stop"
+	shift_rotated "$1" "$2"
+	cp "$1" "$1.1"
+	truncate -s 0 "$1"
+	kill -CONT "$writer_pid"
+}

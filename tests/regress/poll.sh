@@ -13,7 +13,6 @@
 RATE=${POLL_RATE:-20000}
 ROTATIONS=${POLL_ROTATIONS:-4}
 INTERVAL=${POLL_INTERVAL_MS:-250}
-WRITER="$top_srcdir/tests/regress/writer.pl"
 
 start_fakeaws -o "$tmp/received.b64"
 mkdir -p "$tmp/logs"
@@ -30,11 +29,7 @@ inotify=$(find "/proc/$sluiced_pid/fd" -lname 'anon_inode:inotify' |
     wc -l)
 [ "$inotify" -eq 0 ] || fail "sluiced holds $inotify inotify descriptors"
 
-perl "$WRITER" "$tmp/logs/app.log" poll "$RATE" &
-writer_pid=$!
-bg_pids+=($writer_pid)
-stopped() { [ "$(awk '{ print $3 }' "/proc/$writer_pid/stat")" = T ]; }
-
+start_writer "$tmp/logs/app.log" poll "$RATE"
 for i in $(seq 1 "$ROTATIONS"); do
 	sleep 0.7
 	if [ $((i % 2)) = 1 ]; then
@@ -42,17 +37,11 @@ for i in $(seq 1 "$ROTATIONS"); do
 		mv "$tmp/logs/app.log" "$tmp/logs/app.log.1"
 		kill -HUP "$writer_pid"
 	else
-		kill -STOP "$writer_pid"
-		wait_for 5 stopped || fail "the writer did not stop"
-		shift_rotated "$tmp/logs/app.log" "$i"
-		cp "$tmp/logs/app.log" "$tmp/logs/app.log.1"
-		truncate -s 0 "$tmp/logs/app.log"
-		kill -CONT "$writer_pid"
+		copytruncate_stopped "$tmp/logs/app.log" "$i"
 	fi
 done
 sleep 0.7
-kill -TERM "$writer_pid"
-wait "$writer_pid" || fail "writer failed"
+stop_writer
 
 cat "$tmp/logs"/app.log* | sort -u >"$tmp/want"
 check_all_arrived "$tmp/want"
