@@ -2076,6 +2076,11 @@ tailer_scan(struct tailer *t)
 	t->nofd_now = 0;
 	for (i = 0; i < t->nbaddirs; i++)
 		t->baddirs[i].seen = 0;
+	/*
+	 * Watched before the glob: a file created after it is in an event,
+	 * not only in the next scan, TAILER_RESCAN_MS later.
+	 */
+	tailer_watch_dirs(t);
 	memset(&g, 0, sizeof g);
 	tailer_glob_errno = 0;
 	tailer_glob_t = t;
@@ -2091,7 +2096,6 @@ tailer_scan(struct tailer *t)
 		    tailer_glob_errno != 0 ? tailer_glob_errno : ENOMEM);
 	}
 	globfree(&g);
-	tailer_watch_dirs(t);
 	tailer_close_idle(t, SIZE_MAX, t->p.close_inactive_ms, 0);
 	tailer_open_waiting(t);
 
