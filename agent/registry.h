@@ -183,6 +183,13 @@ struct registry_entry *registry_entry_at(struct registry *, size_t i);
 struct registry_entry *registry_lookup(struct registry *, int fd);
 
 /*
+ * Returns the entry of device dev and inode ino, whatever its first bytes,
+ * or NULL.  A hash lookup: its cost does not grow with the entries.
+ */
+struct registry_entry *registry_find(struct registry *, uint64_t dev,
+		    uint64_t ino);
+
+/*
  * Returns the first entry, in any state, whose fingerprint the file open
  * on fd carries: a copy, or a move to another filesystem.  Entries with
  * fplen 0 match nothing.  NULL if none matches.

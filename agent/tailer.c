@@ -154,7 +154,6 @@ struct tailer {
 	struct tailer_idx	 byid;		/* files by dev, ino */
 	struct tailer_idx	 bypath;	/* files by path */
 	struct tailer_idx	 dirpath;	/* watched dirs: path to wd */
-	struct tailer_idx	 regid;		/* registry entries by id */
 	TAILQ_HEAD(, tailer_file) waitq;	/* for a descriptor, in turn */
 	size_t			 nopen;
 	size_t			 nwaiting;
@@ -197,6 +196,8 @@ static void	tailer_arm_expire(struct tailer *, struct tailer_file *);
 static size_t	tailer_close_idle(struct tailer *, size_t, uint64_t, int);
 static int	tailer_locate(struct tailer *, struct tailer_file *,
 		    struct stat *);
+static void	tailer_keep_tail(struct tailer_file *, const char *, size_t,
+		    uint64_t);
 
 static uint64_t
 tailer_mix(uint64_t h)
@@ -324,58 +325,13 @@ tailer_set_path(struct tailer *t, struct tailer_file *f, const char *path)
 	tailer_idx_add(&t->bypath, tailer_hash_str(f->path), f);
 }
 
-/* The registry's entries by identity, for tailer_reg_lookup. */
-static void
-tailer_reg_index(struct tailer *t)
-{
-	struct registry_entry	*e;
-	size_t			 i;
-
-	tailer_idx_clear(&t->regid);
-	for (i = 0; i < registry_count(t->reg); i++) {
-		e = registry_entry_at(t->reg, i);
-		tailer_idx_add(&t->regid, tailer_hash_id(e->dev, e->ino), e);
-	}
-}
-
-static struct registry_entry *
-tailer_reg_find(struct tailer *t, uint64_t dev, uint64_t ino)
-{
-	struct tailer_node	*n;
-	struct registry_entry	*e;
-	uint64_t		 h = tailer_hash_id(dev, ino);
-
-	for (n = tailer_idx_first(&t->regid, h); n != NULL;
-	    n = tailer_idx_next(n->next, h)) {
-		e = n->p;
-		if (e->dev == dev && e->ino == ino)
-			return (e);
-	}
-	return (NULL);
-}
-
-/* registry_add, keeping the index: it replaces an entry of that inode. */
-static struct registry_entry *
-tailer_reg_add(struct tailer *t, uint64_t dev, uint64_t ino, uint64_t fp,
-    uint32_t fplen, uint64_t offset, uint64_t size, const char *path)
-{
-	struct registry_entry	*e;
-	uint64_t		 h = tailer_hash_id(dev, ino);
-
-	if ((e = tailer_reg_find(t, dev, ino)) != NULL)
-		tailer_idx_del(&t->regid, h, e);
-	e = registry_add(t->reg, dev, ino, fp, fplen, offset, size, path);
-	tailer_idx_add(&t->regid, h, e);
-	return (e);
-}
-
-/* registry_lookup through the index: same inode and first bytes. */
+/* registry_lookup, by f's identity: same inode and first bytes. */
 static struct registry_entry *
 tailer_reg_lookup(struct tailer *t, struct tailer_file *f)
 {
 	struct registry_entry	*e;
 
-	if ((e = tailer_reg_find(t, f->dev, f->ino)) == NULL ||
+	if ((e = registry_find(t->reg, f->dev, f->ino)) == NULL ||
 	    !registry_entry_is_file(e, f->fd, 0))
 		return (NULL);
 	return (e);
@@ -565,6 +521,30 @@ found:
 }
 
 /*
+ * A copy goes on from f->read_off: the bytes before it, read in the file
+ * it copies, are its tail (tailer_tail_changed), so that it is told by
+ * its content if truncated and written again before it grows.
+ */
+static void
+tailer_copy_tail(struct tailer *t, struct tailer_file *f)
+{
+	char	b[TAILER_TAIL_MAX];
+	size_t	want;
+	ssize_t	n;
+
+	want = f->read_off < sizeof b ? (size_t)f->read_off : sizeof b;
+	do
+		n = pread(f->fd, b, want, f->read_off - want);
+	while (n == -1 && errno == EINTR);
+	if (n == -1) {
+		log_warn("flow=%s file=%s: read", t->flow, f->path);
+		return;
+	}
+	if ((size_t)n == want && want > 0)
+		tailer_keep_tail(f, b, want, f->read_off - want);
+}
+
+/*
  * A new file's first read, once it has bytes (f->copycheck): a copy of a
  * file already read goes on from the offset reached there.  cp may still
  * be writing it: until it has that many bytes, or stops growing for
@@ -611,6 +591,7 @@ tailer_copy_start(struct tailer *t, struct tailer_file *f)
 	framer_reset(f->framer, 0);
 	f->consumed = f->read_off = off;
 	f->taillen = 0;
+	tailer_copy_tail(t, f);
 	return (0);
 }
 
@@ -794,7 +775,7 @@ tailer_add_file(struct tailer *t, const char *path, const struct stat *st)
 	/* The fingerprint of no bytes: it reads nothing. */
 	if (f->first && t->first_start && t->p.start_at_end &&
 	    checkpoint_fingerprint_n(-1, 0, &fp, &fplen) == 0)
-		f->re = tailer_reg_add(t, f->dev, f->ino, fp, fplen,
+		f->re = registry_add(t->reg, f->dev, f->ino, fp, fplen,
 		    f->size, f->size, path);
 }
 
@@ -808,7 +789,7 @@ tailer_keep_old_head(struct tailer *t, struct tailer_file *f)
 {
 	struct registry_entry	*e;
 
-	if ((e = tailer_reg_find(t, f->dev, f->ino)) == NULL)
+	if ((e = registry_find(t->reg, f->dev, f->ino)) == NULL)
 		return;
 	if (e->fplen == CHECKPOINT_FP_MAX && e->offset > 0) {
 		t->heads[t->nexthead].fp = e->fp;
@@ -874,7 +855,7 @@ tailer_open_new(struct tailer *t, struct tailer_file *f,
 	tailer_update_fp(f);
 	if (f->re == NULL) {
 		tailer_keep_old_head(t, f);
-		f->re = tailer_reg_add(t, f->dev, f->ino, f->fp, f->fplen,
+		f->re = registry_add(t->reg, f->dev, f->ino, f->fp, f->fplen,
 		    f->consumed, f->size, f->path);
 	}
 	/* A copy's offset is known at its first read: logged then. */
@@ -1525,6 +1506,9 @@ struct tailer_match {
 	uint64_t		 fp;	/* a copy's: e's, kept before */
 	uint32_t		 fplen;	/* the registry changes */
 	uint64_t		 offset;
+	uint64_t		 tail;	/* and e's tail: the copy holds */
+	uint32_t		 taillen; /* the bytes read before its */
+	uint64_t		 tailend; /* offset */
 };
 
 static int
@@ -1671,7 +1655,7 @@ tailer_cand_is_free(struct tailer *t, struct tailer_idx *lost,
 	if (c->taken || tailer_is_compressed(c->path))
 		return (0);
 	if (c->f == NULL ||
-	    (own = tailer_reg_find(t, c->dev, c->ino)) == NULL)
+	    (own = registry_find(t->reg, c->dev, c->ino)) == NULL)
 		return (1);
 	h = tailer_hash_id(own->dev, own->ino);
 	for (n = tailer_idx_first(lost, h); n != NULL;
@@ -1881,17 +1865,28 @@ tailer_find_unfinished(struct tailer *t)
 			m[i].fp = e->fp;
 			m[i].fplen = e->fplen;
 			m[i].offset = e->offset;
+			m[i].tail = e->tail;
+			m[i].taillen = e->taillen;
+			m[i].tailend = e->tailend;
 			registry_update(t->reg, e, e->fp, e->fplen, e->offset,
 			    e->size, REGISTRY_FINISHED, e->path);
 		}
 	}
-	/* The copies' entries, each of a candidate's own inode. */
+	/*
+	 * The copies' entries, each of a candidate's own inode, with the
+	 * tail of the entry they continue: the first open checks it
+	 * (tailer_check_saved_tail), and it is saved, so that a copy
+	 * truncated and written again past the offset, while sluiced ran or
+	 * after another stop, is still told by its content.
+	 */
 	for (i = 0; i < nlost; i++) {
 		if (m[i].how != 2)
 			continue;
 		c = &s.cands[m[i].cand];
-		ne = tailer_reg_add(t, c->dev, c->ino, m[i].fp, m[i].fplen,
+		ne = registry_add(t->reg, c->dev, c->ino, m[i].fp, m[i].fplen,
 		    m[i].offset, m[i].st.st_size, c->path);
+		registry_set_tail(t->reg, ne, m[i].tail, m[i].taillen,
+		    m[i].tailend);
 		/* The glob's file finds ne when it opens. */
 		if (c->f == NULL)
 			tailer_resume_rotated(t, c->path, &m[i].st, ne);
@@ -2081,6 +2076,11 @@ tailer_scan(struct tailer *t)
 	t->nofd_now = 0;
 	for (i = 0; i < t->nbaddirs; i++)
 		t->baddirs[i].seen = 0;
+	/*
+	 * Watched before the glob: a file created after it is in an event,
+	 * not only in the next scan, TAILER_RESCAN_MS later.
+	 */
+	tailer_watch_dirs(t);
 	memset(&g, 0, sizeof g);
 	tailer_glob_errno = 0;
 	tailer_glob_t = t;
@@ -2096,7 +2096,6 @@ tailer_scan(struct tailer *t)
 		    tailer_glob_errno != 0 ? tailer_glob_errno : ENOMEM);
 	}
 	globfree(&g);
-	tailer_watch_dirs(t);
 	tailer_close_idle(t, SIZE_MAX, t->p.close_inactive_ms, 0);
 	tailer_open_waiting(t);
 
@@ -2575,7 +2574,6 @@ tailer_create(struct loop *loop, const struct tailer_params *p,
 		return (t);
 	}
 	t->first_start = registry_is_new(t->reg);
-	tailer_reg_index(t);
 	if (t->p.poll) {
 		log_info("flow=%s: watchMode poll: looking at the files every "
 		    "%llu ms", t->flow, (unsigned long long)t->p.poll_ms);
@@ -2633,7 +2631,6 @@ tailer_free(struct tailer *t)
 	tailer_idx_clear(&t->byid);
 	tailer_idx_clear(&t->bypath);
 	tailer_idx_clear(&t->dirpath);
-	tailer_idx_clear(&t->regid);
 	for (i = 0; i < t->nbaddirs; i++) {
 		free(t->baddirs[i].path);
 		free(t->baddirs[i].reason);
@@ -2787,9 +2784,7 @@ tailer_checkpoint(struct tailer *t, char **cause)
 	if (t->refused)
 		return (0);
 	tailer_note_offsets(t);
-	if (registry_prune(t->reg, time(NULL),
-	    t->p.ttl_days * 24 * 60 * 60) > 0)
-		tailer_reg_index(t);
+	registry_prune(t->reg, time(NULL), t->p.ttl_days * 24 * 60 * 60);
 	return (registry_save(t->reg, cause));
 }
 
@@ -2888,7 +2883,7 @@ tailer_merge_registry(struct tailer *t, const char *dir, char **cause)
 	struct registry		*old;
 	struct registry_entry	*e, *ne;
 	struct tailer_file	*f;
-	size_t			 i, j, n;
+	size_t			 i;
 
 	if (t->reg == NULL) {
 		xasprintf(cause, "flow %s has no registry to merge into",
@@ -2900,13 +2895,7 @@ tailer_merge_registry(struct tailer *t, const char *dir, char **cause)
 		return (-1);
 	for (i = 0; i < registry_count(old); i++) {
 		e = registry_entry_at(old, i);
-		n = registry_count(t->reg);
-		for (j = 0, ne = NULL; j < n && ne == NULL; j++) {
-			ne = registry_entry_at(t->reg, j);
-			if (ne->dev != e->dev || ne->ino != e->ino)
-				ne = NULL;
-		}
-		if (ne == NULL) {
+		if ((ne = registry_find(t->reg, e->dev, e->ino)) == NULL) {
 			ne = registry_add(t->reg, e->dev, e->ino, e->fp,
 			    e->fplen, e->offset, e->size, e->path);
 			registry_update(t->reg, ne, e->fp, e->fplen, e->offset,

@@ -50,12 +50,6 @@ awk -v n="$LINES" 'BEGIN {
 }' >"$tmp/logs/b.log"
 size=$(stat -c %s "$tmp/logs/b.log")
 
-now_ms() {
-	local t
-	t=$(date +%s%N)
-	echo $((t / 1000000))
-}
-
 status() {
 	"$SLUICECTL" -s "$tmp/sluice.sock" status -j 2>/dev/null |
 	    perl -ne '$o = $1 if /"offset":(\d+)/;
@@ -81,25 +75,10 @@ for ((i = 0; i < 2000; i++)); do
 	[ "$r" -ge $((size / 4 * 3)) ] && break
 	sleep 0.01
 done
-sent=$(now_ms)
-kill -TERM "$sluiced_pid"
+sigterm_timed
 echo "SIGTERM $((sent - started)) ms after start, $r of $size bytes read;" \
     "checkpointed offsets seen: ${seen[*]:-none}"
-logged=
-for ((i = 0; i < 2000; i++)); do
-	if [ -z "$logged" ] && grep -q "received signal" "$tmp/sluiced.log"
-	then
-		logged=$(($(now_ms) - sent))
-	fi
-	kill -0 "$sluiced_pid" 2>/dev/null || break
-	sleep 0.005
-done
-exited=$(($(now_ms) - sent))
-[ -n "$logged" ] || logged=$exited
 echo "SIGTERM logged after $logged ms, sluiced exited after $exited ms"
-kill -0 "$sluiced_pid" 2>/dev/null &&
-    fail "sluiced still runs $exited ms after SIGTERM"
-wait "$sluiced_pid" || fail "sluiced exited non-zero"
 [ "$logged" -le "$SIGNAL_MS" ] ||
     fail "SIGTERM was logged $logged ms after it was sent (limit $SIGNAL_MS)"
 [ "$exited" -le 2000 ] || fail "sluiced took $exited ms to stop"

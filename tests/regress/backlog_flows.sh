@@ -49,7 +49,6 @@ for ((f = 0; f < FLOWS; f++)); do
 done
 total=$(cat "$tmp/logs"/b*.log | wc -c)
 
-now_ms() { echo $(($(date +%s%N) / 1000000)); }
 bytes_read() {
 	sluicectl_st -s "$tmp/sluice.sock" status -j 2>/dev/null |
 	    perl -ne '$r += $1 while /"bytesRead":(\d+)/g;
@@ -64,24 +63,9 @@ for ((i = 0; i < 3000; i++)); do
 	[ "$r" -ge $((total / 4)) ] && break
 	sleep 0.01
 done
-sent=$(now_ms)
-kill -TERM "$sluiced_pid"
-logged=
-for ((i = 0; i < 2000; i++)); do
-	if [ -z "$logged" ] && grep -q "received signal" "$tmp/sluiced.log"
-	then
-		logged=$(($(now_ms) - sent))
-	fi
-	kill -0 "$sluiced_pid" 2>/dev/null || break
-	sleep 0.005
-done
-exited=$(($(now_ms) - sent))
-[ -n "$logged" ] || logged=$exited
+sigterm_timed
 echo "$FLOWS flows: SIGTERM after $r of $total bytes read; logged after" \
     "$logged ms, sluiced exited after $exited ms"
-kill -0 "$sluiced_pid" 2>/dev/null &&
-    fail "sluiced still runs $exited ms after SIGTERM"
-wait "$sluiced_pid" || fail "sluiced exited non-zero"
 [ "$r" -lt "$total" ] ||
     fail "the backlogs were read before the SIGTERM: make BACKLOG_LINES larger"
 [ "$logged" -le "$SIGNAL_MS" ] ||

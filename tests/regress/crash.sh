@@ -39,10 +39,7 @@ flows:
     retryMaxBackoffMillis: 100
 YAML
 } >"$tmp/sluice.yaml"
-: >"$tmp/logs/app.log"
-start_sluiced "$tmp/sluice.yaml"
-wait_for 10 grep -q "file=$tmp/logs/app.log: tailing from offset" \
-    "$tmp/sluiced.log" || fail "sluiced did not start"
+start_sluiced_tailing "$tmp/sluice.yaml" "$tmp/logs/app.log"
 perl "$WRITER" "$tmp/logs/app.log" crash "$RATE" &
 writer_pid=$!
 bg_pids+=($writer_pid)

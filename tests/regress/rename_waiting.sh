@@ -21,10 +21,7 @@ mkdir -p "$tmp/logs"
 	    "    maxBufferAgeMillis: 1000" "    rotatedFileQuietMillis: 1500" \
 	    "    maxOpenRotatedFiles: 1"
 } >"$tmp/sluice.yaml"
-: >"$tmp/logs/app.log"
-start_sluiced "$tmp/sluice.yaml"
-wait_for 10 grep -q "file=$tmp/logs/app.log: tailing from offset" \
-    "$tmp/sluiced.log" || fail "sluiced did not start"
+start_sluiced_tailing "$tmp/sluice.yaml" "$tmp/logs/app.log"
 
 perl "$WRITER" "$tmp/logs/app.log" rw "$RATE" &
 writer_pid=$!

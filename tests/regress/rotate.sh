@@ -37,8 +37,9 @@ received_at_least() {
 	[ "$(received_count)" -ge "$1" ]
 }
 
-start_sluiced "$tmp/sluice.yaml"
-wait_for 10 test -S "$tmp/sluice.sock" || fail "sluiced did not start"
+# Its first scan before any write: a file renamed before sluiced saw it
+# is not the flow's (lib.sh).
+start_sluiced_tailing "$tmp/sluice.yaml" "$tmp/logs/app.log"
 
 # 1. Rename (logrotate "create"): the writer keeps its descriptor.
 exec 3>>"$tmp/logs/app.log"

@@ -8,9 +8,10 @@
  * are used only when they follow the durable save and the spool holds
  * their records; a registry that cannot grow keeps the old one, and saves
  * that fit need no new block; finished entries are pruned after their time
- * to live.  The tail (the last bytes read) is saved with the
- * offset and forgotten when the offset moves without one; version 2
- * registries, which had none, are read.
+ * to live.  The tail (the last bytes read) is saved with the offset and
+ * forgotten when the offset moves without one; version 2 registries, which
+ * had none, are read.  Entries are found by identity through an index that
+ * follows adds, prunes and loads.
  */
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -804,6 +805,69 @@ test_prune(void **state)
 	registry_free(r);
 }
 
+/*
+ * registry_find and registry_add go through an index by (device, inode):
+ * with thousands of entries each identity is found, an add of a known
+ * identity replaces its entry in place, and the index follows a prune and
+ * a load.
+ */
+static void
+test_index(void **state)
+{
+	struct registry		*r;
+	struct registry_entry	*e;
+	char			 path[32];
+	uint64_t		 i, n = 5000;
+
+	(void)state;
+	r = load_ok();
+	for (i = 0; i < n; i++) {
+		snprintf(path, sizeof path, "/f%llu", (unsigned long long)i);
+		/* Two devices, dense inodes: the common shape. */
+		e = registry_add(r, 1 + i % 2, 1000 + i / 2, 0, 0, i, i, path);
+		assert_ptr_equal(registry_find(r, 1 + i % 2, 1000 + i / 2), e);
+	}
+	assert_int_equal(registry_count(r), n);
+	for (i = 0; i < n; i++) {
+		e = registry_find(r, 1 + i % 2, 1000 + i / 2);
+		assert_non_null(e);
+		assert_true(e->offset == i);
+	}
+	assert_null(registry_find(r, 3, 1000));
+	assert_null(registry_find(r, 1, 1000 + n));
+	/* A reused inode: the entry is replaced, not added. */
+	e = registry_add(r, 2, 1000, 0, 0, 7, 7, "/reused");
+	assert_int_equal(registry_count(r), n);
+	assert_ptr_equal(registry_find(r, 2, 1000), e);
+	assert_ptr_equal(registry_entry_at(r, 1), e);
+	/* Every other entry finished long ago: pruned, the rest found. */
+	for (i = 0; i < n; i += 2) {
+		e = registry_find(r, 1, 1000 + i / 2);
+		registry_update(r, e, 0, 0, e->offset, e->size,
+		    REGISTRY_FINISHED, e->path);
+		e->updated = 1;
+	}
+	assert_int_equal(registry_prune(r, time(NULL), 86400), n / 2);
+	assert_null(registry_find(r, 1, 1000));
+	e = registry_find(r, 2, 1000);
+	assert_non_null(e);
+	assert_string_equal(e->path, "/reused");
+	e = registry_add(r, 1, 1000, 0, 0, 3, 3, "/again");
+	assert_int_equal(registry_count(r), n / 2 + 1);
+	assert_ptr_equal(registry_find(r, 1, 1000), e);
+	save_ok(r);
+	registry_free(r);
+	r = load_ok();
+	assert_int_equal(registry_count(r), n / 2 + 1);
+	for (i = 1; i < n; i += 2) {
+		e = registry_find(r, 2, 1000 + i / 2);
+		assert_non_null(e);
+		assert_true(e->offset == (i == 1 ? 7 : i));
+	}
+	assert_string_equal(registry_find(r, 1, 1000)->path, "/again");
+	registry_free(r);
+}
+
 int
 main(void)
 {
@@ -823,6 +887,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_corrupt, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_prune, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_index, setup, teardown),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
