@@ -98,6 +98,14 @@ struct creds {
 	int			 wake_now;
 	int			 stale;		/* reload without a refresher */
 	time_t			 last_report;
+	/*
+	 * The access key whose signatures AWS refused after a refresh, and
+	 * whether the refresh that report asked for is still to come: a key
+	 * gets one such refresh, so that keys AWS keeps refusing are an
+	 * operator's error and not a refresh loop.
+	 */
+	char			*refused_key;
+	int			 refused_pending;
 	struct creds_snap	*snap;		/* NULL: none yet */
 	char			*cause;		/* the last walk's failure */
 	time_t			 last_attempt;
@@ -1260,6 +1268,7 @@ creds_reload(struct creds *c, char **cause)
 	if (creds_walk(c, &v, &desc, &wcause) == -1) {
 		pthread_mutex_lock(&c->lock);
 		c->last_attempt = now;
+		c->refused_pending = 0;
 		free(c->cause);
 		c->cause = xstrdup(wcause);
 		pthread_mutex_unlock(&c->lock);
@@ -1277,6 +1286,7 @@ creds_reload(struct creds *c, char **cause)
 	c->snap = s;
 	c->stale = 0;
 	c->last_attempt = now;
+	c->refused_pending = 0;
 	free(c->cause);
 	c->cause = NULL;
 	pthread_mutex_unlock(&c->lock);
@@ -1585,26 +1595,57 @@ creds_sign(struct creds *c, const struct sigv4_call *call,
 	return (rv);
 }
 
-void
+/* Wakes the refresher for a refresh at once; c->lock is held. */
+static int
+creds_wake(struct creds *c, time_t now)
+{
+	if (now - c->last_report < CREDS_REPORT_SECS)
+		return (0);
+	c->last_report = now;
+	c->wake_now = 1;
+	c->stale = 1;
+	pthread_cond_signal(&c->wake);
+	return (1);
+}
+
+enum creds_action
 creds_report(struct creds *c, const char *error_type)
 {
-	time_t	now = time(NULL);
+	const struct creds_snap	*s;
+	time_t			 now = time(NULL);
+	enum creds_action	 a = CREDS_KEEP;
 
 	if (error_type == NULL)
-		return;
+		return (CREDS_KEEP);
 	pthread_mutex_lock(&c->lock);
+	s = c->snap;
 	if (strcmp(error_type, "ExpiredToken") == 0 ||
-	    strcmp(error_type, "ExpiredTokenException") == 0 ||
-	    (strcmp(error_type, "InvalidSignatureException") == 0 &&
-	    c->gen > 1)) {
-		if (now - c->last_report >= CREDS_REPORT_SECS) {
-			c->last_report = now;
-			c->wake_now = 1;
-			c->stale = 1;
-			pthread_cond_signal(&c->wake);
+	    strcmp(error_type, "ExpiredTokenException") == 0) {
+		creds_wake(c, now);
+		a = CREDS_REFRESHING;
+	} else if (strcmp(error_type, "InvalidSignatureException") == 0 &&
+	    s != NULL && s->v.expiration != 0 && s->gen > 1) {
+		/*
+		 * Temporary credentials that were refreshed: the source may
+		 * have rotated them under us.  Keys that were never
+		 * refreshed, or static ones, are wrong: the operator's to fix.
+		 */
+		if (c->refused_key == NULL ||
+		    strcmp(c->refused_key, s->v.access_key_id) != 0) {
+			free(c->refused_key);
+			c->refused_key = xstrdup(s->v.access_key_id);
+			c->refused_pending = 1;
+			c->last_report = 0;
+			creds_wake(c, now);
+			log_info("AWS refused a signature made with refreshed "
+			    "credentials (%s, %s): refreshing them at once",
+			    error_type, s->desc);
 		}
+		if (c->refused_pending)
+			a = CREDS_REFRESHING;
 	}
 	pthread_mutex_unlock(&c->lock);
+	return (a);
 }
 
 void
@@ -1632,6 +1673,7 @@ creds_free(struct creds *c)
 	creds_stop(c);
 	creds_snap_release(c->snap);
 	free(c->cause);
+	free(c->refused_key);
 	pthread_cond_destroy(&c->wake);
 	pthread_mutex_destroy(&c->lock);
 	free(c);

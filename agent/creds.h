@@ -47,10 +47,10 @@
  * thread.  Temporary credentials are refreshed 5 minutes before they
  * expire (halfway through a shorter life), at once when the sender reports
  * ExpiredToken, ExpiredTokenException or, after a refresh, an
- * InvalidSignatureException (creds_report), and the chain is walked again
- * every credentialsRetrySeconds (60) while it has found nothing: the
- * daemon then starts anyway, spools, and says "no credentials" in status
- * and the log (STYLE rule 23).
+ * InvalidSignatureException (creds_report: once per key), and the chain
+ * is walked again every credentialsRetrySeconds (60) while it has found
+ * nothing: the daemon then starts anyway, spools, and says "no
+ * credentials" in status and the log (STYLE rule 23).
  *
  * Secrets (the secret key, session tokens, web identity and container
  * tokens, credential_process output) never appear in messages; they are
@@ -131,14 +131,28 @@ void		 creds_start(struct creds *c);
 int		 creds_sign(struct creds *c, const struct sigv4_call *call,
 		    struct curl_slist **hp, char **cause);
 
+/* What creds_report did. */
+enum creds_action {
+	CREDS_KEEP,		/* nothing: the error is not about them */
+	CREDS_REFRESHING	/* a refresh at once is asked or under way:
+				   retry soon rather than as an operator's
+				   error */
+};
+
 /*
  * Tells the refresher what AWS answered a signed request with: error_type
- * is the error code ("ExpiredTokenException").  ExpiredToken,
- * ExpiredTokenException, and an InvalidSignatureException once the
- * credentials were refreshed, wake it for a refresh at once (at most
- * every few seconds).  Anything else is ignored.  Any thread.
+ * is the error code ("ExpiredTokenException").  ExpiredToken and
+ * ExpiredTokenException wake it for a refresh at once (at most every few
+ * seconds).  So does an InvalidSignatureException with temporary
+ * credentials that were refreshed at least once (their source may have
+ * rotated them), once per access key: if the keys the refresh brings are
+ * refused too, or the credentials are static or were never refreshed,
+ * the keys are wrong, which CREDS_KEEP leaves to the caller to report as
+ * an operator's error.  Anything else is ignored.  Any thread.  Do not
+ * report InvalidSignatureException "Signature expired": that is the
+ * clock's.
  */
-void		 creds_report(struct creds *c, const char *error_type);
+enum creds_action creds_report(struct creds *c, const char *error_type);
 
 /*
  * Describes the credentials in use for status and the log, never with a

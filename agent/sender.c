@@ -807,7 +807,6 @@ sender_done(const struct http_response *resp, struct sender_batch *b)
 	}
 	if (resp->status != 200) {
 		metrics_add(s->metrics, METRICS_REQUESTS_FAILED, 1);
-		creds_report(s->creds, resp->error_type);
 		dest_error_fields(resp->error_type, resp->body, resp->body_len,
 		    type, msg);
 		if (type[0] == '\0')
@@ -820,6 +819,15 @@ sender_done(const struct http_response *resp, struct sender_batch *b)
 		    strcmp(s->request_bad, type) == 0 &&
 		    s->nsuccess == s->request_bad_mark)
 			cls = DEST_OPERATOR;	/* known: the request's */
+		/* Refused keys may be rotated ones: a refresh, then retry. */
+		if (cls != DEST_SKEWED &&
+		    creds_report(s->creds, type) == CREDS_REFRESHING &&
+		    cls == DEST_OPERATOR) {
+			sender_fail(s, s->p_fail, "%s: %s; refreshing the AWS "
+			    "credentials at once", s->ops->api, desc);
+			sender_retry_later(b);
+			return;
+		}
 		switch (cls) {
 		case DEST_SKEWED:
 			if (sender_skewed(b, resp, desc)) {

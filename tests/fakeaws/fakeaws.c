@@ -103,6 +103,7 @@ struct fake_settings {
 	char		expect_key[256];
 	char		expect_secret[256];
 	char		expect_token[4096];
+	char		sig_error[128];	/* answers any mismatch, if set */
 	/* Error-class faults (see the README's knob table). */
 	char		error[256];	/* "STATUS:Type" or "Type" */
 	double		error_prob;
@@ -177,6 +178,8 @@ static const struct knob fake_knobs[] = {
 	  "the secret key the signature must be made with" },
 	{ "expect-token", KNOB_STR, KNOB_OFF(expect_token), 4096,
 	  "the session token expected (none if unset)" },
+	{ "sig-error", KNOB_STR, KNOB_OFF(sig_error), 128,
+	  "answer any signature mismatch with this 400 error type" },
 	{ "error", KNOB_STR, KNOB_OFF(error), 256,
 	  "answer requests with this error: Type, or STATUS:Type" },
 	{ "error-prob", KNOB_PROB, KNOB_OFF(error_prob), 0,
@@ -2093,6 +2096,17 @@ fake_sigcheck(struct conn *c, struct reply *r, int form)
 	case SIGCHECK_BAD_SIGNATURE:
 		reply_error(r, 400, "InvalidSignatureException", "%s", why);
 		break;
+	}
+	/* Keys rotated under the client, as AWS may refuse them. */
+	if (s->sig_error[0] != '\0') {
+		if (strcmp(s->sig_error, "InvalidSignatureException") == 0)
+			reply_error(r, 400, s->sig_error, "The request "
+			    "signature we calculated does not match the "
+			    "signature you provided. Check your AWS Secret "
+			    "Access Key and signing method. Consult the "
+			    "service documentation for details.");
+		else
+			reply_error(r, 400, s->sig_error, "%s", why);
 	}
 	fake.st.sig_failed++;
 	log_debug("signature check: %s", why);
