@@ -1,9 +1,9 @@
 /*
  * cloudwatch: see cloudwatch.h.
  *
- * Each period ends on a timer of the delivery loop: the flows' counters
- * are read, the deltas since the last period are summed per destination,
- * and a period with any request in it joins a ring of
+ * Each period ends on a timer of the delivery loop: the flows' statistic
+ * sets (metrics_take_stats) are taken and merged per destination, and a
+ * period with any request in it joins a ring of
  * CLOUDWATCH_MAX_PERIODS.  One request at a time takes datums from the
  * oldest periods.  Periods carry sequence numbers, so that a period
  * dropped from a full ring while a request is in flight does not confuse
@@ -58,15 +58,15 @@ enum cloudwatch_metric {
 static const struct {
 	const char		*name;
 	const char		*unit;
-	enum metrics_counter	 counter;
+	enum metrics_stat	 stat;
 } cloudwatch_metrics[CW_NMETRICS] = {
 	[CW_ATTEMPTS] = { "RecordSendAttempts", "Count",
-	    METRICS_RECORDS_ATTEMPTED },
-	[CW_SENT] = { "RecordsSent", "Count", METRICS_RECORDS_SENT },
-	[CW_ERRORS] = { "RecordSendErrors", "Count", METRICS_RECORDS_FAILED },
-	[CW_BYTES] = { "BytesSent", "Bytes", METRICS_BYTES_SENT },
+	    METRICS_STAT_ATTEMPTS },
+	[CW_SENT] = { "RecordsSent", "Count", METRICS_STAT_SENT },
+	[CW_ERRORS] = { "RecordSendErrors", "Count", METRICS_STAT_ERRORS },
+	[CW_BYTES] = { "BytesSent", "Bytes", METRICS_STAT_BYTES },
 	[CW_SERVICE_ERRORS] = { "ServiceErrors", "Count",
-	    METRICS_REQUESTS_FAILED },
+	    METRICS_STAT_SERVICE_ERRORS },
 };
 
 /* Destinations per request: whole groups of CW_NMETRICS datums. */
@@ -82,7 +82,7 @@ static const struct dest_ops cloudwatch_ops = {
 struct cloudwatch_period {
 	uint64_t	 seq;
 	time_t		 ts;		/* when it ended */
-	uint64_t	*v;		/* ndests * CW_NMETRICS */
+	struct metrics_statset *v;	/* ndests * CW_NMETRICS */
 	uint8_t		*active;	/* ndests: a request was made */
 };
 
@@ -98,7 +98,6 @@ struct cloudwatch {
 	struct metrics		**ms;		/* nflows */
 	size_t			 nflows;
 	size_t			*flow_dest;	/* nflows */
-	uint64_t		*prev;		/* nflows * (CW_NMETRICS+1) */
 	char			**dests;	/* "KinesisStream:NAME" */
 	size_t			 ndests;
 
@@ -167,8 +166,8 @@ cloudwatch_encode(struct buf *b, const char *ns,
 		for (j = 0; j < sizeof stats / sizeof stats[0]; j++) {
 			snprintf(name, sizeof name, "MetricData.member.%zu."
 			    "StatisticValues.%s", i + 1, stats[j]);
-			snprintf(value, sizeof value, "%llu", j == 0 ? 1ULL :
-			    (unsigned long long)d[i].value);
+			snprintf(value, sizeof value, "%llu",
+			    (unsigned long long)d[i].stats[j]);
 			cloudwatch_param(b, name, value);
 		}
 		snprintf(name, sizeof name, "MetricData.member.%zu.Unit",
@@ -303,6 +302,7 @@ cloudwatch_send(struct cloudwatch *cw)
 {
 	struct cloudwatch_datum		 d[CLOUDWATCH_MAX_DATUMS], *x;
 	struct cloudwatch_period	*p = NULL;
+	const struct metrics_statset	*st;
 	struct sigv4_header		 sh[1];
 	struct sigv4_call		 call;
 	struct curl_slist		*h = NULL;
@@ -319,6 +319,10 @@ cloudwatch_send(struct cloudwatch *cw)
 			if (!p->active[k])
 				continue;
 			for (m = 0; m < CW_NMETRICS; m++) {
+				st = &p->v[k * CW_NMETRICS + m];
+				/* No sample, no datum, as in the agent. */
+				if (st->count == 0)
+					continue;
 				x = &d[n++];
 				memset(x, 0, sizeof *x);
 				x->name = cloudwatch_metrics[m].name;
@@ -332,7 +336,10 @@ cloudwatch_send(struct cloudwatch *cw)
 					x->ndims = 2;
 				}
 				x->timestamp = p->ts;
-				x->value = p->v[k * CW_NMETRICS + m];
+				x->stats[0] = st->count;
+				x->stats[1] = st->sum;
+				x->stats[2] = st->min;
+				x->stats[3] = st->max;
 			}
 			groups++;
 		}
@@ -376,11 +383,25 @@ cloudwatch_send(struct cloudwatch *cw)
 	cw->inflight = 1;
 }
 
+/* Adds the statistic set b into a. */
+static void
+cloudwatch_merge(struct metrics_statset *a, const struct metrics_statset *b)
+{
+	if (b->count == 0)
+		return;
+	if (a->count == 0 || b->min < a->min)
+		a->min = b->min;
+	if (a->count == 0 || b->max > a->max)
+		a->max = b->max;
+	a->count += b->count;
+	a->sum += b->sum;
+}
+
 void
 cloudwatch_collect(struct cloudwatch *cw, time_t now)
 {
 	struct cloudwatch_period	*p;
-	uint64_t			*prev, v, delta, req;
+	struct metrics_statset		 st[METRICS_NSTATS];
 	size_t				 i, m, k;
 	int				 any = 0;
 
@@ -399,20 +420,15 @@ cloudwatch_collect(struct cloudwatch *cw, time_t now)
 	p->v = xcalloc(cw->ndests * CW_NMETRICS, sizeof *p->v);
 	p->active = xcalloc(cw->ndests, sizeof *p->active);
 	for (i = 0; i < cw->nflows; i++) {
-		prev = &cw->prev[i * (CW_NMETRICS + 1)];
+		metrics_take_stats(cw->ms[i], st);
 		k = cw->flow_dest[i];
 		for (m = 0; m < CW_NMETRICS; m++) {
-			v = metrics_get(cw->ms[i], cloudwatch_metrics[m].counter);
-			delta = v - prev[m];
-			prev[m] = v;
-			p->v[k * CW_NMETRICS + m] += delta;
-			if (delta > 0)
+			cloudwatch_merge(&p->v[k * CW_NMETRICS + m],
+			    &st[cloudwatch_metrics[m].stat]);
+			/* Every request has an attempt or an error. */
+			if (st[cloudwatch_metrics[m].stat].count > 0)
 				p->active[k] = 1;
 		}
-		req = metrics_get(cw->ms[i], METRICS_REQUESTS_SENT);
-		if (req != prev[CW_NMETRICS])
-			p->active[k] = 1;
-		prev[CW_NMETRICS] = req;
 	}
 	for (k = 0; k < cw->ndests; k++)
 		any |= p->active[k];
@@ -500,9 +516,10 @@ cloudwatch_create(struct loop *loop, struct http *http,
 {
 	struct cloudwatch		*cw;
 	const struct ec2_metadata	*md;
+	struct metrics_statset		 st[METRICS_NSTATS];
 	const char			*region;
 	uint64_t			 first;
-	size_t				 i, m;
+	size_t				 i;
 
 	*cause = NULL;
 	/* With no flow, there is nothing to measure. */
@@ -535,17 +552,11 @@ cloudwatch_create(struct loop *loop, struct http *http,
 	cw->nflows = n;
 	cw->ms = xcalloc(n > 0 ? n : 1, sizeof *cw->ms);
 	cw->flow_dest = xcalloc(n > 0 ? n : 1, sizeof *cw->flow_dest);
-	cw->prev = xcalloc((n > 0 ? n : 1) * (CW_NMETRICS + 1),
-	    sizeof *cw->prev);
 	for (i = 0; i < n; i++) {
 		cw->ms[i] = ms[i];
 		cw->flow_dest[i] = cloudwatch_dest(cw, cw->ms[i]);
-		for (m = 0; m < CW_NMETRICS; m++)
-			cw->prev[i * (CW_NMETRICS + 1) + m] =
-			    metrics_get(cw->ms[i],
-			    cloudwatch_metrics[m].counter);
-		cw->prev[i * (CW_NMETRICS + 1) + CW_NMETRICS] =
-		    metrics_get(cw->ms[i], METRICS_REQUESTS_SENT);
+		/* The first period starts now. */
+		metrics_take_stats(cw->ms[i], st);
 	}
 
 	buf_init(&cw->body, CLOUDWATCH_MAX_BODY);
@@ -589,7 +600,6 @@ cloudwatch_free(struct cloudwatch *cw)
 	free(cw->dests);
 	free(cw->ms);
 	free(cw->flow_dest);
-	free(cw->prev);
 	free(cw->ns);
 	free(cw->instance);
 	dest_endpoint_clear(&cw->ep);

@@ -441,6 +441,14 @@ sender_request(struct sender_batch *b)
 	return (b->bisect ? &b->probe : &b->body);
 }
 
+/* A request failed whole: the agent's ServiceErrors sample is 1. */
+static void
+sender_request_failed(struct sender *s)
+{
+	metrics_add(s->metrics, METRICS_REQUESTS_FAILED, 1);
+	metrics_observe(s->metrics, METRICS_STAT_SERVICE_ERRORS, 1);
+}
+
 /* An error an operator must fix: loud, with the fix, retried slowly. */
 static void
 sender_operator(struct sender_batch *b, const char *type, const char *desc)
@@ -792,7 +800,7 @@ sender_done(const struct http_response *resp, struct sender_batch *b)
 	uint64_t		 sent_bytes = 0;
 
 	if (resp->status == 0) {
-		metrics_add(s->metrics, METRICS_REQUESTS_FAILED, 1);
+		sender_request_failed(s);
 		metrics_count_error(s->metrics, "network", 1);
 		/* An unknown region's endpoint has no name (libcurl's text). */
 		if (strstr(resp->error, "resolve host") != NULL) {
@@ -806,7 +814,7 @@ sender_done(const struct http_response *resp, struct sender_batch *b)
 		return;
 	}
 	if (resp->status != 200) {
-		metrics_add(s->metrics, METRICS_REQUESTS_FAILED, 1);
+		sender_request_failed(s);
 		dest_error_fields(resp->error_type, resp->body, resp->body_len,
 		    type, msg);
 		if (type[0] == '\0')
@@ -857,7 +865,7 @@ sender_done(const struct http_response *resp, struct sender_batch *b)
 	}
 	if (s->ops->parse(resp->body, resp->body_len, n, failed, &res,
 	    &cause) == -1) {
-		metrics_add(s->metrics, METRICS_REQUESTS_FAILED, 1);
+		sender_request_failed(s);
 		metrics_count_error(s->metrics, "malformedAnswer", 1);
 		sender_fail(s, s->p_fail, "%s: HTTP 200: %s", s->ops->api,
 		    cause);
@@ -876,6 +884,11 @@ sender_done(const struct http_response *resp, struct sender_batch *b)
 		if (!failed[i])
 			sent_bytes += b->entries[b->bisect ? b->pidx[i] : i].dlen;
 	metrics_add(s->metrics, METRICS_BYTES_SENT, sent_bytes);
+	/* The agent's samples of an answer (metrics.h). */
+	metrics_observe(s->metrics, METRICS_STAT_SERVICE_ERRORS, 0);
+	metrics_observe(s->metrics, METRICS_STAT_SENT, n - res.nfailed);
+	metrics_observe(s->metrics, METRICS_STAT_ERRORS, res.nfailed);
+	metrics_observe(s->metrics, METRICS_STAT_BYTES, sent_bytes);
 	for (i = 0; i < res.ncodes; i++) {
 		metrics_count_error(s->metrics, res.codes[i].code,
 		    res.codes[i].n);
@@ -931,6 +944,7 @@ sender_send(struct sender_batch *b)
 	struct curl_slist		*h = NULL;
 	struct buf			*req;
 	char				*cause = NULL;
+	size_t				 n = b->bisect ? b->pn : b->n;
 
 	if (!b->bisect && !b->finished) {
 		s->ops->finish(&b->body);
@@ -969,7 +983,8 @@ sender_send(struct sender_batch *b)
 	}
 
 	metrics_add(s->metrics, METRICS_REQUESTS_SENT, 1);
-	metrics_add(s->metrics, METRICS_RECORDS_ATTEMPTED, b->n);
+	metrics_add(s->metrics, METRICS_RECORDS_ATTEMPTED, n);
+	metrics_observe(s->metrics, METRICS_STAT_ATTEMPTS, n);
 	b->sent_seq = ++s->nsent;
 	/* http_post owns h from here, on failure too. */
 	if (http_post(s->http, s->ep.url, h, req->data, req->len,
@@ -980,7 +995,7 @@ sender_send(struct sender_batch *b)
 	return;
 fail:
 	sigv4_slist_free(h);
-	metrics_add(s->metrics, METRICS_REQUESTS_FAILED, 1);
+	sender_request_failed(s);
 	sender_fail(s, s->p_fail, "%s: cannot start the request",
 	    s->ops->api);
 	sender_retry_later(b);
