@@ -20,6 +20,7 @@
 
 #include <curl/curl.h>
 
+#include "awsreq.h"
 #include "backoff.h"
 #include "buf.h"
 #include "cloudwatch.h"
@@ -33,13 +34,10 @@
 #include "loop.h"
 #include "metrics.h"
 #include "problem.h"
-#include "sigv4.h"
 #include "xmalloc.h"
 
 /* The API version of the Query protocol (the API reference's). */
 #define CLOUDWATCH_VERSION	"2010-08-01"
-#define CLOUDWATCH_FORM_TYPE	"application/x-www-form-urlencoded; " \
-				"charset=utf-8"
 /* Namespace: 1 to 255 characters, not starting with ':' or "AWS/". */
 #define CLOUDWATCH_NS_MAX	255
 /* The first retry of a failed request, at most. */
@@ -122,17 +120,6 @@ struct cloudwatch {
 
 static void	cloudwatch_send(struct cloudwatch *);
 
-/* Appends name=value, URI-encoded, with the '&' before it. */
-static void
-cloudwatch_param(struct buf *b, const char *name, const char *value)
-{
-	if (b->len > 0)
-		buf_addc(b, '&');
-	sigv4_uri_encode(b, name, strlen(name));
-	buf_addc(b, '=');
-	sigv4_uri_encode(b, value, strlen(value));
-}
-
 int
 cloudwatch_encode(struct buf *b, const char *ns,
     const struct cloudwatch_datum *d, size_t n)
@@ -143,53 +130,49 @@ cloudwatch_encode(struct buf *b, const char *ns,
 	struct tm	 tm;
 	size_t		 i, j;
 
-	cloudwatch_param(b, "Action", "PutMetricData");
-	cloudwatch_param(b, "Version", CLOUDWATCH_VERSION);
-	cloudwatch_param(b, "Namespace", ns);
+	awsreq_form_add(b, "Action", "PutMetricData");
+	awsreq_form_add(b, "Version", CLOUDWATCH_VERSION);
+	awsreq_form_add(b, "Namespace", ns);
 	for (i = 0; i < n; i++) {
 		snprintf(name, sizeof name, "MetricData.member.%zu.MetricName",
 		    i + 1);
-		cloudwatch_param(b, name, d[i].name);
+		awsreq_form_add(b, name, d[i].name);
 		for (j = 0; j < d[i].ndims && j < CLOUDWATCH_MAX_DIMS; j++) {
 			snprintf(name, sizeof name, "MetricData.member.%zu."
 			    "Dimensions.member.%zu.Name", i + 1, j + 1);
-			cloudwatch_param(b, name, d[i].dim_name[j]);
+			awsreq_form_add(b, name, d[i].dim_name[j]);
 			snprintf(name, sizeof name, "MetricData.member.%zu."
 			    "Dimensions.member.%zu.Value", i + 1, j + 1);
-			cloudwatch_param(b, name, d[i].dim_value[j]);
+			awsreq_form_add(b, name, d[i].dim_value[j]);
 		}
 		gmtime_r(&d[i].timestamp, &tm);
 		strftime(value, sizeof value, "%Y-%m-%dT%H:%M:%SZ", &tm);
 		snprintf(name, sizeof name, "MetricData.member.%zu.Timestamp",
 		    i + 1);
-		cloudwatch_param(b, name, value);
+		awsreq_form_add(b, name, value);
 		for (j = 0; j < sizeof stats / sizeof stats[0]; j++) {
 			snprintf(name, sizeof name, "MetricData.member.%zu."
 			    "StatisticValues.%s", i + 1, stats[j]);
 			snprintf(value, sizeof value, "%llu",
 			    (unsigned long long)d[i].stats[j]);
-			cloudwatch_param(b, name, value);
+			awsreq_form_add(b, name, value);
 		}
 		snprintf(name, sizeof name, "MetricData.member.%zu.Unit",
 		    i + 1);
-		cloudwatch_param(b, name, d[i].unit);
+		awsreq_form_add(b, name, d[i].unit);
 	}
 	return (buf_has_failed(b) ? -1 : 0);
 }
 
-/* Copies the text of element name in [s, end) into out (size sz). */
+/* Copies the text of element name in the len bytes at s into out. */
 static void
-cloudwatch_xml_copy(const char *s, const char *end, const char *name,
+cloudwatch_xml_copy(const char *s, size_t len, const char *name,
     char *out, size_t sz)
 {
-	const char	*content, *after;
-	size_t		 clen, tlen;
-	char		*t;
+	char	*t;
 
 	out[0] = '\0';
-	if (!imds_xml_find(s, end, name, &content, &clen, &after))
-		return;
-	if ((t = imds_xml_text(content, clen, &tlen)) == NULL)
+	if ((t = awsreq_xml_text(s, len, name)) == NULL)
 		return;
 	snprintf(out, sz, "%s", t);
 	free(t);
@@ -199,8 +182,8 @@ void
 cloudwatch_parse_error(const char *body, size_t len, char *code,
     size_t codesz, char *msg, size_t msgsz)
 {
-	cloudwatch_xml_copy(body, body + len, "Code", code, codesz);
-	cloudwatch_xml_copy(body, body + len, "Message", msg, msgsz);
+	cloudwatch_xml_copy(body, len, "Code", code, codesz);
+	cloudwatch_xml_copy(body, len, "Message", msg, msgsz);
 }
 
 /* The period at position i of the ring (0: the oldest). */
@@ -303,8 +286,7 @@ cloudwatch_send(struct cloudwatch *cw)
 	struct cloudwatch_datum		 d[CLOUDWATCH_MAX_DATUMS], *x;
 	struct cloudwatch_period	*p = NULL;
 	const struct metrics_statset	*st;
-	struct sigv4_header		 sh[1];
-	struct sigv4_call		 call;
+	struct awsreq			 ar;
 	struct curl_slist		*h = NULL;
 	char				*cause = NULL;
 	size_t				 n = 0, groups = 0, i, k, m, dest;
@@ -357,19 +339,9 @@ cloudwatch_send(struct cloudwatch *cw)
 	if (cloudwatch_encode(&cw->body, cw->ns, d, n) == -1)
 		fatalx("cloudwatch: request body over its maximum");
 
-	sh[0] = (struct sigv4_header){ "Content-Type", CLOUDWATCH_FORM_TYPE };
-	memset(&call, 0, sizeof call);
-	call.method = "POST";
-	call.host = cw->ep.host;
-	call.path = cw->ep.path;
-	call.headers = sh;
-	call.nheaders = 1;
-	call.body = cw->body.data;
-	call.body_len = cw->body.len;
-	call.region = cw->ep.region;
-	call.service = cloudwatch_ops.service;
-	call.now = time(NULL);
-	if (creds_sign(cw->creds, &call, &h, &cause) == -1) {
+	awsreq_init(&ar, &cw->ep, cloudwatch_ops.service, NULL,
+	    AWSREQ_FORM_TYPE, cw->body.data, cw->body.len, time(NULL));
+	if (creds_sign(cw->creds, &ar.call, &h, &cause) == -1) {
 		cloudwatch_fail(cw, "%s", cause);
 		free(cause);
 		return;

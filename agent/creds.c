@@ -44,6 +44,7 @@
 #include <openssl/crypto.h>
 
 #include "awsfiles.h"
+#include "awsreq.h"
 #include "buf.h"
 #include "config.h"
 #include "creds.h"
@@ -399,29 +400,6 @@ creds_sts_endpoint(const struct config *cfg, struct dest_endpoint *ep,
 	return (rv);
 }
 
-/* Appends "&name=value" (value URI-encoded) to a form. */
-static void
-creds_form_add(struct buf *b, const char *name, const char *value)
-{
-	if (b->len > 0)
-		buf_adds(b, "&");
-	buf_adds(b, name);
-	buf_adds(b, "=");
-	sigv4_uri_encode(b, value, strlen(value));
-}
-
-/* The text of the first <name> element in xml, decoded, or NULL. */
-static char *
-creds_xml_get(const char *xml, size_t len, const char *name)
-{
-	const char	*content, *after;
-	size_t		 clen, outlen;
-
-	if (!imds_xml_find(xml, xml + len, name, &content, &clen, &after))
-		return (NULL);
-	return (imds_xml_text(content, clen, &outlen));
-}
-
 /*
  * Calls STS with form (Action=...), signed with signer unless it is NULL
  * (AssumeRoleWithWebIdentity is unsigned).  Returns like load; origin
@@ -435,12 +413,10 @@ creds_sts_call(struct creds_ctx *x, const char *form,
 	struct dest_endpoint	 ep;
 	struct fetch_options	 o;
 	struct fetch_response	 r;
-	struct sigv4_header	 ct = { "Content-Type",
-	    "application/x-www-form-urlencoded; charset=utf-8" };
-	struct sigv4_call	 call;
+	struct awsreq		 ar;
 	struct curl_slist	*h = NULL;
 	const char		*body;
-	char			*code = NULL, *msg = NULL, *line, *exp = NULL;
+	char			*code = NULL, *msg = NULL, *exp = NULL;
 	char			*ecause = NULL;
 	enum creds_result	 rc = CREDS_ERROR;
 
@@ -451,27 +427,15 @@ creds_sts_call(struct creds_ctx *x, const char *form,
 		return (CREDS_ERROR);
 	}
 	if (signer != NULL) {
-		memset(&call, 0, sizeof call);
-		call.method = "POST";
-		call.host = ep.host;
-		call.path = ep.path;
-		call.headers = &ct;
-		call.nheaders = 1;
-		call.body = form;
-		call.body_len = strlen(form);
-		call.region = ep.region;
-		call.service = "sts";
-		call.now = time(NULL);
-		if (sigv4_sign(&call, signer, &h) == -1) {
+		awsreq_init(&ar, &ep, "sts", NULL, AWSREQ_FORM_TYPE, form,
+		    strlen(form), time(NULL));
+		if (sigv4_sign(&ar.call, signer, &h) == -1) {
 			xasprintf(cause, "%s: cannot sign the STS request",
 			    origin);
 			goto out;
 		}
-	} else {
-		xasprintf(&line, "Content-Type: %s", ct.value);
-		h = curl_slist_append(h, line);
-		free(line);
-	}
+	} else
+		h = curl_slist_append(h, "Content-Type: " AWSREQ_FORM_TYPE);
 	h = curl_slist_append(h, "Accept: text/xml");
 	h = curl_slist_append(h, "Expect:");
 	memset(&o, 0, sizeof o);
@@ -490,18 +454,18 @@ creds_sts_call(struct creds_ctx *x, const char *form,
 	}
 	body = buf_cstr(&r.body);
 	if (r.status != 200) {
-		code = creds_xml_get(body, r.body.len, "Code");
-		msg = creds_xml_get(body, r.body.len, "Message");
+		code = awsreq_xml_text(body, r.body.len, "Code");
+		msg = awsreq_xml_text(body, r.body.len, "Message");
 		xasprintf(cause, "%s: %s: HTTP %ld %.64s%s%.200s", origin,
 		    ep.url, r.status, code != NULL ? code : "",
 		    msg != NULL ? ": " : "", msg != NULL ? msg : "");
 		goto out;
 	}
-	v->access_key_id = creds_xml_get(body, r.body.len, "AccessKeyId");
-	v->secret_access_key = creds_xml_get(body, r.body.len,
+	v->access_key_id = awsreq_xml_text(body, r.body.len, "AccessKeyId");
+	v->secret_access_key = awsreq_xml_text(body, r.body.len,
 	    "SecretAccessKey");
-	v->session_token = creds_xml_get(body, r.body.len, "SessionToken");
-	exp = creds_xml_get(body, r.body.len, "Expiration");
+	v->session_token = awsreq_xml_text(body, r.body.len, "SessionToken");
+	exp = awsreq_xml_text(body, r.body.len, "Expiration");
 	if (v->access_key_id == NULL || v->secret_access_key == NULL ||
 	    v->session_token == NULL || *v->access_key_id == '\0' ||
 	    *v->secret_access_key == '\0' || exp == NULL ||
@@ -534,13 +498,13 @@ creds_assume_role(struct creds_ctx *x, const struct creds_value *base,
 	enum creds_result	 rc;
 
 	buf_init(&form, 64 * 1024);
-	creds_form_add(&form, "Action", "AssumeRole");
-	creds_form_add(&form, "Version", CREDS_STS_VERSION);
-	creds_form_add(&form, "RoleArn", role_arn);
-	creds_form_add(&form, "RoleSessionName", session);
+	awsreq_form_add(&form, "Action", "AssumeRole");
+	awsreq_form_add(&form, "Version", CREDS_STS_VERSION);
+	awsreq_form_add(&form, "RoleArn", role_arn);
+	awsreq_form_add(&form, "RoleSessionName", session);
 	if (external_id != NULL)
-		creds_form_add(&form, "ExternalId", external_id);
-	creds_form_add(&form, "DurationSeconds", "3600");
+		awsreq_form_add(&form, "ExternalId", external_id);
+	awsreq_form_add(&form, "DurationSeconds", "3600");
 	if (buf_has_failed(&form)) {
 		buf_free(&form);
 		xasprintf(cause, "AssumeRole %.200s: arguments too long",
@@ -630,11 +594,11 @@ creds_webid(struct creds_ctx *x, const char *file, const char *role_arn,
 		session = dflt;
 	}
 	buf_init(&form, 64 * 1024);
-	creds_form_add(&form, "Action", "AssumeRoleWithWebIdentity");
-	creds_form_add(&form, "Version", CREDS_STS_VERSION);
-	creds_form_add(&form, "RoleArn", role_arn);
-	creds_form_add(&form, "RoleSessionName", session);
-	creds_form_add(&form, "WebIdentityToken", token);
+	awsreq_form_add(&form, "Action", "AssumeRoleWithWebIdentity");
+	awsreq_form_add(&form, "Version", CREDS_STS_VERSION);
+	awsreq_form_add(&form, "RoleArn", role_arn);
+	awsreq_form_add(&form, "RoleSessionName", session);
+	awsreq_form_add(&form, "WebIdentityToken", token);
 	creds_wipe(token);
 	free(dflt);
 	if (buf_has_failed(&form)) {

@@ -51,6 +51,7 @@
 
 #include <curl/curl.h>
 
+#include "awsreq.h"
 #include "backoff.h"
 #include "base64.h"
 #include "config.h"
@@ -939,8 +940,7 @@ static void
 sender_send(struct sender_batch *b)
 {
 	struct sender			*s = b->s;
-	struct sigv4_header		 sh[2];
-	struct sigv4_call		 call;
+	struct awsreq			 ar;
 	struct curl_slist		*h = NULL;
 	struct buf			*req;
 	char				*cause = NULL;
@@ -958,24 +958,12 @@ sender_send(struct sender_batch *b)
 		b->hash_done = 1;
 	}
 	req = sender_request(b);
-	sh[0] = (struct sigv4_header){ "X-Amz-Target", s->ops->target };
-	sh[1] = (struct sigv4_header){ "Content-Type",
-	    "application/x-amz-json-1.1" };
-	memset(&call, 0, sizeof call);
-	call.method = "POST";
-	call.host = s->ep.host;
-	call.path = s->ep.path;
-	call.headers = sh;
-	call.nheaders = 2;
-	call.body = req->data;
-	call.body_len = req->len;
-	/* A probe is hashed by the signer: it is sent once. */
-	call.payload_hash = b->bisect ? NULL : b->hash;
-	call.region = s->ep.region;
-	call.service = s->ops->service;
 	/* AWS's time, as the SDKs keep it, once it said ours was off. */
-	call.now = time(NULL) + s->skew;
-	if (creds_sign(s->creds, &call, &h, &cause) == -1) {
+	awsreq_init(&ar, &s->ep, s->ops->service, s->ops->target,
+	    AWSREQ_JSON_TYPE, req->data, req->len, time(NULL) + s->skew);
+	/* A probe is hashed by the signer: it is sent once. */
+	ar.call.payload_hash = b->bisect ? NULL : b->hash;
+	if (creds_sign(s->creds, &ar.call, &h, &cause) == -1) {
 		sender_fail(s, s->p_fail, "%s: %s", s->ops->api, cause);
 		free(cause);
 		sender_retry_later(b);
