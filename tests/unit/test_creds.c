@@ -697,6 +697,66 @@ test_container_relative(void **state)
 	ecs_clear();
 }
 
+/*
+ * What a refused signature does (creds_report): with static keys nothing
+ * (an operator's error); with temporary keys, nothing until they were
+ * refreshed once, then one refresh per access key, so that keys a
+ * refresh brings back and AWS still refuses are not a refresh loop.
+ */
+static void
+test_report(void **state)
+{
+	struct config	 cfg;
+	struct creds	*c;
+	char		*cause = NULL;
+
+	(void)state;
+	memset(&cfg, 0, sizeof cfg);
+	cfg.aws_access_key_id = cfg_id;
+	cfg.aws_secret_access_key = cfg_secret;
+	c = creds_create(&cfg, &cause);
+	assert_non_null(c);
+	assert_int_equal(creds_report(c, "InvalidSignatureException"),
+	    CREDS_KEEP);
+	assert_int_equal(creds_report(c, "AccessDeniedException"),
+	    CREDS_KEEP);
+	assert_int_equal(creds_report(c, "ExpiredTokenException"),
+	    CREDS_REFRESHING);
+	/* Static keys, reloaded: still not refreshed on a bad signature. */
+	assert_signs(c, "AKIDCONFIG", NULL);
+	assert_int_equal(creds_report(c, "InvalidSignatureException"),
+	    CREDS_KEEP);
+	creds_free(c);
+
+	/* Temporary keys from the container endpoint, never refreshed. */
+	c = ecs_load("/v2/credentials/r", "200 OK", ECS_GOOD, &cause);
+	assert_non_null(c);
+	assert_int_equal(creds_report(c, "InvalidSignatureException"),
+	    CREDS_KEEP);
+	/* Refreshed (ExpiredToken makes the next signing reload). */
+	assert_int_equal(creds_report(c, "ExpiredTokenException"),
+	    CREDS_REFRESHING);
+	ecs_start("200 OK", ECS_GOOD);
+	assert_signs(c, "ASIAECSREL0001", "ecsToken0001");
+	ecs_stop();
+	assert_non_null(ecs.target);
+	/* Now refused: one refresh, pending until it is done. */
+	assert_int_equal(creds_report(c, "InvalidSignatureException"),
+	    CREDS_REFRESHING);
+	assert_int_equal(creds_report(c, "InvalidSignatureException"),
+	    CREDS_REFRESHING);
+	ecs_clear();
+	ecs_start("200 OK", ECS_GOOD);
+	assert_signs(c, "ASIAECSREL0001", "ecsToken0001");
+	ecs_stop();
+	assert_non_null(ecs.target);
+	/* The same key came back and is refused again: the operator's. */
+	assert_int_equal(creds_report(c, "InvalidSignatureException"),
+	    CREDS_KEEP);
+	creds_free(c);
+	ecs_clear();
+}
+
 static int
 setup_group(void **state)
 {
@@ -732,6 +792,7 @@ main(void)
 		cmocka_unit_test_setup(test_parse_time, clear_env),
 		cmocka_unit_test_setup(test_container_uri, clear_env),
 		cmocka_unit_test_setup(test_container_relative, clear_env),
+		cmocka_unit_test_setup(test_report, clear_env),
 	};
 
 	return (cmocka_run_group_tests(tests, setup_group, teardown_group));
