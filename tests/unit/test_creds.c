@@ -556,12 +556,23 @@ ecs_main(void *arg)
 	return (NULL);
 }
 
+static void
+ecs_clear(void)
+{
+	free(ecs.asked_url);
+	free(ecs.target);
+	free(ecs.method);
+	free(ecs.authorization);
+	ecs.asked_url = ecs.target = ecs.method = ecs.authorization = NULL;
+}
+
 /* Starts the server for one request, answering with status and body. */
 static void
 ecs_start(const char *status, const char *body)
 {
 	static char	 answer[4096];
 
+	ecs_clear();
 	snprintf(answer, sizeof answer, "HTTP/1.1 %s\r\nContent-Type: "
 	    "application/json\r\nContent-Length: %zu\r\nConnection: "
 	    "close\r\n\r\n%s", status, strlen(body), body);
@@ -578,16 +589,6 @@ ecs_stop(void)
 	ecs.port = 0;
 }
 
-static void
-ecs_clear(void)
-{
-	free(ecs.asked_url);
-	free(ecs.target);
-	free(ecs.method);
-	free(ecs.authorization);
-	ecs.asked_url = ecs.target = ecs.method = ecs.authorization = NULL;
-}
-
 /*
  * Loads the chain with RELATIVE_URI rel against a server answering
  * status and body; returns the credentials, or NULL with *cause.
@@ -598,7 +599,6 @@ ecs_load(const char *rel, const char *status, const char *body,
 {
 	struct creds	*c;
 
-	ecs_clear();
 	setenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", rel, 1);
 	ecs_start(status, body);
 	*cause = NULL;
@@ -745,7 +745,6 @@ test_report(void **state)
 	    CREDS_REFRESHING);
 	assert_int_equal(creds_report(c, "InvalidSignatureException"),
 	    CREDS_REFRESHING);
-	ecs_clear();
 	ecs_start("200 OK", ECS_GOOD);
 	assert_signs(c, "ASIAECSREL0001", "ecsToken0001");
 	ecs_stop();
