@@ -257,7 +257,7 @@ cloudwatch_done_cb(const struct http_response *resp, void *arg)
 		    sizeof code, msg, sizeof msg);
 		if (code[0] == '\0')
 			snprintf(code, sizeof code, "%s", resp->error_type);
-		creds_report(cw->creds, code);
+		creds_report(cw->creds, code, 0);
 		cloudwatch_fail(cw, "HTTP %ld%s%s%s%s", resp->status,
 		    code[0] != '\0' ? " " : "", code, msg[0] != '\0' ? ": " : "",
 		    msg);

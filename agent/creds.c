@@ -1572,18 +1572,36 @@ creds_wake(struct creds *c, time_t now)
 	return (1);
 }
 
+unsigned int
+creds_generation(struct creds *c)
+{
+	unsigned int	gen;
+
+	pthread_mutex_lock(&c->lock);
+	gen = c->snap != NULL ? c->snap->gen : 0;
+	pthread_mutex_unlock(&c->lock);
+	return (gen);
+}
+
 enum creds_action
-creds_report(struct creds *c, const char *error_type)
+creds_report(struct creds *c, const char *error_type, unsigned int gen)
 {
 	const struct creds_snap	*s;
 	time_t			 now = time(NULL);
 	enum creds_action	 a = CREDS_KEEP;
+	int			 creds_error;
 
 	if (error_type == NULL)
 		return (CREDS_KEEP);
+	creds_error = strcmp(error_type, "ExpiredToken") == 0 ||
+	    strcmp(error_type, "ExpiredTokenException") == 0 ||
+	    strcmp(error_type, "InvalidSignatureException") == 0;
 	pthread_mutex_lock(&c->lock);
 	s = c->snap;
-	if (strcmp(error_type, "ExpiredToken") == 0 ||
+	if (creds_error && gen != 0 && s != NULL && gen < s->gen) {
+		/* Signed before the last refresh: the retry uses newer. */
+		a = CREDS_REFRESHING;
+	} else if (strcmp(error_type, "ExpiredToken") == 0 ||
 	    strcmp(error_type, "ExpiredTokenException") == 0) {
 		creds_wake(c, now);
 		a = CREDS_REFRESHING;

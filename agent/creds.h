@@ -140,8 +140,21 @@ enum creds_action {
 };
 
 /*
- * Tells the refresher what AWS answered a signed request with: error_type
- * is the error code ("ExpiredTokenException").  ExpiredToken and
+ * The generation of the credentials creds_sign uses now: 1 for the first
+ * found, one more at each refresh; 0 before any.  A caller that reads it
+ * just before signing knows what signed a request, or an older one if a
+ * refresh came in between (creds_report then asks for a retry, which
+ * signs with the newer).
+ */
+unsigned int	 creds_generation(struct creds *c);
+
+/*
+ * Tells the refresher what AWS answered a request signed with the
+ * credentials of generation gen (creds_generation; 0: unknown, taken as
+ * the current) with: error_type is the error code
+ * ("ExpiredTokenException").  If newer credentials than gen are in use
+ * already, a refused signature or token is theirs to retry:
+ * CREDS_REFRESHING, and no refresh.  Otherwise ExpiredToken and
  * ExpiredTokenException wake it for a refresh at once (at most every few
  * seconds).  So does an InvalidSignatureException with temporary
  * credentials that were refreshed at least once (their source may have
@@ -152,7 +165,8 @@ enum creds_action {
  * report InvalidSignatureException "Signature expired": that is the
  * clock's.
  */
-enum creds_action creds_report(struct creds *c, const char *error_type);
+enum creds_action creds_report(struct creds *c, const char *error_type,
+		    unsigned int gen);
 
 /*
  * Describes the credentials in use for status and the log, never with a

@@ -132,6 +132,7 @@ struct sender_batch {
 	struct loop_timer	*retry;
 	int			 skew_tries;	/* resent after a correction */
 	uint64_t		 sent_seq;	/* s->nsent when last sent */
+	unsigned int		 creds_gen;	/* that signed it */
 
 	/* A bisection of entries refused for their content. */
 	int			 bisect;
@@ -830,7 +831,8 @@ sender_done(const struct http_response *resp, struct sender_batch *b)
 			cls = DEST_OPERATOR;	/* known: the request's */
 		/* Refused keys may be rotated ones: a refresh, then retry. */
 		if (cls != DEST_SKEWED &&
-		    creds_report(s->creds, type) == CREDS_REFRESHING &&
+		    creds_report(s->creds, type, b->creds_gen) ==
+		    CREDS_REFRESHING &&
 		    cls == DEST_OPERATOR) {
 			sender_fail(s, s->p_fail, "%s: %s; refreshing the AWS "
 			    "credentials at once", s->ops->api, desc);
@@ -963,6 +965,7 @@ sender_send(struct sender_batch *b)
 	    AWSREQ_JSON_TYPE, req->data, req->len, time(NULL) + s->skew);
 	/* A probe is hashed by the signer: it is sent once. */
 	ar.call.payload_hash = b->bisect ? NULL : b->hash;
+	b->creds_gen = creds_generation(s->creds);
 	if (creds_sign(s->creds, &ar.call, &h, &cause) == -1) {
 		sender_fail(s, s->p_fail, "%s: %s", s->ops->api, cause);
 		free(cause);

@@ -716,41 +716,45 @@ test_report(void **state)
 	cfg.aws_secret_access_key = cfg_secret;
 	c = creds_create(&cfg, &cause);
 	assert_non_null(c);
-	assert_int_equal(creds_report(c, "InvalidSignatureException"),
+	assert_int_equal(creds_report(c, "InvalidSignatureException", 0),
 	    CREDS_KEEP);
-	assert_int_equal(creds_report(c, "AccessDeniedException"),
+	assert_int_equal(creds_report(c, "AccessDeniedException", 0),
 	    CREDS_KEEP);
-	assert_int_equal(creds_report(c, "ExpiredTokenException"),
+	assert_int_equal(creds_report(c, "ExpiredTokenException", 0),
 	    CREDS_REFRESHING);
 	/* Static keys, reloaded: still not refreshed on a bad signature. */
 	assert_signs(c, "AKIDCONFIG", NULL);
-	assert_int_equal(creds_report(c, "InvalidSignatureException"),
+	assert_int_equal(creds_report(c, "InvalidSignatureException", 0),
 	    CREDS_KEEP);
 	creds_free(c);
 
 	/* Temporary keys from the container endpoint, never refreshed. */
 	c = ecs_load("/v2/credentials/r", "200 OK", ECS_GOOD, &cause);
 	assert_non_null(c);
-	assert_int_equal(creds_report(c, "InvalidSignatureException"),
+	assert_int_equal(creds_report(c, "InvalidSignatureException", 0),
 	    CREDS_KEEP);
 	/* Refreshed (ExpiredToken makes the next signing reload). */
-	assert_int_equal(creds_report(c, "ExpiredTokenException"),
+	assert_int_equal(creds_report(c, "ExpiredTokenException", 0),
 	    CREDS_REFRESHING);
 	ecs_start("200 OK", ECS_GOOD);
 	assert_signs(c, "ASIAECSREL0001", "ecsToken0001");
 	ecs_stop();
 	assert_non_null(ecs.target);
-	/* Now refused: one refresh, pending until it is done. */
-	assert_int_equal(creds_report(c, "InvalidSignatureException"),
+	/* Refused, but signed before the refresh: retried, no refresh. */
+	assert_int_equal(creds_report(c, "InvalidSignatureException", 1),
 	    CREDS_REFRESHING);
-	assert_int_equal(creds_report(c, "InvalidSignatureException"),
+	assert_int_equal(creds_generation(c), 2);
+	/* Refused with the refreshed keys: one refresh, pending until done. */
+	assert_int_equal(creds_report(c, "InvalidSignatureException", 0),
+	    CREDS_REFRESHING);
+	assert_int_equal(creds_report(c, "InvalidSignatureException", 0),
 	    CREDS_REFRESHING);
 	ecs_start("200 OK", ECS_GOOD);
 	assert_signs(c, "ASIAECSREL0001", "ecsToken0001");
 	ecs_stop();
 	assert_non_null(ecs.target);
 	/* The same key came back and is refused again: the operator's. */
-	assert_int_equal(creds_report(c, "InvalidSignatureException"),
+	assert_int_equal(creds_report(c, "InvalidSignatureException", 0),
 	    CREDS_KEEP);
 	creds_free(c);
 	ecs_clear();
