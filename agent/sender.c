@@ -834,8 +834,8 @@ sender_done(const struct http_response *resp, struct sender_batch *b)
 		    creds_report(s->creds, type, b->creds_gen) ==
 		    CREDS_REFRESHING &&
 		    cls == DEST_OPERATOR) {
-			sender_fail(s, s->p_fail, "%s: %s; refreshing the AWS "
-			    "credentials at once", s->ops->api, desc);
+			sender_fail(s, s->p_fail, "%s: %s; retrying with "
+			    "refreshed AWS credentials", s->ops->api, desc);
 			sender_retry_later(b);
 			return;
 		}

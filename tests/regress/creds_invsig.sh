@@ -72,7 +72,7 @@ grep -q "^sig_failed=[1-9]" "$tmp/aws.stats" ||
     fail "fakeaws refused no request: the rotation proved nothing"
 grep -q "AWS refused a signature made with refreshed credentials (InvalidSignatureException, instance role shipper-role.*): refreshing them at once" \
     "$tmp/sluiced-invsig.log" || fail "the log does not say why it refreshed"
-grep -q "InvalidSignatureException.*refreshing the AWS credentials at once" \
+grep -q "InvalidSignatureException.*retrying with refreshed AWS credentials" \
     "$tmp/sluiced-invsig.log" || fail "the flow's log does not say why"
 # One refetch for the rotation (two at most, if a scheduled one raced).
 sleep 2
