@@ -1,9 +1,9 @@
 /*
  * cloudwatch: see cloudwatch.h.
  *
- * Each period ends on a timer of the delivery loop: the flows' counters
- * are read, the deltas since the last period are summed per destination,
- * and a period with any request in it joins a ring of
+ * Each period ends on a timer of the delivery loop: the flows' statistic
+ * sets (metrics_take_stats) are taken and merged per destination, and a
+ * period with any request in it joins a ring of
  * CLOUDWATCH_MAX_PERIODS.  One request at a time takes datums from the
  * oldest periods.  Periods carry sequence numbers, so that a period
  * dropped from a full ring while a request is in flight does not confuse
@@ -20,6 +20,7 @@
 
 #include <curl/curl.h>
 
+#include "awsreq.h"
 #include "backoff.h"
 #include "buf.h"
 #include "cloudwatch.h"
@@ -33,13 +34,10 @@
 #include "loop.h"
 #include "metrics.h"
 #include "problem.h"
-#include "sigv4.h"
 #include "xmalloc.h"
 
 /* The API version of the Query protocol (the API reference's). */
 #define CLOUDWATCH_VERSION	"2010-08-01"
-#define CLOUDWATCH_FORM_TYPE	"application/x-www-form-urlencoded; " \
-				"charset=utf-8"
 /* Namespace: 1 to 255 characters, not starting with ':' or "AWS/". */
 #define CLOUDWATCH_NS_MAX	255
 /* The first retry of a failed request, at most. */
@@ -58,15 +56,15 @@ enum cloudwatch_metric {
 static const struct {
 	const char		*name;
 	const char		*unit;
-	enum metrics_counter	 counter;
+	enum metrics_stat	 stat;
 } cloudwatch_metrics[CW_NMETRICS] = {
 	[CW_ATTEMPTS] = { "RecordSendAttempts", "Count",
-	    METRICS_RECORDS_ATTEMPTED },
-	[CW_SENT] = { "RecordsSent", "Count", METRICS_RECORDS_SENT },
-	[CW_ERRORS] = { "RecordSendErrors", "Count", METRICS_RECORDS_FAILED },
-	[CW_BYTES] = { "BytesSent", "Bytes", METRICS_BYTES_SENT },
+	    METRICS_STAT_ATTEMPTS },
+	[CW_SENT] = { "RecordsSent", "Count", METRICS_STAT_SENT },
+	[CW_ERRORS] = { "RecordSendErrors", "Count", METRICS_STAT_ERRORS },
+	[CW_BYTES] = { "BytesSent", "Bytes", METRICS_STAT_BYTES },
 	[CW_SERVICE_ERRORS] = { "ServiceErrors", "Count",
-	    METRICS_REQUESTS_FAILED },
+	    METRICS_STAT_SERVICE_ERRORS },
 };
 
 /* Destinations per request: whole groups of CW_NMETRICS datums. */
@@ -82,7 +80,7 @@ static const struct dest_ops cloudwatch_ops = {
 struct cloudwatch_period {
 	uint64_t	 seq;
 	time_t		 ts;		/* when it ended */
-	uint64_t	*v;		/* ndests * CW_NMETRICS */
+	struct metrics_statset *v;	/* ndests * CW_NMETRICS */
 	uint8_t		*active;	/* ndests: a request was made */
 };
 
@@ -98,7 +96,6 @@ struct cloudwatch {
 	struct metrics		**ms;		/* nflows */
 	size_t			 nflows;
 	size_t			*flow_dest;	/* nflows */
-	uint64_t		*prev;		/* nflows * (CW_NMETRICS+1) */
 	char			**dests;	/* "KinesisStream:NAME" */
 	size_t			 ndests;
 
@@ -123,17 +120,6 @@ struct cloudwatch {
 
 static void	cloudwatch_send(struct cloudwatch *);
 
-/* Appends name=value, URI-encoded, with the '&' before it. */
-static void
-cloudwatch_param(struct buf *b, const char *name, const char *value)
-{
-	if (b->len > 0)
-		buf_addc(b, '&');
-	sigv4_uri_encode(b, name, strlen(name));
-	buf_addc(b, '=');
-	sigv4_uri_encode(b, value, strlen(value));
-}
-
 int
 cloudwatch_encode(struct buf *b, const char *ns,
     const struct cloudwatch_datum *d, size_t n)
@@ -144,53 +130,49 @@ cloudwatch_encode(struct buf *b, const char *ns,
 	struct tm	 tm;
 	size_t		 i, j;
 
-	cloudwatch_param(b, "Action", "PutMetricData");
-	cloudwatch_param(b, "Version", CLOUDWATCH_VERSION);
-	cloudwatch_param(b, "Namespace", ns);
+	awsreq_form_add(b, "Action", "PutMetricData");
+	awsreq_form_add(b, "Version", CLOUDWATCH_VERSION);
+	awsreq_form_add(b, "Namespace", ns);
 	for (i = 0; i < n; i++) {
 		snprintf(name, sizeof name, "MetricData.member.%zu.MetricName",
 		    i + 1);
-		cloudwatch_param(b, name, d[i].name);
+		awsreq_form_add(b, name, d[i].name);
 		for (j = 0; j < d[i].ndims && j < CLOUDWATCH_MAX_DIMS; j++) {
 			snprintf(name, sizeof name, "MetricData.member.%zu."
 			    "Dimensions.member.%zu.Name", i + 1, j + 1);
-			cloudwatch_param(b, name, d[i].dim_name[j]);
+			awsreq_form_add(b, name, d[i].dim_name[j]);
 			snprintf(name, sizeof name, "MetricData.member.%zu."
 			    "Dimensions.member.%zu.Value", i + 1, j + 1);
-			cloudwatch_param(b, name, d[i].dim_value[j]);
+			awsreq_form_add(b, name, d[i].dim_value[j]);
 		}
 		gmtime_r(&d[i].timestamp, &tm);
 		strftime(value, sizeof value, "%Y-%m-%dT%H:%M:%SZ", &tm);
 		snprintf(name, sizeof name, "MetricData.member.%zu.Timestamp",
 		    i + 1);
-		cloudwatch_param(b, name, value);
+		awsreq_form_add(b, name, value);
 		for (j = 0; j < sizeof stats / sizeof stats[0]; j++) {
 			snprintf(name, sizeof name, "MetricData.member.%zu."
 			    "StatisticValues.%s", i + 1, stats[j]);
-			snprintf(value, sizeof value, "%llu", j == 0 ? 1ULL :
-			    (unsigned long long)d[i].value);
-			cloudwatch_param(b, name, value);
+			snprintf(value, sizeof value, "%llu",
+			    (unsigned long long)d[i].stats[j]);
+			awsreq_form_add(b, name, value);
 		}
 		snprintf(name, sizeof name, "MetricData.member.%zu.Unit",
 		    i + 1);
-		cloudwatch_param(b, name, d[i].unit);
+		awsreq_form_add(b, name, d[i].unit);
 	}
 	return (buf_has_failed(b) ? -1 : 0);
 }
 
-/* Copies the text of element name in [s, end) into out (size sz). */
+/* Copies the text of element name in the len bytes at s into out. */
 static void
-cloudwatch_xml_copy(const char *s, const char *end, const char *name,
+cloudwatch_xml_copy(const char *s, size_t len, const char *name,
     char *out, size_t sz)
 {
-	const char	*content, *after;
-	size_t		 clen, tlen;
-	char		*t;
+	char	*t;
 
 	out[0] = '\0';
-	if (!imds_xml_find(s, end, name, &content, &clen, &after))
-		return;
-	if ((t = imds_xml_text(content, clen, &tlen)) == NULL)
+	if ((t = awsreq_xml_text(s, len, name)) == NULL)
 		return;
 	snprintf(out, sz, "%s", t);
 	free(t);
@@ -200,8 +182,8 @@ void
 cloudwatch_parse_error(const char *body, size_t len, char *code,
     size_t codesz, char *msg, size_t msgsz)
 {
-	cloudwatch_xml_copy(body, body + len, "Code", code, codesz);
-	cloudwatch_xml_copy(body, body + len, "Message", msg, msgsz);
+	cloudwatch_xml_copy(body, len, "Code", code, codesz);
+	cloudwatch_xml_copy(body, len, "Message", msg, msgsz);
 }
 
 /* The period at position i of the ring (0: the oldest). */
@@ -275,7 +257,7 @@ cloudwatch_done_cb(const struct http_response *resp, void *arg)
 		    sizeof code, msg, sizeof msg);
 		if (code[0] == '\0')
 			snprintf(code, sizeof code, "%s", resp->error_type);
-		creds_report(cw->creds, code);
+		creds_report(cw->creds, code, 0);
 		cloudwatch_fail(cw, "HTTP %ld%s%s%s%s", resp->status,
 		    code[0] != '\0' ? " " : "", code, msg[0] != '\0' ? ": " : "",
 		    msg);
@@ -303,8 +285,8 @@ cloudwatch_send(struct cloudwatch *cw)
 {
 	struct cloudwatch_datum		 d[CLOUDWATCH_MAX_DATUMS], *x;
 	struct cloudwatch_period	*p = NULL;
-	struct sigv4_header		 sh[1];
-	struct sigv4_call		 call;
+	const struct metrics_statset	*st;
+	struct awsreq			 ar;
 	struct curl_slist		*h = NULL;
 	char				*cause = NULL;
 	size_t				 n = 0, groups = 0, i, k, m, dest;
@@ -319,6 +301,10 @@ cloudwatch_send(struct cloudwatch *cw)
 			if (!p->active[k])
 				continue;
 			for (m = 0; m < CW_NMETRICS; m++) {
+				st = &p->v[k * CW_NMETRICS + m];
+				/* No sample, no datum, as in the agent. */
+				if (st->count == 0)
+					continue;
 				x = &d[n++];
 				memset(x, 0, sizeof *x);
 				x->name = cloudwatch_metrics[m].name;
@@ -332,7 +318,10 @@ cloudwatch_send(struct cloudwatch *cw)
 					x->ndims = 2;
 				}
 				x->timestamp = p->ts;
-				x->value = p->v[k * CW_NMETRICS + m];
+				x->stats[0] = st->count;
+				x->stats[1] = st->sum;
+				x->stats[2] = st->min;
+				x->stats[3] = st->max;
 			}
 			groups++;
 		}
@@ -350,19 +339,9 @@ cloudwatch_send(struct cloudwatch *cw)
 	if (cloudwatch_encode(&cw->body, cw->ns, d, n) == -1)
 		fatalx("cloudwatch: request body over its maximum");
 
-	sh[0] = (struct sigv4_header){ "Content-Type", CLOUDWATCH_FORM_TYPE };
-	memset(&call, 0, sizeof call);
-	call.method = "POST";
-	call.host = cw->ep.host;
-	call.path = cw->ep.path;
-	call.headers = sh;
-	call.nheaders = 1;
-	call.body = cw->body.data;
-	call.body_len = cw->body.len;
-	call.region = cw->ep.region;
-	call.service = cloudwatch_ops.service;
-	call.now = time(NULL);
-	if (creds_sign(cw->creds, &call, &h, &cause) == -1) {
+	awsreq_init(&ar, &cw->ep, cloudwatch_ops.service, NULL,
+	    AWSREQ_FORM_TYPE, cw->body.data, cw->body.len, time(NULL));
+	if (creds_sign(cw->creds, &ar.call, &h, &cause) == -1) {
 		cloudwatch_fail(cw, "%s", cause);
 		free(cause);
 		return;
@@ -376,11 +355,25 @@ cloudwatch_send(struct cloudwatch *cw)
 	cw->inflight = 1;
 }
 
+/* Adds the statistic set b into a. */
+static void
+cloudwatch_merge(struct metrics_statset *a, const struct metrics_statset *b)
+{
+	if (b->count == 0)
+		return;
+	if (a->count == 0 || b->min < a->min)
+		a->min = b->min;
+	if (a->count == 0 || b->max > a->max)
+		a->max = b->max;
+	a->count += b->count;
+	a->sum += b->sum;
+}
+
 void
 cloudwatch_collect(struct cloudwatch *cw, time_t now)
 {
 	struct cloudwatch_period	*p;
-	uint64_t			*prev, v, delta, req;
+	struct metrics_statset		 st[METRICS_NSTATS];
 	size_t				 i, m, k;
 	int				 any = 0;
 
@@ -399,20 +392,15 @@ cloudwatch_collect(struct cloudwatch *cw, time_t now)
 	p->v = xcalloc(cw->ndests * CW_NMETRICS, sizeof *p->v);
 	p->active = xcalloc(cw->ndests, sizeof *p->active);
 	for (i = 0; i < cw->nflows; i++) {
-		prev = &cw->prev[i * (CW_NMETRICS + 1)];
+		metrics_take_stats(cw->ms[i], st);
 		k = cw->flow_dest[i];
 		for (m = 0; m < CW_NMETRICS; m++) {
-			v = metrics_get(cw->ms[i], cloudwatch_metrics[m].counter);
-			delta = v - prev[m];
-			prev[m] = v;
-			p->v[k * CW_NMETRICS + m] += delta;
-			if (delta > 0)
+			cloudwatch_merge(&p->v[k * CW_NMETRICS + m],
+			    &st[cloudwatch_metrics[m].stat]);
+			/* Every request has an attempt or an error. */
+			if (st[cloudwatch_metrics[m].stat].count > 0)
 				p->active[k] = 1;
 		}
-		req = metrics_get(cw->ms[i], METRICS_REQUESTS_SENT);
-		if (req != prev[CW_NMETRICS])
-			p->active[k] = 1;
-		prev[CW_NMETRICS] = req;
 	}
 	for (k = 0; k < cw->ndests; k++)
 		any |= p->active[k];
@@ -500,9 +488,10 @@ cloudwatch_create(struct loop *loop, struct http *http,
 {
 	struct cloudwatch		*cw;
 	const struct ec2_metadata	*md;
+	struct metrics_statset		 st[METRICS_NSTATS];
 	const char			*region;
 	uint64_t			 first;
-	size_t				 i, m;
+	size_t				 i;
 
 	*cause = NULL;
 	/* With no flow, there is nothing to measure. */
@@ -535,17 +524,11 @@ cloudwatch_create(struct loop *loop, struct http *http,
 	cw->nflows = n;
 	cw->ms = xcalloc(n > 0 ? n : 1, sizeof *cw->ms);
 	cw->flow_dest = xcalloc(n > 0 ? n : 1, sizeof *cw->flow_dest);
-	cw->prev = xcalloc((n > 0 ? n : 1) * (CW_NMETRICS + 1),
-	    sizeof *cw->prev);
 	for (i = 0; i < n; i++) {
 		cw->ms[i] = ms[i];
 		cw->flow_dest[i] = cloudwatch_dest(cw, cw->ms[i]);
-		for (m = 0; m < CW_NMETRICS; m++)
-			cw->prev[i * (CW_NMETRICS + 1) + m] =
-			    metrics_get(cw->ms[i],
-			    cloudwatch_metrics[m].counter);
-		cw->prev[i * (CW_NMETRICS + 1) + CW_NMETRICS] =
-		    metrics_get(cw->ms[i], METRICS_REQUESTS_SENT);
+		/* The first period starts now. */
+		metrics_take_stats(cw->ms[i], st);
 	}
 
 	buf_init(&cw->body, CLOUDWATCH_MAX_BODY);
@@ -589,7 +572,6 @@ cloudwatch_free(struct cloudwatch *cw)
 	free(cw->dests);
 	free(cw->ms);
 	free(cw->flow_dest);
-	free(cw->prev);
 	free(cw->ns);
 	free(cw->instance);
 	dest_endpoint_clear(&cw->ep);

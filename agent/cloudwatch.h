@@ -15,13 +15,18 @@
  *   BytesSent           Bytes  data bytes of the accepted records
  *   ServiceErrors       Count  requests that failed as a whole
  *
- * The figures are the flows' counters (metrics.h), as deltas over each
- * period of cloudwatch.metricsBufferTimeMillis (30 s, the agent's
- * buffer time); flows to the same destination add up.  A period sends
- * each metric as a StatisticSet of one sample: Sum is the agent's Sum,
- * while SampleCount, Minimum and Maximum describe the period, not each
- * request (the agent has a sample per request).  A period in which no
- * request was made sends nothing, as in the agent.
+ * Each metric is a StatisticSet of the samples the agent takes
+ * (metrics.h, metrics_observe) over a period of
+ * cloudwatch.metricsBufferTimeMillis (30 s, the agent's buffer time):
+ * RecordSendAttempts has one per request posted, retries too;
+ * RecordsSent, RecordSendErrors and BytesSent one per answer (what it
+ * accepted and refused); ServiceErrors one per request, 1 if it failed
+ * whole, else 0.  So SampleCount counts requests (or answers), Minimum
+ * and Maximum are the smallest and largest per request, and Sum the
+ * period's total; flows to the same destination add up.  A metric
+ * without a sample in the period is not sent (a period of failed
+ * requests has no BytesSent), and a period in which no request was made
+ * sends nothing, as in the agent.
  *
  * The requests use the Query protocol (form-encoded POST, Version
  * 2010-08-01; "PutMetricData" in the Amazon CloudWatch API Reference),
@@ -60,7 +65,7 @@ struct cloudwatch;
 /* Longest request body (the API's limit is 1 MB). */
 #define CLOUDWATCH_MAX_BODY	(256 * 1024)
 
-/* One datum: a StatisticSet of one sample, value. */
+/* One datum: a StatisticSet. */
 struct cloudwatch_datum {
 	const char	*name;		/* "RecordsSent" */
 	const char	*unit;		/* "Count", "Bytes" */
@@ -68,7 +73,8 @@ struct cloudwatch_datum {
 	const char	*dim_value[CLOUDWATCH_MAX_DIMS];
 	size_t		 ndims;
 	time_t		 timestamp;
-	uint64_t	 value;
+	/* SampleCount (at least 1), Sum, Minimum, Maximum. */
+	uint64_t	 stats[4];
 };
 
 /*

@@ -44,6 +44,7 @@
 #include <openssl/crypto.h>
 
 #include "awsfiles.h"
+#include "awsreq.h"
 #include "buf.h"
 #include "config.h"
 #include "creds.h"
@@ -98,6 +99,14 @@ struct creds {
 	int			 wake_now;
 	int			 stale;		/* reload without a refresher */
 	time_t			 last_report;
+	/*
+	 * The access key whose signatures AWS refused after a refresh, and
+	 * whether the refresh that report asked for is still to come: a key
+	 * gets one such refresh, so that keys AWS keeps refusing are an
+	 * operator's error and not a refresh loop.
+	 */
+	char			*refused_key;
+	int			 refused_pending;
 	struct creds_snap	*snap;		/* NULL: none yet */
 	char			*cause;		/* the last walk's failure */
 	time_t			 last_attempt;
@@ -391,29 +400,6 @@ creds_sts_endpoint(const struct config *cfg, struct dest_endpoint *ep,
 	return (rv);
 }
 
-/* Appends "&name=value" (value URI-encoded) to a form. */
-static void
-creds_form_add(struct buf *b, const char *name, const char *value)
-{
-	if (b->len > 0)
-		buf_adds(b, "&");
-	buf_adds(b, name);
-	buf_adds(b, "=");
-	sigv4_uri_encode(b, value, strlen(value));
-}
-
-/* The text of the first <name> element in xml, decoded, or NULL. */
-static char *
-creds_xml_get(const char *xml, size_t len, const char *name)
-{
-	const char	*content, *after;
-	size_t		 clen, outlen;
-
-	if (!imds_xml_find(xml, xml + len, name, &content, &clen, &after))
-		return (NULL);
-	return (imds_xml_text(content, clen, &outlen));
-}
-
 /*
  * Calls STS with form (Action=...), signed with signer unless it is NULL
  * (AssumeRoleWithWebIdentity is unsigned).  Returns like load; origin
@@ -427,12 +413,10 @@ creds_sts_call(struct creds_ctx *x, const char *form,
 	struct dest_endpoint	 ep;
 	struct fetch_options	 o;
 	struct fetch_response	 r;
-	struct sigv4_header	 ct = { "Content-Type",
-	    "application/x-www-form-urlencoded; charset=utf-8" };
-	struct sigv4_call	 call;
+	struct awsreq		 ar;
 	struct curl_slist	*h = NULL;
 	const char		*body;
-	char			*code = NULL, *msg = NULL, *line, *exp = NULL;
+	char			*code = NULL, *msg = NULL, *exp = NULL;
 	char			*ecause = NULL;
 	enum creds_result	 rc = CREDS_ERROR;
 
@@ -443,27 +427,15 @@ creds_sts_call(struct creds_ctx *x, const char *form,
 		return (CREDS_ERROR);
 	}
 	if (signer != NULL) {
-		memset(&call, 0, sizeof call);
-		call.method = "POST";
-		call.host = ep.host;
-		call.path = ep.path;
-		call.headers = &ct;
-		call.nheaders = 1;
-		call.body = form;
-		call.body_len = strlen(form);
-		call.region = ep.region;
-		call.service = "sts";
-		call.now = time(NULL);
-		if (sigv4_sign(&call, signer, &h) == -1) {
+		awsreq_init(&ar, &ep, "sts", NULL, AWSREQ_FORM_TYPE, form,
+		    strlen(form), time(NULL));
+		if (sigv4_sign(&ar.call, signer, &h) == -1) {
 			xasprintf(cause, "%s: cannot sign the STS request",
 			    origin);
 			goto out;
 		}
-	} else {
-		xasprintf(&line, "Content-Type: %s", ct.value);
-		h = curl_slist_append(h, line);
-		free(line);
-	}
+	} else
+		h = curl_slist_append(h, "Content-Type: " AWSREQ_FORM_TYPE);
 	h = curl_slist_append(h, "Accept: text/xml");
 	h = curl_slist_append(h, "Expect:");
 	memset(&o, 0, sizeof o);
@@ -482,18 +454,18 @@ creds_sts_call(struct creds_ctx *x, const char *form,
 	}
 	body = buf_cstr(&r.body);
 	if (r.status != 200) {
-		code = creds_xml_get(body, r.body.len, "Code");
-		msg = creds_xml_get(body, r.body.len, "Message");
+		code = awsreq_xml_text(body, r.body.len, "Code");
+		msg = awsreq_xml_text(body, r.body.len, "Message");
 		xasprintf(cause, "%s: %s: HTTP %ld %.64s%s%.200s", origin,
 		    ep.url, r.status, code != NULL ? code : "",
 		    msg != NULL ? ": " : "", msg != NULL ? msg : "");
 		goto out;
 	}
-	v->access_key_id = creds_xml_get(body, r.body.len, "AccessKeyId");
-	v->secret_access_key = creds_xml_get(body, r.body.len,
+	v->access_key_id = awsreq_xml_text(body, r.body.len, "AccessKeyId");
+	v->secret_access_key = awsreq_xml_text(body, r.body.len,
 	    "SecretAccessKey");
-	v->session_token = creds_xml_get(body, r.body.len, "SessionToken");
-	exp = creds_xml_get(body, r.body.len, "Expiration");
+	v->session_token = awsreq_xml_text(body, r.body.len, "SessionToken");
+	exp = awsreq_xml_text(body, r.body.len, "Expiration");
 	if (v->access_key_id == NULL || v->secret_access_key == NULL ||
 	    v->session_token == NULL || *v->access_key_id == '\0' ||
 	    *v->secret_access_key == '\0' || exp == NULL ||
@@ -526,13 +498,13 @@ creds_assume_role(struct creds_ctx *x, const struct creds_value *base,
 	enum creds_result	 rc;
 
 	buf_init(&form, 64 * 1024);
-	creds_form_add(&form, "Action", "AssumeRole");
-	creds_form_add(&form, "Version", CREDS_STS_VERSION);
-	creds_form_add(&form, "RoleArn", role_arn);
-	creds_form_add(&form, "RoleSessionName", session);
+	awsreq_form_add(&form, "Action", "AssumeRole");
+	awsreq_form_add(&form, "Version", CREDS_STS_VERSION);
+	awsreq_form_add(&form, "RoleArn", role_arn);
+	awsreq_form_add(&form, "RoleSessionName", session);
 	if (external_id != NULL)
-		creds_form_add(&form, "ExternalId", external_id);
-	creds_form_add(&form, "DurationSeconds", "3600");
+		awsreq_form_add(&form, "ExternalId", external_id);
+	awsreq_form_add(&form, "DurationSeconds", "3600");
 	if (buf_has_failed(&form)) {
 		buf_free(&form);
 		xasprintf(cause, "AssumeRole %.200s: arguments too long",
@@ -622,11 +594,11 @@ creds_webid(struct creds_ctx *x, const char *file, const char *role_arn,
 		session = dflt;
 	}
 	buf_init(&form, 64 * 1024);
-	creds_form_add(&form, "Action", "AssumeRoleWithWebIdentity");
-	creds_form_add(&form, "Version", CREDS_STS_VERSION);
-	creds_form_add(&form, "RoleArn", role_arn);
-	creds_form_add(&form, "RoleSessionName", session);
-	creds_form_add(&form, "WebIdentityToken", token);
+	awsreq_form_add(&form, "Action", "AssumeRoleWithWebIdentity");
+	awsreq_form_add(&form, "Version", CREDS_STS_VERSION);
+	awsreq_form_add(&form, "RoleArn", role_arn);
+	awsreq_form_add(&form, "RoleSessionName", session);
+	awsreq_form_add(&form, "WebIdentityToken", token);
 	creds_wipe(token);
 	free(dflt);
 	if (buf_has_failed(&form)) {
@@ -1260,6 +1232,7 @@ creds_reload(struct creds *c, char **cause)
 	if (creds_walk(c, &v, &desc, &wcause) == -1) {
 		pthread_mutex_lock(&c->lock);
 		c->last_attempt = now;
+		c->refused_pending = 0;
 		free(c->cause);
 		c->cause = xstrdup(wcause);
 		pthread_mutex_unlock(&c->lock);
@@ -1277,6 +1250,7 @@ creds_reload(struct creds *c, char **cause)
 	c->snap = s;
 	c->stale = 0;
 	c->last_attempt = now;
+	c->refused_pending = 0;
 	free(c->cause);
 	c->cause = NULL;
 	pthread_mutex_unlock(&c->lock);
@@ -1585,26 +1559,75 @@ creds_sign(struct creds *c, const struct sigv4_call *call,
 	return (rv);
 }
 
-void
-creds_report(struct creds *c, const char *error_type)
+/* Wakes the refresher for a refresh at once; c->lock is held. */
+static int
+creds_wake(struct creds *c, time_t now)
 {
-	time_t	now = time(NULL);
+	if (now - c->last_report < CREDS_REPORT_SECS)
+		return (0);
+	c->last_report = now;
+	c->wake_now = 1;
+	c->stale = 1;
+	pthread_cond_signal(&c->wake);
+	return (1);
+}
+
+unsigned int
+creds_generation(struct creds *c)
+{
+	unsigned int	gen;
+
+	pthread_mutex_lock(&c->lock);
+	gen = c->snap != NULL ? c->snap->gen : 0;
+	pthread_mutex_unlock(&c->lock);
+	return (gen);
+}
+
+enum creds_action
+creds_report(struct creds *c, const char *error_type, unsigned int gen)
+{
+	const struct creds_snap	*s;
+	time_t			 now = time(NULL);
+	enum creds_action	 a = CREDS_KEEP;
+	int			 creds_error;
 
 	if (error_type == NULL)
-		return;
-	pthread_mutex_lock(&c->lock);
-	if (strcmp(error_type, "ExpiredToken") == 0 ||
+		return (CREDS_KEEP);
+	creds_error = strcmp(error_type, "ExpiredToken") == 0 ||
 	    strcmp(error_type, "ExpiredTokenException") == 0 ||
-	    (strcmp(error_type, "InvalidSignatureException") == 0 &&
-	    c->gen > 1)) {
-		if (now - c->last_report >= CREDS_REPORT_SECS) {
-			c->last_report = now;
-			c->wake_now = 1;
-			c->stale = 1;
-			pthread_cond_signal(&c->wake);
+	    strcmp(error_type, "InvalidSignatureException") == 0;
+	pthread_mutex_lock(&c->lock);
+	s = c->snap;
+	if (creds_error && gen != 0 && s != NULL && gen < s->gen) {
+		/* Signed before the last refresh: the retry uses newer. */
+		a = CREDS_REFRESHING;
+	} else if (strcmp(error_type, "ExpiredToken") == 0 ||
+	    strcmp(error_type, "ExpiredTokenException") == 0) {
+		creds_wake(c, now);
+		a = CREDS_REFRESHING;
+	} else if (strcmp(error_type, "InvalidSignatureException") == 0 &&
+	    s != NULL && s->v.expiration != 0 && s->gen > 1) {
+		/*
+		 * Temporary credentials that were refreshed: the source may
+		 * have rotated them under us.  Keys that were never
+		 * refreshed, or static ones, are wrong: the operator's to fix.
+		 */
+		if (c->refused_key == NULL ||
+		    strcmp(c->refused_key, s->v.access_key_id) != 0) {
+			free(c->refused_key);
+			c->refused_key = xstrdup(s->v.access_key_id);
+			c->refused_pending = 1;
+			c->last_report = 0;
+			creds_wake(c, now);
+			log_info("AWS refused a signature made with refreshed "
+			    "credentials (%s, %s): refreshing them at once",
+			    error_type, s->desc);
 		}
+		if (c->refused_pending)
+			a = CREDS_REFRESHING;
 	}
 	pthread_mutex_unlock(&c->lock);
+	return (a);
 }
 
 void
@@ -1632,6 +1655,7 @@ creds_free(struct creds *c)
 	creds_stop(c);
 	creds_snap_release(c->snap);
 	free(c->cause);
+	free(c->refused_key);
 	pthread_cond_destroy(&c->wake);
 	pthread_mutex_destroy(&c->lock);
 	free(c);

@@ -47,10 +47,10 @@
  * thread.  Temporary credentials are refreshed 5 minutes before they
  * expire (halfway through a shorter life), at once when the sender reports
  * ExpiredToken, ExpiredTokenException or, after a refresh, an
- * InvalidSignatureException (creds_report), and the chain is walked again
- * every credentialsRetrySeconds (60) while it has found nothing: the
- * daemon then starts anyway, spools, and says "no credentials" in status
- * and the log (STYLE rule 23).
+ * InvalidSignatureException (creds_report: once per key), and the chain
+ * is walked again every credentialsRetrySeconds (60) while it has found
+ * nothing: the daemon then starts anyway, spools, and says "no
+ * credentials" in status and the log (STYLE rule 23).
  *
  * Secrets (the secret key, session tokens, web identity and container
  * tokens, credential_process output) never appear in messages; they are
@@ -131,14 +131,42 @@ void		 creds_start(struct creds *c);
 int		 creds_sign(struct creds *c, const struct sigv4_call *call,
 		    struct curl_slist **hp, char **cause);
 
+/* What creds_report did. */
+enum creds_action {
+	CREDS_KEEP,		/* nothing: the error is not about them */
+	CREDS_REFRESHING	/* a refresh at once is asked or under way:
+				   retry soon rather than as an operator's
+				   error */
+};
+
 /*
- * Tells the refresher what AWS answered a signed request with: error_type
- * is the error code ("ExpiredTokenException").  ExpiredToken,
- * ExpiredTokenException, and an InvalidSignatureException once the
- * credentials were refreshed, wake it for a refresh at once (at most
- * every few seconds).  Anything else is ignored.  Any thread.
+ * The generation of the credentials creds_sign uses now: 1 for the first
+ * found, one more at each refresh; 0 before any.  A caller that reads it
+ * just before signing knows what signed a request, or an older one if a
+ * refresh came in between (creds_report then asks for a retry, which
+ * signs with the newer).
  */
-void		 creds_report(struct creds *c, const char *error_type);
+unsigned int	 creds_generation(struct creds *c);
+
+/*
+ * Tells the refresher what AWS answered a request signed with the
+ * credentials of generation gen (creds_generation; 0: unknown, taken as
+ * the current) with: error_type is the error code
+ * ("ExpiredTokenException").  If newer credentials than gen are in use
+ * already, a refused signature or token is theirs to retry:
+ * CREDS_REFRESHING, and no refresh.  Otherwise ExpiredToken and
+ * ExpiredTokenException wake it for a refresh at once (at most every few
+ * seconds).  So does an InvalidSignatureException with temporary
+ * credentials that were refreshed at least once (their source may have
+ * rotated them), once per access key: if the keys the refresh brings are
+ * refused too, or the credentials are static or were never refreshed,
+ * the keys are wrong, which CREDS_KEEP leaves to the caller to report as
+ * an operator's error.  Anything else is ignored.  Any thread.  Do not
+ * report InvalidSignatureException "Signature expired": that is the
+ * clock's.
+ */
+enum creds_action creds_report(struct creds *c, const char *error_type,
+		    unsigned int gen);
 
 /*
  * Describes the credentials in use for status and the log, never with a

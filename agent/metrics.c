@@ -45,6 +45,7 @@ struct metrics {
 	size_t			 nsamples;	/* taken, ever */
 	struct metrics_code	 codes[METRICS_MAX_CODES];
 	size_t			 ncodes;
+	struct metrics_statset	 stats[METRICS_NSTATS];
 };
 
 /* The status document's keys, by enum metrics_counter. */
@@ -198,6 +199,30 @@ metrics_count_error(struct metrics *m, const char *code, uint64_t n)
 		}
 	}
 	m->codes[i].n += n;
+	pthread_mutex_unlock(&m->mtx);
+}
+
+void
+metrics_observe(struct metrics *m, enum metrics_stat stat, uint64_t v)
+{
+	struct metrics_statset	*st = &m->stats[stat];
+
+	pthread_mutex_lock(&m->mtx);
+	if (st->count == 0 || v < st->min)
+		st->min = v;
+	if (st->count == 0 || v > st->max)
+		st->max = v;
+	st->count++;
+	st->sum += v;
+	pthread_mutex_unlock(&m->mtx);
+}
+
+void
+metrics_take_stats(struct metrics *m, struct metrics_statset *out)
+{
+	pthread_mutex_lock(&m->mtx);
+	memcpy(out, m->stats, sizeof m->stats);
+	memset(m->stats, 0, sizeof m->stats);
 	pthread_mutex_unlock(&m->mtx);
 }
 

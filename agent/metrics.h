@@ -123,6 +123,39 @@ size_t		 metrics_error_codes(struct metrics *,
 		    struct metrics_code *out, size_t max);
 
 /*
+ * The Kinesis Agent's CloudWatch samples (cloudwatch.h), one per request
+ * or answer as the agent takes them: a request posted is a sample of
+ * METRICS_STAT_ATTEMPTS (its records); an answer, of SENT, ERRORS and
+ * BYTES (its records accepted and refused, the bytes accepted) and of
+ * SERVICE_ERRORS 0; a request that failed whole, of SERVICE_ERRORS 1.
+ * Each is kept as a statistic set (count, sum, minimum, maximum) until
+ * metrics_take_stats.  Safe from any thread.
+ */
+enum metrics_stat {
+	METRICS_STAT_ATTEMPTS,
+	METRICS_STAT_SENT,
+	METRICS_STAT_ERRORS,
+	METRICS_STAT_BYTES,
+	METRICS_STAT_SERVICE_ERRORS,
+	METRICS_NSTATS
+};
+
+struct metrics_statset {
+	uint64_t	 count;		/* 0: no sample, the rest is 0 */
+	uint64_t	 sum;
+	uint64_t	 min;
+	uint64_t	 max;
+};
+
+/* Adds the sample v to stat's set. */
+void		 metrics_observe(struct metrics *, enum metrics_stat,
+		    uint64_t v);
+
+/* Moves the sets out into out[METRICS_NSTATS], leaving empty ones. */
+void		 metrics_take_stats(struct metrics *,
+		    struct metrics_statset *out);
+
+/*
  * Sets the spool's state for the status document ("spoolState"): a static
  * string such as "ok", "spool full", "state disk full" or "sync failed".
  */

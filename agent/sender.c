@@ -51,6 +51,7 @@
 
 #include <curl/curl.h>
 
+#include "awsreq.h"
 #include "backoff.h"
 #include "base64.h"
 #include "config.h"
@@ -131,6 +132,7 @@ struct sender_batch {
 	struct loop_timer	*retry;
 	int			 skew_tries;	/* resent after a correction */
 	uint64_t		 sent_seq;	/* s->nsent when last sent */
+	unsigned int		 creds_gen;	/* that signed it */
 
 	/* A bisection of entries refused for their content. */
 	int			 bisect;
@@ -439,6 +441,14 @@ static struct buf *
 sender_request(struct sender_batch *b)
 {
 	return (b->bisect ? &b->probe : &b->body);
+}
+
+/* A request failed whole: the agent's ServiceErrors sample is 1. */
+static void
+sender_request_failed(struct sender *s)
+{
+	metrics_add(s->metrics, METRICS_REQUESTS_FAILED, 1);
+	metrics_observe(s->metrics, METRICS_STAT_SERVICE_ERRORS, 1);
 }
 
 /* An error an operator must fix: loud, with the fix, retried slowly. */
@@ -792,7 +802,7 @@ sender_done(const struct http_response *resp, struct sender_batch *b)
 	uint64_t		 sent_bytes = 0;
 
 	if (resp->status == 0) {
-		metrics_add(s->metrics, METRICS_REQUESTS_FAILED, 1);
+		sender_request_failed(s);
 		metrics_count_error(s->metrics, "network", 1);
 		/* An unknown region's endpoint has no name (libcurl's text). */
 		if (strstr(resp->error, "resolve host") != NULL) {
@@ -808,8 +818,7 @@ sender_done(const struct http_response *resp, struct sender_batch *b)
 		return;
 	}
 	if (resp->status != 200) {
-		metrics_add(s->metrics, METRICS_REQUESTS_FAILED, 1);
-		creds_report(s->creds, resp->error_type);
+		sender_request_failed(s);
 		dest_error_fields(resp->error_type, resp->body, resp->body_len,
 		    type, msg);
 		if (type[0] == '\0')
@@ -822,6 +831,16 @@ sender_done(const struct http_response *resp, struct sender_batch *b)
 		    strcmp(s->request_bad, type) == 0 &&
 		    s->nsuccess == s->request_bad_mark)
 			cls = DEST_OPERATOR;	/* known: the request's */
+		/* Refused keys may be rotated ones: a refresh, then retry. */
+		if (cls != DEST_SKEWED &&
+		    creds_report(s->creds, type, b->creds_gen) ==
+		    CREDS_REFRESHING &&
+		    cls == DEST_OPERATOR) {
+			sender_fail(s, s->p_fail, "%s: %s; retrying with "
+			    "refreshed AWS credentials", s->ops->api, desc);
+			sender_retry_later(b);
+			return;
+		}
 		switch (cls) {
 		case DEST_SKEWED:
 			if (sender_skewed(b, resp, desc)) {
@@ -851,7 +870,7 @@ sender_done(const struct http_response *resp, struct sender_batch *b)
 	}
 	if (s->ops->parse(resp->body, resp->body_len, n, failed, &res,
 	    &cause) == -1) {
-		metrics_add(s->metrics, METRICS_REQUESTS_FAILED, 1);
+		sender_request_failed(s);
 		metrics_count_error(s->metrics, "malformedAnswer", 1);
 		sender_fail(s, s->p_fail, "%s: HTTP 200: %s", s->ops->api,
 		    cause);
@@ -870,6 +889,11 @@ sender_done(const struct http_response *resp, struct sender_batch *b)
 		if (!failed[i])
 			sent_bytes += b->entries[b->bisect ? b->pidx[i] : i].dlen;
 	metrics_add(s->metrics, METRICS_BYTES_SENT, sent_bytes);
+	/* The agent's samples of an answer (metrics.h). */
+	metrics_observe(s->metrics, METRICS_STAT_SERVICE_ERRORS, 0);
+	metrics_observe(s->metrics, METRICS_STAT_SENT, n - res.nfailed);
+	metrics_observe(s->metrics, METRICS_STAT_ERRORS, res.nfailed);
+	metrics_observe(s->metrics, METRICS_STAT_BYTES, sent_bytes);
 	for (i = 0; i < res.ncodes; i++) {
 		metrics_count_error(s->metrics, res.codes[i].code,
 		    res.codes[i].n);
@@ -922,11 +946,11 @@ static void
 sender_send(struct sender_batch *b)
 {
 	struct sender			*s = b->s;
-	struct sigv4_header		 sh[2];
-	struct sigv4_call		 call;
+	struct awsreq			 ar;
 	struct curl_slist		*h = NULL;
 	struct buf			*req;
 	char				*cause = NULL;
+	size_t				 n = b->bisect ? b->pn : b->n;
 
 	if (!b->bisect && !b->finished) {
 		s->ops->finish(&b->body);
@@ -940,24 +964,13 @@ sender_send(struct sender_batch *b)
 		b->hash_done = 1;
 	}
 	req = sender_request(b);
-	sh[0] = (struct sigv4_header){ "X-Amz-Target", s->ops->target };
-	sh[1] = (struct sigv4_header){ "Content-Type",
-	    "application/x-amz-json-1.1" };
-	memset(&call, 0, sizeof call);
-	call.method = "POST";
-	call.host = s->ep.host;
-	call.path = s->ep.path;
-	call.headers = sh;
-	call.nheaders = 2;
-	call.body = req->data;
-	call.body_len = req->len;
-	/* A probe is hashed by the signer: it is sent once. */
-	call.payload_hash = b->bisect ? NULL : b->hash;
-	call.region = s->ep.region;
-	call.service = s->ops->service;
 	/* AWS's time, as the SDKs keep it, once it said ours was off. */
-	call.now = time(NULL) + s->skew;
-	if (creds_sign(s->creds, &call, &h, &cause) == -1) {
+	awsreq_init(&ar, &s->ep, s->ops->service, s->ops->target,
+	    AWSREQ_JSON_TYPE, req->data, req->len, time(NULL) + s->skew);
+	/* A probe is hashed by the signer: it is sent once. */
+	ar.call.payload_hash = b->bisect ? NULL : b->hash;
+	b->creds_gen = creds_generation(s->creds);
+	if (creds_sign(s->creds, &ar.call, &h, &cause) == -1) {
 		sender_fail(s, s->p_fail, "%s: %s", s->ops->api, cause);
 		free(cause);
 		sender_retry_later(b);
@@ -965,7 +978,8 @@ sender_send(struct sender_batch *b)
 	}
 
 	metrics_add(s->metrics, METRICS_REQUESTS_SENT, 1);
-	metrics_add(s->metrics, METRICS_RECORDS_ATTEMPTED, b->n);
+	metrics_add(s->metrics, METRICS_RECORDS_ATTEMPTED, n);
+	metrics_observe(s->metrics, METRICS_STAT_ATTEMPTS, n);
 	b->sent_seq = ++s->nsent;
 	/* http_post owns h from here, on failure too. */
 	if (http_post(s->http, s->ep.url, h, req->data, req->len,
@@ -976,7 +990,7 @@ sender_send(struct sender_batch *b)
 	return;
 fail:
 	sigv4_slist_free(h);
-	metrics_add(s->metrics, METRICS_REQUESTS_FAILED, 1);
+	sender_request_failed(s);
 	sender_fail(s, s->p_fail, "%s: cannot start the request",
 	    s->ops->api);
 	sender_retry_later(b);

@@ -103,6 +103,7 @@ struct fake_settings {
 	char		expect_key[256];
 	char		expect_secret[256];
 	char		expect_token[4096];
+	char		sig_error[128];	/* answers any mismatch, if set */
 	/* Error-class faults (see the README's knob table). */
 	char		error[256];	/* "STATUS:Type" or "Type" */
 	double		error_prob;
@@ -177,6 +178,8 @@ static const struct knob fake_knobs[] = {
 	  "the secret key the signature must be made with" },
 	{ "expect-token", KNOB_STR, KNOB_OFF(expect_token), 4096,
 	  "the session token expected (none if unset)" },
+	{ "sig-error", KNOB_STR, KNOB_OFF(sig_error), 128,
+	  "answer any signature mismatch with this 400 error type" },
 	{ "error", KNOB_STR, KNOB_OFF(error), 256,
 	  "answer requests with this error: Type, or STATUS:Type" },
 	{ "error-prob", KNOB_PROB, KNOB_OFF(error_prob), 0,
@@ -284,6 +287,8 @@ static struct {
 	FILE			*out;
 	const char		*cw_path;	/* -m: datums received */
 	FILE			*cw;
+	const char		*req_path;	/* -r: requests answered */
+	FILE			*req;
 	const char		*control_path;
 	struct stat		 control_st;
 	int			 control_present;
@@ -1220,6 +1225,21 @@ record_accept(json_t *data)
 		fatal("%s", fake.out_path);
 }
 
+/*
+ * -r: a PutRecords or PutRecordBatch answered 200 with n records, failed
+ * of them refused, and bytes of data accepted (since bytes0).
+ */
+static void
+fake_request_log(size_t n, size_t failed, uint64_t bytes0)
+{
+	if (fake.req == NULL)
+		return;
+	if (fprintf(fake.req, "%zu\t%zu\t%zu\t%" PRIu64 "\n", n, n - failed,
+	    failed, fake.st.bytes_accepted - bytes0) < 0 ||
+	    fflush(fake.req) == EOF)
+		fatal("%s", fake.req_path);
+}
+
 static void
 fake_out_flush(void)
 {
@@ -1243,7 +1263,7 @@ op_put_records(json_t *req, struct reply *r)
 	const char			*name;
 	ssize_t				 dlen;
 	size_t				 i, pklen, failed = 0;
-	uint64_t			 total = 0;
+	uint64_t			 total = 0, bytes0;
 
 	fake.st.put_records++;
 	if ((name = req_stream_name(req, "StreamName", "streamName",
@@ -1328,6 +1348,7 @@ op_put_records(json_t *req, struct reply *r)
 	}
 
 	fake.entries.len = 0;
+	bytes0 = fake.st.bytes_accepted;
 	json_array_foreach(records, i, rec) {
 		if (i > 0)
 			buf_add(&fake.entries, ",", 1);
@@ -1351,6 +1372,7 @@ op_put_records(json_t *req, struct reply *r)
 		    (long long)fake.start, fake.serial);
 	}
 	fake_out_flush();
+	fake_request_log(json_array_size(records), failed, bytes0);
 	r->status = 200;
 	buf_printf(&r->body, "{\"FailedRecordCount\":%zu,\"Records\":[",
 	    failed);
@@ -1371,7 +1393,7 @@ op_put_record_batch(json_t *req, struct reply *r)
 	const char			*name;
 	ssize_t				 dlen;
 	size_t				 i, failed = 0;
-	uint64_t			 total = 0;
+	uint64_t			 total = 0, bytes0;
 
 	fake.st.put_record_batch++;
 	if ((name = req_stream_name(req, "DeliveryStreamName",
@@ -1421,6 +1443,7 @@ op_put_record_batch(json_t *req, struct reply *r)
 	}
 
 	fake.entries.len = 0;
+	bytes0 = fake.st.bytes_accepted;
 	json_array_foreach(records, i, rec) {
 		if (i > 0)
 			buf_add(&fake.entries, ",", 1);
@@ -1441,6 +1464,7 @@ op_put_record_batch(json_t *req, struct reply *r)
 		    (uint64_t)(fake.serial * 0x9e3779b97f4a7c15ULL));
 	}
 	fake_out_flush();
+	fake_request_log(json_array_size(records), failed, bytes0);
 	r->status = 200;
 	buf_printf(&r->body, "{\"FailedPutCount\":%zu,\"Encrypted\":false,"
 	    "\"RequestResponses\":[", failed);
@@ -2094,6 +2118,17 @@ fake_sigcheck(struct conn *c, struct reply *r, int form)
 		reply_error(r, 400, "InvalidSignatureException", "%s", why);
 		break;
 	}
+	/* Keys rotated under the client, as AWS may refuse them. */
+	if (s->sig_error[0] != '\0') {
+		if (strcmp(s->sig_error, "InvalidSignatureException") == 0)
+			reply_error(r, 400, s->sig_error, "The request "
+			    "signature we calculated does not match the "
+			    "signature you provided. Check your AWS Secret "
+			    "Access Key and signing method. Consult the "
+			    "service documentation for details.");
+		else
+			reply_error(r, 400, s->sig_error, "%s", why);
+	}
 	fake.st.sig_failed++;
 	log_debug("signature check: %s", why);
 	return (-1);
@@ -2630,6 +2665,8 @@ fake_shutdown(void)
 		log_warn("%s", fake.out_path);
 	if (fake.cw != NULL && fclose(fake.cw) == EOF)
 		log_warn("%s", fake.cw_path);
+	if (fake.req != NULL && fclose(fake.req) == EOF)
+		log_warn("%s", fake.req_path);
 	for (i = 0; i < fake.nstreams; i++)
 		free(fake.streams[i]);
 	free(fake.streams);
@@ -2651,7 +2688,8 @@ usage(int status)
 
 	fprintf(f, "usage: fakeaws [-hv] [-c control] [-d delivery-stream] "
 	    "[-m metrics] [-o output] [-P port-file]\n"
-	    "               [-p port] [-S stats-file] [-s stream] "
+	    "               [-p port] [-r requests] [-S stats-file] "
+	    "[-s stream] "
 	    "[--seed n] [--knob value ...]\n"
 	    "knobs (also control file keys, key=value):\n");
 	for (i = 0; i < FAKE_NKNOBS; i++) {
@@ -2692,7 +2730,7 @@ main(int argc, char **argv)
 	fake.start = time(NULL);
 	seed = (uint64_t)fake.start ^ ((uint64_t)getpid() << 32);
 	TAILQ_INIT(&fake.conns);
-	while ((ch = getopt_long(argc, argv, "c:d:hm:o:P:p:S:s:v", longopts,
+	while ((ch = getopt_long(argc, argv, "c:d:hm:o:P:p:r:S:s:v", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'c':
@@ -2722,6 +2760,9 @@ main(int argc, char **argv)
 			if (parse_uint(optarg, 65535, &u) == -1)
 				fatalx("-p %s: not a port", optarg);
 			port = (unsigned int)u;
+			break;
+		case 'r':
+			fake.req_path = optarg;
 			break;
 		case 'S':
 			fake.stats_path = optarg;
@@ -2770,6 +2811,9 @@ main(int argc, char **argv)
 	if (fake.cw_path != NULL &&
 	    (fake.cw = fopen(fake.cw_path, "ae")) == NULL)
 		fatal("%s", fake.cw_path);
+	if (fake.req_path != NULL &&
+	    (fake.req = fopen(fake.req_path, "ae")) == NULL)
+		fatal("%s", fake.req_path);
 	fake_control_reload();
 	fake_listen(port, port_file);
 	fake_stats_write();

@@ -8,6 +8,10 @@
 #     RecordSendAttempts = RecordsSent + RecordSendErrors (> 0: throttled),
 #     ServiceErrors = 0; namespace, units and dimensions (Destination,
 #     and Instance = the host name with tagInstance off EC2) are right.
+#     The StatisticSets are the agent's, a sample per request: over all
+#     periods, SampleCount, Minimum and Maximum of each metric are those
+#     of the requests fakeaws answered (its -r log: records, accepted,
+#     refused and bytes per request).
 #  2. PutMetricData answers 500 while three batches are shipped: lines
 #     are delivered as fast as in 1, the metrics are retried, and once
 #     CloudWatch answers again every period's datums arrive (RecordsSent =
@@ -23,6 +27,7 @@ export AWS_EC2_METADATA_DISABLED=true
 
 : >"$tmp/control"
 start_fakeaws -s cw -o "$tmp/received.b64" -m "$tmp/metrics.tsv" \
+    -r "$tmp/requests.tsv" \
     -S "$tmp/stats" -c "$tmp/control" --throttle 0.1 --seed 3 \
     --expect-key "$KEY" --expect-secret "$SECRET"
 host=$(hostname)
@@ -94,6 +99,37 @@ metrics_caught_up() {
 	[ "$(sum RecordsSent)" -eq "$(received)" ]
 }
 
+# datum_stats: per metric, the StatisticSet of all its datums merged:
+# "NAME count sum min max", sorted.
+datum_stats() {
+	awk -F '\t' '{
+		n = $2
+		if (!(n in c) || $7 < lo[n]) lo[n] = $7
+		if (!(n in c) || $8 > hi[n]) hi[n] = $8
+		c[n] += $5; s[n] += $6
+	} END { for (n in c) print n, c[n], s[n], lo[n], hi[n] }' \
+	    "$tmp/metrics.tsv" | sort
+}
+
+# request_stats: the same, as the agent samples the requests fakeaws
+# answered (none failed whole in part 1: ServiceErrors is 0 each time).
+request_stats() {
+	awk -F '\t' 'function add(n, v) {
+		if (!(n in c) || v < lo[n]) lo[n] = v
+		if (!(n in c) || v > hi[n]) hi[n] = v
+		c[n]++; s[n] += v
+	} {
+		add("RecordSendAttempts", $1); add("RecordsSent", $2)
+		add("RecordSendErrors", $3); add("BytesSent", $4)
+		add("ServiceErrors", 0)
+	} END { for (n in c) print n, c[n], s[n], lo[n], hi[n] }' \
+	    "$tmp/requests.tsv" | sort
+}
+
+stats_match() {
+	[ "$(datum_stats)" = "$(request_stats)" ]
+}
+
 mkdir -p "$tmp/logs"
 conf "$tmp/sluice.yaml" "http://127.0.0.1:$fake_port"
 
@@ -114,13 +150,19 @@ bytes=$(decode_records "$tmp/received.b64" | wc -c)
     fail "RecordSendAttempts $(sum RecordSendAttempts) is not RecordsSent" \
     "$(sum RecordsSent) + RecordSendErrors $(sum RecordSendErrors)"
 [ "$(sum ServiceErrors)" -eq 0 ] || fail "ServiceErrors in a clean run"
+wait_for 20 stats_match || fail "the StatisticSets are not the requests':" \
+    "datums $(datum_stats | tr '\n' ';') requests $(request_stats | tr '\n' ';')"
+datum_stats | sed 's/^/statistics (name count sum min max): /'
+datum_stats | awk '$1 == "RecordSendAttempts" { exit !($2 >= 2 && $4 < $5) }' ||
+    fail "RecordSendAttempts is not sampled per request: $(datum_stats | head -1)"
 awk -F '\t' -v h="$host" '
 	$1 != "SluiceTest" { print "namespace " $1; bad = 1 }
 	$3 != "Destination=KinesisStream:cw,Instance=" h {
 		print "dimensions " $3; bad = 1 }
 	($2 == "BytesSent") != ($4 == "Bytes") { print $2 " in " $4; bad = 1 }
 	$4 != "Bytes" && $4 != "Count" { print "unit " $4; bad = 1 }
-	$5 != 1 || $6 != $7 || $6 != $8 { print "statistics " $0; bad = 1 }
+	$5 < 1 || $7 > $8 || $6 < $5 * $7 || $6 > $5 * $8 {
+		print "statistics " $0; bad = 1 }
 	$9 !~ /^[0-9-]+T[0-9:]+Z$/ { print "timestamp " $9; bad = 1 }
 	{ names[$2] = 1 }
 	END {

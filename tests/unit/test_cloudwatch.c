@@ -37,12 +37,17 @@ test_encode(void **state)
 	d[0].dim_value[1] = "i-0123";
 	d[0].ndims = 2;
 	d[0].timestamp = 1700000000;
-	d[0].value = 42;
+	/* Three requests: 4, 30 and 8 records. */
+	d[0].stats[0] = 3;
+	d[0].stats[1] = 42;
+	d[0].stats[2] = 4;
+	d[0].stats[3] = 30;
 	d[1] = d[0];
 	d[1].name = "BytesSent";
 	d[1].unit = "Bytes";
 	d[1].ndims = 1;
-	d[1].value = 0;
+	d[1].stats[0] = 1;
+	d[1].stats[1] = d[1].stats[2] = d[1].stats[3] = 0;
 	assert_int_equal(cloudwatch_encode(&b, "My/NS", d, 2), 0);
 	assert_string_equal(buf_cstr(&b),
 	    "Action=PutMetricData&Version=2010-08-01&Namespace=My%2FNS"
@@ -53,10 +58,10 @@ test_encode(void **state)
 	    "&MetricData.member.1.Dimensions.member.2.Name=Instance"
 	    "&MetricData.member.1.Dimensions.member.2.Value=i-0123"
 	    "&MetricData.member.1.Timestamp=2023-11-14T22%3A13%3A20Z"
-	    "&MetricData.member.1.StatisticValues.SampleCount=1"
+	    "&MetricData.member.1.StatisticValues.SampleCount=3"
 	    "&MetricData.member.1.StatisticValues.Sum=42"
-	    "&MetricData.member.1.StatisticValues.Minimum=42"
-	    "&MetricData.member.1.StatisticValues.Maximum=42"
+	    "&MetricData.member.1.StatisticValues.Minimum=4"
+	    "&MetricData.member.1.StatisticValues.Maximum=30"
 	    "&MetricData.member.1.Unit=Count"
 	    "&MetricData.member.2.MetricName=BytesSent"
 	    "&MetricData.member.2.Dimensions.member.1.Name=Destination"
@@ -141,8 +146,8 @@ test_periods(void **state)
 	ms[0] = metrics_create("a", "kinesis", "s", "/a");
 	ms[1] = metrics_create("b", "kinesis", "s", "/b");
 	ms[2] = metrics_create("c", "firehose", "s", "/c");
-	/* Counted before the start: not in any period. */
-	metrics_add(ms[0], METRICS_RECORDS_SENT, 1000);
+	/* Sampled before the start: not in any period. */
+	metrics_observe(ms[0], METRICS_STAT_SENT, 1000);
 	cw = cloudwatch_create(loop, http, &cfg, creds, NULL, "host", ms, 3,
 	    &cause);
 	assert_null(cause);
@@ -156,15 +161,15 @@ test_periods(void **state)
 	 * A request: queued, and posted (the loop does not run, so it stays
 	 * in flight while periods pile up behind it).
 	 */
-	metrics_add(ms[1], METRICS_REQUESTS_SENT, 1);
-	metrics_add(ms[1], METRICS_REQUESTS_FAILED, 1);
+	metrics_observe(ms[1], METRICS_STAT_ATTEMPTS, 5);
+	metrics_observe(ms[1], METRICS_STAT_SERVICE_ERRORS, 1);
 	cloudwatch_collect(cw, 1700000030);
 	assert_int_equal(cloudwatch_queued(cw), 1);
 	cloudwatch_collect(cw, 1700000060);
 	assert_int_equal(cloudwatch_queued(cw), 1);
 
 	for (i = 0; i < CLOUDWATCH_MAX_PERIODS + 5; i++) {
-		metrics_add(ms[2], METRICS_RECORDS_ATTEMPTED, 10);
+		metrics_observe(ms[2], METRICS_STAT_ATTEMPTS, 10);
 		cloudwatch_collect(cw, 1700000090 + (time_t)i * 30);
 	}
 	assert_int_equal(cloudwatch_queued(cw), CLOUDWATCH_MAX_PERIODS);
@@ -176,6 +181,33 @@ test_periods(void **state)
 	creds_free(creds);
 	http_free(http);
 	loop_free(loop);
+}
+
+/* The agent's samples: a statistic set per metric, emptied when taken. */
+static void
+test_stats(void **state)
+{
+	struct metrics		*m;
+	struct metrics_statset	 st[METRICS_NSTATS];
+
+	(void)state;
+	m = metrics_create("a", "kinesis", "s", "/a");
+	metrics_observe(m, METRICS_STAT_ATTEMPTS, 30);
+	metrics_observe(m, METRICS_STAT_ATTEMPTS, 4);
+	metrics_observe(m, METRICS_STAT_ATTEMPTS, 8);
+	metrics_observe(m, METRICS_STAT_SERVICE_ERRORS, 0);
+	metrics_take_stats(m, st);
+	assert_int_equal(st[METRICS_STAT_ATTEMPTS].count, 3);
+	assert_int_equal(st[METRICS_STAT_ATTEMPTS].sum, 42);
+	assert_int_equal(st[METRICS_STAT_ATTEMPTS].min, 4);
+	assert_int_equal(st[METRICS_STAT_ATTEMPTS].max, 30);
+	assert_int_equal(st[METRICS_STAT_SERVICE_ERRORS].count, 1);
+	assert_int_equal(st[METRICS_STAT_SERVICE_ERRORS].max, 0);
+	assert_int_equal(st[METRICS_STAT_BYTES].count, 0);
+	metrics_take_stats(m, st);
+	assert_int_equal(st[METRICS_STAT_ATTEMPTS].count, 0);
+	assert_int_equal(st[METRICS_STAT_ATTEMPTS].sum, 0);
+	metrics_free(m);
 }
 
 static void
@@ -218,6 +250,7 @@ main(void)
 		cmocka_unit_test(test_encode),
 		cmocka_unit_test(test_parse_error),
 		cmocka_unit_test(test_periods),
+		cmocka_unit_test(test_stats),
 		cmocka_unit_test(test_off),
 	};
 

@@ -7,9 +7,28 @@
  * reading the Authorization and X-Amz-Security-Token headers.  Every test
  * starts from an environment without AWS_* variables and a HOME of its
  * own, so the machine's ~/.aws is never read.
+ *
+ * AWS_CONTAINER_CREDENTIALS_RELATIVE_URI names a path on the fixed host
+ * 169.254.170.2, which a test on 127.0.0.1 cannot reach, and production
+ * code has no switch to move it.  The AWS SDKs test it the same two ways
+ * (the JavaScript SDK's @smithy/credential-provider-imds mocks the HTTP
+ * request and checks its host and path; botocore and the Go SDK check the
+ * URL built and serve the answer from a local server): here creds.c is
+ * linked with -Wl,--wrap=fetch_request, a link-time seam, so that
+ * __wrap_fetch_request records the URL creds asked for and sends the
+ * request, unchanged but for that host, to a one-shot server on
+ * 127.0.0.1 through the real fetch_request.  What is proven: the URL
+ * joined from RELATIVE_URI (with or without its leading '/'), the
+ * Authorization header from the token or the token file, the parse of
+ * the answer, and the errors for a non-2xx, bad JSON and a missing field.
+ * The fetch itself is the one _FULL_URI uses, which creds_remote.sh
+ * tests end to end.
  */
+#include <sys/socket.h>
 #include <sys/stat.h>
 
+#include <poll.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,6 +43,8 @@
 
 #include "config.h"
 #include "creds.h"
+#include "fetch.h"
+#include "httpd.h"
 #include "sigv4.h"
 #include "xmalloc.h"
 
@@ -453,6 +474,292 @@ test_container_uri(void **state)
 	free(cause);
 }
 
+/* The seam: see the top of this file. */
+#define ECS_BASE	"http://169.254.170.2"
+
+int	 __real_fetch_request(const char *, const char *,
+	    const struct curl_slist *, const char *, size_t,
+	    const struct fetch_options *, struct fetch_response *, char **);
+int	 __wrap_fetch_request(const char *, const char *,
+	    const struct curl_slist *, const char *, size_t,
+	    const struct fetch_options *, struct fetch_response *, char **);
+
+/* The one-shot server, and what the seam and the server saw. */
+static struct {
+	unsigned int	 port;		/* 0: no redirection */
+	int		 lfd;
+	pthread_t	 thr;
+	const char	*answer;	/* the whole HTTP response */
+	char		*asked_url;	/* what creds asked for */
+	char		*target;	/* the request line's target */
+	char		*method;
+	char		*authorization;	/* NULL if none */
+} ecs;
+
+int
+__wrap_fetch_request(const char *method, const char *url,
+    const struct curl_slist *headers, const char *body, size_t max,
+    const struct fetch_options *o, struct fetch_response *r, char **cause)
+{
+	char	*local = NULL;
+	int	 rv;
+
+	if (ecs.port != 0 && strncmp(url, ECS_BASE "/",
+	    strlen(ECS_BASE) + 1) == 0) {
+		free(ecs.asked_url);
+		ecs.asked_url = xstrdup(url);
+		xasprintf(&local, "http://127.0.0.1:%u%s", ecs.port,
+		    url + strlen(ECS_BASE));
+		url = local;
+	}
+	rv = __real_fetch_request(method, url, headers, body, max, o, r,
+	    cause);
+	free(local);
+	return (rv);
+}
+
+/* Serves one request with ecs.answer, recording its head. */
+static void *
+ecs_main(void *arg)
+{
+	struct httpd_req	 req;
+	struct pollfd		 pfd;
+	const char		*why;
+	char			 in[8192];
+	size_t			 len = 0, hl = 0;
+	ssize_t			 n;
+	int			 fd;
+
+	(void)arg;
+	pfd.fd = ecs.lfd;
+	pfd.events = POLLIN;
+	if (poll(&pfd, 1, 10000) != 1 ||
+	    (fd = accept(ecs.lfd, NULL, NULL)) == -1)
+		return (NULL);
+	pfd.fd = fd;
+	while (hl == 0 && len < sizeof in && poll(&pfd, 1, 10000) == 1) {
+		if ((n = read(fd, in + len, sizeof in - len)) <= 0)
+			break;
+		len += (size_t)n;
+		hl = httpd_head_len(in, len, sizeof in);
+	}
+	memset(&req, 0, sizeof req);
+	if (hl > 0 && httpd_parse_head(&req, in, hl - 4, 65536, &why) == 0) {
+		ecs.method = xstrdup(req.method);
+		ecs.target = xstrdup(req.target);
+		httpd_header_dup(&req, "Authorization", &ecs.authorization);
+	}
+	httpd_req_clear(&req);
+	if (write(fd, ecs.answer, strlen(ecs.answer)) < 0)
+		(void)0;
+	close(fd);
+	return (NULL);
+}
+
+static void
+ecs_clear(void)
+{
+	free(ecs.asked_url);
+	free(ecs.target);
+	free(ecs.method);
+	free(ecs.authorization);
+	ecs.asked_url = ecs.target = ecs.method = ecs.authorization = NULL;
+}
+
+/* Starts the server for one request, answering with status and body. */
+static void
+ecs_start(const char *status, const char *body)
+{
+	static char	 answer[4096];
+
+	ecs_clear();
+	snprintf(answer, sizeof answer, "HTTP/1.1 %s\r\nContent-Type: "
+	    "application/json\r\nContent-Length: %zu\r\nConnection: "
+	    "close\r\n\r\n%s", status, strlen(body), body);
+	ecs.answer = answer;
+	assert_true((ecs.lfd = httpd_listen(0, 0, &ecs.port)) != -1);
+	assert_int_equal(pthread_create(&ecs.thr, NULL, ecs_main, NULL), 0);
+}
+
+static void
+ecs_stop(void)
+{
+	pthread_join(ecs.thr, NULL);
+	close(ecs.lfd);
+	ecs.port = 0;
+}
+
+/*
+ * Loads the chain with RELATIVE_URI rel against a server answering
+ * status and body; returns the credentials, or NULL with *cause.
+ */
+static struct creds *
+ecs_load(const char *rel, const char *status, const char *body,
+    char **cause)
+{
+	struct creds	*c;
+
+	setenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", rel, 1);
+	ecs_start(status, body);
+	*cause = NULL;
+	c = creds_create(NULL, cause);
+	ecs_stop();
+	return (c);
+}
+
+#define ECS_GOOD	"{\"RoleArn\":\"arn:aws:iam::123456789012:role/task\"," \
+			"\"AccessKeyId\":\"ASIAECSREL0001\"," \
+			"\"SecretAccessKey\":\"ecsSecret/0001\"," \
+			"\"Token\":\"ecsToken0001\"," \
+			"\"Expiration\":\"2099-01-01T00:00:00Z\"}"
+
+/*
+ * RELATIVE_URI: the URL joined to 169.254.170.2, the token header, the
+ * answer's credentials, then each way the answer can be refused.
+ */
+static void
+test_container_relative(void **state)
+{
+	struct creds	*c;
+	char		*cause, *path;
+
+	(void)state;
+	/* With its leading '/' and the token from the environment. */
+	setenv("AWS_CONTAINER_AUTHORIZATION_TOKEN", "Basic ecsauth0001", 1);
+	c = ecs_load("/v2/credentials/0a1b-2c3d?x=1", "200 OK", ECS_GOOD,
+	    &cause);
+	if (c == NULL)
+		fail_msg("%s", cause);
+	assert_string_equal(ecs.asked_url,
+	    ECS_BASE "/v2/credentials/0a1b-2c3d?x=1");
+	assert_string_equal(ecs.method, "GET");
+	assert_string_equal(ecs.target, "/v2/credentials/0a1b-2c3d?x=1");
+	assert_non_null(ecs.authorization);
+	assert_string_equal(ecs.authorization, "Basic ecsauth0001");
+	assert_signs(c, "ASIAECSREL0001", "ecsToken0001");
+	assert_describe(c, "container endpoint " ECS_BASE
+	    "/v2/credentials/0a1b-2c3d?x=1");
+	assert_describe(c, "expires in");
+	creds_free(c);
+
+	/* Without the '/', and the token file winning over the variable. */
+	write_file("ecs-token", "ecsfiletoken0002\n", 0600);
+	xasprintf(&path, "%s/ecs-token", home);
+	setenv("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", path, 1);
+	free(path);
+	c = ecs_load("v2/credentials/rel2", "200 OK", ECS_GOOD, &cause);
+	if (c == NULL)
+		fail_msg("%s", cause);
+	assert_string_equal(ecs.asked_url, ECS_BASE "/v2/credentials/rel2");
+	assert_string_equal(ecs.target, "/v2/credentials/rel2");
+	assert_string_equal(ecs.authorization, "ecsfiletoken0002");
+	creds_free(c);
+	unsetenv("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE");
+	unsetenv("AWS_CONTAINER_AUTHORIZATION_TOKEN");
+
+	/* No token: no Authorization header. */
+	c = ecs_load("/v2/credentials/rel3", "200 OK", ECS_GOOD, &cause);
+	assert_non_null(c);
+	assert_null(ecs.authorization);
+	creds_free(c);
+
+	/* A non-2xx, with the endpoint's code and message. */
+	assert_null(ecs_load("/v2/credentials/gone", "404 Not Found",
+	    "{\"code\":\"NotFound\",\"message\":\"no such task\"}",
+	    &cause));
+	assert_string_equal(ecs.target, "/v2/credentials/gone");
+	if (strstr(cause, ECS_BASE "/v2/credentials/gone: HTTP 404 NotFound: "
+	    "no such task") == NULL)
+		fail_msg("non-2xx: %s", cause);
+	free(cause);
+
+	/* Not JSON. */
+	assert_null(ecs_load("/v2/credentials/bad", "200 OK", "<html>",
+	    &cause));
+	if (strstr(cause, "not a JSON object") == NULL)
+		fail_msg("bad JSON: %s", cause);
+	free(cause);
+
+	/* A field missing, and a bad one. */
+	assert_null(ecs_load("/v2/credentials/half", "200 OK",
+	    "{\"AccessKeyId\":\"ASIAECSREL0001\",\"Token\":\"t\"}",
+	    &cause));
+	if (strstr(cause, "container endpoint: no AccessKeyId or "
+	    "SecretAccessKey") == NULL)
+		fail_msg("missing field: %s", cause);
+	free(cause);
+	assert_null(ecs_load("/v2/credentials/exp", "200 OK",
+	    "{\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"S\","
+	    "\"Expiration\":\"soon\"}", &cause));
+	if (strstr(cause, "bad Expiration") == NULL)
+		fail_msg("bad Expiration: %s", cause);
+	free(cause);
+	ecs_clear();
+}
+
+/*
+ * What a refused signature does (creds_report): with static keys nothing
+ * (an operator's error); with temporary keys, nothing until they were
+ * refreshed once, then one refresh per access key, so that keys a
+ * refresh brings back and AWS still refuses are not a refresh loop.
+ */
+static void
+test_report(void **state)
+{
+	struct config	 cfg;
+	struct creds	*c;
+	char		*cause = NULL;
+
+	(void)state;
+	memset(&cfg, 0, sizeof cfg);
+	cfg.aws_access_key_id = cfg_id;
+	cfg.aws_secret_access_key = cfg_secret;
+	c = creds_create(&cfg, &cause);
+	assert_non_null(c);
+	assert_int_equal(creds_report(c, "InvalidSignatureException", 0),
+	    CREDS_KEEP);
+	assert_int_equal(creds_report(c, "AccessDeniedException", 0),
+	    CREDS_KEEP);
+	assert_int_equal(creds_report(c, "ExpiredTokenException", 0),
+	    CREDS_REFRESHING);
+	/* Static keys, reloaded: still not refreshed on a bad signature. */
+	assert_signs(c, "AKIDCONFIG", NULL);
+	assert_int_equal(creds_report(c, "InvalidSignatureException", 0),
+	    CREDS_KEEP);
+	creds_free(c);
+
+	/* Temporary keys from the container endpoint, never refreshed. */
+	c = ecs_load("/v2/credentials/r", "200 OK", ECS_GOOD, &cause);
+	assert_non_null(c);
+	assert_int_equal(creds_report(c, "InvalidSignatureException", 0),
+	    CREDS_KEEP);
+	/* Refreshed (ExpiredToken makes the next signing reload). */
+	assert_int_equal(creds_report(c, "ExpiredTokenException", 0),
+	    CREDS_REFRESHING);
+	ecs_start("200 OK", ECS_GOOD);
+	assert_signs(c, "ASIAECSREL0001", "ecsToken0001");
+	ecs_stop();
+	assert_non_null(ecs.target);
+	/* Refused, but signed before the refresh: retried, no refresh. */
+	assert_int_equal(creds_report(c, "InvalidSignatureException", 1),
+	    CREDS_REFRESHING);
+	assert_int_equal(creds_generation(c), 2);
+	/* Refused with the refreshed keys: one refresh, pending until done. */
+	assert_int_equal(creds_report(c, "InvalidSignatureException", 0),
+	    CREDS_REFRESHING);
+	assert_int_equal(creds_report(c, "InvalidSignatureException", 0),
+	    CREDS_REFRESHING);
+	ecs_start("200 OK", ECS_GOOD);
+	assert_signs(c, "ASIAECSREL0001", "ecsToken0001");
+	ecs_stop();
+	assert_non_null(ecs.target);
+	/* The same key came back and is refused again: the operator's. */
+	assert_int_equal(creds_report(c, "InvalidSignatureException", 0),
+	    CREDS_KEEP);
+	creds_free(c);
+	ecs_clear();
+}
+
 static int
 setup_group(void **state)
 {
@@ -487,6 +794,8 @@ main(void)
 		cmocka_unit_test_setup(test_profile_process, clear_env),
 		cmocka_unit_test_setup(test_parse_time, clear_env),
 		cmocka_unit_test_setup(test_container_uri, clear_env),
+		cmocka_unit_test_setup(test_container_relative, clear_env),
+		cmocka_unit_test_setup(test_report, clear_env),
 	};
 
 	return (cmocka_run_group_tests(tests, setup_group, teardown_group));
