@@ -457,10 +457,15 @@ sender_operator(struct sender_batch *b, const char *type, const char *desc)
 {
 	struct sender	*s = b->s;
 	char		 fix[512];
+	size_t		 n;
 
 	dest_fix(s->ops, type, s->flow->stream, s->ep.region, fix, sizeof fix);
-	sender_fail(s, s->p_operator, "%s: %s; to fix: %s", s->ops->api, desc,
-	    fix);
+	/* AWS's messages end with a period: "not found.; to fix" reads ill. */
+	n = strlen(desc);
+	if (n > 0 && desc[n - 1] == '.')
+		n--;
+	sender_fail(s, s->p_operator, "%s: %.*s; to fix: %s", s->ops->api,
+	    (int)n, desc, fix);
 	if (b->bisect)
 		sender_push(b, b->lo, b->hi);
 	sender_backoff_max(b);

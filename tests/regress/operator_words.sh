@@ -96,6 +96,8 @@ ctl notfound=1
 echo w2 >>"$tmp/logs/a.log"
 wait_for 30 has 'delivery refused for .*to fix: create the stream web in us-east-1' ||
     fail "no fix for a missing stream: $(cat "$tmp/st.out")"
+! grep -q '\.; to fix' "$tmp/st.out" "$tmp/sluiced.log" ||
+    fail "AWS's period before the fix: $(grep '; to fix' "$tmp/st.out")"
 has '1 record not yet sent' || fail "no singular record: $(cat "$tmp/st.out")"
 rc=0
 "$SLUICECTL" -s "$tmp/sluice.sock" status >/dev/null 2>&1 || rc=$?
