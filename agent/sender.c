@@ -36,7 +36,12 @@
  * round of requests), up to maxSendingThreads, and halves, at least to 1,
  * when the destination throttles: a ThrottlingException or
  * LimitExceededException, or throttled entries.  It halves once per round:
- * answers to requests sent before the last cut do not cut again.
+ * answers to requests sent before the last cut do not cut again.  Until
+ * the first cut it grows by 1 per such batch instead, doubling each round
+ * (TCP's slow start, RFC 5681 section 3.1): against an endpoint that
+ * answers in tens of milliseconds, one more request per round took
+ * hundreds of milliseconds to reach 16 in flight.  A cut sets the
+ * threshold to the halved window, above which growth is additive again.
  */
 #include <sys/epoll.h>
 
@@ -173,6 +178,7 @@ struct sender {
 	size_t			 nbatch;	/* max_inflight + 1 */
 	size_t			 max_inflight;	/* maxSendingThreads */
 	double			 window;	/* AIMD: requests allowed */
+	double			 ssthresh;	/* slow start below it */
 	int			 starved;	/* a full batch waited */
 	uint64_t		 nsent;		/* requests sent */
 	uint64_t		 cut_seq;	/* nsent at the last cut */
@@ -480,6 +486,7 @@ sender_throttled(struct sender_batch *b)
 	s->window /= 2;
 	if (s->window < 1)
 		s->window = 1;
+	s->ssthresh = s->window;
 	log_debug("flow=%s: throttled: %.1f requests in flight at most",
 	    s->name, s->window);
 }
@@ -491,7 +498,7 @@ sender_window_grow(struct sender *s)
 	if (!s->starved)
 		return;
 	s->starved = 0;
-	s->window += 1 / s->window;
+	s->window += s->window < s->ssthresh ? 1 : 1 / s->window;
 	if (s->window > (double)s->max_inflight)
 		s->window = (double)s->max_inflight;
 }
@@ -1197,6 +1204,7 @@ sender_create(struct loop *loop, struct http *http, const struct config *cfg,
 	    (size_t)cfg->max_sending_threads : SENDER_MAX_INFLIGHT;
 	s->window = s->max_inflight < SENDER_WINDOW_START ?
 	    (double)s->max_inflight : SENDER_WINDOW_START;
+	s->ssthresh = (double)s->max_inflight;
 	s->nbatch = s->max_inflight + 1;
 	s->batches = xcalloc(s->nbatch, sizeof *s->batches);
 	for (i = 0; i < s->nbatch; i++) {
