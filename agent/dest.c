@@ -183,6 +183,28 @@ static const unsigned char dest_plain[256] = {
 	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 };
 
+/* A byte of eight in every place, for the word-at-a-time scan. */
+#define DEST_ONES	0x0101010101010101ULL
+#define DEST_HIGHS	0x8080808080808080ULL
+
+/*
+ * 1 if one of the eight bytes of w is not dest_plain: 0x80 or more, a
+ * control character, '"' or '\\'.  With no high bit set, a byte less than
+ * n borrows into its own high bit when n is subtracted from every byte
+ * (the "has a byte less than n" test; the answer "any" is exact), and a
+ * byte equal to c is a zero byte of w ^ c.
+ */
+static int
+dest_word_is_special(uint64_t w)
+{
+	uint64_t	q = w ^ (DEST_ONES * '"'), b = w ^ (DEST_ONES * '\\');
+
+	if ((w & DEST_HIGHS) != 0)
+		return (1);
+	return ((((w - DEST_ONES * 0x20) | (q - DEST_ONES) |
+	    (b - DEST_ONES)) & DEST_HIGHS) != 0);
+}
+
 struct dest_scan {
 	const char	*p;
 	const char	*end;
@@ -304,6 +326,7 @@ dest_scan_string(struct dest_scan *sc, char *out, size_t max, size_t *len)
 {
 	const unsigned char	*u;
 	const char		*q;
+	uint64_t		 w;
 	unsigned		 cp, lo;
 	size_t			 n = 0, k;
 	char			 c;
@@ -326,6 +349,12 @@ dest_scan_string(struct dest_scan *sc, char *out, size_t max, size_t *len)
 			 * shard and record ids are nothing else.
 			 */
 			q = sc->p;
+			while (sc->end - q >= 8) {
+				memcpy(&w, q, sizeof w);
+				if (dest_word_is_special(w))
+					break;
+				q += 8;
+			}
 			while (q < sc->end && dest_plain[(unsigned char)*q])
 				q++;
 			k = (size_t)(q - sc->p);

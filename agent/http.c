@@ -470,8 +470,17 @@ http_post(struct http *h, const char *url, struct curl_slist *headers,
 	curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers);
 	curl_easy_setopt(e, CURLOPT_USERAGENT, h->user_agent);
-	if (h->ca_file != NULL)
+	if (h->ca_file != NULL) {
 		curl_easy_setopt(e, CURLOPT_CAINFO, h->ca_file);
+		/*
+		 * The file alone, as caFile says: and libcurl (7.87 and
+		 * later) keeps the store it loads for the next connections
+		 * only when no CA directory is set, which builds such as
+		 * Debian's set by default; else each connection loads the
+		 * file again.
+		 */
+		curl_easy_setopt(e, CURLOPT_CAPATH, NULL);
+	}
 	if (h->http_proxy != NULL && strncasecmp(url, "http:", 5) == 0)
 		curl_easy_setopt(e, CURLOPT_PROXY, h->http_proxy);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, http_write_cb);

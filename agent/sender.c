@@ -31,12 +31,22 @@
  * that is an operator's error.
  *
  * The window, the requests allowed in flight, is the flow's one rate
- * control (AIMD, as TCP's congestion window): it grows by 1/window for
- * each batch accepted while a full batch waited for a slot (one per
- * round of requests), up to maxSendingThreads, and halves, at least to 1,
- * when the destination throttles: a ThrottlingException or
- * LimitExceededException, or throttled entries.  It halves once per round:
- * answers to requests sent before the last cut do not cut again.
+ * control (AIMD, as TCP's congestion window).  It changes at the end of a
+ * round, when as many batches as the window were accepted: by one when a
+ * full batch waited for a slot during the round, up to maxSendingThreads;
+ * until the first throttling it doubles instead (TCP's slow start, RFC
+ * 5681 section 3.1: against an endpoint that answers in tens of
+ * milliseconds, one more request per round took hundreds of milliseconds
+ * to reach 16 in flight).  It grows only while that raises throughput:
+ * a round that accepted batches no faster than SENDER_GAIN times the one
+ * before the last growth takes the growth back and holds the window for
+ * SENDER_HOLD_ROUNDS rounds before it tries again.  An endpoint that
+ * answers at once gains nothing past a few requests, and each one more
+ * costs CPU (a connection, a body out of the cache).  The window halves,
+ * at least to 1, when the destination throttles: a ThrottlingException or
+ * LimitExceededException, or throttled entries; once per round: answers
+ * to requests sent before the last cut do not cut again.  A cut ends slow
+ * start.
  */
 #include <sys/epoll.h>
 
@@ -77,6 +87,16 @@
 #define SENDER_KEEP_BODY	(1024 * 1024)
 /* Probe ranges waiting in a bisection: 2 per level of 2^32 entries. */
 #define SENDER_STACK		66
+/*
+ * The body is fed to the SigV4 hash in pieces of this size at least: one
+ * EVP_DigestUpdate per entry cost a tenth more than the SHA-256 itself,
+ * and 32 KiB of fresh entries are still in the L2 cache.
+ */
+#define SENDER_HASH_CHUNK	(32 * 1024)
+/* A growth of the window must raise batches per second this much. */
+#define SENDER_GAIN		1.1
+/* Rounds the window holds after a growth that bought nothing. */
+#define SENDER_HOLD_ROUNDS	32
 /* Requests signed again at once after a clock correction, per batch. */
 #define SENDER_SKEW_TRIES	2
 
@@ -113,8 +133,8 @@ struct sender_batch {
 	struct buf		 body;
 	size_t			 prefix_len;
 	/*
-	 * The body's SHA-256 for SigV4, fed each entry as it is added (while
-	 * it is in the cache) and kept for resends of the same body.
+	 * The body's SHA-256 for SigV4, fed the entries as they are added
+	 * (while they are in the cache) and kept for resends of the same body.
 	 */
 	struct sigv4_hash	*sha;
 	size_t			 hashed;	/* body bytes in sha */
@@ -175,6 +195,12 @@ struct sender {
 	size_t			 nbatch;	/* max_inflight + 1 */
 	size_t			 max_inflight;	/* maxSendingThreads */
 	double			 window;	/* AIMD: requests allowed */
+	double			 ssthresh;	/* slow start below it */
+	uint64_t		 round_ms;	/* when the round began */
+	size_t			 round_done;	/* batches accepted in it */
+	double			 prev_window;	/* before the last growth */
+	double			 prev_rate;	/* batches/ms at prev_window */
+	int			 hold_rounds;	/* no growth for so many */
 	int			 starved;	/* a full batch waited */
 	uint64_t		 nsent;		/* requests sent */
 	uint64_t		 cut_seq;	/* nsent at the last cut */
@@ -495,18 +521,50 @@ sender_throttled(struct sender_batch *b)
 	s->window /= 2;
 	if (s->window < 1)
 		s->window = 1;
+	s->ssthresh = s->window;
+	s->prev_window = s->window;
+	s->prev_rate = 0;
 	log_debug("flow=%s: throttled: %.1f requests in flight at most",
 	    s->name, s->window);
 }
 
-/* A batch was accepted: the window grows while batches wait for slots. */
+/*
+ * A batch was accepted: at the end of a round, the window grows if a full
+ * batch waited for a slot, or takes back a growth that did not pay.
+ */
 static void
 sender_window_grow(struct sender *s)
 {
+	uint64_t	now = loop_now_ms(), ms;
+	double		rate;
+
+	if (++s->round_done < (size_t)s->window)
+		return;
+	ms = now > s->round_ms ? now - s->round_ms : 1;
+	rate = (double)s->round_done / (double)ms;
+	s->round_ms = now;
+	s->round_done = 0;
+	if (s->hold_rounds > 0) {
+		s->hold_rounds--;
+		s->starved = 0;
+		return;
+	}
+	if (s->prev_window < s->window &&
+	    rate < s->prev_rate * SENDER_GAIN) {
+		s->window = s->prev_window;
+		s->hold_rounds = SENDER_HOLD_ROUNDS;
+		s->starved = 0;
+		return;
+	}
+	s->prev_window = s->window;
+	s->prev_rate = rate;
 	if (!s->starved)
 		return;
 	s->starved = 0;
-	s->window += 1 / s->window;
+	if (s->window < s->ssthresh)
+		s->window *= 2;
+	else
+		s->window += 1;
 	if (s->window > (double)s->max_inflight)
 		s->window = (double)s->max_inflight;
 }
@@ -1128,9 +1186,11 @@ sender_fill(struct sender *s)
 		b->entries[b->n].off = (uint32_t)off;
 		b->entries[b->n].len = (uint32_t)(b->body.len - off);
 		b->entries[b->n].dlen = (uint32_t)len;
-		sigv4_hash_update(b->sha, b->body.data + b->hashed,
-		    b->body.len - b->hashed);
-		b->hashed = b->body.len;
+		if (b->body.len - b->hashed >= SENDER_HASH_CHUNK) {
+			sigv4_hash_update(b->sha, b->body.data + b->hashed,
+			    b->body.len - b->hashed);
+			b->hashed = b->body.len;
+		}
 		b->n++;
 		b->end = next;
 		s->pos = next;
@@ -1222,6 +1282,9 @@ sender_create(struct loop *loop, struct http *http, const struct config *cfg,
 	    (size_t)cfg->max_sending_threads : SENDER_MAX_INFLIGHT;
 	s->window = s->max_inflight < SENDER_WINDOW_START ?
 	    (double)s->max_inflight : SENDER_WINDOW_START;
+	s->ssthresh = (double)s->max_inflight;
+	s->prev_window = s->window;
+	s->round_ms = loop_now_ms();
 	s->nbatch = s->max_inflight + 1;
 	s->batches = xcalloc(s->nbatch, sizeof *s->batches);
 	for (i = 0; i < s->nbatch; i++) {

@@ -520,6 +520,8 @@ e2e_config() {
 			echo "kinesis.endpoint: http://127.0.0.1:${sink_http[$sink]}"
 		fi
 		echo "kinesis.region: us-east-1"
+		# Never real AWS, and no CloudWatch work in the figures.
+		echo "cloudwatch.emitMetrics: false"
 		echo "# Dummy credentials: fakeaws does not check signatures."
 		echo "awsAccessKeyId: AKIDEXAMPLE"
 		echo "awsSecretAccessKey: wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"

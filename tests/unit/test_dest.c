@@ -620,6 +620,35 @@ test_parse_stream_fuzz(void **state)
 	}
 }
 
+/*
+ * Strings long enough for the word-at-a-time scan, with one byte that ends
+ * a run (a control character, a quote, an escape, UTF-8, invalid bytes) or
+ * does not (space, '~', DEL) at each place of a word and past it.
+ */
+static void
+test_parse_stream_words(void **state)
+{
+	static const char *bytes[] = {
+		"\x01", "\x1f", "\t", " ", "~", "\x7f", "!", "#", "[", "]",
+		"\\\\", "\\\"", "\\u0041", "\\x", "\"", "\xc3\xa9", "\xe2\x82",
+		"\x80", "\xff", "\xf0\x9f\x98\x80", "\xed\xa0\x80", NULL
+	};
+	char	body[256], run[64];
+	size_t	at, i, len;
+
+	(void)state;
+	for (i = 0; bytes[i] != NULL; i++) {
+		for (at = 0; at < 24; at++) {
+			memset(run, 'a' + (int)(at % 26), sizeof run);
+			len = (size_t)snprintf(body, sizeof body,
+			    "{\"Records\":[{\"SequenceNumber\":\"%.*s%s%.*s\","
+			    "\"ShardId\":\"shardId-000000000000\"},{}]}",
+			    (int)at, run, bytes[i], (int)(23 - at), run);
+			check_same(body, len, 2);
+		}
+	}
+}
+
 static void
 test_classify(void **state)
 {
@@ -917,6 +946,7 @@ main(void)
 		cmocka_unit_test(test_parse_codes_overflow),
 		cmocka_unit_test(test_parse_stream_cases),
 		cmocka_unit_test(test_parse_stream_fuzz),
+		cmocka_unit_test(test_parse_stream_words),
 		cmocka_unit_test(test_classify),
 		cmocka_unit_test(test_fix),
 		cmocka_unit_test(test_entry_data),
