@@ -30,6 +30,10 @@
 # removed at exit (KEEP_TMP=1 keeps it).  Every process started here is
 # stopped at exit, and every wait is bounded.
 set -euo pipefail
+# CloudWatch metrics that a config forgot to turn off go to a closed port
+# on 127.0.0.1, never to AWS (tests/regress/no_real_aws.sh checks the
+# configs themselves).
+export AWS_ENDPOINT_URL_CLOUDWATCH=http://127.0.0.1:9
 
 usage() {
 	echo "usage: bench/run.sh [-j] [quick|full]" >&2

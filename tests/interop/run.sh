@@ -16,6 +16,10 @@ if [ -z "${INTEROP_TIMEOUT_SET:-}" ]; then
 	exec timeout -k 10 240 bash "$0" "$@"
 fi
 set -u
+# CloudWatch metrics that a config forgot to turn off go to a closed port
+# on 127.0.0.1, never to AWS (tests/regress/no_real_aws.sh checks the
+# configs themselves).
+export AWS_ENDPOINT_URL_CLOUDWATCH=http://127.0.0.1:9
 . "$(dirname "$0")/common.sh"
 
 SLUICED=${SLUICED:-$top/sluiced}

@@ -35,6 +35,7 @@ flows:
   - filePattern: $tmp/logs/*.log
     kinesisStream: s1
     maxBufferAgeMillis: soon
+cloudwatch.emitMetrics: false
 YAML
 if "$SLUICED" -n -c "$tmp/bad.yaml" 2>"$tmp/err"; then
 	fail "-n accepted unknown key and wrong type"
@@ -60,6 +61,7 @@ flows:
       - optionName: FOO
       - optionName: REGEXTOJSON
         pattern: "(?<a>x"
+cloudwatch.emitMetrics: false
 YAML
 if "$SLUICED" -n -c "$tmp/options.yaml" 2>"$tmp/err"; then
 	fail "-n accepted bad processing options"
@@ -94,6 +96,7 @@ flows:
     initialPosition: start_of_file
     dataProcessingOptions:
       - optionName: logtojson
+cloudwatch.emitMetrics: false
 YAML
 if "$SLUICED" -n -c "$tmp/spell.yaml" 2>"$tmp/err"; then
 	fail "-n accepted a misspelled key"
