@@ -532,12 +532,31 @@ sigv4_string_to_sign(const char *canonical_request, const char *amz_date,
 }
 
 /*
+ * The last signing key derived on this thread, and what it was derived
+ * from: it changes once a day, or with the credentials, and deriving it
+ * costs four HMACs per request (libcrypto fetches the digest for each).
+ * Per thread, so that no lock is needed; the secret is kept for the
+ * comparison as the credentials themselves keep it, and is wiped when it
+ * changes.
+ */
+#define SIGV4_KEYCACHE_MAX	128
+struct sigv4_keycache {
+	char		secret[SIGV4_KEYCACHE_MAX];
+	char		date8[9];
+	char		region[SIGV4_KEYCACHE_MAX];
+	char		service[SIGV4_KEYCACHE_MAX];
+	unsigned char	key[SIGV4_SHA256_LEN];
+	int		valid;
+};
+static _Thread_local struct sigv4_keycache sigv4_keycache;
+
+/*
  * Derives the signing key (task 3):
  * HMAC(HMAC(HMAC(HMAC("AWS4" + secret, date), region), service),
  * "aws4_request").
  */
 static void
-sigv4_signing_key(const char *secret, const char *date8, const char *region,
+sigv4_derive_key(const char *secret, const char *date8, const char *region,
     const char *service, unsigned char key[SIGV4_SHA256_LEN])
 {
 	unsigned char	 k[SIGV4_SHA256_LEN];
@@ -554,6 +573,36 @@ sigv4_signing_key(const char *secret, const char *date8, const char *region,
 	sigv4_hmac(k, sizeof k, service, k);
 	sigv4_hmac(k, sizeof k, "aws4_request", key);
 	OPENSSL_cleanse(k, sizeof k);
+}
+
+/* The signing key, from this thread's cache when its inputs are the same. */
+static void
+sigv4_signing_key(const char *secret, const char *date8, const char *region,
+    const char *service, unsigned char key[SIGV4_SHA256_LEN])
+{
+	struct sigv4_keycache	*c = &sigv4_keycache;
+	size_t			 ls, lr, lv;
+
+	if (c->valid && strcmp(c->secret, secret) == 0 &&
+	    strcmp(c->date8, date8) == 0 && strcmp(c->region, region) == 0 &&
+	    strcmp(c->service, service) == 0) {
+		memcpy(key, c->key, SIGV4_SHA256_LEN);
+		return;
+	}
+	sigv4_derive_key(secret, date8, region, service, key);
+	OPENSSL_cleanse(c, sizeof *c);
+	ls = strlen(secret);
+	lr = strlen(region);
+	lv = strlen(service);
+	if (ls >= sizeof c->secret || lr >= sizeof c->region ||
+	    lv >= sizeof c->service || strlen(date8) != 8)
+		return;
+	memcpy(c->secret, secret, ls + 1);
+	memcpy(c->date8, date8, 9);
+	memcpy(c->region, region, lr + 1);
+	memcpy(c->service, service, lv + 1);
+	memcpy(c->key, key, SIGV4_SHA256_LEN);
+	c->valid = 1;
 }
 
 char *

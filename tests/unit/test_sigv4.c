@@ -231,6 +231,41 @@ signed_header(const char *sreq, const char *name)
 	return (NULL);
 }
 
+/*
+ * Signs once with one input changed (0: the secret, 1: the date, 2: the
+ * region, 3: the service) or none (4), leaving that in the signing key's
+ * per-thread cache.
+ */
+static void
+prime_key_cache(size_t which, const struct sigv4_request *req,
+    const struct sigv4_credentials *creds, const char *region,
+    const char *service, const char *date)
+{
+	struct sigv4_credentials c = *creds;
+	char			 d[SIGV4_DATE_LEN + 1], *secret, *auth;
+
+	xasprintf(&secret, "%sX", creds->secret_access_key);
+	memcpy(d, date, sizeof d);
+	switch (which) {
+	case 0:
+		c.secret_access_key = secret;
+		break;
+	case 1:
+		memcpy(d, "20010101", 8);
+		break;
+	case 2:
+		region = "xx-west-9";
+		break;
+	case 3:
+		service = "elsewhere";
+		break;
+	}
+	auth = sigv4_authorization(req, &c, region, service, d);
+	assert_non_null(auth);
+	free(auth);
+	free(secret);
+}
+
 static void
 test_vector(void **state)
 {
@@ -306,9 +341,21 @@ test_vector(void **state)
 	sts = sigv4_string_to_sign(creq, date, json_str(ctx, "region", 1),
 	    json_str(ctx, "service", 1));
 	compare(name, "string to sign", want_sts, sts);
-	auth = sigv4_authorization(&req, &creds, json_str(ctx, "region", 1),
-	    json_str(ctx, "service", 1), date);
-	compare(name, "Authorization", want_auth, auth);
+	/*
+	 * The signing key is cached per thread: signing first with another
+	 * secret, date, region or service, or with the same (a cache hit),
+	 * must not change the answer.
+	 */
+	for (i = 0; i < 5; i++) {
+		prime_key_cache(i, &req, &creds, json_str(ctx, "region", 1),
+		    json_str(ctx, "service", 1), date);
+		auth = sigv4_authorization(&req, &creds,
+		    json_str(ctx, "region", 1), json_str(ctx, "service", 1),
+		    date);
+		compare(name, "Authorization", want_auth, auth);
+		if (i < 4)
+			free(auth);
+	}
 	if (strstr(auth, sh) == NULL)
 		fail_msg("%s: SignedHeaders %s not in %s", name, sh, auth);
 	len = strlen(auth);
