@@ -197,12 +197,17 @@ spool_now_ms(void)
 	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
 }
 
+/*
+ * A record's append time, for its age: the coarse clock (a tick, some
+ * 4 ms, behind at most) costs a quarter of the precise one, which was 2%
+ * of the CPU spent per record.
+ */
 static uint64_t
 spool_wall_ms(void)
 {
 	struct timespec	ts;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
+	clock_gettime(CLOCK_REALTIME_COARSE, &ts);
 	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
 }
 
