@@ -1580,8 +1580,8 @@ tailer_names_cb(void *arg, const char *path, const struct dirent *de)
 		if (st.st_dev != f->dev || st.st_ino != f->ino ||
 		    !S_ISREG(st.st_mode))
 			continue;
-		log_info("flow=%s file=%s: renamed %s", nm->t->flow, f->path,
-		    path);
+		log_info("flow=%s file=%s: renamed while open; now %s",
+		    nm->t->flow, f->path, path);
 		tailer_name(nm->t, f, path);
 		return (--nm->left == 0);
 	}
@@ -2700,7 +2700,8 @@ tailer_moved(struct tailer *t, uint32_t mask, uint32_t cookie,
 		return;
 	}
 	t->moves[i].cookie = 0;
-	log_debug("flow=%s file=%s: renamed %s", t->flow, f->path, path);
+	log_info("flow=%s file=%s: renamed %s; now %s", t->flow, f->path,
+	    f->fd == -1 ? "while it had no descriptor" : "while open", path);
 	tailer_name(t, f, path);
 }
 
