@@ -1646,9 +1646,9 @@ tailer_check_names(struct tailer *t)
 			f = n->p;
 			if (f->name != TAILER_STALE)
 				continue;
-			log_info("flow=%s file=%s: renamed out of the pattern's "
-			    "directories and of its own; it is read to its "
-			    "end all the same", t->flow, f->path);
+			log_info("flow=%s file=%s: renamed out of the "
+			    "pattern's directories and of its own; it is read "
+			    "to its end all the same", t->flow, f->path);
 			f->name = TAILER_RENAMED;
 		}
 	}

@@ -79,7 +79,8 @@ registry_path() {
 		my $s = $hi * 4294967296 + $lo;
 		next if defined $seq && $s < $seq;
 		$seq = $s;
-		$best = substr($d, $i * $ss + 40, unpack("V", substr($h, 28, 4)));
+		$best = substr($d, $i * $ss + 40,
+		    unpack("V", substr($h, 28, 4)));
 	    }
 	    exit 1 unless defined $best;
 	    for (split /\n/, $best) {

@@ -28,8 +28,8 @@ mkdir -p "$tmp/run" "$tmp/d"
 chown nobody "$tmp/run"
 # lines FROM TO: unique lines of ~100 bytes.
 lines() {
-	perl -e 'printf("un id=%08d %s\n", $_, "x" x 88) for $ARGV[0] .. $ARGV[1]' \
-	    "$1" "$2"
+	perl -e 'printf("un id=%08d %s\n", $_, "x" x 88)
+	    for $ARGV[0] .. $ARGV[1]' "$1" "$2"
 }
 lines 1 2000 >"$tmp/d/app.log"
 chmod 644 "$tmp/d/app.log"
@@ -50,7 +50,8 @@ start() {
 ctl() { sluicectl_st -s "$tmp/run/sluice.sock" "$@"; }
 arrived() { # N: N distinct lines reached fakeaws
 	[ -f "$tmp/received.b64" ] &&
-	    [ "$(decode_records "$tmp/received.b64" | sort -u | wc -l)" -ge "$1" ]
+	    [ "$(decode_records "$tmp/received.b64" | sort -u |
+	    wc -l)" -ge "$1" ]
 }
 
 start
@@ -89,7 +90,8 @@ for j in files status; do
 	    fail "sluicectl $j -j: $(cat "$tmp/$j.json")"
 done
 grep -q '"bytesBehind":'"$((size - read1))"'[,}]' "$tmp/status.json" ||
-    fail "status: bytesBehind is not $((size - read1)): $(cat "$tmp/status.json")"
+    fail "status: bytesBehind is not $((size - read1)):" \
+    "$(cat "$tmp/status.json")"
 grep -q 'app.log .*unreadable: permission denied' "$tmp/files.txt" ||
     fail "sluicectl files gives no reason: $(cat "$tmp/files.txt")"
 echo "unreadable after the restart: offset $read1 of $size bytes," \
