@@ -397,7 +397,10 @@ metrics_flow_json(struct metrics *m)
 	problems = json_array();
 	pthread_mutex_lock(&m->mtx);
 	for (i = 0; i < m->nfiles; i++) {
-		if (m->files[i].reason != NULL) {
+		/* Waiting for a descriptor is the files' turn, no problem. */
+		if (m->files[i].reason != NULL && (m->files[i].dir ||
+		    m->files[i].state == NULL ||
+		    strcmp(m->files[i].state, "waiting") != 0)) {
 			f = json_object();
 			json_object_set_new(f, "path",
 			    json_string(m->files[i].path));

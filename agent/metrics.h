@@ -26,7 +26,8 @@ struct problem;
  * A tailed file, or a directory of the pattern that cannot be read (dir
  * set: only path and reason count).  reason, when not NULL, says why it
  * cannot be read and what fixes it; such an entry is also listed in the
- * flow's "problems".
+ * flow's "problems".  For a "waiting" file it says what the file waits
+ * for (its turn, not a problem).
  */
 struct metrics_file {
 	char		*path;

@@ -68,6 +68,23 @@
 #define TAILER_COPY_WAIT_MS	2000	/* for cp to reach the offset */
 #define TAILER_TAIL_MAX		64	/* bytes kept before the offset */
 #define TAILER_DRAIN_WAIT_MS	10	/* at a stop, for the spool */
+#define TAILER_MOVES		16	/* renames waiting for their pair */
+
+/*
+ * What an open file's path is worth (sluicectl files, and the registry's
+ * last path, by which a restart looks for it).  A file renamed while open
+ * keeps its descriptor; its new name comes from the IN_MOVED_FROM and
+ * IN_MOVED_TO pair of the rename when both directories are watched, else
+ * from a search by inode at the scan (tailer_check_names).  A name that
+ * cannot be found is shown as such, never as the old name, which may be
+ * the new file's.
+ */
+enum tailer_name {
+	TAILER_NAMED,		/* path is its name */
+	TAILER_STALE,		/* renamed or unlinked: look at the scan */
+	TAILER_RENAMED,		/* renamed, its new name not found */
+	TAILER_DELETED		/* no name left: held open only */
+};
 
 struct tailer_file {
 	struct tailer		*t;
@@ -85,6 +102,7 @@ struct tailer_file {
 	uint32_t		 taillen;	/* ending at tailoff: */
 	uint64_t		 tailoff;	/* see tailer_tail_changed */
 	int			 matched;	/* matched the last scan */
+	enum tailer_name	 name;		/* what path is worth */
 	uint64_t		 unmatched_since;
 	struct timespec		 mtime;		/* at the last look */
 	uint64_t		 active_ms;	/* when it last grew */
@@ -180,6 +198,13 @@ struct tailer {
 	int			 first_start;	/* no registry: initialPosition */
 	int			 refused;	/* a newer registry: read nothing */
 	uint64_t		 rotcap_since;	/* at max_rotated, or 0 */
+	struct {				/* IN_MOVED_FROM, waiting */
+		uint32_t	 cookie;	/* for its IN_MOVED_TO */
+		dev_t		 dev;
+		ino_t		 ino;
+	}			 moves[TAILER_MOVES];
+	size_t			 nextmove;
+	int			 moved_in;	/* a rename in, unpaired */
 	struct {				/* see tailer_copy_offset */
 		uint64_t	 fp;		/* of CHECKPOINT_FP_MAX bytes */
 		uint64_t	 offset;	/* read before the truncation */
@@ -323,6 +348,58 @@ tailer_set_path(struct tailer *t, struct tailer_file *f, const char *path)
 	}
 	f->path = xstrdup(path);
 	tailer_idx_add(&t->bypath, tailer_hash_str(f->path), f);
+}
+
+/* The files whose path is path, then the next with tailer_path_next. */
+static struct tailer_file *
+tailer_path_next(struct tailer_node *n, const char *path, uint64_t h,
+    struct tailer_node **np)
+{
+	for (n = tailer_idx_next(n, h); n != NULL;
+	    n = tailer_idx_next(n->next, h)) {
+		if (strcmp(((struct tailer_file *)n->p)->path, path) == 0) {
+			*np = n;
+			return (n->p);
+		}
+	}
+	return (NULL);
+}
+
+static struct tailer_file *
+tailer_path_first(struct tailer *t, const char *path, struct tailer_node **np)
+{
+	uint64_t	h = tailer_hash_str(path);
+
+	if (t->bypath.nb == 0)
+		return (NULL);
+	return (tailer_path_next(t->bypath.b[h & (t->bypath.nb - 1)], path,
+	    h, np));
+}
+
+/*
+ * Marks the other files still called path as renamed: their name is not
+ * theirs any more (a new file has it, or a rename went over it).
+ */
+static void
+tailer_unname(struct tailer *t, const char *path, struct tailer_file *keep)
+{
+	struct tailer_node	*n;
+	struct tailer_file	*g;
+
+	for (g = tailer_path_first(t, path, &n); g != NULL;
+	    g = tailer_path_next(n->next, path, n->h, &n))
+		if (g != keep && g->name == TAILER_NAMED)
+			g->name = TAILER_STALE;
+}
+
+/* path is f's name now (a scan, or a rename seen). */
+static void
+tailer_name(struct tailer *t, struct tailer_file *f, const char *path)
+{
+	if (strcmp(f->path, path) != 0)
+		tailer_set_path(t, f, path);
+	f->name = TAILER_NAMED;
+	tailer_unname(t, path, f);
 }
 
 /* registry_lookup, by f's identity: same inode and first bytes. */
@@ -772,6 +849,7 @@ tailer_add_file(struct tailer *t, const char *path, const struct stat *st)
 	f = tailer_file_new(t, path, st);
 	f->matched = 1;
 	f->first = t->first_scan;
+	tailer_unname(t, path, f);
 	/* The fingerprint of no bytes: it reads nothing. */
 	if (f->first && t->first_start && t->p.start_at_end &&
 	    checkpoint_fingerprint_n(-1, 0, &fp, &fplen) == 0)
@@ -1467,11 +1545,116 @@ tailer_locate(struct tailer *t, struct tailer_file *f, struct stat *st)
 		return (0);
 	log_info("flow=%s file=%s: renamed while it had no descriptor; "
 	    "now %s", t->flow, f->path, l.found);
-	tailer_set_path(t, f, l.found);
+	tailer_name(t, f, l.found);
 	free(l.found);
 	if (st != NULL)
 		*st = l.st;
 	return (1);
+}
+
+/* tailer_check_names's walk: the files to name, by inode. */
+struct tailer_names {
+	struct tailer		*t;
+	struct tailer_idx	 byino;
+	size_t			 left;
+};
+
+static int
+tailer_names_cb(void *arg, const char *path, const struct dirent *de)
+{
+	struct tailer_names	*nm = arg;
+	struct tailer_node	*n;
+	struct tailer_file	*f;
+	struct stat		 st;
+	uint64_t		 h = tailer_mix(de->d_ino);
+	int			 statted = 0;
+
+	for (n = tailer_idx_first(&nm->byino, h); n != NULL;
+	    n = tailer_idx_next(n->next, h)) {
+		f = n->p;
+		if (f->name == TAILER_NAMED || (uint64_t)f->ino != de->d_ino)
+			continue;
+		if (!statted && stat(path, &st) == -1)
+			return (0);
+		statted = 1;
+		if (st.st_dev != f->dev || st.st_ino != f->ino ||
+		    !S_ISREG(st.st_mode))
+			continue;
+		log_info("flow=%s file=%s: renamed while open; now %s",
+		    nm->t->flow, f->path, path);
+		tailer_name(nm->t, f, path);
+		return (--nm->left == 0);
+	}
+	return (0);
+}
+
+/*
+ * At a scan, the names of the open files the glob did not match: each is
+ * checked (a stat; they are the rotated files held open, bounded by
+ * maxOpenRotatedFiles), and the files whose name was lost, and not given
+ * by a rename pair (tailer_moved), are looked for by inode in one walk of
+ * the search scope of their last names (tailer_scope_init: bounded).  One
+ * not found there is shown as renamed, under its last name, which the
+ * registry keeps, and is looked for again only after an unpaired rename
+ * into a watched directory; one with no name left, as deleted.
+ */
+static void
+tailer_check_names(struct tailer *t)
+{
+	struct tailer_names	 nm;
+	struct tailer_scope	 s;
+	struct tailer_node	*n;
+	struct tailer_file	*f;
+	struct stat		 st;
+	const char		**paths = NULL;
+	size_t			 npaths = 0, i;
+
+	memset(&nm, 0, sizeof nm);
+	nm.t = t;
+	for (f = t->files; f != NULL; f = f->next) {
+		if (f->fd == -1 || f->name == TAILER_DELETED ||
+		    (f->matched && f->name == TAILER_NAMED))
+			continue;
+		if (fstat(f->fd, &st) == 0 && st.st_nlink == 0) {
+			log_info("flow=%s file=%s: deleted; it is read to its "
+			    "end all the same", t->flow, f->path);
+			f->name = TAILER_DELETED;
+			continue;
+		}
+		if (f->name == TAILER_NAMED) {
+			if (stat(f->path, &st) == 0 && st.st_dev == f->dev &&
+			    st.st_ino == f->ino)
+				continue;
+			f->name = TAILER_STALE;
+		}
+		if (f->name == TAILER_RENAMED && !t->moved_in)
+			continue;
+		paths = xreallocarray(paths, npaths + 1, sizeof *paths);
+		paths[npaths++] = f->path;
+		tailer_idx_add(&nm.byino, tailer_mix(f->ino), f);
+		nm.left++;
+	}
+	t->moved_in = 0;
+	if (npaths == 0)
+		goto out;
+	/* The scope copies the paths: a name found frees the old one. */
+	tailer_scope_init(t, &s, paths, npaths);
+	tailer_scope_walk(t, &s, tailer_names_cb, &nm);
+	tailer_scope_free(&s);
+	for (i = 0; i < nm.byino.nb; i++) {
+		for (n = nm.byino.b[i]; n != NULL; n = n->next) {
+			f = n->p;
+			if (f->name != TAILER_STALE)
+				continue;
+			log_info("flow=%s file=%s: renamed out of the "
+			    "pattern's directories and of its own; it is read "
+			    "to its end all the same", t->flow, f->path);
+			f->name = TAILER_RENAMED;
+		}
+	}
+out:
+	tailer_idx_clear(&nm.byino);
+	free(paths);
 }
 
 /*
@@ -2055,8 +2238,7 @@ tailer_match(struct tailer *t, glob_t *g)
 		}
 		f->matched = 1;
 		f->unmatched_since = 0;
-		if (strcmp(f->path, g->gl_pathv[i]) != 0)
-			tailer_set_path(t, f, g->gl_pathv[i]);
+		tailer_name(t, f, g->gl_pathv[i]);
 		/* Never opened yet, or closed and changed since. */
 		if (f->fd == -1 && (!f->opened || f->unreadable != NULL ||
 		    tailer_has_changed(f, &st)))
@@ -2096,6 +2278,7 @@ tailer_scan(struct tailer *t)
 		    tailer_glob_errno != 0 ? tailer_glob_errno : ENOMEM);
 	}
 	globfree(&g);
+	tailer_check_names(t);
 	tailer_close_idle(t, SIZE_MAX, t->p.close_inactive_ms, 0);
 	tailer_open_waiting(t);
 
@@ -2473,6 +2656,55 @@ tailer_forget_dir(struct tailer *t, int wd)
 	    sizeof *t->dirs);
 }
 
+/*
+ * A name in a watched directory went (IN_MOVED_FROM, IN_DELETE) or came
+ * (IN_MOVED_TO).  The file that had the name no longer does; the halves
+ * of a rename pair by cookie and give it its new name at once.  The
+ * kernel queues them one after the other, but a read may end between
+ * them: the first half waits in t->moves.  An unpaired IN_MOVED_TO may be
+ * a file of ours coming back from a directory not watched: the next scan
+ * looks for the files whose name was lost (tailer_check_names).
+ */
+static void
+tailer_moved(struct tailer *t, uint32_t mask, uint32_t cookie,
+    const char *path)
+{
+	struct tailer_node	*n;
+	struct tailer_file	*f;
+	size_t			 i;
+
+	if (mask & (IN_MOVED_FROM | IN_DELETE)) {
+		for (f = tailer_path_first(t, path, &n); f != NULL;
+		    f = tailer_path_next(n->next, path, n->h, &n))
+			if (f->name == TAILER_NAMED)
+				break;
+		if (f == NULL)
+			return;
+		f->name = TAILER_STALE;
+		if (mask & IN_MOVED_FROM) {
+			i = t->nextmove;
+			t->moves[i].cookie = cookie;
+			t->moves[i].dev = f->dev;
+			t->moves[i].ino = f->ino;
+			t->nextmove = (i + 1) % TAILER_MOVES;
+		}
+		return;
+	}
+	for (i = 0; i < TAILER_MOVES; i++)
+		if (cookie != 0 && t->moves[i].cookie == cookie)
+			break;
+	if (i == TAILER_MOVES || (f = tailer_find(t, t->moves[i].dev,
+	    t->moves[i].ino)) == NULL) {
+		tailer_unname(t, path, NULL);	/* a rename over it */
+		t->moved_in = 1;
+		return;
+	}
+	t->moves[i].cookie = 0;
+	log_info("flow=%s file=%s: renamed %s; now %s", t->flow, f->path,
+	    f->fd == -1 ? "while it had no descriptor" : "while open", path);
+	tailer_name(t, f, path);
+}
+
 static void
 tailer_inotify_cb(int fd, uint32_t events, void *arg)
 {
@@ -2510,6 +2742,13 @@ tailer_inotify_cb(int fd, uint32_t events, void *arg)
 			    IN_MOVED_FROM | IN_DELETE | IN_DELETE_SELF |
 			    IN_MOVE_SELF | IN_ATTRIB))
 				rescan = 1;
+			if ((ev->mask & (IN_MOVED_FROM | IN_MOVED_TO |
+			    IN_DELETE)) && ev->len > 0 &&
+			    (dir = tailer_dir_of(t, ev->wd)) != NULL) {
+				snprintf(path, sizeof path, "%s/%s", dir,
+				    ev->name);
+				tailer_moved(t, ev->mask, ev->cookie, path);
+			}
 			if (!(ev->mask & IN_MODIFY) || ev->len == 0)
 				continue;
 			if ((dir = tailer_dir_of(t, ev->wd)) == NULL)
@@ -2821,11 +3060,72 @@ tailer_publish_cut(struct tailer *t, uint64_t n, uint64_t *seen,
 	*seen = n;
 }
 
+/*
+ * The name of f shown: its path, or, if that is no longer its name, the
+ * last one known and what became of it, as /proc/PID/fd says it (a new
+ * file may have that name: each path is listed once).  *buf is set to
+ * what the caller frees, or NULL.
+ */
+static char *
+tailer_shown_name(struct tailer_file *f, char **buf)
+{
+	*buf = NULL;
+	if (f->fd == -1 || f->name == TAILER_NAMED)
+		return (f->path);
+	xasprintf(buf, "%s (%s)", f->path, f->name == TAILER_DELETED ?
+	    "deleted" : "renamed");
+	return (*buf);
+}
+
+/*
+ * The bytes of f already read.  A file not opened since the start
+ * (unreadable, or waiting for a descriptor) has them in its registry
+ * entry, found by inode (its first bytes are checked when it opens): the
+ * bytes before that offset are not behind.
+ */
+static uint64_t
+tailer_shown_offset(struct tailer *t, struct tailer_file *f)
+{
+	struct registry_entry	*e;
+
+	if (f->opened || t->reg == NULL)
+		return (f->consumed);
+	if ((e = f->re) == NULL)
+		e = registry_find(t->reg, f->dev, f->ino);
+	if (e == NULL || e->offset > f->size)
+		return (0);
+	return (e->offset);
+}
+
+/*
+ * Why f, which waits, has no descriptor (the state says it waits; this
+ * says for what), or NULL.  *buf is set to what the caller frees.
+ */
+static char *
+tailer_wait_reason(struct tailer *t, struct tailer_file *f, char **buf)
+{
+	if (!f->waiting || *buf != NULL)
+		return (NULL);
+	if (t->nofd_since != 0)
+		xasprintf(buf, "out of file descriptors; retried, none is "
+		    "skipped");
+	else if (t->rotcap_since != 0)
+		xasprintf(buf, "maxOpenRotatedFiles (%zu) rotated files are "
+		    "read first", t->p.max_rotated);
+	else if (t->nopen >= t->limit)
+		xasprintf(buf, "maxOpenFiles (%zu) files are open; read in "
+		    "turn", t->limit);
+	else
+		return (NULL);
+	return (*buf);
+}
+
 void
 tailer_publish(struct tailer *t)
 {
 	struct metrics_file	*mf;
 	struct tailer_file	*f;
+	char			**names;
 	size_t			 n = 0, i, j;
 
 	if (t->p.metrics == NULL)
@@ -2842,17 +3142,19 @@ tailer_publish(struct tailer *t)
 	for (f = t->files; f != NULL; f = f->next)
 		n++;
 	mf = xcalloc(n + t->nbaddirs, sizeof *mf);
+	names = xcalloc(n == 0 ? 1 : n, sizeof *names);
 	for (i = 0, f = t->files; f != NULL; f = f->next, i++) {
-		mf[i].path = f->path;
+		mf[i].path = tailer_shown_name(f, &names[i]);
 		mf[i].dev = f->dev;
 		mf[i].ino = f->ino;
-		mf[i].offset = f->consumed;
+		mf[i].offset = tailer_shown_offset(t, f);
 		mf[i].size = f->size;
 		mf[i].last_read = f->last_read;
 		mf[i].state = f->fd != -1 ? (f->matched ? "open" : "rotated") :
 		    f->unreadable != NULL ? "unreadable" : f->waiting ?
 		    "waiting" : "closed";
-		mf[i].reason = f->unreadable;
+		mf[i].reason = f->unreadable != NULL ? f->unreadable :
+		    tailer_wait_reason(t, f, &names[i]);
 	}
 	for (j = 0; j < t->nbaddirs; j++, i++, n++) {
 		mf[i].path = t->baddirs[j].path;
@@ -2861,6 +3163,9 @@ tailer_publish(struct tailer *t)
 		mf[i].dir = 1;
 	}
 	metrics_set_files(t->p.metrics, mf, n);
+	for (i = 0; i < n - t->nbaddirs; i++)
+		free(names[i]);
+	free(names);
 	free(mf);
 	metrics_set(t->p.metrics, METRICS_FILES_OPEN, t->nopen);
 	metrics_set(t->p.metrics, METRICS_FILES_WAITING, t->nwaiting);

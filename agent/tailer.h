@@ -148,7 +148,16 @@ int		 tailer_merge_registry(struct tailer *, const char *dir,
  */
 int64_t		 tailer_skip(struct tailer *, const char *path, char **cause);
 
-/* Publishes the list of files and offsets to the flow's metrics. */
+/*
+ * Publishes the list of files and offsets to the flow's metrics.  A file
+ * is listed under its name now: a rename while it is open is followed
+ * (the inotify pair of the rename, else a search by inode at the rescan),
+ * and one whose new name is not found, or that has none left, is listed
+ * as "PATH (renamed)" or "PATH (deleted)", PATH its last name, which the
+ * registry keeps.  A file not opened since the start (unreadable, or
+ * waiting for a descriptor) shows its registry offset, the bytes already
+ * read, and a waiting file says what it waits for.
+ */
 void		 tailer_publish(struct tailer *);
 
 #endif /* TAILER_H */
