@@ -1608,6 +1608,8 @@ sluiced_reload_start(struct sluiced *sd)
 	    sluiced_reload_count(sd, "refused"));
 	if (sd->nflows == 0)
 		log_info("no flows configured in %s: waiting", sd->conffile);
+	/* As at the start: a flow added with a missing directory says so. */
+	sluiced_check_patterns(sd->cfg);
 	pthread_mutex_lock(&sd->flows_mtx);
 	sd->reload_refused = 0;
 	free(sd->reload_error);

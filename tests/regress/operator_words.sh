@@ -147,6 +147,16 @@ cp "$tmp/good.yaml" "$tmp/sluice.yaml"
 st
 ! grep -q 'reload refused' "$tmp/st.out" ||
     fail "the refused reload outlived a good one: $(cat "$tmp/st.out")"
+# A flow added by a reload with a missing directory: said as at the start.
+cat >>"$tmp/sluice.yaml" <<YAML
+  - name: added
+    filePattern: $tmp/nosuch2/*.log
+    kinesisStream: web
+YAML
+"$SLUICECTL" -s "$tmp/sluice.sock" reload >"$tmp/reload.out" 2>&1 ||
+    fail "reload: $(cat "$tmp/reload.out")"
+wait_for 10 grep -q "flow=added: $tmp/nosuch2: no such directory: no file matches" \
+    "$tmp/sluiced.log" || fail "a reload did not name the missing directory"
 stop_sluiced
 lost=$(decode_records "$tmp/received.b64" | sort -u |
     comm -23 <(sort -u "$tmp/logs/a.log") - | wc -l)
