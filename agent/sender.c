@@ -477,21 +477,29 @@ sender_request_failed(struct sender *s)
 	metrics_observe(s->metrics, METRICS_STAT_SERVICE_ERRORS, 1);
 }
 
+/*
+ * AWS's messages end with a period, and ours go on after them: "not
+ * found.; to fix" reads ill.
+ */
+static void
+sender_drop_period(char *msg)
+{
+	size_t	n = strlen(msg);
+
+	if (n > 0 && msg[n - 1] == '.')
+		msg[n - 1] = '\0';
+}
+
 /* An error an operator must fix: loud, with the fix, retried slowly. */
 static void
 sender_operator(struct sender_batch *b, const char *type, const char *desc)
 {
 	struct sender	*s = b->s;
 	char		 fix[512];
-	size_t		 n;
 
 	dest_fix(s->ops, type, s->flow->stream, s->ep.region, fix, sizeof fix);
-	/* AWS's messages end with a period: "not found.; to fix" reads ill. */
-	n = strlen(desc);
-	if (n > 0 && desc[n - 1] == '.')
-		n--;
-	sender_fail(s, s->p_operator, "%s: %.*s; to fix: %s", s->ops->api,
-	    (int)n, desc, fix);
+	sender_fail(s, s->p_operator, "%s: %s; to fix: %s", s->ops->api, desc,
+	    fix);
 	if (b->bisect)
 		sender_push(b, b->lo, b->hi);
 	sender_backoff_max(b);
@@ -889,6 +897,7 @@ sender_done(const struct http_response *resp, struct sender_batch *b)
 		metrics_count_error(s->metrics, type, 1);
 		dest_describe_error(resp->status, resp->error_type, resp->body,
 		    resp->body_len, desc, sizeof desc);
+		sender_drop_period(desc);
 		cls = dest_classify(resp->status, type, msg);
 		if (cls == DEST_CONTENT && s->request_bad[0] != '\0' &&
 		    strcmp(s->request_bad, type) == 0 &&
@@ -970,6 +979,7 @@ sender_done(const struct http_response *resp, struct sender_batch *b)
 	}
 	if (res.nfailed > 0) {
 		metrics_add(s->metrics, METRICS_RECORDS_FAILED, res.nfailed);
+		sender_drop_period(res.message);
 		sender_fail(s, s->p_partial, "%s: %zu of %zu records failed: "
 		    "%s%s%s; retried%s",
 		    s->ops->api, res.nfailed, n, res.code,

@@ -165,5 +165,8 @@ echo "written $want lines, received $(received), lost $lost, duplicates $dups"
 extra=$(decode_records "$tmp/received.b64" | sort -u |
     comm -13 <(sort -u "$tmp/logs/a.log") - | wc -l)
 [ "$lost" -eq 0 ] || fail "$lost lines lost"
+# AWS's messages end with a period; ours go on after them without one.
+! grep -n '\.; ' "$tmp/sluiced.log" ||
+    fail "a message runs on after AWS's period (above)"
 [ "$extra" -eq 0 ] || fail "$extra records that were never written"
 exit 0
