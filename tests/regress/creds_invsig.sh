@@ -33,16 +33,10 @@ issue_rotated ASIAINVSIG0000000001 invSecret/Inv+0001 invToken0001 \
     "role shipper-role" "expires_in 6"
 creds_config invsig
 export AWS_EC2_METADATA_DISABLED= AWS_EC2_METADATA_SERVICE_ENDPOINT=$imds_url
-"$SLUICED" -c "$tmp/invsig.yaml" >>"$tmp/sluiced-invsig.log" 2>&1 &
-sluiced_pid=$!
-bg_pids+=($sluiced_pid)
+start_named invsig
 
-creds_fetches() {
-	grep -c "GET /latest/meta-data/iam/security-credentials/shipper-role 200" \
-	    "$tmp/imds.requests" || true
-}
 fetched_at_least() {
-	[ "$(creds_fetches)" -ge "$1" ]
+	[ "$(imds_role_fetches)" -ge "$1" ]
 }
 
 n=0
@@ -53,7 +47,7 @@ wait_for 30 all_arrived invsig $n || fail "the first lines did not arrive"
 # A refresh on schedule, to credentials that last an hour.
 issue_rotated ASIAINVSIG0000000001 invSecret/Inv+0001 invToken0001 \
     "role shipper-role" "expires_in 3600"
-f=$(creds_fetches)
+f=$(imds_role_fetches)
 wait_for 20 fetched_at_least $((f + 1)) ||
     fail "the credentials were not refreshed on schedule"
 write_lines invsig $n $((n + 100))
@@ -61,7 +55,7 @@ n=$((n + 100))
 wait_for 30 all_arrived invsig $n || fail "lines did not arrive after the refresh"
 
 # Rotated: the old keys are refused with InvalidSignatureException.
-f=$(creds_fetches)
+f=$(imds_role_fetches)
 issue_rotated ASIAINVSIG0000000002 invSecret/Inv+0002 invToken0002 \
     "role shipper-role" "expires_in 3600"
 write_lines invsig $n $((n + 200))
@@ -76,7 +70,7 @@ grep -q "InvalidSignatureException.*retrying with refreshed AWS credentials" \
     "$tmp/sluiced-invsig.log" || fail "the flow's log does not say why"
 # One refetch for the rotation (two at most, if a scheduled one raced).
 sleep 2
-refetches=$(( $(creds_fetches) - f ))
+refetches=$(( $(imds_role_fetches) - f ))
 echo "credential fetches after the rotation: $refetches"
 [ "$refetches" -ge 1 ] && [ "$refetches" -le 2 ] ||
     fail "$refetches fetches after the rotation"
@@ -96,9 +90,7 @@ aws_control
 creds_config static "awsAccessKeyId: AKIDSTATIC0000000003" \
     "awsSecretAccessKey: wrongSecret/Static+03"
 write_lines static 0 50
-"$SLUICED" -c "$tmp/static.yaml" >>"$tmp/sluiced-static.log" 2>&1 &
-sluiced_pid=$!
-bg_pids+=($sluiced_pid)
+start_named static
 loud() {
 	status_of static >"$tmp/static.status.json" 2>/dev/null || return 1
 	grep -q "InvalidSignatureException.*to fix: check the credentials in use" \

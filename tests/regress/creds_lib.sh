@@ -129,15 +129,28 @@ check_delivered() {
 	    fail "$name: records arrived that were never written"
 }
 
+# start_named NAME: starts sluiced on NAME's config in the background,
+# its log in $tmp/sluiced-NAME.log.
+start_named() {
+	"$SLUICED" -c "$tmp/$1.yaml" >>"$tmp/sluiced-$1.log" 2>&1 &
+	sluiced_pid=$!
+	bg_pids+=($sluiced_pid)
+}
+
+# imds_role_fetches: how many times the fake IMDS handed out the role's
+# credentials.
+imds_role_fetches() {
+	grep -c "GET /latest/meta-data/iam/security-credentials/shipper-role 200" \
+	    "$tmp/imds.requests" || true
+}
+
 # deliver_with NAME DESCRIPTION: starts sluiced on NAME's config (in the
 # caller's environment), writes 200 lines, waits for them all, checks the
 # source that status names, and stops it.
 deliver_with() {
 	local name=$1 want=$2 st
 	write_lines "$name" 0 200
-	"$SLUICED" -c "$tmp/$name.yaml" >>"$tmp/sluiced-$name.log" 2>&1 &
-	sluiced_pid=$!
-	bg_pids+=($sluiced_pid)
+	start_named "$name"
 	wait_for 30 all_arrived "$name" 200 ||
 	    fail "$name: not every line arrived (fakeaws: $(cat "$tmp/fakeaws.log" | tail -n 3))"
 	st=$(status_of "$name") || fail "$name: no status"

@@ -11,9 +11,7 @@
 expect_aws AKIDLATE000000000001 lateSecret/Late+0001
 creds_config none "credentialsRetrySeconds: 1"
 write_lines none 0 300
-"$SLUICED" -c "$tmp/none.yaml" >>"$tmp/sluiced-none.log" 2>&1 &
-sluiced_pid=$!
-bg_pids+=($sluiced_pid)
+start_named none
 wait_for 20 test -S "$tmp/none.sock" || fail "no control socket: not started"
 
 # Spooled, not sent, and said so.

@@ -12,14 +12,8 @@ issue ASIAREFRESH000000001 refSecret/Ref+0001 refToken0001 \
     "role shipper-role" "expires_in 6"
 creds_config refresh
 export AWS_EC2_METADATA_DISABLED= AWS_EC2_METADATA_SERVICE_ENDPOINT=$imds_url
-"$SLUICED" -c "$tmp/refresh.yaml" >>"$tmp/sluiced-refresh.log" 2>&1 &
-sluiced_pid=$!
-bg_pids+=($sluiced_pid)
+start_named refresh
 
-creds_fetches() {
-	grep -c "GET /latest/meta-data/iam/security-credentials/shipper-role 200" \
-	    "$tmp/imds.requests" || true
-}
 
 # Lines flow for the whole test, 50 every 0.2 s.
 n=0
@@ -36,7 +30,7 @@ write_for() {
 # are fetched again within their 6 s, and nothing fails meanwhile.
 write_for 2
 fetched_at_least() {
-	[ "$(creds_fetches)" -ge "$1" ]
+	[ "$(imds_role_fetches)" -ge "$1" ]
 }
 wait_for 20 fetched_at_least 2 ||
     fail "the credentials were not refreshed before they expired"
@@ -48,7 +42,7 @@ write_for 1
 # follows.
 issue ASIAREFRESH000000001 refSecret/Ref+0001 refToken0001 \
     "role shipper-role" "expires_in 3600"
-f=$(creds_fetches)
+f=$(imds_role_fetches)
 wait_for 20 fetched_at_least $((f + 1)) ||
     fail "the credentials were not refreshed on schedule"
 write_for 1
@@ -64,7 +58,7 @@ grep -q "ASIAREFRESH\|refSecret" "$tmp/status-all.json" &&
     fail "a key or secret in status"
 stop_sluiced
 check_delivered refresh $n
-fetches=$(creds_fetches)
+fetches=$(imds_role_fetches)
 echo "credential fetches from IMDS: $fetches"
 [ "$fetches" -ge 4 ] || fail "too few refreshes: $fetches"
 grep -q "no AWS credentials\|credentials expired" "$tmp/sluiced-refresh.log" &&

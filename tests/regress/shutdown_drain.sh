@@ -31,17 +31,6 @@ flows:
     retryMaxBackoffMillis: 200
 YAML
 }
-flow_stat() {
-	"$SLUICECTL" -s "$tmp/sluice.sock" status -j 2>/dev/null |
-	    perl -ne "print \$1 if /\"$1\":(\\d+)/" || true
-}
-paused() {
-	local a b
-	a=$(flow_stat bytesRead)
-	sleep 1
-	b=$(flow_stat bytesRead)
-	[ -n "$a" ] && [ "$a" -gt 0 ] && [ "$a" = "$b" ]
-}
 faults() {
 	echo "notfound=$1" >"$tmp/faults.new" && mv "$tmp/faults.new" "$tmp/faults"
 }
@@ -61,7 +50,7 @@ run() {
 	faults 1
 	start_sluiced "$tmp/$name.yaml"
 	wait_for 10 test -S "$tmp/sluice.sock" || fail "sluiced did not start"
-	wait_for 30 paused || fail "$name: reading did not pause"
+	wait_for 30 reading_paused || fail "$name: reading did not pause"
 	[ "$(flow_stat bytesRead)" -lt $((size / 2)) ] ||
 	    fail "$name: the spool did not fill"
 	rm "$tmp/$name/app.log"
