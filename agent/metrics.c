@@ -341,32 +341,37 @@ metrics_sample(struct metrics *m, uint64_t now_ms)
 
 /*
  * From the samples (m->mtx held): records sent per second over the last
- * minute, and for how long the bytes behind have only grown (0 if they
+ * minute, up to now (so that the first seconds after a start show a rate,
+ * not 0), and for how long the bytes behind have only grown (0 if they
  * fell, or reached 0, since the previous sample).
  */
 static void
 metrics_trend_locked(struct metrics *m, uint64_t now_ms, double *rate,
     uint64_t *growing_s)
 {
-	const struct metrics_sample	*last, *sm, *prev;
+	const struct metrics_sample	*sm, *prev;
+	uint64_t			 sent;
 	size_t				 n, i;
 
 	*rate = 0;
 	*growing_s = 0;
 	n = m->nsamples < METRICS_SAMPLES ? m->nsamples : METRICS_SAMPLES;
-	if (n < 2)
+	if (n < 1)
 		return;
-	last = &m->samples[(m->nsamples - 1) % METRICS_SAMPLES];
-	/* The newest sample at least a minute older than the last. */
-	for (i = 2; i <= n; i++) {
+	sent = metrics_get(m, METRICS_RECORDS_SENT);
+	/* The newest sample at least a minute old, else the oldest. */
+	for (i = 1; i <= n; i++) {
 		sm = &m->samples[(m->nsamples - i) % METRICS_SAMPLES];
-		if (last->ms - sm->ms >= 60000 || i == n) {
-			if (last->ms > sm->ms)
-				*rate = (double)(last->sent - sm->sent) * 1000 /
-				    (double)(last->ms - sm->ms);
+		if ((now_ms > sm->ms && now_ms - sm->ms >= 60000) || i == n) {
+			/* Under a second is too short to say. */
+			if (now_ms >= sm->ms + 1000 && sent >= sm->sent)
+				*rate = (double)(sent - sm->sent) * 1000 /
+				    (double)(now_ms - sm->ms);
 			break;
 		}
 	}
+	if (n < 2)
+		return;
 	/* Walk back while each sample was below the one after it. */
 	for (i = 2; i <= n; i++) {
 		sm = &m->samples[(m->nsamples - i) % METRICS_SAMPLES];

@@ -167,12 +167,37 @@ test_samples(void **state)
 	metrics_free(m);
 }
 
+/* Seconds after a start, one sample old: the rate is up to now, not 0. */
+static void
+test_rate_first_sample(void **state)
+{
+	struct metrics	*m;
+	char		*s;
+	json_t		*doc, *flow;
+	double		 rate;
+
+	(void)state;
+	m = metrics_create("w", "kinesis", "s", "/x");
+	metrics_sample(m, loop_now_ms() - 8000);
+	metrics_set(m, METRICS_RECORDS_SENT, 40);
+	s = metrics_status_json(&m, 1, 0);
+	doc = json_loads(s, 0, NULL);
+	flow = json_array_get(json_object_get(doc, "flows"), 0);
+	rate = json_real_value(json_object_get(flow, "recordsPerSecond"));
+	/* 40 records in 8 s, give or take the test's own time. */
+	assert_true(rate > 4.0 && rate <= 5.0);
+	json_decref(doc);
+	free(s);
+	metrics_free(m);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_verdicts),
 		cmocka_unit_test(test_samples),
+		cmocka_unit_test(test_rate_first_sample),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
