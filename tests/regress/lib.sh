@@ -312,3 +312,18 @@ copytruncate_stopped() {
 	truncate -s 0 "$1"
 	kill -CONT "$writer_pid"
 }
+
+# need_nobody NAME: permission bits do not stop root, so a test of them
+# runs sluiced as nobody through setpriv(1); without root, setpriv or a
+# user nobody it is skipped (exit 77).  Sets grp to nobody's group.
+need_nobody() {
+	if [ "$(id -u)" != 0 ]; then
+		echo "SKIP: $1: needs root, to run sluiced as another user"
+		exit 77
+	fi
+	if ! command -v setpriv >/dev/null || ! id nobody >/dev/null 2>&1; then
+		echo "SKIP: $1: needs setpriv(1) and a user nobody"
+		exit 77
+	fi
+	grp=$(id -gn nobody)
+}

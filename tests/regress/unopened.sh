@@ -12,15 +12,7 @@
 # needs root and setpriv(1), else it is skipped.
 . "$(dirname "$0")/lib.sh"
 
-if [ "$(id -u)" != 0 ]; then
-	echo "SKIP: unopened: needs root, to run sluiced as another user"
-	exit 77
-fi
-if ! command -v setpriv >/dev/null || ! id nobody >/dev/null 2>&1; then
-	echo "SKIP: unopened: needs setpriv(1) and a user nobody"
-	exit 77
-fi
-grp=$(id -gn nobody)
+need_nobody unopened
 
 start_fakeaws -o "$tmp/received.b64"
 chmod 755 "$tmp"
