@@ -135,5 +135,12 @@ stop_writer
 cat "$tmp/far/a/b/app.old" "$tmp/deleted.lines" "$tmp/logs/app.log" |
     sort -u >"$tmp/want"
 check_all_arrived "$tmp/want"
+# `files skip` takes the path as `files` shows it, without " (renamed)"
+# (all read: 0 skipped).
+"$SLUICECTL" -s "$tmp/sluice.sock" -j files skip fn \
+    "$tmp/other/app.old" >"$tmp/skip.json" 2>&1 ||
+    fail "files skip by the shown name: $(cat "$tmp/skip.json")"
+[ "$(jq .bytesSkipped "$tmp/skip.json")" = 0 ] ||
+    fail "files skip: $(cat "$tmp/skip.json")"
 stop_sluiced
 echo "PASS: files_names"
