@@ -21,10 +21,10 @@
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
-const { spawn } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
+const { startFake } = require('./lib');
 const {
 	fromInstanceMetadata, fromContainerMetadata, fromHttp, fromTokenFile
 } = require('@aws-sdk/credential-providers');
@@ -65,18 +65,8 @@ function handler() {
 }
 
 /* Starts a fake with a port file; resolves to its port. */
-async function start(bin, args, portfile) {
-	const c = spawn(bin, args, { stdio: ['ignore', 'ignore', 'inherit'] });
-	children.push(c);
-	for (let i = 0; i < 100; i++) {
-		try {
-			const p = fs.readFileSync(portfile, 'utf8').trim();
-			if (p !== '')
-				return Number(p);
-		} catch (e) { /* not yet */ }
-		await new Promise((r) => setTimeout(r, 50));
-	}
-	throw new Error(`${bin} did not start`);
+function start(bin, args, portfile) {
+	return startFake(children, bin, args, portfile);
 }
 
 function control(file, lines) {

@@ -13,6 +13,8 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const { KinesisClient, DescribeStreamSummaryCommand } =
     require('@aws-sdk/client-kinesis');
 const { NodeHttpHandler } = require('@smithy/node-http-handler');
+const { spawn } = require('child_process');
+const fs = require('fs');
 
 /* The documented AWS example keys; never valid anywhere. */
 const TEST_ACCESS_KEY = 'AKIDEXAMPLE';
@@ -59,7 +61,26 @@ async function waitActive(client, stream, timeoutMs) {
 	}
 }
 
+/*
+ * Spawns bin with args (a fake that writes its port to portfile), adds it
+ * to children (killed by the caller at exit), and resolves to the port.
+ */
+async function startFake(children, bin, args, portfile) {
+	const c = spawn(bin, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+	children.push(c);
+	for (let i = 0; i < 100; i++) {
+		try {
+			const p = fs.readFileSync(portfile, 'utf8').trim();
+			if (p !== '')
+				return Number(p);
+		} catch (e) { /* not yet */ }
+		await new Promise((r) => setTimeout(r, 50));
+	}
+	throw new Error(`${bin} did not start`);
+}
+
 module.exports = {
+	startFake,
 	TEST_ACCESS_KEY,
 	TEST_SECRET_KEY,
 	TEST_REGION,
