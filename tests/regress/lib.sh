@@ -257,7 +257,10 @@ check_all_arrived() {
 	extra=$(comm -13 "$want" "$tmp/got.uniq" | wc -l)
 	echo "lines written: $lines, records received: $records," \
 	    "duplicates: $dups, missing: $missing, corrupted: $extra"
-	[ "$missing" -eq 0 ] || fail "$missing lines lost"
+	if [ "$missing" -ne 0 ]; then
+		comm -23 "$want" "$tmp/got.uniq" | head -n 3 >&2
+		fail "$missing lines lost"
+	fi
 	[ "$extra" -eq 0 ] || fail "$extra records never written"
 }
 

@@ -47,25 +47,7 @@ wait "$writer_pid" || fail "writer failed"
     fail "the slow writer's lines are not in app.log.1"
 
 cat "$tmp/logs"/app.log* | sort -u >"$tmp/want"
-received() { decode_records "$tmp/received.b64" 2>/dev/null; }
-all_arrived() {
-	received | sort -u >"$tmp/got.uniq"
-	[ "$(wc -l <"$tmp/got.uniq")" -ge "$(wc -l <"$tmp/want")" ]
-}
-wait_for 30 all_arrived || true
-received >"$tmp/got"
-sort -u "$tmp/got" >"$tmp/got.uniq"
-missing=$(comm -23 "$tmp/want" "$tmp/got.uniq" | wc -l)
-extra=$(comm -13 "$tmp/want" "$tmp/got.uniq" | wc -l)
-echo "lines written: $(wc -l <"$tmp/want"), records received:" \
-    "$(wc -l <"$tmp/got"), duplicates:" \
-    "$(($(wc -l <"$tmp/got") - $(wc -l <"$tmp/got.uniq")))," \
-    "missing: $missing, corrupted: $extra"
-if [ "$missing" -ne 0 ]; then
-	comm -23 "$tmp/want" "$tmp/got.uniq" | head -n 3 >&2
-	fail "$missing lines lost"
-fi
-[ "$extra" -eq 0 ] || fail "$extra records never written"
+check_all_arrived "$tmp/want"
 if [ "$CAP" != 0 ]; then
 	grep -q "1 rotated files open (maxOpenRotatedFiles)" \
 	    "$tmp/sluiced.log" || fail "maxOpenRotatedFiles was not reached"
