@@ -66,7 +66,7 @@
 #define TAILER_PAUSE_MS		100
 #define TAILER_HEADS		8	/* heads of recent truncations */
 #define TAILER_COPY_WAIT_MS	2000	/* for cp to reach the offset */
-#define TAILER_TAIL_MAX		64	/* bytes kept before the offset */
+#define TAILER_TAIL_MAX		REGISTRY_TAIL_MAX /* kept before the offset */
 #define TAILER_DRAIN_WAIT_MS	10	/* at a stop, for the spool */
 #define TAILER_MOVES		16	/* renames waiting for their pair */
 
@@ -2426,7 +2426,7 @@ tailer_keep_tail(struct tailer_file *f, const char *buf, size_t n,
 static void
 tailer_note_tail(struct tailer *t, struct tailer_file *f)
 {
-	if (f->taillen == 0 || f->taillen > REGISTRY_TAIL_MAX)
+	if (f->taillen == 0)
 		return;
 	registry_set_tail(t->reg, f->re, registry_tail_hash(f->tail,
 	    f->taillen), f->taillen, f->tailoff);
