@@ -1822,6 +1822,20 @@ tailer_holds(struct tailer_search *s, struct tailer_file *f,
 	return (0);
 }
 
+/* Whether e is one of the entries lost (tailer_find_unfinished's index). */
+static int
+tailer_is_lost(struct tailer_idx *lost, const struct registry_entry *e)
+{
+	struct tailer_node	*n;
+	uint64_t		 h = tailer_hash_id(e->dev, e->ino);
+
+	for (n = tailer_idx_first(lost, h); n != NULL;
+	    n = tailer_idx_next(n->next, h))
+		if (n->p == e)
+			return (1);
+	return (0);
+}
+
 /*
  * Whether candidate c may be a copy found for a lost entry: not a file
  * the glob found that has an entry of its own (being its own file, it
@@ -1832,20 +1846,13 @@ tailer_cand_is_free(struct tailer *t, struct tailer_idx *lost,
     const struct tailer_cand *c)
 {
 	struct registry_entry	*own;
-	struct tailer_node	*n;
-	uint64_t		 h;
 
 	if (c->taken || tailer_is_compressed(c->path))
 		return (0);
 	if (c->f == NULL ||
 	    (own = registry_find(t->reg, c->dev, c->ino)) == NULL)
 		return (1);
-	h = tailer_hash_id(own->dev, own->ino);
-	for (n = tailer_idx_first(lost, h); n != NULL;
-	    n = tailer_idx_next(n->next, h))
-		if (n->p == own)
-			return (1);	/* a reused inode */
-	return (0);
+	return (tailer_is_lost(lost, own));	/* then a reused inode */
 }
 
 /*
@@ -1858,23 +1865,14 @@ tailer_copy_entry(struct tailer *t, struct tailer_idx *lost,
     const struct registry_entry *e)
 {
 	struct registry_entry	*o;
-	struct tailer_node	*n;
-	uint64_t		 h;
 	size_t			 i;
 
 	if (e->fplen < CHECKPOINT_FP_MAX)
 		return (NULL);
 	for (i = 0; i < registry_count(t->reg); i++) {
 		o = registry_entry_at(t->reg, i);
-		if (o == e || o->fp != e->fp || o->fplen != e->fplen ||
-		    o->offset < e->offset)
-			continue;
-		h = tailer_hash_id(o->dev, o->ino);
-		for (n = tailer_idx_first(lost, h); n != NULL;
-		    n = tailer_idx_next(n->next, h))
-			if (n->p == o)
-				break;
-		if (n == NULL)
+		if (o != e && o->fp == e->fp && o->fplen == e->fplen &&
+		    o->offset >= e->offset && !tailer_is_lost(lost, o))
 			return (o);
 	}
 	return (NULL);
