@@ -4,8 +4,9 @@
  * within REGISTRY_MAX_FILE.  Entries are allocated one by one so that the
  * tailer can hold a pointer to its file's entry while others come and go.
  *
- * Lookups are linear: they run when a file is opened, not per line, and
- * the tailer's own file list is searched the same way.
+ * Lookups by identity (registry_find, registry_lookup, registry_add) go
+ * through a hash index (registry_idx_build); the search by fingerprint
+ * is linear: it runs when a file is opened, not per line.
  */
 #include <sys/stat.h>
 
