@@ -597,6 +597,18 @@ found:
 	return (off);
 }
 
+/* Reads the len bytes of f that end at end into b: pread's result. */
+static ssize_t
+tailer_read_before(struct tailer_file *f, char *b, size_t len, uint64_t end)
+{
+	ssize_t	n;
+
+	do
+		n = pread(f->fd, b, len, end - len);
+	while (n == -1 && errno == EINTR);
+	return (n);
+}
+
 /*
  * A copy goes on from f->read_off: the bytes before it, read in the file
  * it copies, are its tail (tailer_tail_changed), so that it is told by
@@ -610,10 +622,7 @@ tailer_copy_tail(struct tailer *t, struct tailer_file *f)
 	ssize_t	n;
 
 	want = f->read_off < sizeof b ? (size_t)f->read_off : sizeof b;
-	do
-		n = pread(f->fd, b, want, f->read_off - want);
-	while (n == -1 && errno == EINTR);
-	if (n == -1) {
+	if ((n = tailer_read_before(f, b, want, f->read_off)) == -1) {
 		log_warn("flow=%s file=%s: read", t->flow, f->path);
 		return;
 	}
@@ -896,10 +905,7 @@ tailer_check_saved_tail(struct tailer *t, struct tailer_file *f)
 	if (e == NULL || e->taillen == 0 || e->taillen > sizeof b ||
 	    f->consumed != e->offset || e->tailend < e->taillen)
 		return;
-	do
-		n = pread(f->fd, b, e->taillen, e->tailend - e->taillen);
-	while (n == -1 && errno == EINTR);
-	if (n == -1) {
+	if ((n = tailer_read_before(f, b, e->taillen, e->tailend)) == -1) {
 		log_warn("flow=%s file=%s: read", t->flow, f->path);
 		return;
 	}
@@ -2387,10 +2393,7 @@ tailer_tail_changed(struct tailer_file *f)
 
 	if (f->taillen == 0)
 		return (0);
-	do
-		n = pread(f->fd, b, f->taillen, f->tailoff - f->taillen);
-	while (n == -1 && errno == EINTR);
-	if (n == -1)
+	if ((n = tailer_read_before(f, b, f->taillen, f->tailoff)) == -1)
 		return (0);
 	return ((size_t)n < f->taillen || memcmp(b, f->tail, f->taillen) != 0);
 }
