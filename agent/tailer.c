@@ -665,14 +665,9 @@ tailer_copy_start(struct tailer *t, struct tailer_file *f)
 	}
 	if (off > f->size)
 		off = f->size;
-	if (f->logstart)
-		log_info("flow=%s file=%s: a copy of a file read to offset "
-		    "%llu; tailing from there", t->flow, f->path,
-		    (unsigned long long)off);
-	else
-		log_info("flow=%s file=%s: a copy of a file read to offset "
-		    "%llu; going on from there", t->flow, f->path,
-		    (unsigned long long)off);
+	log_info("flow=%s file=%s: a copy of a file read to offset %llu; "
+	    "%s from there", t->flow, f->path, (unsigned long long)off,
+	    f->logstart ? "tailing" : "going on");
 	f->logstart = 0;
 	framer_reset(f->framer, 0);
 	f->consumed = f->read_off = off;
