@@ -4,8 +4,9 @@
  * within REGISTRY_MAX_FILE.  Entries are allocated one by one so that the
  * tailer can hold a pointer to its file's entry while others come and go.
  *
- * Lookups are linear: they run when a file is opened, not per line, and
- * the tailer's own file list is searched the same way.
+ * Lookups by identity (registry_find, registry_lookup, registry_add) go
+ * through a hash index (registry_idx_build); the search by fingerprint
+ * is linear: it runs when a file is opened, not per line.
  */
 #include <sys/stat.h>
 
@@ -23,6 +24,7 @@
 #include "crc32c.h"
 #include "durable.h"
 #include "log.h"
+#include "loop.h"
 #include "registry.h"
 #include "slots.h"
 #include "xmalloc.h"
@@ -729,15 +731,6 @@ out:
 	return (rc);
 }
 
-static uint64_t
-registry_now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
-}
-
 int
 registry_flushed_is_due(struct registry *r)
 {
@@ -748,7 +741,7 @@ registry_flushed_is_due(struct registry *r)
 	/* A large registry is written less often: its cost stays bounded. */
 	wait = REGISTRY_FLUSHED_MS * (1 + r->flushed_len /
 	    REGISTRY_FLUSHED_UNIT);
-	return (registry_now_ms() - r->flushed_ms >= wait);
+	return (loop_now_ms() - r->flushed_ms >= wait);
 }
 
 int
@@ -769,7 +762,7 @@ registry_save_flushed(struct registry *r, uint64_t seg, uint64_t off,
 	if (slots_write(r->fslots, b.data, b.len, cause) == -1)
 		goto out;
 	r->fdirty = 0;
-	r->flushed_ms = registry_now_ms();
+	r->flushed_ms = loop_now_ms();
 	r->flushed_len = b.len;
 	rc = 0;
 out:

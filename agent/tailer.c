@@ -66,7 +66,7 @@
 #define TAILER_PAUSE_MS		100
 #define TAILER_HEADS		8	/* heads of recent truncations */
 #define TAILER_COPY_WAIT_MS	2000	/* for cp to reach the offset */
-#define TAILER_TAIL_MAX		64	/* bytes kept before the offset */
+#define TAILER_TAIL_MAX		REGISTRY_TAIL_MAX /* kept before the offset */
 #define TAILER_DRAIN_WAIT_MS	10	/* at a stop, for the spool */
 #define TAILER_MOVES		16	/* renames waiting for their pair */
 
@@ -597,6 +597,18 @@ found:
 	return (off);
 }
 
+/* Reads the len bytes of f that end at end into b: pread's result. */
+static ssize_t
+tailer_read_before(struct tailer_file *f, char *b, size_t len, uint64_t end)
+{
+	ssize_t	n;
+
+	do
+		n = pread(f->fd, b, len, end - len);
+	while (n == -1 && errno == EINTR);
+	return (n);
+}
+
 /*
  * A copy goes on from f->read_off: the bytes before it, read in the file
  * it copies, are its tail (tailer_tail_changed), so that it is told by
@@ -610,10 +622,7 @@ tailer_copy_tail(struct tailer *t, struct tailer_file *f)
 	ssize_t	n;
 
 	want = f->read_off < sizeof b ? (size_t)f->read_off : sizeof b;
-	do
-		n = pread(f->fd, b, want, f->read_off - want);
-	while (n == -1 && errno == EINTR);
-	if (n == -1) {
+	if ((n = tailer_read_before(f, b, want, f->read_off)) == -1) {
 		log_warn("flow=%s file=%s: read", t->flow, f->path);
 		return;
 	}
@@ -656,14 +665,9 @@ tailer_copy_start(struct tailer *t, struct tailer_file *f)
 	}
 	if (off > f->size)
 		off = f->size;
-	if (f->logstart)
-		log_info("flow=%s file=%s: a copy of a file read to offset "
-		    "%llu; tailing from there", t->flow, f->path,
-		    (unsigned long long)off);
-	else
-		log_info("flow=%s file=%s: a copy of a file read to offset "
-		    "%llu; going on from there", t->flow, f->path,
-		    (unsigned long long)off);
+	log_info("flow=%s file=%s: a copy of a file read to offset %llu; "
+	    "%s from there", t->flow, f->path, (unsigned long long)off,
+	    f->logstart ? "tailing" : "going on");
 	f->logstart = 0;
 	framer_reset(f->framer, 0);
 	f->consumed = f->read_off = off;
@@ -896,10 +900,7 @@ tailer_check_saved_tail(struct tailer *t, struct tailer_file *f)
 	if (e == NULL || e->taillen == 0 || e->taillen > sizeof b ||
 	    f->consumed != e->offset || e->tailend < e->taillen)
 		return;
-	do
-		n = pread(f->fd, b, e->taillen, e->tailend - e->taillen);
-	while (n == -1 && errno == EINTR);
-	if (n == -1) {
+	if ((n = tailer_read_before(f, b, e->taillen, e->tailend)) == -1) {
 		log_warn("flow=%s file=%s: read", t->flow, f->path);
 		return;
 	}
@@ -1822,6 +1823,20 @@ tailer_holds(struct tailer_search *s, struct tailer_file *f,
 	return (0);
 }
 
+/* Whether e is one of the entries lost (tailer_find_unfinished's index). */
+static int
+tailer_is_lost(struct tailer_idx *lost, const struct registry_entry *e)
+{
+	struct tailer_node	*n;
+	uint64_t		 h = tailer_hash_id(e->dev, e->ino);
+
+	for (n = tailer_idx_first(lost, h); n != NULL;
+	    n = tailer_idx_next(n->next, h))
+		if (n->p == e)
+			return (1);
+	return (0);
+}
+
 /*
  * Whether candidate c may be a copy found for a lost entry: not a file
  * the glob found that has an entry of its own (being its own file, it
@@ -1832,20 +1847,13 @@ tailer_cand_is_free(struct tailer *t, struct tailer_idx *lost,
     const struct tailer_cand *c)
 {
 	struct registry_entry	*own;
-	struct tailer_node	*n;
-	uint64_t		 h;
 
 	if (c->taken || tailer_is_compressed(c->path))
 		return (0);
 	if (c->f == NULL ||
 	    (own = registry_find(t->reg, c->dev, c->ino)) == NULL)
 		return (1);
-	h = tailer_hash_id(own->dev, own->ino);
-	for (n = tailer_idx_first(lost, h); n != NULL;
-	    n = tailer_idx_next(n->next, h))
-		if (n->p == own)
-			return (1);	/* a reused inode */
-	return (0);
+	return (tailer_is_lost(lost, own));	/* then a reused inode */
 }
 
 /*
@@ -1858,23 +1866,14 @@ tailer_copy_entry(struct tailer *t, struct tailer_idx *lost,
     const struct registry_entry *e)
 {
 	struct registry_entry	*o;
-	struct tailer_node	*n;
-	uint64_t		 h;
 	size_t			 i;
 
 	if (e->fplen < CHECKPOINT_FP_MAX)
 		return (NULL);
 	for (i = 0; i < registry_count(t->reg); i++) {
 		o = registry_entry_at(t->reg, i);
-		if (o == e || o->fp != e->fp || o->fplen != e->fplen ||
-		    o->offset < e->offset)
-			continue;
-		h = tailer_hash_id(o->dev, o->ino);
-		for (n = tailer_idx_first(lost, h); n != NULL;
-		    n = tailer_idx_next(n->next, h))
-			if (n->p == o)
-				break;
-		if (n == NULL)
+		if (o != e && o->fp == e->fp && o->fplen == e->fplen &&
+		    o->offset >= e->offset && !tailer_is_lost(lost, o))
 			return (o);
 	}
 	return (NULL);
@@ -2389,10 +2388,7 @@ tailer_tail_changed(struct tailer_file *f)
 
 	if (f->taillen == 0)
 		return (0);
-	do
-		n = pread(f->fd, b, f->taillen, f->tailoff - f->taillen);
-	while (n == -1 && errno == EINTR);
-	if (n == -1)
+	if ((n = tailer_read_before(f, b, f->taillen, f->tailoff)) == -1)
 		return (0);
 	return ((size_t)n < f->taillen || memcmp(b, f->tail, f->taillen) != 0);
 }
@@ -2426,7 +2422,7 @@ tailer_keep_tail(struct tailer_file *f, const char *buf, size_t n,
 static void
 tailer_note_tail(struct tailer *t, struct tailer_file *f)
 {
-	if (f->taillen == 0 || f->taillen > REGISTRY_TAIL_MAX)
+	if (f->taillen == 0)
 		return;
 	registry_set_tail(t->reg, f->re, registry_tail_hash(f->tail,
 	    f->taillen), f->taillen, f->tailoff);
