@@ -16,6 +16,7 @@
 #include "dest.h"
 #include "json_out.h"
 #include "log.h"
+#include "utf8.h"
 #include "xmalloc.h"
 
 
@@ -264,57 +265,13 @@ dest_scan_hex4(struct dest_scan *sc, unsigned *v)
 static void
 dest_scan_put(char *out, size_t max, size_t *n, unsigned cp)
 {
-	unsigned char	b[4];
-	size_t		k = 0, i;
+	char	b[4];
+	size_t	k, i;
 
-	if (cp < 0x80)
-		b[k++] = (unsigned char)cp;
-	else if (cp < 0x800) {
-		b[k++] = (unsigned char)(0xc0 | cp >> 6);
-		b[k++] = (unsigned char)(0x80 | (cp & 0x3f));
-	} else if (cp < 0x10000) {
-		b[k++] = (unsigned char)(0xe0 | cp >> 12);
-		b[k++] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
-		b[k++] = (unsigned char)(0x80 | (cp & 0x3f));
-	} else {
-		b[k++] = (unsigned char)(0xf0 | cp >> 18);
-		b[k++] = (unsigned char)(0x80 | ((cp >> 12) & 0x3f));
-		b[k++] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
-		b[k++] = (unsigned char)(0x80 | (cp & 0x3f));
-	}
+	k = utf8_encode(b, cp);
 	for (i = 0; i < k; i++, (*n)++)
 		if (out != NULL && *n < max)
-			out[*n] = (char)b[i];
-}
-
-/* Length of a valid UTF-8 sequence at p (RFC 3629), or 0. */
-static size_t
-dest_scan_utf8(const unsigned char *p, const unsigned char *end)
-{
-	size_t		n, i;
-	unsigned	cp;
-
-	if (p[0] < 0x80)
-		return (1);
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		n = 2, cp = p[0] & 0x1f;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		n = 3, cp = p[0] & 0x0f;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		n = 4, cp = p[0] & 0x07;
-	else
-		return (0);
-	if ((size_t)(end - p) < n)
-		return (0);
-	for (i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return (0);
-		cp = cp << 6 | (p[i] & 0x3f);
-	}
-	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return (0);
-	return (n);
+			out[*n] = b[i];
 }
 
 /*
@@ -329,6 +286,7 @@ dest_scan_string(struct dest_scan *sc, char *out, size_t max, size_t *len)
 	uint64_t		 w;
 	unsigned		 cp, lo;
 	size_t			 n = 0, k;
+	int			 seq;
 	char			 c;
 
 	sc->p++;
@@ -366,10 +324,12 @@ dest_scan_string(struct dest_scan *sc, char *out, size_t max, size_t *len)
 			continue;
 		}
 		if (c != '\\') {
+			/* Not plain ASCII: c is 0x80 or more (utf8_java_seq). */
 			u = (const unsigned char *)sc->p;
-			if ((k = dest_scan_utf8(u,
-			    (const unsigned char *)sc->end)) == 0)
+			if ((seq = utf8_java_seq(u,
+			    (size_t)(sc->end - sc->p))) < 0)
 				return (dest_scan_fail(sc, "invalid UTF-8"));
+			k = (size_t)seq;
 			for (; k > 0; k--, n++)
 				if (out != NULL && n < max)
 					out[n] = *sc->p++;
