@@ -112,19 +112,29 @@ dest_body_json_string(struct buf *b, const char *s)
 	    b->data);
 }
 
+/* Copies the first bytes of s[0..len) into buf, printable only. */
+static void
+dest_printable(char *buf, size_t size, const char *s, size_t len)
+{
+	size_t	i;
+
+	if (len > size - 1)
+		len = size - 1;
+	for (i = 0; i < len; i++)
+		buf[i] = isprint((unsigned char)s[i]) ? s[i] : '?';
+	buf[i] = '\0';
+}
+
 /* Copies a JSON string member (or "") into buf, bounded, printable only. */
 static void
 dest_copy_member(json_t *obj, const char *key, char *buf, size_t len)
 {
 	json_t		*v;
 	const char	*s = "";
-	size_t		 i;
 
 	if ((v = json_object_get(obj, key)) != NULL && json_is_string(v))
 		s = json_string_value(v);
-	for (i = 0; i + 1 < len && s[i] != '\0'; i++)
-		buf[i] = isprint((unsigned char)s[i]) ? s[i] : '?';
-	buf[i] = '\0';
+	dest_printable(buf, len, s, strlen(s));
 }
 
 /* Counts one failed entry under its code (printable) in res->codes. */
@@ -542,19 +552,6 @@ struct dest_scan_answer {
 	char			 message[DEST_MESSAGE_MAX];
 };
 
-/* Copies a scanned string's first bytes into buf, printable only. */
-static void
-dest_scan_printable(char *buf, size_t size, const char *s, size_t len)
-{
-	size_t	i;
-
-	if (len > size - 1)
-		len = size - 1;
-	for (i = 0; i < len; i++)
-		buf[i] = isprint((unsigned char)s[i]) ? s[i] : '?';
-	buf[i] = '\0';
-}
-
 /* A member of an entry: ErrorCode and ErrorMessage matter. */
 static int
 dest_scan_entry_member(struct dest_scan *sc, const struct dest_scan_key *key,
@@ -582,9 +579,9 @@ dest_scan_entry_member(struct dest_scan *sc, const struct dest_scan_key *key,
 		return (-1);
 	if (code) {
 		a->entry_failed = 1;
-		dest_scan_printable(a->code, sizeof a->code, v, len);
+		dest_printable(a->code, sizeof a->code, v, len);
 	} else
-		dest_scan_printable(a->message, sizeof a->message, v, len);
+		dest_printable(a->message, sizeof a->message, v, len);
 	return (0);
 }
 
