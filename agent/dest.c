@@ -438,14 +438,16 @@ dest_scan_literal(struct dest_scan *sc, const char *lit)
 }
 
 /*
- * Scans a key of an object whose keys so far are keys[0..*nkeys) and
- * refuses a duplicate; the key's text goes to key (for the caller).
+ * Scans a key of an object whose keys so far are keys[0..*nkeys) into
+ * keys[*nkeys] (room for DEST_SCAN_KEYS + 1), where the caller finds it,
+ * and refuses a duplicate.
  */
 static int
 dest_scan_key(struct dest_scan *sc, struct dest_scan_key *keys,
-    size_t *nkeys, struct dest_scan_key *key)
+    size_t *nkeys)
 {
-	size_t	i, cmp;
+	struct dest_scan_key	*key = &keys[*nkeys];
+	size_t			 i, cmp;
 
 	if (sc->p >= sc->end || *sc->p != '"')
 		return (dest_scan_fail(sc, "object key is not a string"));
@@ -458,7 +460,7 @@ dest_scan_key(struct dest_scan *sc, struct dest_scan_key *keys,
 			return (dest_scan_fail(sc, "duplicate object key"));
 	if (*nkeys == DEST_SCAN_KEYS)
 		return (dest_scan_fail(sc, "too many object keys"));
-	keys[(*nkeys)++] = *key;
+	(*nkeys)++;
 	dest_scan_ws(sc);
 	if (sc->p >= sc->end || *sc->p != ':')
 		return (dest_scan_fail(sc, "':' expected"));
@@ -476,7 +478,7 @@ static int
 dest_scan_container(struct dest_scan *sc, int (*fn)(struct dest_scan *,
     const struct dest_scan_key *, void *), void *arg)
 {
-	struct dest_scan_key	 keys[DEST_SCAN_KEYS], key;
+	struct dest_scan_key	 keys[DEST_SCAN_KEYS + 1];
 	size_t			 nkeys = 0;
 	char			 close = *sc->p == '{' ? '}' : ']';
 	int			 obj = close == '}', first = 1;
@@ -499,12 +501,12 @@ dest_scan_container(struct dest_scan *sc, int (*fn)(struct dest_scan *,
 			dest_scan_ws(sc);
 		}
 		first = 0;
-		if (obj && dest_scan_key(sc, keys, &nkeys, &key) == -1)
+		if (obj && dest_scan_key(sc, keys, &nkeys) == -1)
 			return (-1);
 		if (sc->p >= sc->end)
 			return (dest_scan_fail(sc, "unexpected end"));
 		if (fn != NULL) {
-			if (fn(sc, obj ? &key : NULL, arg) == -1)
+			if (fn(sc, obj ? &keys[nkeys - 1] : NULL, arg) == -1)
 				return (-1);
 		} else if (dest_scan_value(sc) == -1)
 			return (-1);
