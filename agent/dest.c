@@ -490,11 +490,9 @@ dest_scan_container(struct dest_scan *sc, int (*fn)(struct dest_scan *,
 		dest_scan_ws(sc);
 		if (sc->p >= sc->end)
 			return (dest_scan_fail(sc, "unexpected end"));
-		if (*sc->p == close && first)
+		if (*sc->p == close)
 			break;
 		if (!first) {
-			if (*sc->p == close)
-				break;
 			if (*sc->p != ',')
 				return (dest_scan_fail(sc, "',' expected"));
 			sc->p++;
