@@ -97,6 +97,8 @@
 #define SENDER_GAIN		1.1
 /* Rounds the window holds after a growth that bought nothing. */
 #define SENDER_HOLD_ROUNDS	32
+/* The window at start (a throttling may cut it to 1). */
+#define SENDER_WINDOW_START	2
 /* Requests signed again at once after a clock correction, per batch. */
 #define SENDER_SKEW_TRIES	2
 
