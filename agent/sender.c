@@ -893,8 +893,8 @@ sender_done(const struct http_response *resp, struct sender_batch *b)
 	if (resp->status == 0) {
 		sender_request_failed(s);
 		metrics_count_error(s->metrics, "network", 1);
-		/* An unknown region's endpoint has no name (libcurl's text). */
-		if (strstr(resp->error, "resolve host") != NULL) {
+		/* An unknown region's endpoint has no name. */
+		if (resp->host_unknown) {
 			snprintf(desc, sizeof desc, "%s (%s)", resp->error,
 			    s->ep.url);
 			sender_operator(b, "UnknownHost", desc);
