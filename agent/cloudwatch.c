@@ -81,7 +81,6 @@ struct cloudwatch_period {
 	uint64_t	 seq;
 	time_t		 ts;		/* when it ended */
 	struct metrics_statset *v;	/* ndests * CW_NMETRICS */
-	uint8_t		*active;	/* ndests: a request was made */
 };
 
 struct cloudwatch {
@@ -193,6 +192,21 @@ cloudwatch_at(struct cloudwatch *cw, size_t i)
 	return (&cw->ring[(cw->head + i) % CLOUDWATCH_MAX_PERIODS]);
 }
 
+/*
+ * 1 if a request was made to destination k in period p: every request has
+ * a sample, of attempts or of service errors.
+ */
+static int
+cloudwatch_is_active(const struct cloudwatch_period *p, size_t k)
+{
+	size_t	m;
+
+	for (m = 0; m < CW_NMETRICS; m++)
+		if (p->v[k * CW_NMETRICS + m].count > 0)
+			return (1);
+	return (0);
+}
+
 /* Drops the oldest period. */
 static void
 cloudwatch_pop(struct cloudwatch *cw)
@@ -200,9 +214,7 @@ cloudwatch_pop(struct cloudwatch *cw)
 	struct cloudwatch_period	*p = cloudwatch_at(cw, 0);
 
 	free(p->v);
-	free(p->active);
 	p->v = NULL;
-	p->active = NULL;
 	cw->head = (cw->head + 1) % CLOUDWATCH_MAX_PERIODS;
 	cw->count--;
 	cw->head_dest = 0;
@@ -298,7 +310,7 @@ cloudwatch_send(struct cloudwatch *cw)
 		p = cloudwatch_at(cw, i);
 		for (k = i == 0 ? dest : 0; k < cw->ndests &&
 		    groups < CW_GROUPS; k++) {
-			if (!p->active[k])
+			if (!cloudwatch_is_active(p, k))
 				continue;
 			for (m = 0; m < CW_NMETRICS; m++) {
 				st = &p->v[k * CW_NMETRICS + m];
@@ -390,25 +402,18 @@ cloudwatch_collect(struct cloudwatch *cw, time_t now)
 	p->seq = cw->next_seq;
 	p->ts = now;
 	p->v = xcalloc(cw->ndests * CW_NMETRICS, sizeof *p->v);
-	p->active = xcalloc(cw->ndests, sizeof *p->active);
 	for (i = 0; i < cw->nflows; i++) {
 		metrics_take_stats(cw->ms[i], st);
 		k = cw->flow_dest[i];
-		for (m = 0; m < CW_NMETRICS; m++) {
+		for (m = 0; m < CW_NMETRICS; m++)
 			cloudwatch_merge(&p->v[k * CW_NMETRICS + m],
 			    &st[cloudwatch_metrics[m].stat]);
-			/* Every request has an attempt or an error. */
-			if (st[cloudwatch_metrics[m].stat].count > 0)
-				p->active[k] = 1;
-		}
 	}
 	for (k = 0; k < cw->ndests; k++)
-		any |= p->active[k];
+		any |= cloudwatch_is_active(p, k);
 	if (!any) {
 		free(p->v);
-		free(p->active);
 		p->v = NULL;
-		p->active = NULL;
 		return;
 	}
 	cw->next_seq++;
@@ -522,8 +527,8 @@ cloudwatch_create(struct loop *loop, struct http *http,
 	}
 
 	cw->nflows = n;
-	cw->ms = xcalloc(n > 0 ? n : 1, sizeof *cw->ms);
-	cw->flow_dest = xcalloc(n > 0 ? n : 1, sizeof *cw->flow_dest);
+	cw->ms = xcalloc(n, sizeof *cw->ms);
+	cw->flow_dest = xcalloc(n, sizeof *cw->flow_dest);
 	for (i = 0; i < n; i++) {
 		cw->ms[i] = ms[i];
 		cw->flow_dest[i] = cloudwatch_dest(cw, cw->ms[i]);

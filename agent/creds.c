@@ -1589,24 +1589,23 @@ creds_report(struct creds *c, const char *error_type, unsigned int gen)
 	const struct creds_snap	*s;
 	time_t			 now = time(NULL);
 	enum creds_action	 a = CREDS_KEEP;
-	int			 creds_error;
+	int			 expired, badsig;
 
 	if (error_type == NULL)
 		return (CREDS_KEEP);
-	creds_error = strcmp(error_type, "ExpiredToken") == 0 ||
-	    strcmp(error_type, "ExpiredTokenException") == 0 ||
-	    strcmp(error_type, "InvalidSignatureException") == 0;
+	expired = strcmp(error_type, "ExpiredToken") == 0 ||
+	    strcmp(error_type, "ExpiredTokenException") == 0;
+	badsig = strcmp(error_type, "InvalidSignatureException") == 0;
 	pthread_mutex_lock(&c->lock);
 	s = c->snap;
-	if (creds_error && gen != 0 && s != NULL && gen < s->gen) {
+	if ((expired || badsig) && gen != 0 && s != NULL && gen < s->gen) {
 		/* Signed before the last refresh: the retry uses newer. */
 		a = CREDS_REFRESHING;
-	} else if (strcmp(error_type, "ExpiredToken") == 0 ||
-	    strcmp(error_type, "ExpiredTokenException") == 0) {
+	} else if (expired) {
 		creds_wake(c, now);
 		a = CREDS_REFRESHING;
-	} else if (strcmp(error_type, "InvalidSignatureException") == 0 &&
-	    s != NULL && s->v.expiration != 0 && s->gen > 1) {
+	} else if (badsig && s != NULL && s->v.expiration != 0 &&
+	    s->gen > 1) {
 		/*
 		 * Temporary credentials that were refreshed: the source may
 		 * have rotated them under us.  Keys that were never

@@ -16,6 +16,7 @@
 #include "dest.h"
 #include "json_out.h"
 #include "log.h"
+#include "utf8.h"
 #include "xmalloc.h"
 
 
@@ -111,19 +112,29 @@ dest_body_json_string(struct buf *b, const char *s)
 	    b->data);
 }
 
+/* Copies the first bytes of s[0..len) into buf, printable only. */
+static void
+dest_printable(char *buf, size_t size, const char *s, size_t len)
+{
+	size_t	i;
+
+	if (len > size - 1)
+		len = size - 1;
+	for (i = 0; i < len; i++)
+		buf[i] = isprint((unsigned char)s[i]) ? s[i] : '?';
+	buf[i] = '\0';
+}
+
 /* Copies a JSON string member (or "") into buf, bounded, printable only. */
 static void
 dest_copy_member(json_t *obj, const char *key, char *buf, size_t len)
 {
 	json_t		*v;
 	const char	*s = "";
-	size_t		 i;
 
 	if ((v = json_object_get(obj, key)) != NULL && json_is_string(v))
 		s = json_string_value(v);
-	for (i = 0; i + 1 < len && s[i] != '\0'; i++)
-		buf[i] = isprint((unsigned char)s[i]) ? s[i] : '?';
-	buf[i] = '\0';
+	dest_printable(buf, len, s, strlen(s));
 }
 
 /* Counts one failed entry under its code (printable) in res->codes. */
@@ -264,57 +275,13 @@ dest_scan_hex4(struct dest_scan *sc, unsigned *v)
 static void
 dest_scan_put(char *out, size_t max, size_t *n, unsigned cp)
 {
-	unsigned char	b[4];
-	size_t		k = 0, i;
+	char	b[4];
+	size_t	k, i;
 
-	if (cp < 0x80)
-		b[k++] = (unsigned char)cp;
-	else if (cp < 0x800) {
-		b[k++] = (unsigned char)(0xc0 | cp >> 6);
-		b[k++] = (unsigned char)(0x80 | (cp & 0x3f));
-	} else if (cp < 0x10000) {
-		b[k++] = (unsigned char)(0xe0 | cp >> 12);
-		b[k++] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
-		b[k++] = (unsigned char)(0x80 | (cp & 0x3f));
-	} else {
-		b[k++] = (unsigned char)(0xf0 | cp >> 18);
-		b[k++] = (unsigned char)(0x80 | ((cp >> 12) & 0x3f));
-		b[k++] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
-		b[k++] = (unsigned char)(0x80 | (cp & 0x3f));
-	}
+	k = utf8_encode(b, cp);
 	for (i = 0; i < k; i++, (*n)++)
 		if (out != NULL && *n < max)
-			out[*n] = (char)b[i];
-}
-
-/* Length of a valid UTF-8 sequence at p (RFC 3629), or 0. */
-static size_t
-dest_scan_utf8(const unsigned char *p, const unsigned char *end)
-{
-	size_t		n, i;
-	unsigned	cp;
-
-	if (p[0] < 0x80)
-		return (1);
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		n = 2, cp = p[0] & 0x1f;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		n = 3, cp = p[0] & 0x0f;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		n = 4, cp = p[0] & 0x07;
-	else
-		return (0);
-	if ((size_t)(end - p) < n)
-		return (0);
-	for (i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return (0);
-		cp = cp << 6 | (p[i] & 0x3f);
-	}
-	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return (0);
-	return (n);
+			out[*n] = b[i];
 }
 
 /*
@@ -329,6 +296,7 @@ dest_scan_string(struct dest_scan *sc, char *out, size_t max, size_t *len)
 	uint64_t		 w;
 	unsigned		 cp, lo;
 	size_t			 n = 0, k;
+	int			 seq;
 	char			 c;
 
 	sc->p++;
@@ -366,10 +334,12 @@ dest_scan_string(struct dest_scan *sc, char *out, size_t max, size_t *len)
 			continue;
 		}
 		if (c != '\\') {
+			/* Not plain ASCII: c is 0x80 or more (utf8_java_seq). */
 			u = (const unsigned char *)sc->p;
-			if ((k = dest_scan_utf8(u,
-			    (const unsigned char *)sc->end)) == 0)
+			if ((seq = utf8_java_seq(u,
+			    (size_t)(sc->end - sc->p))) < 0)
 				return (dest_scan_fail(sc, "invalid UTF-8"));
+			k = (size_t)seq;
 			for (; k > 0; k--, n++)
 				if (out != NULL && n < max)
 					out[n] = *sc->p++;
@@ -468,14 +438,16 @@ dest_scan_literal(struct dest_scan *sc, const char *lit)
 }
 
 /*
- * Scans a key of an object whose keys so far are keys[0..*nkeys) and
- * refuses a duplicate; the key's text goes to key (for the caller).
+ * Scans a key of an object whose keys so far are keys[0..*nkeys) into
+ * keys[*nkeys] (room for DEST_SCAN_KEYS + 1), where the caller finds it,
+ * and refuses a duplicate.
  */
 static int
 dest_scan_key(struct dest_scan *sc, struct dest_scan_key *keys,
-    size_t *nkeys, struct dest_scan_key *key)
+    size_t *nkeys)
 {
-	size_t	i, cmp;
+	struct dest_scan_key	*key = &keys[*nkeys];
+	size_t			 i, cmp;
 
 	if (sc->p >= sc->end || *sc->p != '"')
 		return (dest_scan_fail(sc, "object key is not a string"));
@@ -488,7 +460,7 @@ dest_scan_key(struct dest_scan *sc, struct dest_scan_key *keys,
 			return (dest_scan_fail(sc, "duplicate object key"));
 	if (*nkeys == DEST_SCAN_KEYS)
 		return (dest_scan_fail(sc, "too many object keys"));
-	keys[(*nkeys)++] = *key;
+	(*nkeys)++;
 	dest_scan_ws(sc);
 	if (sc->p >= sc->end || *sc->p != ':')
 		return (dest_scan_fail(sc, "':' expected"));
@@ -506,7 +478,7 @@ static int
 dest_scan_container(struct dest_scan *sc, int (*fn)(struct dest_scan *,
     const struct dest_scan_key *, void *), void *arg)
 {
-	struct dest_scan_key	 keys[DEST_SCAN_KEYS], key;
+	struct dest_scan_key	 keys[DEST_SCAN_KEYS + 1];
 	size_t			 nkeys = 0;
 	char			 close = *sc->p == '{' ? '}' : ']';
 	int			 obj = close == '}', first = 1;
@@ -518,23 +490,21 @@ dest_scan_container(struct dest_scan *sc, int (*fn)(struct dest_scan *,
 		dest_scan_ws(sc);
 		if (sc->p >= sc->end)
 			return (dest_scan_fail(sc, "unexpected end"));
-		if (*sc->p == close && first)
+		if (*sc->p == close)
 			break;
 		if (!first) {
-			if (*sc->p == close)
-				break;
 			if (*sc->p != ',')
 				return (dest_scan_fail(sc, "',' expected"));
 			sc->p++;
 			dest_scan_ws(sc);
 		}
 		first = 0;
-		if (obj && dest_scan_key(sc, keys, &nkeys, &key) == -1)
+		if (obj && dest_scan_key(sc, keys, &nkeys) == -1)
 			return (-1);
 		if (sc->p >= sc->end)
 			return (dest_scan_fail(sc, "unexpected end"));
 		if (fn != NULL) {
-			if (fn(sc, obj ? &key : NULL, arg) == -1)
+			if (fn(sc, obj ? &keys[nkeys - 1] : NULL, arg) == -1)
 				return (-1);
 		} else if (dest_scan_value(sc) == -1)
 			return (-1);
@@ -582,19 +552,6 @@ struct dest_scan_answer {
 	char			 message[DEST_MESSAGE_MAX];
 };
 
-/* Copies a scanned string's first bytes into buf, printable only. */
-static void
-dest_scan_printable(char *buf, size_t size, const char *s, size_t len)
-{
-	size_t	i;
-
-	if (len > size - 1)
-		len = size - 1;
-	for (i = 0; i < len; i++)
-		buf[i] = isprint((unsigned char)s[i]) ? s[i] : '?';
-	buf[i] = '\0';
-}
-
 /* A member of an entry: ErrorCode and ErrorMessage matter. */
 static int
 dest_scan_entry_member(struct dest_scan *sc, const struct dest_scan_key *key,
@@ -622,9 +579,9 @@ dest_scan_entry_member(struct dest_scan *sc, const struct dest_scan_key *key,
 		return (-1);
 	if (code) {
 		a->entry_failed = 1;
-		dest_scan_printable(a->code, sizeof a->code, v, len);
+		dest_printable(a->code, sizeof a->code, v, len);
 	} else
-		dest_scan_printable(a->message, sizeof a->message, v, len);
+		dest_printable(a->message, sizeof a->message, v, len);
 	return (0);
 }
 

@@ -399,6 +399,7 @@ http_check(struct http *h)
 		resp.body_len = r->resp.len;
 		resp.error_type = r->error_type;
 		resp.date = r->date;
+		resp.host_unknown = rc == CURLE_COULDNT_RESOLVE_HOST;
 		if (rc == CURLE_OK)
 			resp.error = "";
 		else if (buf_has_failed(&r->resp))

@@ -37,6 +37,8 @@ struct http_response {
 	const char	*error_type;
 	/* libcurl's message on transport error, else "". */
 	const char	*error;
+	/* 1 if the transport error is a host name that does not resolve. */
+	int		 host_unknown;
 	/*
 	 * The Date header's time, or 0: what the server's clock says, which
 	 * corrects ours when AWS refuses a signature as skewed.

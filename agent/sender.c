@@ -97,6 +97,8 @@
 #define SENDER_GAIN		1.1
 /* Rounds the window holds after a growth that bought nothing. */
 #define SENDER_HOLD_ROUNDS	32
+/* The window at start (a throttling may cut it to 1). */
+#define SENDER_WINDOW_START	2
 /* Requests signed again at once after a clock correction, per batch. */
 #define SENDER_SKEW_TRIES	2
 
@@ -423,6 +425,24 @@ sender_backoff_max(struct sender_batch *b)
 	loop_timer_set(b->retry, delay);
 }
 
+/* Starts b's body hash over: the body is new or was rewritten. */
+static void
+sender_hash_reset(struct sender_batch *b)
+{
+	sigv4_hash_reset(b->sha);
+	b->hashed = 0;
+	b->hash_done = 0;
+}
+
+/* Feeds b's hash the body bytes added since it was last fed. */
+static void
+sender_hash_more(struct sender_batch *b)
+{
+	sigv4_hash_update(b->sha, b->body.data + b->hashed,
+	    b->body.len - b->hashed);
+	b->hashed = b->body.len;
+}
+
 /* Keeps only b's failed entries, for a retry. */
 static void
 sender_keep_failed(struct sender_batch *b)
@@ -445,9 +465,7 @@ sender_keep_failed(struct sender_batch *b)
 	b->body.len = len;
 	b->n = k;
 	b->finished = 0;
-	sigv4_hash_reset(b->sha);
-	b->hashed = 0;
-	b->hash_done = 0;
+	sender_hash_reset(b);
 }
 
 /* Puts a range of b's entries on the probes still to send. */
@@ -875,8 +893,8 @@ sender_done(const struct http_response *resp, struct sender_batch *b)
 	if (resp->status == 0) {
 		sender_request_failed(s);
 		metrics_count_error(s->metrics, "network", 1);
-		/* An unknown region's endpoint has no name (libcurl's text). */
-		if (strstr(resp->error, "resolve host") != NULL) {
+		/* An unknown region's endpoint has no name. */
+		if (resp->host_unknown) {
 			snprintf(desc, sizeof desc, "%s (%s)", resp->error,
 			    s->ep.url);
 			sender_operator(b, "UnknownHost", desc);
@@ -1030,9 +1048,7 @@ sender_send(struct sender_batch *b)
 		b->finished = 1;
 	}
 	if (!b->bisect && !b->hash_done) {
-		sigv4_hash_update(b->sha, b->body.data + b->hashed,
-		    b->body.len - b->hashed);
-		b->hashed = b->body.len;
+		sender_hash_more(b);
 		sigv4_hash_final(b->sha, b->hash);
 		b->hash_done = 1;
 	}
@@ -1110,9 +1126,7 @@ sender_new_batch(struct sender *s)
 		b->full = 0;
 		b->finished = 0;
 		b->body.len = 0;
-		sigv4_hash_reset(b->sha);
-		b->hashed = 0;
-		b->hash_done = 0;
+		sender_hash_reset(b);
 		b->bisect = 0;
 		b->content_seen = 0;
 		b->skew_tries = 0;
@@ -1196,11 +1210,8 @@ sender_fill(struct sender *s)
 		b->entries[b->n].off = (uint32_t)off;
 		b->entries[b->n].len = (uint32_t)(b->body.len - off);
 		b->entries[b->n].dlen = (uint32_t)len;
-		if (b->body.len - b->hashed >= SENDER_HASH_CHUNK) {
-			sigv4_hash_update(b->sha, b->body.data + b->hashed,
-			    b->body.len - b->hashed);
-			b->hashed = b->body.len;
-		}
+		if (b->body.len - b->hashed >= SENDER_HASH_CHUNK)
+			sender_hash_more(b);
 		b->n++;
 		b->end = next;
 		s->pos = next;

@@ -32,8 +32,6 @@ struct sender;
  * maxSendingThreads is not set; below it the window adapts (sender.c).
  */
 #define SENDER_MAX_INFLIGHT	32
-/* The window at start, and its least. */
-#define SENDER_WINDOW_START	2
 
 /*
  * Creates the sender for flow, which delivers the records of spool to the
