@@ -1355,6 +1355,17 @@ sluiced_reload_drain(struct sluiced *sd)
 		flow_drain(rl->stopping[i], sluiced_reload_drained_cb, sd);
 }
 
+/* A new or changed flow that cannot run: the others do. */
+static void
+sluiced_reload_refuse_flow(struct sluiced *sd, const char *name,
+    const char *cause)
+{
+	log_warnx("flow=%s: refused, the other flows run: %s", name, cause);
+	state_refuse(sd->state, name, cause);
+	json_array_append_new(json_object_get(sd->rl.reply, "refused"),
+	    json_pack("{s:s, s:s}", "name", name, "error", cause));
+}
+
 /* Frees the configs that nothing uses any more. */
 static void
 sluiced_reload_gc(struct sluiced *sd)
@@ -1455,12 +1466,7 @@ sluiced_reload_create(struct sluiced *sd)
 			sluiced_reload_note(sd, "added", fc->name);
 		state_claim(sd->state, fc);
 		if ((fl = flow_create(&env, fc, fc->name, &cause)) == NULL) {
-			log_warnx("flow=%s: refused, the other flows run: %s",
-			    fc->name, cause);
-			state_refuse(sd->state, fc->name, cause);
-			json_array_append_new(json_object_get(rl->reply,
-			    "refused"), json_pack("{s:s, s:s}", "name",
-			    fc->name, "error", cause));
+			sluiced_reload_refuse_flow(sd, fc->name, cause);
 			free(cause);
 			cause = NULL;
 			continue;
@@ -1574,13 +1580,8 @@ sluiced_reload_start(struct sluiced *sd)
 	for (i = 0; i < rl->nstarting; i++) {
 		fl = rl->starting[i];
 		if (rl->start_errors[i] != NULL) {
-			log_warnx("flow=%s: refused, the other flows run: %s",
-			    flow_name(fl), rl->start_errors[i]);
-			state_refuse(sd->state, flow_name(fl),
+			sluiced_reload_refuse_flow(sd, flow_name(fl),
 			    rl->start_errors[i]);
-			json_array_append_new(json_object_get(rl->reply,
-			    "refused"), json_pack("{s:s, s:s}", "name",
-			    flow_name(fl), "error", rl->start_errors[i]));
 			free(rl->start_errors[i]);
 			flow_free(fl);
 			continue;
