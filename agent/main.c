@@ -580,7 +580,10 @@ sample_cb(void *arg)
 	loop_timer_set(sd->sample_timer, METRICS_SAMPLE_MS);
 }
 
-/* The running flow named name, or NULL; sd->flows_mtx is held. */
+/*
+ * The running flow named name, or NULL; sd->flows_mtx is held, or this
+ * is the ingest thread (the only one that changes the flows).
+ */
 static struct flow *
 sluiced_flow_named(struct sluiced *sd, const char *name)
 {
@@ -1198,7 +1201,7 @@ sluiced_reload_begin(struct sluiced *sd)
 	const struct config_flow	*nfc, *ofc;
 	const char			*changed[64];
 	struct config			*new;
-	char				*errors = NULL, *cause = NULL;
+	char				*errors = NULL;
 	size_t				 i, j, n;
 	int				 keep;
 
@@ -1288,7 +1291,6 @@ sluiced_reload_begin(struct sluiced *sd)
 		flow_stop(rl->stopping[i], rl->deadline);
 		flow_close(rl->stopping[i]);
 	}
-	free(cause);
 	sluiced_reload_wake(sd, rl->deliveryfd, RELOAD_DRAIN);
 }
 
@@ -1400,8 +1402,7 @@ sluiced_reload_create(struct sluiced *sd)
 	struct creds			*old;
 	struct flow			*fl;
 	char				*name, *cause = NULL;
-	size_t				 i, k;
-	int				 running;
+	size_t				 i;
 
 	for (i = 0; i < rl->nstopping; i++) {
 		name = xstrdup(flow_name(rl->stopping[i]));
@@ -1457,10 +1458,7 @@ sluiced_reload_create(struct sluiced *sd)
 	rl->nstarting = 0;
 	for (i = 0; i < new->nflows; i++) {
 		fc = &new->flows[i];
-		for (k = 0, running = 0; k < sd->nflows && !running; k++)
-			running = strcmp(flow_name(sd->flows[k]),
-			    fc->name) == 0;
-		if (running)
+		if (sluiced_flow_named(sd, fc->name) != NULL)
 			continue;
 		if (!sluiced_reload_has(sd, "restarted", fc->name))
 			sluiced_reload_note(sd, "added", fc->name);
