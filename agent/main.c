@@ -1113,10 +1113,7 @@ sluiced_reload_has(struct sluiced *sd, const char *array, const char *s)
 static void
 sluiced_reload_reply(struct sluiced *sd)
 {
-	sd->rl.doc = json_dumps(sd->rl.reply, JSON_COMPACT);
-	if (sd->rl.doc == NULL)
-		sd->rl.doc = xstrdup("{\"error\":\"cannot encode the reply\"}");
-	json_decref(sd->rl.reply);
+	sd->rl.doc = sluiced_dump(sd->rl.reply);
 	sd->rl.reply = NULL;
 	sdnotify_send("READY=1");
 	sluiced_reload_wake(sd, sd->rl.deliveryfd, RELOAD_REPLY);
