@@ -502,6 +502,19 @@ sluiced_drain_cb(int fd, uint32_t events, void *arg)
 		flow_drain(sd->flows[i], sluiced_drained_cb, sd);
 }
 
+/* Every running flow's metrics (caller frees); sd->flows_mtx is held. */
+static struct metrics **
+sluiced_metrics(struct sluiced *sd)
+{
+	struct metrics	**ms;
+	size_t		  i;
+
+	ms = xcalloc(sd->nflows + 1, sizeof *ms);
+	for (i = 0; i < sd->nflows; i++)
+		ms[i] = flow_metrics(sd->flows[i]);
+	return (ms);
+}
+
 static char *
 status_cb(void *arg)
 {
@@ -509,13 +522,10 @@ status_cb(void *arg)
 	struct metrics	**ms;
 	json_t		 *o;
 	char		 *s;
-	size_t		  i;
 
 	/* A reload changes the flows on the ingest thread. */
 	pthread_mutex_lock(&sd->flows_mtx);
-	ms = xcalloc(sd->nflows > 0 ? sd->nflows : 1, sizeof *ms);
-	for (i = 0; i < sd->nflows; i++)
-		ms[i] = flow_metrics(sd->flows[i]);
+	ms = sluiced_metrics(sd);
 	s = metrics_status_json(ms, sd->nflows, sd->started);
 	free(ms);
 	/* State that does not run shows beside the flows that do. */
@@ -550,12 +560,9 @@ prom_text_cb(void *arg)
 	struct sluiced	 *sd = arg;
 	struct metrics	**ms;
 	struct buf	  b = BUF_INIT(PROM_TEXT_MAX);
-	size_t		  i;
 
 	pthread_mutex_lock(&sd->flows_mtx);
-	ms = xcalloc(sd->nflows > 0 ? sd->nflows : 1, sizeof *ms);
-	for (i = 0; i < sd->nflows; i++)
-		ms[i] = flow_metrics(sd->flows[i]);
+	ms = sluiced_metrics(sd);
 	prom_render(&b, ms, sd->nflows, sd->started);
 	pthread_mutex_unlock(&sd->flows_mtx);
 	free(ms);
@@ -1482,12 +1489,9 @@ sluiced_cloudwatch(struct sluiced *sd)
 {
 	struct metrics	**ms;
 	char		 *cause = NULL;
-	size_t		  i;
 
 	pthread_mutex_lock(&sd->flows_mtx);
-	ms = xcalloc(sd->nflows + 1, sizeof *ms);
-	for (i = 0; i < sd->nflows; i++)
-		ms[i] = flow_metrics(sd->flows[i]);
+	ms = sluiced_metrics(sd);
 	if ((sd->cw = cloudwatch_create(sd->delivery, sd->http, sd->cfg,
 	    sd->creds, sd->imds, sd->hostname, ms, sd->nflows, &cause)) ==
 	    NULL && cause != NULL) {
