@@ -29,6 +29,7 @@
 #include "config.h"
 #include "ctl_proto.h"
 #include "fmt.h"
+#include "health.h"
 #include "log.h"
 #include "xmalloc.h"
 
@@ -516,9 +517,9 @@ print_flow(json_t *flow, time_t now, int64_t spool_max)
 	if (lasterr != NULL && strcmp(lasterr, "ok") != 0)
 		printf(", %s", lasterr);
 	free(lasterr);
-	/* As health.c judges it: over 80% is degraded. */
+	/* As health.c judges it: over HEALTH_SPOOL_PCT is degraded. */
 	if (spool_max > 0 && (t = get_count(flow, "spoolBytes")) > 0 &&
-	    t > spool_max / 100 * 80)
+	    t * 100 > spool_max * HEALTH_SPOOL_PCT)
 		printf(", %lld%% of spool.maxBytes (full: reading waits for "
 		    "delivery, nothing is dropped)",
 		    (long long)(t * 100 / spool_max));
