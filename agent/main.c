@@ -20,7 +20,6 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/epoll.h>
-#include <sys/file.h>
 
 #include <errno.h>
 #include <grp.h>
@@ -242,27 +241,19 @@ usage(int asked)
 	exit(0);
 }
 
-/*
- * Two daemons on one state directory would corrupt each other's spools, so
- * the first holds a lock on it for its whole life.
- */
+/* The state directory's lock (state_lock), held for the daemon's life. */
 static int
 lock_state_directory(const char *dir)
 {
-	char	*path;
+	char	*cause = NULL;
 	int	 lockfd;
 
-	xasprintf(&path, "%s/lock", dir);
-	lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
-	if (lockfd == -1)
-		fatal("%s", path);
-	if (flock(lockfd, LOCK_EX | LOCK_NB) == -1) {
+	if ((lockfd = state_lock(dir, &cause)) == -1) {
 		if (errno == EWOULDBLOCK)
 			fatalx("another sluiced is using the state directory "
 			    "%s", dir);
-		fatal("flock %s", path);
+		fatalx("%s", cause);
 	}
-	free(path);
 	return (lockfd);
 }
 
