@@ -185,8 +185,8 @@ ctl_cmd_discard(struct ctl *c, int argc, char **argv, char **cause)
 }
 
 /*
- * Only checks the arguments: the reload itself is started by ctl_dispatch,
- * which knows the client that waits for its reply.
+ * The reply comes with ctl_reply once the reload is over, which may take
+ * shutdownTimeoutMillis: deferred (ctl_cmd_flow), so no timeout meanwhile.
  */
 static char *
 ctl_cmd_reload(struct ctl *c, int argc, char **argv, char **cause)
@@ -197,6 +197,10 @@ ctl_cmd_reload(struct ctl *c, int argc, char **argv, char **cause)
 		    CTL_CMD_RELOAD);
 	else if (c->reload == NULL)
 		*cause = xstrdup("reload is not available yet");
+	else {
+		c->reload(c->reload_arg, c->last_id + 1);
+		c->deferred = 1;
+	}
 	return (NULL);
 }
 
@@ -365,20 +369,10 @@ ctl_dispatch(struct ctl_client *cl, char *line, size_t len)
 	if ((reply = cmd->fn(cl->ctl, n - 1, tok + 1, &cause)) != NULL)
 		return (reply);
 	if (cause == NULL && cl->ctl->deferred) {
-		/* As a reload's: the other thread always answers. */
+		/* A reload's or a skip's: the other thread always answers. */
 		cl->ctl->deferred = 0;
 		cl->pending = ++cl->ctl->last_id;
 		loop_timer_cancel(cl->timer);
-		return (NULL);
-	}
-	if (cause == NULL && strcmp(cmd->name, CTL_CMD_RELOAD) == 0) {
-		/*
-		 * The reply comes with ctl_reply once the reload is over,
-		 * which may take shutdownTimeoutMillis: no timeout meanwhile.
-		 */
-		cl->pending = ++cl->ctl->last_id;
-		loop_timer_cancel(cl->timer);
-		cl->ctl->reload(cl->ctl->reload_arg, cl->pending);
 		return (NULL);
 	}
 	msg = cause;

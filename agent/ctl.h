@@ -48,7 +48,8 @@ typedef char	*(*ctl_state_fn)(void *arg, const char *cmd, int argc,
 
 /*
  * Starts a reload (CTL_CMD_RELOAD), on the loop's thread.  The client
- * waits for ctl_reply with the same id, which must come, applied or not.
+ * waits for ctl_reply with the same id, which must come, applied or not,
+ * and later than fn returns.
  */
 typedef void	(*ctl_reload_fn)(void *arg, uint64_t id);
 

@@ -20,7 +20,6 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/epoll.h>
-#include <sys/file.h>
 
 #include <errno.h>
 #include <grp.h>
@@ -242,27 +241,19 @@ usage(int asked)
 	exit(0);
 }
 
-/*
- * Two daemons on one state directory would corrupt each other's spools, so
- * the first holds a lock on it for its whole life.
- */
+/* The state directory's lock (state_lock), held for the daemon's life. */
 static int
 lock_state_directory(const char *dir)
 {
-	char	*path;
+	char	*cause = NULL;
 	int	 lockfd;
 
-	xasprintf(&path, "%s/lock", dir);
-	lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
-	if (lockfd == -1)
-		fatal("%s", path);
-	if (flock(lockfd, LOCK_EX | LOCK_NB) == -1) {
+	if ((lockfd = state_lock(dir, &cause)) == -1) {
 		if (errno == EWOULDBLOCK)
 			fatalx("another sluiced is using the state directory "
 			    "%s", dir);
-		fatal("flock %s", path);
+		fatalx("%s", cause);
 	}
-	free(path);
 	return (lockfd);
 }
 
@@ -502,6 +493,19 @@ sluiced_drain_cb(int fd, uint32_t events, void *arg)
 		flow_drain(sd->flows[i], sluiced_drained_cb, sd);
 }
 
+/* Every running flow's metrics (caller frees); sd->flows_mtx is held. */
+static struct metrics **
+sluiced_metrics(struct sluiced *sd)
+{
+	struct metrics	**ms;
+	size_t		  i;
+
+	ms = xcalloc(sd->nflows + 1, sizeof *ms);
+	for (i = 0; i < sd->nflows; i++)
+		ms[i] = flow_metrics(sd->flows[i]);
+	return (ms);
+}
+
 static char *
 status_cb(void *arg)
 {
@@ -509,13 +513,10 @@ status_cb(void *arg)
 	struct metrics	**ms;
 	json_t		 *o;
 	char		 *s;
-	size_t		  i;
 
 	/* A reload changes the flows on the ingest thread. */
 	pthread_mutex_lock(&sd->flows_mtx);
-	ms = xcalloc(sd->nflows > 0 ? sd->nflows : 1, sizeof *ms);
-	for (i = 0; i < sd->nflows; i++)
-		ms[i] = flow_metrics(sd->flows[i]);
+	ms = sluiced_metrics(sd);
 	s = metrics_status_json(ms, sd->nflows, sd->started);
 	free(ms);
 	/* State that does not run shows beside the flows that do. */
@@ -550,12 +551,9 @@ prom_text_cb(void *arg)
 	struct sluiced	 *sd = arg;
 	struct metrics	**ms;
 	struct buf	  b = BUF_INIT(PROM_TEXT_MAX);
-	size_t		  i;
 
 	pthread_mutex_lock(&sd->flows_mtx);
-	ms = xcalloc(sd->nflows > 0 ? sd->nflows : 1, sizeof *ms);
-	for (i = 0; i < sd->nflows; i++)
-		ms[i] = flow_metrics(sd->flows[i]);
+	ms = sluiced_metrics(sd);
 	prom_render(&b, ms, sd->nflows, sd->started);
 	pthread_mutex_unlock(&sd->flows_mtx);
 	free(ms);
@@ -580,7 +578,10 @@ sample_cb(void *arg)
 	loop_timer_set(sd->sample_timer, METRICS_SAMPLE_MS);
 }
 
-/* The running flow named name, or NULL; sd->flows_mtx is held. */
+/*
+ * The running flow named name, or NULL; sd->flows_mtx is held, or this
+ * is the ingest thread (the only one that changes the flows).
+ */
 static struct flow *
 sluiced_flow_named(struct sluiced *sd, const char *name)
 {
@@ -1110,10 +1111,7 @@ sluiced_reload_has(struct sluiced *sd, const char *array, const char *s)
 static void
 sluiced_reload_reply(struct sluiced *sd)
 {
-	sd->rl.doc = json_dumps(sd->rl.reply, JSON_COMPACT);
-	if (sd->rl.doc == NULL)
-		sd->rl.doc = xstrdup("{\"error\":\"cannot encode the reply\"}");
-	json_decref(sd->rl.reply);
+	sd->rl.doc = sluiced_dump(sd->rl.reply);
 	sd->rl.reply = NULL;
 	sdnotify_send("READY=1");
 	sluiced_reload_wake(sd, sd->rl.deliveryfd, RELOAD_REPLY);
@@ -1198,7 +1196,7 @@ sluiced_reload_begin(struct sluiced *sd)
 	const struct config_flow	*nfc, *ofc;
 	const char			*changed[64];
 	struct config			*new;
-	char				*errors = NULL, *cause = NULL;
+	char				*errors = NULL;
 	size_t				 i, j, n;
 	int				 keep;
 
@@ -1288,7 +1286,6 @@ sluiced_reload_begin(struct sluiced *sd)
 		flow_stop(rl->stopping[i], rl->deadline);
 		flow_close(rl->stopping[i]);
 	}
-	free(cause);
 	sluiced_reload_wake(sd, rl->deliveryfd, RELOAD_DRAIN);
 }
 
@@ -1355,6 +1352,17 @@ sluiced_reload_drain(struct sluiced *sd)
 		flow_drain(rl->stopping[i], sluiced_reload_drained_cb, sd);
 }
 
+/* A new or changed flow that cannot run: the others do. */
+static void
+sluiced_reload_refuse_flow(struct sluiced *sd, const char *name,
+    const char *cause)
+{
+	log_warnx("flow=%s: refused, the other flows run: %s", name, cause);
+	state_refuse(sd->state, name, cause);
+	json_array_append_new(json_object_get(sd->rl.reply, "refused"),
+	    json_pack("{s:s, s:s}", "name", name, "error", cause));
+}
+
 /* Frees the configs that nothing uses any more. */
 static void
 sluiced_reload_gc(struct sluiced *sd)
@@ -1389,8 +1397,7 @@ sluiced_reload_create(struct sluiced *sd)
 	struct creds			*old;
 	struct flow			*fl;
 	char				*name, *cause = NULL;
-	size_t				 i, k;
-	int				 running;
+	size_t				 i;
 
 	for (i = 0; i < rl->nstopping; i++) {
 		name = xstrdup(flow_name(rl->stopping[i]));
@@ -1446,21 +1453,13 @@ sluiced_reload_create(struct sluiced *sd)
 	rl->nstarting = 0;
 	for (i = 0; i < new->nflows; i++) {
 		fc = &new->flows[i];
-		for (k = 0, running = 0; k < sd->nflows && !running; k++)
-			running = strcmp(flow_name(sd->flows[k]),
-			    fc->name) == 0;
-		if (running)
+		if (sluiced_flow_named(sd, fc->name) != NULL)
 			continue;
 		if (!sluiced_reload_has(sd, "restarted", fc->name))
 			sluiced_reload_note(sd, "added", fc->name);
 		state_claim(sd->state, fc);
 		if ((fl = flow_create(&env, fc, fc->name, &cause)) == NULL) {
-			log_warnx("flow=%s: refused, the other flows run: %s",
-			    fc->name, cause);
-			state_refuse(sd->state, fc->name, cause);
-			json_array_append_new(json_object_get(rl->reply,
-			    "refused"), json_pack("{s:s, s:s}", "name",
-			    fc->name, "error", cause));
+			sluiced_reload_refuse_flow(sd, fc->name, cause);
 			free(cause);
 			cause = NULL;
 			continue;
@@ -1481,12 +1480,9 @@ sluiced_cloudwatch(struct sluiced *sd)
 {
 	struct metrics	**ms;
 	char		 *cause = NULL;
-	size_t		  i;
 
 	pthread_mutex_lock(&sd->flows_mtx);
-	ms = xcalloc(sd->nflows + 1, sizeof *ms);
-	for (i = 0; i < sd->nflows; i++)
-		ms[i] = flow_metrics(sd->flows[i]);
+	ms = sluiced_metrics(sd);
 	if ((sd->cw = cloudwatch_create(sd->delivery, sd->http, sd->cfg,
 	    sd->creds, sd->imds, sd->hostname, ms, sd->nflows, &cause)) ==
 	    NULL && cause != NULL) {
@@ -1574,13 +1570,8 @@ sluiced_reload_start(struct sluiced *sd)
 	for (i = 0; i < rl->nstarting; i++) {
 		fl = rl->starting[i];
 		if (rl->start_errors[i] != NULL) {
-			log_warnx("flow=%s: refused, the other flows run: %s",
-			    flow_name(fl), rl->start_errors[i]);
-			state_refuse(sd->state, flow_name(fl),
+			sluiced_reload_refuse_flow(sd, flow_name(fl),
 			    rl->start_errors[i]);
-			json_array_append_new(json_object_get(rl->reply,
-			    "refused"), json_pack("{s:s, s:s}", "name",
-			    flow_name(fl), "error", rl->start_errors[i]));
 			free(rl->start_errors[i]);
 			flow_free(fl);
 			continue;

@@ -104,6 +104,7 @@ struct spool_hole {
 struct spool_sound {
 	uint64_t	seg;
 	uint64_t	end;
+	int		damaged;	/* end is where damage starts */
 };
 
 /* A window of one segment file, read in chunks. */
@@ -560,7 +561,7 @@ enum spool_recover {
  */
 static enum spool_recover
 spool_recover_segment(struct spool *sp, uint64_t num, struct spool_seg *s,
-    uint64_t *curoff, struct spool_sound *sound, int *damaged, char **cause)
+    uint64_t *curoff, struct spool_sound *sound, char **cause)
 {
 	struct spool_chunk	 c;
 	struct spool_frame	 fr;
@@ -578,7 +579,7 @@ spool_recover_segment(struct spool *sp, uint64_t num, struct spool_seg *s,
 	s->num = num;
 	sound->seg = num;
 	sound->end = UINT64_MAX;
-	*damaged = 0;
+	sound->damaged = 0;
 	s->end_seq = s->first_seq;
 	c.fd = openat(sp->dirfd, name, O_RDWR|O_CLOEXEC);
 	if (c.fd == -1 || fstat(c.fd, &sb) == -1) {
@@ -612,7 +613,7 @@ spool_recover_segment(struct spool *sp, uint64_t num, struct spool_seg *s,
 		c.len = 0;
 		size = SPOOL_HDR_SIZE;
 		sound->end = SPOOL_HDR_SIZE;
-		*damaged = 1;
+		sound->damaged = 1;
 	} else {
 		if (memcmp(p, SPOOL_MAGIC, SPOOL_MAGIC_LEN) != 0) {
 			spool_chunk_free(&c);
@@ -662,9 +663,9 @@ spool_recover_segment(struct spool *sp, uint64_t num, struct spool_seg *s,
 				    "good record", sp->dir, name, why, off,
 				    next - off);
 				atomic_fetch_add(&sp->skipped, next - off);
-				if (!*damaged)
+				if (!sound->damaged)
 					sound->end = off;
-				*damaged = 1;
+				sound->damaged = 1;
 			}
 			sp->holes = xreallocarray(sp->holes, sp->nholes + 1,
 			    sizeof *sp->holes);
@@ -705,9 +706,9 @@ spool_recover_segment(struct spool *sp, uint64_t num, struct spool_seg *s,
 		    " bytes (torn or corrupt tail)", sp->dir, name, why, off,
 		    size - off);
 		atomic_fetch_add(&sp->skipped, size - off);
-		if (!*damaged)
+		if (!sound->damaged)
 			sound->end = off;
-		*damaged = 1;
+		sound->damaged = 1;
 		if (ftruncate(c.fd, off) == -1 || fsync_data(c.fd) == -1) {
 			xasprintf(cause, "%s/%s: truncate: %s", sp->dir, name,
 			    strerror(errno));
@@ -725,7 +726,7 @@ spool_recover_segment(struct spool *sp, uint64_t num, struct spool_seg *s,
 	if (sp->fsync != CONFIG_FSYNC_NEVER && (curoff != NULL ||
 	    num > sp->open_cursor.seg) && fsync_data(c.fd) == -1) {
 		log_warn("spool %s/%s: sync at open", sp->dir, name);
-		*damaged = 1;
+		sound->damaged = 1;
 		sound->end = SPOOL_HDR_SIZE;
 	}
 	rc = SPOOL_RECOVER_OK;
@@ -1113,7 +1114,7 @@ spool_check_space(struct spool *sp)
  */
 static void
 spool_sound_init(struct spool *sp, const struct spool_sound *sound,
-    const int *damaged, size_t n)
+    size_t n)
 {
 	uint64_t	expect;
 	size_t		i;
@@ -1127,7 +1128,7 @@ spool_sound_init(struct spool *sp, const struct spool_sound *sound,
 		if (sound[i].seg != expect)
 			break;
 		sp->sound[sp->nsound++] = sound[i];
-		if (damaged[i])
+		if (sound[i].damaged)
 			break;
 		expect++;
 	}
@@ -1148,7 +1149,7 @@ spool_open(const char *dir, uint64_t max_bytes, uint64_t segment_bytes,
 	struct spool_sound	*sound = NULL;
 	uint64_t		*nums = NULL, *curoff, last = 0, seq = 0;
 	size_t			 n = 0, i, nsound = 0;
-	int			 have_cursor, *damaged = NULL;
+	int			 have_cursor;
 
 	sp = xcalloc(1, sizeof *sp);
 	sp->dir = xstrdup(dir);
@@ -1181,13 +1182,12 @@ spool_open(const char *dir, uint64_t max_bytes, uint64_t segment_bytes,
 
 	/* Check every segment and rebuild the table. */
 	sound = xcalloc(n + 1, sizeof *sound);
-	damaged = xcalloc(n + 1, sizeof *damaged);
 	for (i = 0; i < n; i++) {
 		curoff = (have_cursor && cur.seg == nums[i]) ? &cur.off : NULL;
 		memset(&s, 0, sizeof s);
 		s.first_seq = seq;
 		switch (spool_recover_segment(sp, nums[i], &s, curoff,
-		    &sound[nsound], &damaged[nsound], cause)) {
+		    &sound[nsound], cause)) {
 		case SPOOL_RECOVER_ERROR:
 			goto fail;
 		case SPOOL_RECOVER_ASIDE:
@@ -1261,7 +1261,7 @@ spool_open(const char *dir, uint64_t max_bytes, uint64_t segment_bytes,
 	}
 	spool_move_cursor(sp, cur, i, 1);
 done:
-	spool_sound_init(sp, sound, damaged, nsound);
+	spool_sound_init(sp, sound, nsound);
 	sp->cursor_dirty = 1;
 	if (spool_write_cursor(sp) != 0)
 		log_warnx("spool %s: the cursor is not written yet; a crash "
@@ -1271,13 +1271,11 @@ done:
 	log_debug("spool %s: opened, %zu segments, %" PRIu64 " bytes "
 	    "pending, cursor %" PRIu64 ":%" PRIu64, dir, sp->nsegs,
 	    spool_pending_bytes(sp), sp->cursor.seg, sp->cursor.off);
-	free(damaged);
 	free(sound);
 	free(nums);
 	return (sp);
 
 fail:
-	free(damaged);
 	free(sound);
 	free(nums);
 	sp->cursor_dirty = 0;

@@ -22,11 +22,13 @@
 #endif
 
 #include <sys/eventfd.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/epoll.h>
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -466,6 +468,28 @@ state_log_orphan(const struct state_orphan *o)
 	    "removes them", o->name, o->path,
 	    (unsigned long long)o->records, o->records == 1 ? "" : "s",
 	    (unsigned long long)o->bytes, o->name, o->name);
+}
+
+int
+state_lock(const char *dir, char **cause)
+{
+	char	*path;
+	int	 fd, saved = 0;
+
+	xasprintf(&path, "%s/%s", dir, STATE_LOCK_FILE);
+	if ((fd = open(path, O_RDWR|O_CREAT|O_CLOEXEC, 0640)) == -1) {
+		saved = errno;
+		xasprintf(cause, "%s: %s", path, strerror(saved));
+	} else if (flock(fd, LOCK_EX|LOCK_NB) == -1) {
+		saved = errno;
+		xasprintf(cause, "flock %s: %s", path, strerror(saved));
+		close(fd);
+		fd = -1;
+	}
+	free(path);
+	if (fd == -1)
+		errno = saved;
+	return (fd);
 }
 
 void

@@ -49,6 +49,18 @@ struct state;
 /* The directory that holds the flows' states, under the state directory. */
 #define STATE_FLOWS_DIR		"flows"
 
+/* The file a running sluiced holds flock'd, in the state directory. */
+#define STATE_LOCK_FILE		"lock"
+
+/*
+ * Locks the state directory dir (flock on its STATE_LOCK_FILE, made if
+ * missing): two daemons on one state directory would corrupt each
+ * other's spools, so sluiced holds it for its whole life.  Returns the
+ * descriptor, or -1 with *cause set (caller frees) and errno kept
+ * (EWOULDBLOCK: another process holds it).
+ */
+int		 state_lock(const char *dir, char **cause);
+
 /* Returns <statedir>/flows/<name> (caller frees). */
 char		*state_flow_dir(const char *statedir, const char *name);
 

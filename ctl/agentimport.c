@@ -24,7 +24,6 @@
  * (it moves to a newer file only then), so they are marked read; newer
  * ones have no entry and are read whole, as the agent would have.
  */
-#include <sys/file.h>
 #include <sys/stat.h>
 
 #include <dirent.h>
@@ -401,26 +400,16 @@ agentimport_mark_older(struct agentimport *ai, struct agentimport_flow *f)
 static int
 agentimport_lock(const char *dir, int *running, char **cause)
 {
-	char	*path;
-	int	 fd;
+	int	fd;
 
 	if (durable_mkdirs(dir, 0750, cause) == -1)
 		return (-1);
-	xasprintf(&path, "%s/lock", dir);
-	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640)) == -1)
-		xasprintf(cause, "%s: %s", path, strerror(errno));
-	else if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
-		if (errno == EWOULDBLOCK) {
-			*running = 1;
-			xasprintf(cause, "sluiced is running (it holds %s): "
-			    "stop it, import, then start it", path);
-		} else
-			xasprintf(cause, "flock %s: %s", path,
-			    strerror(errno));
-		close(fd);
-		fd = -1;
+	if ((fd = state_lock(dir, cause)) == -1 && errno == EWOULDBLOCK) {
+		*running = 1;
+		free(*cause);
+		xasprintf(cause, "sluiced is running (it holds %s/%s): stop "
+		    "it, import, then start it", dir, STATE_LOCK_FILE);
 	}
-	free(path);
 	return (fd);
 }
 
@@ -439,7 +428,7 @@ agentimport_chown(const char *statedir, const char *flowdir)
 
 	if (geteuid() != 0 || stat(statedir, &sd) == -1 || sd.st_uid == 0)
 		return;
-	xasprintf(&p, "%s/lock", statedir);
+	xasprintf(&p, "%s/%s", statedir, STATE_LOCK_FILE);
 	(void)lchown(p, sd.st_uid, sd.st_gid);
 	free(p);
 	xasprintf(&p, "%s/%s", statedir, STATE_FLOWS_DIR);

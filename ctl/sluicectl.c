@@ -29,6 +29,7 @@
 #include "config.h"
 #include "ctl_proto.h"
 #include "fmt.h"
+#include "health.h"
 #include "log.h"
 #include "xmalloc.h"
 
@@ -72,6 +73,13 @@ now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+/* The string v safe for a terminal (caller frees), or "?" if v is none. */
+static char *
+show_string(json_t *v)
+{
+	return (fmt_escape(json_is_string(v) ? json_string_value(v) : "?"));
 }
 
 /*
@@ -182,9 +190,7 @@ sluicectl_request(const char *path, const char *command, json_t **reply)
 		/* A reload's: every error of the config, one a line. */
 		e = json_object_get(j, "errors");
 		for (i = 0; i < json_array_size(e); i++) {
-			char	*msg = fmt_escape(json_string_value(
-			    json_array_get(e, i)) != NULL ? json_string_value(
-			    json_array_get(e, i)) : "?");
+			char	*msg = show_string(json_array_get(e, i));
 
 			fprintf(stderr, "  %s\n", msg);
 			free(msg);
@@ -511,9 +517,9 @@ print_flow(json_t *flow, time_t now, int64_t spool_max)
 	if (lasterr != NULL && strcmp(lasterr, "ok") != 0)
 		printf(", %s", lasterr);
 	free(lasterr);
-	/* As health.c judges it: over 80% is degraded. */
+	/* As health.c judges it: over HEALTH_SPOOL_PCT is degraded. */
 	if (spool_max > 0 && (t = get_count(flow, "spoolBytes")) > 0 &&
-	    t > spool_max / 100 * 80)
+	    t * 100 > spool_max * HEALTH_SPOOL_PCT)
 		printf(", %lld%% of spool.maxBytes (full: reading waits for "
 		    "delivery, nothing is dropped)",
 		    (long long)(t * 100 / spool_max));
@@ -676,8 +682,7 @@ print_status(json_t *st)
 	else if (json_is_array(json_object_get(st, "degraded"))) {
 		printf("DEGRADED:\n");
 		json_array_foreach(json_object_get(st, "degraded"), i, r) {
-			v = fmt_escape(json_is_string(r) ?
-			    json_string_value(r) : "?");
+			v = show_string(r);
 			printf("  ! %s\n", v);
 			free(v);
 		}
@@ -1131,27 +1136,21 @@ print_names(json_t *o, const char *key, const char *label)
 {
 	json_t	*a = json_object_get(o, key), *v;
 	size_t	 i;
-	char	*s;
+	char	*s, *e;
 
 	if (json_array_size(a) == 0)
 		return;
 	printf("  %s:", label);
 	json_array_foreach(a, i, v) {
 		if (json_is_object(v)) {
-			s = fmt_escape(json_string_value(json_object_get(v,
-			    "name")) != NULL ? json_string_value(
-			    json_object_get(v, "name")) : "?");
+			s = show_string(json_object_get(v, "name"));
+			e = show_string(json_object_get(v, "error"));
+			printf(" %s (%s)", s, e);
+			free(e);
+		} else {
+			s = show_string(v);
 			printf(" %s", s);
-			free(s);
-			s = fmt_escape(json_string_value(json_object_get(v,
-			    "error")) != NULL ? json_string_value(
-			    json_object_get(v, "error")) : "?");
-			printf(" (%s)", s);
-		} else
-			s = fmt_escape(json_string_value(v) != NULL ?
-			    json_string_value(v) : "?");
-		if (!json_is_object(v))
-			printf(" %s", s);
+		}
 		free(s);
 	}
 	putchar('\n');
@@ -1180,8 +1179,7 @@ print_reload(const struct sluicectl_cmd *c, json_t *r)
 	print_names(r, "refused", "refused");
 	print_names(r, "changed", "top-level keys changed");
 	json_array_foreach(json_object_get(r, "messages"), i, v) {
-		s = fmt_escape(json_string_value(v) != NULL ?
-		    json_string_value(v) : "?");
+		s = show_string(v);
 		printf("  %s\n", s);
 		free(s);
 	}
