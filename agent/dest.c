@@ -4,10 +4,18 @@
  * array of per-record entries that carry ErrorCode/ErrorMessage on
  * failure), error descriptions and the endpoint, region and Host header.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE		/* memmem */
+#endif
+
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include <curl/curl.h>
 #include <jansson.h>
@@ -634,13 +642,188 @@ dest_scan_member(struct dest_scan *sc, const struct dest_scan_key *key,
 	return (dest_scan_container(sc, dest_scan_entry, a));
 }
 
+/*
+ * The quick look at an answer that says that nothing failed (the issue's
+ * "when FailedRecordCount is 0, read only what is needed").  The full scan
+ * costs about 40 ns an entry; this reads the answer 16 bytes at a time.
+ *
+ * It takes the answer only in the compact shape both services write:
+ * {"<count_key>":0, members with no object, array or escape, then
+ * "<array_key>":[ and n objects ]} with the array last; in the array no
+ * whitespace, '\\', '[' or ']', no object within an entry, and no key
+ * that starts with 'E' ({"E or ,"E: ErrorCode, ErrorMessage).  Without
+ * whitespace or escapes a key is written as it is and follows '{' or
+ * ',', so no entry of an answer taken here carries an ErrorCode: a count
+ * of 0 that lies is still caught, by the full scan.  Anything else, a
+ * short or long array, a second count or array, goes to the full scan,
+ * which takes or refuses it and says why.  What the entries hold beyond
+ * that is not read.
+ */
+
+/* Counts of the array's bytes (dest_quick_scan). */
+struct dest_quick {
+	size_t		open;		/* '{' */
+	size_t		close;		/* '}' */
+	int		bad;		/* a byte refused */
+};
+
+#define DEST_QUICK_KEYSTART	1	/* '{' or ',' */
+#define DEST_QUICK_QUOTE	2	/* '"' */
+
+/* What c is for the ErrorCode test: DEST_QUICK_KEYSTART, _QUOTE or 0. */
+static unsigned
+dest_quick_class(unsigned char c)
+{
+	if (c == '{' || c == ',')
+		return (DEST_QUICK_KEYSTART);
+	return (c == '"' ? DEST_QUICK_QUOTE : 0);
+}
+
+/* One byte, as the vector loop reads 16; b1 and b2 class the two before. */
+static void
+dest_quick_byte(struct dest_quick *q, unsigned char c, unsigned *b1,
+    unsigned *b2)
+{
+	if (c == '{')
+		q->open++;
+	else if (c == '}')
+		q->close++;
+	else if (c <= ' ' || c == '[' || c == ']' || c == '\\')
+		q->bad = 1;
+	else if (c == 'E' && *b1 == DEST_QUICK_QUOTE &&
+	    *b2 == DEST_QUICK_KEYSTART)
+		q->bad = 1;
+	*b2 = *b1;
+	*b1 = dest_quick_class(c);
+}
+
+static void
+dest_quick_scan(struct dest_quick *q, const char *s, size_t len)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	unsigned		 b1 = 0, b2 = 0;
+	size_t			 i = 0;
+#if defined(__SSE2__)
+	const __m128i		 lbrace = _mm_set1_epi8('{');
+	const __m128i		 rbrace = _mm_set1_epi8('}');
+	const __m128i		 comma = _mm_set1_epi8(',');
+	const __m128i		 quote = _mm_set1_epi8('"');
+	const __m128i		 e = _mm_set1_epi8('E');
+	const __m128i		 space = _mm_set1_epi8(' ');
+	const __m128i		 lbrack = _mm_set1_epi8('[');
+	const __m128i		 rbrack = _mm_set1_epi8(']');
+	const __m128i		 bslash = _mm_set1_epi8('\\');
+	__m128i			 v;
+	unsigned		 mo, mc, mk, mq, me, mb, pk = 0, pq = 0;
+
+	for (; len - i >= 16; i += 16) {
+		v = _mm_loadu_si128((const __m128i *)(p + i));
+		mo = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, lbrace));
+		mc = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, rbrace));
+		mk = mo | (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v,
+		    comma));
+		mq = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, quote));
+		me = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, e));
+		/* max(v, ' ') == ' ' is v <= ' ', unsigned. */
+		mb = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+		    _mm_or_si128(_mm_cmpeq_epi8(_mm_max_epu8(v, space), space),
+		    _mm_cmpeq_epi8(v, bslash)), _mm_or_si128(
+		    _mm_cmpeq_epi8(v, lbrack), _mm_cmpeq_epi8(v, rbrack))));
+		/* 'E' after '"' after '{' or ',', across blocks too. */
+		mb |= me & ((mq << 1) | pq) & ((mk << 2) | pk);
+		if (mb != 0)
+			q->bad = 1;
+		q->open += (size_t)__builtin_popcount(mo);
+		q->close += (size_t)__builtin_popcount(mc);
+		pq = mq >> 15;
+		pk = mk >> 14;
+	}
+	/* The scalar tail goes on from the last two bytes. */
+	if (i > 0) {
+		b1 = dest_quick_class(p[i - 1]);
+		b2 = dest_quick_class(p[i - 2]);
+	}
+#endif
+	for (; i < len; i++)
+		dest_quick_byte(q, p[i], &b1, &b2);
+}
+
+/* The members between the count and the array: a few, in real answers. */
+#define DEST_QUICK_HEAD		256
+
+static const char *
+dest_quick_ws(const char *p, const char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' ||
+	    *p == '\r'))
+		p++;
+	return (p);
+}
+
 int
-dest_parse_entries(const char *body, size_t len, const char *array_key,
-    size_t n, uint8_t *failed, struct dest_result *res, char **cause)
+dest_answer_quick(const char *body, size_t len, const char *count_key,
+    const char *array_key, size_t n)
+{
+	struct dest_quick	 q;
+	const char		*p, *end = body + len, *head, *arr;
+	char			 key[DEST_SCAN_KEY_MAX + 8];
+	size_t			 klen, lim;
+	int			 plen;
+
+	p = dest_quick_ws(body, end);
+	while (end > p && (end[-1] == ' ' || end[-1] == '\t' ||
+	    end[-1] == '\n' || end[-1] == '\r'))
+		end--;
+	if (end - p < 2 || *p != '{' || end[-1] != '}')
+		return (0);
+	/* {"<count_key>":0, */
+	klen = (size_t)snprintf(key, sizeof key, "\"%s\"", count_key);
+	p = dest_quick_ws(p + 1, end);
+	if ((size_t)(end - p) < klen || memcmp(p, key, klen) != 0)
+		return (0);
+	p = dest_quick_ws(p + klen, end);
+	if (p == end || *p++ != ':')
+		return (0);
+	p = dest_quick_ws(p, end);
+	if (p == end || *p++ != '0')
+		return (0);
+	p = dest_quick_ws(p, end);
+	if (p == end || *p != ',')
+		return (0);
+	head = p;
+	/* Members of no object, array or escape, then "<array_key>":[ */
+	lim = (size_t)(end - head) < DEST_QUICK_HEAD ? (size_t)(end - head) :
+	    DEST_QUICK_HEAD;
+	if (memmem(head, lim, key, klen) != NULL)
+		return (0);	/* the count twice */
+	plen = snprintf(key, sizeof key, "\"%s\":[", array_key);
+	if ((arr = memmem(head, lim, key, (size_t)plen)) == NULL ||
+	    memchr(head, '{', (size_t)(arr - head)) != NULL ||
+	    memchr(head, '[', (size_t)(arr - head)) != NULL ||
+	    memchr(head, '\\', (size_t)(arr - head)) != NULL)
+		return (0);
+	arr += plen;
+	/* The array last, then n entries in it. */
+	if (end - arr < 2 || end[-2] != ']')
+		return (0);
+	memset(&q, 0, sizeof q);
+	dest_quick_scan(&q, arr, (size_t)(end - 2 - arr));
+	return (!q.bad && q.open == n && q.close == n);
+}
+
+int
+dest_parse_entries(const char *body, size_t len, const char *count_key,
+    const char *array_key, size_t n, uint8_t *failed, struct dest_result *res,
+    char **cause)
 {
 	struct dest_scan	 sc;
 	struct dest_scan_answer	 a;
 
+	if (dest_answer_quick(body, len, count_key, array_key, n)) {
+		memset(res, 0, sizeof *res);
+		memset(failed, 0, n);
+		return (0);
+	}
 	memset(res, 0, sizeof *res);
 	memset(&sc, 0, sizeof sc);
 	memset(&a, 0, sizeof a);

@@ -199,13 +199,25 @@ void		 dest_body_reserve(struct buf *b, size_t n);
 void		 dest_body_json_string(struct buf *b, const char *s);
 
 /*
- * The shared parser behind both parse() functions: array_key names the
- * entries ("Records", "RequestResponses").  Every entry is walked; the
- * failed count in the response is not trusted.
+ * The shared parser behind both parse() functions: count_key names the
+ * failed count ("FailedRecordCount", "FailedPutCount"), array_key the
+ * entries ("Records", "RequestResponses").  An answer whose count is 0,
+ * in the compact shape the services write, is taken by a quick look
+ * (dest_answer_quick); any other is walked entry by entry, and its count
+ * is not trusted.
  */
 int		 dest_parse_entries(const char *body, size_t len,
-		    const char *array_key, size_t n, uint8_t *failed,
-		    struct dest_result *res, char **cause);
+		    const char *count_key, const char *array_key, size_t n,
+		    uint8_t *failed, struct dest_result *res, char **cause);
+
+/*
+ * 1 if body is a compact answer that says no record failed, with n
+ * entries of which none has a key starting with 'E' (ErrorCode,
+ * ErrorMessage); 0 sends it to the full walk.  The entries' contents are
+ * not read further.
+ */
+int		 dest_answer_quick(const char *body, size_t len,
+		    const char *count_key, const char *array_key, size_t n);
 
 /*
  * Describes an error response: writes "HTTP status Type: message" into

@@ -62,8 +62,8 @@ static int
 firehose_parse(const char *body, size_t len, size_t n, uint8_t *failed,
     struct dest_result *res, char **cause)
 {
-	return (dest_parse_entries(body, len, "RequestResponses", n, failed,
-	    res, cause));
+	return (dest_parse_entries(body, len, "FailedPutCount",
+	    "RequestResponses", n, failed, res, cause));
 }
 
 const struct dest_ops dest_firehose_ops = {

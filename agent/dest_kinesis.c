@@ -150,8 +150,8 @@ static int
 kinesis_parse(const char *body, size_t len, size_t n, uint8_t *failed,
     struct dest_result *res, char **cause)
 {
-	return (dest_parse_entries(body, len, "Records", n, failed, res,
-	    cause));
+	return (dest_parse_entries(body, len, "FailedRecordCount", "Records",
+	    n, failed, res, cause));
 }
 
 const struct dest_ops dest_kinesis_ops = {

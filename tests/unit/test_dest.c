@@ -487,9 +487,25 @@ check_same(const char *body, size_t len, size_t n)
 	int			 r1, r2;
 
 	r2 = ref_parse(body, len, "Records", n, f2, &nf, code, sizeof code);
-	if (r2 == -2)
-		return;
 	r1 = dest_kinesis_ops.parse(body, len, n, f1, &res, &cause);
+	if (dest_answer_quick(body, len, "FailedRecordCount", "Records", n)) {
+		/*
+		 * Taken by the quick look, which does not read the entries:
+		 * it may take what the reference refuses, but never hides
+		 * an entry that failed.
+		 */
+		assert_int_equal(r1, 0);
+		assert_int_equal(res.nfailed, 0);
+		for (i = 0; i < n; i++)
+			assert_int_equal(f1[i], 0);
+		if (r2 == 0)
+			assert_int_equal(nf, 0);
+		return;
+	}
+	if (r2 == -2) {
+		free(cause);
+		return;
+	}
 	if (r1 != r2)
 		fprintf(stderr, "parses differ (%d, reference %d) on %.*s: "
 		    "%s\n", r1, r2, (int)len, body, cause ? cause : "");
@@ -503,6 +519,116 @@ check_same(const char *body, size_t len, size_t n)
 	if (nf > 0 && strspn(code, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 	    "abcdefghijklmnopqrstuvwxyz()") == strlen(code))
 		assert_string_equal(res.code, code);
+}
+
+/* A real answer of n entries, as the services write it. */
+static size_t
+quick_answer(char *body, size_t size, int firehose, size_t n)
+{
+	size_t	len, i;
+
+	len = (size_t)snprintf(body, size, firehose ?
+	    "{\"FailedPutCount\":0,\"Encrypted\":false,\"RequestResponses\":[" :
+	    "{\"FailedRecordCount\":0,\"Records\":[");
+	for (i = 0; i < n; i++)
+		len += (size_t)snprintf(body + len, size - len, firehose ?
+		    "%s{\"RecordId\":\"Ev7t%04zuQ+/Zaq1ExbE\"}" :
+		    "%s{\"SequenceNumber\":\"4959%052zu\","
+		    "\"ShardId\":\"shardId-000000000000\"}", i > 0 ? "," : "",
+		    i);
+	len += (size_t)snprintf(body + len, size - len, "]}");
+	return (len);
+}
+
+/*
+ * An answer that says nothing failed is taken by the quick look when it
+ * is compact and carries no key that starts with 'E'; anything else is
+ * walked, so a count of 0 that lies, a short answer or a second count is
+ * still found.
+ */
+#define QK	"{\"FailedRecordCount\":0,\"Records\":["
+
+static void
+test_parse_quick(void **state)
+{
+	static const char *walked[] = {
+		/* Each is refused by the quick look (2 entries). */
+		"{\"FailedRecordCount\":1,\"Records\":[{},{}]}",
+		"{\"Records\":[{},{}],\"FailedRecordCount\":0}",
+		"{\"X\":1,\"FailedRecordCount\":0,\"Records\":[{},{}]}",
+		QK "{}, {}]}",
+		QK "{},{\"ErrorCode\":\"X\"}]}",
+		QK "{\"a\":1,\"ErrorCode\":\"X\"},{}]}",
+		QK "{\"Error\\u0043ode\":\"X\"},{}]}",
+		QK "{}]}",
+		QK "{},{},{}]}",
+		"{\"FailedRecordCount\":0,\"FailedRecordCount\":0,"
+		    "\"Records\":[{},{}]}",
+		QK "{},{}],\"Records\":[{},{}]}",
+		QK "{\"a\":{}},{}]}",
+		QK "{\"a\":[]},{}]}",
+		"{\"FailedRecordCount\":00,\"Records\":[{},{}]}",
+		"{\"FailedRecordCount\":0.0,\"Records\":[{},{}]}",
+		"{\"FailedRecordCount\":0,\"X\":{},\"Records\":[{},{}]}",
+		QK "{},{}]",
+		NULL
+	};
+	static char		 body[64 * 1024];
+	struct dest_result	 res;
+	uint8_t			 failed[500];
+	char			*cause = NULL;
+	size_t			 len, i, n;
+
+	(void)state;
+	/* Real answers, every entry count up to 500 and the tails. */
+	for (n = 0; n <= 500; n += (n < 40 ? 1 : 23)) {
+		len = quick_answer(body, sizeof body, 0, n);
+		assert_true(dest_answer_quick(body, len, "FailedRecordCount",
+		    "Records", n));
+		assert_false(dest_answer_quick(body, len, "FailedRecordCount",
+		    "Records", n + 1));
+		len = quick_answer(body, sizeof body, 1, n);
+		assert_true(dest_answer_quick(body, len, "FailedPutCount",
+		    "RequestResponses", n));
+		if (n > 0)
+			assert_false(dest_answer_quick(body, len,
+			    "FailedPutCount", "RequestResponses", n - 1));
+	}
+	/* Whitespace around the answer and in its head is fine. */
+	len = (size_t)snprintf(body, sizeof body, " {\n \"FailedRecordCount\""
+	    " : 0 ,\"Records\":[{},{}]}\r\n");
+	assert_true(dest_answer_quick(body, len, "FailedRecordCount",
+	    "Records", 2));
+	for (i = 0; walked[i] != NULL; i++)
+		assert_false(dest_answer_quick(walked[i], strlen(walked[i]),
+		    "FailedRecordCount", "Records", 2));
+	/* A count of 0 that lies is found by the walk, wherever the key is. */
+	for (i = 0; i < 40; i++) {
+		len = (size_t)snprintf(body, sizeof body,
+		    "{\"FailedRecordCount\":0,\"Records\":[{\"SequenceNumber\""
+		    ":\"%.*s\"},{\"ErrorCode\":\"InternalFailure\"}]}",
+		    (int)i, "0123456789012345678901234567890123456789");
+		memset(failed, 7, 2);
+		assert_int_equal(dest_kinesis_ops.parse(body, len, 2, failed,
+		    &res, &cause), 0);
+		assert_int_equal(res.nfailed, 1);
+		assert_int_equal(failed[0], 0);
+		assert_int_equal(failed[1], 1);
+	}
+	/* What is needed only: entries the walk would refuse are not read. */
+	len = (size_t)snprintf(body, sizeof body, "{\"FailedRecordCount\":0,"
+	    "\"Records\":[{\"SequenceNumber\":4x},{}]}");
+	memset(failed, 7, 2);
+	assert_int_equal(dest_kinesis_ops.parse(body, len, 2, failed, &res,
+	    &cause), 0);
+	assert_int_equal(failed[0] + failed[1], 0);
+	assert_null(cause);
+	/* The same, walked: refused. */
+	body[21] = '1';
+	assert_int_equal(dest_kinesis_ops.parse(body, len, 2, failed, &res,
+	    &cause), -1);
+	assert_non_null(cause);
+	free(cause);
 }
 
 static void
@@ -944,6 +1070,7 @@ main(void)
 		cmocka_unit_test(test_parse_partial),
 		cmocka_unit_test(test_parse_bad),
 		cmocka_unit_test(test_parse_codes_overflow),
+		cmocka_unit_test(test_parse_quick),
 		cmocka_unit_test(test_parse_stream_cases),
 		cmocka_unit_test(test_parse_stream_fuzz),
 		cmocka_unit_test(test_parse_stream_words),
