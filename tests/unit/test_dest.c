@@ -560,6 +560,9 @@ test_parse_quick(void **state)
 		QK "{},{\"ErrorCode\":\"X\"}]}",
 		QK "{\"a\":1,\"ErrorCode\":\"X\"},{}]}",
 		QK "{\"Error\\u0043ode\":\"X\"},{}]}",
+		QK "{\"\\u0045rrorCode\":\"X\"},{}]}",
+		QK "{\"a\":[1},{}]}",
+		QK "{},{}],\"X\":1]}",
 		QK "{}]}",
 		QK "{},{},{}]}",
 		"{\"FailedRecordCount\":0,\"FailedRecordCount\":0,"
@@ -573,6 +576,8 @@ test_parse_quick(void **state)
 		QK "{},{}]",
 		NULL
 	};
+	static const char	 digits[] =
+	    "0123456789012345678901234567890123456789";
 	static char		 body[64 * 1024];
 	struct dest_result	 res;
 	uint8_t			 failed[500];
@@ -599,21 +604,34 @@ test_parse_quick(void **state)
 	    " : 0 ,\"Records\":[{},{}]}\r\n");
 	assert_true(dest_answer_quick(body, len, "FailedRecordCount",
 	    "Records", 2));
-	for (i = 0; walked[i] != NULL; i++)
+	for (i = 0; walked[i] != NULL; i++) {
 		assert_false(dest_answer_quick(walked[i], strlen(walked[i]),
 		    "FailedRecordCount", "Records", 2));
-	/* A count of 0 that lies is found by the walk, wherever the key is. */
+		/* Again with a long entry last: the fault in a full block. */
+		n = (size_t)(strrchr(walked[i], ']') - walked[i]);
+		len = (size_t)snprintf(body, sizeof body, "%.*s,{\"SequenceNumber"
+		    "\":\"%s%s\"}%s", (int)n, walked[i], digits, digits,
+		    walked[i] + n);
+		assert_false(dest_answer_quick(body, len, "FailedRecordCount",
+		    "Records", 3));
+	}
+	/*
+	 * A count of 0 that lies is found by the walk, wherever the key
+	 * falls in the blocks the quick look reads (a third entry after it,
+	 * so that a whole block, not the byte loop, reads past the key).
+	 */
 	for (i = 0; i < 40; i++) {
 		len = (size_t)snprintf(body, sizeof body,
 		    "{\"FailedRecordCount\":0,\"Records\":[{\"SequenceNumber\""
-		    ":\"%.*s\"},{\"ErrorCode\":\"InternalFailure\"}]}",
-		    (int)i, "0123456789012345678901234567890123456789");
-		memset(failed, 7, 2);
-		assert_int_equal(dest_kinesis_ops.parse(body, len, 2, failed,
+		    ":\"%.*s\"},{\"ErrorCode\":\"InternalFailure\"},"
+		    "{\"SequenceNumber\":\"%s\"}]}", (int)i, digits, digits);
+		memset(failed, 7, 3);
+		assert_int_equal(dest_kinesis_ops.parse(body, len, 3, failed,
 		    &res, &cause), 0);
 		assert_int_equal(res.nfailed, 1);
 		assert_int_equal(failed[0], 0);
 		assert_int_equal(failed[1], 1);
+		assert_int_equal(failed[2], 0);
 	}
 	/* What is needed only: entries the walk would refuse are not read. */
 	len = (size_t)snprintf(body, sizeof body, "{\"FailedRecordCount\":0,"
