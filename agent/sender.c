@@ -95,6 +95,8 @@
 #define SENDER_HASH_CHUNK	(32 * 1024)
 /* A growth of the window must raise batches per second this much. */
 #define SENDER_GAIN		1.1
+/* A round's least length, for a rate measured to a few percent. */
+#define SENDER_ROUND_MS		20
 /* Rounds the window holds after a growth that bought nothing. */
 #define SENDER_HOLD_ROUNDS	32
 /* The window at start (a throttling may cut it to 1). */
@@ -566,11 +568,25 @@ sender_window_grow(struct sender *s)
 
 	if (++s->round_done < (size_t)s->window)
 		return;
+	/*
+	 * A round lasts SENDER_ROUND_MS at least: against an endpoint that
+	 * answers at once a round of a few batches takes 3 to 5 ms, and its
+	 * rate in whole milliseconds let a growth that bought nothing pass
+	 * for one that did, one lucky round at a time.
+	 */
+	if (now - s->round_ms < SENDER_ROUND_MS)
+		return;
 	ms = now > s->round_ms ? now - s->round_ms : 1;
 	rate = (double)s->round_done / (double)ms;
 	s->round_ms = now;
 	s->round_done = 0;
 	if (s->hold_rounds > 0) {
+		/*
+		 * The next growth must beat the window's rate now, not the
+		 * one measured before the growth taken back: at the start
+		 * that was still the ramp, and any growth beat it.
+		 */
+		s->prev_rate = rate;
 		s->hold_rounds--;
 		s->starved = 0;
 		return;
