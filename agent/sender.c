@@ -32,8 +32,9 @@
  *
  * The window, the requests allowed in flight, is the flow's one rate
  * control (AIMD, as TCP's congestion window).  It changes at the end of a
- * round, when as many batches as the window were accepted: by one when a
- * full batch waited for a slot during the round, up to maxSendingThreads;
+ * round, when as many batches as the window were accepted and
+ * SENDER_ROUND_MS passed: by one when a full batch waited for a slot
+ * during the round, up to maxSendingThreads;
  * until the first throttling it doubles instead (TCP's slow start, RFC
  * 5681 section 3.1: against an endpoint that answers in tens of
  * milliseconds, one more request per round took hundreds of milliseconds
