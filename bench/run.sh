@@ -11,7 +11,7 @@
 #     in front of fakeaws, with a certificate made here), until fakeaws has
 #     accepted every record.  Raw lines, LOGTOJSON, PARSEJSON; an endpoint
 #     that answers 0 or 20 ms late with 1, 4 and 16 requests in flight
-#     (maxSendingThreads); spool.fsync always against interval; 1,000 files
+#     (maxSendingThreads), and 20 ms with the default; spool.fsync always against interval; 1,000 files
 #     written at once.  The sink (fakeaws, tlsterm) is pinned to the last
 #     CPU with taskset.
 #  c) Latency from a line written to its record at the sink
@@ -727,8 +727,10 @@ for infl in 1 4 16; do
 	e2e_run "raw, HTTPS, 0 ms, $infl in flight" plain https 0 "$infl" \
 	    interval 1 "$A" "$runs"
 done
-for infl in 1 4 16; do
-	e2e_run "raw, HTTPS, 20 ms, $infl in flight" plain https 20 "$infl" \
+for infl in 1 4 16 -; do
+	l="$infl in flight"
+	[ "$infl" = - ] && l="default window"
+	e2e_run "raw, HTTPS, 20 ms, $l" plain https 20 "$infl" \
 	    interval 1 "$tmp/apache-slow.log" 1
 done
 e2e_run "Apache -> JSON, HTTPS, 20 ms, 16" logtojson https 20 16 interval 1 \
