@@ -721,7 +721,7 @@ dest_quick_scan_avx2(struct dest_quick *q, const unsigned char *p,
 	size_t		i;
 
 	for (i = 0; len - i >= 32; i += 32) {
-		v = _mm256_loadu_si256((const __m256i *)(p + i));
+		v = _mm256_loadu_si256((const void *)(p + i));
 		mo = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v,
 		    lbrace));
 		mc = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v,

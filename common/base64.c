@@ -120,8 +120,8 @@ base64_encode_avx2(char *dst, const unsigned char *s, size_t n)
 
 	while (n - done >= 28) {
 		in = _mm256_inserti128_si256(_mm256_castsi128_si256(
-		    _mm_loadu_si128((const __m128i *)(s + done))),
-		    _mm_loadu_si128((const __m128i *)(s + done + 12)), 1);
+		    _mm_loadu_si128((const void *)(s + done))),
+		    _mm_loadu_si128((const void *)(s + done + 12)), 1);
 		in = _mm256_shuffle_epi8(in, shuf);
 		/* a and c: the top 6 bits of b0:b1 and 6 bits of b1:b2. */
 		v = _mm256_mulhi_epu16(_mm256_and_si256(in, mask_ac), mul_ac);
@@ -133,7 +133,7 @@ base64_encode_avx2(char *dst, const unsigned char *s, size_t n)
 		r = _mm256_or_si256(r, _mm256_and_si256(_mm256_cmpgt_epi8(
 		    _mm256_set1_epi8(26), v), _mm256_set1_epi8(13)));
 		r = _mm256_add_epi8(_mm256_shuffle_epi8(offset, r), v);
-		_mm256_storeu_si256((__m256i *)(dst + done / 3 * 4), r);
+		_mm256_storeu_si256((void *)(dst + done / 3 * 4), r);
 		done += 24;
 	}
 	return (done);
