@@ -680,7 +680,7 @@ dest_quick_class(unsigned char c)
 	return (c == '"' ? DEST_QUICK_QUOTE : 0);
 }
 
-/* One byte, as the vector loop reads 16; b1 and b2 class the two before. */
+/* One byte, as the vector loop reads 32; b1 and b2 class the two before. */
 static void
 dest_quick_byte(struct dest_quick *q, unsigned char c, unsigned *b1,
     unsigned *b2)

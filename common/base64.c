@@ -10,8 +10,9 @@
  * and need no initialisation call.
  *
  * Where the CPU has AVX2, 24 bytes at a time become 32 characters in
- * vector registers first (base64_encode_avx2), about 5 times the speed of
- * the table loop, which then encodes the tail.
+ * vector registers first (base64_encode_avx2), about 2.5 times the speed
+ * of the table loop in the raw HTTPS profile; the table loop encodes the
+ * tail.
  */
 #include <endian.h>
 #include <stdint.h>
