@@ -575,19 +575,12 @@ sender_window_grow(struct sender *s)
 	 * rate in whole milliseconds let a growth that bought nothing pass
 	 * for one that did, one lucky round at a time.
 	 */
-	if (now - s->round_ms < SENDER_ROUND_MS)
+	if ((ms = now - s->round_ms) < SENDER_ROUND_MS)
 		return;
-	ms = now > s->round_ms ? now - s->round_ms : 1;
 	rate = (double)s->round_done / (double)ms;
 	s->round_ms = now;
 	s->round_done = 0;
 	if (s->hold_rounds > 0) {
-		/*
-		 * The next growth must beat the window's rate now, not the
-		 * one measured before the growth taken back: at the start
-		 * that was still the ramp, and any growth beat it.
-		 */
-		s->prev_rate = rate;
 		s->hold_rounds--;
 		s->starved = 0;
 		return;
