@@ -247,11 +247,17 @@ dest_scan_fail(struct dest_scan *sc, const char *why)
 	return (-1);
 }
 
+/* 1 if c is JSON whitespace. */
+static int
+dest_is_ws(char c)
+{
+	return (c == ' ' || c == '\t' || c == '\n' || c == '\r');
+}
+
 static void
 dest_scan_ws(struct dest_scan *sc)
 {
-	while (sc->p < sc->end && (*sc->p == ' ' || *sc->p == '\t' ||
-	    *sc->p == '\n' || *sc->p == '\r'))
+	while (sc->p < sc->end && dest_is_ws(*sc->p))
 		sc->p++;
 }
 
@@ -700,8 +706,9 @@ dest_quick_byte(struct dest_quick *q, unsigned char c, unsigned *b1,
 
 #if defined(__x86_64__)
 /*
- * dest_quick_byte for 32 bytes at a time while 32 remain; returns the
- * bytes read.  Bit i of each mask is byte i's test.
+ * dest_quick_byte for 32 bytes at a time while 32 remain, up to the first
+ * block with a refused byte; returns the bytes read.  Bit i of each mask
+ * is byte i's test.
  */
 __attribute__((target("avx2,popcnt"))) static size_t
 dest_quick_scan_avx2(struct dest_quick *q, const unsigned char *p,
@@ -717,7 +724,7 @@ dest_quick_scan_avx2(struct dest_quick *q, const unsigned char *p,
 	const __m256i	rbrack = _mm256_set1_epi8(']');
 	const __m256i	bslash = _mm256_set1_epi8('\\');
 	__m256i		v;
-	uint32_t	mo, mc, mk, mq, me, mb, pk = 0, pq = 0, bad = 0;
+	uint32_t	mo, mc, mk, mq, me, mb, pk = 0, pq = 0;
 	size_t		i;
 
 	for (i = 0; len - i >= 32; i += 32) {
@@ -738,14 +745,15 @@ dest_quick_scan_avx2(struct dest_quick *q, const unsigned char *p,
 		    _mm256_or_si256(_mm256_cmpeq_epi8(v, lbrack),
 		    _mm256_cmpeq_epi8(v, rbrack))));
 		/* 'E' after '"' after '{' or ',', across blocks too. */
-		bad |= mb | (me & ((mq << 1) | pq) & ((mk << 2) | pk));
+		if ((mb | (me & ((mq << 1) | pq) & ((mk << 2) | pk))) != 0) {
+			q->bad = 1;	/* the full scan reads it */
+			break;
+		}
 		q->open += (size_t)__builtin_popcount(mo);
 		q->close += (size_t)__builtin_popcount(mc);
 		pq = mq >> 31;
 		pk = mk >> 30;
 	}
-	if (bad != 0)
-		q->bad = 1;
 	return (i);
 }
 #endif
@@ -760,61 +768,67 @@ dest_quick_scan(struct dest_quick *q, const char *s, size_t len)
 #if defined(__x86_64__)
 	if (len >= 32 && __builtin_cpu_supports("avx2")) {
 		i = dest_quick_scan_avx2(q, p, len);
+		if (q->bad)
+			return;
 		/* The tail goes on from the last two bytes. */
 		b1 = dest_quick_class(p[i - 1]);
 		b2 = dest_quick_class(p[i - 2]);
 	}
 #endif
-	for (; i < len; i++)
+	for (; i < len && !q->bad; i++)
 		dest_quick_byte(q, p[i], &b1, &b2);
+}
+
+/* Skips whitespace, then the byte c, or returns -1. */
+static int
+dest_quick_punct(struct dest_scan *sc, char c)
+{
+	dest_scan_ws(sc);
+	if (sc->p == sc->end || *sc->p != c)
+		return (-1);
+	sc->p++;
+	return (0);
 }
 
 /* The members between the count and the array: a few, in real answers. */
 #define DEST_QUICK_HEAD		256
-
-static const char *
-dest_quick_ws(const char *p, const char *end)
-{
-	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' ||
-	    *p == '\r'))
-		p++;
-	return (p);
-}
 
 int
 dest_answer_quick(const char *body, size_t len, const char *count_key,
     const char *array_key, size_t n)
 {
 	struct dest_quick	 q;
-	const char		*p, *end = body + len, *head, *arr;
+	struct dest_scan	 sc;
+	const char		*head, *arr;
 	char			 key[DEST_SCAN_KEY_MAX + 8];
 	size_t			 klen, lim;
 	int			 plen;
 
-	p = dest_quick_ws(body, end);
-	while (end > p && (end[-1] == ' ' || end[-1] == '\t' ||
-	    end[-1] == '\n' || end[-1] == '\r'))
-		end--;
-	if (end - p < 2 || *p != '{' || end[-1] != '}')
+	memset(&sc, 0, sizeof sc);
+	sc.p = body;
+	sc.end = body + len;
+	dest_scan_ws(&sc);
+	while (sc.end > sc.p && dest_is_ws(sc.end[-1]))
+		sc.end--;
+	if (sc.end - sc.p < 2 || *sc.p != '{' || sc.end[-1] != '}')
 		return (0);
 	/* {"<count_key>":0, */
 	klen = (size_t)snprintf(key, sizeof key, "\"%s\"", count_key);
-	p = dest_quick_ws(p + 1, end);
-	if ((size_t)(end - p) < klen || memcmp(p, key, klen) != 0)
+	sc.p++;
+	dest_scan_ws(&sc);
+	if ((size_t)(sc.end - sc.p) < klen || memcmp(sc.p, key, klen) != 0)
 		return (0);
-	p = dest_quick_ws(p + klen, end);
-	if (p == end || *p++ != ':')
+	sc.p += klen;
+	if (dest_quick_punct(&sc, ':') == -1 ||
+	    dest_quick_punct(&sc, '0') == -1)
 		return (0);
-	p = dest_quick_ws(p, end);
-	if (p == end || *p++ != '0')
+	dest_scan_ws(&sc);
+	if (sc.p == sc.end || *sc.p != ',')
 		return (0);
-	p = dest_quick_ws(p, end);
-	if (p == end || *p != ',')
-		return (0);
-	head = p;
+	head = sc.p;
 	/* Members of no object, array or escape, then "<array_key>":[ */
-	lim = (size_t)(end - head) < DEST_QUICK_HEAD ? (size_t)(end - head) :
-	    DEST_QUICK_HEAD;
+	lim = (size_t)(sc.end - head) < DEST_QUICK_HEAD ?
+	    (size_t)(sc.end - head) : DEST_QUICK_HEAD;
 	if (memmem(head, lim, key, klen) != NULL)
 		return (0);	/* the count twice */
 	plen = snprintf(key, sizeof key, "\"%s\":[", array_key);
@@ -825,10 +839,10 @@ dest_answer_quick(const char *body, size_t len, const char *count_key,
 		return (0);
 	arr += plen;
 	/* The array last, then n entries in it. */
-	if (end - arr < 2 || end[-2] != ']')
+	if (sc.end - arr < 2 || sc.end[-2] != ']')
 		return (0);
 	memset(&q, 0, sizeof q);
-	dest_quick_scan(&q, arr, (size_t)(end - 2 - arr));
+	dest_quick_scan(&q, arr, (size_t)(sc.end - 2 - arr));
 	return (!q.bad && q.open == n && q.close == n);
 }
 
